@@ -1,0 +1,1 @@
+"""Bundled worlds, shipped as package data."""

@@ -1,0 +1,1 @@
+"""The headless story core: domain, rules, worlds, storage and services."""

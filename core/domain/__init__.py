@@ -1,0 +1,1 @@
+"""Pure domain: world content, errors. Imports no SQLAlchemy, SDK or UI library."""

@@ -1,0 +1,94 @@
+"""Stat blocks per rule system.
+
+A world's characters and archetypes carry ``stats:`` mappings whose shape
+depends on ``rules.system``; these models say what each system expects.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Literal
+
+from pydantic import Field
+
+from storyai.core.domain.world import Dice, Strict
+
+ABILITIES = ("str", "dex", "con", "int", "wis", "cha")
+CHARACTERISTICS = ("str", "con", "siz", "dex", "app", "int", "pow", "edu")
+
+
+class D20Abilities(Strict):
+    str: builtins.int = Field(10, ge=1, le=30)
+    dex: builtins.int = Field(10, ge=1, le=30)
+    con: builtins.int = Field(10, ge=1, le=30)
+    int: builtins.int = Field(10, ge=1, le=30)
+    wis: builtins.int = Field(10, ge=1, le=30)
+    cha: builtins.int = Field(10, ge=1, le=30)
+
+
+class D20Attack(Strict):
+    name: str = Field(min_length=1)
+    to_hit: int = Field(ge=-5, le=30, description="Bonus to the attack roll.")
+    damage: Dice
+    damage_type: str = "bludgeoning"
+    range: str = Field("melee", description="melee, or a range such as 80/320.")
+
+
+class D20StatBlock(Strict):
+    abilities: D20Abilities = Field(default_factory=D20Abilities)
+    ac: int = Field(ge=0, le=40, description="Armor class.")
+    hp: int = Field(ge=1, le=10_000, description="Hit points.")
+    speed: int = Field(30, ge=0, le=500)
+    level: int | None = Field(None, ge=1, le=30)
+    cr: str | None = Field(None, pattern=r"^(0|1/8|1/4|1/2|[1-9]|[12][0-9]|30)$")
+    xp: int = Field(0, ge=0, description="XP awarded when defeated.")
+    proficiency_bonus: int = Field(2, ge=0, le=10)
+    saves: dict[Literal["str", "dex", "con", "int", "wis", "cha"], int] = Field(
+        default_factory=dict
+    )
+    skills: dict[str, int] = Field(default_factory=dict)
+    attacks: list[D20Attack] = Field(default_factory=list)
+    resistances: list[str] = Field(default_factory=list)
+    immunities: list[str] = Field(default_factory=list)
+    vulnerabilities: list[str] = Field(default_factory=list)
+    condition_immunities: list[str] = Field(default_factory=list)
+    tactics: Literal["aggressive", "cautious", "cowardly", "defensive"] = "aggressive"
+
+
+class PercentileAttack(Strict):
+    name: str = Field(min_length=1)
+    skill: int = Field(ge=1, le=99, description="Chance to hit, in percent.")
+    damage: Dice
+    damage_type: str = "bludgeoning"
+
+
+class PercentileStatBlock(Strict):
+    characteristics: dict[
+        Literal["str", "con", "siz", "dex", "app", "int", "pow", "edu"], int
+    ] = Field(default_factory=dict)
+    hp: int = Field(ge=1, le=1000)
+    armor: int = Field(0, ge=0, le=20)
+    skills: dict[str, int] = Field(default_factory=dict, description="Skill -> percent.")
+    attacks: list[PercentileAttack] = Field(default_factory=list)
+    sanity: int | None = Field(None, ge=0, le=99)
+    tactics: Literal["aggressive", "cautious", "cowardly", "defensive"] = "aggressive"
+
+
+class D20ArchetypeStats(Strict):
+    hit_die: Literal[6, 8, 10, 12] = 8
+    ability_bonus: dict[Literal["str", "dex", "con", "int", "wis", "cha"], int] = Field(
+        default_factory=dict, description="Added to the rolled or chosen scores."
+    )
+    saves: list[Literal["str", "dex", "con", "int", "wis", "cha"]] = Field(default_factory=list)
+    skills: list[str] = Field(default_factory=list, description="Proficient skills.")
+    spells: list[str] = Field(default_factory=list)
+
+
+class PercentileArchetypeStats(Strict):
+    skills: dict[str, int] = Field(default_factory=dict, description="Skill -> percent.")
+    hp: int | None = Field(None, ge=1, le=100)
+    sanity: int | None = Field(None, ge=0, le=99)
+
+
+STAT_BLOCKS = {"d20": D20StatBlock, "percentile": PercentileStatBlock}
+ARCHETYPE_STATS = {"d20": D20ArchetypeStats, "percentile": PercentileArchetypeStats}

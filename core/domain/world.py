@@ -1,0 +1,497 @@
+"""The world format: what an author writes in YAML, as validated data.
+
+Every section is keyed by id (``locations: {great_hall: {...}}``), so ids are
+unique by construction and a folder of files merges section by section. Field
+descriptions double as the JSON Schema text editors show while typing.
+
+Stat blocks are kept as plain mappings here and checked against the world's
+rule system afterwards (``storyai.core.worlds.crossref``), because their shape
+depends on ``rules.system``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+FORMAT_VERSION = 1
+"""The newest world format this code reads. Older ones are migrated on load."""
+
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+ID_RE = re.compile(ID_PATTERN)
+
+Id = Annotated[
+    str,
+    Field(
+        pattern=ID_PATTERN,
+        max_length=64,
+        description="An id: lower-case letters, digits and underscores, starting with a letter.",
+    ),
+]
+Text = Annotated[str, Field(max_length=20_000)]
+Dice = Annotated[
+    str,
+    Field(max_length=64, description="Dice notation such as 1d8+2, 2d6 or 4d6kh3."),
+]
+
+
+class Strict(BaseModel):
+    """Base for every section: unknown keys are errors, so typos are caught."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+# --------------------------------------------------------------------- metadata
+
+
+class ContentBoundaries(Strict):
+    lines: list[str] = Field(
+        default_factory=list,
+        description="Hard limits: content that never appears in this world.",
+    )
+    veils: list[str] = Field(
+        default_factory=list,
+        description="Content that may happen but is never described in detail (fade to black).",
+    )
+    rating: Literal["all-ages", "teen", "mature"] = Field(
+        "teen", description="The intended audience."
+    )
+
+
+class ForkedFrom(Strict):
+    id: Id
+    version: str
+
+
+class Metadata(Strict):
+    id: Id = Field(description="The world's id, used by `storyai play ID` and in the database.")
+    title: str = Field(min_length=1, max_length=200)
+    version: str = Field(
+        "1.0.0",
+        pattern=r"^\d+(\.\d+){0,2}([-+][0-9A-Za-z.-]+)?$",
+        description='The world\'s own version, e.g. "1.2.0". Quote it in YAML.',
+    )
+    authors: list[str] = Field(default_factory=list)
+    license: str = Field("All rights reserved", max_length=200)
+    description: Text = ""
+    tone: str = Field("", max_length=500, description="The mood, e.g. 'hopeful, eerie'.")
+    content_boundaries: ContentBoundaries = Field(default_factory=ContentBoundaries)
+    forked_from: ForkedFrom | None = Field(
+        None, description="Set by `storyai world fork`: the world this one was copied from."
+    )
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_must_be_text(cls, value: Any) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError(
+                f'version must be text; write it in quotes, e.g. version: "{value}"'
+            )
+        return value
+
+
+# ------------------------------------------------------------------------ rules
+
+
+class D20Options(Strict):
+    starting_level: int = Field(1, ge=1, le=20)
+    ability_generation: list[Literal["4d6kh3", "standard_array", "point_buy"]] = Field(
+        default_factory=lambda: ["4d6kh3", "standard_array"],
+        description="How players may generate ability scores.",
+    )
+    death_saves: bool = True
+    encumbrance: bool = True
+    starting_gold: int = Field(10, ge=0)
+
+
+class PercentileOptions(Strict):
+    fumble_on: int = Field(100, ge=95, le=100, description="Rolls at or above this fumble.")
+    pushed_rolls: bool = True
+    sanity: bool = False
+
+
+class Rules(Strict):
+    system: Literal["d20", "percentile"] = Field(
+        description="d20: 5e-style ability checks against DCs. "
+        "percentile: d100 under a skill, BRP-style."
+    )
+    options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="System options; see D20Options / PercentileOptions.",
+    )
+
+    def typed_options(self) -> D20Options | PercentileOptions:
+        if self.system == "d20":
+            return D20Options.model_validate(self.options)
+        return PercentileOptions.model_validate(self.options)
+
+
+# -------------------------------------------------------------------- triggers
+
+
+class Condition(Strict):
+    """All given parts must hold. An empty condition always holds."""
+
+    item: Id | None = Field(None, description="The player carries this item.")
+    flag: Id | None = Field(None, description="This story flag is set.")
+    not_flag: Id | None = Field(None, description="This story flag is NOT set.")
+    quest: Id | None = Field(None, description="This quest is active or done...")
+    stage: Id | None = Field(None, description="...and has reached (at least) this stage.")
+    quest_done: Id | None = Field(None, description="This quest is complete.")
+
+
+class Trigger(Strict):
+    """What completes an objective or starts a quest. Give exactly one."""
+
+    enter: Id | None = Field(None, description="The player enters this location.")
+    have_item: Id | None = Field(None, description="The player holds this item.")
+    talk_to: Id | None = Field(None, description="The player talks to this character.")
+    topic: Id | None = Field(None, description="With talk_to: about this dialogue topic.")
+    defeat: Id | None = Field(None, description="This character is defeated.")
+    flag: Id | None = Field(None, description="This story flag becomes set.")
+    use_item: Id | None = Field(None, description="The player uses this item.")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Trigger:
+        kinds = [k for k in TRIGGER_KINDS if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError(
+                "a trigger needs exactly one of: " + ", ".join(TRIGGER_KINDS)
+                + (f" (got {', '.join(kinds)})" if kinds else " (got none)")
+            )
+        if self.topic is not None and self.talk_to is None:
+            raise ValueError("'topic' only works together with 'talk_to'")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in TRIGGER_KINDS if getattr(self, k) is not None)
+
+    @property
+    def target(self) -> str:
+        return getattr(self, self.kind)
+
+
+TRIGGER_KINDS = ("enter", "have_item", "talk_to", "defeat", "flag", "use_item")
+
+
+# ------------------------------------------------------------------- locations
+
+
+class Exit(Strict):
+    to: Id = Field(description="The location this exit leads to.")
+    description: str = ""
+    requires: Condition | None = Field(None, description="Only passable when this holds.")
+    blocked_text: str = Field("", description="What the player is told when it is blocked.")
+    hidden: bool = Field(False, description="Not listed until the player can pass.")
+
+
+class Location(Strict):
+    name: str = Field(min_length=1, max_length=120)
+    description: Text = Field(min_length=1)
+    exits: dict[str, Exit] = Field(
+        default_factory=dict,
+        description="Direction or label -> exit. Shorthand: `north: great_hall`.",
+    )
+    items: list[Id] = Field(default_factory=list, description="Items lying here at the start.")
+    characters: list[Id] = Field(default_factory=list, description="Who is here at the start.")
+    tags: list[str] = Field(default_factory=list)
+    first_visit: str = Field("", description="Extra text shown the first time only.")
+    on_enter: list[Effect] = Field(
+        default_factory=list, description="Effects applied each time the player enters."
+    )
+
+    @field_validator("exits", mode="before")
+    @classmethod
+    def _shorthand_exits(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: ({"to": v} if isinstance(v, str) else v) for k, v in value.items()}
+        return value
+
+
+# ----------------------------------------------------------------------- items
+
+
+class Effect(Strict):
+    """Something that happens: healing, damage, a flag, a condition, an item."""
+
+    type: Literal[
+        "heal", "damage", "set_flag", "clear_flag", "add_condition", "remove_condition",
+        "give_item", "take_item", "gold", "xp", "message",
+    ]
+    amount: Dice | int | None = Field(None, description="Dice or a number (heal/damage/gold/xp).")
+    damage_type: str | None = None
+    flag: Id | None = None
+    condition: str | None = None
+    item: Id | None = None
+    text: str | None = None
+
+    @model_validator(mode="after")
+    def _fields_for_type(self) -> Effect:
+        need = {
+            "heal": "amount", "damage": "amount", "gold": "amount", "xp": "amount",
+            "set_flag": "flag", "clear_flag": "flag",
+            "add_condition": "condition", "remove_condition": "condition",
+            "give_item": "item", "take_item": "item", "message": "text",
+        }[self.type]
+        if getattr(self, need) is None:
+            raise ValueError(f"an effect of type '{self.type}' needs '{need}'")
+        return self
+
+
+class Item(Strict):
+    name: str = Field(min_length=1, max_length=120)
+    kind: Literal[
+        "weapon", "armor", "shield", "consumable", "key", "tool", "treasure", "quest",
+        "clothing", "container", "book", "misc",
+    ] = "misc"
+    description: Text = ""
+    properties: list[str] = Field(
+        default_factory=list, description="e.g. finesse, light, two-handed, heavy."
+    )
+    value: int = Field(0, ge=0, description="Price in gold pieces (or credits).")
+    weight: float = Field(0, ge=0, le=10_000, description="Weight in pounds.")
+    damage: Dice | None = Field(None, description="Weapons: damage dice, e.g. 1d8.")
+    damage_type: str | None = Field(None, description="Weapons: slashing, piercing, ...")
+    armor_class: int | None = Field(None, ge=0, le=30, description="Armor: base AC.")
+    ac_bonus: int | None = Field(None, ge=0, le=10, description="Shields and rings: + to AC.")
+    skill: str | None = Field(None, description="Percentile worlds: the skill used.")
+    effects: list[Effect] = Field(
+        default_factory=list, description="Applied when the item is used."
+    )
+    consumed_on_use: bool = False
+    portable: bool = True
+    use_text: str = ""
+
+
+# ------------------------------------------------------------------ characters
+
+
+class Topic(Strict):
+    text: Text = Field(min_length=1, description="What the character says about it.")
+    keywords: list[str] = Field(
+        default_factory=list, description="Other words that lead to this topic."
+    )
+    requires: Condition | None = None
+    effects: list[Effect] = Field(default_factory=list)
+    reveals: list[Id] = Field(
+        default_factory=list, description="Lore entries the player learns from this."
+    )
+
+
+class Dialogue(Strict):
+    greeting: str = ""
+    lines: list[str] = Field(
+        default_factory=list, description="Things said in passing, picked at random."
+    )
+    farewell: str = ""
+    topics: dict[Id, Topic] = Field(default_factory=dict)
+
+
+class Character(Strict):
+    name: str = Field(min_length=1, max_length=120)
+    kind: Literal["npc", "creature"] = "npc"
+    description: Text = ""
+    personality: str = ""
+    voice: str = Field("", description="How they talk, for the narrator.")
+    backstory: Text = ""
+    goals: list[str] = Field(default_factory=list)
+    secrets: list[str] = Field(
+        default_factory=list, description="Never told to players until revealed."
+    )
+    attitude: Literal["friendly", "neutral", "wary", "hostile"] = "neutral"
+    dialogue: Dialogue = Field(default_factory=Dialogue)
+    stats: dict[str, Any] | None = Field(
+        None, description="A stat block for the world's rule system (see the README)."
+    )
+    inventory: list[Id] = Field(default_factory=list)
+    gold: int = Field(0, ge=0)
+    tags: list[str] = Field(default_factory=list)
+    on_defeat: list[Effect] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------- quests
+
+
+class Objective(Strict):
+    description: str = Field(min_length=1)
+    trigger: Trigger
+    optional: bool = False
+
+
+class Stage(Strict):
+    id: Id
+    description: str = Field(min_length=1)
+    objectives: list[Objective] = Field(
+        default_factory=list,
+        description="All non-optional objectives complete the stage.",
+    )
+    effects: list[Effect] = Field(
+        default_factory=list, description="Applied when this stage is reached."
+    )
+
+
+class Rewards(Strict):
+    xp: int = Field(0, ge=0)
+    gold: int = Field(0, ge=0)
+    items: list[Id] = Field(default_factory=list)
+    flags: list[Id] = Field(default_factory=list)
+
+
+class Ending(Strict):
+    id: Id
+    title: str = Field(min_length=1)
+    text: Text = Field(min_length=1)
+    requires: Condition | None = Field(
+        None, description="Which ending is reached depends on this (first match wins)."
+    )
+
+
+class Quest(Strict):
+    title: str = Field(min_length=1)
+    description: Text = ""
+    giver: Id | None = Field(None, description="The character who gives this quest.")
+    starts: Trigger | Literal["at_start"] = Field(
+        "at_start", description="When the quest begins: at_start or a trigger."
+    )
+    stages: list[Stage] = Field(min_length=1)
+    rewards: Rewards = Field(default_factory=Rewards)
+    endings: list[Ending] = Field(
+        default_factory=list,
+        description="If set, completing this quest ends the story with the first ending "
+        "whose condition holds.",
+    )
+    main: bool = Field(False, description="The main quest of the world.")
+
+
+# ----------------------------------------------------------------------- lore
+
+
+class LoreEntry(Strict):
+    title: str = Field(min_length=1)
+    keywords: list[str] = Field(
+        min_length=1, description="Words that bring this entry into the GM's context."
+    )
+    text: Text = Field(min_length=1)
+    visibility: Literal["public", "gm-only", "known-by"] = "public"
+    known_by: list[Id] = Field(
+        default_factory=list, description="With visibility known-by: who knows this."
+    )
+    priority: int = Field(0, ge=-100, le=100)
+
+    @model_validator(mode="after")
+    def _known_by_matches_visibility(self) -> LoreEntry:
+        if self.visibility == "known-by" and not self.known_by:
+            raise ValueError("visibility 'known-by' needs a 'known_by' list of character ids")
+        if self.visibility != "known-by" and self.known_by:
+            raise ValueError("'known_by' only makes sense with visibility: known-by")
+        return self
+
+
+# ----------------------------------------------------------------- archetypes
+
+
+class Archetype(Strict):
+    name: str = Field(min_length=1)
+    description: str = ""
+    stats: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Rule-system stats: d20 {hit_die, ability_bonus, ...}; "
+        "percentile {skills, ...}.",
+    )
+    starting_items: list[Id] = Field(default_factory=list)
+    starting_gold: int = Field(0, ge=0)
+
+
+# ----------------------------------------------------------------- start, AI
+
+
+class Start(Strict):
+    location: Id
+    text: Text = Field(min_length=1, description="The opening narration.")
+    flags: list[Id] = Field(default_factory=list)
+
+
+class ModelPreference(Strict):
+    provider: str
+    model: str
+
+
+class AISettings(Strict):
+    gm_style: str = Field(
+        "", max_length=2000, description="How the GM should run the game, in plain words."
+    )
+    narration_length: Literal["short", "medium", "long"] = "medium"
+    temperature: float | None = Field(None, ge=0, le=2)
+    model_preferences: list[ModelPreference] = Field(default_factory=list)
+
+
+# ------------------------------------------------------------------ playtests
+
+
+class Expectation(Strict):
+    ending: Id | None = None
+    quest: Id | None = None
+    stage: Id | None = None
+    quest_done: Id | None = None
+    location: Id | None = None
+    flag: Id | None = None
+    has_item: Id | None = None
+
+
+class Playtest(Strict):
+    name: str
+    seed: int = 0
+    archetype: Id | None = None
+    inputs: list[str] = Field(min_length=1)
+    expect: Expectation
+
+
+# ---------------------------------------------------------------------- world
+
+
+class World(Strict):
+    """A whole world. The top level of a world file (or the merge of a folder)."""
+
+    format_version: int = Field(
+        FORMAT_VERSION, ge=1, description="The world format version this file is written in."
+    )
+    world: Metadata
+    rules: Rules
+    start: Start
+    ai: AISettings = Field(default_factory=AISettings)
+    locations: dict[Id, Location] = Field(min_length=1)
+    characters: dict[Id, Character] = Field(default_factory=dict)
+    items: dict[Id, Item] = Field(default_factory=dict)
+    quests: dict[Id, Quest] = Field(default_factory=dict)
+    lore: dict[Id, LoreEntry] = Field(default_factory=dict)
+    archetypes: dict[Id, Archetype] = Field(min_length=1)
+    flags: list[Id] = Field(
+        default_factory=list,
+        description="Story flags this world uses (optional; helps catch typos).",
+    )
+    playtests: list[Playtest] = Field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.world.id
+
+    @property
+    def version(self) -> str:
+        return self.world.version
+
+    def canonical(self) -> dict[str, Any]:
+        """The world as plain data, stable for hashing, storage and export."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+Location.model_rebuild()
+
+SECTION_NAMES = (
+    "format_version", "world", "rules", "start", "ai", "locations", "characters", "items",
+    "quests", "lore", "archetypes", "flags", "playtests",
+)
+MERGED_SECTIONS = ("locations", "characters", "items", "quests", "lore", "archetypes")
+"""Sections keyed by id, which a folder's files may each add to."""

@@ -1,0 +1,456 @@
+"""Cross-reference and playability checks on a world's raw data.
+
+These run on the merged data rather than the validated model, defensively, so
+that a dangling reference is reported in the same run as a schema error
+elsewhere. Each issue names a path in the data; the validator turns it into
+``file:line:column``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import d20
+from pydantic import ValidationError
+
+from storyai.core.domain.stats import ARCHETYPE_STATS, STAT_BLOCKS
+from storyai.core.domain.world import TRIGGER_KINDS
+from storyai.core.worlds.messages import friendly
+
+Path_ = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Issue:
+    path: Path_
+    message: str
+    hint: str | None = None
+    severity: str = "error"
+    at_key: bool = False
+
+
+def _d(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _l(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _ids(data: dict[str, Any], section: str) -> set[str]:
+    return {k for k in _d(data.get(section)) if isinstance(k, str)}
+
+
+def _suggest(name: Any, options: set[str]) -> str | None:
+    if not isinstance(name, str):
+        return None
+    match = difflib.get_close_matches(name, sorted(options), n=1, cutoff=0.5)
+    return f"did you mean '{match[0]}'?" if match else None
+
+
+class _Checker:
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.issues: list[Issue] = []
+        self.locations = _ids(data, "locations")
+        self.characters = _ids(data, "characters")
+        self.items = _ids(data, "items")
+        self.quests = _ids(data, "quests")
+        self.lore = _ids(data, "lore")
+        self.archetypes = _ids(data, "archetypes")
+        self.declared_flags = {f for f in _l(data.get("flags")) if isinstance(f, str)}
+        self.flags_set = self._flags_set()
+        self.obtainable = self._obtainable_items()
+        system = _d(data.get("rules")).get("system")
+        self.system = system if system in STAT_BLOCKS else None
+
+    # ------------------------------------------------------------ helpers
+
+    def error(self, path: Path_, message: str, hint: str | None = None, **kw: Any) -> None:
+        self.issues.append(Issue(path, message, hint, "error", **kw))
+
+    def warn(self, path: Path_, message: str, hint: str | None = None, **kw: Any) -> None:
+        self.issues.append(Issue(path, message, hint, "warning", **kw))
+
+    def ref(self, path: Path_, value: Any, section: str, what: str, context: str = "") -> bool:
+        """Check that ``value`` is an id in ``section``; report it if not."""
+        known = getattr(self, section)
+        if not isinstance(value, str) or value in known:
+            return isinstance(value, str)
+        prefix = f"{context} " if context else ""
+        hint = _suggest(value, known)
+        if not hint:
+            hint = (
+                f"known {section}: " + ", ".join(sorted(known)[:12])
+                if known
+                else f"this world defines no {section} yet"
+            )
+        self.error(path, f"{prefix}refers to unknown {what} '{value}'", hint)
+        return False
+
+    def _all_effects(self) -> Iterator[tuple[Path_, dict[str, Any]]]:
+        d = self.data
+        for lid, loc in _d(d.get("locations")).items():
+            for i, e in enumerate(_l(_d(loc).get("on_enter"))):
+                yield ("locations", lid, "on_enter", i), _d(e)
+        for iid, item in _d(d.get("items")).items():
+            for i, e in enumerate(_l(_d(item).get("effects"))):
+                yield ("items", iid, "effects", i), _d(e)
+        for cid, ch in _d(d.get("characters")).items():
+            for i, e in enumerate(_l(_d(ch).get("on_defeat"))):
+                yield ("characters", cid, "on_defeat", i), _d(e)
+            for tid, topic in _d(_d(_d(ch).get("dialogue")).get("topics")).items():
+                for i, e in enumerate(_l(_d(topic).get("effects"))):
+                    yield ("characters", cid, "dialogue", "topics", tid, "effects", i), _d(e)
+        for qid, quest in _d(d.get("quests")).items():
+            for s, stage in enumerate(_l(_d(quest).get("stages"))):
+                for i, e in enumerate(_l(_d(stage).get("effects"))):
+                    yield ("quests", qid, "stages", s, "effects", i), _d(e)
+
+    def _flags_set(self) -> set[str]:
+        flags = {f for f in _l(_d(self.data.get("start")).get("flags")) if isinstance(f, str)}
+        for _, effect in self._all_effects():
+            if effect.get("type") == "set_flag" and isinstance(effect.get("flag"), str):
+                flags.add(effect["flag"])
+        for quest in _d(self.data.get("quests")).values():
+            flags |= {f for f in _l(_d(_d(quest).get("rewards")).get("flags")) if isinstance(f, str)}
+        return flags
+
+    def _obtainable_items(self) -> set[str]:
+        d = self.data
+        items: set[str] = set()
+        for loc in _d(d.get("locations")).values():
+            items |= {i for i in _l(_d(loc).get("items")) if isinstance(i, str)}
+        for ch in _d(d.get("characters")).values():
+            items |= {i for i in _l(_d(ch).get("inventory")) if isinstance(i, str)}
+        for arch in _d(d.get("archetypes")).values():
+            items |= {i for i in _l(_d(arch).get("starting_items")) if isinstance(i, str)}
+        for quest in _d(d.get("quests")).values():
+            items |= {i for i in _l(_d(_d(quest).get("rewards")).get("items")) if isinstance(i, str)}
+        for _, effect in self._all_effects():
+            if effect.get("type") == "give_item" and isinstance(effect.get("item"), str):
+                items.add(effect["item"])
+        return items
+
+    # ------------------------------------------------------------- checks
+
+    def run(self) -> list[Issue]:
+        self.check_start()
+        self.check_locations()
+        self.check_characters()
+        self.check_items()
+        self.check_effects()
+        self.check_quests()
+        self.check_lore()
+        self.check_archetypes()
+        self.check_flags()
+        self.check_reachability()
+        self.check_playtests()
+        return self.issues
+
+    def check_start(self) -> None:
+        start = _d(self.data.get("start"))
+        if "location" in start:
+            self.ref(("start", "location"), start["location"], "locations", "location",
+                     "the starting location")
+
+    def check_condition(self, path: Path_, cond: Any) -> None:
+        cond = _d(cond)
+        if "item" in cond:
+            self.ref((*path, "item"), cond["item"], "items", "item")
+        for key in ("flag", "not_flag"):
+            if key in cond:
+                self.check_flag_used((*path, key), cond[key])
+        for key in ("quest", "quest_done"):
+            if key in cond:
+                self.ref((*path, key), cond[key], "quests", "quest")
+        if "stage" in cond:
+            quest = _d(_d(self.data.get("quests")).get(cond.get("quest")))
+            stages = {_d(s).get("id") for s in _l(quest.get("stages"))}
+            if "quest" not in cond:
+                self.error((*path, "stage"), "'stage' needs 'quest' beside it")
+            elif quest and cond["stage"] not in stages:
+                self.error((*path, "stage"),
+                           f"quest '{cond['quest']}' has no stage '{cond['stage']}'",
+                           _suggest(cond["stage"], {s for s in stages if isinstance(s, str)}))
+
+    def check_flag_used(self, path: Path_, flag: Any) -> None:
+        if not isinstance(flag, str):
+            return
+        if self.declared_flags and flag not in self.declared_flags:
+            self.error(path, f"unknown flag '{flag}'",
+                       _suggest(flag, self.declared_flags) or "add it to the top-level `flags:` list")
+        elif flag not in self.flags_set and path[-1] == "flag":
+            self.warn(path, f"flag '{flag}' is never set by anything in this world",
+                      "set it with an effect ({type: set_flag, flag: ...}) on a topic, item, "
+                      "stage or location, or in start.flags")
+
+    def check_locations(self) -> None:
+        for lid, loc in _d(self.data.get("locations")).items():
+            loc = _d(loc)
+            for direction, exit_ in _d(loc.get("exits")).items():
+                target = exit_ if isinstance(exit_, str) else _d(exit_).get("to")
+                path = ("locations", lid, "exits", direction)
+                self.ref(path if isinstance(exit_, str) else (*path, "to"), target, "locations",
+                         "location", f"exit '{direction}'")
+                if target == lid:
+                    self.warn(path, f"exit '{direction}' leads back into '{lid}' itself")
+                if isinstance(exit_, dict) and "requires" in exit_:
+                    self.check_condition((*path, "requires"), exit_["requires"])
+            for i, item in enumerate(_l(loc.get("items"))):
+                self.ref(("locations", lid, "items", i), item, "items", "item")
+            for i, ch in enumerate(_l(loc.get("characters"))):
+                self.ref(("locations", lid, "characters", i), ch, "characters", "character")
+        placed: dict[str, str] = {}
+        for lid, loc in _d(self.data.get("locations")).items():
+            for i, ch in enumerate(_l(_d(loc).get("characters"))):
+                if isinstance(ch, str) and ch in placed:
+                    self.error(("locations", lid, "characters", i),
+                               f"character '{ch}' is placed in two locations "
+                               f"('{placed[ch]}' and '{lid}')", "a character starts in one place")
+                elif isinstance(ch, str):
+                    placed[ch] = lid
+
+    def check_characters(self) -> None:
+        for cid, ch in _d(self.data.get("characters")).items():
+            ch = _d(ch)
+            path = ("characters", cid)
+            for i, item in enumerate(_l(ch.get("inventory"))):
+                self.ref((*path, "inventory", i), item, "items", "item")
+            topics = _d(_d(ch.get("dialogue")).get("topics"))
+            for tid, topic in topics.items():
+                topic = _d(topic)
+                for i, lore_id in enumerate(_l(topic.get("reveals"))):
+                    self.ref((*path, "dialogue", "topics", tid, "reveals", i), lore_id, "lore",
+                             "lore entry")
+                if "requires" in topic:
+                    self.check_condition((*path, "dialogue", "topics", tid, "requires"),
+                                         topic["requires"])
+            stats = ch.get("stats")
+            if stats is not None and self.system:
+                self.check_stats((*path, "stats"), stats, STAT_BLOCKS[self.system])
+            if ch.get("kind") == "creature" and stats is None:
+                self.warn(path, f"creature '{cid}' has no stats, so it cannot fight",
+                          f"add a {self.system or 'rule-system'} stat block under `stats:`")
+
+    def check_stats(self, path: Path_, stats: Any, model: Any) -> None:
+        try:
+            model.model_validate(stats)
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                loc = tuple(err["loc"])
+                if err["type"] == "extra_forbidden":
+                    allowed = set(model.model_fields)
+                    nested = _nested_fields(model, loc[:-1])
+                    self.error((*path, *loc), f"unknown stat '{loc[-1]}' for the "
+                               f"{self.system} rules", _suggest(loc[-1], nested or allowed)
+                               or "allowed: " + ", ".join(sorted(nested or allowed)),
+                               at_key=True)
+                elif err["type"] == "missing":
+                    self.error((*path, *loc[:-1]), f"stat '{loc[-1]}' is missing "
+                               f"(the {self.system} rules need it)")
+                else:
+                    where = ".".join(map(str, (*path, *loc)))
+                    self.error((*path, *loc), f"{where}: {friendly(err)}")
+            return
+        for i, attack in enumerate(_l(_d(stats).get("attacks"))):
+            self.check_dice((*path, "attacks", i, "damage"), _d(attack).get("damage"))
+
+    def check_dice(self, path: Path_, expr: Any) -> None:
+        if not isinstance(expr, str):
+            return
+        try:
+            d20.parse(expr)
+        except d20.RollSyntaxError:
+            self.error(path, f"'{expr}' is not valid dice notation",
+                       "write dice like 1d8, 2d6+3 or 1d20kh1")
+
+    def check_items(self) -> None:
+        for iid, item in _d(self.data.get("items")).items():
+            item = _d(item)
+            if "damage" in item:
+                self.check_dice(("items", iid, "damage"), item["damage"])
+            if item.get("kind") == "weapon" and "damage" not in item:
+                self.warn(("items", iid), f"weapon '{iid}' has no damage dice",
+                          "add e.g. `damage: 1d8` and `damage_type: slashing`")
+            if iid not in self.obtainable:
+                self.warn(("items", iid), f"item '{iid}' is never placed anywhere",
+                          "put it in a location's items, a character's inventory, "
+                          "an archetype's starting_items or a reward")
+
+    def check_effects(self) -> None:
+        for path, effect in self._all_effects():
+            if isinstance(effect.get("amount"), str):
+                self.check_dice((*path, "amount"), effect["amount"])
+            if "item" in effect:
+                self.ref((*path, "item"), effect["item"], "items", "item")
+            if effect.get("type") in ("set_flag", "clear_flag") and "flag" in effect:
+                flag = effect["flag"]
+                if self.declared_flags and isinstance(flag, str) and flag not in self.declared_flags:
+                    self.error((*path, "flag"), f"unknown flag '{flag}'",
+                               _suggest(flag, self.declared_flags)
+                               or "add it to the top-level `flags:` list")
+
+    def check_trigger(self, path: Path_, trigger: Any, quest_id: str) -> list[str]:
+        """Check one trigger; returns reasons it can never fire."""
+        trigger = _d(trigger)
+        blockers: list[str] = []
+        kinds = [k for k in TRIGGER_KINDS if k in trigger]
+        if len(kinds) != 1:
+            return blockers  # the schema pass explains
+        kind = kinds[0]
+        target = trigger[kind]
+        tpath = (*path, kind)
+        if kind == "enter":
+            self.ref(tpath, target, "locations", "location")
+        elif kind in ("have_item", "use_item"):
+            if self.ref(tpath, target, "items", "item") and target not in self.obtainable:
+                blockers.append(f"item '{target}' can never be obtained")
+        elif kind in ("talk_to", "defeat"):
+            if self.ref(tpath, target, "characters", "character") and kind == "defeat":
+                if _d(_d(self.data.get("characters")).get(target)).get("stats") is None:
+                    blockers.append(f"character '{target}' has no stats, so cannot be defeated")
+            if kind == "talk_to" and "topic" in trigger and target in self.characters:
+                topics = _d(_d(_d(_d(self.data["characters"]).get(target)).get("dialogue"))
+                            .get("topics"))
+                if trigger["topic"] not in topics:
+                    self.error((*path, "topic"),
+                               f"character '{target}' has no topic '{trigger['topic']}'",
+                               _suggest(trigger["topic"], set(topics)))
+        elif kind == "flag":
+            if isinstance(target, str):
+                if self.declared_flags and target not in self.declared_flags:
+                    self.error(tpath, f"unknown flag '{target}'",
+                               _suggest(target, self.declared_flags))
+                elif target not in self.flags_set:
+                    blockers.append(f"flag '{target}' is never set")
+        return blockers
+
+    def check_quests(self) -> None:
+        ending_ids: dict[str, str] = {}
+        for qid, quest in _d(self.data.get("quests")).items():
+            quest = _d(quest)
+            path = ("quests", qid)
+            if "giver" in quest:
+                self.ref((*path, "giver"), quest["giver"], "characters", "character", "giver")
+            if isinstance(quest.get("starts"), dict):
+                for reason in self.check_trigger((*path, "starts"), quest["starts"], qid):
+                    self.error((*path, "starts"), f"quest '{qid}' can never start: {reason}")
+            stage_ids: set[str] = set()
+            for s, stage in enumerate(_l(quest.get("stages"))):
+                stage = _d(stage)
+                spath = (*path, "stages", s)
+                sid = stage.get("id")
+                if isinstance(sid, str):
+                    if sid in stage_ids:
+                        self.error((*spath, "id"), f"quest '{qid}' has two stages with id '{sid}'")
+                    stage_ids.add(sid)
+                for o, objective in enumerate(_l(stage.get("objectives"))):
+                    objective = _d(objective)
+                    if "trigger" not in objective:
+                        continue
+                    for reason in self.check_trigger((*spath, "objectives", o, "trigger"),
+                                                     objective["trigger"], qid):
+                        if objective.get("optional"):
+                            self.warn((*spath, "objectives", o),
+                                      f"optional objective can never complete: {reason}")
+                        else:
+                            self.error((*spath, "objectives", o),
+                                       f"quest '{qid}' cannot complete: {reason}",
+                                       "make it obtainable or settable somewhere in the world")
+            rewards = _d(quest.get("rewards"))
+            for i, item in enumerate(_l(rewards.get("items"))):
+                self.ref((*path, "rewards", "items", i), item, "items", "item")
+            for e, ending in enumerate(_l(quest.get("endings"))):
+                ending = _d(ending)
+                eid = ending.get("id")
+                if isinstance(eid, str):
+                    if eid in ending_ids:
+                        self.error((*path, "endings", e, "id"),
+                                   f"ending id '{eid}' is already used by quest '{ending_ids[eid]}'")
+                    ending_ids[eid] = qid
+                if "requires" in ending:
+                    self.check_condition((*path, "endings", e, "requires"), ending["requires"])
+            endings = _l(quest.get("endings"))
+            if endings and all(_d(e).get("requires") for e in endings):
+                self.warn((*path, "endings"),
+                          f"every ending of '{qid}' has a condition; if none holds, the story "
+                          "cannot end", "leave the last ending without `requires:` as a fallback")
+
+    def check_lore(self) -> None:
+        for lid, entry in _d(self.data.get("lore")).items():
+            for i, who in enumerate(_l(_d(entry).get("known_by"))):
+                self.ref(("lore", lid, "known_by", i), who, "characters", "character")
+
+    def check_archetypes(self) -> None:
+        for aid, arch in _d(self.data.get("archetypes")).items():
+            arch = _d(arch)
+            for i, item in enumerate(_l(arch.get("starting_items"))):
+                self.ref(("archetypes", aid, "starting_items", i), item, "items", "item")
+            if self.system and "stats" in arch:
+                self.check_stats(("archetypes", aid, "stats"), arch["stats"],
+                                 ARCHETYPE_STATS[self.system])
+
+    def check_flags(self) -> None:
+        for i, flag in enumerate(_l(self.data.get("flags"))):
+            if isinstance(flag, str) and flag not in self.flags_set:
+                self.warn(("flags", i), f"flag '{flag}' is declared but never set")
+
+    def check_reachability(self) -> None:
+        start = _d(self.data.get("start")).get("location")
+        locations = _d(self.data.get("locations"))
+        if start not in locations:
+            return
+        seen = {start}
+        queue = deque([start])
+        while queue:
+            here = queue.popleft()
+            for exit_ in _d(_d(locations.get(here)).get("exits")).values():
+                target = exit_ if isinstance(exit_, str) else _d(exit_).get("to")
+                if isinstance(target, str) and target in locations and target not in seen:
+                    seen.add(target)
+                    queue.append(target)
+        for lid in locations:
+            if lid not in seen:
+                self.warn(("locations", lid), f"location '{lid}' cannot be reached from the "
+                          f"start ('{start}')", "add an exit that leads here", at_key=True)
+
+    def check_playtests(self) -> None:
+        for t, test in enumerate(_l(self.data.get("playtests"))):
+            test = _d(test)
+            path = ("playtests", t)
+            if "archetype" in test:
+                self.ref((*path, "archetype"), test["archetype"], "archetypes", "archetype")
+            expect = _d(test.get("expect"))
+            for key, section, what in (("quest", "quests", "quest"),
+                                       ("quest_done", "quests", "quest"),
+                                       ("location", "locations", "location"),
+                                       ("has_item", "items", "item")):
+                if key in expect:
+                    self.ref((*path, "expect", key), expect[key], section, what)
+            if "ending" in expect:
+                endings = {_d(e).get("id") for q in _d(self.data.get("quests")).values()
+                           for e in _l(_d(q).get("endings"))}
+                if expect["ending"] not in endings:
+                    self.error((*path, "expect", "ending"),
+                               f"no quest has an ending '{expect['ending']}'",
+                               _suggest(expect["ending"], {e for e in endings if isinstance(e, str)}))
+
+
+def _nested_fields(model: Any, loc: tuple[Any, ...]) -> set[str]:
+    current = model
+    for step in loc:
+        info = getattr(current, "model_fields", {}).get(step)
+        if info is None:
+            return set()
+        current = info.annotation
+    return set(getattr(current, "model_fields", {}) or ())
+
+
+def check(data: dict[str, Any]) -> list[Issue]:
+    """Every cross-reference and playability issue in the raw world data."""
+    return _Checker(data).run()

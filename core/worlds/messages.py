@@ -1,0 +1,13 @@
+"""Wording shared by the validation passes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def friendly(err: dict[str, Any]) -> str:
+    """A pydantic error message, worded for authors."""
+    msg = err["msg"]
+    msg = msg.replace("Value error, ", "").replace("Input should be", "must be")
+    msg = msg.replace("String should", "text should").replace("List should", "the list should")
+    return msg

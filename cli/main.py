@@ -1,2 +1,64 @@
+"""The `storyai` command: author worlds, manage the database, play.
+
+Every command maps StoryErrors to a short message and exit code 1 in one
+place (``StoryGroup``); anything else is a bug and shows its traceback.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+import typer
+
+from storyai.cli import db as db_commands
+from storyai.cli import world as world_commands
+from storyai.cli.errors import StoryGroup
+
+HELP = """\
+Story AI Studio: write RPG worlds in YAML and play them with an AI game master.
+
+[bold]Start here[/bold]
+
+  storyai world new my_world            scaffold a small, valid world to edit
+  storyai world validate my_world       check it: every problem as file:line:column
+  storyai world install my_world        put it in the database (SQLite by default)
+  storyai world list                    what is installed
+
+The database is a SQLite file in your user data folder; set
+STORYAI_DATABASE_URL (e.g. postgresql://user@host/db) to use PostgreSQL.
+"""
+
+app = typer.Typer(
+    cls=StoryGroup,
+    help=HELP,
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(world_commands.app, name="world")
+app.add_typer(db_commands.app, name="db")
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        try:
+            typer.echo(f"storyai {version('storyai')}")
+        except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+            typer.echo("storyai (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    show_version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True,
+        help="Show the version and exit.",
+    ),
+) -> None:
+    """Story AI Studio."""
+
+
 def run() -> None:
-    print("hi")
+    """Console-script entry point."""
+    app(prog_name="storyai")

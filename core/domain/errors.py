@@ -4,7 +4,8 @@
   + WorldError                     a world file or folder is wrong
     - WorldLoadError               cannot be read or parsed (size, encoding, YAML)
     - WorldValidationError         parsed, but the content has problems (carries all of them)
-  + WorldNotFound                  no installed world has that id
+  + WorldNotFound                  no installed world has that id (or not that version)
+  + SessionNotFound                no session has that id
   + WorldConflict                  an install or fork would overwrite something
   + StorageError                   the database cannot be reached or is not ready
     - DatabaseNotMigrated          the schema is behind; run `storyai db upgrade`
@@ -90,13 +91,31 @@ class WorldValidationError(WorldError):
 
 
 class WorldNotFound(StoryError):
-    def __init__(self, world_id: str) -> None:
-        super().__init__(
-            f"No installed world has the id '{world_id}'.",
-            hint="`storyai world list` shows what is installed; "
-            "`storyai world install PATH` adds one.",
-        )
+    def __init__(self, world_id: str, version: str | None = None) -> None:
+        if version is None:
+            super().__init__(
+                f"No installed world has the id '{world_id}'.",
+                hint="`storyai world list` shows what is installed; "
+                "`storyai world install PATH` adds one.",
+            )
+        else:
+            super().__init__(
+                f"The world '{world_id}' has no installed version '{version}'.",
+                hint="`storyai world list` shows the installed versions.",
+            )
         self.world_id = world_id
+        self.version = version
+
+
+class SessionNotFound(StoryError):
+    def __init__(
+        self, session_id: str, *, message: str | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(
+            message or f"No session has the id '{session_id}'.",
+            hint=hint or "`storyai session list` shows your sessions.",
+        )
+        self.session_id = session_id
 
 
 class WorldConflict(StoryError):

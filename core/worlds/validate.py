@@ -184,7 +184,7 @@ def _schema_problem(
         message = f"'{field_name}' is missing in {parent} (it is required)"
         description = _field_description(path, data)
         hint = description
-        pos = source.locate(path[:-1])
+        pos = source.locate(path[:-1], key=True)
     else:
         message = f"{where}: {friendly(err)}" if where else friendly(err)
         if kind == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == ID_PATTERN:

@@ -1,0 +1,41 @@
+"""The CLI's one place that turns StoryErrors into a message and exit code 1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+import typer
+from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperGroup
+
+from storyai.core.domain.errors import StoryError, WorldError
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def render_error(error: StoryError) -> None:
+    problems = getattr(error, "problems", None)
+    if isinstance(error, WorldError) and problems:
+        from storyai.cli.render import print_problems
+
+        print_problems(problems, console=err_console)
+        count = sum(1 for p in problems if p.severity == "error")
+        err_console.print(f"[bold red]✗[/] {count} error{'s' if count != 1 else ''}; "
+                          "nothing was written.")
+        return
+    err_console.print(f"[bold red]Error:[/] {escape(error.message)}")
+    if error.hint:
+        err_console.print(f"  [dim]hint:[/] {escape(error.hint)}")
+
+
+class StoryGroup(TyperGroup):
+    """A command group that prints StoryErrors for people and exits 1, no traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StoryError as error:
+            render_error(error)
+            raise typer.Exit(1) from None

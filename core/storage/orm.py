@@ -1,0 +1,249 @@
+"""ORM rows: the database schema as SQLAlchemy 2 declarative classes.
+
+These classes are storage details. They never leave ``storyai.core.storage``:
+``converters.py`` turns them into the immutable records of
+``storyai.core.domain.records``. The schema already holds the tables later
+features need (players, the event tree, branches, snapshots, usage), so the
+first migration creates them all and later ones only add.
+
+The schema itself is owned by Alembic (``migrations/``); this module must
+agree with it, which ``tests/storage/test_migrations.py`` checks. Never call
+``Base.metadata.create_all`` outside a throwaway experiment.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""Deterministic constraint names, so migrations can drop and alter them by name."""
+
+JsonDocument = JSON().with_variant(JSONB(), "postgresql")
+"""JSON everywhere; JSONB on PostgreSQL, which can index and query into it."""
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+"""An auto-incrementing key: SQLite only auto-increments ``INTEGER PRIMARY KEY``."""
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend.
+
+    PostgreSQL stores ``timestamptz``; SQLite has no time zones, so the value
+    is stored as naive UTC and marked as UTC again when read. Naive datetimes
+    are refused: they are a bug at the caller.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware datetime (UTC)")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class WorldRow(Base):
+    """A world id. Its content lives in its versions."""
+
+    __tablename__ = "worlds"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    """The title of the newest installed version."""
+    forked_from: Mapped[str | None] = mapped_column(String(200))
+    """"world_id@version" of the world this one was forked from, if any."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class WorldVersionRow(Base):
+    """One installed version of a world, with its whole canonical content."""
+
+    __tablename__ = "world_versions"
+    __table_args__ = (UniqueConstraint("world_id", "seq"),)
+
+    world_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("worlds.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    """1, 2, 3... per world in install order: the newest version has the highest."""
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text, default="")
+    forked_from: Mapped[str | None] = mapped_column(String(200))
+    installed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SessionRow(Base):
+    """One playthrough of one world version."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        # A version that sessions were started on cannot be deleted under them.
+        ForeignKeyConstraint(
+            ["world_id", "world_version"], ["world_versions.world_id", "world_versions.version"]
+        ),
+        Index(None, "world_id", "world_version"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    world_id: Mapped[str] = mapped_column(String(64))
+    world_version: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    active_branch: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str | None] = mapped_column(String(64), index=True)
+    """Where the session is played, e.g. a Discord channel id; None for local play."""
+    settings: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class PlayerRow(Base):
+    """Someone taking part in a session, with the character they play."""
+
+    __tablename__ = "players"
+    __table_args__ = (Index(None, "session_id", "user_ref"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    user_ref: Mapped[str] = mapped_column(String(64))
+    """"local" for the terminal, or a platform user id (e.g. Discord)."""
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    """"host" or "player"."""
+    character: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    presence: Mapped[str] = mapped_column(String(16))
+    joined_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    left_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class EventRow(Base):
+    """One immutable thing that happened; events form a tree through parent_id."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("session_id", "seq"),
+        Index(None, "session_id", "parent_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("events.id"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    """Append order within the session (1, 2, 3...), across all branches."""
+    turn: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class BranchRow(Base):
+    """A named pointer to the newest event of one line of the story."""
+
+    __tablename__ = "branches"
+
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    head_event_id: Mapped[str | None] = mapped_column(ForeignKey("events.id"))
+    """None until the branch has its first event."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SnapshotRow(Base):
+    """The derived state right after one event, so loading never replays everything."""
+
+    __tablename__ = "snapshots"
+
+    event_id: Mapped[str] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), index=True
+    )
+    turn: Mapped[int] = mapped_column(Integer)
+    state: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class UsageRow(Base):
+    """Tokens and cost of one model call, for budgets per user, server and day.
+
+    Kept when its session or player is deleted: spending still happened.
+    """
+
+    __tablename__ = "usage"
+    __table_args__ = (
+        CheckConstraint(
+            "prompt_tokens >= 0 AND completion_tokens >= 0 AND cached_tokens >= 0 "
+            "AND cost_micros >= 0",
+            name="non_negative",
+        ),
+        Index(None, "user_ref", "day"),
+        Index(None, "guild_ref", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    session_id: Mapped[str | None] = mapped_column(
+        ForeignKey("sessions.id", ondelete="SET NULL"), index=True
+    )
+    player_id: Mapped[str | None] = mapped_column(ForeignKey("players.id", ondelete="SET NULL"))
+    guild_ref: Mapped[str | None] = mapped_column(String(64))
+    """The server (e.g. a Discord guild id) the call was made for; None when local."""
+    user_ref: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
+    """The UTC day, for daily budgets."""
+    provider: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(100))
+    prompt_tokens: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    cached_tokens: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    cost_micros: Mapped[int] = mapped_column(BigInteger, server_default=text("0"), default=0)
+    """Cost in millionths of a US dollar: exact integer sums, no float drift."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -1,0 +1,61 @@
+"""Import boundaries from ARCHITECTURE.md, checked on the source, not by convention."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import storyai.core
+
+CORE = Path(storyai.core.__file__).parent
+INTERFACES = ("storyai.tui", "storyai.cli", "storyai.bots", "textual", "typer", "discord")
+INFRASTRUCTURE = (
+    "sqlalchemy", "alembic", "aiosqlite", "asyncpg", "openai", "anthropic", "httpx",
+    "textual", "typer", "discord", "rich", "storyai.core.storage", "storyai.core.narrators",
+)
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.lineno, node.module))
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            found.append((node.lineno, "." * node.level + (node.module or "")))
+    return found
+
+
+def _violations(root: Path, banned: tuple[str, ...]) -> list[str]:
+    bad = []
+    for path in sorted(root.rglob("*.py")):
+        for line, module in _imports(path):
+            if module.startswith("."):
+                bad.append(f"{path}:{line}: relative import {module} (use storyai.core...)")
+            elif any(module == b or module.startswith(b + ".") for b in banned):
+                bad.append(f"{path}:{line}: imports {module}")
+    return bad
+
+
+def test_core_imports_no_interface() -> None:
+    assert _violations(CORE, INTERFACES) == []
+
+
+def test_domain_imports_no_infrastructure() -> None:
+    assert _violations(CORE / "domain", INFRASTRUCTURE) == []
+
+
+def test_domain_is_non_empty() -> None:
+    assert len(list((CORE / "domain").glob("*.py"))) > 2
+
+
+@pytest.mark.parametrize("generic", ["core", "cli", "tui", "bots", "content"])
+def test_no_generic_top_level_package_is_claimed(generic: str) -> None:
+    import importlib.util
+
+    spec = importlib.util.find_spec(generic)
+    assert spec is None or "storyai" not in str(spec.origin or "")

@@ -72,8 +72,12 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     url, current = asyncio.run(main())
     head = head_revision()
     if as_json:
-        typer.echo(json.dumps({"url": url, "current": current, "head": head,
-                               "up_to_date": current == head}, indent=2))
+        typer.echo(
+            json.dumps(
+                {"url": url, "current": current, "head": head, "up_to_date": current == head},
+                indent=2,
+            )
+        )
         return
     console.print(f"database: {url}")
     console.print(f"schema:   {current or 'empty (no tables yet)'}")

@@ -22,8 +22,9 @@ def render_error(error: StoryError) -> None:
 
         print_problems(problems, console=err_console)
         count = sum(1 for p in problems if p.severity == "error")
-        err_console.print(f"[bold red]✗[/] {count} error{'s' if count != 1 else ''}; "
-                          "nothing was written.")
+        err_console.print(
+            f"[bold red]✗[/] {count} error{'s' if count != 1 else ''}; nothing was written."
+        )
         return
     err_console.print(f"[bold red]Error:[/] {escape(error.message)}")
     if error.hint:

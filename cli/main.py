@@ -52,7 +52,10 @@ def _version_callback(value: bool) -> None:
 @app.callback()
 def main(
     show_version: bool = typer.Option(
-        False, "--version", callback=_version_callback, is_eager=True,
+        False,
+        "--version",
+        callback=_version_callback,
+        is_eager=True,
         help="Show the version and exit.",
     ),
 ) -> None:

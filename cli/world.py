@@ -212,16 +212,19 @@ def show(
         if item.ac_bonus:
             notes.append(f"+{item.ac_bonus} AC")
         notes += [e.type for e in item.effects]
-        t.add_row(iid, item.name, item.kind, str(item.value), f"{item.weight:g}",
-                  ", ".join(notes))
+        t.add_row(iid, item.name, item.kind, str(item.value), f"{item.weight:g}", ", ".join(notes))
     _print_table(t)
 
     t = Table(title="Quests", title_justify="left")
     for col in ("id", "title", "stages", "endings"):
         t.add_column(col)
     for qid, quest in w.quests.items():
-        t.add_row(qid + (" (main)" if quest.main else ""), quest.title,
-                  " → ".join(s.id for s in quest.stages), ", ".join(e.id for e in quest.endings))
+        t.add_row(
+            qid + (" (main)" if quest.main else ""),
+            quest.title,
+            " → ".join(s.id for s in quest.stages),
+            ", ".join(e.id for e in quest.endings),
+        )
     _print_table(t)
 
     t = Table(title="Lore", title_justify="left")
@@ -263,12 +266,20 @@ def _summary(w: World) -> dict[str, object]:
             "lore": len(w.lore),
             "archetypes": len(w.archetypes),
         },
-        "locations": {k: {"name": v.name, "exits": {d: e.to for d, e in v.exits.items()}}
-                      for k, v in w.locations.items()},
+        "locations": {
+            k: {"name": v.name, "exits": {d: e.to for d, e in v.exits.items()}}
+            for k, v in w.locations.items()
+        },
         "characters": {k: {"name": v.name, "kind": v.kind} for k, v in w.characters.items()},
         "items": {k: {"name": v.name, "kind": v.kind} for k, v in w.items.items()},
-        "quests": {k: {"title": v.title, "stages": [s.id for s in v.stages],
-                       "endings": [e.id for e in v.endings]} for k, v in w.quests.items()},
+        "quests": {
+            k: {
+                "title": v.title,
+                "stages": [s.id for s in v.stages],
+                "endings": [e.id for e in v.endings],
+            }
+            for k, v in w.quests.items()
+        },
     }
 
 
@@ -317,21 +328,34 @@ def install(
 
     results = with_container(use)
     if as_json:
-        typer.echo(json.dumps([
-            {"world": r.record.world_id, "version": r.record.version, "status": r.status,
-             "content_hash": r.record.content_hash, "previous_versions": list(r.previous_versions)}
-            for r in results
-        ], indent=2))
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "world": r.record.world_id,
+                        "version": r.record.version,
+                        "status": r.status,
+                        "content_hash": r.record.content_hash,
+                        "previous_versions": list(r.previous_versions),
+                    }
+                    for r in results
+                ],
+                indent=2,
+            )
+        )
         return
     for r in results:
         rec = r.record
         if r.status == "unchanged":
-            console.print(f"[green]✓[/] {rec.world_id} {rec.version} is already installed "
-                          "(identical); nothing changed")
+            console.print(
+                f"[green]✓[/] {rec.world_id} {rec.version} is already installed "
+                "(identical); nothing changed"
+            )
         else:
             kept = f" (kept {', '.join(r.previous_versions)})" if r.previous_versions else ""
-            console.print(f"[green]✓[/] Installed {escape(rec.title)} — {rec.world_id} "
-                          f"{rec.version}{kept}")
+            console.print(
+                f"[green]✓[/] Installed {escape(rec.title)} — {rec.world_id} {rec.version}{kept}"
+            )
 
 
 # ---------------------------------------------------------------------- list
@@ -346,26 +370,39 @@ def list_(as_json: bool = JSON_OPT) -> None:
     summaries = with_container(lambda c: services.list_worlds(c.uow))
     bundled = sorted(bundled_world_paths())
     if as_json:
-        typer.echo(json.dumps({
-            "installed": [
-                {"id": s.world_id, "title": s.title, "versions": list(s.versions),
-                 "latest": s.latest, "forked_from": s.forked_from, "sessions": s.sessions}
-                for s in summaries
-            ],
-            "bundled": bundled,
-        }, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    "installed": [
+                        {
+                            "id": s.world_id,
+                            "title": s.title,
+                            "versions": list(s.versions),
+                            "latest": s.latest,
+                            "forked_from": s.forked_from,
+                            "sessions": s.sessions,
+                        }
+                        for s in summaries
+                    ],
+                    "bundled": bundled,
+                },
+                indent=2,
+            )
+        )
         return
     if summaries:
         t = Table(title="Installed worlds", title_justify="left")
         for col in ("id", "title", "versions", "sessions", "forked from"):
             t.add_column(col)
         for s in summaries:
-            t.add_row(s.world_id, s.title, ", ".join(s.versions), str(s.sessions),
-                      s.forked_from or "")
+            t.add_row(
+                s.world_id, s.title, ", ".join(s.versions), str(s.sessions), s.forked_from or ""
+            )
         console.print(t)
     else:
-        console.print("No worlds installed yet. Install one with "
-                      "[bold]storyai world install PATH[/].")
+        console.print(
+            "No worlds installed yet. Install one with [bold]storyai world install PATH[/]."
+        )
     console.print(f"[dim]Bundled: {', '.join(bundled) or '-'}[/]")
 
 
@@ -384,11 +421,9 @@ def export(
     [bold]Example[/bold]: storyai world export ember_hollow --to ./ember_copy
     """
     path, record = with_container(
-        lambda c: services.export_world(c.uow, world_id, to, version=world_version,
-                                        overwrite=force)
+        lambda c: services.export_world(c.uow, world_id, to, version=world_version, overwrite=force)
     )
-    console.print(f"[green]✓[/] Exported {record.world_id} {record.version} to "
-                  f"{escape(str(path))}")
+    console.print(f"[green]✓[/] Exported {record.world_id} {record.version} to {escape(str(path))}")
 
 
 # ---------------------------------------------------------------------- fork
@@ -421,8 +456,10 @@ def fork(
 
     result = with_container(use)
     rec = result.record
-    console.print(f"[green]✓[/] Forked {world.id} {world.version} → {rec.world_id} "
-                  f"{rec.version} ({escape(rec.title)})")
+    console.print(
+        f"[green]✓[/] Forked {world.id} {world.version} → {rec.world_id} "
+        f"{rec.version} ({escape(rec.title)})"
+    )
     if to is not None:
         from storyai.core.worlds.export import export_world
 

@@ -117,7 +117,9 @@ class _Checker:
             if effect.get("type") == "set_flag" and isinstance(effect.get("flag"), str):
                 flags.add(effect["flag"])
         for quest in _d(self.data.get("quests")).values():
-            flags |= {f for f in _l(_d(_d(quest).get("rewards")).get("flags")) if isinstance(f, str)}
+            flags |= {
+                f for f in _l(_d(_d(quest).get("rewards")).get("flags")) if isinstance(f, str)
+            }
         return flags
 
     def _obtainable_items(self) -> set[str]:
@@ -130,7 +132,9 @@ class _Checker:
         for arch in _d(d.get("archetypes")).values():
             items |= {i for i in _l(_d(arch).get("starting_items")) if isinstance(i, str)}
         for quest in _d(d.get("quests")).values():
-            items |= {i for i in _l(_d(_d(quest).get("rewards")).get("items")) if isinstance(i, str)}
+            items |= {
+                i for i in _l(_d(_d(quest).get("rewards")).get("items")) if isinstance(i, str)
+            }
         for _, effect in self._all_effects():
             if effect.get("type") == "give_item" and isinstance(effect.get("item"), str):
                 items.add(effect["item"])
@@ -155,8 +159,13 @@ class _Checker:
     def check_start(self) -> None:
         start = _d(self.data.get("start"))
         if "location" in start:
-            self.ref(("start", "location"), start["location"], "locations", "location",
-                     "the starting location")
+            self.ref(
+                ("start", "location"),
+                start["location"],
+                "locations",
+                "location",
+                "the starting location",
+            )
 
     def check_condition(self, path: Path_, cond: Any) -> None:
         cond = _d(cond)
@@ -174,20 +183,28 @@ class _Checker:
             if "quest" not in cond:
                 self.error((*path, "stage"), "'stage' needs 'quest' beside it")
             elif quest and cond["stage"] not in stages:
-                self.error((*path, "stage"),
-                           f"quest '{cond['quest']}' has no stage '{cond['stage']}'",
-                           _suggest(cond["stage"], {s for s in stages if isinstance(s, str)}))
+                self.error(
+                    (*path, "stage"),
+                    f"quest '{cond['quest']}' has no stage '{cond['stage']}'",
+                    _suggest(cond["stage"], {s for s in stages if isinstance(s, str)}),
+                )
 
     def check_flag_used(self, path: Path_, flag: Any) -> None:
         if not isinstance(flag, str):
             return
         if self.declared_flags and flag not in self.declared_flags:
-            self.error(path, f"unknown flag '{flag}'",
-                       _suggest(flag, self.declared_flags) or "add it to the top-level `flags:` list")
+            self.error(
+                path,
+                f"unknown flag '{flag}'",
+                _suggest(flag, self.declared_flags) or "add it to the top-level `flags:` list",
+            )
         elif flag not in self.flags_set and path[-1] == "flag":
-            self.warn(path, f"flag '{flag}' is never set by anything in this world",
-                      "set it with an effect ({type: set_flag, flag: ...}) on a topic, item, "
-                      "stage or location, or in start.flags")
+            self.warn(
+                path,
+                f"flag '{flag}' is never set by anything in this world",
+                "set it with an effect ({type: set_flag, flag: ...}) on a topic, item, "
+                "stage or location, or in start.flags",
+            )
 
     def check_locations(self) -> None:
         for lid, loc in _d(self.data.get("locations")).items():
@@ -195,8 +212,13 @@ class _Checker:
             for direction, exit_ in _d(loc.get("exits")).items():
                 target = exit_ if isinstance(exit_, str) else _d(exit_).get("to")
                 path = ("locations", lid, "exits", direction)
-                self.ref(path if isinstance(exit_, str) else (*path, "to"), target, "locations",
-                         "location", f"exit '{direction}'")
+                self.ref(
+                    path if isinstance(exit_, str) else (*path, "to"),
+                    target,
+                    "locations",
+                    "location",
+                    f"exit '{direction}'",
+                )
                 if target == lid:
                     self.warn(path, f"exit '{direction}' leads back into '{lid}' itself")
                 if isinstance(exit_, dict) and "requires" in exit_:
@@ -209,9 +231,11 @@ class _Checker:
         for lid, loc in _d(self.data.get("locations")).items():
             for i, ch in enumerate(_l(_d(loc).get("characters"))):
                 if isinstance(ch, str) and ch in placed:
-                    self.error(("locations", lid, "characters", i),
-                               f"character '{ch}' is placed in two locations "
-                               f"('{placed[ch]}' and '{lid}')", "a character starts in one place")
+                    self.error(
+                        ("locations", lid, "characters", i),
+                        f"character '{ch}' is placed in two locations ('{placed[ch]}' and '{lid}')",
+                        "a character starts in one place",
+                    )
                 elif isinstance(ch, str):
                     placed[ch] = lid
 
@@ -225,17 +249,25 @@ class _Checker:
             for tid, topic in topics.items():
                 topic = _d(topic)
                 for i, lore_id in enumerate(_l(topic.get("reveals"))):
-                    self.ref((*path, "dialogue", "topics", tid, "reveals", i), lore_id, "lore",
-                             "lore entry")
+                    self.ref(
+                        (*path, "dialogue", "topics", tid, "reveals", i),
+                        lore_id,
+                        "lore",
+                        "lore entry",
+                    )
                 if "requires" in topic:
-                    self.check_condition((*path, "dialogue", "topics", tid, "requires"),
-                                         topic["requires"])
+                    self.check_condition(
+                        (*path, "dialogue", "topics", tid, "requires"), topic["requires"]
+                    )
             stats = ch.get("stats")
             if stats is not None and self.system:
                 self.check_stats((*path, "stats"), stats, STAT_BLOCKS[self.system])
             if ch.get("kind") == "creature" and stats is None:
-                self.warn(path, f"creature '{cid}' has no stats, so it cannot fight",
-                          f"add a {self.system or 'rule-system'} stat block under `stats:`")
+                self.warn(
+                    path,
+                    f"creature '{cid}' has no stats, so it cannot fight",
+                    f"add a {self.system or 'rule-system'} stat block under `stats:`",
+                )
 
     def check_stats(self, path: Path_, stats: Any, model: Any) -> None:
         try:
@@ -246,13 +278,18 @@ class _Checker:
                 if err["type"] == "extra_forbidden":
                     allowed = set(model.model_fields)
                     nested = _nested_fields(model, loc[:-1])
-                    self.error((*path, *loc), f"unknown stat '{loc[-1]}' for the "
-                               f"{self.system} rules", _suggest(loc[-1], nested or allowed)
-                               or "allowed: " + ", ".join(sorted(nested or allowed)),
-                               at_key=True)
+                    self.error(
+                        (*path, *loc),
+                        f"unknown stat '{loc[-1]}' for the {self.system} rules",
+                        _suggest(loc[-1], nested or allowed)
+                        or "allowed: " + ", ".join(sorted(nested or allowed)),
+                        at_key=True,
+                    )
                 elif err["type"] == "missing":
-                    self.error((*path, *loc[:-1]), f"stat '{loc[-1]}' is missing "
-                               f"(the {self.system} rules need it)")
+                    self.error(
+                        (*path, *loc[:-1]),
+                        f"stat '{loc[-1]}' is missing (the {self.system} rules need it)",
+                    )
                 else:
                     where = ".".join(map(str, (*path, *loc)))
                     self.error((*path, *loc), f"{where}: {friendly(err)}")
@@ -266,8 +303,11 @@ class _Checker:
         try:
             d20.parse(expr)
         except d20.RollSyntaxError:
-            self.error(path, f"'{expr}' is not valid dice notation",
-                       "write dice like 1d8, 2d6+3 or 1d20kh1")
+            self.error(
+                path,
+                f"'{expr}' is not valid dice notation",
+                "write dice like 1d8, 2d6+3 or 1d20kh1",
+            )
 
     def check_items(self) -> None:
         for iid, item in _d(self.data.get("items")).items():
@@ -275,12 +315,18 @@ class _Checker:
             if "damage" in item:
                 self.check_dice(("items", iid, "damage"), item["damage"])
             if item.get("kind") == "weapon" and "damage" not in item:
-                self.warn(("items", iid), f"weapon '{iid}' has no damage dice",
-                          "add e.g. `damage: 1d8` and `damage_type: slashing`")
+                self.warn(
+                    ("items", iid),
+                    f"weapon '{iid}' has no damage dice",
+                    "add e.g. `damage: 1d8` and `damage_type: slashing`",
+                )
             if iid not in self.obtainable:
-                self.warn(("items", iid), f"item '{iid}' is never placed anywhere",
-                          "put it in a location's items, a character's inventory, "
-                          "an archetype's starting_items or a reward")
+                self.warn(
+                    ("items", iid),
+                    f"item '{iid}' is never placed anywhere",
+                    "put it in a location's items, a character's inventory, "
+                    "an archetype's starting_items or a reward",
+                )
 
     def check_effects(self) -> None:
         for path, effect in self._all_effects():
@@ -290,10 +336,17 @@ class _Checker:
                 self.ref((*path, "item"), effect["item"], "items", "item")
             if effect.get("type") in ("set_flag", "clear_flag") and "flag" in effect:
                 flag = effect["flag"]
-                if self.declared_flags and isinstance(flag, str) and flag not in self.declared_flags:
-                    self.error((*path, "flag"), f"unknown flag '{flag}'",
-                               _suggest(flag, self.declared_flags)
-                               or "add it to the top-level `flags:` list")
+                if (
+                    self.declared_flags
+                    and isinstance(flag, str)
+                    and flag not in self.declared_flags
+                ):
+                    self.error(
+                        (*path, "flag"),
+                        f"unknown flag '{flag}'",
+                        _suggest(flag, self.declared_flags)
+                        or "add it to the top-level `flags:` list",
+                    )
 
     def check_trigger(self, path: Path_, trigger: Any, quest_id: str) -> list[str]:
         """Check one trigger; returns reasons it can never fire."""
@@ -315,17 +368,21 @@ class _Checker:
                 if _d(_d(self.data.get("characters")).get(target)).get("stats") is None:
                     blockers.append(f"character '{target}' has no stats, so cannot be defeated")
             if kind == "talk_to" and "topic" in trigger and target in self.characters:
-                topics = _d(_d(_d(_d(self.data["characters"]).get(target)).get("dialogue"))
-                            .get("topics"))
+                topics = _d(
+                    _d(_d(_d(self.data["characters"]).get(target)).get("dialogue")).get("topics")
+                )
                 if trigger["topic"] not in topics:
-                    self.error((*path, "topic"),
-                               f"character '{target}' has no topic '{trigger['topic']}'",
-                               _suggest(trigger["topic"], set(topics)))
+                    self.error(
+                        (*path, "topic"),
+                        f"character '{target}' has no topic '{trigger['topic']}'",
+                        _suggest(trigger["topic"], set(topics)),
+                    )
         elif kind == "flag":
             if isinstance(target, str):
                 if self.declared_flags and target not in self.declared_flags:
-                    self.error(tpath, f"unknown flag '{target}'",
-                               _suggest(target, self.declared_flags))
+                    self.error(
+                        tpath, f"unknown flag '{target}'", _suggest(target, self.declared_flags)
+                    )
                 elif target not in self.flags_set:
                     blockers.append(f"flag '{target}' is never set")
         return blockers
@@ -353,15 +410,20 @@ class _Checker:
                     objective = _d(objective)
                     if "trigger" not in objective:
                         continue
-                    for reason in self.check_trigger((*spath, "objectives", o, "trigger"),
-                                                     objective["trigger"], qid):
+                    for reason in self.check_trigger(
+                        (*spath, "objectives", o, "trigger"), objective["trigger"], qid
+                    ):
                         if objective.get("optional"):
-                            self.warn((*spath, "objectives", o),
-                                      f"optional objective can never complete: {reason}")
+                            self.warn(
+                                (*spath, "objectives", o),
+                                f"optional objective can never complete: {reason}",
+                            )
                         else:
-                            self.error((*spath, "objectives", o),
-                                       f"quest '{qid}' cannot complete: {reason}",
-                                       "make it obtainable or settable somewhere in the world")
+                            self.error(
+                                (*spath, "objectives", o),
+                                f"quest '{qid}' cannot complete: {reason}",
+                                "make it obtainable or settable somewhere in the world",
+                            )
             rewards = _d(quest.get("rewards"))
             for i, item in enumerate(_l(rewards.get("items"))):
                 self.ref((*path, "rewards", "items", i), item, "items", "item")
@@ -370,16 +432,20 @@ class _Checker:
                 eid = ending.get("id")
                 if isinstance(eid, str):
                     if eid in ending_ids:
-                        self.error((*path, "endings", e, "id"),
-                                   f"ending id '{eid}' is already used by quest '{ending_ids[eid]}'")
+                        self.error(
+                            (*path, "endings", e, "id"),
+                            f"ending id '{eid}' is already used by quest '{ending_ids[eid]}'",
+                        )
                     ending_ids[eid] = qid
                 if "requires" in ending:
                     self.check_condition((*path, "endings", e, "requires"), ending["requires"])
             endings = _l(quest.get("endings"))
             if endings and all(_d(e).get("requires") for e in endings):
-                self.warn((*path, "endings"),
-                          f"every ending of '{qid}' has a condition; if none holds, the story "
-                          "cannot end", "leave the last ending without `requires:` as a fallback")
+                self.warn(
+                    (*path, "endings"),
+                    f"every ending of '{qid}' has a condition; if none holds, the story cannot end",
+                    "leave the last ending without `requires:` as a fallback",
+                )
 
     def check_lore(self) -> None:
         for lid, entry in _d(self.data.get("lore")).items():
@@ -392,8 +458,9 @@ class _Checker:
             for i, item in enumerate(_l(arch.get("starting_items"))):
                 self.ref(("archetypes", aid, "starting_items", i), item, "items", "item")
             if self.system and "stats" in arch:
-                self.check_stats(("archetypes", aid, "stats"), arch["stats"],
-                                 ARCHETYPE_STATS[self.system])
+                self.check_stats(
+                    ("archetypes", aid, "stats"), arch["stats"], ARCHETYPE_STATS[self.system]
+                )
 
     def check_flags(self) -> None:
         for i, flag in enumerate(_l(self.data.get("flags"))):
@@ -416,8 +483,12 @@ class _Checker:
                     queue.append(target)
         for lid in locations:
             if lid not in seen:
-                self.warn(("locations", lid), f"location '{lid}' cannot be reached from the "
-                          f"start ('{start}')", "add an exit that leads here", at_key=True)
+                self.warn(
+                    ("locations", lid),
+                    f"location '{lid}' cannot be reached from the start ('{start}')",
+                    "add an exit that leads here",
+                    at_key=True,
+                )
 
     def check_playtests(self) -> None:
         for t, test in enumerate(_l(self.data.get("playtests"))):
@@ -426,19 +497,26 @@ class _Checker:
             if "archetype" in test:
                 self.ref((*path, "archetype"), test["archetype"], "archetypes", "archetype")
             expect = _d(test.get("expect"))
-            for key, section, what in (("quest", "quests", "quest"),
-                                       ("quest_done", "quests", "quest"),
-                                       ("location", "locations", "location"),
-                                       ("has_item", "items", "item")):
+            for key, section, what in (
+                ("quest", "quests", "quest"),
+                ("quest_done", "quests", "quest"),
+                ("location", "locations", "location"),
+                ("has_item", "items", "item"),
+            ):
                 if key in expect:
                     self.ref((*path, "expect", key), expect[key], section, what)
             if "ending" in expect:
-                endings = {_d(e).get("id") for q in _d(self.data.get("quests")).values()
-                           for e in _l(_d(q).get("endings"))}
+                endings = {
+                    _d(e).get("id")
+                    for q in _d(self.data.get("quests")).values()
+                    for e in _l(_d(q).get("endings"))
+                }
                 if expect["ending"] not in endings:
-                    self.error((*path, "expect", "ending"),
-                               f"no quest has an ending '{expect['ending']}'",
-                               _suggest(expect["ending"], {e for e in endings if isinstance(e, str)}))
+                    self.error(
+                        (*path, "expect", "ending"),
+                        f"no quest has an ending '{expect['ending']}'",
+                        _suggest(expect["ending"], {e for e in endings if isinstance(e, str)}),
+                    )
 
 
 def _nested_fields(model: Any, loc: tuple[Any, ...]) -> set[str]:

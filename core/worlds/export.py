@@ -42,7 +42,11 @@ def to_yaml(content: dict[str, Any]) -> str:
         "# Validate with: storyai world validate world.yaml\n"
     )
     body = yaml.dump(
-        content, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100,
+        content,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
         default_flow_style=False,
     )
     return header + body

@@ -60,8 +60,11 @@ def read_world(path: Path) -> RawWorld:
                 "`storyai world new NAME` creates a small one to start from",
             )
         if len(files) > MAX_FOLDER_FILES:
-            return _empty(root, f"the folder holds {len(files)} YAML files; at most "
-                          f"{MAX_FOLDER_FILES} are read", "split it into several worlds")
+            return _empty(
+                root,
+                f"the folder holds {len(files)} YAML files; at most {MAX_FOLDER_FILES} are read",
+                "split it into several worlds",
+            )
     elif path.suffix.lower() not in YAML_SUFFIXES:
         files = [path]
     else:
@@ -76,9 +79,7 @@ def read_world(path: Path) -> RawWorld:
         raw.problems.extend(loaded.problems)
         if loaded.data is None:
             if not loaded.problems:
-                raw.problems.append(
-                    Problem("the file is empty", file=display, severity="warning")
-                )
+                raw.problems.append(Problem("the file is empty", file=display, severity="warning"))
             continue
         if not isinstance(loaded.data, dict):
             raw.problems.append(
@@ -130,9 +131,7 @@ def _merge(
                     continue
                 target[item_id] = item
                 owner[(section, item_id)] = _where(source.keys.get((section, item_id)), display)
-            _copy_positions(
-                raw.source, source, prefix=(section,), only_children=True, skip=dupes
-            )
+            _copy_positions(raw.source, source, prefix=(section,), only_children=True, skip=dupes)
             raw.source.values.setdefault((section,), source.values[(section,)])
             continue
         if section in raw.data:
@@ -187,7 +186,10 @@ def _where(pos: Any, display: str) -> str:
 
 def _empty(root: str, message: str, hint: str) -> RawWorld:
     return RawWorld(
-        data={}, source=SourceMap(), files=[], root=root,
+        data={},
+        source=SourceMap(),
+        files=[],
+        root=root,
         problems=[Problem(message, file=root, hint=hint)],
     )
 

@@ -12,10 +12,22 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 DIRECTIONS: dict[str, tuple[int, int]] = {
-    "north": (0, -1), "south": (0, 1), "east": (1, 0), "west": (-1, 0),
-    "n": (0, -1), "s": (0, 1), "e": (1, 0), "w": (-1, 0),
-    "northeast": (1, -1), "northwest": (-1, -1), "southeast": (1, 1), "southwest": (-1, 1),
-    "ne": (1, -1), "nw": (-1, -1), "se": (1, 1), "sw": (-1, 1),
+    "north": (0, -1),
+    "south": (0, 1),
+    "east": (1, 0),
+    "west": (-1, 0),
+    "n": (0, -1),
+    "s": (0, 1),
+    "e": (1, 0),
+    "w": (-1, 0),
+    "northeast": (1, -1),
+    "northwest": (-1, -1),
+    "southeast": (1, 1),
+    "southwest": (-1, 1),
+    "ne": (1, -1),
+    "nw": (-1, -1),
+    "se": (1, 1),
+    "sw": (-1, 1),
 }
 
 
@@ -78,8 +90,9 @@ def layout(
     return result
 
 
-def draw(layout_: MapLayout, names: Mapping[str, str], *, here: str | None = None,
-         width: int = 14) -> str:
+def draw(
+    layout_: MapLayout, names: Mapping[str, str], *, here: str | None = None, width: int = 14
+) -> str:
     """The grid as text boxes joined by lines, then the rooms that did not fit."""
     if not layout_.cells:
         return "(no locations)"
@@ -129,9 +142,13 @@ def draw(layout_: MapLayout, names: Mapping[str, str], *, here: str | None = Non
         f"  {names.get(src, src)} --{direction}{' (locked)' if locked else ''}--> "
         f"{names.get(dst, dst)}"
         for src, direction, dst, locked in layout_.edges
-        if dst in layout_.elsewhere or src in layout_.elsewhere
-        or (src in layout_.cells and dst in layout_.cells
-            and _distance(layout_.cells[src], layout_.cells[dst]) != 1)
+        if dst in layout_.elsewhere
+        or src in layout_.elsewhere
+        or (
+            src in layout_.cells
+            and dst in layout_.cells
+            and _distance(layout_.cells[src], layout_.cells[dst]) != 1
+        )
     ]
     if extra:
         out += "\n\nOther connections:\n" + "\n".join(dict.fromkeys(extra))

@@ -36,6 +36,7 @@ def create_world(folder: Path, *, title: str | None = None) -> Path:
     display = title or folder.name.replace("_", " ").replace("-", " ").title()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / "world.yaml"
-    target.write_text(scaffold_text(world_id, display.replace('"', "'"), str(folder)),
-                      encoding="utf-8")
+    target.write_text(
+        scaffold_text(world_id, display.replace('"', "'"), str(folder)), encoding="utf-8"
+    )
     return target

@@ -84,9 +84,7 @@ def validate_raw(raw: RawWorld) -> Report:
         world = World.model_validate(data)
     except ValidationError as exc:
         report.problems += schema_problems(exc, data, raw.source, raw.root)
-    report.problems += [
-        _locate(issue, raw.source, raw.root) for issue in crossref.check(data)
-    ]
+    report.problems += [_locate(issue, raw.source, raw.root) for issue in crossref.check(data)]
     report.problems = _dedupe(report.problems)
     if world is not None and not report.errors:
         report.world = world
@@ -106,8 +104,18 @@ def validate_data(data: dict[str, Any], name: str = "<world>") -> World:
 # ------------------------------------------------------------------ schema pass
 
 _TYPE_ERRORS = {
-    "string_type", "int_type", "int_parsing", "float_type", "float_parsing", "bool_type",
-    "bool_parsing", "dict_type", "model_type", "list_type", "literal_error", "model_attributes_type",
+    "string_type",
+    "int_type",
+    "int_parsing",
+    "float_type",
+    "float_parsing",
+    "bool_type",
+    "bool_parsing",
+    "dict_type",
+    "model_type",
+    "list_type",
+    "literal_error",
+    "model_attributes_type",
 }
 
 
@@ -121,9 +129,15 @@ def schema_problems(
         errors.append((path, via_union, err))
     problems: list[Problem] = []
     for path, via_union, err in errors:
-        if via_union and err["type"] in _TYPE_ERRORS and any(
-            other_path[: len(path)] == path and other is not err and other["type"] not in _TYPE_ERRORS
-            for other_path, _, other in errors
+        if (
+            via_union
+            and err["type"] in _TYPE_ERRORS
+            and any(
+                other_path[: len(path)] == path
+                and other is not err
+                and other["type"] not in _TYPE_ERRORS
+                for other_path, _, other in errors
+            )
         ):
             continue  # a union member that does not apply; its sibling says more
         problems.append(_schema_problem(path, err, data, source, root))

@@ -220,9 +220,7 @@ class _Builder:
         try:
             return self.loader.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
-            self.problems.append(
-                Problem(str(exc.problem or exc), file=self.name, **self._lc(node))
-            )
+            self.problems.append(Problem(str(exc.problem or exc), file=self.name, **self._lc(node)))
             return None
 
     def _lc(self, node: yaml.Node) -> dict[str, int]:

@@ -39,63 +39,93 @@ def test_scaffold_is_valid_and_clean(tmp_path: Path) -> None:
 CASES = {
     "unknown key": (
         ("    description: Dented", "    descripton: Dented"),
-        "descripton: Dented", "unknown key 'descripton'", "did you mean 'description'?",
+        "descripton: Dented",
+        "unknown key 'descripton'",
+        "did you mean 'description'?",
     ),
     "dangling exit": (
         ("      north: headland", "      north: headlnd"),
-        "north: headlnd", "unknown location 'headlnd'", "did you mean 'headland'?",
+        "north: headlnd",
+        "unknown location 'headlnd'",
+        "did you mean 'headland'?",
     ),
     "tab indentation": (
         ("  id: harbour", "\tid: harbour"),
-        "\tid: harbour", "YAML syntax error", "tab",
+        "\tid: harbour",
+        "YAML syntax error",
+        "tab",
     ),
     "unclosed quote": (
         ('  title: "Harbour"', '  title: "Harbour'),
-        "  version: \"0.1.0\"", "YAML syntax error", "quote opened on line 10",
+        '  version: "0.1.0"',
+        "YAML syntax error",
+        "quote opened on line 10",
     ),
     "bad indentation": (
         ('  title: "Harbour"', '    title: "Harbour"'),
-        'title: "Harbour"', "YAML syntax error", "indentation",
+        'title: "Harbour"',
+        "YAML syntax error",
+        "indentation",
     ),
     "wrong type": (
         ("      ac: 12", "      ac: twelve"),
-        "ac: twelve", "stats.ac", None,
+        "ac: twelve",
+        "stats.ac",
+        None,
     ),
     "missing required field": (
         ("    name: Brass Key\n", ""),
-        "  brass_key:", "'name' is missing", None,
+        "  brass_key:",
+        "'name' is missing",
+        None,
     ),
     "duplicate key": (
         ("      south: quay\n", "      south: quay\n      south: headland\n"),
-        "south: headland", "duplicate key 'south'", "only the last",
+        "south: headland",
+        "duplicate key 'south'",
+        "only the last",
     ),
     "value not allowed": (
         ("system: d20 ", "system: d2O "),
-        "system: d2O", "'d20' or 'percentile'", "did you mean 'd20'?",
+        "system: d2O",
+        "'d20' or 'percentile'",
+        "did you mean 'd20'?",
     ),
     "unquoted version": (
         ('version: "0.1.0"', "version: 0.1"),
-        "version: 0.1", "version must be text", None,
+        "version: 0.1",
+        "version must be text",
+        None,
     ),
     "invalid id": (
         ("  boathook:", "  Boat Hook:"),
-        "  Boat Hook:", "'Boat Hook' is not a valid id", "boat_hook",
+        "  Boat Hook:",
+        "'Boat Hook' is not a valid id",
+        "boat_hook",
     ),
     "bad dice": (
         ("damage: 1d6\n", "damage: 1dx6\n"),
-        "damage: 1dx6", "not valid dice notation", "1d8",
+        "damage: 1dx6",
+        "not valid dice notation",
+        "1d8",
     ),
     "unknown stat": (
         ('      cr: "1/4"', '      crr: "1/4"'),
-        "crr:", "unknown stat 'crr'", "did you mean 'cr'?",
+        "crr:",
+        "unknown stat 'crr'",
+        "did you mean 'cr'?",
     ),
     "unknown flag": (
         ("flag: light_restored}", "flag: light_restord}"),
-        "light_restord", "unknown flag 'light_restord'", "did you mean 'light_restored'?",
+        "light_restord",
+        "unknown flag 'light_restord'",
+        "did you mean 'light_restored'?",
     ),
     "quest that cannot complete": (
         ("            trigger: {enter: lighthouse}", "            trigger: {have_item: pearl}"),
-        "have_item: pearl", "unknown item 'pearl'", None,
+        "have_item: pearl",
+        "unknown item 'pearl'",
+        None,
     ),
 }
 
@@ -139,12 +169,15 @@ def test_load_world_raises_with_every_problem(tmp_path: Path) -> None:
 
 
 def test_unreachable_location_is_a_warning(tmp_path: Path) -> None:
-    text = BASE.replace("locations:                   #", """locations:
+    text = BASE.replace(
+        "locations:                   #",
+        """locations:
   attic:
     name: Attic
     description: Dust.
   _unused_marker: null
-#""").replace("  _unused_marker: null\n", "")
+#""",
+    ).replace("  _unused_marker: null\n", "")
     report = validate_path(_write(tmp_path, text))
     assert report.ok
     warning = next(p for p in report.warnings if "attic" in p.message)
@@ -240,3 +273,14 @@ def test_newer_format_version_is_refused(tmp_path: Path) -> None:
     text = BASE.replace("format_version: 1 ", "format_version: 99 ")
     error = validate_path(_write(tmp_path, text)).errors[0]
     assert "format 99" in error.message and "upgrade storyai" in (error.hint or "")
+
+
+def test_readme_example_is_the_scaffold_and_valid(tmp_path: Path) -> None:
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    if not readme.exists():
+        pytest.skip("README.md is not beside the tests")
+    text = readme.read_text(encoding="utf-8")
+    block = text.split("<!-- example-world:start -->")[1].split("<!-- example-world:end -->")[0]
+    example = block.strip().removeprefix("```yaml").removesuffix("```").strip() + "\n"
+    assert example == scaffold_text("harbour_town", "Harbour Town", "harbour_town")
+    assert validate_path(_write(tmp_path, example)).ok

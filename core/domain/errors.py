@@ -9,6 +9,8 @@
   + WorldConflict                  an install or fork would overwrite something
   + StorageError                   the database cannot be reached or is not ready
     - DatabaseNotMigrated          the schema is behind; run `storyai db upgrade`
+  + RuleError                      the rules refuse an action (not carried, too heavy, ...)
+    - DiceError                    dice that cannot be read or are too many to roll
 
 Interfaces map these once: the CLI prints them and exits 1, the TUI shows a
 notification, the bot replies ephemerally. Anything else is a bug and is never
@@ -133,3 +135,11 @@ class DatabaseNotMigrated(StorageError):
             f"but this version of storyai needs {head}.",
             hint="Run `storyai db upgrade` to bring it up to date.",
         )
+
+
+class RuleError(StoryError):
+    """The rules refuse an action; the message says why, in the player's words."""
+
+
+class DiceError(RuleError):
+    """Dice notation that cannot be read, or asks for more dice than we roll."""

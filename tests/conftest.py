@@ -1,0 +1,135 @@
+"""Shared fixtures: real databases, SQLite always and PostgreSQL when configured.
+
+``database_url`` runs a test once per backend: a fresh SQLite file, and, when
+``STORYAI_TEST_DATABASE_URL`` names a PostgreSQL server, an empty schema in a
+database created on that server for this test run and dropped afterwards. The
+database named in the URL is only used to connect and is never changed, so
+pointing the variable at a server with other data on it is safe; its user needs
+CREATEDB.
+Schemas always come from the migrations, never from ``create_all``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from storyai.core.storage.database import Database, upgrade
+from storyai.core.storage.urls import ENV_VAR
+
+POSTGRES_ENV = "STORYAI_TEST_DATABASE_URL"
+SKIP_POSTGRES = f"set {POSTGRES_ENV} to run PostgreSQL tests"
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+"""Parametrize over these (``"sqlite"``, ``"postgres"``) to run a test on both databases."""
+
+DatabaseUrlFactory = Callable[[str], AbstractAsyncContextManager[str]]
+
+
+@pytest.fixture(scope="session")
+def postgres_test_url() -> Iterator[str | None]:
+    """A database of our own on the configured server, for this test run only.
+
+    Created once (CREATE DATABASE costs ~0.3 s) and dropped at the end; each test
+    then starts from an empty ``public`` schema in it. ``None`` when no server is
+    configured.
+    """
+    configured = os.environ.get(POSTGRES_ENV, "").strip()
+    if not configured:
+        yield None
+        return
+    server = make_url(configured).set(drivername="postgresql")
+    admin_dsn = server.render_as_string(hide_password=False)
+    name = f"storyai_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(admin_dsn, f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_admin(admin_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _admin(dsn: str, *statements: str) -> None:
+    connection = await asyncpg.connect(dsn)
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+def database_url_factory(tmp_path: Path, postgres_test_url: str | None) -> DatabaseUrlFactory:
+    """``async with database_url_factory("sqlite" | "postgres") as url:`` an empty database.
+
+    SQLite gives a new file each time; PostgreSQL gives the run's database with
+    its schema emptied, so use it once per test.
+    """
+    counter = itertools.count()
+
+    @asynccontextmanager
+    async def make(backend: str) -> AsyncIterator[str]:
+        if backend == "sqlite":
+            yield f"sqlite:///{tmp_path / f'storyai-{next(counter)}.db'}"
+        elif backend == "postgres":
+            if postgres_test_url is None:
+                pytest.skip(SKIP_POSTGRES)
+            await _admin(
+                postgres_test_url, "DROP SCHEMA IF EXISTS public CASCADE", "CREATE SCHEMA public"
+            )
+            yield postgres_test_url
+        else:
+            raise ValueError(f"unknown backend {backend!r}")
+
+    return make
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(
+    request: pytest.FixtureRequest, database_url_factory: DatabaseUrlFactory
+) -> AsyncIterator[str]:
+    """The URL of an empty database, once per backend."""
+    async with database_url_factory(request.param) as url:
+        yield url
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """An un-migrated ``Database`` on ``database_url``, disposed afterwards."""
+    async with Database(database_url) as db:
+        yield db
+
+
+@pytest.fixture
+async def migrated_database(database: Database) -> Database:
+    """``database`` with the schema at head."""
+    await upgrade(database)
+    return database
+
+
+@pytest.fixture
+async def cli_database(
+    migrated_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[str]:
+    """Point the CLI (through ``$STORYAI_DATABASE_URL``) at a migrated database."""
+    url = migrated_database.url.render_as_string(hide_password=False)
+    monkeypatch.setenv(ENV_VAR, url)
+    await migrated_database.dispose()  # the CLI opens its own engine
+    yield url
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory):
+    """No test reads or writes the real user's data folder or database setting."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.delenv("STORYAI_DATABASE_URL", raising=False)

@@ -1,0 +1,438 @@
+"""A percentile rule system in the style of Basic Roleplaying (our own wording).
+
+Roll d100 and hope to roll low: at or under the skill succeeds, under half of
+it is a hard success, under a fifth an extreme one, and 01 is a critical.
+Rolling at or above the world's ``fumble_on`` (default 100, or 96 and up for
+skills under 50) is a fumble. Harder tasks need a better degree. Armor soaks
+damage; a blow of half the maximum HP or more is a major wound, and a wounded
+character who reaches 0 HP is dying. Characteristics use the 15-90 scale, so a
+characteristic can be rolled like a skill.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storyai.core.domain.dice import Dice, MaxDice, RollResult
+from storyai.core.domain.errors import RuleError
+from storyai.core.domain.sheet import BASE_SKILLS, Sheet
+from storyai.core.domain.stats import CHARACTERISTICS
+from storyai.core.domain.world import PercentileOptions, World
+from storyai.core.rules.base import (
+    Advantage,
+    AttackResult,
+    CheckResult,
+    Notes,
+    RestKind,
+    RuleSystem,
+    Weapon,
+    dead_update,
+    normalise,
+    typed_damage,
+)
+
+DEGREES = ("fumble", "failure", "regular", "hard", "extreme", "critical")
+"""Degrees of success, worst first."""
+RANK = {degree: i for i, degree in enumerate(DEGREES)}
+DIFFICULTIES = {"regular": 1, "hard": 2, "extreme": 5}
+"""Each difficulty and what the skill is divided by to get the target."""
+DIFFICULTY_ALIASES = {
+    "normal": "regular",
+    "easy": "regular",
+    "medium": "regular",
+    "very_hard": "extreme",
+}
+UNTRAINED = 5
+"""The chance for a skill nobody listed and no base value covers."""
+
+CHARACTERISTIC_NAMES = {
+    "strength": "str",
+    "constitution": "con",
+    "size": "siz",
+    "dexterity": "dex",
+    "appearance": "app",
+    "intelligence": "int",
+    "power": "pow",
+    "education": "edu",
+}
+SKILL_ALIASES = {
+    "brawl": "fighting",
+    "fighting_brawl": "fighting",
+    "melee": "fighting",
+    "spot": "spot_hidden",
+    "search": "spot_hidden",
+    "perception": "spot_hidden",
+    "hide": "stealth",
+    "sneak": "stealth",
+    "persuasion": "persuade",
+    "intimidation": "intimidate",
+    "medicine_first_aid": "first_aid",
+}
+
+PENALTY_WHEN = frozenset({"poisoned", "blinded", "frightened", "restrained", "prone"})
+"""The actor's conditions that add a penalty die to attacks and checks."""
+BONUS_AGAINST = frozenset({"unconscious", "restrained", "stunned", "paralyzed", "prone"})
+"""The target's conditions that give a melee attacker a bonus die."""
+
+
+def damage_bonus(sheet: Sheet) -> str:
+    """Extra melee damage from STR + SIZ, as dice text to append (may be empty)."""
+    total = sheet.score("str") + sheet.score("siz")
+    if total < 65:
+        return "-2"
+    if total < 85:
+        return "-1"
+    if total < 125:
+        return ""
+    if total < 165:
+        return "+1d4"
+    if total < 205:
+        return "+1d6"
+    return "+2d6"
+
+
+def _d100(advantage: Advantage) -> str:
+    return {
+        Advantage.NONE: "1d100",
+        Advantage.ADVANTAGE: "2d100kl1",
+        Advantage.DISADVANTAGE: "2d100kh1",
+    }[advantage]
+
+
+def _label(name: str) -> str:
+    if name in CHARACTERISTICS:
+        return name.upper()
+    return name.replace("_", " ").capitalize()
+
+
+def _article(degree: str) -> str:
+    return {
+        "critical": "a critical success",
+        "extreme": "an extreme success",
+        "hard": "a hard success",
+        "regular": "a success",
+        "failure": "a failure",
+        "fumble": "a fumble",
+    }[degree]
+
+
+class PercentileSystem(RuleSystem):
+    """BRP-style rules. ``options`` are the world's ``rules.options``."""
+
+    name = "percentile"
+
+    def __init__(self, options: PercentileOptions | None = None) -> None:
+        self.options = options or PercentileOptions()
+
+    # -------------------------------------------------------------- checks
+
+    def skill_value(self, sheet: Sheet, skill: str) -> tuple[str, int]:
+        """The label and percent for a skill or characteristic name.
+
+        Listed skills first, then characteristics (rolled at their value), then
+        the base skills anyone has, then ``UNTRAINED``.
+        """
+        key = normalise(skill)
+        key = SKILL_ALIASES.get(key, CHARACTERISTIC_NAMES.get(key, key))
+        if key in sheet.skills:
+            return _label(key), sheet.skills[key]
+        if key in CHARACTERISTICS:
+            return _label(key), sheet.score(key)
+        if key == "dodge":
+            return _label(key), sheet.score("dex") // 2
+        return _label(key), BASE_SKILLS.get(key, UNTRAINED)
+
+    def difficulty(self, difficulty: int | str | None) -> str:
+        """``regular``, ``hard`` or ``extreme``."""
+        if difficulty is None:
+            return "regular"
+        if isinstance(difficulty, str):
+            key = normalise(difficulty)
+            key = DIFFICULTY_ALIASES.get(key, key)
+            if key in DIFFICULTIES:
+                return key
+        raise RuleError(
+            f"'{difficulty}' isn't a difficulty here; percentile checks are regular, "
+            "hard or extreme."
+        )
+
+    def degree(self, roll: int, skill: int) -> str:
+        """The degree of success of a d100 roll against a skill."""
+        if roll == 1:
+            return "critical"
+        fumble_at = self.options.fumble_on if skill >= 50 else min(self.options.fumble_on, 96)
+        if roll >= fumble_at:
+            return "fumble"
+        if roll <= skill // 5:
+            return "extreme"
+        if roll <= skill // 2:
+            return "hard"
+        if roll <= skill:
+            return "regular"
+        return "failure"
+
+    def check(
+        self,
+        sheet: Sheet,
+        skill: str,
+        difficulty: int | str | None,
+        dice: Dice,
+        *,
+        advantage: Advantage = Advantage.NONE,
+    ) -> CheckResult:
+        """Roll d100 under a skill. Advantage is a bonus die (two rolls, keep the
+        lower), disadvantage a penalty die (keep the higher)."""
+        level = self.difficulty(difficulty)
+        self._require_able(sheet, "do that")
+        label, value = self.skill_value(sheet, skill)
+        sources = [advantage]
+        if sheet.conditions & PENALTY_WHEN:
+            sources.append(Advantage.DISADVANTAGE)
+        adv = Advantage.combine(*sources)
+        roll = dice.roll(_d100(adv))
+        return self._verdict(sheet, label, value, level, roll, adv)
+
+    def _verdict(
+        self, sheet: Sheet, label: str, value: int, level: str, roll: RollResult, adv: Advantage
+    ) -> CheckResult:
+        degree = self.degree(roll.total, value)
+        target = value // DIFFICULTIES[level]
+        success = RANK[degree] >= RANK[level]
+        wanted = "" if level == "regular" else f", {level}"
+        verdict = _article(degree)
+        if degree not in ("failure", "fumble") and not success:
+            verdict += f", not enough for {level}"
+        return CheckResult(
+            sheet_id=sheet.id,
+            skill=label,
+            success=success,
+            degree=degree,
+            target=target,
+            margin=target - roll.total,
+            roll=roll,
+            advantage=adv,
+            text=f"{sheet.name} rolls {label} ({value}%{wanted}): {roll.breakdown} — {verdict}.",
+        )
+
+    # ------------------------------------------------------------- attacks
+
+    def attack_profile(self, attacker: Sheet, weapon: Weapon) -> tuple[str, int, str, str, bool]:
+        """Skill label, chance, damage dice, damage type, and whether it is ranged."""
+        if weapon.listed is not None:
+            a = weapon.listed
+            return a.name, a.skill, a.damage, normalise(a.damage_type), a.ranged
+        item = weapon.item
+        props = {normalise(p) for p in item.properties} if item else set()
+        ranged = bool(props & {"ranged", "ammunition", "firearm"})
+        default_skill = "firearms" if "firearm" in props else "throw" if ranged else "fighting"
+        label, chance = self.skill_value(attacker, (item.skill if item else None) or default_skill)
+        damage = (item.damage if item else None) or "1d3"
+        if not ranged:
+            damage += damage_bonus(attacker)
+        damage_type = normalise((item.damage_type if item else None) or "bludgeoning")
+        return label, chance, damage, damage_type, ranged
+
+    def attack(
+        self,
+        attacker: Sheet,
+        defender: Sheet,
+        weapon: str | None,
+        dice: Dice,
+        world: World,
+        *,
+        advantage: Advantage = Advantage.NONE,
+    ) -> AttackResult:
+        """Roll under the attack's skill; an extreme success deals maximum damage.
+        A defender who is ``dodging`` rolls Dodge, and the attack lands only if it
+        beats the dodge's degree. The defender's armor soaks damage."""
+        self._require_able(attacker, "attack")
+        if defender.is_dead:
+            raise RuleError(f"{defender.name} is already dead.")
+        chosen = self.choose_weapon(attacker, weapon, world)
+        label, chance, damage, damage_type, ranged = self.attack_profile(attacker, chosen)
+        sources = [advantage]
+        if attacker.conditions & PENALTY_WHEN:
+            sources.append(Advantage.DISADVANTAGE)
+        if not ranged and defender.conditions & BONUS_AGAINST:
+            sources.append(Advantage.ADVANTAGE)
+        adv = Advantage.combine(*sources)
+        roll = dice.roll(_d100(adv))
+        degree = self.degree(roll.total, chance)
+        using = chosen.name if label == chosen.name else f"{chosen.name}, {label}"
+        head = (
+            f"{attacker.name} attacks {defender.name} ({using} {chance}%): "
+            f"{roll.breakdown} — {_article(degree)}"
+        )
+        common: dict[str, Any] = {
+            "attacker_id": attacker.id,
+            "defender_id": defender.id,
+            "attack": chosen.name,
+            "roll": roll,
+            "target": chance,
+            "fumble": degree == "fumble",
+        }
+        notes: list[str] = []
+        hit = RANK[degree] >= RANK["regular"]
+        if hit and "dodging" in defender.conditions and self.can_act(defender):
+            _, dodge = self.skill_value(defender, "dodge")
+            dodge_roll = dice.roll("1d100")
+            dodge_degree = self.degree(dodge_roll.total, dodge)
+            hit = RANK[degree] > RANK[dodge_degree]
+            notes.append(
+                f"{defender.name} dodges ({dodge}%): {dodge_roll.breakdown} — "
+                f"{_article(dodge_degree)}" + (", too slow." if hit else ", and avoids the blow.")
+            )
+        if not hit:
+            text = " ".join([f"{head}, a miss.", *notes])
+            return AttackResult(**common, hit=False, defender=defender, notes=(), text=text)
+        critical = degree in ("extreme", "critical")
+        damage_roll = MaxDice().roll(damage) if critical else dice.roll(damage)
+        rolled = max(0, damage_roll.total)
+        soaked = min(defender.armor, rolled)
+        if soaked:
+            through = "" if rolled > soaked else "; nothing gets through"
+            notes.append(f"Armor soaks {soaked}{through}.")
+        hurt, taken_notes, dealt = self._take(defender, rolled - soaked, damage_type)
+        notes.extend(taken_notes)
+        how = "maximum damage, " if critical else ""
+        text = f"{head}, a hit! {how}{damage_roll.breakdown} {damage_type} damage."
+        return AttackResult(
+            **common,
+            hit=True,
+            critical=critical,
+            damage_roll=damage_roll,
+            damage=dealt,
+            damage_type=damage_type,
+            defender=hurt,
+            notes=tuple(notes),
+            text=" ".join([text, *notes]),
+        )
+
+    # -------------------------------------------------------------- damage
+
+    def apply_damage(
+        self, sheet: Sheet, amount: int, damage_type: str | None = None, *, critical: bool = False
+    ) -> tuple[Sheet, Notes]:
+        """Take damage (armor is for attacks and is not subtracted here).
+
+        A single blow of at least the maximum HP kills. One of at least half the
+        maximum is a major wound. At 0 HP a character with a major wound is
+        dying, one without falls unconscious; more damage at 0 HP makes the
+        unconscious dying and the dying dead. NPCs and creatures die at 0 HP.
+        """
+        hurt, notes, _ = self._take(sheet, amount, damage_type)
+        return hurt, notes
+
+    def _take(self, sheet: Sheet, amount: int, damage_type: str | None) -> tuple[Sheet, Notes, int]:
+        if amount < 0:
+            raise ValueError("damage must not be negative")
+        if sheet.is_dead:
+            return sheet, (f"{sheet.name} is already dead.",), 0
+        notes: list[str] = []
+        dealt = typed_damage(sheet, amount, damage_type, notes)
+        soaked = min(sheet.temp_hp, dealt)
+        rest = dealt - soaked
+        update: dict[str, Any] = {"temp_hp": sheet.temp_hp - soaked}
+        if rest == 0:
+            return sheet.model_copy(update=update), tuple(notes), dealt
+        conditions = set(sheet.conditions)
+        if rest >= sheet.max_hp:
+            notes.append(f"{sheet.name} is killed outright.")
+            return sheet.model_copy(update={**update, **dead_update(sheet)}), tuple(notes), dealt
+        if rest * 2 >= sheet.max_hp and "major_wound" not in conditions:
+            conditions.add("major_wound")
+            notes.append(f"{sheet.name} suffers a major wound.")
+        hp = max(0, sheet.hp - rest)
+        if hp == 0:
+            if not sheet.is_player or "dying" in conditions:
+                notes.append(f"{sheet.name} dies.")
+                return (
+                    sheet.model_copy(update={**update, **dead_update(sheet)}),
+                    tuple(notes),
+                    dealt,
+                )
+            conditions |= {"unconscious", "prone"}
+            conditions.discard("stable")
+            if "major_wound" in conditions or sheet.hp == 0:
+                conditions.add("dying")
+                notes.append(f"{sheet.name} collapses, dying.")
+            else:
+                notes.append(f"{sheet.name} falls unconscious.")
+        update.update(hp=hp, conditions=frozenset(conditions))
+        return sheet.model_copy(update=update), tuple(notes), dealt
+
+    # -------------------------------------------------------------- dying
+
+    def is_dying(self, sheet: Sheet) -> bool:
+        return "dying" in sheet.conditions and not sheet.is_dead
+
+    def death_save(self, sheet: Sheet, dice: Dice) -> tuple[Sheet, CheckResult]:
+        """A dying character rolls CON each round: failure is death, an extreme
+        success (or better) stabilises, anything else clings on."""
+        if not self.is_dying(sheet):
+            raise RuleError(f"{sheet.name} isn't dying.")
+        value = sheet.score("con")
+        roll = dice.roll("1d100")
+        degree = self.degree(roll.total, value)
+        if RANK[degree] < RANK["regular"]:
+            after = sheet.model_copy(update=dead_update(sheet))
+            outcome = f"{sheet.name} dies."
+        elif RANK[degree] >= RANK["extreme"]:
+            after = sheet.model_copy(
+                update={"conditions": (sheet.conditions - {"dying"}) | {"stable"}}
+            )
+            outcome = f"{sheet.name} is stable."
+        else:
+            after = sheet
+            outcome = f"{sheet.name} clings to life."
+        return after, CheckResult(
+            sheet_id=sheet.id,
+            skill="CON",
+            success=RANK[degree] >= RANK["regular"],
+            degree=degree,
+            target=value,
+            margin=value - roll.total,
+            roll=roll,
+            text=f"{sheet.name} fights for life (CON {value}%): {roll.breakdown} — {outcome}",
+        )
+
+    # ---------------------------------------------------------------- rest
+
+    def rest(self, sheet: Sheet, kind: RestKind, dice: Dice) -> tuple[Sheet, Notes]:
+        """Short rest: 1 HP back (none with a major wound). Long rest: 1d3+1 HP,
+        and a major wound closes once HP are back to half or more."""
+        if sheet.is_dead:
+            raise RuleError(f"{sheet.name} is dead.")
+        if self.is_dying(sheet):
+            raise RuleError(f"{sheet.name} is dying and can't rest; give first aid first.")
+        if kind not in ("short", "long"):
+            raise RuleError(f"A rest is short or long, not '{kind}'.")
+        rested = self.remove_condition(sheet, "dodging")
+        wounded = "major_wound" in sheet.conditions
+        if kind == "short":
+            gain, how = (0, "the major wound needs longer") if wounded else (1, "+1 HP")
+        else:
+            roll = dice.roll("1d3+1")
+            gain, how = roll.total, f"{roll.breakdown} HP"
+        after = self.heal(rested, gain) if gain else rested
+        notes = [f"{sheet.name} rests ({how}) and is at {after.hp} of {after.max_hp} HP."]
+        if kind == "long" and wounded and after.hp * 2 >= after.max_hp:
+            after = self.remove_condition(after, "major_wound")
+            notes.append(f"{sheet.name}'s major wound has closed.")
+        return after, tuple(notes)
+
+    # ---------------------------------------------- initiative, XP, carrying
+
+    def initiative(self, sheet: Sheet, dice: Dice) -> int:
+        """DEX: the quickest acts first (no roll; ties are broken by the caller)."""
+        return sheet.score("dex")
+
+    def award_xp(self, sheet: Sheet, xp: int) -> tuple[Sheet, bool]:
+        """Percentile characters have no levels: XP is kept as a tally."""
+        if xp < 0:
+            raise ValueError("xp must not be negative")
+        return sheet.model_copy(update={"xp": sheet.xp + xp}), False
+
+    def capacity(self, sheet: Sheet) -> float:
+        """STR + SIZ in lb (about 115 lb for an average adult)."""
+        return float(sheet.score("str") + sheet.score("siz"))

@@ -15,6 +15,8 @@ from storyai.core.storage.database import (
     current_revision,
     default_database_url,
     head_revision,
+)
+from storyai.core.storage.database import (
     upgrade as upgrade_schema,
 )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -34,7 +33,7 @@ def render_error(error: StoryError) -> None:
 class StoryGroup(TyperGroup):
     """A command group that prints StoryErrors for people and exits 1, no traceback."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
         except StoryError as error:

@@ -63,9 +63,9 @@ class PercentileAttack(Strict):
 
 
 class PercentileStatBlock(Strict):
-    characteristics: dict[
-        Literal["str", "con", "siz", "dex", "app", "int", "pow", "edu"], int
-    ] = Field(default_factory=dict)
+    characteristics: dict[Literal["str", "con", "siz", "dex", "app", "int", "pow", "edu"], int] = (
+        Field(default_factory=dict)
+    )
     hp: int = Field(ge=1, le=1000)
     armor: int = Field(0, ge=0, le=20)
     skills: dict[str, int] = Field(default_factory=dict, description="Skill -> percent.")

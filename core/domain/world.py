@@ -86,9 +86,7 @@ class Metadata(Strict):
     @classmethod
     def _version_must_be_text(cls, value: Any) -> Any:
         if isinstance(value, int | float) and not isinstance(value, bool):
-            raise ValueError(
-                f'version must be text; write it in quotes, e.g. version: "{value}"'
-            )
+            raise ValueError(f'version must be text; write it in quotes, e.g. version: "{value}"')
         return value
 
 
@@ -158,7 +156,8 @@ class Trigger(Strict):
         kinds = [k for k in TRIGGER_KINDS if getattr(self, k) is not None]
         if len(kinds) != 1:
             raise ValueError(
-                "a trigger needs exactly one of: " + ", ".join(TRIGGER_KINDS)
+                "a trigger needs exactly one of: "
+                + ", ".join(TRIGGER_KINDS)
                 + (f" (got {', '.join(kinds)})" if kinds else " (got none)")
             )
         if self.topic is not None and self.talk_to is None:
@@ -218,8 +217,17 @@ class Effect(Strict):
     """Something that happens: healing, damage, a flag, a condition, an item."""
 
     type: Literal[
-        "heal", "damage", "set_flag", "clear_flag", "add_condition", "remove_condition",
-        "give_item", "take_item", "gold", "xp", "message",
+        "heal",
+        "damage",
+        "set_flag",
+        "clear_flag",
+        "add_condition",
+        "remove_condition",
+        "give_item",
+        "take_item",
+        "gold",
+        "xp",
+        "message",
     ]
     amount: Dice | int | None = Field(None, description="Dice or a number (heal/damage/gold/xp).")
     damage_type: str | None = None
@@ -231,10 +239,17 @@ class Effect(Strict):
     @model_validator(mode="after")
     def _fields_for_type(self) -> Effect:
         need = {
-            "heal": "amount", "damage": "amount", "gold": "amount", "xp": "amount",
-            "set_flag": "flag", "clear_flag": "flag",
-            "add_condition": "condition", "remove_condition": "condition",
-            "give_item": "item", "take_item": "item", "message": "text",
+            "heal": "amount",
+            "damage": "amount",
+            "gold": "amount",
+            "xp": "amount",
+            "set_flag": "flag",
+            "clear_flag": "flag",
+            "add_condition": "condition",
+            "remove_condition": "condition",
+            "give_item": "item",
+            "take_item": "item",
+            "message": "text",
         }[self.type]
         if getattr(self, need) is None:
             raise ValueError(f"an effect of type '{self.type}' needs '{need}'")
@@ -244,8 +259,18 @@ class Effect(Strict):
 class Item(Strict):
     name: str = Field(min_length=1, max_length=120)
     kind: Literal[
-        "weapon", "armor", "shield", "consumable", "key", "tool", "treasure", "quest",
-        "clothing", "container", "book", "misc",
+        "weapon",
+        "armor",
+        "shield",
+        "consumable",
+        "key",
+        "tool",
+        "treasure",
+        "quest",
+        "clothing",
+        "container",
+        "book",
+        "misc",
     ] = "misc"
     description: Text = ""
     properties: list[str] = Field(
@@ -490,8 +515,19 @@ class World(Strict):
 Location.model_rebuild()
 
 SECTION_NAMES = (
-    "format_version", "world", "rules", "start", "ai", "locations", "characters", "items",
-    "quests", "lore", "archetypes", "flags", "playtests",
+    "format_version",
+    "world",
+    "rules",
+    "start",
+    "ai",
+    "locations",
+    "characters",
+    "items",
+    "quests",
+    "lore",
+    "archetypes",
+    "flags",
+    "playtests",
 )
 MERGED_SECTIONS = ("locations", "characters", "items", "quests", "lore", "archetypes")
 """Sections keyed by id, which a folder's files may each add to."""

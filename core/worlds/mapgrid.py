@@ -56,7 +56,7 @@ def layout(
     taken: dict[tuple[int, int], str] = {}
     order: list[str] = []
     seen: set[str] = set()
-    roots = [start] + sorted(visible - {start})
+    roots = [start, *sorted(visible - {start})]
     for root in roots:
         if root in seen or root not in visible:
             continue
@@ -121,7 +121,8 @@ def draw(
         put(row, col, "+" + "-" * width + "+")
         put(row + 1, col, "|" + label.center(width) + "|")
         put(row + 2, col, "+" + "-" * width + "+")
-    for src, _direction, dst, locked in layout_.edges:
+    # locked edges last, so a locked door is not hidden by the open way back
+    for src, _direction, dst, locked in sorted(layout_.edges, key=lambda e: e[3]):
         if src not in layout_.cells or dst not in layout_.cells:
             continue
         (sx, sy), (dx, dy) = layout_.cells[src], layout_.cells[dst]

@@ -11,7 +11,7 @@ import copy
 from typing import Any
 
 from storyai.core.domain.stats import ARCHETYPE_STATS, STAT_BLOCKS
-from storyai.core.domain.world import FORMAT_VERSION, World
+from storyai.core.domain.world import FORMAT_VERSION, ID_PATTERN, World
 
 SCHEMA_ID = "https://storyai.studio/schema/world-v{version}.json"
 
@@ -36,6 +36,13 @@ def world_json_schema() -> dict[str, Any]:
             "anyOf": [*options, {"type": "null"}] if target == "Character" else options,
             "description": description,
         }
+    exits = defs["Location"]["properties"]["exits"]
+    exits["additionalProperties"] = {
+        "anyOf": [
+            {"$ref": "#/$defs/Exit"},
+            {"type": "string", "pattern": ID_PATTERN, "description": "Shorthand: the target id."},
+        ]
+    }
     schema.pop("required", None)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = SCHEMA_ID.format(version=FORMAT_VERSION)

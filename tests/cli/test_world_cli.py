@@ -1,4 +1,4 @@
-"""The authoring CLI as an author uses it: real commands, a real database (SQLite and PostgreSQL)."""
+"""The authoring CLI as an author uses it: real commands against SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ def test_install_list_new_version_keeps_old(cli) -> None:
     world_file.write_text(text.replace("Fishing boats", "Painted boats"))
     refused = cli("world", "install", str(folder), code=1)
     assert "already installed with different content" in refused.output
-    assert 'bump `version:`' in refused.output and '"0.1.1"' in refused.output
+    assert "bump `version:`" in refused.output and '"0.1.1"' in refused.output
 
     world_file.write_text(
         text.replace("Fishing boats", "Painted boats").replace('"0.1.0"', '"0.2.0"')
@@ -129,15 +129,24 @@ def test_export_round_trip_is_identical(cli, tmp_path: Path) -> None:
     assert again["status"] == "unchanged"
     assert again["content_hash"] == installed["content_hash"]
     # exporting over an existing file is refused unless forced
-    assert "already exists" in cli("world", "export", "harbour", "--to", str(out_dir),
-                                   code=1).output
+    assert (
+        "already exists" in cli("world", "export", "harbour", "--to", str(out_dir), code=1).output
+    )
     cli("world", "export", "harbour", "--to", str(out_dir), "--force")
 
 
 def test_fork_records_lineage(cli, tmp_path: Path) -> None:
     cli("world", "install", str(_new_world(cli)))
-    out = cli("world", "fork", "harbour", "storm_harbour", "--title", "Storm Harbour",
-              "--to", str(tmp_path / "fork")).output
+    out = cli(
+        "world",
+        "fork",
+        "harbour",
+        "storm_harbour",
+        "--title",
+        "Storm Harbour",
+        "--to",
+        str(tmp_path / "fork"),
+    ).output
     assert "storm_harbour" in out
     listed = json.loads(cli("world", "list", "--json").stdout)["installed"]
     fork = next(w for w in listed if w["id"] == "storm_harbour")
@@ -191,6 +200,9 @@ def test_help_teaches_by_example(cli) -> None:
 def test_console_script_runs(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "storyai.cli", "--version"],
-        capture_output=True, text=True, check=True, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
     )
     assert result.stdout.startswith("storyai ")

@@ -1,0 +1,284 @@
+"""What the player typed, as an Intent: a verb and the words it is about.
+
+The parser knows how people talk to adventure games ("x lamp", "pick up the
+key", "go to the chapel", "ask maren about the mill", "use key on door") and
+leaves naming things to ``resolve``, which matches words against what is in
+the scene, tolerating typos.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+DIRECTION_ALIASES = {
+    "n": "north",
+    "s": "south",
+    "e": "east",
+    "w": "west",
+    "u": "up",
+    "d": "down",
+    "ne": "northeast",
+    "nw": "northwest",
+    "se": "southeast",
+    "sw": "southwest",
+    "north": "north",
+    "south": "south",
+    "east": "east",
+    "west": "west",
+    "up": "up",
+    "down": "down",
+    "northeast": "northeast",
+    "northwest": "northwest",
+    "southeast": "southeast",
+    "southwest": "southwest",
+    "in": "in",
+    "out": "out",
+    "inside": "in",
+    "outside": "out",
+    "back": "back",
+    "upstairs": "up",
+    "downstairs": "down",
+}
+
+# verb -> phrases that start it, longest first when matching
+VERBS: dict[str, tuple[str, ...]] = {
+    "look": ("look around", "look", "l", "describe", "where am i"),
+    "examine": (
+        "look at",
+        "look in",
+        "look inside",
+        "examine",
+        "inspect",
+        "x",
+        "check",
+        "read",
+        "study",
+        "search",
+        "look under",
+    ),
+    "go": (
+        "go to",
+        "go",
+        "walk to",
+        "walk",
+        "move to",
+        "move",
+        "head to",
+        "head",
+        "travel to",
+        "run to",
+        "run",
+        "enter",
+        "climb",
+        "leave",
+        "exit",
+        "return to",
+    ),
+    "take": ("pick up", "take", "get", "grab", "collect", "loot", "steal"),
+    "drop": ("drop", "put down", "discard", "throw away", "leave behind"),
+    "use": (
+        "use",
+        "apply",
+        "open",
+        "unlock",
+        "light",
+        "drink",
+        "eat",
+        "ring",
+        "play",
+        "pull",
+        "push",
+        "turn",
+        "activate",
+        "quaff",
+        "consume",
+    ),
+    "equip": ("equip", "wield", "wear", "don", "hold"),
+    "talk": (
+        "talk to",
+        "talk with",
+        "speak to",
+        "speak with",
+        "chat with",
+        "greet",
+        "talk",
+        "speak",
+        "hail",
+        "say hello to",
+    ),
+    "ask": ("ask",),
+    "give": ("give", "hand", "offer", "show"),
+    "attack": (
+        "attack",
+        "hit",
+        "fight",
+        "kill",
+        "strike",
+        "stab",
+        "slash",
+        "shoot",
+        "punch",
+        "kick",
+        "smash",
+    ),
+    "cast": ("cast",),
+    "inventory": ("inventory", "inv", "i", "items", "bag", "pack"),
+    "sheet": ("sheet", "stats", "status", "character", "char", "hp", "health"),
+    "quests": ("quests", "quest", "journal", "j", "log", "objectives", "tasks"),
+    "rest": ("short rest", "long rest", "rest", "sleep", "camp"),
+    "help": ("help", "?", "commands", "what can i do", "hint", "hints"),
+    "wait": ("wait", "z"),
+    "flee": ("flee", "run away", "escape", "retreat"),
+    "map": ("map",),
+}
+
+_PHRASES = sorted(
+    ((phrase, verb) for verb, phrases in VERBS.items() for phrase in phrases),
+    key=lambda pv: -len(pv[0]),
+)
+_ARTICLES = re.compile(r"\b(the|a|an|some|my|this|that|to|at)\b\s*", re.IGNORECASE)
+_JOINERS = {
+    "ask": (" about ", " of "),
+    "use": (" on ", " with ", " at "),
+    "give": (" to ",),
+    "cast": (" on ", " at "),
+    "attack": (" with ",),
+}
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A parsed player action. ``verb`` is "say" when nothing matched."""
+
+    verb: str
+    object: str = ""
+    target: str = ""
+    raw: str = ""
+    choice: int | None = None
+    direction: str | None = None
+
+    @property
+    def understood(self) -> bool:
+        return self.verb != "say"
+
+
+def _clean(text: str) -> str:
+    text = _ARTICLES.sub("", text)
+    return re.sub(r"\s+", " ", text).strip(" .!?,")
+
+
+def parse(text: str) -> Intent:
+    """Parse one line of player input."""
+    raw = text.strip()
+    lowered = re.sub(r"\s+", " ", raw.lower()).strip(" .!")
+    if not lowered:
+        return Intent("look", raw=raw)
+    if lowered.isdigit():
+        return Intent("choose", raw=raw, choice=int(lowered))
+    if lowered in DIRECTION_ALIASES:
+        return Intent("go", raw=raw, direction=DIRECTION_ALIASES[lowered])
+    for phrase, verb in _PHRASES:
+        if lowered == phrase or lowered.startswith(phrase + " "):
+            rest = lowered[len(phrase) :].strip()
+            return _with_arguments(verb, phrase, rest, raw)
+    return Intent("say", object=lowered, raw=raw)
+
+
+def _with_arguments(verb: str, phrase: str, rest: str, raw: str) -> Intent:
+    if verb == "rest":
+        kind = (
+            "long"
+            if ("long" in phrase or "long" in rest or phrase in ("sleep", "camp"))
+            else "short"
+        )
+        return Intent("rest", object=kind, raw=raw)
+    if verb == "look" and rest:
+        if rest in DIRECTION_ALIASES:
+            return Intent("examine", object=DIRECTION_ALIASES[rest], raw=raw)
+        return Intent("examine", object=_clean(rest), raw=raw)
+    if verb == "go":
+        words = _clean(rest)
+        if words in DIRECTION_ALIASES:
+            return Intent("go", raw=raw, direction=DIRECTION_ALIASES[words])
+        if not words and phrase in ("leave", "exit"):
+            return Intent("go", raw=raw, direction="out")
+        return Intent("go", object=words, raw=raw)
+    if verb == "talk":
+        # "talk to maren about the mill" is an ask
+        for joiner in (" about ",):
+            if joiner in f" {rest} ":
+                who, _, topic = rest.partition(joiner.strip())
+                return Intent("ask", object=_clean(who), target=_clean(topic), raw=raw)
+        return Intent("talk", object=_clean(rest), raw=raw)
+    for joiner in _JOINERS.get(verb, ()):
+        padded = f" {rest} "
+        if joiner in padded:
+            left, _, right = padded.partition(joiner)
+            return Intent(verb, object=_clean(left), target=_clean(right), raw=raw)
+    if verb == "ask" and rest:
+        who, _, topic = rest.partition(" ")
+        return Intent("ask", object=_clean(who), target=_clean(topic), raw=raw)
+    if verb == "use" and phrase not in ("use", "apply", "activate"):
+        # "drink potion", "unlock door": the phrase itself tells how it is used
+        return Intent("use", object=_clean(rest), target="", raw=raw)
+    return Intent(verb, object=_clean(rest), raw=raw)
+
+
+# ------------------------------------------------------------------- resolving
+
+
+@dataclass(frozen=True)
+class Match:
+    id: str | None
+    candidates: tuple[str, ...] = ()
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.id is None and len(self.candidates) > 1
+
+
+def resolve(words: str, names: Mapping[str, Sequence[str]]) -> Match:
+    """Match the player's words to one id, given each id's names and aliases.
+
+    Exact names win, then every word appearing in a name ("key" -> "Iron Key"),
+    then close spellings ("lantren" -> "Lantern"). Several equally good matches
+    are returned as candidates so the interface can ask which one.
+    """
+    words = _clean(words.lower())
+    if not words:
+        return Match(None)
+    exact = [i for i, ns in names.items() if any(words == n.lower() for n in ns) or words == i]
+    if len(exact) == 1:
+        return Match(exact[0])
+    if exact:
+        return Match(None, tuple(exact))
+    tokens = set(words.replace("_", " ").split())
+    partial = [
+        i
+        for i, ns in names.items()
+        if any(
+            tokens <= set(n.lower().replace("_", " ").replace("'", " ").split()) for n in (*ns, i)
+        )
+    ]
+    if len(partial) == 1:
+        return Match(partial[0])
+    if partial:
+        return Match(None, tuple(partial))
+    scored: list[tuple[float, str]] = []
+    for i, ns in names.items():
+        best = 0.0
+        for n in (*ns, i.replace("_", " ")):
+            n = n.lower()
+            best = max(best, difflib.SequenceMatcher(None, words, n).ratio())
+            for part in n.split():
+                for token in tokens:
+                    best = max(best, difflib.SequenceMatcher(None, token, part).ratio() - 0.05)
+        scored.append((best, i))
+    scored.sort(reverse=True)
+    if scored and scored[0][0] >= 0.75:
+        top = [i for score, i in scored if score >= scored[0][0] - 0.02]
+        return Match(top[0]) if len(top) == 1 else Match(None, tuple(top))
+    return Match(None)

@@ -5,7 +5,7 @@ so that we never claim generic top-level names such as ``core`` or ``cli``.
 Everything else lives in pyproject.toml.
 """
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, find_packages, setup
 
 TOP_LEVEL = ("core", "tui", "cli", "bots", "content")
 
@@ -14,6 +14,9 @@ package_dir: dict[str, str] = {}
 for top in TOP_LEVEL:
     package_dir[f"storyai.{top}"] = top
     packages.append(f"storyai.{top}")
-    packages += [f"storyai.{top}.{sub}" for sub in find_packages(top)]
+    # content/ holds data folders (worlds) without __init__.py: list them as namespace
+    # packages so their YAML files are shipped as package data, not skipped.
+    finder = find_namespace_packages if top == "content" else find_packages
+    packages += [f"storyai.{top}.{sub}" for sub in finder(top)]
 
 setup(packages=packages, package_dir=package_dir)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import typer
@@ -90,7 +91,8 @@ def new(
     """
     target = create_world(name, title=title)
     console.print(f"[green]✓[/] Created {escape(str(target))}")
-    console.print(f"  Next: edit it, then [bold]storyai world validate {escape(str(name))}[/]")
+    next_step = f"storyai world validate {shlex.quote(str(name))}"
+    console.print(f"  Next: edit it, then [bold]{escape(next_step)}[/]")
 
 
 # ------------------------------------------------------------------ validate

@@ -45,3 +45,53 @@ class SessionRecord:
     updated_at: datetime
     channel: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlayerRecord:
+    """A seat in a session: who plays, as which character."""
+
+    id: str
+    session_id: str
+    user_ref: str  # "local" for the TUI, a Discord user id for the bot
+    display_name: str
+    role: str  # "host" or "player"
+    character: dict[str, Any]
+    presence: str  # "joined", "left", "idle"
+    joined_at: datetime
+    left_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """An immutable event in a session's tree. ``depth`` = parent's depth + 1 (root: 1)."""
+
+    id: str
+    session_id: str
+    parent_id: str | None
+    seq: int
+    depth: int
+    turn: int
+    kind: str
+    actor: str
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class BranchRecord:
+    session_id: str
+    name: str
+    head_event_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SnapshotRecord:
+    """The folded state right after ``event_id``."""
+
+    session_id: str
+    event_id: str
+    turn: int
+    state: dict[str, Any]
+    created_at: datetime

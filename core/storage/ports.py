@@ -19,7 +19,15 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
-from storyai.core.domain.records import SessionRecord, WorldSummary, WorldVersionRecord
+from storyai.core.domain.records import (
+    BranchRecord,
+    EventRecord,
+    PlayerRecord,
+    SessionRecord,
+    SnapshotRecord,
+    WorldSummary,
+    WorldVersionRecord,
+)
 
 
 class WorldRepository(abc.ABC):
@@ -59,10 +67,82 @@ class SessionRepository(abc.ABC):
     @abc.abstractmethod
     async def count_for_world_version(self, world_id: str, version: str) -> int: ...
 
+    @abc.abstractmethod
+    async def update(self, record: SessionRecord) -> None:
+        """Replace title, status, active_branch, settings and updated_at of a session."""
+
+    @abc.abstractmethod
+    async def lock(self, session_id: str) -> None:
+        """Serialise turns of one session until this unit of work ends: a PostgreSQL
+        advisory transaction lock; SQLite and memory serialise in-process."""
+
+
+class PlayerRepository(abc.ABC):
+    @abc.abstractmethod
+    async def add(self, record: PlayerRecord) -> None: ...
+
+    @abc.abstractmethod
+    async def update(self, record: PlayerRecord) -> None:
+        """Replace the stored player with the same id."""
+
+    @abc.abstractmethod
+    async def list(self, session_id: str) -> list[PlayerRecord]:
+        """Players of a session in the order they joined."""
+
+
+class EventRepository(abc.ABC):
+    @abc.abstractmethod
+    async def append(self, records: list[EventRecord]) -> None:
+        """Store new events (never updated afterwards). Duplicate ids raise StorageError."""
+
+    @abc.abstractmethod
+    async def get(self, event_id: str) -> EventRecord | None: ...
+
+    @abc.abstractmethod
+    async def next_seq(self, session_id: str) -> int:
+        """1 + the highest seq in the session (1 for an empty session)."""
+
+    @abc.abstractmethod
+    async def between_depths(
+        self, session_id: str, min_depth: int, max_depth: int
+    ) -> list[EventRecord]:
+        """Every event of the session (all branches) with min_depth <= depth <= max_depth,
+        ordered by seq. Used to rebuild one path near a head without walking the tree."""
+
+    @abc.abstractmethod
+    async def list(self, session_id: str) -> list[EventRecord]:
+        """All events of a session ordered by seq (for exports and the history screen)."""
+
+
+class BranchRepository(abc.ABC):
+    @abc.abstractmethod
+    async def put(self, record: BranchRecord) -> None:
+        """Create the branch, or move its head."""
+
+    @abc.abstractmethod
+    async def get(self, session_id: str, name: str) -> BranchRecord | None: ...
+
+    @abc.abstractmethod
+    async def list(self, session_id: str) -> list[BranchRecord]:
+        """Branches in creation order."""
+
+
+class SnapshotRepository(abc.ABC):
+    @abc.abstractmethod
+    async def put(self, record: SnapshotRecord) -> None:
+        """Store a snapshot; storing one for an event that has one already is a no-op."""
+
+    @abc.abstractmethod
+    async def get(self, event_id: str) -> SnapshotRecord | None: ...
+
 
 class UnitOfWork(abc.ABC):
     worlds: WorldRepository
     sessions: SessionRepository
+    players: PlayerRepository
+    events: EventRepository
+    branches: BranchRepository
+    snapshots: SnapshotRepository
 
     async def __aenter__(self) -> Self:
         return self

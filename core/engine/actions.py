@@ -1,0 +1,402 @@
+"""What each verb does to the story: movement, items, talk, fights, rests.
+
+Handlers take a Draft and an Intent; they change state only through the draft
+and say what happened. Anything the player cannot do gets a reason and,
+where it helps, a suggestion, never an exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from storyai.core.domain.errors import RuleError
+from storyai.core.domain.world import Exit
+from storyai.core.engine import combat, describe
+from storyai.core.engine.draft import Draft
+from storyai.core.engine.intent import Intent, Match, resolve
+from storyai.core.engine.story import apply_effects, holds
+
+HELP_TEXT = """You can type things like:
+  look · examine lantern · go north · go to the chapel · n / s / e / w / up / down
+  take key · drop rope · use potion · use key on door · equip sword
+  talk to maren · ask maren about the mill
+  attack wolf · flee · rest · long rest
+  inventory (i) · sheet · quests · map · help
+Or type the number of a choice."""
+
+
+def _ambiguity(draft: Draft, match: Match, names: dict[str, str]) -> None:
+    options = ", ".join(names.get(c, c) for c in match.candidates[:5])
+    draft.say(f"Which do you mean: {options}?", "notice")
+
+
+def _visible_items(draft: Draft) -> dict[str, list[str]]:
+    here = draft.state.location_items.get(draft.here, {})
+    return {i: [draft.world.items[i].name] for i in here if here[i] > 0}
+
+
+def _carried(draft: Draft) -> dict[str, list[str]]:
+    return {i: [draft.world.items[i].name] for i in draft.sheet.inventory}
+
+
+def _people_here(draft: Draft) -> dict[str, list[str]]:
+    out = {}
+    for cid in draft.state.characters_at(draft.here):
+        name = draft.world.characters[cid].name
+        out[cid] = [name, *name.replace(",", "").split()]
+    return out
+
+
+def _find(draft: Draft, words: str, names: dict[str, list[str]], what: str) -> str | None:
+    if not words:
+        draft.say(f"{what.capitalize()} what?", "notice")
+        return None
+    match = resolve(words, names)
+    if match.ambiguous:
+        _ambiguity(draft, match, {k: v[0] for k, v in names.items()})
+        return None
+    if match.id is None:
+        draft.say(f"You don't see any '{words}' to {what}.", "notice")
+        return None
+    return match.id
+
+
+# ----------------------------------------------------------------- looking
+
+
+def look(draft: Draft, intent: Intent) -> None:
+    describe.location(draft, full=True)
+
+
+def examine(draft: Draft, intent: Intent) -> None:
+    words = intent.object
+    world = draft.world
+    loc = world.locations[draft.here]
+    if words in loc.exits:
+        ex = loc.exits[words]
+        draft.say(ex.description or f"The way {words} leads to {world.locations[ex.to].name}.")
+        return
+    everything = {**_visible_items(draft), **_carried(draft), **_people_here(draft)}
+    if not words:
+        look(draft, intent)
+        return
+    match = resolve(words, everything)
+    if match.ambiguous:
+        _ambiguity(draft, match, {k: v[0] for k, v in everything.items()})
+        return
+    if match.id in world.items:
+        item = world.items[match.id]
+        draft.say(item.description or f"It is {item.name}. Nothing more to say about it.")
+        facts = describe.item_facts(item)
+        if facts:
+            draft.say(facts, "notice")
+    elif match.id in world.characters:
+        ch = world.characters[match.id]
+        draft.say(ch.description or f"{ch.name} is here.")
+        sheet = draft.state.sheet_of(match.id)
+        if sheet and draft.state.npcs[match.id].defeated:
+            draft.say(f"{ch.name} lies defeated.", "notice")
+    else:
+        draft.say(f"You find nothing special about '{words}'.", "notice")
+
+
+# -------------------------------------------------------------------- moving
+
+
+def _exit_for(draft: Draft, intent: Intent) -> tuple[str, Exit] | None:
+    loc = draft.world.locations[draft.here]
+    if intent.direction:
+        if intent.direction in loc.exits:
+            return intent.direction, loc.exits[intent.direction]
+        if intent.direction == "back" and len(draft.state.visited) > 1:
+            pass
+        draft.say(
+            f"You can't go {intent.direction} from here. " + describe.exits_sentence(draft),
+            "notice",
+        )
+        return None
+    names = {
+        direction: [direction, draft.world.locations[ex.to].name]
+        for direction, ex in loc.exits.items()
+    }
+    match = resolve(intent.object, names)
+    if match.ambiguous:
+        _ambiguity(draft, match, {k: v[1] for k, v in names.items()})
+        return None
+    if match.id is None:
+        draft.say(
+            f"You can't find a way to '{intent.object}' from here. "
+            + describe.exits_sentence(draft),
+            "notice",
+        )
+        return None
+    return match.id, loc.exits[match.id]
+
+
+def go(draft: Draft, intent: Intent) -> None:
+    found = _exit_for(draft, intent)
+    if found is None:
+        return
+    _direction, ex = found
+    if not holds(ex.requires, draft.state, draft.actor, draft.world):
+        draft.say(ex.blocked_text or "The way is blocked.", "notice")
+        return
+    if draft.state.combat and combat.hostiles_here(draft):
+        combat.parting_blows(draft)
+        if not draft.rules.can_act(draft.sheet):
+            return
+        draft.do({"op": "combat", "combat": None})
+        draft.say("You break away from the fight.", "notice")
+    enter(draft, ex.to)
+
+
+def enter(draft: Draft, location: str) -> None:
+    first = location not in draft.state.visited
+    draft.do({"op": "move", "who": draft.actor, "to": location})
+    draft.do({"op": "visit", "location": location})
+    for ex in draft.world.locations[location].exits.values():
+        if not ex.hidden:
+            draft.do({"op": "discover", "location": ex.to})
+    describe.location(draft, full=first, first_visit=first)
+    apply_effects(draft, draft.world.locations[location].on_enter, source="here")
+    combat.ambush(draft)
+
+
+# --------------------------------------------------------------------- items
+
+
+def take(draft: Draft, intent: Intent) -> None:
+    if intent.object in ("all", "everything"):
+        for item_id in list(_visible_items(draft)):
+            _take_one(draft, item_id)
+        return
+    item_id = _find(draft, intent.object, _visible_items(draft), "take")
+    if item_id:
+        _take_one(draft, item_id)
+
+
+def _take_one(draft: Draft, item_id: str) -> None:
+    item = draft.world.items[item_id]
+    if not item.portable:
+        draft.say(f"The {item.name} won't budge.", "notice")
+        return
+    try:
+        new = draft.rules.give_item(draft.sheet, item_id, draft.world)
+    except RuleError as exc:
+        draft.say(exc.message, "notice")
+        return
+    if draft.do({"op": "items", "location": draft.here, "item": item_id, "delta": -1}):
+        draft.set_sheet(draft.actor, new)
+        draft.say(f"You take the {item.name}.")
+
+
+def drop(draft: Draft, intent: Intent) -> None:
+    item_id = _find(draft, intent.object, _carried(draft), "drop")
+    if not item_id:
+        return
+    draft.set_sheet(draft.actor, draft.rules.take_item(draft.sheet, item_id, draft.world))
+    draft.do({"op": "items", "location": draft.here, "item": item_id, "delta": 1})
+    draft.say(f"You put down the {draft.world.items[item_id].name}.")
+
+
+def use(draft: Draft, intent: Intent) -> None:
+    options = {**_carried(draft), **_visible_items(draft)}
+    verb = intent.raw.split()[0].lower() if intent.raw else "use"
+    item_id = _find(draft, intent.object, options, verb)
+    if not item_id:
+        return
+    item = draft.world.items[item_id]
+    if item_id not in draft.sheet.inventory and item.portable:
+        draft.say(f"You need to pick up the {item.name} first.", "notice")
+        return
+    if item.kind in ("weapon", "armor", "shield") and not item.effects:
+        equip(draft, Intent("equip", object=item.name))
+        return
+    draft.say(
+        item.use_text
+        or (
+            f"You use the {item.name}."
+            if item.effects
+            else f"You turn the {item.name} over in your hands. Nothing happens."
+        )
+    )
+    draft.do({"op": "topic", "key": f"use:{item_id}"})
+    apply_effects(draft, item.effects, source=item.name)
+    if item.consumed_on_use and item_id in draft.sheet.inventory:
+        draft.set_sheet(draft.actor, draft.rules.take_item(draft.sheet, item_id, draft.world))
+        draft.say(f"The {item.name} is used up.", "notice")
+
+
+def equip(draft: Draft, intent: Intent) -> None:
+    item_id = _find(draft, intent.object, _carried(draft), "equip")
+    if not item_id:
+        return
+    try:
+        draft.set_sheet(draft.actor, draft.rules.equip(draft.sheet, item_id, draft.world))
+    except RuleError as exc:
+        draft.say(exc.message, "notice")
+        return
+    draft.say(f"You ready the {draft.world.items[item_id].name}.")
+
+
+# ---------------------------------------------------------------------- talk
+
+
+def talk(draft: Draft, intent: Intent) -> None:
+    who = _find(draft, intent.object, _people_here(draft), "talk to")
+    if not who:
+        return
+    ch = draft.world.characters[who]
+    if draft.state.npcs[who].defeated:
+        draft.say(f"{ch.name} is in no state to talk.", "notice")
+        return
+    first = who not in draft.state.topics_heard
+    lines = ([ch.dialogue.greeting] if first and ch.dialogue.greeting else []) or (
+        [draft.pick(ch.dialogue.lines)] if ch.dialogue.lines else [ch.dialogue.greeting]
+    )
+    for line in filter(None, lines):
+        draft.say(line, "dialogue", speaker=ch.name)
+    if not any(lines):
+        draft.say(f"{ch.name} regards you in silence.")
+    draft.do({"op": "topic", "key": who})
+    topics = describe.open_topics(draft, who)
+    if topics:
+        draft.say(f"You could ask {ch.name} about: " + ", ".join(topics) + ".", "notice")
+
+
+def ask(draft: Draft, intent: Intent) -> None:
+    who = _find(draft, intent.object, _people_here(draft), "ask")
+    if not who:
+        return
+    ch = draft.world.characters[who]
+    if draft.state.npcs[who].defeated:
+        draft.say(f"{ch.name} is in no state to talk.", "notice")
+        return
+    if who not in draft.state.topics_heard:
+        draft.do({"op": "topic", "key": who})
+    available = {
+        tid: [tid.replace("_", " "), *t.keywords]
+        for tid, t in ch.dialogue.topics.items()
+        if holds(t.requires, draft.state, draft.actor, draft.world)
+    }
+    match = resolve(intent.target, available) if intent.target else Match(None)
+    if match.id is None:
+        draft.say(
+            ch.dialogue.farewell
+            if not intent.target and ch.dialogue.farewell
+            else f'"I\'ve nothing to tell you about {intent.target or "that"}."',
+            "dialogue",
+            speaker=ch.name,
+        )
+        topics = describe.open_topics(draft, who)
+        if topics:
+            draft.say(f"You could ask about: {', '.join(topics)}.", "notice")
+        return
+    topic = ch.dialogue.topics[match.id]
+    draft.say(topic.text, "dialogue", speaker=ch.name)
+    draft.do({"op": "topic", "key": f"{who}:{match.id}"})
+    for lore_id in topic.reveals:
+        if lore_id not in draft.state.lore_known:
+            draft.do({"op": "lore", "lore": lore_id})
+            draft.say(f"Learned: {draft.world.lore[lore_id].title}", "notice")
+    apply_effects(draft, topic.effects, source=ch.name)
+
+
+# ------------------------------------------------------------------ the body
+
+
+def rest(draft: Draft, intent: Intent) -> None:
+    if draft.state.combat and combat.hostiles_here(draft):
+        draft.say("You can't rest with enemies at your throat.", "notice")
+        return
+    kind = "long" if intent.object == "long" else "short"
+    new, notes = draft.rules.rest(draft.sheet, kind, draft.dice)
+    draft.set_sheet(draft.actor, new)
+    draft.say(f"You take a {kind} rest.")
+    for note in notes:
+        draft.say(note, "notice")
+
+
+def inventory(draft: Draft, intent: Intent) -> None:
+    draft.say(describe.inventory(draft), "notice")
+
+
+def sheet(draft: Draft, intent: Intent) -> None:
+    draft.say(describe.sheet(draft), "notice")
+
+
+def quests(draft: Draft, intent: Intent) -> None:
+    draft.say(describe.quest_log(draft), "notice")
+
+
+def show_map(draft: Draft, intent: Intent) -> None:
+    draft.say(describe.discovered_map(draft), "notice")
+
+
+def show_help(draft: Draft, intent: Intent) -> None:
+    draft.say(HELP_TEXT, "notice")
+
+
+def wait(draft: Draft, intent: Intent) -> None:
+    draft.say("Time passes.")
+
+
+def cast(draft: Draft, intent: Intent) -> None:
+    archetype = draft.world.archetypes.get(draft.sheet.archetype or "")
+    spells = list(archetype.stats.get("spells", [])) if archetype else []
+    if not spells:
+        draft.say("You know no spells. (Try attack, use or talk.)", "notice")
+        return
+    draft.say(f"You shape the words of {spells[0]}.")
+    combat.attack(draft, Intent("attack", object=intent.target or intent.object))
+
+
+def give(draft: Draft, intent: Intent) -> None:
+    item_id = _find(draft, intent.object, _carried(draft), "give")
+    if not item_id:
+        return
+    who = _find(draft, intent.target, _people_here(draft), "give it to")
+    if not who:
+        return
+    draft.set_sheet(draft.actor, draft.rules.take_item(draft.sheet, item_id, draft.world))
+    draft.say(
+        f"You give the {draft.world.items[item_id].name} to {draft.world.characters[who].name}."
+    )
+    draft.do({"op": "topic", "key": f"give:{who}:{item_id}"})
+
+
+def not_understood(draft: Draft, intent: Intent) -> None:
+    draft.understood = False
+    draft.say(
+        f'I don\'t know how to "{intent.raw}". Try one of the choices below, '
+        "or type help to see what you can do.",
+        "notice",
+    )
+
+
+HANDLERS: dict[str, Callable[[Draft, Intent], None]] = {
+    "look": look,
+    "examine": examine,
+    "go": go,
+    "take": take,
+    "drop": drop,
+    "use": use,
+    "equip": equip,
+    "talk": talk,
+    "ask": ask,
+    "give": give,
+    "attack": combat.attack,
+    "flee": combat.flee,
+    "cast": cast,
+    "inventory": inventory,
+    "sheet": sheet,
+    "quests": quests,
+    "rest": rest,
+    "help": show_help,
+    "wait": wait,
+    "map": show_map,
+    "say": not_understood,
+}
+
+INFO_VERBS = frozenset({"inventory", "sheet", "quests", "help", "map", "look", "examine"})
+"""Verbs that take no game time: enemies do not act after them."""

@@ -1,0 +1,174 @@
+"""Fights in the engine: who fights whom, in which order, and what NPCs do.
+
+The rule system rolls and computes; this module decides when a fight starts
+(an attack, or walking in on something hostile), lets enemies act after each
+player action, hands out loot and XP, and ends the fight.
+"""
+
+from __future__ import annotations
+
+from storyai.core.domain.state import Combat
+from storyai.core.engine.draft import Draft
+from storyai.core.engine.intent import Intent, resolve
+from storyai.core.engine.story import apply_effects, award_xp
+from storyai.core.rules import npc_action, roll_initiative
+
+
+def hostiles_here(draft: Draft) -> list[str]:
+    return [cid for cid in draft.state.characters_at(draft.here) if _fighting(draft, cid)]
+
+
+def _fighting(draft: Draft, cid: str) -> bool:
+    npc = draft.state.npcs[cid]
+    return (
+        npc.attitude == "hostile"
+        and not npc.defeated
+        and npc.sheet is not None
+        and not npc.sheet.is_dead
+    )
+
+
+def _start(draft: Draft, foes: list[str]) -> None:
+    if draft.state.combat:
+        return
+    sheets = [draft.sheet] + [draft.state.npcs[c].sheet for c in foes]
+    order = roll_initiative([s for s in sheets if s], draft.dice, draft.rules)
+    draft.do(
+        {
+            "op": "combat",
+            "combat": Combat(location=draft.here, order=[e.sheet_id for e in order]).model_dump(),
+        }
+    )
+    draft.roll_line("Initiative: " + ", ".join(f"{e.name} {e.score}" for e in order))
+
+
+def ambush(draft: Draft) -> None:
+    """Walking in on something hostile starts a fight."""
+    foes = hostiles_here(draft)
+    if foes and not draft.state.combat:
+        names = ", ".join(draft.world.characters[c].name for c in foes)
+        draft.say(f"{names} {'turns' if len(foes) == 1 else 'turn'} on you!", "heading")
+        _start(draft, foes)
+
+
+def attack(draft: Draft, intent: Intent) -> None:
+    targets = {
+        cid: [draft.world.characters[cid].name, *draft.world.characters[cid].name.split()]
+        for cid in draft.state.characters_at(draft.here)
+        if draft.state.npcs[cid].sheet is not None and not draft.state.npcs[cid].defeated
+    }
+    if not intent.object and len(hostiles_here(draft)) == 1:
+        target = hostiles_here(draft)[0]
+    else:
+        match = resolve(intent.object, targets) if intent.object else None
+        if match is None or match.id is None:
+            names = ", ".join(v[0] for v in targets.values()) or "nobody"
+            draft.say(f"Attack whom? Here: {names}.", "notice")
+            return
+        target = match.id
+    if not draft.rules.can_act(draft.sheet):
+        draft.say("You cannot fight in this state.", "notice")
+        return
+    npc = draft.state.npcs[target]
+    if npc.attitude != "hostile":
+        draft.do({"op": "npc", "who": target, "attitude": "hostile"})
+        draft.say(f"{draft.world.characters[target].name} turns hostile.", "notice")
+    _start(draft, [target, *[c for c in hostiles_here(draft) if c != target]])
+    weapon_words = intent.target or None
+    weapon = None
+    if weapon_words:
+        m = resolve(weapon_words, {i: [draft.world.items[i].name] for i in draft.sheet.inventory})
+        weapon = m.id
+    result = draft.rules.attack(draft.sheet, npc.sheet, weapon, draft.dice, draft.world)
+    draft.roll_line(
+        result.text, {"attack": result.attack, "hit": result.hit, "damage": result.damage}
+    )
+    draft.set_sheet(target, result.defender)
+    if result.defender.is_dead or result.defender.hp <= 0:
+        defeat(draft, target)
+
+
+def defeat(draft: Draft, target: str) -> None:
+    ch = draft.world.characters[target]
+    draft.do({"op": "npc", "who": target, "defeated": True})
+    draft.say(f"{ch.name} is defeated.", "heading")
+    sheet = draft.state.npcs[target].sheet
+    for item_id, count in sheet.inventory.items() if sheet else []:
+        draft.do({"op": "items", "location": draft.here, "item": item_id, "delta": count})
+        draft.say(f"{ch.name} drops: {draft.world.items[item_id].name}.", "notice")
+    award_xp(draft, sheet.xp_value if sheet else 0)
+    apply_effects(draft, ch.on_defeat, source=ch.name)
+    if not hostiles_here(draft):
+        draft.do({"op": "combat", "combat": None})
+        draft.say("The fight is over.", "notice")
+
+
+def flee(draft: Draft, intent: Intent) -> None:
+    if not draft.state.combat:
+        draft.say("There is nothing to flee from.", "notice")
+        return
+    parting_blows(draft)
+    if draft.rules.can_act(draft.sheet):
+        draft.do({"op": "combat", "combat": None})
+        back = draft.state.visited[-2] if len(draft.state.visited) > 1 else None
+        exits = draft.world.locations[draft.here].exits
+        target = next((e.to for e in exits.values() if e.to == back), None) or next(
+            (e.to for e in exits.values()), None
+        )
+        if target:
+            from storyai.core.engine.actions import enter
+
+            draft.say("You run!")
+            enter(draft, target)
+
+
+def parting_blows(draft: Draft) -> None:
+    """Enemies strike once at someone who turns to leave."""
+    enemies_act(draft, reason="as you turn to go")
+
+
+def enemies_act(draft: Draft, *, reason: str = "") -> None:
+    """Every hostile NPC here takes its turn against the player."""
+    if not draft.state.combat:
+        return
+    for cid in list(draft.state.combat.order):
+        if cid not in draft.state.npcs or not _fighting(draft, cid):
+            continue
+        if draft.state.npcs[cid].location != draft.here:
+            continue
+        npc_sheet = draft.state.npcs[cid].sheet
+        decision = npc_action(npc_sheet, None, (), (draft.sheet,), draft.dice)
+        name = draft.world.characters[cid].name
+        if decision.kind == "flee":
+            draft.do({"op": "npc", "who": cid, "fled": True})
+            draft.say(f"{name} flees ({decision.reason}).", "notice")
+            continue
+        if decision.kind != "attack":
+            continue
+        result = draft.rules.attack(
+            npc_sheet, draft.sheet, decision.attack, draft.dice, draft.world
+        )
+        draft.roll_line(result.text)
+        draft.set_sheet(draft.actor, result.defender)
+        if draft.sheet.is_dead:
+            break
+    if not hostiles_here(draft):
+        draft.do({"op": "combat", "combat": None})
+
+
+def check_death(draft: Draft) -> None:
+    sheet = draft.sheet
+    if sheet.is_dead and not draft.state.ending:
+        draft.do({"op": "ending", "ending": "__death"})
+        draft.say("You have died.", "heading")
+        draft.say("Your story ends here — unless you rewind to an earlier turn.", "ending")
+    elif sheet.hp <= 0 and not draft.rules.is_dying(sheet) and not sheet.is_dead:
+        # stable: the player comes to, battered, instead of lying there for ever
+        draft.set_sheet(draft.actor, draft.rules.heal(sheet, 1))
+        draft.say("You come to, battered and bleeding, with 1 HP.", "notice")
+    elif sheet.hp <= 0 and draft.rules.is_dying(sheet):
+        new, result = draft.rules.death_save(sheet, draft.dice)
+        draft.roll_line(result.text)
+        draft.set_sheet(draft.actor, new)
+        if new.is_dead:
+            check_death(draft)

@@ -1,0 +1,125 @@
+"""Text about the current state: the scene, the sheet, the pack, the quest log, the map."""
+
+from __future__ import annotations
+
+from storyai.core.domain.world import Item
+from storyai.core.engine.draft import Draft
+from storyai.core.engine.story import holds
+from storyai.core.worlds.mapgrid import draw, layout
+
+
+def open_exits(draft: Draft) -> dict[str, str]:
+    loc = draft.world.locations[draft.here]
+    return {
+        d: ex.to
+        for d, ex in loc.exits.items()
+        if not ex.hidden or holds(ex.requires, draft.state, draft.actor, draft.world)
+    }
+
+
+def exits_sentence(draft: Draft) -> str:
+    exits = open_exits(draft)
+    if not exits:
+        return "There is no way out."
+    parts = [f"{d} ({draft.world.locations[t].name})" for d, t in exits.items()]
+    return "Exits: " + ", ".join(parts) + "."
+
+
+def location(draft: Draft, *, full: bool = True, first_visit: bool = False) -> None:
+    loc = draft.world.locations[draft.here]
+    draft.say(loc.name, "heading")
+    if full:
+        draft.say(loc.description)
+    if first_visit and loc.first_visit:
+        draft.say(loc.first_visit)
+    people = draft.state.characters_at(draft.here)
+    if people:
+        names = []
+        for cid in people:
+            name = draft.world.characters[cid].name
+            names.append(f"{name} (defeated)" if draft.state.npcs[cid].defeated else name)
+        draft.say("Here: " + ", ".join(names) + ".", "notice")
+    items = draft.state.location_items.get(draft.here, {})
+    if items:
+        listed = [draft.world.items[i].name + (f" ×{n}" if n > 1 else "") for i, n in items.items()]
+        draft.say("You see: " + ", ".join(listed) + ".", "notice")
+    draft.say(exits_sentence(draft), "notice")
+
+
+def item_facts(item: Item) -> str:
+    facts = [item.kind]
+    if item.damage:
+        facts.append(f"{item.damage} {item.damage_type or ''}".strip())
+    if item.armor_class is not None:
+        facts.append(f"AC {item.armor_class}")
+    if item.ac_bonus:
+        facts.append(f"+{item.ac_bonus} AC")
+    if item.weight:
+        facts.append(f"{item.weight:g} lb")
+    if item.value:
+        facts.append(f"{item.value} gp")
+    return " · ".join(facts)
+
+
+def open_topics(draft: Draft, who: str) -> list[str]:
+    ch = draft.world.characters[who]
+    return [
+        tid.replace("_", " ")
+        for tid, t in ch.dialogue.topics.items()
+        if holds(t.requires, draft.state, draft.actor, draft.world)
+        and f"{who}:{tid}" not in draft.state.topics_heard
+    ]
+
+
+def inventory(draft: Draft) -> str:
+    sheet = draft.sheet
+    if not sheet.inventory:
+        return f"You carry nothing. Gold: {sheet.gold}."
+    lines = []
+    for item_id, count in sheet.inventory.items():
+        item = draft.world.items[item_id]
+        worn = " (equipped)" if sheet.equipped.holds(item_id) else ""
+        lines.append(f"- {item.name}{f' ×{count}' if count > 1 else ''}{worn}")
+    weight = draft.rules.carried_weight(sheet, draft.world)
+    cap = draft.rules.capacity(sheet)
+    return "You carry:\n" + "\n".join(lines) + f"\nGold: {sheet.gold} · Load: {weight:g}/{cap:g} lb"
+
+
+def sheet(draft: Draft) -> str:
+    s = draft.sheet
+    parts = [
+        f"{s.name} — level {s.level} {s.archetype or ''}".rstrip(),
+        f"HP {s.hp}/{s.max_hp}" + (f" · AC {s.ac}" if s.system == "d20" else f" · armor {s.armor}"),
+    ]
+    scores = s.abilities if s.system == "d20" else s.characteristics
+    if scores:
+        parts.append(" ".join(f"{k.upper()} {v}" for k, v in scores.items()))
+    if s.conditions:
+        parts.append("Conditions: " + ", ".join(sorted(s.conditions)))
+    parts.append(f"XP {s.xp} · Gold {s.gold}")
+    return "\n".join(parts)
+
+
+def quest_log(draft: Draft) -> str:
+    lines = []
+    for qid, qs in draft.state.quests.items():
+        quest = draft.world.quests[qid]
+        if qs.status == "done":
+            lines.append(f"✓ {quest.title} (complete)")
+        elif qs.status == "active":
+            stage = quest.stages[qs.stage]
+            lines.append(f"• {quest.title}: {stage.description}")
+            for i, obj in enumerate(stage.objectives):
+                mark = "x" if i in qs.done_objectives else " "
+                lines.append(f"    [{mark}] {obj.description}")
+    return "\n".join(lines) if lines else "No quests yet."
+
+
+def discovered_map(draft: Draft) -> str:
+    exits = {
+        lid: {d: (e.to, e.requires is not None) for d, e in loc.exits.items() if not e.hidden}
+        for lid, loc in draft.world.locations.items()
+    }
+    names = {lid: loc.name for lid, loc in draft.world.locations.items()}
+    grid = layout(exits, draft.world.start.location, only=draft.state.discovered)
+    return draw(grid, names, here=draft.here, width=12)

@@ -1,0 +1,204 @@
+"""The world's authored logic: conditions, effects, quest progress and endings.
+
+Triggers are judged on the state, not on what happened this very turn, so a
+player who talked to someone before the stage asked for it is not stuck: the
+objective completes as soon as its stage is reached.
+"""
+
+from __future__ import annotations
+
+from storyai.core.domain.errors import RuleError
+from storyai.core.domain.state import GameState, QuestState
+from storyai.core.domain.world import Condition, Effect, Quest, Trigger, World
+from storyai.core.engine.draft import Draft
+
+
+def holds(cond: Condition | None, state: GameState, actor: str, world: World) -> bool:
+    """Whether every part of ``cond`` is true for ``actor`` now."""
+    if cond is None:
+        return True
+    sheet = state.players[actor].sheet
+    if cond.item and sheet.count(cond.item) <= 0:
+        return False
+    if cond.flag and cond.flag not in state.flags:
+        return False
+    if cond.not_flag and cond.not_flag in state.flags:
+        return False
+    if cond.quest_done and state.quests.get(cond.quest_done, QuestState()).status != "done":
+        return False
+    if cond.quest:
+        qs = state.quests.get(cond.quest, QuestState())
+        if qs.status == "inactive":
+            return False
+        if cond.stage:
+            stages = [s.id for s in world.quests[cond.quest].stages]
+            reached = len(stages) if qs.status == "done" else qs.stage
+            if stages.index(cond.stage) > reached:
+                return False
+    return True
+
+
+def fired(trigger: Trigger, state: GameState, actor: str) -> bool:
+    """Whether a trigger's condition is met in ``state``."""
+    player = state.players[actor]
+    match trigger.kind:
+        case "enter":
+            return trigger.enter in state.visited
+        case "have_item":
+            return player.sheet.count(trigger.have_item) > 0
+        case "talk_to":
+            key = f"{trigger.talk_to}:{trigger.topic}" if trigger.topic else trigger.talk_to
+            return key in state.topics_heard
+        case "defeat":
+            npc = state.npcs.get(trigger.defeat)
+            return bool(npc and npc.defeated)
+        case "flag":
+            return trigger.flag in state.flags
+        case "use_item":
+            return f"use:{trigger.use_item}" in state.topics_heard
+    return False
+
+
+def apply_effects(draft: Draft, effects: list[Effect], *, source: str = "") -> None:
+    """Carry out authored effects on the acting player."""
+    for effect in effects:
+        apply_effect(draft, effect, source=source)
+
+
+def apply_effect(draft: Draft, effect: Effect, *, source: str = "") -> None:
+    rules, sheet = draft.rules, draft.sheet
+    amount = effect.amount
+    if isinstance(amount, str):
+        result = draft.dice.roll(amount)
+        draft.roll_line(f"{source or effect.type}: {result.breakdown}")
+        value = result.total
+    else:
+        value = int(amount or 0)
+    match effect.type:
+        case "heal":
+            new = rules.heal(sheet, value)
+            draft.say(f"You recover {new.hp - sheet.hp} HP ({new.hp}/{new.max_hp}).", "notice")
+            draft.set_sheet(draft.actor, new)
+        case "damage":
+            new, notes = rules.apply_damage(sheet, value, effect.damage_type)
+            draft.set_sheet(draft.actor, new)
+            draft.say(f"You take {sheet.hp - new.hp} damage. " + " ".join(notes), "notice")
+        case "set_flag" | "clear_flag":
+            draft.do({"op": "flag", "flag": effect.flag, "value": effect.type == "set_flag"})
+        case "add_condition":
+            draft.set_sheet(draft.actor, rules.add_condition(sheet, effect.condition or ""))
+            draft.say(f"You are {effect.condition}.", "notice")
+        case "remove_condition":
+            draft.set_sheet(draft.actor, rules.remove_condition(sheet, effect.condition or ""))
+        case "give_item":
+            give_item(draft, effect.item or "")
+        case "take_item":
+            if sheet.count(effect.item or "") > 0:
+                draft.set_sheet(draft.actor, rules.take_item(sheet, effect.item or "", draft.world))
+                draft.say(f"You hand over the {draft.world.items[effect.item].name}.", "notice")
+        case "gold":
+            draft.set_sheet(draft.actor, rules.adjust_gold(sheet, value))
+            draft.say(f"{'+' if value >= 0 else ''}{value} gold.", "notice")
+        case "xp":
+            award_xp(draft, value)
+        case "message":
+            draft.say(effect.text or "")
+
+
+def give_item(draft: Draft, item_id: str) -> None:
+    """Put an item in the player's pack, or at their feet if they cannot carry it."""
+    item = draft.world.items[item_id]
+    try:
+        draft.set_sheet(draft.actor, draft.rules.give_item(draft.sheet, item_id, draft.world))
+        draft.say(f"You receive: {item.name}.", "notice")
+    except RuleError as exc:
+        draft.do({"op": "items", "location": draft.here, "item": item_id, "delta": 1})
+        draft.say(f"{exc.message} The {item.name} is left on the ground.", "notice")
+
+
+def award_xp(draft: Draft, xp: int) -> None:
+    if xp <= 0:
+        return
+    new, levelled = draft.rules.award_xp(draft.sheet, xp)
+    draft.set_sheet(draft.actor, new)
+    draft.say(f"+{xp} XP.", "notice")
+    if levelled:
+        draft.say(f"You reach level {new.level}! (HP {new.hp}/{new.max_hp})", "notice")
+
+
+def advance_quests(draft: Draft) -> None:
+    """Start, advance and complete quests until nothing changes; may end the story."""
+    world, state = draft.world, draft.state
+    for _ in range(50):  # stages can chain; bounded in case of a cycle
+        progressed = False
+        for qid, quest in world.quests.items():
+            qs = state.quests.get(qid, QuestState())
+            if qs.status == "inactive":
+                if quest.starts != "at_start" and fired(quest.starts, state, draft.actor):
+                    _set_quest(draft, qid, QuestState(status="active"))
+                    draft.say(f"New quest: {quest.title}", "heading")
+                    draft.say(quest.stages[0].description, "notice")
+                    progressed = True
+                continue
+            if qs.status == "done":
+                continue
+            progressed |= _advance_one(draft, qid, quest, qs)
+        if not progressed or state.ending:
+            return
+
+
+def _set_quest(draft: Draft, qid: str, qs: QuestState) -> None:
+    draft.do({"op": "quest", "quest": qid, "state": qs.model_dump()})
+
+
+def _advance_one(draft: Draft, qid: str, quest: Quest, qs: QuestState) -> bool:
+    stage = quest.stages[qs.stage]
+    done = set(qs.done_objectives)
+    newly = [
+        i
+        for i, obj in enumerate(stage.objectives)
+        if i not in done and fired(obj.trigger, draft.state, draft.actor)
+    ]
+    for i in newly:
+        draft.say(f"✓ {stage.objectives[i].description}", "notice")
+    done |= set(newly)
+    required = {i for i, obj in enumerate(stage.objectives) if not obj.optional}
+    if not required <= done:
+        if newly:
+            _set_quest(
+                draft,
+                qid,
+                QuestState(status="active", stage=qs.stage, done_objectives=sorted(done)),
+            )
+        return bool(newly)
+    if qs.stage + 1 < len(quest.stages):
+        nxt = quest.stages[qs.stage + 1]
+        _set_quest(draft, qid, QuestState(status="active", stage=qs.stage + 1))
+        draft.say(f"{quest.title}: {nxt.description}", "heading")
+        apply_effects(draft, nxt.effects, source=quest.title)
+        return True
+    _set_quest(draft, qid, QuestState(status="done", stage=len(quest.stages)))
+    draft.say(f"Quest complete: {quest.title}", "heading")
+    rewards = quest.rewards
+    if rewards.gold:
+        draft.set_sheet(draft.actor, draft.rules.adjust_gold(draft.sheet, rewards.gold))
+        draft.say(f"+{rewards.gold} gold.", "notice")
+    award_xp(draft, rewards.xp)
+    for item_id in rewards.items:
+        give_item(draft, item_id)
+    for flag in rewards.flags:
+        draft.do({"op": "flag", "flag": flag, "value": True})
+    if quest.endings:
+        for ending in quest.endings:
+            if holds(ending.requires, draft.state, draft.actor, draft.world):
+                draft.do({"op": "ending", "ending": ending.id})
+                draft.say(ending.title, "heading")
+                draft.say(ending.text, "ending")
+                break
+    return True
+
+
+def start_quests(draft: Draft) -> None:
+    for qid, quest in draft.world.quests.items():
+        if quest.starts == "at_start":
+            _set_quest(draft, qid, QuestState(status="active"))

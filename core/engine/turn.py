@@ -1,0 +1,120 @@
+"""One turn: input -> intent -> rules -> changes -> what to tell.
+
+``play_turn`` is pure given its inputs (state, world, rules, seeded dice): it
+works on a copy and returns the ops to append, never touching the caller's
+state. The offline narrator then tells the outcome's lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from storyai.core.domain.dice import Dice
+from storyai.core.domain.sheet import Sheet, sheet_from_stat_block
+from storyai.core.domain.state import GameState, NpcState, PlayerState
+from storyai.core.domain.world import World
+from storyai.core.engine import actions, choices, combat
+from storyai.core.engine.draft import Draft, Line
+from storyai.core.engine.intent import Intent, parse
+from storyai.core.engine.story import advance_quests, start_quests
+from storyai.core.rules.base import RuleSystem
+
+
+@dataclass
+class Outcome:
+    """What a turn did: the ops to store, what to tell, and what was refused."""
+
+    intent: Intent
+    ops: list[dict[str, Any]]
+    lines: list[Line]
+    rolls: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    understood: bool = True
+
+
+def initial_state(world: World) -> GameState:
+    """The world as authored, before any player arrives."""
+    state = GameState(world_id=world.id, world_version=world.version, system=world.rules.system)
+    placed = {c: lid for lid, loc in world.locations.items() for c in loc.characters}
+    for cid, ch in world.characters.items():
+        sheet = sheet_from_stat_block(cid, ch, world.rules.system) if ch.stats else None
+        state.npcs[cid] = NpcState(location=placed.get(cid), attitude=ch.attitude, sheet=sheet)
+    for lid, loc in world.locations.items():
+        for item_id in loc.items:
+            here = state.location_items.setdefault(lid, {})
+            here[item_id] = here.get(item_id, 0) + 1
+    state.flags = list(world.start.flags)
+    return state
+
+
+def join(
+    state: GameState,
+    world: World,
+    rules: RuleSystem,
+    dice: Dice,
+    player_id: str,
+    sheet: Sheet,
+    *,
+    opening: bool,
+) -> Outcome:
+    """A player arrives at the start; the first one also hears the opening."""
+    draft = Draft(state.copy_deep(), world, rules, dice, player_id)
+    draft.do(
+        {
+            "op": "player",
+            "id": player_id,
+            "state": PlayerState(
+                id=player_id,
+                name=sheet.name,
+                location=world.start.location,
+                sheet=sheet,
+            ).model_dump(mode="json"),
+        }
+    )
+    if opening:
+        start_quests(draft)
+        draft.say(world.world.title, "heading")
+        draft.say(world.start.text)
+    actions.enter(draft, world.start.location)
+    advance_quests(draft)
+    draft.do({"op": "choices", "choices": [c.model_dump() for c in choices.offer(draft)]})
+    return Outcome(Intent("join"), draft.ops, draft.lines, draft.rolls, draft.rejected)
+
+
+def play_turn(
+    state: GameState, world: World, rules: RuleSystem, dice: Dice, actor: str, text: str
+) -> Outcome:
+    """Resolve one player input against ``state`` (which is left untouched)."""
+    draft = Draft(state.copy_deep(), world, rules, dice, actor)
+    intent = parse(text)
+    if intent.verb == "choose":
+        options = state.choices
+        if intent.choice and 1 <= intent.choice <= len(options):
+            intent = parse(options[intent.choice - 1].command)
+        else:
+            draft.say(
+                f"There is no choice {intent.choice}; pick 1 to {len(options)}."
+                if options
+                else "There are no choices right now.",
+                "notice",
+            )
+            intent = Intent("look", raw=text)
+    if state.ending:
+        draft.say(
+            "This story has ended. Rewind to an earlier turn to play on, or start a new story.",
+            "notice",
+        )
+        return Outcome(intent, [], draft.lines, understood=True)
+    if draft.sheet.is_dead:
+        combat.check_death(draft)
+        return Outcome(intent, draft.ops, draft.lines, draft.rolls, draft.rejected)
+    handler = actions.HANDLERS.get(intent.verb, actions.not_understood)
+    handler(draft, intent)
+    if intent.verb not in actions.INFO_VERBS and draft.understood:
+        combat.enemies_act(draft)
+    advance_quests(draft)
+    combat.check_death(draft)
+    draft.do({"op": "turn", "turn": state.turn + 1})
+    draft.do({"op": "choices", "choices": [c.model_dump() for c in choices.offer(draft)]})
+    return Outcome(intent, draft.ops, draft.lines, draft.rolls, draft.rejected, draft.understood)

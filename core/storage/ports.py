@@ -67,14 +67,14 @@ class SessionRepository(abc.ABC):
     @abc.abstractmethod
     async def count_for_world_version(self, world_id: str, version: str) -> int: ...
 
-    @abc.abstractmethod
     async def update(self, record: SessionRecord) -> None:
         """Replace title, status, active_branch, settings and updated_at of a session."""
+        raise NotImplementedError
 
-    @abc.abstractmethod
     async def lock(self, session_id: str) -> None:
         """Serialise turns of one session until this unit of work ends: a PostgreSQL
         advisory transaction lock; SQLite and memory serialise in-process."""
+        raise NotImplementedError
 
 
 class PlayerRepository(abc.ABC):

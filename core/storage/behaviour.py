@@ -7,11 +7,18 @@ against the fake means the same thing against a real database
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime
+from typing import Protocol
 
 from storyai.core.domain.errors import StorageError, WorldConflict
-from storyai.core.domain.records import SessionRecord, WorldSummary
+from storyai.core.domain.records import (
+    BranchRecord,
+    EventRecord,
+    PlayerRecord,
+    SessionRecord,
+    WorldSummary,
+)
 
 
 def version_conflict(world_id: str, version: str) -> WorldConflict:
@@ -55,3 +62,121 @@ def utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError(f"naive datetime {moment!r}: pass an aware datetime (UTC)")
     return moment.astimezone(UTC)
+
+
+# ------------------------------------------------------------------------------ players
+
+
+def player_conflict(player_id: str) -> StorageError:
+    return StorageError(f"A player with the id '{player_id}' already exists.")
+
+
+def player_not_found(player_id: str, session_id: str) -> StorageError:
+    return StorageError(f"The session '{session_id}' has no player with the id '{player_id}'.")
+
+
+def players_in_order(records: Iterable[PlayerRecord]) -> list[PlayerRecord]:
+    """In the order they joined; ties broken by id so the order is stable."""
+    return sorted(records, key=lambda r: (r.joined_at, r.id))
+
+
+# ------------------------------------------------------------------------------- events
+
+
+class StoredEvent(Protocol):
+    """What the checks below need to know of an event that is already stored."""
+
+    @property
+    def session_id(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def depth(self) -> int: ...
+
+
+def event_conflict(event_id: str) -> StorageError:
+    return StorageError(f"An event with the id '{event_id}' already exists.")
+
+
+def seq_taken(session_id: str, seq: int) -> StorageError:
+    return StorageError(
+        f"The session '{session_id}' already has an event with seq {seq}.",
+        hint="Take `sessions.lock` before reading next_seq and appending events.",
+    )
+
+
+def concurrent_events(session_id: str) -> StorageError:
+    return StorageError(
+        f"Another unit of work stored events in the session '{session_id}' at the same time.",
+        hint="Take `sessions.lock` before appending events.",
+    )
+
+
+def bad_event(event_id: str, reason: str) -> StorageError:
+    return StorageError(f"The event '{event_id}' cannot be stored: {reason}.")
+
+
+def unknown_event(event_id: str, session_id: str) -> StorageError:
+    return StorageError(f"The session '{session_id}' has no event with the id '{event_id}'.")
+
+
+def check_new_events(
+    records: Iterable[EventRecord],
+    stored: Mapping[str, StoredEvent],
+    taken: Collection[tuple[str, int]],
+) -> list[EventRecord]:
+    """The new events in seq order (parents first), after checking that they fit.
+
+    ``stored`` must hold every stored event whose id is a new event's id or parent
+    id; ``taken`` every stored (session_id, seq) among the new events' ones. Raises
+    ``StorageError`` for a duplicate id or seq, a parent that is unknown, in another
+    session or appended later, and a depth that is not the parent's + 1 (root: 1).
+    """
+    ordered = sorted(records, key=lambda r: r.seq)
+    batch: dict[str, EventRecord] = {}
+    seqs: set[tuple[str, int]] = set()
+    for record in ordered:
+        if record.id in batch or record.id in stored:
+            raise event_conflict(record.id)
+        key = (record.session_id, record.seq)
+        if key in seqs or key in taken:
+            raise seq_taken(*key)
+        batch[record.id] = record
+        seqs.add(key)
+    for record in ordered:
+        if record.seq < 1:
+            raise bad_event(record.id, f"its seq is {record.seq}, not 1 or more")
+        if record.parent_id is None:
+            if record.depth != 1:
+                raise bad_event(record.id, f"a root event has depth 1, not {record.depth}")
+            continue
+        parent: StoredEvent | None = batch.get(record.parent_id) or stored.get(record.parent_id)
+        if parent is None or parent.session_id != record.session_id:
+            raise bad_event(
+                record.id,
+                f"its session has no parent event with the id '{record.parent_id}'",
+            )
+        if parent.seq >= record.seq:
+            raise bad_event(record.id, f"its parent '{record.parent_id}' has a later seq")
+        if record.depth != parent.depth + 1:
+            raise bad_event(
+                record.id,
+                f"its depth is {record.depth}, not its parent's depth + 1 ({parent.depth + 1})",
+            )
+    return ordered
+
+
+# ----------------------------------------------------------------------------- branches
+
+
+def branch_conflict(session_id: str, name: str) -> StorageError:
+    return StorageError(
+        f"The branch '{name}' of the session '{session_id}' was created at the same time "
+        "by another unit of work.",
+        hint="Take `sessions.lock` before changing branches.",
+    )
+
+
+def branches_in_order(records: Iterable[BranchRecord]) -> list[BranchRecord]:
+    """In creation order; ties broken by name so the order is stable."""
+    return sorted(records, key=lambda r: (r.created_at, r.name))

@@ -7,6 +7,15 @@ without committing) discards them. ``commit()`` replays the changes onto the
 newest committed state, so a conflict that appeared meanwhile is still caught,
 as a database constraint would catch it.
 
+``sessions.lock`` takes an ``asyncio.Lock`` per session id, shared by the units
+of work of one store and held until the unit of work ends. Taking it also
+refreshes the unit of work's copy from the committed state (replaying its own
+changes on top), so what the previous holder committed is visible, as it is
+in a database after the lock is granted.
+
+JSON documents (payloads, characters, snapshot states) are stored as a JSON
+round trip of what was given, so they come back as a database returns them.
+
 Usage::
 
     store = InMemoryStore()
@@ -16,14 +25,33 @@ Usage::
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from storyai.core.domain.errors import SessionNotFound, WorldNotFound
-from storyai.core.domain.records import SessionRecord, WorldSummary, WorldVersionRecord
+from storyai.core.domain.records import (
+    BranchRecord,
+    EventRecord,
+    PlayerRecord,
+    SessionRecord,
+    SnapshotRecord,
+    WorldSummary,
+    WorldVersionRecord,
+)
 from storyai.core.storage import behaviour
-from storyai.core.storage.ports import SessionRepository, UnitOfWork, WorldRepository
+from storyai.core.storage.locks import HeldLocks, LockRegistry
+from storyai.core.storage.ports import (
+    BranchRepository,
+    EventRepository,
+    PlayerRepository,
+    SessionRepository,
+    SnapshotRepository,
+    UnitOfWork,
+    WorldRepository,
+)
 
 
 @dataclass
@@ -41,11 +69,19 @@ class _State:
 
     worlds: dict[str, _World] = field(default_factory=dict)
     sessions: dict[str, SessionRecord] = field(default_factory=dict)
+    players: dict[str, PlayerRecord] = field(default_factory=dict)
+    events: dict[str, EventRecord] = field(default_factory=dict)
+    branches: dict[tuple[str, str], BranchRecord] = field(default_factory=dict)
+    snapshots: dict[str, SnapshotRecord] = field(default_factory=dict)
 
     def copy(self) -> _State:
         return _State(
             worlds={k: replace(w, versions=list(w.versions)) for k, w in self.worlds.items()},
             sessions=dict(self.sessions),
+            players=dict(self.players),
+            events=dict(self.events),
+            branches=dict(self.branches),
+            snapshots=dict(self.snapshots),
         )
 
     def add_version(self, record: WorldVersionRecord) -> None:
@@ -66,6 +102,61 @@ class _State:
             raise WorldNotFound(record.world_id, record.world_version)
         self.sessions[record.id] = record
 
+    def require_session(self, session_id: str) -> None:
+        if session_id not in self.sessions:
+            raise SessionNotFound(session_id)
+
+    def update_session(self, record: SessionRecord) -> None:
+        stored = self.sessions.get(record.id)
+        if stored is None:
+            raise SessionNotFound(record.id)
+        self.sessions[record.id] = replace(
+            stored,
+            title=record.title,
+            status=record.status,
+            active_branch=record.active_branch,
+            settings=record.settings,
+            updated_at=record.updated_at,
+        )
+
+    def add_player(self, record: PlayerRecord) -> None:
+        if record.id in self.players:
+            raise behaviour.player_conflict(record.id)
+        self.require_session(record.session_id)
+        self.players[record.id] = record
+
+    def update_player(self, record: PlayerRecord) -> None:
+        stored = self.players.get(record.id)
+        if stored is None or stored.session_id != record.session_id:
+            raise behaviour.player_not_found(record.id, record.session_id)
+        self.players[record.id] = record
+
+    def append_events(self, records: list[EventRecord]) -> None:
+        for session_id in sorted({r.session_id for r in records}):
+            self.require_session(session_id)
+        taken = {(e.session_id, e.seq) for e in self.events.values()}
+        for record in behaviour.check_new_events(records, self.events, taken):
+            self.events[record.id] = record
+
+    def event_owner(self, event_id: str) -> str | None:
+        event = self.events.get(event_id)
+        return None if event is None else event.session_id
+
+    def put_branch(self, record: BranchRecord) -> None:
+        self.require_session(record.session_id)
+        head = record.head_event_id
+        if head is not None and self.event_owner(head) != record.session_id:
+            raise behaviour.unknown_event(head, record.session_id)
+        key = (record.session_id, record.name)
+        stored = self.branches.get(key)
+        # Moving a branch keeps its created_at.
+        self.branches[key] = record if stored is None else replace(stored, head_event_id=head)
+
+    def put_snapshot(self, record: SnapshotRecord) -> None:
+        if self.event_owner(record.event_id) != record.session_id:
+            raise behaviour.unknown_event(record.event_id, record.session_id)
+        self.snapshots.setdefault(record.event_id, record)
+
 
 Change = Callable[[_State], None]
 
@@ -75,6 +166,7 @@ class InMemoryStore:
 
     def __init__(self) -> None:
         self._state = _State()
+        self._locks = LockRegistry()
 
     def unit_of_work(self) -> InMemoryUnitOfWork:
         """A new unit of work; pass the bound method as a ``UnitOfWorkFactory``."""
@@ -175,6 +267,104 @@ class InMemorySessionRepository(SessionRepository):
             if r.world_id == world_id and r.world_version == version
         )
 
+    async def update(self, record: SessionRecord) -> None:
+        record = replace(
+            record,
+            settings=copy.deepcopy(record.settings),
+            updated_at=behaviour.utc(record.updated_at),
+        )
+        self._uow._change(lambda state: state.update_session(record))
+
+    async def lock(self, session_id: str) -> None:
+        await self._uow._lock(session_id)
+
+
+class InMemoryPlayerRepository(PlayerRepository):
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def add(self, record: PlayerRecord) -> None:
+        record = _stored_player(record)
+        self._uow._change(lambda state: state.add_player(record))
+
+    async def update(self, record: PlayerRecord) -> None:
+        record = _stored_player(record)
+        self._uow._change(lambda state: state.update_player(record))
+
+    async def list(self, session_id: str) -> list[PlayerRecord]:
+        players = self._uow._state.players.values()
+        return [
+            replace(r, character=copy.deepcopy(r.character))
+            for r in behaviour.players_in_order(p for p in players if p.session_id == session_id)
+        ]
+
+
+class InMemoryEventRepository(EventRepository):
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def append(self, records: list[EventRecord]) -> None:
+        if not records:
+            return
+        stored = [
+            replace(r, payload=_json(r.payload), created_at=behaviour.utc(r.created_at))
+            for r in records
+        ]
+        self._uow._change(lambda state: state.append_events(stored))
+
+    async def get(self, event_id: str) -> EventRecord | None:
+        record = self._uow._state.events.get(event_id)
+        return None if record is None else _fresh_event(record)
+
+    async def next_seq(self, session_id: str) -> int:
+        events = self._uow._state.events.values()
+        return max((e.seq for e in events if e.session_id == session_id), default=0) + 1
+
+    async def between_depths(
+        self, session_id: str, min_depth: int, max_depth: int
+    ) -> list[EventRecord]:
+        return self._select(session_id, lambda e: min_depth <= e.depth <= max_depth)
+
+    async def list(self, session_id: str) -> list[EventRecord]:
+        return self._select(session_id, lambda e: True)
+
+    def _select(self, session_id: str, keep: Callable[[EventRecord], bool]) -> list[EventRecord]:
+        """Copies of the session's events that ``keep`` keeps, in seq order."""
+        events = self._uow._state.events.values()
+        found = [e for e in events if e.session_id == session_id and keep(e)]
+        return [_fresh_event(e) for e in sorted(found, key=lambda e: e.seq)]
+
+
+class InMemoryBranchRepository(BranchRepository):
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def put(self, record: BranchRecord) -> None:
+        record = replace(record, created_at=behaviour.utc(record.created_at))
+        self._uow._change(lambda state: state.put_branch(record))
+
+    async def get(self, session_id: str, name: str) -> BranchRecord | None:
+        return self._uow._state.branches.get((session_id, name))
+
+    async def list(self, session_id: str) -> list[BranchRecord]:
+        branches = self._uow._state.branches.values()
+        return behaviour.branches_in_order(b for b in branches if b.session_id == session_id)
+
+
+class InMemorySnapshotRepository(SnapshotRepository):
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def put(self, record: SnapshotRecord) -> None:
+        record = replace(
+            record, state=_json(record.state), created_at=behaviour.utc(record.created_at)
+        )
+        self._uow._change(lambda state: state.put_snapshot(record))
+
+    async def get(self, event_id: str) -> SnapshotRecord | None:
+        record = self._uow._state.snapshots.get(event_id)
+        return None if record is None else replace(record, state=copy.deepcopy(record.state))
+
 
 class InMemoryUnitOfWork(UnitOfWork):
     """A unit of work over an ``InMemoryStore``; see the module docstring."""
@@ -183,26 +373,64 @@ class InMemoryUnitOfWork(UnitOfWork):
         self._store = store
         self._state = store._snapshot()
         self._changes: list[Change] = []
+        self._held = HeldLocks(store._locks)
         self.committed = False
         """True once ``commit()`` has succeeded (handy in tests)."""
         self.worlds = InMemoryWorldRepository(self)
         self.sessions = InMemorySessionRepository(self)
+        self.players = InMemoryPlayerRepository(self)
+        self.events = InMemoryEventRepository(self)
+        self.branches = InMemoryBranchRepository(self)
+        self.snapshots = InMemorySnapshotRepository(self)
 
     def _change(self, change: Change) -> None:
-        change(self._state)  # raises before anything is recorded
+        change(self._state)  # raises before anything is recorded (changes check first)
         self._changes.append(change)
 
+    async def _lock(self, session_id: str) -> None:
+        if await self._held.acquire(session_id):
+            # See what the previous holder committed: rebase onto the committed state.
+            state = self._store._snapshot()
+            for change in self._changes:
+                change(state)
+            self._state = state
+
     async def commit(self) -> None:
-        self._store._apply(self._changes)
-        self._changes = []
-        self._state = self._store._snapshot()
-        self.committed = True
+        try:
+            self._store._apply(self._changes)
+            self._changes = []
+            self._state = self._store._snapshot()
+            self.committed = True
+        finally:
+            self._held.release_all()
 
     async def rollback(self) -> None:
         self._changes = []
         self._state = self._store._snapshot()
+        self._held.release_all()
+
+    async def close(self) -> None:
+        self._held.release_all()
 
 
 def _fresh(record: WorldVersionRecord) -> WorldVersionRecord:
     """A copy the caller may mutate without touching the store, like a new DB read."""
     return replace(record, content=copy.deepcopy(record.content))
+
+
+def _fresh_event(record: EventRecord) -> EventRecord:
+    return replace(record, payload=copy.deepcopy(record.payload))
+
+
+def _json(document: Any) -> Any:
+    """A JSON document as a database hands it back: a JSON round trip of it."""
+    return json.loads(json.dumps(document))
+
+
+def _stored_player(record: PlayerRecord) -> PlayerRecord:
+    return replace(
+        record,
+        character=_json(record.character),
+        joined_at=behaviour.utc(record.joined_at),
+        left_at=None if record.left_at is None else behaviour.utc(record.left_at),
+    )

@@ -168,6 +168,7 @@ class EventRow(Base):
     __table_args__ = (
         UniqueConstraint("session_id", "seq"),
         Index(None, "session_id", "parent_id"),
+        Index(None, "session_id", "depth"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -175,6 +176,9 @@ class EventRow(Base):
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("events.id"))
     seq: Mapped[int] = mapped_column(BigInteger)
     """Append order within the session (1, 2, 3...), across all branches."""
+    depth: Mapped[int] = mapped_column(Integer)
+    """Distance from the root: the parent's depth + 1, 1 for a root event. Indexed with
+    session_id, so the events near a branch head are one range query away."""
     turn: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(100))

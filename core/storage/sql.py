@@ -6,24 +6,54 @@ records; rows stay in here and in ``converters.py``. Driver and network
 failures become ``StorageError`` at this boundary (``raise ... from exc``);
 domain conditions (a duplicate version, a missing session) are checked
 explicitly so the fake in ``memory.py`` can behave identically.
+
+``sessions.lock`` takes ``pg_advisory_xact_lock`` on PostgreSQL, so turns are
+serialised across bot processes; on SQLite it takes an in-process
+``asyncio.Lock`` (``locks.py``) shared by every ``Database`` on the same URL.
+Either way the lock is held until the unit of work commits, rolls back or closes.
 """
 
 from __future__ import annotations
 
+import copy
+import hashlib
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, insert, or_, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storyai.core.domain.errors import SessionNotFound, WorldNotFound
-from storyai.core.domain.records import SessionRecord, WorldSummary, WorldVersionRecord
+from storyai.core.domain.records import (
+    BranchRecord,
+    EventRecord,
+    PlayerRecord,
+    SessionRecord,
+    SnapshotRecord,
+    WorldSummary,
+    WorldVersionRecord,
+)
 from storyai.core.storage import behaviour, converters
 from storyai.core.storage.failures import translated
-from storyai.core.storage.orm import SessionRow, WorldRow, WorldVersionRow
+from storyai.core.storage.locks import HeldLocks, LockRegistry
+from storyai.core.storage.orm import (
+    BranchRow,
+    EventRow,
+    PlayerRow,
+    SessionRow,
+    SnapshotRow,
+    WorldRow,
+    WorldVersionRow,
+)
 from storyai.core.storage.ports import (
+    BranchRepository,
+    EventRepository,
+    PlayerRepository,
     SessionRepository,
+    SnapshotRepository,
     UnitOfWork,
     UnitOfWorkFactory,
     WorldRepository,
@@ -119,12 +149,35 @@ class SqlWorldRepository(WorldRepository):
         return (await self._session.scalar(query) or 0) + 1
 
 
+_SQLITE_SESSION_LOCKS = LockRegistry()
+"""In-process session locks for SQLite, keyed by (database URL, session id)."""
+
+
+def advisory_lock_key(session_id: str) -> int:
+    """The PostgreSQL advisory lock key of a session: the first 8 bytes of the SHA-256
+    of its id, as a signed 64-bit integer. Stable across processes and versions."""
+    digest = hashlib.sha256(session_id.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+async def _require_session(session: AsyncSession, session_id: str) -> None:
+    """Raise SessionNotFound unless the session exists (often from the identity map)."""
+    if await session.get(SessionRow, session_id) is None:
+        raise SessionNotFound(session_id)
+
+
+async def _event_owner(session: AsyncSession, event_id: str) -> str | None:
+    """The session id of an event, or None when there is no such event."""
+    return await session.scalar(select(EventRow.session_id).where(EventRow.id == event_id))
+
+
 class SqlSessionRepository(SessionRepository):
     """Sessions (playthroughs); the session engine adds events, branches and players."""
 
-    def __init__(self, session: AsyncSession, url: URL) -> None:
+    def __init__(self, session: AsyncSession, url: URL, held: HeldLocks) -> None:
         self._session = session
         self._url = url
+        self._held = held
 
     async def add(self, record: SessionRecord) -> None:
         with translated(self._url):
@@ -169,6 +222,216 @@ class SqlSessionRepository(SessionRepository):
         with translated(self._url):
             return await self._session.scalar(query) or 0
 
+    async def update(self, record: SessionRecord) -> None:
+        with translated(self._url):
+            row = await self._session.get(SessionRow, record.id)
+            if row is None:
+                raise SessionNotFound(record.id)
+            row.title = record.title
+            row.status = record.status
+            row.active_branch = record.active_branch
+            row.settings = copy.deepcopy(record.settings)
+            row.updated_at = record.updated_at
+            await self._session.flush()
+
+    async def lock(self, session_id: str) -> None:
+        with translated(self._url):
+            if self._url.get_backend_name() == "postgresql":
+                await self._session.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"),
+                    {"key": advisory_lock_key(session_id)},
+                )
+            else:
+                await self._held.acquire((str(self._url), session_id))
+
+
+class SqlPlayerRepository(PlayerRepository):
+    def __init__(self, session: AsyncSession, url: URL) -> None:
+        self._session = session
+        self._url = url
+
+    async def add(self, record: PlayerRecord) -> None:
+        with translated(self._url):
+            if await self._session.get(PlayerRow, record.id) is not None:
+                raise behaviour.player_conflict(record.id)
+            await _require_session(self._session, record.session_id)
+            self._session.add(converters.player_row(record))
+            try:
+                await self._session.flush()
+            except IntegrityError as exc:
+                await self._session.rollback()
+                raise behaviour.player_conflict(record.id) from exc
+
+    async def update(self, record: PlayerRecord) -> None:
+        with translated(self._url):
+            row = await self._session.get(PlayerRow, record.id)
+            if row is None or row.session_id != record.session_id:
+                raise behaviour.player_not_found(record.id, record.session_id)
+            for name, value in converters.player_changes(record).items():
+                setattr(row, name, value)
+            await self._session.flush()
+
+    async def list(self, session_id: str) -> list[PlayerRecord]:
+        query = (
+            select(PlayerRow)
+            .where(PlayerRow.session_id == session_id)
+            .order_by(PlayerRow.joined_at, PlayerRow.id)
+        )
+        with translated(self._url):
+            rows = (await self._session.scalars(query)).all()
+        return [converters.player_record(row) for row in rows]
+
+
+class SqlEventRepository(EventRepository):
+    """The event tree. Events are only ever inserted, in bulk, and read in seq order."""
+
+    def __init__(self, session: AsyncSession, url: URL) -> None:
+        self._session = session
+        self._url = url
+
+    async def append(self, records: list[EventRecord]) -> None:
+        if not records:
+            return
+        with translated(self._url):
+            for session_id in sorted({r.session_id for r in records}):
+                await _require_session(self._session, session_id)
+            stored, taken = await self._stored(records)
+            ordered = behaviour.check_new_events(records, stored, taken)
+            try:
+                # One executemany, parents first (lower seq) for the foreign key.
+                # render_nulls: else a root event (parent_id None) gets a statement of its own.
+                await self._session.execute(
+                    insert(EventRow).execution_options(render_nulls=True),
+                    [converters.event_values(r) for r in ordered],
+                )
+            except IntegrityError as exc:
+                # Another unit of work stored the same id or seq since we looked (it did
+                # not take `sessions.lock`). Roll back so this unit of work stays usable.
+                await self._session.rollback()
+                raise behaviour.concurrent_events(ordered[0].session_id) from exc
+
+    async def _stored(
+        self, records: Iterable[EventRecord]
+    ) -> tuple[dict[str, Any], set[tuple[str, int]]]:
+        """What ``check_new_events`` needs, in one query: the stored events that share an
+        id with, or are the parent of, a new event, and those that share a seq with one."""
+        ids: set[str] = set()
+        seqs: dict[str, set[int]] = defaultdict(set)
+        for record in records:
+            ids.add(record.id)
+            if record.parent_id is not None:
+                ids.add(record.parent_id)
+            seqs[record.session_id].add(record.seq)
+        taken_seq = [
+            and_(EventRow.session_id == session_id, EventRow.seq.in_(sorted(numbers)))
+            for session_id, numbers in seqs.items()
+        ]
+        query = select(EventRow.id, EventRow.session_id, EventRow.seq, EventRow.depth).where(
+            or_(EventRow.id.in_(sorted(ids)), *taken_seq)
+        )
+        stored: dict[str, Any] = {}
+        taken: set[tuple[str, int]] = set()
+        for row in await self._session.execute(query):
+            stored[row.id] = row
+            taken.add((row.session_id, row.seq))
+        return stored, taken
+
+    async def get(self, event_id: str) -> EventRecord | None:
+        with translated(self._url):
+            row = await self._session.get(EventRow, event_id)
+        return None if row is None else converters.event_record(row)
+
+    async def next_seq(self, session_id: str) -> int:
+        query = select(func.max(EventRow.seq)).where(EventRow.session_id == session_id)
+        with translated(self._url):
+            return (await self._session.scalar(query) or 0) + 1
+
+    async def between_depths(
+        self, session_id: str, min_depth: int, max_depth: int
+    ) -> list[EventRecord]:
+        # One range scan of ix_events_session_id_depth.
+        query = (
+            select(EventRow)
+            .where(
+                EventRow.session_id == session_id,
+                EventRow.depth >= min_depth,
+                EventRow.depth <= max_depth,
+            )
+            .order_by(EventRow.seq)
+        )
+        with translated(self._url):
+            rows = (await self._session.scalars(query)).all()
+        return [converters.event_record(row) for row in rows]
+
+    async def list(self, session_id: str) -> list[EventRecord]:
+        query = select(EventRow).where(EventRow.session_id == session_id).order_by(EventRow.seq)
+        with translated(self._url):
+            rows = (await self._session.scalars(query)).all()
+        return [converters.event_record(row) for row in rows]
+
+
+class SqlBranchRepository(BranchRepository):
+    def __init__(self, session: AsyncSession, url: URL) -> None:
+        self._session = session
+        self._url = url
+
+    async def put(self, record: BranchRecord) -> None:
+        with translated(self._url):
+            await _require_session(self._session, record.session_id)
+            head = record.head_event_id
+            if head is not None and await _event_owner(self._session, head) != record.session_id:
+                raise behaviour.unknown_event(head, record.session_id)
+            row = await self._session.get(BranchRow, (record.session_id, record.name))
+            if row is None:
+                self._session.add(converters.branch_row(record))
+            else:
+                row.head_event_id = head  # moving a branch keeps its created_at
+            try:
+                await self._session.flush()
+            except IntegrityError as exc:
+                # Another unit of work created the branch since we looked.
+                await self._session.rollback()
+                raise behaviour.branch_conflict(record.session_id, record.name) from exc
+
+    async def get(self, session_id: str, name: str) -> BranchRecord | None:
+        with translated(self._url):
+            row = await self._session.get(BranchRow, (session_id, name))
+        return None if row is None else converters.branch_record(row)
+
+    async def list(self, session_id: str) -> list[BranchRecord]:
+        query = (
+            select(BranchRow)
+            .where(BranchRow.session_id == session_id)
+            .order_by(BranchRow.created_at, BranchRow.name)
+        )
+        with translated(self._url):
+            rows = (await self._session.scalars(query)).all()
+        return [converters.branch_record(row) for row in rows]
+
+
+class SqlSnapshotRepository(SnapshotRepository):
+    def __init__(self, session: AsyncSession, url: URL) -> None:
+        self._session = session
+        self._url = url
+
+    async def put(self, record: SnapshotRecord) -> None:
+        with translated(self._url):
+            if await _event_owner(self._session, record.event_id) != record.session_id:
+                raise behaviour.unknown_event(record.event_id, record.session_id)
+            dialect = postgresql if self._url.get_backend_name() == "postgresql" else sqlite
+            # INSERT ... ON CONFLICT DO NOTHING: the first snapshot of an event stays,
+            # even when two units of work store one at the same time.
+            await self._session.execute(
+                dialect.insert(SnapshotRow)
+                .values(converters.snapshot_values(record))
+                .on_conflict_do_nothing(index_elements=[SnapshotRow.event_id])
+            )
+
+    async def get(self, event_id: str) -> SnapshotRecord | None:
+        with translated(self._url):
+            row = await self._session.get(SnapshotRow, event_id)
+        return None if row is None else converters.snapshot_record(row)
+
 
 class SqlUnitOfWork(UnitOfWork):
     """A unit of work on one ``AsyncSession`` (created here, closed on exit).
@@ -180,20 +443,35 @@ class SqlUnitOfWork(UnitOfWork):
     def __init__(self, database: Database) -> None:
         self._url = database.url
         self._session = database.sessionmaker()
+        self._held = HeldLocks(_SQLITE_SESSION_LOCKS)
+        """In-process session locks (SQLite only); PostgreSQL's end with the transaction."""
         self.worlds = SqlWorldRepository(self._session, self._url)
-        self.sessions = SqlSessionRepository(self._session, self._url)
+        self.sessions = SqlSessionRepository(self._session, self._url, self._held)
+        self.players = SqlPlayerRepository(self._session, self._url)
+        self.events = SqlEventRepository(self._session, self._url)
+        self.branches = SqlBranchRepository(self._session, self._url)
+        self.snapshots = SqlSnapshotRepository(self._session, self._url)
 
     async def commit(self) -> None:
-        with translated(self._url):
-            await self._session.commit()
+        try:
+            with translated(self._url):
+                await self._session.commit()
+        finally:
+            self._held.release_all()
 
     async def rollback(self) -> None:
-        with translated(self._url):
-            await self._session.rollback()
+        try:
+            with translated(self._url):
+                await self._session.rollback()
+        finally:
+            self._held.release_all()
 
     async def close(self) -> None:
-        with translated(self._url):
-            await self._session.close()
+        try:
+            with translated(self._url):
+                await self._session.close()
+        finally:
+            self._held.release_all()
 
 
 def sql_uow_factory(database: Database) -> UnitOfWorkFactory:

@@ -1,12 +1,13 @@
 """One contract, three adapters: the in-memory fake, SQLite and PostgreSQL behave alike.
 
 Unit tests elsewhere use ``InMemoryStore``; this suite is what makes that honest.
+The ``uow_factory`` fixture (conftest.py) runs each test once per adapter; the
+session engine's repositories (events, branches, ...) are in test_contract_play.py.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -19,24 +20,9 @@ from storyai.core.domain.errors import (
     WorldNotFound,
 )
 from storyai.core.domain.records import SessionRecord, WorldSummary, WorldVersionRecord
-from storyai.core.storage.database import Database, upgrade
-from storyai.core.storage.memory import InMemoryStore
 from storyai.core.storage.ports import UnitOfWorkFactory
-from storyai.core.storage.sql import sql_uow_factory
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
-
-
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def uow_factory(
-    request: pytest.FixtureRequest, database_url_factory
-) -> AsyncIterator[UnitOfWorkFactory]:
-    if request.param == "memory":
-        yield InMemoryStore().unit_of_work
-        return
-    async with database_url_factory(request.param) as url, Database(url) as db:
-        await upgrade(db)
-        yield sql_uow_factory(db)
 
 
 def version(world_id: str = "harbour", number: str = "1.0.0", **changes) -> WorldVersionRecord:

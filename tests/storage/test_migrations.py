@@ -80,4 +80,4 @@ async def test_constraints_follow_the_naming_convention(migrated_database: Datab
     assert found["pk"] == "pk_world_versions"
     assert found["uq"] == {"uq_world_versions_world_id_seq"}
     assert found["fk"] == {"fk_sessions_world_id_world_versions"}
-    assert "ix_events_session_id_parent_id" in found["ix"]
+    assert {"ix_events_session_id_parent_id", "ix_events_session_id_depth"} <= found["ix"]

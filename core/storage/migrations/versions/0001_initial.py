@@ -89,6 +89,7 @@ def upgrade() -> None:
         sa.Column("session_id", sa.String(length=64), nullable=False),
         sa.Column("parent_id", sa.String(length=64), nullable=True),
         sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.Column("depth", sa.Integer(), nullable=False),
         sa.Column("turn", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("actor", sa.String(length=100), nullable=False),
@@ -107,6 +108,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("session_id", "seq", name=op.f("uq_events_session_id_seq")),
     )
     op.create_index(op.f("ix_events_session_id_parent_id"), "events", ["session_id", "parent_id"])
+    op.create_index(op.f("ix_events_session_id_depth"), "events", ["session_id", "depth"])
     op.create_table(
         "players",
         sa.Column("id", sa.String(length=64), nullable=False),

@@ -11,6 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 import typer
 
 from storyai.cli import db as db_commands
+from storyai.cli import run as run_commands
 from storyai.cli import world as world_commands
 from storyai.cli.errors import StoryGroup
 
@@ -38,6 +39,8 @@ app = typer.Typer(
 )
 app.add_typer(world_commands.app, name="world")
 app.add_typer(db_commands.app, name="db")
+app.command("run")(run_commands.run)
+world_commands.app.command("test")(run_commands.world_test)
 
 
 def _version_callback(value: bool) -> None:

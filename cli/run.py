@@ -1,0 +1,235 @@
+"""`storyai run` and `storyai world test`: play without a screen, for authors and scripts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from storyai.cli.render import console
+from storyai.core import services, sessions
+from storyai.core.bootstrap import Container, build
+from storyai.core.domain.errors import StoryError
+from storyai.core.domain.state import GameState
+from storyai.core.domain.world import Playtest, World
+from storyai.core.engine.draft import Line
+from storyai.core.storage.memory import InMemoryStore
+from storyai.core.storage.ports import UnitOfWorkFactory
+
+STYLE = {"heading": "bold", "dice": "dim cyan", "notice": "yellow", "ending": "bold magenta"}
+
+
+def render_lines(lines: list[Line]) -> None:
+    for line in lines:
+        text = escape(line.text)
+        if line.kind == "dialogue":
+            console.print(f"[bold green]{escape(line.speaker or '')}:[/] {text}")
+        elif line.kind == "dice":
+            console.print(f"[{STYLE['dice']}]🎲 {text}[/]")
+        elif line.kind in STYLE:
+            console.print(f"[{STYLE[line.kind]}]{text}[/]")
+        else:
+            console.print(text)
+
+
+@dataclass
+class Played:
+    results: list[sessions.TurnResult]
+    session_id: str
+
+
+async def play_script(
+    uow_factory: UnitOfWorkFactory,
+    world: World,
+    inputs: list[str],
+    *,
+    seed: int,
+    name: str,
+    archetype: str | None,
+    on_turn=None,
+) -> Played:
+    start = await sessions.start_session(
+        uow_factory, world, player_name=name, archetype=archetype, seed=seed
+    )
+    results = [start]
+    if on_turn:
+        on_turn(None, start)
+    for text in inputs:
+        if not text.strip() or text.lstrip().startswith("#"):
+            continue
+        result = await sessions.take_turn(uow_factory, world, start.session_id, text)
+        results.append(result)
+        if on_turn:
+            on_turn(text, result)
+        if result.ended:
+            break
+    return Played(results, start.session_id)
+
+
+async def _memory_store(world: World) -> UnitOfWorkFactory:
+    store = InMemoryStore()
+    await services.install_world(store.unit_of_work, world, source="run")
+    return store.unit_of_work
+
+
+def run(
+    world: str = typer.Argument(..., help="A world file or folder, a bundled world, or an id."),
+    script: Path = typer.Option(
+        None,
+        "--script",
+        "-s",
+        help="One input per line ('#' lines are skipped). Default: read standard input.",
+    ),
+    seed: int = typer.Option(0, "--seed", help="Same seed, same story: dice are seeded."),
+    name: str = typer.Option("Wren", "--name", help="Your character's name."),
+    archetype: str = typer.Option(None, "--archetype", help="An archetype id of the world."),
+    as_json: bool = typer.Option(False, "--json", help="Print the events as JSON lines."),
+    save: bool = typer.Option(False, "--save", help="Keep the session in the database."),
+) -> None:
+    """Play a world without a screen: one input per line, narration to stdout.
+
+    [bold]Examples[/bold]
+
+      storyai run ember_hollow --script walkthrough.txt --seed 7
+      printf 'look\\ngo north\\n' | storyai run my_world/ --json
+    """
+    from storyai.cli.world import _resolve_world
+
+    w, _ = _resolve_world(world)
+    text = script.read_text(encoding="utf-8") if script else sys.stdin.read()
+    inputs = text.splitlines()
+
+    def show(text_in: str | None, result: sessions.TurnResult) -> None:
+        if as_json:
+            for event in result.events:
+                typer.echo(
+                    json.dumps(
+                        {
+                            "turn": event.turn,
+                            "kind": event.kind,
+                            "actor": event.actor,
+                            "payload": event.payload,
+                        },
+                        ensure_ascii=False,
+                    )
+                )
+            return
+        if text_in is not None:
+            console.print(f"\n[bold]> {escape(text_in)}[/]")
+        render_lines(result.lines)
+        if result.choices and not result.ended:
+            console.print(
+                "[dim]"
+                + escape("  ".join(f"{i}. {c.text}" for i, c in enumerate(result.choices, 1)))
+                + "[/]"
+            )
+
+    async def main() -> Played:
+        if save:
+            container: Container = await build()
+            try:
+                await services.install_world(container.uow, w, source="run")
+                return await play_script(
+                    container.uow,
+                    w,
+                    inputs,
+                    seed=seed,
+                    name=name,
+                    archetype=archetype,
+                    on_turn=show,
+                )
+            finally:
+                await container.close()
+        uow = await _memory_store(w)
+        return await play_script(
+            uow, w, inputs, seed=seed, name=name, archetype=archetype, on_turn=show
+        )
+
+    played = asyncio.run(main())
+    last = played.results[-1]
+    if not as_json and last.ended:
+        console.print(f"\n[bold magenta]The story ended: {escape(last.ended)}[/]")
+
+
+# ------------------------------------------------------------------ playtests
+
+
+@dataclass
+class PlaytestResult:
+    name: str
+    passed: bool
+    reason: str
+    turns: int
+
+
+def check_expectation(test: Playtest, world: World, state: GameState) -> str | None:
+    """None when the playtest's expectation holds, else what was missed."""
+    e = test.expect
+    player = next(iter(state.players.values()))
+    if e.ending and state.ending != e.ending:
+        return f"expected ending '{e.ending}', got {state.ending or 'no ending'}"
+    if e.quest_done:
+        qs = state.quests.get(e.quest_done)
+        if qs is None or qs.status != "done":
+            return f"expected quest '{e.quest_done}' to be complete"
+    if e.quest and e.stage:
+        qs = state.quests.get(e.quest)
+        stage_ids = [s.id for s in world.quests[e.quest].stages]
+        reached = -1
+        if qs is not None and qs.status != "inactive":
+            reached = len(stage_ids) if qs.status == "done" else qs.stage
+        if stage_ids.index(e.stage) > reached:
+            return f"expected quest '{e.quest}' to reach stage '{e.stage}'"
+    if e.location and player.location != e.location:
+        return f"expected to be at '{e.location}', but at '{player.location}'"
+    if e.flag and e.flag not in state.flags:
+        return f"expected flag '{e.flag}' to be set"
+    if e.has_item and player.sheet.count(e.has_item) <= 0:
+        return f"expected to carry '{e.has_item}'"
+    return None
+
+
+async def run_playtests(world: World) -> list[PlaytestResult]:
+    out = []
+    for test in world.playtests:
+        uow = await _memory_store(world)
+        played = await play_script(
+            uow, world, test.inputs, seed=test.seed, name="Tester", archetype=test.archetype
+        )
+        last = played.results[-1]
+        reason = check_expectation(test, world, last.state)
+        out.append(
+            PlaytestResult(test.name, reason is None, reason or "ok", len(played.results) - 1)
+        )
+        if reason:
+            break  # fail on the first miss
+    return out
+
+
+def world_test(
+    path: Path = typer.Argument(..., help="A world file or folder with `playtests:`."),
+) -> None:
+    """Run the world's playtests; stop at the first one that misses its expectation.
+
+    [bold]Example[/bold]: storyai world test my_world/
+    """
+    from storyai.cli.world import _load_or_fail
+
+    world = _load_or_fail(path)
+    if not world.playtests:
+        raise StoryError(
+            "This world has no playtests.",
+            hint="add `playtests:` with inputs and an `expect:` block",
+        )
+    results = asyncio.run(run_playtests(world))
+    for r in results:
+        mark = "[green]✓[/]" if r.passed else "[red]✗[/]"
+        console.print(f"{mark} {escape(r.name)} ({r.turns} turns): {escape(r.reason)}")
+    if not all(r.passed for r in results):
+        raise typer.Exit(1)
+    console.print(f"[green]All {len(results)} playtest(s) passed.[/]")

@@ -1,0 +1,616 @@
+"""Session use cases: start, take a turn, rewind, branch, switch, resume, transcript.
+
+A session is a tree of immutable events; branches are named heads. State is
+folded from the nearest snapshot (taken every ``SNAPSHOT_EVERY`` levels of
+depth), so loading costs the same at turn 10 and turn 10,000.
+
+A turn is two transactions: the player's action is stored first, so a crash
+or a narrator failure never loses it; the resolution is appended second. A
+head that is still a bare player action is resolved again on the next load.
+Dice for a turn are seeded from the session seed and the event's depth, so a
+retried or replayed turn rolls the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from storyai.core.domain.dice import Dice, SeededDice
+from storyai.core.domain.errors import StoryError
+from storyai.core.domain.records import (
+    BranchRecord,
+    EventRecord,
+    PlayerRecord,
+    SessionRecord,
+    SnapshotRecord,
+)
+from storyai.core.domain.sheet import new_player_sheet
+from storyai.core.domain.state import Choice, GameState, apply_ops
+from storyai.core.domain.world import World
+from storyai.core.engine.draft import Line
+from storyai.core.engine.turn import Outcome, initial_state, join, play_turn
+from storyai.core.narrators.offline import OfflineNarrator
+from storyai.core.narrators.port import NarrationRequest, Narrator, OnText, narrate
+from storyai.core.rules import rule_system_for
+from storyai.core.storage.ports import UnitOfWork, UnitOfWorkFactory
+
+SNAPSHOT_EVERY = 50
+MAIN = "main"
+
+
+class TurnConflict(StoryError):
+    """Someone else's turn landed first."""
+
+
+@dataclass
+class Clock:
+    """Injected time and ids, so tests can fix them."""
+
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    new_id: Callable[[], str] = field(default=lambda: uuid.uuid4().hex)
+    new_seed: Callable[[], int] = field(default=lambda: secrets.randbelow(2**31))
+
+
+@dataclass
+class TurnResult:
+    session_id: str
+    turn: int
+    lines: list[Line]
+    choices: list[Choice]
+    state: GameState
+    events: list[EventRecord]
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    understood: bool = True
+
+    @property
+    def ended(self) -> str | None:
+        return self.state.ending
+
+
+@dataclass
+class BranchInfo:
+    name: str
+    turn: int
+    active: bool
+    last_line: str
+
+
+def turn_dice(seed: int, depth: int) -> Dice:
+    """The dice for the turn whose action sits at ``depth``: same seed, same rolls."""
+    digest = hashlib.sha256(f"{seed}:{depth}".encode()).digest()
+    return SeededDice(int.from_bytes(digest[:8], "big"))
+
+
+# ---------------------------------------------------------------- loading
+
+
+async def load_state(uow: UnitOfWork, session_id: str, head_id: str) -> GameState:
+    """The state right after ``head_id``: nearest snapshot, plus the events since."""
+    head = await uow.events.get(head_id)
+    if head is None:
+        raise StoryError(f"Event {head_id} is missing from this session.")
+    base_depth = max(1, (head.depth // SNAPSHOT_EVERY) * SNAPSHOT_EVERY)
+    window = await uow.events.between_depths(session_id, base_depth, head.depth)
+    by_id = {e.id: e for e in window}
+    chain: list[EventRecord] = []
+    current: EventRecord | None = head
+    while current is not None and current.depth > base_depth:
+        chain.append(current)
+        current = by_id.get(current.parent_id or "")
+    if current is None:
+        raise StoryError("This session's history is broken (a parent event is missing).")
+    snapshot = await uow.snapshots.get(current.id)
+    if snapshot is None:
+        raise StoryError("This session's history is broken (a snapshot is missing).")
+    state = GameState.from_json(snapshot.state)
+    for event in reversed(chain):
+        if event.kind == "state_changed":
+            apply_ops(state, event.payload["ops"])
+    return state
+
+
+async def path_to(uow: UnitOfWork, session_id: str, head_id: str) -> list[EventRecord]:
+    """Every event from the root to ``head_id`` (for transcripts and history)."""
+    events = {e.id: e for e in await uow.events.list(session_id)}
+    path = []
+    current = events.get(head_id)
+    while current is not None:
+        path.append(current)
+        current = events.get(current.parent_id or "")
+    return list(reversed(path))
+
+
+# ---------------------------------------------------------------- writing
+
+
+class _Appender:
+    """Appends events after a head, snapshotting where depth says so."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        world: World,
+        session: SessionRecord,
+        head: EventRecord | None,
+        state: GameState,
+        clock: Clock,
+        seq: int,
+    ) -> None:
+        self.uow, self.world, self.session, self.head = uow, world, session, head
+        self.state = state
+        self.clock, self.seq = clock, seq
+        self.events: list[EventRecord] = []
+        self.snapshots: list[tuple[EventRecord, dict[str, Any]]] = []
+
+    def add(self, kind: str, actor: str, payload: dict[str, Any], turn: int) -> EventRecord:
+        depth = (self.head.depth + 1) if self.head else 1
+        event = EventRecord(
+            id=self.clock.new_id(),
+            session_id=self.session.id,
+            parent_id=self.head.id if self.head else None,
+            seq=self.seq,
+            depth=depth,
+            turn=turn,
+            kind=kind,
+            actor=actor,
+            payload=payload,
+            created_at=self.clock.now(),
+        )
+        self.seq += 1
+        if kind == "state_changed":
+            apply_ops(self.state, payload["ops"])
+        self.events.append(event)
+        self.head = event
+        if depth == 1 or depth % SNAPSHOT_EVERY == 0:
+            self.snapshots.append((event, self.state.to_json()))
+        return event
+
+    async def add_outcome(
+        self,
+        outcome: Outcome,
+        actor: str,
+        turn: int,
+        *,
+        action: str,
+        narrator: Narrator,
+        seed: int,
+        on_text: OnText | None,
+    ) -> list[Line]:
+        """Store the rules' outcome, then have the narrator tell it; returns what was told."""
+        if outcome.rolls:
+            self.add("dice_rolled", actor, {"rolls": outcome.rolls}, turn)
+        if outcome.ops or outcome.rejected:
+            self.add(
+                "state_changed", actor, {"ops": outcome.ops, "rejected": outcome.rejected}, turn
+            )
+        request = NarrationRequest(
+            world=self.world,
+            state=self.state,
+            actor=actor,
+            action=action,
+            facts=outcome.lines,
+            choices=list(self.state.choices),
+            turn=turn,
+            seed=seed,
+        )
+        reply = await narrate(narrator, request, on_text)
+        self.add(
+            "narration",
+            "gm",
+            {
+                "lines": [line.as_dict() for line in reply.lines],
+                "choices": [c.model_dump() for c in self.state.choices],
+                "understood": outcome.understood,
+                "narrator": reply.narrator or narrator.name,
+            },
+            turn,
+        )
+        if self.state.ending and outcome.ops and any(o["op"] == "ending" for o in outcome.ops):
+            self.add("ending_reached", "gm", {"ending": self.state.ending}, turn)
+        return reply.lines
+
+    async def flush(self, branch: str) -> None:
+        await self.uow.events.append(self.events)
+        for event, state in self.snapshots:
+            await self.uow.snapshots.put(
+                SnapshotRecord(
+                    session_id=self.session.id,
+                    event_id=event.id,
+                    turn=event.turn,
+                    state=state,
+                    created_at=self.clock.now(),
+                )
+            )
+        assert self.head is not None
+        await self.uow.branches.put(
+            BranchRecord(
+                session_id=self.session.id,
+                name=branch,
+                head_event_id=self.head.id,
+                created_at=self.clock.now(),
+            )
+        )
+        await self.uow.sessions.update(_touch(self.session, self.clock))
+
+
+def _touch(session: SessionRecord, clock: Clock, **changes: Any) -> SessionRecord:
+    from dataclasses import replace
+
+    return replace(session, updated_at=clock.now(), **changes)
+
+
+def _result(
+    session_id: str, events: list[EventRecord], state: GameState, outcome: Outcome | None = None
+) -> TurnResult:
+    lines: list[Line] = []
+    for e in events:
+        if e.kind == "narration":
+            lines += [Line(**line) for line in e.payload["lines"]]
+    return TurnResult(
+        session_id=session_id,
+        turn=state.turn,
+        lines=lines,
+        choices=list(state.choices),
+        state=state,
+        events=events,
+        rejected=outcome.rejected if outcome else [],
+        understood=outcome.understood if outcome else True,
+    )
+
+
+# ---------------------------------------------------------------- use cases
+
+OFFLINE = OfflineNarrator()
+
+
+async def start_session(
+    uow_factory: UnitOfWorkFactory,
+    world: World,
+    *,
+    player_name: str,
+    archetype: str | None = None,
+    scores: dict[str, int] | None = None,
+    seed: int = 0,
+    user_ref: str = "local",
+    title: str | None = None,
+    narrator: Narrator | None = None,
+    on_text: OnText | None = None,
+    clock: Clock | None = None,
+) -> TurnResult:
+    """Create a session with one player (the host) and tell the opening."""
+    clock = clock or Clock()
+    player_name = " ".join(player_name.split())[:40]
+    if not player_name:
+        raise StoryError("Your character needs a name.")
+    archetype = archetype or next(iter(world.archetypes))
+    if archetype not in world.archetypes:
+        raise StoryError(
+            f"This world has no archetype '{archetype}'.",
+            hint="choose one of: " + ", ".join(world.archetypes),
+        )
+    rules = rule_system_for(world)
+    dice = turn_dice(seed, 0)
+    player_id = clock.new_id()
+    sheet = new_player_sheet(player_name, archetype, world, scores, dice, sheet_id=player_id)
+    now = clock.now()
+    session = SessionRecord(
+        id=clock.new_id(),
+        world_id=world.id,
+        world_version=world.version,
+        title=title or f"{world.world.title} — {player_name}",
+        status="active",
+        active_branch=MAIN,
+        created_at=now,
+        updated_at=now,
+        settings={"seed": seed},
+    )
+    state = initial_state(world)
+    async with uow_factory() as uow:
+        await uow.sessions.add(session)
+        await uow.players.add(
+            PlayerRecord(
+                id=player_id,
+                session_id=session.id,
+                user_ref=user_ref,
+                display_name=player_name,
+                role="host",
+                character=sheet.model_dump(mode="json"),
+                presence="joined",
+                joined_at=now,
+            )
+        )
+        appender = _Appender(uow, world, session, None, state, clock, 1)
+        appender.add(
+            "session_started",
+            "system",
+            {"world_id": world.id, "world_version": world.version, "seed": seed},
+            0,
+        )
+        appender.add("player_joined", player_id, {"name": player_name, "archetype": archetype}, 0)
+        outcome = join(appender.state, world, rules, dice, player_id, sheet, opening=True)
+        await appender.add_outcome(
+            outcome,
+            player_id,
+            0,
+            action="",
+            narrator=narrator or OFFLINE,
+            seed=seed,
+            on_text=on_text,
+        )
+        await appender.flush(MAIN)
+        await uow.commit()
+    return _result(session.id, appender.events, appender.state, outcome)
+
+
+async def head_of(uow: UnitOfWork, session: SessionRecord) -> EventRecord:
+    branch = await uow.branches.get(session.id, session.active_branch)
+    if branch is None or branch.head_event_id is None:
+        raise StoryError(f"Branch '{session.active_branch}' has no events.")
+    head = await uow.events.get(branch.head_event_id)
+    if head is None:
+        raise StoryError("This session's history is broken (its head event is missing).")
+    return head
+
+
+async def take_turn(
+    uow_factory: UnitOfWorkFactory,
+    world: World,
+    session_id: str,
+    text: str,
+    *,
+    player_id: str | None = None,
+    narrator: Narrator | None = None,
+    on_text: OnText | None = None,
+    clock: Clock | None = None,
+) -> TurnResult:
+    """Play one input. The action is stored (and committed) before it is resolved,
+    so a crash or a narrator failure never loses it: the next call resolves it."""
+    clock = clock or Clock()
+    narrator = narrator or OFFLINE
+    text = " ".join(text.split())[:2000]
+    if not text:
+        raise StoryError(
+            "Type something to do, or pick a numbered choice.", hint="`help` lists what you can do"
+        )
+    async with uow_factory() as uow:
+        await uow.sessions.lock(session_id)
+        session = await uow.sessions.get(session_id)
+        player_id = player_id or await _host(uow, session_id)
+        head = await head_of(uow, session)
+        if head.kind == "player_action":  # a turn that never finished: resolve it first
+            await _resolve(uow, world, session, head, clock, narrator, None)
+            await uow.commit()
+    async with uow_factory() as uow:
+        await uow.sessions.lock(session_id)
+        session = await uow.sessions.get(session_id)
+        head = await head_of(uow, session)
+        state = await load_state(uow, session_id, head.id)
+        appender = _Appender(
+            uow, world, session, head, state, clock, await uow.events.next_seq(session_id)
+        )
+        action = appender.add("player_action", player_id, {"text": text}, state.turn + 1)
+        await appender.flush(session.active_branch)
+        await uow.commit()
+    async with uow_factory() as uow:
+        await uow.sessions.lock(session_id)
+        session = await uow.sessions.get(session_id)
+        if (await head_of(uow, session)).id != action.id:
+            raise TurnConflict("Another turn was taken at the same moment; try again.")
+        result = await _resolve(uow, world, session, action, clock, narrator, on_text)
+        await uow.commit()
+    return result
+
+
+async def _host(uow: UnitOfWork, session_id: str) -> str:
+    players = await uow.players.list(session_id)
+    if not players:
+        raise StoryError("This session has no players.")
+    return players[0].id
+
+
+async def _resolve(
+    uow: UnitOfWork,
+    world: World,
+    session: SessionRecord,
+    action: EventRecord,
+    clock: Clock,
+    narrator: Narrator,
+    on_text: OnText | None,
+) -> TurnResult:
+    parent = await uow.events.get(action.parent_id or "")
+    if parent is None:
+        raise StoryError("This session's history is broken (a parent event is missing).")
+    state = await load_state(uow, session.id, parent.id)
+    seed = int(session.settings.get("seed", 0))
+    outcome = play_turn(
+        state,
+        world,
+        rule_system_for(world),
+        turn_dice(seed, action.depth),
+        action.actor,
+        action.payload["text"],
+    )
+    appender = _Appender(
+        uow, world, session, action, state, clock, await uow.events.next_seq(session.id)
+    )
+    await appender.add_outcome(
+        outcome,
+        action.actor,
+        action.turn,
+        action=action.payload["text"],
+        narrator=narrator,
+        seed=seed,
+        on_text=on_text,
+    )
+    await appender.flush(session.active_branch)
+    return _result(session.id, appender.events, appender.state, outcome)
+
+
+async def resume(
+    uow_factory: UnitOfWorkFactory,
+    world: World,
+    session_id: str,
+    *,
+    narrator: Narrator | None = None,
+    clock: Clock | None = None,
+) -> TurnResult:
+    """The session where it was: the last narration and the current state."""
+    clock = clock or Clock()
+    async with uow_factory() as uow:
+        await uow.sessions.lock(session_id)
+        session = await uow.sessions.get(session_id)
+        head = await head_of(uow, session)
+        if head.kind == "player_action":
+            result = await _resolve(uow, world, session, head, clock, narrator or OFFLINE, None)
+            await uow.commit()
+            return result
+        state = await load_state(uow, session_id, head.id)
+        last = head
+        while last.kind != "narration" and last.parent_id:
+            found = await uow.events.get(last.parent_id)
+            if found is None:
+                break
+            last = found
+        events = [last] if last.kind == "narration" else []
+    return _result(session_id, events, state)
+
+
+async def rewind(
+    uow_factory: UnitOfWorkFactory,
+    session_id: str,
+    turn: int | None = None,
+    *,
+    event_id: str | None = None,
+    name: str | None = None,
+    clock: Clock | None = None,
+) -> BranchInfo:
+    """Start a new branch and switch to it; the old line stays as it was.
+
+    The branch starts at the end of ``turn`` on the current line, or at
+    ``event_id`` anywhere in the tree (the history screen picks those).
+    """
+    clock = clock or Clock()
+    async with uow_factory() as uow:
+        await uow.sessions.lock(session_id)
+        session = await uow.sessions.get(session_id)
+        if event_id is not None:
+            target = await uow.events.get(event_id)
+            if target is None or target.session_id != session_id:
+                raise StoryError("That point is not in this session's history.")
+        else:
+            head = await head_of(uow, session)
+            path = await path_to(uow, session_id, head.id)
+            at_turn = [e for e in path if e.turn == turn and e.kind != "player_action"]
+            if turn is None or not at_turn:
+                raise StoryError(
+                    f"There is no turn {turn} on this branch (it has turns 0 to {head.turn})."
+                )
+            target = at_turn[-1]
+        taken = {b.name for b in await uow.branches.list(session_id)}
+        name = _branch_name(name) if name else _free_name(taken)
+        if name in taken:
+            raise StoryError(f"A branch called '{name}' already exists.", hint="pick another name")
+        await uow.branches.put(BranchRecord(session_id, name, target.id, clock.now()))
+        await uow.sessions.update(_touch(session, clock, active_branch=name))
+        line = await last_told(uow, target)
+        await uow.commit()
+    return BranchInfo(name=name, turn=target.turn, active=True, last_line=line)
+
+
+def _branch_name(name: str) -> str:
+    cleaned = " ".join(name.split())[:40]
+    if not cleaned:
+        raise StoryError("A branch name cannot be empty.")
+    return cleaned
+
+
+def _free_name(taken: set[str]) -> str:
+    n = 2
+    while f"branch-{n}" in taken:
+        n += 1
+    return f"branch-{n}"
+
+
+async def switch_branch(
+    uow_factory: UnitOfWorkFactory, session_id: str, name: str, *, clock: Clock | None = None
+) -> None:
+    """Make another branch the one that plays on."""
+    clock = clock or Clock()
+    async with uow_factory() as uow:
+        await uow.sessions.lock(session_id)
+        session = await uow.sessions.get(session_id)
+        if await uow.branches.get(session_id, name) is None:
+            names = ", ".join(b.name for b in await uow.branches.list(session_id))
+            raise StoryError(f"This session has no branch '{name}'.", hint=f"branches: {names}")
+        await uow.sessions.update(_touch(session, clock, active_branch=name))
+        await uow.commit()
+
+
+async def rename_branch(
+    uow_factory: UnitOfWorkFactory,
+    session_id: str,
+    old: str,
+    new: str,
+    *,
+    clock: Clock | None = None,
+) -> None:
+    """Give a branch a better name: a new head record under the new name, then the old
+    name points nowhere and is hidden. Nothing in the event tree changes."""
+    clock = clock or Clock()
+    new = _branch_name(new)
+    async with uow_factory() as uow:
+        await uow.sessions.lock(session_id)
+        session = await uow.sessions.get(session_id)
+        branch = await uow.branches.get(session_id, old)
+        if branch is None:
+            raise StoryError(f"This session has no branch '{old}'.")
+        if await uow.branches.get(session_id, new) is not None:
+            raise StoryError(f"A branch called '{new}' already exists.", hint="pick another name")
+        await uow.branches.put(BranchRecord(session_id, new, branch.head_event_id, clock.now()))
+        await uow.branches.put(BranchRecord(session_id, old, None, branch.created_at))
+        if session.active_branch == old:
+            await uow.sessions.update(_touch(session, clock, active_branch=new))
+        await uow.commit()
+
+
+async def list_branches(uow_factory: UnitOfWorkFactory, session_id: str) -> list[BranchInfo]:
+    """Every named branch with the turn it is at and its last line."""
+    async with uow_factory() as uow:
+        session = await uow.sessions.get(session_id)
+        out = []
+        for b in await uow.branches.list(session_id):
+            if b.head_event_id is None:
+                continue  # renamed away
+            head = await uow.events.get(b.head_event_id)
+            if head is None:
+                continue
+            out.append(
+                BranchInfo(
+                    b.name, head.turn, b.name == session.active_branch, await last_told(uow, head)
+                )
+            )
+        return out
+
+
+async def last_told(uow: UnitOfWork, event: EventRecord | None) -> str:
+    """The last line a player read at ``event`` (walking back to the nearest narration)."""
+    steps = 0
+    while event is not None and event.kind != "narration" and steps < 20:
+        event = await uow.events.get(event.parent_id or "") if event.parent_id else None
+        steps += 1
+    return last_line([event]) if event is not None else ""
+
+
+def last_line(events: list[EventRecord]) -> str:
+    for e in reversed(events):
+        if e.kind == "narration":
+            for line in reversed(e.payload["lines"]):
+                if line["kind"] in ("narration", "dialogue", "ending"):
+                    return line["text"]
+    return ""

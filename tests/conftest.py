@@ -17,6 +17,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -24,6 +25,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from storyai.core.storage.database import Database, upgrade
+from storyai.core.storage.memory import InMemoryStore
+from storyai.core.storage.ports import UnitOfWorkFactory
+from storyai.core.storage.sql import sql_uow_factory
 from storyai.core.storage.urls import ENV_VAR
 
 POSTGRES_ENV = "STORYAI_TEST_DATABASE_URL"
@@ -133,3 +137,28 @@ def _isolated_user_dirs(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytes
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.delenv("STORYAI_DATABASE_URL", raising=False)
+
+
+@dataclass(frozen=True)
+class Storage:
+    backend: str
+    """"memory", "sqlite" or "postgres"."""
+    uow_factory: UnitOfWorkFactory
+    database: Database | None
+    """The migrated database behind the SQL adapters; None for memory."""
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def storage(request: pytest.FixtureRequest, database_url_factory) -> AsyncIterator[Storage]:
+    """One adapter with an empty store, once per backend."""
+    if request.param == "memory":
+        yield Storage("memory", InMemoryStore().unit_of_work, None)
+        return
+    async with database_url_factory(request.param) as url, Database(url) as db:
+        await upgrade(db)
+        yield Storage(request.param, sql_uow_factory(db), db)
+
+
+@pytest.fixture
+def uow_factory(storage: Storage) -> UnitOfWorkFactory:
+    return storage.uow_factory

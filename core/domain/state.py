@@ -40,6 +40,7 @@ class PlayerState(_Model):
     name: str
     location: str
     sheet: Sheet
+    previous: str | None = None  # where "go back" leads
 
 
 class NpcState(_Model):
@@ -122,7 +123,10 @@ def apply_op(state: GameState, op: dict[str, Any]) -> None:
         else:
             raise InvalidChange(f"Nobody called '{who}' is in this story.")
     elif kind == "move":
-        state.players[op["who"]].location = op["to"]
+        player = state.players[op["who"]]
+        if player.location != op["to"]:
+            player.previous = player.location
+        player.location = op["to"]
     elif kind == "npc":
         npc = state.npcs[op["who"]]
         for field in ("location", "attitude", "defeated", "fled"):

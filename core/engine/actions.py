@@ -17,12 +17,37 @@ from storyai.core.engine.intent import Intent, Match, resolve
 from storyai.core.engine.story import apply_effects, holds
 
 HELP_TEXT = """You can type things like:
-  look · examine lantern · go north · go to the chapel · n / s / e / w / up / down
-  take key · drop rope · use potion · use key on door · equip sword
-  talk to maren · ask maren about the mill
-  attack wolf · flee · rest · long rest
+  look · examine {thing} · go north · go to {place} · go back · n / s / e / w / up / down
+  take {item} · drop {item} · use {item} · use key on door · equip sword
+  talk to {person} · ask {person} about {topic}
+  attack {foe} · cast a spell at {foe} · flee · rest · long rest
   inventory (i) · sheet · quests · map · help
 Or type the number of a choice."""
+
+
+def help_text(draft: Draft) -> str:
+    """The help, with examples named from where the player stands."""
+    world, here = draft.world, draft.world.locations[draft.here]
+    people = [c for c, n in draft.state.npcs.items() if n.location == draft.here and not n.defeated]
+    friends = [c for c in people if world.characters[c].kind != "creature"]
+    foes = [c for c in people if world.characters[c].kind == "creature"]
+    items = [*_visible_items(draft), *draft.sheet.inventory]
+    places = [world.locations[e.to].name for e in here.exits.values() if not e.hidden]
+
+    def name(ids: list[str], table: dict, fallback: str) -> str:
+        return table[ids[0]].name.lower() if ids else fallback
+
+    person = name(friends, world.characters, "someone")
+    topics = world.characters[friends[0]].dialogue.topics if friends else {}
+    topic = next((t for t, v in topics.items() if v.requires is None), "the news")
+    return HELP_TEXT.format(
+        thing=name(items, world.items, "the room") if items else here.name.lower(),
+        place=places[0].lower() if places else "the door",
+        item=name(items, world.items, "lantern"),
+        person=person,
+        topic=topic.replace("_", " "),
+        foe=name(foes, world.characters, "wolf"),
+    )
 
 
 def _ambiguity(draft: Draft, match: Match, names: dict[str, str]) -> None:
@@ -108,8 +133,11 @@ def _exit_for(draft: Draft, intent: Intent) -> tuple[str, Exit] | None:
     if intent.direction:
         if intent.direction in loc.exits:
             return intent.direction, loc.exits[intent.direction]
-        if intent.direction == "back" and len(draft.state.visited) > 1:
-            pass
+        back = draft.player.previous
+        if intent.direction == "back" and back:
+            for direction, ex in loc.exits.items():
+                if ex.to == back and not ex.hidden:
+                    return direction, ex
         draft.say(
             f"You can't go {intent.direction} from here. " + describe.exits_sentence(draft),
             "notice",
@@ -334,7 +362,7 @@ def show_map(draft: Draft, intent: Intent) -> None:
 
 
 def show_help(draft: Draft, intent: Intent) -> None:
-    draft.say(HELP_TEXT, "notice")
+    draft.say(help_text(draft), "notice")
 
 
 def wait(draft: Draft, intent: Intent) -> None:

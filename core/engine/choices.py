@@ -26,7 +26,7 @@ def offer(draft: Draft) -> list[Choice]:
             for i in draft.sheet.inventory
             if any(e.type == "heal" for e in world.items[i].effects)
         ]
-        if healing:
+        if healing and draft.sheet.hp < draft.sheet.max_hp:
             out.append(
                 Choice(
                     text=f"Use {world.items[healing[0]].name}",

@@ -82,13 +82,14 @@ def inventory(draft: Draft) -> str:
         lines.append(f"- {item.name}{f' ×{count}' if count > 1 else ''}{worn}")
     weight = draft.rules.carried_weight(sheet, draft.world)
     cap = draft.rules.capacity(sheet)
-    return "You carry:\n" + "\n".join(lines) + f"\nGold: {sheet.gold} · Load: {weight:g}/{cap:g} lb"
+    load = f"{weight:g}/{cap:g} lb" if cap != float("inf") else f"{weight:g} lb"
+    return "You carry:\n" + "\n".join(lines) + f"\nGold: {sheet.gold} · Load: {load}"
 
 
 def sheet(draft: Draft) -> str:
     s = draft.sheet
     parts = [
-        f"{s.name} — level {s.level} {s.archetype or ''}".rstrip(),
+        f"{s.name} — level {s.level} {_archetype(draft, s.archetype)}".rstrip(),
         f"HP {s.hp}/{s.max_hp}" + (f" · AC {s.ac}" if s.system == "d20" else f" · armor {s.armor}"),
     ]
     scores = s.abilities if s.system == "d20" else s.characteristics
@@ -123,3 +124,8 @@ def discovered_map(draft: Draft) -> str:
     names = {lid: loc.name for lid, loc in draft.world.locations.items()}
     grid = layout(exits, draft.world.start.location, only=draft.state.discovered)
     return draw(grid, names, here=draft.here, width=12)
+
+
+def _archetype(draft: Draft, archetype: str | None) -> str:
+    found = draft.world.archetypes.get(archetype or "")
+    return found.name if found else (archetype or "")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 DIRECTION_ALIASES = {
     "n": "north",
@@ -184,7 +184,28 @@ def parse(text: str) -> Intent:
         if lowered == phrase or lowered.startswith(phrase + " "):
             rest = lowered[len(phrase) :].strip()
             return _with_arguments(verb, phrase, rest, raw)
+    first, _, rest = lowered.partition(" ")
+    fixed = _close_word(first)
+    if fixed is not None:  # "lok", "atack wolf", "nrth": a typo of a known word
+        return replace(parse(f"{fixed} {rest}".strip()), raw=raw)
     return Intent("say", object=lowered, raw=raw)
+
+
+_ONE_WORDS = sorted(
+    {p for p, _ in _PHRASES if " " not in p and len(p) >= 3}
+    | {d for d in DIRECTION_ALIASES if len(d) >= 4}
+)
+
+
+def _close_word(word: str) -> str | None:
+    if len(word) < 3:
+        return None
+    close = difflib.get_close_matches(word, _ONE_WORDS, n=2, cutoff=0.8)
+    if len(close) == 2 and difflib.SequenceMatcher(None, word, close[1]).ratio() == (
+        difflib.SequenceMatcher(None, word, close[0]).ratio()
+    ):
+        return None  # two equally likely words: better to ask than to guess
+    return close[0] if close else None
 
 
 def _with_arguments(verb: str, phrase: str, rest: str, raw: str) -> Intent:

@@ -111,10 +111,12 @@ def play_turn(
         return Outcome(intent, draft.ops, draft.lines, draft.rolls, draft.rejected)
     handler = actions.HANDLERS.get(intent.verb, actions.not_understood)
     handler(draft, intent)
-    if intent.verb not in actions.INFO_VERBS and draft.understood:
+    time_passes = intent.verb not in actions.INFO_VERBS and draft.understood
+    if time_passes:  # looking at your sheet or asking for help costs no time
         combat.enemies_act(draft)
     advance_quests(draft)
-    combat.check_death(draft)
+    if time_passes:
+        combat.check_death(draft)
     draft.do({"op": "turn", "turn": state.turn + 1})
     draft.do({"op": "choices", "choices": [c.model_dump() for c in choices.offer(draft)]})
     return Outcome(intent, draft.ops, draft.lines, draft.rolls, draft.rejected, draft.understood)

@@ -195,7 +195,10 @@ def enter(draft: Draft, location: str) -> None:
 
 def take(draft: Draft, intent: Intent) -> None:
     if intent.object in ("all", "everything"):
-        for item_id in list(_visible_items(draft)):
+        visible = list(_visible_items(draft))
+        if not visible:
+            draft.say("There is nothing here to take.", "notice")
+        for item_id in visible:
             _take_one(draft, item_id)
         return
     item_id = _find(draft, intent.object, _visible_items(draft), "take")

@@ -12,6 +12,7 @@ import typer
 
 from storyai.cli import db as db_commands
 from storyai.cli import run as run_commands
+from storyai.cli import session as session_commands
 from storyai.cli import world as world_commands
 from storyai.cli.errors import StoryGroup
 
@@ -39,6 +40,7 @@ app = typer.Typer(
 )
 app.add_typer(world_commands.app, name="world")
 app.add_typer(db_commands.app, name="db")
+app.add_typer(session_commands.app, name="session")
 app.command("run")(run_commands.run)
 world_commands.app.command("test")(run_commands.world_test)
 

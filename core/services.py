@@ -294,3 +294,27 @@ list_branches = sessions.list_branches
 history = session_history.history
 turn_tree = session_history.turn_tree
 transcript = session_history.transcript
+
+
+async def join_session(
+    uow_factory: UnitOfWorkFactory,
+    session_id: str,
+    *,
+    player_name: str,
+    archetype: str | None = None,
+    scores: dict[str, int] | None = None,
+    user_ref: str = "local",
+    clock: sessions.Clock | None = None,
+) -> tuple[str, sessions.TurnResult]:
+    """Another player joins a running session with a character of their own."""
+    world = await session_world(uow_factory, session_id)
+    return await sessions.add_player(
+        uow_factory,
+        world,
+        session_id,
+        player_name=player_name,
+        archetype=archetype,
+        scores=scores,
+        user_ref=user_ref,
+        clock=clock,
+    )

@@ -348,6 +348,84 @@ async def start_session(
     return _result(session.id, appender.events, appender.state, outcome)
 
 
+async def add_player(
+    uow_factory: UnitOfWorkFactory,
+    world: World,
+    session_id: str,
+    *,
+    player_name: str,
+    archetype: str | None = None,
+    scores: dict[str, int] | None = None,
+    user_ref: str = "local",
+    narrator: Narrator | None = None,
+    clock: Clock | None = None,
+) -> tuple[str, TurnResult]:
+    """Seat another player, with their own character, at the start location.
+
+    Returns the new player's id and what they are told on arrival. The join is
+    an event on the active branch like any turn, so rewinding past it unseats them.
+    """
+    clock = clock or Clock()
+    player_name = " ".join(player_name.split())[:40]
+    if not player_name:
+        raise StoryError("Your character needs a name.")
+    archetype = archetype or next(iter(world.archetypes))
+    if archetype not in world.archetypes:
+        raise StoryError(
+            f"This world has no archetype '{archetype}'.",
+            hint="choose one of: " + ", ".join(world.archetypes),
+        )
+    async with uow_factory() as uow:
+        await uow.sessions.lock(session_id)
+        session = await uow.sessions.get(session_id)
+        head = await head_of(uow, session)
+        if head.kind == "player_action":
+            await _resolve(uow, world, session, head, clock, narrator or OFFLINE, None)
+            head = await head_of(uow, session)
+        state = await load_state(uow, session_id, head.id)
+        if any(p.name == player_name for p in state.players.values()):
+            raise StoryError(
+                f"Someone called {player_name} is already playing.", hint="pick another name"
+            )
+        seed = int(session.settings.get("seed", 0))
+        dice = turn_dice(seed, head.depth + 1)
+        player_id = clock.new_id()
+        sheet = new_player_sheet(player_name, archetype, world, scores, dice, sheet_id=player_id)
+        await uow.players.add(
+            PlayerRecord(
+                id=player_id,
+                session_id=session_id,
+                user_ref=user_ref,
+                display_name=player_name,
+                role="player",
+                character=sheet.model_dump(mode="json"),
+                presence="joined",
+                joined_at=clock.now(),
+            )
+        )
+        appender = _Appender(
+            uow, world, session, head, state, clock, await uow.events.next_seq(session_id)
+        )
+        appender.add(
+            "player_joined", player_id, {"name": player_name, "archetype": archetype}, state.turn
+        )
+        outcome = join(
+            appender.state, world, rule_system_for(world), dice, player_id, sheet, opening=False
+        )
+        await appender.add_outcome(
+            outcome,
+            player_id,
+            state.turn,
+            action="",
+            narrator=narrator or OFFLINE,
+            seed=seed,
+            on_text=None,
+        )
+        await appender.flush(session.active_branch)
+        await uow.commit()
+    return player_id, _result(session_id, appender.events, appender.state, outcome)
+
+
 async def head_of(uow: UnitOfWork, session: SessionRecord) -> EventRecord:
     branch = await uow.branches.get(session.id, session.active_branch)
     if branch is None or branch.head_event_id is None:

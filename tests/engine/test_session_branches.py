@@ -15,6 +15,7 @@ from storyai.core.engine.turn import initial_state
 from storyai.core.narrators.offline import OfflineNarrator
 from storyai.core.narrators.port import Narrator, TextDelta
 
+WORLD_START = "village_square"
 WALK = ["look", "talk to hesta about mine", "go north", "go south", "go east", "inventory"]
 
 
@@ -227,3 +228,30 @@ async def test_transcripts_tell_the_active_branch(storage):
 
 def test_the_offline_narrator_is_the_default():
     assert isinstance(sessions.OFFLINE, OfflineNarrator) and sessions.OFFLINE.name == "offline"
+
+
+async def test_a_session_seats_several_players_and_names_every_actor(storage):
+    uow = storage.uow_factory
+    start = await started(uow)
+    sid = start.session_id
+    host = next(iter(start.state.players))
+    guest, joined = await services.join_session(
+        uow, sid, player_name="Bryn", archetype="scout", user_ref="discord:42"
+    )
+    assert set(joined.state.players) == {host, guest}
+    assert joined.state.players[guest].location == joined.state.players[host].location
+    with pytest.raises(StoryError, match="already playing"):
+        await services.join_session(uow, sid, player_name="Bryn")
+
+    moved = await services.take_turn(uow, sid, "go north", player_id=guest)
+    assert moved.state.players[guest].location == "mine_road"
+    assert moved.state.players[host].location == WORLD_START
+    await services.take_turn(uow, sid, "look")  # the host, by default
+    actions = [
+        (e.actor, e.payload["text"])
+        for e in await services.history(uow, sid)
+        if e.kind == "player_action"
+    ]
+    assert actions == [(guest, "go north"), (host, "look")]
+    tree = await services.turn_tree(uow, sid)
+    assert {n.actor for n in tree if n.action} == {"Ash", "Bryn"}

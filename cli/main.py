@@ -11,6 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 import typer
 
 from storyai.cli import db as db_commands
+from storyai.cli import play as play_commands
 from storyai.cli import run as run_commands
 from storyai.cli import session as session_commands
 from storyai.cli import world as world_commands
@@ -21,6 +22,8 @@ Story AI Studio: write RPG worlds in YAML and play them with an AI game master.
 
 [bold]Start here[/bold]
 
+  storyai play                          play in the terminal (no key needed)
+  storyai run ember_hollow -s moves.txt play from a script, no screen
   storyai world new my_world            scaffold a small, valid world to edit
   storyai world validate my_world       check it: every problem as file:line:column
   storyai world install my_world        put it in the database (SQLite by default)
@@ -42,6 +45,7 @@ app.add_typer(world_commands.app, name="world")
 app.add_typer(db_commands.app, name="db")
 app.add_typer(session_commands.app, name="session")
 app.command("run")(run_commands.run)
+app.command("play")(play_commands.play)
 world_commands.app.command("test")(run_commands.world_test)
 
 

@@ -48,7 +48,7 @@ def list_sessions(
     console.print(table)
 
 
-async def _full_id(c: Container, prefix: str) -> str:
+async def full_session_id(c: Container, prefix: str) -> str:
     """A session id from its first characters, as `session list` shows them."""
     from storyai.core.domain.errors import SessionNotFound
 
@@ -73,7 +73,7 @@ def branches(session: str = typer.Argument(..., help="A session id (or its start
     """The branches of a story: where each one is and which one plays on."""
 
     async def use(c: Container) -> list:
-        return await services.list_branches(c.uow, await _full_id(c, session))
+        return await services.list_branches(c.uow, await full_session_id(c, session))
 
     for b in with_container(use):
         mark = "[green]●[/]" if b.active else " "
@@ -95,7 +95,7 @@ def export(
     """
 
     async def use(c: Container) -> str:
-        return await services.transcript(c.uow, await _full_id(c, session), fmt)
+        return await services.transcript(c.uow, await full_session_id(c, session), fmt)
 
     text = with_container(use)
     if out is None:

@@ -461,8 +461,9 @@ async def take_turn(
         session = await uow.sessions.get(session_id)
         player_id = player_id or await _host(uow, session_id)
         head = await head_of(uow, session)
+        finished: TurnResult | None = None
         if head.kind == "player_action":  # a turn that never finished: resolve it first
-            await _resolve(uow, world, session, head, clock, narrator, None)
+            finished = await _resolve(uow, world, session, head, clock, narrator, on_text)
             await uow.commit()
     async with uow_factory() as uow:
         await uow.sessions.lock(session_id)
@@ -482,6 +483,9 @@ async def take_turn(
             raise TurnConflict("Another turn was taken at the same moment; try again.")
         result = await _resolve(uow, world, session, action, clock, narrator, on_text)
         await uow.commit()
+    if finished is not None:  # tell the interrupted turn too, before this one
+        result.lines = finished.lines + result.lines
+        result.events = finished.events + result.events
     return result
 
 
@@ -686,9 +690,13 @@ async def last_told(uow: UnitOfWork, event: EventRecord | None) -> str:
 
 
 def last_line(events: list[EventRecord]) -> str:
+    """The last thing told: prose or speech when there is some, else a roll or notice."""
     for e in reversed(events):
         if e.kind == "narration":
-            for line in reversed(e.payload["lines"]):
+            lines = e.payload["lines"]
+            for line in reversed(lines):
                 if line["kind"] in ("narration", "dialogue", "ending"):
                     return line["text"]
+            if lines:
+                return lines[-1]["text"]
     return ""

@@ -176,7 +176,7 @@ def parse(text: str) -> Intent:
     lowered = re.sub(r"\s+", " ", raw.lower()).strip(" .!")
     if not lowered:
         return Intent("look", raw=raw)
-    if lowered.isdigit():
+    if lowered.isascii() and lowered.isdigit():
         return Intent("choose", raw=raw, choice=int(lowered))
     if lowered in DIRECTION_ALIASES:
         return Intent("go", raw=raw, direction=DIRECTION_ALIASES[lowered])

@@ -99,6 +99,21 @@ def _d100(advantage: Advantage) -> str:
     }[advantage]
 
 
+def _skill_key(name: str) -> str:
+    key = normalise(name)
+    return SKILL_ALIASES.get(key, CHARACTERISTIC_NAMES.get(key, key))
+
+
+def _skills_by_key(sheet: Sheet) -> dict[str, int]:
+    """The sheet's skills under one spelling: "Spot Hidden", "spot_hidden" and "spot"
+    are one skill, at the best value written for it."""
+    out: dict[str, int] = {}
+    for name, value in sheet.skills.items():
+        key = _skill_key(name)
+        out[key] = max(out.get(key, 0), value)
+    return out
+
+
 def _label(name: str) -> str:
     if name in CHARACTERISTICS:
         return name.upper()
@@ -132,10 +147,10 @@ class PercentileSystem(RuleSystem):
         Listed skills first, then characteristics (rolled at their value), then
         the base skills anyone has, then ``UNTRAINED``.
         """
-        key = normalise(skill)
-        key = SKILL_ALIASES.get(key, CHARACTERISTIC_NAMES.get(key, key))
-        if key in sheet.skills:
-            return _label(key), sheet.skills[key]
+        key = _skill_key(skill)
+        known = _skills_by_key(sheet)
+        if key in known:
+            return _label(key), known[key]
         if key in CHARACTERISTICS:
             return _label(key), sheet.score(key)
         if key == "dodge":

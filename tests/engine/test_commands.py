@@ -93,3 +93,13 @@ def test_reading_your_sheet_while_dying_costs_no_death_save():
     assert not outcome.rolls
     _, outcome = turn(state, "wait")
     assert any("death save" in r["text"] for r in outcome.rolls)
+
+
+def test_percentile_skills_count_however_the_world_spells_them():
+    """Archetypes write "Spot Hidden" and "Brawl"; the rules know spot_hidden and fighting."""
+    world = bundled("halvard_relay")
+    rules = rule_system_for(world)
+    sheet = new_player_sheet("Ash", "inspector", world, None, SeededDice(2), sheet_id="p")
+    assert rules.skill_value(sheet, "spot hidden")[1] == 60
+    assert rules.skill_value(sheet, "Brawl")[1] == 50
+    assert rules.skill_value(sheet, "fighting")[1] == 50

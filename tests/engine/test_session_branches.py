@@ -147,6 +147,8 @@ async def test_a_pending_action_is_resolved_before_the_next_one(storage):
         e.payload["text"] for e in await services.history(uow, sid) if e.kind == "player_action"
     ]
     assert actions == ["go north", "look"] and after.state.turn == 2
+    told = [line.text for line in after.lines]
+    assert "Mine Road" in told, "the interrupted turn is told before the new one"
 
 
 async def test_resume_in_a_new_process_is_at_the_exact_turn(database_url_factory):

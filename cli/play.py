@@ -1,0 +1,100 @@
+"""`storyai play`: the terminal app (title screen, character creation, play, history)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from storyai.cli.errors import err_console
+from storyai.cli.runtime import looks_like_path
+from storyai.core import services
+from storyai.core.bootstrap import Container, build
+from storyai.core.domain.errors import StoryError, WorldValidationError
+from storyai.core.worlds.bundled import bundled_world_paths
+from storyai.core.worlds.validate import load_world, validate_path
+
+
+async def install_bundled(container: Container) -> None:
+    """Install (or update) the bundled worlds; identical content is a no-op."""
+    for world_id, path in bundled_world_paths().items():
+        try:
+            await services.install_world(
+                container.uow, load_world(path), source=f"bundled:{world_id}"
+            )
+        except StoryError as error:  # e.g. a user world already uses the id
+            err_console.print(
+                f"[yellow]Skipped the bundled world {escape(world_id)}:[/] {escape(error.message)}"
+            )
+
+
+async def world_to_play(container: Container, ref: str) -> str:
+    """The id of the world to play: an installed id, or a path that is validated and installed."""
+    if looks_like_path(ref):
+        report = validate_path(Path(ref))
+        if not report.ok or report.world is None:
+            raise WorldValidationError(report.problems)
+        await services.install_world(container.uow, report.world, source=ref)
+        return report.world.id
+    await services.get_world(container.uow, ref)  # WorldNotFound names what is installed
+    return ref
+
+
+async def session_to_resume(container: Container, ref: str) -> str:
+    """A session id from the id or its first characters (as `storyai session list` shows)."""
+    from storyai.cli.session import full_session_id
+
+    return await full_session_id(container, ref)
+
+
+def play(
+    world: str = typer.Argument(
+        None,
+        help="A world to start a new story in: an installed id (e.g. ember_hollow) or a "
+        "world file or folder. Omit it for the title screen.",
+        show_default=False,
+    ),
+    session: str = typer.Option(
+        None,
+        "--session",
+        help="Resume this session at the exact turn it was left.",
+        show_default=False,
+    ),
+    seed: int = typer.Option(
+        None,
+        "--seed",
+        help="Seed the dice of a new story (same seed, same rolls).",
+        show_default=False,
+    ),
+) -> None:
+    """Play in the terminal: pick a world, make a character, play with the game master.
+
+    The title screen offers to continue your latest story; quitting (ctrl+q) keeps
+    it at the exact turn. In the game, F1 shows help and ctrl+p the command palette.
+
+    [bold]Examples[/bold]
+
+      storyai play                       title screen: continue, or start a story
+      storyai play ember_hollow          straight to character creation
+      storyai play ./my_world --seed 7   a world folder, with seeded dice
+      storyai play --session ID          resume (ids: storyai session list)
+    """
+    from storyai.tui.app import StoryApp
+
+    if world and session:
+        raise StoryError("Give a world to start a new story, or --session to resume one, not both.")
+
+    async def main() -> None:
+        container = await build()
+        try:
+            await install_bundled(container)
+            world_id = await world_to_play(container, world) if world else None
+            session_id = await session_to_resume(container, session) if session else None
+            app = StoryApp(container.uow, world_id=world_id, session_id=session_id, seed=seed)
+            await app.run_async()
+        finally:
+            await container.close()
+
+    asyncio.run(main())

@@ -1,0 +1,134 @@
+"""The Story AI terminal app: title, character creation, play, history, help.
+
+Run it with ``storyai play``. It takes everything from outside by injection
+(``Deps``): the unit-of-work factory of a database, a clock, a seed, a narrator,
+so tests drive it on an in-memory store with fixed dice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from storyai.core.domain.dice import Dice
+from storyai.core.domain.errors import StoryError
+from storyai.core.narrators.port import Narrator
+from storyai.core.sessions import Clock
+from storyai.core.storage.ports import UnitOfWorkFactory
+from storyai.tui.commands import StoryCommands
+from storyai.tui.deps import Deps
+from storyai.tui.screens.create import CreateScreen, NewStory
+from storyai.tui.screens.help import HelpScreen
+from storyai.tui.screens.play import PlayScreen
+from storyai.tui.screens.title import TitleScreen
+
+
+class StoryApp(App[None]):
+    """``storyai play``: pick or continue a story, make a character, play."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "Story AI Studio"
+    COMMANDS = App.COMMANDS | {StoryCommands}
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help"),
+        Binding("q", "quit", "Quit", show=False),
+    ]
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        *,
+        world_id: str | None = None,
+        session_id: str | None = None,
+        seed: int | None = None,
+        clock: Clock | None = None,
+        narrator: Narrator | None = None,
+        dice: Dice | None = None,
+        export_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.deps = Deps(
+            uow=uow,
+            seed=seed,
+            clock=clock,
+            narrator=narrator,
+            dice=(lambda: dice) if dice is not None else None,
+        )
+        if export_dir is not None:
+            self.deps.export_dir = export_dir
+        self._start_world = world_id
+        self._start_session = session_id
+
+    def on_mount(self) -> None:
+        if self._start_session:
+            self.push_screen(TitleScreen())
+            self.push_screen(PlayScreen(session_id=self._start_session))
+        elif self._start_world:
+            self.push_screen(TitleScreen())
+            self.push_screen(CreateScreen(self._start_world))
+        else:
+            self.push_screen(TitleScreen())
+
+    # ------------------------------------------------------------ errors
+
+    def report(self, error: StoryError) -> None:
+        """A core error as a notification: the message, and the hint when there is one."""
+        message = error.message if not error.hint else f"{error.message}\nHint: {error.hint}"
+        self.notify(message, title="Story AI", severity="error", timeout=8, markup=False)
+
+    @contextmanager
+    def story_errors(self) -> Iterator[None]:
+        """Show StoryErrors as notifications; anything else is a bug and propagates."""
+        try:
+            yield
+        except StoryError as error:
+            self.report(error)
+
+    # -------------------------------------------------------- navigation
+
+    async def _reset_to(self, *screens: Screen) -> None:
+        while len(self.screen_stack) > 2:
+            await self.pop_screen()
+        if len(self.screen_stack) == 2:
+            await self.switch_screen(screens[0])
+        else:
+            await self.push_screen(screens[0])
+        for screen in screens[1:]:
+            await self.push_screen(screen)
+
+    def go_title(self) -> None:
+        self.call_later(self._reset_to, TitleScreen())
+
+    def new_story(self, world_id: str | None = None) -> None:
+        """Back to the title screen; with a world, straight on to character creation."""
+        screens: list[Screen] = [TitleScreen()]
+        if world_id:
+            screens.append(CreateScreen(world_id))
+        self.call_later(self._reset_to, *screens)
+
+    def open_session(self, session_id: str) -> None:
+        self.call_later(self._reset_to, TitleScreen(), PlayScreen(session_id=session_id))
+
+    def begin(self, new: NewStory) -> None:
+        """Character made: tell the opening on a new play screen."""
+        self.push_screen(PlayScreen(new=new))
+
+    # ----------------------------------------------------------- actions
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    @property
+    def play_screen(self) -> PlayScreen | None:
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, PlayScreen):
+                return screen
+        return None

@@ -1,0 +1,369 @@
+"""The play screen: the story, the choices, the command line, and the side panel."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from storyai.core import services
+from storyai.core.domain.errors import StoryError
+from storyai.core.domain.records import EventRecord
+from storyai.core.domain.state import GameState
+from storyai.core.domain.world import World
+from storyai.core.engine.draft import Line
+from storyai.core.sessions import BranchInfo, TurnResult
+from storyai.tui.completion import Vocabulary
+from storyai.tui.screens.create import NewStory
+from storyai.tui.view import PlayView, build_view
+from storyai.tui.widgets.choices import ChoiceBar
+from storyai.tui.widgets.command_input import CommandInput
+from storyai.tui.widgets.log import NarrativeLog
+from storyai.tui.widgets.side_panel import SidePanel
+from storyai.tui.widgets.status import StatusLine
+
+if TYPE_CHECKING:
+    from storyai.tui.app import StoryApp
+
+RESUME_TURNS = 40
+"""How many past turns are put back in the log when a story is opened."""
+WIDE = 110
+"""From this width on, the side panel shows unless hidden with F2."""
+PANEL_WIDTH = 42
+"""As in app.tcss (#panel)."""
+TWO_COLUMNS = 64
+"""Choices go in two columns when the story is at least this wide."""
+
+
+def past_turns(
+    events: list[EventRecord], limit: int = RESUME_TURNS
+) -> list[tuple[str | None, list[Line]]]:
+    """(what the player typed, what they were told) for the last ``limit`` turns of a line."""
+    turns: list[tuple[str | None, list[Line]]] = []
+    action: str | None = None
+    for event in events:
+        if event.kind == "player_action":
+            action = str(event.payload.get("text", ""))
+        elif event.kind == "narration":
+            lines = [Line(**line) for line in event.payload.get("lines", [])]
+            turns.append((action, lines))
+            action = None
+    return turns[-limit:]
+
+
+class PlayScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "panel", "Panel"),
+        Binding("f3", "history", "History"),
+        Binding("f4", "next_tab", "Next tab", show=False),
+        Binding("escape", "focus_input", "Type", show=False),
+        Binding("pageup", "scroll_log(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll_log(1)", "Scroll down", show=False),
+        *[Binding(str(n), f"choose({n})", show=False) for n in range(1, 10)],
+    ]
+
+    def __init__(self, *, session_id: str | None = None, new: NewStory | None = None) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.new = new
+        self.world: World | None = None
+        self.state: GameState | None = None
+        self.view: PlayView | None = None
+        self.branches: list[BranchInfo] = []
+        self.busy = False
+        self._panel_choice: bool | None = None  # None: by width
+
+    @property
+    def story_app(self) -> StoryApp:
+        return self.app  # type: ignore[return-value]
+
+    # ------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="play"):
+            with Vertical(id="story"):
+                yield StatusLine(id="status")
+                yield NarrativeLog(id="log")
+                yield ChoiceBar(id="choices")
+                yield CommandInput(
+                    id="command",
+                    placeholder="What do you do?  (Tab completes, F1 help)",
+                    compact=True,
+                )
+            yield SidePanel(id="panel")
+        yield Footer()
+
+    @property
+    def log_view(self) -> NarrativeLog:
+        return self.query_one("#log", NarrativeLog)
+
+    @property
+    def command(self) -> CommandInput:
+        return self.query_one("#command", CommandInput)
+
+    def on_mount(self) -> None:
+        self.query_one("#choices", ChoiceBar).display = False
+        self._fit_panel()
+        self.command.focus()
+        self.open_story()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_panel(event.size.width)
+        self.log_view.call_after_refresh(self.log_view.show_latest)
+
+    def _fit_panel(self, width: int | None = None) -> None:
+        panel = self.query_one("#panel", SidePanel)
+        width = self.app.size.width if width is None else width
+        show = self._panel_choice if self._panel_choice is not None else width >= WIDE
+        panel.display = show and self.view is not None
+        story_width = width - (PANEL_WIDTH if panel.display else 0)
+        choices = self.query_one("#choices", ChoiceBar)
+        choices.styles.grid_size_columns = 2 if story_width >= TWO_COLUMNS else 1
+
+    # ------------------------------------------------------------ loading
+
+    @work(group="story")
+    async def open_story(self) -> None:
+        """Tell the opening of a new story, or put an old one back where it was."""
+        self.busy = True
+        opened = False
+        try:
+            with self.story_app.story_errors():
+                if self.new is not None:
+                    await self._start(self.new)
+                elif self.session_id is not None:
+                    await self._resume(self.session_id)
+                opened = True
+        finally:
+            self.busy = False
+        if not opened:  # back to where the player came from (creation, or the title)
+            self.dismiss(None)
+
+    async def _start(self, new: NewStory) -> None:
+        deps = self.story_app.deps
+        log = self.log_view
+        await log.begin_stream()
+        try:
+            result = await services.start_session(
+                deps.uow,
+                new.world_id,
+                player_name=new.name,
+                archetype=new.archetype,
+                scores=new.scores,
+                seed=deps.seed,
+                narrator=deps.narrator,
+                on_text=log.stream,
+                clock=deps.clock,
+            )
+        finally:
+            await log.end_stream()
+        self.session_id = result.session_id
+        self.world = await services.session_world(deps.uow, result.session_id)
+        await log.add_lines(result.lines, new_turn=True)
+        await self._show(result)
+
+    async def _resume(self, session_id: str) -> None:
+        uow = self.story_app.deps.uow
+        self.world = await services.session_world(uow, session_id)
+        result = await services.resume(uow, session_id, narrator=self.story_app.deps.narrator)
+        events = await services.history(uow, session_id)
+        log = self.log_view
+        await log.clear()
+        for action, lines in past_turns(events):
+            await log.add_turn(action, lines)
+        await self._show(result)
+
+    async def _show(self, result: TurnResult) -> None:
+        """Draw the state after a turn: status, panel, choices, completion words."""
+        assert self.world is not None and self.session_id is not None
+        self.state = result.state
+        self.view = build_view(result.state, self.world)
+        self.branches = await services.list_branches(self.story_app.deps.uow, self.session_id)
+        branch = next((b.name for b in self.branches if b.active), "")
+        self.query_one("#status", StatusLine).show(self.view, branch)
+        self.query_one("#panel", SidePanel).show(self.view)
+        ended = bool(result.state.ending)
+        await self.query_one("#choices", ChoiceBar).show(result.choices, ended=ended)
+        command = self.command
+        command.vocabulary = Vocabulary.from_view(self.view)
+        command.choice_count = 0 if ended else len(result.choices)
+        self.title = f"{self.world.world.title} — {self.view.sheet.name}"
+        self.sub_title = f"turn {result.state.turn}"
+        if ended:
+            self.notify(
+                "The story has ended. Rewind to an earlier turn (F3) or start a new story.",
+                title="The end",
+                markup=False,
+                timeout=10,
+            )
+        self._fit_panel()
+
+    # ------------------------------------------------------------- turns
+
+    @on(CommandInput.Submitted, "#command")
+    def _submitted(self, event: CommandInput.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            return
+        if self.busy:
+            self.notify("Still telling the last turn…", markup=False)
+            return
+        self.command.remember(text)
+        self.command.value = ""
+        self.start_turn(text)
+
+    @on(CommandInput.ChoiceKey)
+    def _choice_key(self, event: CommandInput.ChoiceKey) -> None:
+        self.action_choose(event.number)
+
+    @on(ChoiceBar.Picked)
+    def _picked(self, event: ChoiceBar.Picked) -> None:
+        self.action_choose(event.number)
+        self.command.focus()
+
+    @on(ChoiceBar.EndingAction)
+    def _ending_action(self, event: ChoiceBar.EndingAction) -> None:
+        if event.action == "history":
+            self.action_history()
+        else:
+            self.story_app.new_story()
+
+    def action_choose(self, number: int) -> None:
+        choices = self.query_one("#choices", ChoiceBar).choices
+        if self.busy or self.state is None or self.state.ending:
+            return
+        if 1 <= number <= len(choices):
+            self.start_turn(choices[number - 1].command)
+
+    def start_turn(self, text: str) -> None:
+        """Play ``text`` unless a turn is being told (busy is set at once, so a second
+        Enter before the first turn's worker runs is not a second turn)."""
+        if self.session_id is None or self.busy:
+            return
+        self.busy = True
+        self.play(text)
+
+    @work(group="story")
+    async def play(self, text: str) -> None:
+        """One turn: echo the input, stream the narration, then draw the told lines."""
+        assert self.session_id is not None
+        deps = self.story_app.deps
+        log = self.log_view
+        try:
+            await log.add_action(text)
+            await log.begin_stream()
+            with self.story_app.story_errors():
+                result = await services.take_turn(
+                    deps.uow,
+                    self.session_id,
+                    text,
+                    narrator=deps.narrator,
+                    on_text=log.stream,
+                    clock=deps.clock,
+                )
+                await log.end_stream()
+                await log.add_lines(result.lines)
+                await self._show(result)
+        finally:
+            await log.end_stream()
+            self.busy = False
+
+    # ----------------------------------------------------------- actions
+
+    def action_panel(self) -> None:
+        panel = self.query_one("#panel", SidePanel)
+        self._panel_choice = not panel.display
+        self._fit_panel()
+        self.log_view.call_after_refresh(self.log_view.show_latest)
+
+    def action_next_tab(self) -> None:
+        panel = self.query_one("#panel", SidePanel)
+        if not panel.display:
+            self._panel_choice = True
+            self._fit_panel()
+        panel.next_tab()
+
+    def action_scroll_log(self, direction: int) -> None:
+        log = self.log_view
+        if direction < 0:
+            log.scroll_page_up(animate=False)
+        else:
+            log.scroll_page_down(animate=False)
+
+    def action_focus_input(self) -> None:
+        self.command.focus()
+
+    def action_history(self) -> None:
+        if self.session_id is None or self.busy:
+            return
+        from storyai.tui.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(self.session_id), callback=self._after_history)
+
+    def _after_history(self, changed: bool | None) -> None:
+        if changed:
+            self.reload()
+        self.command.focus()
+
+    def reload(self) -> None:
+        """After a rewind or a branch switch: the log and state of the active line."""
+        if self.session_id is not None and not self.busy:
+            self.busy = True
+            self._reload(None)
+
+    def switch_branch(self, name: str) -> None:
+        if self.session_id is not None and not self.busy:
+            self.busy = True
+            self._reload(name)
+
+    @work(group="story")
+    async def _reload(self, branch: str | None) -> None:
+        assert self.session_id is not None
+        deps = self.story_app.deps
+        try:
+            with self.story_app.story_errors():
+                if branch is not None:
+                    await services.switch_branch(
+                        deps.uow, self.session_id, branch, clock=deps.clock
+                    )
+                await self._resume(self.session_id)
+                if branch is not None:
+                    self.notify(f"On branch {branch}.", markup=False)
+        finally:
+            self.busy = False
+
+    def export_transcript(self, fmt: str) -> None:
+        self._export(fmt)
+
+    @work(group="export")
+    async def _export(self, fmt: str) -> Path | None:
+        if self.session_id is None or self.world is None:
+            return None
+        with self.story_app.story_errors():
+            text = await services.transcript(self.story_app.deps.uow, self.session_id, fmt)
+            name = _slug(self.title or self.world.world.title)
+            suffix = "md" if fmt == "markdown" else "json"
+            path = self.story_app.deps.export_dir / f"{name}-{self.session_id[:8]}.{suffix}"
+            try:
+                path.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise StoryError(
+                    f"Could not write the transcript to {path}: {exc.strerror}.",
+                    hint="run storyai play from a folder you can write to",
+                ) from exc
+            self.notify(f"Transcript written to {path}", title="Exported", markup=False)
+            return path
+        return None
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:40] or "story"

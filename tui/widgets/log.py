@@ -1,0 +1,128 @@
+"""The scrolling story: what the player did and what they were told, with a live stream."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from storyai.core.engine.draft import Line
+from storyai.tui.render import action_renderable, line_renderable
+
+MAX_ENTRIES = 600
+"""Older entries are dropped from the screen (the history screen and transcript keep all)."""
+
+
+class LogEntry(Static):
+    """One told line, classed by its kind (``line-dialogue``, ``line-dice``, ...)."""
+
+    def __init__(self, line: Line) -> None:
+        super().__init__(line_renderable(line), classes=f"line line-{line.kind}")
+        self.line = line
+
+
+class ActionEntry(Static):
+    """The player's input, echoed."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(action_renderable(text), classes="line line-action")
+        self.text = text
+
+
+class StreamingEntry(Static):
+    """Narration as it arrives, replaced by the styled lines when the turn is told."""
+
+    def __init__(self) -> None:
+        super().__init__("", classes="line streaming", markup=False)
+        self.text = ""
+
+    def add(self, delta: str) -> None:
+        self.text += delta
+        self.update(self.text + " ▌")
+
+
+class NarrativeLog(VerticalScroll):
+    """The story so far, newest at the bottom.
+
+    After each turn the view shows where the turn began (the player's input), so a
+    long reply is read from its start; PageUp/PageDown scroll while typing.
+    """
+
+    can_focus = True
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._stream: StreamingEntry | None = None
+        self._turn_start: Static | None = None
+
+    @property
+    def streaming_text(self) -> str | None:
+        return self._stream.text if self._stream is not None else None
+
+    async def add_action(self, text: str) -> None:
+        """The player's input: a new turn starts here."""
+        await self._add([ActionEntry(text)], new_turn=True)
+
+    async def add_lines(self, lines: Iterable[Line], *, new_turn: bool = False) -> None:
+        await self._add([LogEntry(line) for line in lines], new_turn=new_turn)
+
+    async def add_turn(self, action: str | None, lines: Iterable[Line]) -> None:
+        entries: list[Static] = [ActionEntry(action)] if action else []
+        entries += [LogEntry(line) for line in lines]
+        await self._add(entries, new_turn=True)
+
+    async def clear(self) -> None:
+        self._stream = None
+        self._turn_start = None
+        await self.remove_children()
+
+    async def begin_stream(self) -> None:
+        await self.end_stream()
+        self._stream = StreamingEntry()
+        await self.mount(self._stream)
+        self.scroll_end(animate=False)
+
+    async def stream(self, delta: str) -> None:
+        if self._stream is None:
+            await self.begin_stream()
+        assert self._stream is not None
+        self._stream.add(delta)
+        self.scroll_end(animate=False)
+
+    async def end_stream(self) -> None:
+        if self._stream is not None:
+            stream, self._stream = self._stream, None
+            await stream.remove()
+
+    async def _add(self, entries: list[Static], *, new_turn: bool) -> None:
+        if not entries:
+            return
+        await self.mount_all(entries, before=self._stream)
+        if new_turn:
+            self._turn_start = entries[0]
+        extra = len(self.children) - MAX_ENTRIES
+        if extra > 0:
+            await self.remove_children(list(self.children)[:extra])
+        self.call_after_refresh(self.show_latest)
+
+    def show_latest(self) -> None:
+        """Scroll to the start of the latest turn (or to the end, if it is short)."""
+        start = self._turn_start
+        if start is not None and start.is_attached:
+            self.scroll_to_widget(start, top=True, animate=False)
+        else:
+            self.scroll_end(animate=False)
+
+    def entries_text(self) -> list[str]:
+        """The log as plain text, one entry per item (for tests and accessibility)."""
+        out = []
+        for child in self.children:
+            if isinstance(child, LogEntry):
+                line = child.line
+                out.append(f"{line.speaker}: {line.text}" if line.kind == "dialogue" else line.text)
+            elif isinstance(child, ActionEntry):
+                out.append(f"› {child.text}")
+            elif isinstance(child, StreamingEntry):
+                out.append(child.text)
+        return out

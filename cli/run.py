@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 
+from storyai.cli.errors import err_console
 from storyai.cli.render import console
 from storyai.core import services, sessions
 from storyai.core.bootstrap import Container, build
@@ -71,6 +72,37 @@ async def play_script(
     return Played(results, start.session_id)
 
 
+DEATH = "__death"
+"""The ending the engine records when the player's character dies."""
+
+
+def ending_title(world: World, ending: str) -> str:
+    """What to call an ending: its title from the world, or that the hero died."""
+    if ending == DEATH:
+        return "your character died"
+    for quest in world.quests.values():
+        for e in quest.endings:
+            if e.id == ending:
+                return f"{e.title} ({e.id})"
+    return ending
+
+
+def _read_inputs(script: Path | None) -> list[str]:
+    if script is None:
+        return sys.stdin.read().splitlines()
+    try:
+        return script.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise StoryError(
+            f"There is no script file '{script}'.", hint="give a text file, one input per line"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StoryError(
+            f"The script file '{script}' can't be read ({exc}).",
+            hint="give a UTF-8 text file, one input per line",
+        ) from None
+
+
 async def _memory_store(world: World) -> UnitOfWorkFactory:
     store = InMemoryStore()
     await services.install_world(store.unit_of_work, world, source="run")
@@ -86,7 +118,7 @@ def run(
         help="One input per line ('#' lines are skipped). Default: read standard input.",
     ),
     seed: int = typer.Option(0, "--seed", help="Same seed, same story: dice are seeded."),
-    name: str = typer.Option("Wren", "--name", help="Your character's name."),
+    name: str = typer.Option("Ash", "--name", help="Your character's name."),
     archetype: str = typer.Option(None, "--archetype", help="An archetype id of the world."),
     as_json: bool = typer.Option(False, "--json", help="Print the events as JSON lines."),
     save: bool = typer.Option(False, "--save", help="Keep the session in the database."),
@@ -100,9 +132,15 @@ def run(
     """
     from storyai.cli.world import _resolve_world
 
-    w, _ = _resolve_world(world)
-    text = script.read_text(encoding="utf-8") if script else sys.stdin.read()
-    inputs = text.splitlines()
+    if as_json:
+        # Keep stdout to JSON lines: the world's validation warnings go to stderr.
+        with console.capture() as captured:
+            w, _ = _resolve_world(world)
+        if captured.get():
+            err_console.print(captured.get(), end="", markup=False, highlight=False)
+    else:
+        w, _ = _resolve_world(world)
+    inputs = _read_inputs(script)
 
     def show(text_in: str | None, result: sessions.TurnResult) -> None:
         if as_json:
@@ -152,8 +190,12 @@ def run(
 
     played = asyncio.run(main())
     last = played.results[-1]
-    if not as_json and last.ended:
-        console.print(f"\n[bold magenta]The story ended: {escape(last.ended)}[/]")
+    if as_json:
+        return
+    if last.ended:
+        console.print(f"\n[bold magenta]The story ended: {escape(ending_title(w, last.ended))}[/]")
+    if save:
+        console.print(f"[dim]Saved as session {played.session_id}.[/]")
 
 
 # ------------------------------------------------------------------ playtests
@@ -165,26 +207,42 @@ class PlaytestResult:
     passed: bool
     reason: str
     turns: int
+    last_input: str = ""
+    last_lines: list[str] = field(default_factory=list)
+    """What the last turn told, to show where a failing playtest went astray."""
 
 
 def check_expectation(test: Playtest, world: World, state: GameState) -> str | None:
     """None when the playtest's expectation holds, else what was missed."""
     e = test.expect
     player = next(iter(state.players.values()))
+    if state.ending == DEATH and e.ending != DEATH:
+        return f"your character died at turn {state.turn}"
     if e.ending and state.ending != e.ending:
-        return f"expected ending '{e.ending}', got {state.ending or 'no ending'}"
+        got = f"'{state.ending}'" if state.ending else "no ending"
+        return f"expected ending '{e.ending}', got {got}"
     if e.quest_done:
         qs = state.quests.get(e.quest_done)
         if qs is None or qs.status != "done":
             return f"expected quest '{e.quest_done}' to be complete"
-    if e.quest and e.stage:
+    if e.stage and not e.quest:
+        return f"the expectation names stage '{e.stage}' but no `quest:` it belongs to"
+    if e.quest:
         qs = state.quests.get(e.quest)
-        stage_ids = [s.id for s in world.quests[e.quest].stages]
-        reached = -1
-        if qs is not None and qs.status != "inactive":
+        started = qs is not None and qs.status != "inactive"
+        quest = world.quests.get(e.quest)
+        stage_ids = [s.id for s in quest.stages] if quest else []
+        if e.stage and e.stage not in stage_ids:
+            return f"quest '{e.quest}' has no stage '{e.stage}' (its stages: " + (
+                ", ".join(stage_ids) + ")"
+            )
+        if not started:
+            return f"expected quest '{e.quest}' to have started"
+        if e.stage:
             reached = len(stage_ids) if qs.status == "done" else qs.stage
-        if stage_ids.index(e.stage) > reached:
-            return f"expected quest '{e.quest}' to reach stage '{e.stage}'"
+            if stage_ids.index(e.stage) > reached:
+                now = "done" if qs.status == "done" else f"at stage '{stage_ids[qs.stage]}'"
+                return f"expected quest '{e.quest}' to reach stage '{e.stage}', but it is {now}"
     if e.location and player.location != e.location:
         return f"expected to be at '{e.location}', but at '{player.location}'"
     if e.flag and e.flag not in state.flags:
@@ -203,8 +261,17 @@ async def run_playtests(world: World) -> list[PlaytestResult]:
         )
         last = played.results[-1]
         reason = check_expectation(test, world, last.state)
+        typed = [t for t in test.inputs if t.strip() and not t.lstrip().startswith("#")]
+        turns = len(played.results) - 1
         out.append(
-            PlaytestResult(test.name, reason is None, reason or "ok", len(played.results) - 1)
+            PlaytestResult(
+                test.name,
+                reason is None,
+                reason or "ok",
+                turns,
+                last_input=typed[turns - 1] if turns else "",
+                last_lines=[line.text for line in last.lines if line.kind != "heading"][-3:],
+            )
         )
         if reason:
             break  # fail on the first miss
@@ -230,6 +297,16 @@ def world_test(
     for r in results:
         mark = "[green]✓[/]" if r.passed else "[red]✗[/]"
         console.print(f"{mark} {escape(r.name)} ({r.turns} turns): {escape(r.reason)}")
+        if not r.passed:
+            if r.last_input:
+                console.print(f"  [dim]last input:[/] {escape(r.last_input)}")
+            for line in r.last_lines:
+                console.print(f"  [dim]│[/] {escape(line)}")
     if not all(r.passed for r in results):
+        skipped = len(world.playtests) - len(results)
+        if skipped:
+            console.print(
+                f"[red]Stopped at the first miss;[/] {skipped} later playtest(s) not run."
+            )
         raise typer.Exit(1)
     console.print(f"[green]All {len(results)} playtest(s) passed.[/]")

@@ -483,6 +483,7 @@ async def take_turn(
             raise TurnConflict("Another turn was taken at the same moment; try again.")
         result = await _resolve(uow, world, session, action, clock, narrator, on_text)
         await uow.commit()
+    result.events = [action, *result.events]  # the turn's events start with what was typed
     if finished is not None:  # tell the interrupted turn too, before this one
         result.lines = finished.lines + result.lines
         result.events = finished.events + result.events

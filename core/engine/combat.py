@@ -110,7 +110,7 @@ def flee(draft: Draft, intent: Intent) -> None:
     parting_blows(draft)
     if draft.rules.can_act(draft.sheet):
         draft.do({"op": "combat", "combat": None})
-        back = draft.state.visited[-2] if len(draft.state.visited) > 1 else None
+        back = draft.player.previous
         exits = draft.world.locations[draft.here].exits
         target = next((e.to for e in exits.values() if e.to == back), None) or next(
             (e.to for e in exits.values()), None
@@ -137,8 +137,15 @@ def enemies_act(draft: Draft, *, reason: str = "") -> None:
         if draft.state.npcs[cid].location != draft.here:
             continue
         npc_sheet = draft.state.npcs[cid].sheet
+        if "dodging" in npc_sheet.conditions:  # a dodge lasts until the NPC's next turn
+            npc_sheet = draft.rules.remove_condition(npc_sheet, "dodging")
+            draft.set_sheet(cid, npc_sheet)
         decision = npc_action(npc_sheet, None, (), (draft.sheet,), draft.dice)
         name = draft.world.characters[cid].name
+        if decision.kind == "dodge":
+            draft.set_sheet(cid, draft.rules.add_condition(npc_sheet, "dodging"))
+            draft.say(f"{name} gives ground and guards ({decision.reason}).", "notice")
+            continue
         if decision.kind == "flee":
             draft.do({"op": "npc", "who": cid, "fled": True})
             draft.say(f"{name} flees ({decision.reason}).", "notice")
@@ -164,7 +171,8 @@ def check_death(draft: Draft) -> None:
         draft.say("Your story ends here — unless you rewind to an earlier turn.", "ending")
     elif sheet.hp <= 0 and not draft.rules.is_dying(sheet) and not sheet.is_dead:
         # stable: the player comes to, battered, instead of lying there for ever
-        draft.set_sheet(draft.actor, draft.rules.heal(sheet, 1))
+        woken = draft.rules.remove_condition(draft.rules.heal(sheet, 1), "prone")
+        draft.set_sheet(draft.actor, woken)
         draft.say("You come to, battered and bleeding, with 1 HP.", "notice")
     elif sheet.hp <= 0 and draft.rules.is_dying(sheet):
         new, result = draft.rules.death_save(sheet, draft.dice)

@@ -546,7 +546,7 @@ class D20System(RuleSystem):
             raise RuleError(f"A rest is short or long, not '{kind}'.")
         rested = self.remove_condition(sheet, "dodging")
         if sheet.hp == 0:
-            woken = self.heal(rested, 1)
+            woken = self.remove_condition(self.heal(rested, 1), "prone")
             return woken, (f"{sheet.name} comes round with 1 HP.",)
         if kind == "long":
             regained = min(sheet.level, sheet.hit_dice + max(1, sheet.level // 2)) - sheet.hit_dice

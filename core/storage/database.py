@@ -278,8 +278,17 @@ def _create_engine(url: URL, *, echo: bool) -> AsyncEngine:
     options: dict[str, Any] = {"echo": echo}
     if url.get_backend_name() == "postgresql":
         options["pool_pre_ping"] = True  # bots live for weeks; servers restart
+        connect_args: dict[str, Any] = {
+            # asyncpg prepares statements; after five runs PostgreSQL would reuse a
+            # generic plan made while the events table was nearly empty (a sequential
+            # scan) until the table is next analysed, and turns slow down as history
+            # grows (measured: 35 ms at turn 1,000, 101 ms at turn 10,000). Planning
+            # each query for its own values keeps index scans.
+            "server_settings": {"plan_cache_mode": "force_custom_plan"},
+        }
         if "timeout" not in url.query:
-            options["connect_args"] = {"timeout": POSTGRES_CONNECT_TIMEOUT}
+            connect_args["timeout"] = POSTGRES_CONNECT_TIMEOUT
+        options["connect_args"] = connect_args
     try:
         engine = create_async_engine(url, **options)
     except (SQLAlchemyError, ImportError) as exc:

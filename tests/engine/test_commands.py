@@ -103,3 +103,15 @@ def test_percentile_skills_count_however_the_world_spells_them():
     assert rules.skill_value(sheet, "spot hidden")[1] == 60
     assert rules.skill_value(sheet, "Brawl")[1] == 50
     assert rules.skill_value(sheet, "fighting")[1] == 50
+
+
+def test_a_stable_hero_comes_to_on_their_feet():
+    state = fresh()
+    down = state.players["p"].sheet.model_copy(
+        update={"hp": 0, "conditions": frozenset({"unconscious", "prone", "stable"})}
+    )
+    state.players["p"].sheet = down
+    turn(state, "wait")
+    sheet = state.players["p"].sheet
+    assert sheet.hp == 1 and "prone" not in sheet.conditions
+    assert "unconscious" not in sheet.conditions

@@ -266,6 +266,21 @@ def _result(
 
 # ---------------------------------------------------------------- use cases
 
+
+def _seat(world: World, name: str, archetype: str | None) -> tuple[str, str]:
+    """A new character's tidied name and archetype (the world's first by default)."""
+    name = " ".join(name.split())[:40]
+    if not name:
+        raise StoryError("Your character needs a name.")
+    archetype = archetype or next(iter(world.archetypes))
+    if archetype not in world.archetypes:
+        raise StoryError(
+            f"This world has no archetype '{archetype}'.",
+            hint="choose one of: " + ", ".join(world.archetypes),
+        )
+    return name, archetype
+
+
 OFFLINE = OfflineNarrator()
 
 
@@ -285,15 +300,7 @@ async def start_session(
 ) -> TurnResult:
     """Create a session with one player (the host) and tell the opening."""
     clock = clock or Clock()
-    player_name = " ".join(player_name.split())[:40]
-    if not player_name:
-        raise StoryError("Your character needs a name.")
-    archetype = archetype or next(iter(world.archetypes))
-    if archetype not in world.archetypes:
-        raise StoryError(
-            f"This world has no archetype '{archetype}'.",
-            hint="choose one of: " + ", ".join(world.archetypes),
-        )
+    player_name, archetype = _seat(world, player_name, archetype)
     rules = rule_system_for(world)
     dice = turn_dice(seed, 0)
     player_id = clock.new_id()
@@ -366,15 +373,7 @@ async def add_player(
     an event on the active branch like any turn, so rewinding past it unseats them.
     """
     clock = clock or Clock()
-    player_name = " ".join(player_name.split())[:40]
-    if not player_name:
-        raise StoryError("Your character needs a name.")
-    archetype = archetype or next(iter(world.archetypes))
-    if archetype not in world.archetypes:
-        raise StoryError(
-            f"This world has no archetype '{archetype}'.",
-            hint="choose one of: " + ", ".join(world.archetypes),
-        )
+    player_name, archetype = _seat(world, player_name, archetype)
     async with uow_factory() as uow:
         await uow.sessions.lock(session_id)
         session = await uow.sessions.get(session_id)

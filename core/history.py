@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from storyai.core.domain.errors import StoryError
 from storyai.core.domain.records import EventRecord
 from storyai.core.sessions import head_of, last_line, path_to
 from storyai.core.storage.ports import UnitOfWorkFactory
@@ -108,8 +109,6 @@ async def transcript(uow_factory: UnitOfWorkFactory, session_id: str, fmt: str =
             ensure_ascii=False,
         )
     if fmt != "markdown":
-        from storyai.core.domain.errors import StoryError
-
         raise StoryError(f"Unknown transcript format '{fmt}'.", hint="use markdown or json")
     out = [
         f"# {session.title}",

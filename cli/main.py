@@ -12,6 +12,7 @@ import typer
 
 from storyai.cli import db as db_commands
 from storyai.cli import play as play_commands
+from storyai.cli import providers as provider_commands
 from storyai.cli import run as run_commands
 from storyai.cli import session as session_commands
 from storyai.cli import world as world_commands
@@ -28,6 +29,7 @@ Story AI Studio: write RPG worlds in YAML and play them with an AI game master.
   storyai world validate my_world       check it: every problem as file:line:column
   storyai world install my_world        put it in the database (SQLite by default)
   storyai world list                    what is installed
+  storyai providers list                the AI game masters configured (keys, local servers)
 
 The database is a SQLite file in your user data folder; set
 STORYAI_DATABASE_URL (e.g. postgresql://user@host/db) to use PostgreSQL.
@@ -44,6 +46,7 @@ app = typer.Typer(
 app.add_typer(world_commands.app, name="world")
 app.add_typer(db_commands.app, name="db")
 app.add_typer(session_commands.app, name="session")
+app.add_typer(provider_commands.app, name="providers")
 app.command("run")(run_commands.run)
 app.command("play")(play_commands.play)
 world_commands.app.command("test")(run_commands.world_test)

@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 
 from storyai.cli.errors import err_console
+from storyai.cli.narration import configured_narrator, model_option, provider_option
 from storyai.cli.runtime import looks_like_path
 from storyai.core import services
 from storyai.core.bootstrap import Container, build
@@ -68,6 +69,8 @@ def play(
         help="Seed the dice of a new story (same seed, same rolls).",
         show_default=False,
     ),
+    provider: str = provider_option(),
+    model: str = model_option(),
 ) -> None:
     """Play in the terminal: pick a world, make a character, play with the game master.
 
@@ -80,11 +83,17 @@ def play(
       storyai play ember_hollow          straight to character creation
       storyai play ./my_world --seed 7   a world folder, with seeded dice
       storyai play --session ID          resume (ids: storyai session list)
+      storyai play --provider local -m qwen3   narrate with a local model server
+
+    With an API key or a local server configured (see `storyai providers list`),
+    an AI game master narrates; otherwise the built-in offline one does.
     """
     from storyai.tui.app import StoryApp
 
     if world and session:
         raise StoryError("Give a world to start a new story, or --session to resume one, not both.")
+
+    configured = configured_narrator(provider, model, quiet=True)
 
     async def main() -> None:
         container = await build()
@@ -92,7 +101,15 @@ def play(
             await install_bundled(container)
             world_id = await world_to_play(container, world) if world else None
             session_id = await session_to_resume(container, session) if session else None
-            app = StoryApp(container.uow, world_id=world_id, session_id=session_id, seed=seed)
+            app = StoryApp(
+                container.uow,
+                world_id=world_id,
+                session_id=session_id,
+                seed=seed,
+                narrator=configured.narrator,
+                narrator_label=configured.label,
+                notices=configured.warnings,
+            )
             await app.run_async()
         finally:
             await container.close()

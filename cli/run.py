@@ -12,6 +12,7 @@ import typer
 from rich.markup import escape
 
 from storyai.cli.errors import err_console
+from storyai.cli.narration import configured_narrator, model_option, provider_option
 from storyai.cli.render import console
 from storyai.core import services, sessions
 from storyai.core.bootstrap import Container, build
@@ -19,6 +20,7 @@ from storyai.core.domain.errors import StoryError
 from storyai.core.domain.state import GameState
 from storyai.core.domain.world import Playtest, World
 from storyai.core.engine.draft import Line
+from storyai.core.narrators.port import Narrator
 from storyai.core.storage.memory import InMemoryStore
 from storyai.core.storage.ports import UnitOfWorkFactory
 
@@ -53,9 +55,10 @@ async def play_script(
     name: str,
     archetype: str | None,
     on_turn=None,
+    narrator: Narrator | None = None,
 ) -> Played:
     start = await sessions.start_session(
-        uow_factory, world, player_name=name, archetype=archetype, seed=seed
+        uow_factory, world, player_name=name, archetype=archetype, seed=seed, narrator=narrator
     )
     results = [start]
     if on_turn:
@@ -63,7 +66,9 @@ async def play_script(
     for text in inputs:
         if not text.strip() or text.lstrip().startswith("#"):
             continue
-        result = await sessions.take_turn(uow_factory, world, start.session_id, text)
+        result = await sessions.take_turn(
+            uow_factory, world, start.session_id, text, narrator=narrator
+        )
         results.append(result)
         if on_turn:
             on_turn(text, result)
@@ -122,13 +127,18 @@ def run(
     archetype: str = typer.Option(None, "--archetype", help="An archetype id of the world."),
     as_json: bool = typer.Option(False, "--json", help="Print the events as JSON lines."),
     save: bool = typer.Option(False, "--save", help="Keep the session in the database."),
+    provider: str = provider_option("offline"),
+    model: str = model_option(),
 ) -> None:
     """Play a world without a screen: one input per line, narration to stdout.
+
+    Narrated offline unless --provider names a configured language model.
 
     [bold]Examples[/bold]
 
       storyai run ember_hollow --script walkthrough.txt --seed 7
       printf 'look\\ngo north\\n' | storyai run my_world/ --json
+      storyai run ember_hollow -s moves.txt --provider anthropic --save
     """
     from storyai.cli.world import _resolve_world
 
@@ -141,6 +151,7 @@ def run(
     else:
         w, _ = _resolve_world(world)
     inputs = _read_inputs(script)
+    narrator = configured_narrator(provider, model, quiet=False).narrator
 
     def show(text_in: str | None, result: sessions.TurnResult) -> None:
         if as_json:
@@ -180,12 +191,20 @@ def run(
                     name=name,
                     archetype=archetype,
                     on_turn=show,
+                    narrator=narrator,
                 )
             finally:
                 await container.close()
         uow = await _memory_store(w)
         return await play_script(
-            uow, w, inputs, seed=seed, name=name, archetype=archetype, on_turn=show
+            uow,
+            w,
+            inputs,
+            seed=seed,
+            name=name,
+            archetype=archetype,
+            on_turn=show,
+            narrator=narrator,
         )
 
     played = asyncio.run(main())

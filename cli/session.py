@@ -14,7 +14,7 @@ from storyai.core import services
 from storyai.core.bootstrap import Container
 
 app = typer.Typer(
-    help="Saved stories: list them, see their branches, export transcripts.",
+    help="Saved stories: list them, see branches, costs and prompts, export transcripts.",
     no_args_is_help=True,
 )
 
@@ -103,3 +103,116 @@ def export(
     else:
         out.write_text(text, encoding="utf-8")
         console.print(f"Wrote {escape(str(out))}.")
+
+
+@app.command("context")
+def context(
+    session: str = typer.Argument(..., help="A session id (or its start)."),
+    turn: int = typer.Option(
+        None, "--turn", "-t", help="Which turn (default: the last one played).", show_default=False
+    ),
+    summary_only: bool = typer.Option(
+        False, "--summary", help="Only the table of sections and the lore trace."
+    ),
+) -> None:
+    """The exact prompt the AI game master saw for a turn, with token counts.
+
+    Section by section, marking cache breakpoints, then why each piece of lore
+    was (or was not) included.
+
+    The prompt is rebuilt from the saved story (same dice, same memory), so this
+    works for any turn, whichever narrator told it.
+
+    [bold]Examples[/bold]
+
+      storyai session context 3f2a                the last turn's prompt
+      storyai session context 3f2a --turn 12 --summary
+    """
+    from storyai.core.prompt_view import prompt_at
+
+    async def use(c: Container):
+        session_id = await full_session_id(c, session)
+        world = await services.session_world(c.uow, session_id)
+        return await prompt_at(c.uow, world, session_id, turn)
+
+    view = with_container(use)
+    prompt = view.prompt
+    if not summary_only:
+        for s in prompt.sections:
+            where = "system" if s.role == "system" else "user"
+            mark = "  [dim]| cache breakpoint[/]" if s.cache else ""
+            console.rule(f"[bold]{s.name}[/] · {where} · {s.tokens} tokens{mark}", align="left")
+            console.print(escape(s.text), highlight=False, soft_wrap=True)
+    table = Table("section", "role", "tokens", "recorded", box=None)
+    recorded = dict(view.recorded)
+    for s in prompt.sections:
+        table.add_row(s.name, s.role, str(s.tokens), str(recorded.get(s.name, "-")))
+    table.add_row("[bold]total[/]", "", f"[bold]{prompt.tokens}[/]", "")
+    console.rule(
+        f"Turn {view.turn}: {escape(view.action)!r} · told by {escape(view.narrator)}",
+        align="left",
+    )
+    console.print(table)
+    if prompt.lore:
+        lore = Table("lore", "why", "status", "tokens", box=None)
+        for hit in prompt.lore:
+            lore.add_row(escape(hit.id), escape(hit.why), escape(hit.status), str(hit.tokens))
+        console.print(lore)
+    if prompt.dropped:
+        left = ", ".join(f"{k}: {v}" for k, v in sorted(prompt.dropped.items()))
+        console.print(f"[dim]Left out to stay in budget: {escape(left)}[/]")
+
+
+@app.command("show")
+def show(session: str = typer.Argument(..., help="A session id (or its start).")) -> None:
+    """A story at a glance: where it is, and what its models cost.
+
+    Tokens (cached ones too) and dollars, in total, per player and per turn.
+    """
+    from storyai.core.accounting import session_usage
+
+    async def use(c: Container):
+        session_id = await full_session_id(c, session)
+        summary = next(
+            s for s in await services.recent_sessions(c.uow, limit=10_000) if s.id == session_id
+        )
+        branch_list = await services.list_branches(c.uow, session_id)
+        return summary, branch_list, await session_usage(c.uow, session_id)
+
+    summary, branch_list, usage = with_container(use)
+    console.print(f"[bold]{escape(summary.title)}[/]  ({summary.id})")
+    ended = " — ended" if summary.ended else ""
+    console.print(f"turn {summary.turn} on branch {escape(summary.branch)}{ended}")
+    console.print(f"branches: {escape(', '.join(b.name for b in branch_list))}")
+    total = usage.total
+    if not usage.turns:
+        console.print("Model usage: none (told by the offline game master).")
+        return
+    console.print(
+        f"Model usage: {total.calls} calls, {total.input_tokens:,} prompt tokens "
+        f"({total.cached_tokens:,} cached, {usage.cache_hit_ratio:.0%}), "
+        f"{total.output_tokens:,} output tokens, ${total.cost_usd:.4f}"
+    )
+    table = Table("player", "calls", "prompt", "cached", "output", "cost", box=None)
+    for player, u in sorted(usage.by_player.items()):
+        table.add_row(
+            escape(player),
+            str(u.calls),
+            f"{u.input_tokens:,}",
+            f"{u.cached_tokens:,}",
+            f"{u.output_tokens:,}",
+            f"${u.cost_usd:.4f}",
+        )
+    console.print(table)
+    turns = Table("turn", "kind", "player", "model", "prompt", "output", "cost", box=None)
+    for t in usage.turns[-15:]:
+        turns.add_row(
+            str(t.turn),
+            t.kind,
+            escape(t.player),
+            escape(t.usage.model),
+            f"{t.usage.input_tokens:,}",
+            f"{t.usage.output_tokens:,}",
+            f"${t.usage.cost_usd:.4f}",
+        )
+    console.print(turns)

@@ -17,7 +17,7 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,13 +34,25 @@ from storyai.core.domain.sheet import new_player_sheet
 from storyai.core.domain.state import Choice, GameState, apply_ops
 from storyai.core.domain.world import World
 from storyai.core.engine.draft import Line
+from storyai.core.engine.proposals import check_proposals
 from storyai.core.engine.turn import Outcome, initial_state, join, play_turn
+from storyai.core.llm.port import Usage
+from storyai.core.memory.gather import gather_memory
 from storyai.core.narrators.offline import OfflineNarrator
-from storyai.core.narrators.port import NarrationRequest, Narrator, OnText, narrate
+from storyai.core.narrators.port import (
+    Memory,
+    NarrationRequest,
+    Narrator,
+    NarratorReply,
+    OnText,
+    TurnText,
+    narrate,
+)
 from storyai.core.rules import rule_system_for
 from storyai.core.storage.ports import UnitOfWork, UnitOfWorkFactory
 
 SNAPSHOT_EVERY = 50
+CHAPTER_TURNS = 10  # an AI narrator's memory closes a chapter this often
 MAIN = "main"
 
 
@@ -145,6 +157,7 @@ class _Appender:
         self.uow, self.world, self.session, self.head = uow, world, session, head
         self.state = state
         self.clock, self.seq = clock, seq
+        self.stored_head = head  # the last event already in storage
         self.events: list[EventRecord] = []
         self.snapshots: list[tuple[EventRecord, dict[str, Any]]] = []
 
@@ -182,12 +195,21 @@ class _Appender:
         seed: int,
         on_text: OnText | None,
     ) -> list[Line]:
-        """Store the rules' outcome, then have the narrator tell it; returns what was told."""
+        """Store the rules' outcome, then have the narrator tell it; returns what was told.
+
+        An AI narrator's proposed changes are checked by the engine (rejected ones
+        are stored with their reason); a check it asks for is rolled here, with the
+        engine's dice, and told in a second pass."""
         if outcome.rolls:
             self.add("dice_rolled", actor, {"rolls": outcome.rolls}, turn)
         if outcome.ops or outcome.rejected:
             self.add(
                 "state_changed", actor, {"ops": outcome.ops, "rejected": outcome.rejected}, turn
+            )
+        memory = None
+        if narrator.wants_memory:
+            memory = await gather_memory(
+                self.uow, self.session.id, self.stored_head, self.state, actor, action, turn
             )
         request = NarrationRequest(
             world=self.world,
@@ -198,22 +220,150 @@ class _Appender:
             choices=list(self.state.choices),
             turn=turn,
             seed=seed,
+            memory=memory,
         )
         reply = await narrate(narrator, request, on_text)
-        self.add(
-            "narration",
-            "gm",
-            {
-                "lines": [line.as_dict() for line in reply.lines],
-                "choices": [c.model_dump() for c in self.state.choices],
-                "understood": outcome.understood,
-                "narrator": reply.narrator or narrator.name,
-            },
-            turn,
-        )
+        lines = list(reply.lines)
+        usage = Usage.from_dict(reply.usage) if reply.usage else Usage()
+        rejected: list[dict[str, Any]] = []
+        if reply.check and narrator.proposes:
+            rolled = self._roll_check(reply.check, actor, seed, turn, rejected)
+            if rolled is not None:
+                if on_text is not None:
+                    pending = on_text("\n" + rolled.text + "\n")
+                    if pending is not None:
+                        await pending
+                again = replace(
+                    request, state=self.state, facts=[*outcome.lines, rolled], followup=rolled.text
+                )
+                second = await narrate(narrator, again, on_text)
+                lines = [line for line in lines if line.kind != "ending"] + [rolled]
+                lines += [line for line in second.lines if line not in request.facts]
+                usage.add(Usage.from_dict(second.usage) if second.usage else Usage())
+                reply = replace(second, lines=lines, error=reply.error or second.error)
+        if narrator.proposes:
+            self._add_proposals(reply, actor, turn, seed, rejected)
+        told = {
+            "lines": [line.as_dict() for line in lines],
+            "choices": [c.model_dump() for c in self.state.choices],
+            "understood": outcome.understood,
+            "narrator": reply.narrator or narrator.name,
+            "witnesses": self._witnesses(actor),
+        }
+        if usage.calls:
+            told["usage"] = {**usage.as_dict(), "player": actor}
+        if reply.context:
+            told["context"] = reply.context
+        if reply.error:
+            told["error"] = reply.error
+        self.add("narration", "gm", told, turn)
         if self.state.ending and outcome.ops and any(o["op"] == "ending" for o in outcome.ops):
             self.add("ending_reached", "gm", {"ending": self.state.ending}, turn)
-        return reply.lines
+        if memory is not None:
+            await self._maybe_close_chapter(narrator, memory, actor, action, turn, lines)
+        return lines
+
+    def _roll_check(
+        self,
+        check: dict[str, Any],
+        actor: str,
+        seed: int,
+        turn: int,
+        rejected: list[dict[str, Any]],
+    ) -> Line | None:
+        """Roll a check the narrator asked for, with the engine's dice; None if refused."""
+        player = self.state.players.get(actor)
+        refused = None
+        if player is None or self.state.ending:
+            refused = "Only a player in a running story can be asked to roll."
+        else:
+            rules = rule_system_for(self.world)
+            dice = turn_dice(seed, -(self.head.depth if self.head else 0) - 1)
+            try:
+                result = rules.check(player.sheet, check["skill"], check["difficulty"], dice)
+            except StoryError as exc:
+                refused = exc.message
+        if refused is not None:
+            rejected.append({"change": {"field": "check", "value": check}, "reason": refused})
+            return None
+        detail = {"check": check, "success": result.success, "degree": result.degree}
+        self.add("dice_rolled", actor, {"rolls": [{"text": result.text, **detail}]}, turn)
+        return Line("dice", result.text)
+
+    def _add_proposals(
+        self,
+        reply: NarratorReply,
+        actor: str,
+        turn: int,
+        seed: int,
+        rejected: list[dict[str, Any]],
+    ) -> None:
+        depth = self.head.depth if self.head else 0
+        checked = check_proposals(
+            self.state,
+            self.world,
+            rule_system_for(self.world),
+            actor,
+            reply.state_changes,
+            dice=turn_dice(seed, -depth - 2),  # arriving somewhere plays out as the engine's walk
+        )
+        ops = list(checked.ops)
+        rejected = rejected + list(checked.rejected)
+        choices = [
+            {"text": c["text"][:120], "command": c["text"][:120]}
+            for c in reply.choices[:6]
+            if c.get("text")
+        ]
+        if choices and not self.state.ending:
+            ops.append({"op": "choices", "choices": choices})
+        if ops or rejected:
+            self.add(
+                "state_changed",
+                actor,
+                {"ops": ops, "rejected": rejected, "source": "narrator"},
+                turn,
+            )
+
+    def _witnesses(self, actor: str) -> list[str]:
+        player = self.state.players.get(actor)
+        if player is None:
+            return [actor]
+        here = [pid for pid, p in self.state.players.items() if p.location == player.location]
+        return here if actor in here else [actor, *here]
+
+    async def _maybe_close_chapter(
+        self,
+        narrator: Narrator,
+        memory: Memory,
+        actor: str,
+        action: str,
+        turn: int,
+        lines: list[Line],
+    ) -> None:
+        """Close a chapter every ``CHAPTER_TURNS`` turns, with an append-only summary."""
+        last = self.state.chapters[-1].last_turn if self.state.chapters else 0
+        if turn - last < CHAPTER_TURNS or self.head is None:
+            return
+        name = self.state.players[actor].name if actor in self.state.players else actor
+        told = "\n".join(line.text for line in lines if line.kind in ("narration", "dialogue"))
+        turns = [t for t in memory.recent if last < t.turn < turn]
+        turns.append(TurnText(turn, name, action, told))
+        summary, usage = await narrator.summarize(self.world, turns[-2 * CHAPTER_TURNS :])
+        chapter = {
+            "number": (self.state.chapters[-1].number + 1) if self.state.chapters else 1,
+            "first_turn": last + 1,
+            "last_turn": turn,
+            "end_depth": self.head.depth,
+            "summary": summary,
+        }
+        payload: dict[str, Any] = {
+            "ops": [{"op": "chapter", "chapter": chapter}],
+            "rejected": [],
+            "source": "memory",
+        }
+        if usage:
+            payload["usage"] = {**usage, "player": actor}
+        self.add("state_changed", "gm", payload, turn)
 
     async def flush(self, branch: str) -> None:
         await self.uow.events.append(self.events)
@@ -240,8 +390,6 @@ class _Appender:
 
 
 def _touch(session: SessionRecord, clock: Clock, **changes: Any) -> SessionRecord:
-    from dataclasses import replace
-
     return replace(session, updated_at=clock.now(), **changes)
 
 

@@ -50,6 +50,8 @@ class StoryApp(App[None]):
         seed: int | None = None,
         clock: Clock | None = None,
         narrator: Narrator | None = None,
+        narrator_label: str | None = None,
+        notices: list[str] | None = None,
         dice: Dice | None = None,
         export_dir: Path | None = None,
     ) -> None:
@@ -59,6 +61,8 @@ class StoryApp(App[None]):
             seed=seed,
             clock=clock,
             narrator=narrator,
+            narrator_label=narrator_label or (narrator.name if narrator else "offline"),
+            notices=list(notices or []),
             dice=(lambda: dice) if dice is not None else None,
         )
         if export_dir is not None:
@@ -67,6 +71,8 @@ class StoryApp(App[None]):
         self._start_session = session_id
 
     def on_mount(self) -> None:
+        for notice in self.deps.notices:
+            self.notify(notice, severity="warning", timeout=8)
         if self._start_session:
             self.push_screen(TitleScreen())
             self.push_screen(PlayScreen(session_id=self._start_session))

@@ -24,6 +24,10 @@ class Deps:
     clock: Clock | None = None
     narrator: Narrator | None = None
     """None: the offline narrator."""
+    narrator_label: str = "offline"
+    """Who narrates, as the title screen says it ("offline", "anthropic/claude-...")."""
+    notices: list[str] = field(default_factory=list)
+    """Things to tell the player once the app starts (a provider without a key, ...)."""
     dice: Callable[[], Dice] | None = None
     """Dice for rolling ability scores; default: seeded from ``seed``."""
     export_dir: Path = field(default_factory=Path.cwd)

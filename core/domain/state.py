@@ -58,6 +58,16 @@ class Combat(_Model):
     index: int = 0
 
 
+class Chapter(_Model):
+    """A closed stretch of the story and its summary. Closed chapters are never rewritten."""
+
+    number: int
+    first_turn: int
+    last_turn: int
+    end_depth: int  # the depth of the last event the chapter covers
+    summary: str
+
+
 class GameState(_Model):
     world_id: str
     world_version: str
@@ -75,6 +85,7 @@ class GameState(_Model):
     combat: Combat | None = None
     ending: str | None = None
     choices: list[Choice] = Field(default_factory=list)
+    chapters: list[Chapter] = Field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -163,6 +174,11 @@ def apply_op(state: GameState, op: dict[str, Any]) -> None:
         state.ending = op["ending"]
     elif kind == "choices":
         state.choices = [Choice.model_validate(c) for c in op["choices"]]
+    elif kind == "chapter":
+        chapter = Chapter.model_validate(op["chapter"])
+        if state.chapters and chapter.number != state.chapters[-1].number + 1:
+            raise InvalidChange("Chapters are closed in order.")
+        state.chapters.append(chapter)
     elif kind == "turn":
         state.turn = int(op["turn"])
     else:

@@ -31,13 +31,46 @@ class NarrationRequest:
     choices: list[Choice]
     turn: int
     seed: int
+    memory: Memory | None = None  # gathered for narrators that ask for it
+    followup: str = ""  # set when the engine rolled a check the narrator asked for
+
+
+@dataclass(frozen=True)
+class TurnText:
+    """One earlier turn as the acting character saw it."""
+
+    turn: int
+    actor: str  # the character's name
+    action: str
+    told: str
+    witnesses: tuple[str, ...] = ()  # player ids who saw it; empty means everyone
+
+
+@dataclass(frozen=True)
+class Recalled:
+    """An earlier moment brought back by full-text search, with why."""
+
+    turn: int
+    text: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Memory:
+    """What the story remembers for this turn, beyond the state itself."""
+
+    recent: tuple[TurnText, ...] = ()
+    recalled: tuple[Recalled, ...] = ()
+    witness: str = ""  # the player whose knowledge this is
 
 
 @dataclass(frozen=True)
 class TextDelta:
-    """A piece of narrative text as it is written."""
+    """A piece of narrative text as it is written. ``reset`` discards what was streamed
+    for this turn so far (a provider failed midway and another one starts over)."""
 
     text: str
+    reset: bool = False
 
 
 @dataclass
@@ -55,6 +88,10 @@ class NarratorReply:
     state_changes: dict[str, Any] = field(default_factory=dict)
     media_hints: dict[str, str] = field(default_factory=dict)
     narrator: str = ""
+    check: dict[str, Any] | None = None  # a check the engine should roll, then narrate again
+    usage: dict[str, Any] = field(default_factory=dict)  # tokens and cost of the model calls
+    context: dict[str, Any] = field(default_factory=dict)  # section token counts, lore trace
+    error: str = ""  # why the narrator fell back, if it did
 
 
 NarrationChunk = TextDelta | NarratorReply
@@ -65,6 +102,12 @@ class Narrator(abc.ABC):
     """Tells a turn. Adapters: offline (built in); AI narrators plug in here."""
 
     name: str = "narrator"
+    wants_memory: bool = False  # gather recent turns and recall for each request
+    proposes: bool = False  # its state changes and choices go through the validator
+
+    async def summarize(self, world: World, turns: list[TurnText]) -> tuple[str, dict[str, Any]]:
+        """A short summary of a closed chapter, and the usage it cost."""
+        return extractive_summary(turns), {}
 
     @abc.abstractmethod
     def stream(self, request: NarrationRequest) -> AsyncIterator[NarrationChunk]:
@@ -78,6 +121,13 @@ async def narrate(
     reply: NarratorReply | None = None
     async for chunk in narrator.stream(request):
         if isinstance(chunk, TextDelta):
+            if chunk.reset:
+                reset = getattr(on_text, "reset", None)
+                if reset is not None:
+                    pending = reset()
+                    if pending is not None:
+                        await pending
+                continue
             if on_text is not None:
                 pending = on_text(chunk.text)
                 if pending is not None:
@@ -87,3 +137,14 @@ async def narrate(
     if reply is None:
         raise RuntimeError(f"narrator {narrator.name} ended without a reply")
     return reply
+
+
+def extractive_summary(turns: list[TurnText], limit: int = 600) -> str:
+    """A summary with no model: each turn's action and the first sentence told."""
+    parts = []
+    for t in turns:
+        told = t.told.strip().split("\n")[0]
+        first = told.split(". ")[0].rstrip(".")
+        parts.append(f"T{t.turn} {t.actor}: {t.action} — {first}." if t.action else f"{first}.")
+    text = " ".join(parts)
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

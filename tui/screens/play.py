@@ -160,7 +160,7 @@ class PlayScreen(Screen[None]):
                 scores=new.scores,
                 seed=deps.seed,
                 narrator=deps.narrator,
-                on_text=log.stream,
+                on_text=log.sink,
                 clock=deps.clock,
             )
         finally:
@@ -266,7 +266,7 @@ class PlayScreen(Screen[None]):
                     self.session_id,
                     text,
                     narrator=deps.narrator,
-                    on_text=log.stream,
+                    on_text=log.sink,
                     clock=deps.clock,
                 )
                 await log.end_stream()

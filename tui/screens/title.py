@@ -75,6 +75,7 @@ class TitleScreen(Screen[None]):
                 ),
                 id="banner",
             )
+            yield Static(self._gm_line(), id="gm-line")
             yield Button("Continue", id="continue", compact=True, variant="primary")
             yield Static("", id="continue-line")
             with Horizontal(id="title-lists"):
@@ -86,6 +87,16 @@ class TitleScreen(Screen[None]):
                     yield Label("Recent stories", classes="section")
                     yield OptionList(id="sessions")
         yield Footer()
+
+    def _gm_line(self) -> Text:
+        label = self.story_app.deps.narrator_label
+        if label == "offline":
+            return Text.assemble(
+                ("Game master: built-in, offline. ", "dim"),
+                ("For an AI one set ANTHROPIC_API_KEY, OPENAI_API_KEY or ", "dim"),
+                ("STORYAI_LOCAL_BASE_URL (see storyai providers list).", "dim"),
+            )
+        return Text.assemble(("Game master: ", "dim"), (label, "bold"))
 
     def on_mount(self) -> None:
         self.query_one("#continue").display = False

@@ -90,6 +90,17 @@ class NarrativeLog(VerticalScroll):
         self._stream.add(delta)
         self.scroll_end(animate=False)
 
+    async def reset_stream(self) -> None:
+        """Forget what streamed so far this turn (a provider failed and another starts over)."""
+        if self._stream is not None:
+            self._stream.text = ""
+            self._stream.update(" ▌")
+
+    @property
+    def sink(self) -> LogSink:
+        """What to give a narrator as ``on_text``: streams deltas, honours resets."""
+        return LogSink(self)
+
     async def end_stream(self) -> None:
         if self._stream is not None:
             stream, self._stream = self._stream, None
@@ -126,3 +137,16 @@ class NarrativeLog(VerticalScroll):
             elif isinstance(child, StreamingEntry):
                 out.append(child.text)
         return out
+
+
+class LogSink:
+    """``on_text`` for the narrators: each delta goes to the log; ``reset`` clears the stream."""
+
+    def __init__(self, log: NarrativeLog) -> None:
+        self.log = log
+
+    async def __call__(self, delta: str) -> None:
+        await self.log.stream(delta)
+
+    async def reset(self) -> None:
+        await self.log.reset_stream()

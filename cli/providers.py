@@ -1,0 +1,108 @@
+"""`storyai providers`: which language models are configured, and whether they answer."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from storyai.cli.render import console
+from storyai.core.narrators.configured import HOW_TO_ADD
+from storyai.core.providers.settings import StoryaiSettings, build_port, describe, load_settings
+
+app = typer.Typer(
+    help="Language-model providers: list what is configured, check that each answers.",
+    no_args_is_help=True,
+)
+
+WHERE = """\
+Providers come from the environment (ANTHROPIC_API_KEY, OPENAI_API_KEY,
+STORYAI_LOCAL_BASE_URL / OLLAMA_HOST) and from the config file
+($STORYAI_CONFIG, else config.toml in your user config folder), e.g.:
+
+  narration = ["anthropic", "local"]   # failover order
+
+  [providers.local]
+  kind = "openai-compatible"
+  base_url = "http://127.0.0.1:11434/v1"
+  model = "llama3.2"
+"""
+
+
+def _settings() -> StoryaiSettings:
+    return load_settings()
+
+
+@app.command("list")
+def list_providers() -> None:
+    """Every configured provider: kind, model, address, where its key comes from
+    (never the key), and its place in the failover order of each task."""
+    settings = _settings()
+    infos = describe(settings)
+    if not infos:
+        console.print(escape(HOW_TO_ADD))
+        console.print(escape(WHERE))
+        return
+    table = Table("provider", "kind", "model", "address", "key", "used for", box=None)
+    for info in infos:
+        table.add_row(
+            escape(info.name),
+            info.kind,
+            escape(info.model),
+            escape(info.base_url or "-"),
+            escape(info.key),
+            ", ".join(info.tasks) or "-",
+        )
+    console.print(table)
+    if settings.config_file:
+        console.print(f"[dim]config file: {escape(str(settings.config_file))}[/]")
+
+
+@app.command("check")
+def check(
+    name: str = typer.Argument(None, help="Check only this provider.", show_default=False),
+) -> None:
+    """Send each provider a tiny request and show whether it answers, and how fast.
+
+    Exits with 1 when a checked provider does not answer.
+    """
+    from storyai.core.domain.errors import StoryError
+    from storyai.core.providers.probe import probe
+
+    settings = _settings()
+    names = [name] if name else list(settings.providers)
+    if name and name not in settings.providers:
+        known = ", ".join(sorted(settings.providers)) or "none"
+        raise StoryError(f"No provider called '{name}' is configured (configured: {known}).")
+    if not names:
+        console.print(escape(HOW_TO_ADD))
+        return
+
+    async def run_all() -> list[tuple[str, str, bool, str]]:
+        rows = []
+        for n in names:
+            cfg = settings.providers[n]
+            try:
+                port = build_port(n, cfg)
+            except StoryError as exc:
+                rows.append((n, cfg.model, False, exc.message))
+                continue
+            try:
+                result = await probe(port)
+            finally:
+                await port.aclose()
+            detail = f"{result.latency_ms:.0f} ms" if result.ok else result.detail
+            rows.append((n, cfg.model, result.ok, detail))
+        return rows
+
+    rows = asyncio.run(run_all())
+    table = Table("provider", "model", "answers", "detail", box=None)
+    for n, model, ok, detail in rows:
+        table.add_row(
+            escape(n), escape(model), "[green]yes[/]" if ok else "[red]no[/]", escape(detail)
+        )
+    console.print(table)
+    if not all(ok for _, _, ok, _ in rows):
+        raise typer.Exit(1)

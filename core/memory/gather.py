@@ -1,0 +1,112 @@
+"""Gathering what the story remembers for one narration, from storage.
+
+* **Recent turns**: every turn after the end of the second-newest closed
+  chapter, read from the event window above it (at most ``MAX_WINDOW`` events).
+  The window only moves when a chapter closes, so this block is append-only.
+* **Recall**: full-text search over the rest of the event log for the
+  player's words, kept to the current branch (the head's lineage) and to what
+  the acting character witnessed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from storyai.core.domain.records import EventRecord
+from storyai.core.domain.state import GameState
+from storyai.core.narrators.port import Memory, Recalled, TurnText
+from storyai.core.storage.ports import UnitOfWork
+
+MAX_WINDOW = 240  # events; bounds the read when a long story has no chapters yet
+RECALL_LIMIT = 8
+_WORD = re.compile(r"[^\W_]{3,}")
+
+
+def window_start(state: GameState) -> tuple[int, int]:
+    """(last turn, depth) before the recent-turns window: the second-newest chapter's end."""
+    if len(state.chapters) >= 2:
+        c = state.chapters[-2]
+        return c.last_turn, c.end_depth
+    return 0, 0
+
+
+async def gather_memory(
+    uow: UnitOfWork,
+    session_id: str,
+    head: EventRecord | None,
+    state: GameState,
+    actor: str,
+    action: str,
+    turn: int,
+) -> Memory:
+    if head is None:
+        return Memory(witness=actor)
+    names = {pid: p.name for pid, p in state.players.items()}
+    _, start_depth = window_start(state)
+    low = max(start_depth + 1, head.depth - MAX_WINDOW, 1)
+    events = await uow.events.between_depths(session_id, low, head.depth)
+    by_id = {e.id: e for e in events}
+    chain: list[EventRecord] = []
+    current: EventRecord | None = head
+    while current is not None and current.depth >= low:
+        chain.append(current)
+        current = by_id.get(current.parent_id or "")
+    chain.reverse()
+    recent = _turns(chain, names, turn)
+    recalled: tuple[Recalled, ...] = ()
+    if action.strip():
+        recalled = await _recall(uow, session_id, head, action, actor, low)
+    return Memory(recent=tuple(recent), recalled=recalled, witness=actor)
+
+
+def _turns(chain: list[EventRecord], names: dict[str, str], current: int) -> list[TurnText]:
+    turns: dict[int, dict] = {}
+    for e in chain:
+        if e.turn >= current and e.kind == "player_action":
+            continue  # the action being narrated now is the input, not history
+        if e.kind == "player_action":
+            t = turns.setdefault(e.turn, {"actor": "", "action": "", "told": [], "w": ()})
+            t["actor"], t["action"] = names.get(e.actor, e.actor), e.payload.get("text", "")
+        elif e.kind == "narration":
+            t = turns.setdefault(e.turn, {"actor": "", "action": "", "told": [], "w": ()})
+            t["told"] += [_line_text(line) for line in e.payload.get("lines", [])]
+            t["w"] = tuple(e.payload.get("witnesses", ()))
+    return [
+        TurnText(n, t["actor"], t["action"], "\n".join(t["told"]), t["w"])
+        for n, t in sorted(turns.items())
+        if t["told"] or t["action"]
+    ]
+
+
+def _line_text(line: dict) -> str:
+    if line.get("kind") == "dialogue" and line.get("speaker"):
+        return f"{line['speaker']}: {line['text']}"
+    return str(line.get("text", ""))
+
+
+async def _recall(
+    uow: UnitOfWork,
+    session_id: str,
+    head: EventRecord,
+    action: str,
+    actor: str,
+    before_depth: int,
+) -> tuple[Recalled, ...]:
+    hits = await uow.recall.search(
+        session_id,
+        action,
+        limit=RECALL_LIMIT,
+        before_depth=before_depth,
+        witness=actor,
+        head_id=head.id,
+    )
+    asked = {w.lower() for w in _WORD.findall(action)}
+    out = []
+    for hit in hits:
+        text = " ".join(hit.text.split())
+        if len(text) > 400:
+            text = text[:399].rsplit(" ", 1)[0] + "…"
+        shared = sorted(asked & {w.lower() for w in _WORD.findall(hit.text)})
+        why = "matches " + ", ".join(f"'{w}'" for w in shared[:4]) if shared else "related"
+        out.append(Recalled(hit.turn, text, why))
+    return tuple(out)

@@ -1,0 +1,86 @@
+"""The structured reply every AI narrator must give (ARCHITECTURE.md §3), as JSON Schema.
+
+The schema is strict-mode compatible (OpenAI ``json_schema`` strict, Anthropic
+tool input): every property is required, optional values are ``null`` or
+empty lists, no free-form objects. ``narrative`` comes first so it streams first.
+
+``state_changes`` are *proposals*; ``storyai.core.engine.proposals`` checks each
+one against the rules and the world and records the rejected ones with a reason:
+
+* ``location``   – move the acting player through an open exit of where they are;
+* ``discovered`` – location ids the player has now heard of or seen;
+* ``items``      – ``{"item", "delta"}``: +n takes n from the scene, -n drops n held;
+* ``gold``       – a change to the acting player's gold (only spending is accepted);
+* ``hp``         – ``{"who", "delta", "reason"}`` for someone in the scene;
+* ``quests``     – ``{"quest", "stage"}``: advance a quest to its next stage;
+* ``lore``       – lore entry ids revealed to the player;
+* ``attitudes``  – ``{"who", "attitude"}`` for a character in the scene.
+
+``check`` asks the engine to roll: the engine rolls with its own dice and asks
+the narrator to tell the outcome. The model never rolls.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_STR = {"type": "string"}
+_INT = {"type": "integer"}
+
+
+def _obj(props: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": props,
+        "required": list(props),
+        "additionalProperties": False,
+    }
+
+
+def _list(item: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": item}
+
+
+STATE_CHANGES_SCHEMA = _obj(
+    {
+        "location": {"type": ["string", "null"]},
+        "discovered": _list(_STR),
+        "items": _list(_obj({"item": _STR, "delta": _INT})),
+        "gold": _INT,
+        "hp": _list(_obj({"who": _STR, "delta": _INT, "reason": _STR})),
+        "quests": _list(_obj({"quest": _STR, "stage": _STR})),
+        "lore": _list(_STR),
+        "attitudes": _list(
+            _obj({"who": _STR, "attitude": {"enum": ["friendly", "neutral", "wary", "hostile"]}})
+        ),
+    }
+)
+
+CHECK_SCHEMA = {
+    "anyOf": [
+        _obj({"skill": _STR, "difficulty": _INT, "reason": _STR}),
+        {"type": "null"},
+    ]
+}
+
+REPLY_SCHEMA: dict[str, Any] = _obj(
+    {
+        "narrative": _STR,
+        "dialogue": _list(_obj({"speaker": _STR, "text": _STR})),
+        "choices": _list(_obj({"id": _STR, "text": _STR})),
+        "state_changes": STATE_CHANGES_SCHEMA,
+        "check": CHECK_SCHEMA,
+        "media_hints": _obj({"image_prompt": _STR, "ambient_audio": _STR}),
+    }
+)
+
+EMPTY_CHANGES: dict[str, Any] = {
+    "location": None,
+    "discovered": [],
+    "items": [],
+    "gold": 0,
+    "hp": [],
+    "quests": [],
+    "lore": [],
+    "attitudes": [],
+}

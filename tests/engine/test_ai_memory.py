@@ -1,0 +1,106 @@
+"""Memory that lasts, prompts that don't grow: chapters, recall, prefix stability."""
+
+from __future__ import annotations
+
+import itertools
+
+from ai_helpers import echo, gm, prompt_of, section, start, turn_json
+
+from storyai.core import services
+from storyai.core.sessions import CHAPTER_TURNS
+
+FACT = "The smith's daughter is called Mirelle, and she hides a silver key."
+
+
+def planting(request):
+    if request.task == "narration" and "tell me about the smith" in section(request, "input"):
+        return turn_json(FACT)
+    return echo(request)
+
+
+async def play_n(uow, session_id, narrator, n, start_at=0):
+    result = None
+    for i in range(n):
+        result = await services.take_turn(
+            uow, session_id, f"wander the square {start_at + i}", narrator=narrator
+        )
+    return result
+
+
+async def test_consecutive_prompts_share_their_prefix_until_a_chapter_closes(uow_factory):
+    narrator, model = gm()
+    opening = await start(uow_factory, narrator)
+    await play_n(uow_factory, opening.session_id, narrator, 2 * CHAPTER_TURNS + 3)
+    narrations = [r for r in model.requests if r.task == "narration"]
+    stable = 0
+    for before, after in itertools.pairwise(narrations):
+        assert section(before, "world") == section(after, "world")  # byte-stable static block
+        cached = "\n\n".join(
+            s.text for s in before.sections if s.name in ("rules", "world", "summaries", "recent")
+        )
+        if prompt_of(after).startswith(cached):
+            stable += 1
+    # The recent-turns window moves only when a chapter closes; every other turn appends.
+    assert stable >= len(narrations) - 1 - 2
+
+
+async def test_chapters_close_with_summaries_and_follow_the_branch(uow_factory):
+    narrator, model = gm()
+    opening = await start(uow_factory, narrator)
+    result = await play_n(uow_factory, opening.session_id, narrator, CHAPTER_TURNS + 1)
+    assert [c.number for c in result.state.chapters] == [1]
+    chapter = result.state.chapters[0]
+    assert (chapter.first_turn, chapter.last_turn) == (1, CHAPTER_TURNS)
+    assert "wander the square 0" in chapter.summary
+    assert any(r.task == "summary" for r in model.requests)
+    await services.rewind(uow_factory, opening.session_id, 3)
+    resumed = await services.resume(uow_factory, opening.session_id)
+    assert resumed.state.chapters == []  # memory moves with the branch
+
+
+async def test_a_fact_from_the_first_turns_is_recalled_much_later(uow_factory):
+    narrator, model = gm(default=planting)
+    opening = await start(uow_factory, narrator)
+    await services.take_turn(
+        uow_factory, opening.session_id, "tell me about the smith", narrator=narrator
+    )
+    await play_n(uow_factory, opening.session_id, narrator, 3 * CHAPTER_TURNS)
+    await services.take_turn(
+        uow_factory, opening.session_id, "what was the smith's daughter called?", narrator=narrator
+    )
+    last = model.requests[-1] if model.requests[-1].task == "narration" else model.requests[-2]
+    assert "Mirelle" not in section(last, "recent")  # long out of the verbatim window
+    assert "Mirelle" in section(last, "memories")
+
+
+async def test_recall_never_brings_back_an_abandoned_branch(uow_factory):
+    narrator, model = gm(default=planting)
+    opening = await start(uow_factory, narrator)
+    await services.take_turn(
+        uow_factory, opening.session_id, "tell me about the smith", narrator=narrator
+    )
+    await services.rewind(uow_factory, opening.session_id, 0)
+    await play_n(uow_factory, opening.session_id, narrator, 3)
+    await services.take_turn(
+        uow_factory, opening.session_id, "what was the smith's daughter called?", narrator=narrator
+    )
+    last = [r for r in model.requests if r.task == "narration"][-1]
+    assert "Mirelle" not in prompt_of(last)
+
+
+async def test_the_prompt_stays_within_budget_however_long_the_story(uow_factory):
+    def wordy(request):
+        if request.task == "summary":
+            return "A long summary. " * 60
+        return turn_json("The wind carries old songs through the square. " * 40)
+
+    narrator, model = gm(default=wordy)
+    opening = await start(uow_factory, narrator)
+    await play_n(uow_factory, opening.session_id, narrator, 9 * CHAPTER_TURNS)
+    narrations = [r for r in model.requests if r.task == "narration"]
+    sizes = [sum(s.tokens for s in r.sections) for r in narrations]
+    assert max(sizes) <= narrator.budgets.total
+    # Summaries grow until their budget is full; from then on the prompt is flat.
+    late = [max(sizes[-k * CHAPTER_TURNS : -(k - 1) * CHAPTER_TURNS or None]) for k in (1, 2, 3)]
+    assert max(late) - min(late) <= 0.05 * max(late)
+    assert sizes[-1] > sizes[CHAPTER_TURNS]  # and it did have to cut, so the test means it

@@ -95,3 +95,21 @@ class SnapshotRecord:
     turn: int
     state: dict[str, Any]
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class RecallHit:
+    """An event found by ``uow.recall.search``: what was said or done, and how well it matched.
+
+    ``witnesses`` are the player ids that saw it; ``score`` is higher for a better
+    match, comparable only within one search (each backend ranks its own way).
+    """
+
+    event_id: str
+    depth: int
+    turn: int
+    kind: str  # "player_action" or "narration"
+    actor: str
+    witnesses: tuple[str, ...]
+    text: str
+    score: float

@@ -36,17 +36,19 @@ from storyai.core.domain.records import (
     BranchRecord,
     EventRecord,
     PlayerRecord,
+    RecallHit,
     SessionRecord,
     SnapshotRecord,
     WorldSummary,
     WorldVersionRecord,
 )
-from storyai.core.storage import behaviour
+from storyai.core.storage import behaviour, recall
 from storyai.core.storage.locks import HeldLocks, LockRegistry
 from storyai.core.storage.ports import (
     BranchRepository,
     EventRepository,
     PlayerRepository,
+    RecallRepository,
     SessionRepository,
     SnapshotRepository,
     UnitOfWork,
@@ -73,6 +75,8 @@ class _State:
     events: dict[str, EventRecord] = field(default_factory=dict)
     branches: dict[tuple[str, str], BranchRecord] = field(default_factory=dict)
     snapshots: dict[str, SnapshotRecord] = field(default_factory=dict)
+    recall_index: dict[str, recall.RecallEntry] = field(default_factory=dict)
+    """The recall index: an entry per indexed event, by event id."""
 
     def copy(self) -> _State:
         return _State(
@@ -82,6 +86,7 @@ class _State:
             events=dict(self.events),
             branches=dict(self.branches),
             snapshots=dict(self.snapshots),
+            recall_index=dict(self.recall_index),
         )
 
     def add_version(self, record: WorldVersionRecord) -> None:
@@ -135,8 +140,21 @@ class _State:
         for session_id in sorted({r.session_id for r in records}):
             self.require_session(session_id)
         taken = {(e.session_id, e.seq) for e in self.events.values()}
-        for record in behaviour.check_new_events(records, self.events, taken):
+        ordered = behaviour.check_new_events(records, self.events, taken)
+        for record in ordered:
             self.events[record.id] = record
+        for entry in recall.entries_for(ordered):
+            self.recall_index[entry.event_id] = entry
+
+    def lineage(self, session_id: str, head_id: str, min_depth: int) -> set[str]:
+        found: set[str] = set()
+        event = self.events.get(head_id)
+        if event is None or event.session_id != session_id:
+            return found
+        while event is not None and event.depth >= min_depth:
+            found.add(event.id)
+            event = None if event.parent_id is None else self.events[event.parent_id]
+        return found
 
     def event_owner(self, event_id: str) -> str | None:
         event = self.events.get(event_id)
@@ -328,11 +346,51 @@ class InMemoryEventRepository(EventRepository):
     async def list(self, session_id: str) -> list[EventRecord]:
         return self._select(session_id, lambda e: True)
 
+    async def lineage(self, session_id: str, head_id: str, min_depth: int = 0) -> set[str]:
+        return self._uow._state.lineage(session_id, head_id, min_depth)
+
     def _select(self, session_id: str, keep: Callable[[EventRecord], bool]) -> list[EventRecord]:
         """Copies of the session's events that ``keep`` keeps, in seq order."""
         events = self._uow._state.events.values()
         found = [e for e in events if e.session_id == session_id and keep(e)]
         return [_fresh_event(e) for e in sorted(found, key=lambda e: e.seq)]
+
+
+class InMemoryRecallRepository(RecallRepository):
+    """Scores by overlapping (crudely stemmed) words: ``recall.overlap_score``."""
+
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def search(
+        self,
+        session_id: str,
+        query: str,
+        *,
+        limit: int = 20,
+        before_depth: int | None = None,
+        witness: str | None = None,
+        head_id: str | None = None,
+    ) -> list[RecallHit]:
+        terms = recall.search_terms(query)
+        if not terms or limit < 1:
+            return []
+        state = self._uow._state
+        on_branch = None if head_id is None else state.lineage(session_id, head_id, 0)
+        hits: list[RecallHit] = []
+        for entry in state.recall_index.values():
+            if (
+                entry.session_id != session_id
+                or (before_depth is not None and entry.depth >= before_depth)
+                or (witness is not None and witness not in entry.witnesses)
+                or (on_branch is not None and entry.event_id not in on_branch)
+            ):
+                continue
+            score = recall.overlap_score(terms, entry.text)
+            if score > 0:
+                hits.append(entry.hit(score))
+        hits.sort(key=lambda h: (-h.score, -h.depth, h.event_id))
+        return hits[:limit]
 
 
 class InMemoryBranchRepository(BranchRepository):
@@ -380,6 +438,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.sessions = InMemorySessionRepository(self)
         self.players = InMemoryPlayerRepository(self)
         self.events = InMemoryEventRepository(self)
+        self.recall = InMemoryRecallRepository(self)
         self.branches = InMemoryBranchRepository(self)
         self.snapshots = InMemorySnapshotRepository(self)
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    Column,
     Date,
     DateTime,
     Dialect,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -251,3 +253,38 @@ class UsageRow(Base):
     cost_micros: Mapped[int] = mapped_column(BigInteger, server_default=text("0"), default=0)
     """Cost in millionths of a US dollar: exact integer sums, no float drift."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+RECALL_METADATA = MetaData(naming_convention=NAMING_CONVENTION)
+"""The recall index lives outside ``Base.metadata``: its full-text half differs per
+dialect (an FTS5 virtual table on SQLite, a generated ``tsvector`` column with a GIN
+index on PostgreSQL), which no portable model describes. Migration 0002 builds it."""
+
+recall_table = Table(
+    "recall",
+    RECALL_METADATA,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("event_id", String(64), nullable=False),
+    Column("session_id", String(64), nullable=False),
+    Column("depth", Integer, nullable=False),
+    Column("turn", Integer, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("witnesses", JsonDocument, nullable=False),
+    Column("text", Text, nullable=False),
+)
+"""One row per indexed event (``storyai.core.storage.recall``), the columns every
+dialect shares: what the SQL adapter inserts and reads. ``event_id`` is unique and
+references ``events`` (ON DELETE CASCADE) in the migration. On SQLite the FTS5 table
+``recall_fts`` indexes ``text`` with ``content='recall'`` (rowid = ``id``), kept in step
+by triggers; on PostgreSQL the column ``search`` is ``to_tsvector('english', text)``."""
+
+RECALL_TABLE_PREFIX = "recall"
+
+
+def described_by_orm(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
+    """An Alembic ``include_name`` hook: compare only what ``Base.metadata`` describes,
+    not the recall index (``recall`` and SQLite's ``recall_fts*`` shadow tables)."""
+    if type_ == "table":
+        return not (name or "").startswith(RECALL_TABLE_PREFIX)
+    return True

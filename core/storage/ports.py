@@ -23,6 +23,7 @@ from storyai.core.domain.records import (
     BranchRecord,
     EventRecord,
     PlayerRecord,
+    RecallHit,
     SessionRecord,
     SnapshotRecord,
     WorldSummary,
@@ -113,6 +114,38 @@ class EventRepository(abc.ABC):
     async def list(self, session_id: str) -> list[EventRecord]:
         """All events of a session ordered by seq (for exports and the history screen)."""
 
+    @abc.abstractmethod
+    async def lineage(self, session_id: str, head_id: str, min_depth: int = 0) -> set[str]:
+        """The ids of ``head_id`` and its ancestors with depth >= min_depth: the events on
+        a branch whose head is ``head_id``. Empty when the session has no such event."""
+
+
+class RecallRepository(abc.ABC):
+    """Full-text memory of a session: player actions and narration, indexed as
+    ``events.append`` stores them (in the same transaction). See ``recall.py``."""
+
+    @abc.abstractmethod
+    async def search(
+        self,
+        session_id: str,
+        query: str,
+        *,
+        limit: int = 20,
+        before_depth: int | None = None,
+        witness: str | None = None,
+        head_id: str | None = None,
+    ) -> list[RecallHit]:
+        """The indexed events of the session that best match ``query``, best first.
+
+        ``query`` is raw player text: its words (letters and digits, 3 or more long, no
+        stopwords, at most 16) are ORed together, matched in any word form ("smiths"
+        finds "smith's"); no character of it is query syntax, and a query with no such
+        word finds nothing. Only events with depth < ``before_depth`` when given, whose
+        witnesses include ``witness`` when given, and on the branch whose head is
+        ``head_id`` when given (the head and its ancestors, as ``events.lineage``).
+        Ties go to the later event.
+        """
+
 
 class BranchRepository(abc.ABC):
     @abc.abstractmethod
@@ -141,6 +174,7 @@ class UnitOfWork(abc.ABC):
     sessions: SessionRepository
     players: PlayerRepository
     events: EventRepository
+    recall: RecallRepository
     branches: BranchRepository
     snapshots: SnapshotRepository
 

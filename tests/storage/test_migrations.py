@@ -14,7 +14,7 @@ from storyai.core.storage.database import (
     head_revision,
     upgrade,
 )
-from storyai.core.storage.orm import Base
+from storyai.core.storage.orm import Base, described_by_orm
 
 TABLES = {
     "worlds",
@@ -25,7 +25,10 @@ TABLES = {
     "branches",
     "snapshots",
     "usage",
+    "recall",
 }
+RECALL_TABLES = {"recall", "recall_fts"}
+"""The recall index (migration 0002); ``recall_fts`` exists on SQLite only."""
 
 
 async def _tables(database: Database) -> set[str]:
@@ -37,7 +40,7 @@ async def test_upgrade_downgrade_upgrade(database: Database) -> None:
     assert await current_revision(database) is None
 
     await upgrade(database)
-    assert await current_revision(database) == head_revision() == "0001"
+    assert await current_revision(database) == head_revision() == "0002"
     assert await _tables(database) >= TABLES
 
     await downgrade(database)
@@ -49,6 +52,19 @@ async def test_upgrade_downgrade_upgrade(database: Database) -> None:
     assert await _tables(database) >= TABLES
 
 
+async def test_downgrading_to_0001_drops_only_the_recall_index(
+    migrated_database: Database,
+) -> None:
+    await downgrade(migrated_database, "0001")
+    assert await current_revision(migrated_database) == "0001"
+    tables = await _tables(migrated_database)
+    assert not any(name.startswith("recall") for name in tables)
+    assert tables >= TABLES - RECALL_TABLES
+
+    await upgrade(migrated_database)
+    assert await _tables(migrated_database) >= TABLES
+
+
 async def test_upgrading_twice_changes_nothing(migrated_database: Database) -> None:
     await upgrade(migrated_database)
     assert await current_revision(migrated_database) == head_revision()
@@ -58,7 +74,9 @@ async def test_migrations_match_the_orm(migrated_database: Database) -> None:
     """What the migrations build is what orm.py describes: nothing for autogenerate to do."""
 
     def diff(connection: Connection) -> list[object]:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        # The recall index is per dialect and not in Base.metadata (see orm.py).
+        opts = {"compare_type": True, "include_name": described_by_orm}
+        context = MigrationContext.configure(connection, opts=opts)
         return compare_metadata(context, Base.metadata)
 
     async with migrated_database.connect() as connection:

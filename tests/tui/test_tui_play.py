@@ -58,6 +58,10 @@ async def test_narration_streams_then_becomes_styled_lines(make_app, memory_uow)
                 break
         assert log.streaming_text.startswith("Village Square")
         assert "Exits:" not in log.streaming_text  # only the first words so far
+        for _ in range(50):  # let the screen catch up with the widget (a busy CI machine)
+            await pilot.pause()
+            if "Village Square" in screen_text(app):
+                break
         assert "Village Square" in screen_text(app) and "▌" in screen_text(app)
         assert app.screen.busy
 

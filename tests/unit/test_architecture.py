@@ -21,6 +21,8 @@ INFRASTRUCTURE = (
     "openai",
     "anthropic",
     "httpx",
+    "httpx2",
+    "pydantic_settings",
     "textual",
     "typer",
     "discord",
@@ -60,6 +62,24 @@ def test_core_imports_no_interface() -> None:
 
 def test_domain_imports_no_infrastructure() -> None:
     assert _violations(CORE / "domain", INFRASTRUCTURE) == []
+
+
+SDKS = ("openai", "anthropic", "httpx", "httpx2", "sqlalchemy", "pydantic_settings")
+
+
+@pytest.mark.parametrize("part", ["llm", "memory", "engine", "rules"])
+def test_game_master_logic_imports_no_sdk(part: str) -> None:
+    """The router, memory and validator work on ports; SDKs stay in core/providers."""
+    assert _violations(CORE / part, (*SDKS, "storyai.core.providers")) == []
+
+
+def test_narrators_use_providers_only_through_configuration() -> None:
+    bad = [
+        v
+        for v in _violations(CORE / "narrators", (*SDKS, "storyai.core.providers"))
+        if "configured.py" not in v
+    ]
+    assert bad == []
 
 
 def test_domain_is_non_empty() -> None:

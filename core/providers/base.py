@@ -1,0 +1,165 @@
+"""What the three SDK adapters share: construction, stall detection, error mapping."""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Any, Literal
+
+from storyai.core.llm.port import (
+    BadRequest,
+    ModelChunk,
+    ModelPort,
+    ModelRequest,
+    ProviderError,
+)
+from storyai.core.providers.errors import ErrorMapper, is_provider_failure
+
+log = logging.getLogger("storyai.providers")
+
+Structured = Literal["auto", "json_schema", "json_object", "tool", "prompt"]
+STRUCTURED_MODES: tuple[str, ...] = ("auto", "json_schema", "json_object", "tool", "prompt")
+NO_KEY = "not-needed"
+"""Sent as the key to servers that need none (local OpenAI-compatible servers)."""
+
+_END = object()
+
+
+class SdkAdapter(ModelPort, abc.ABC):
+    """A ``ModelPort`` over one SDK client.
+
+    Subclasses implement ``_open`` (start the streaming call, return the SDK's
+    async stream) and ``_chunks`` (turn the SDK's events into ``TextPiece`` and
+    one ``ModelDone``, pulling each event through ``_next``).
+    """
+
+    default_key_env: str = ""
+
+    def __init__(
+        self,
+        name: str,
+        model: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        stall_timeout: float = 30.0,
+        structured: Structured = "auto",
+        http_client: Any | None = None,
+        *,
+        key_hint: str | None = None,
+    ) -> None:
+        if structured not in STRUCTURED_MODES:
+            raise ValueError(f"unknown structured mode {structured!r}")
+        self.name = name
+        self.model = model
+        self.base_url = base_url
+        self.timeout = float(timeout)
+        self.stall_timeout = float(stall_timeout)
+        self.structured: Structured = structured
+        self.has_key = bool(api_key)
+        self.errors = ErrorMapper(
+            name,
+            secrets=(api_key,),
+            key_hint=key_hint or self._default_key_hint(),
+            base_url=base_url,
+        )
+        self._owns_http_client = http_client is None
+        self._client = self._make_client(api_key or NO_KEY, http_client)
+
+    # ------------------------------------------------------------ subclass hooks
+
+    @abc.abstractmethod
+    def _make_client(self, api_key: str, http_client: Any | None) -> Any: ...
+
+    @abc.abstractmethod
+    async def _open(self, request: ModelRequest, model: str) -> Any:
+        """Start the call; return the SDK's async stream of events."""
+
+    @abc.abstractmethod
+    def _chunks(self, events: Any, request: ModelRequest, model: str) -> AsyncIterator[ModelChunk]:
+        """Yield ``TextPiece`` pieces and exactly one ``ModelDone``, or raise."""
+
+    def _default_key_hint(self) -> str:
+        env = self.default_key_env
+        where = f"set {env} or " if env else "set "
+        return f"{where}providers.{self.name}.api_key_env / api_key in the storyai config file"
+
+    # ------------------------------------------------------------ the port
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(name={self.name!r}, model={self.model!r}, "
+            f"base_url={self.base_url!r}, key={'set' if self.has_key else 'none'})"
+        )
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[ModelChunk]:
+        model = request.model or self.model
+        if not model:
+            raise BadRequest(f"{self.name}: no model configured", provider=self.name)
+        try:
+            async with asyncio.timeout(self.timeout):
+                events = await self._open(request, model)
+        except TimeoutError:
+            raise self.errors.map(TimeoutError()) from None
+        except Exception as exc:
+            if not is_provider_failure(exc) or isinstance(exc, ProviderError):
+                raise
+            raise self._fail(exc, midstream=False) from None
+        try:
+            async for chunk in self._chunks(events, request, model):
+                yield chunk
+        finally:
+            await _close_quietly(events)
+
+    async def _next(self, events: Any) -> Any:
+        """The next SDK event, ``_END`` at the end; a stall or break raises ``StreamBroken``."""
+        try:
+            async with asyncio.timeout(self.stall_timeout):
+                return await events.__anext__()
+        except StopAsyncIteration:
+            return _END
+        except TimeoutError:
+            log.info("%s: stream stalled for %.3g s", self.name, self.stall_timeout)
+            raise self.errors.stalled(self.stall_timeout) from None
+        except Exception as exc:
+            if not is_provider_failure(exc) or isinstance(exc, ProviderError):
+                raise
+            raise self._fail(exc, midstream=True) from None
+
+    def _fail(self, exc: BaseException, *, midstream: bool) -> ProviderError:
+        error = self.errors.map(exc, midstream=midstream)
+        log.info("%s: %s", self.name, error.message)
+        return error
+
+    async def aclose(self) -> None:
+        """Close the SDK client; an ``http_client`` passed in stays open for its owner."""
+        if self._owns_http_client:
+            await self._client.close()
+
+
+def is_end(event: Any) -> bool:
+    return event is _END
+
+
+async def _close_quietly(events: Any) -> None:
+    close = getattr(events, "close", None)
+    if close is None:
+        return
+    try:
+        await close()
+    except Exception:  # the stream is already broken; closing must not mask why
+        log.debug("closing a broken stream failed", exc_info=True)
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """An SDK model or mapping as a plain dict (``{}`` for None)."""
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return value
+    dump = getattr(value, "model_dump", None)
+    if dump is not None:
+        return dump()
+    return dict(getattr(value, "__dict__", {}))

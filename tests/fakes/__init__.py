@@ -1,0 +1,1 @@
+"""Fakes shared by test folders: ``fakes.llm_server`` speaks the LLM wire formats."""

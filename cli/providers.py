@@ -45,17 +45,11 @@ def list_providers() -> None:
         console.print(escape(HOW_TO_ADD))
         console.print(escape(WHERE))
         return
-    table = Table("provider", "kind", "model", "address", "key", "used for", box=None)
     for info in infos:
-        table.add_row(
-            escape(info.name),
-            info.kind,
-            escape(info.model),
-            escape(info.base_url or "-"),
-            escape(info.key),
-            ", ".join(info.tasks) or "-",
-        )
-    console.print(table)
+        console.print(f"[bold]{escape(info.name)}[/]  {info.kind}  model {escape(info.model)}")
+        console.print(f"  address   {escape(info.base_url or '-')}", soft_wrap=True)
+        console.print(f"  key       {escape(info.key)}")
+        console.print(f"  used for  {', '.join(info.tasks) or 'nothing (not in any order)'}")
     if settings.config_file:
         console.print(f"[dim]config file: {escape(str(settings.config_file))}[/]")
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from storyai.core.domain.errors import StoryError
+from storyai.core.domain.state import apply_ops
 from storyai.core.domain.world import World
-from storyai.core.engine.turn import play_turn
 from storyai.core.memory.context import Budgets, Prompt, build_prompt
 from storyai.core.memory.gather import gather_memory
 from storyai.core.memory.tokens import Tokenizer
 from storyai.core.narrators.port import NarrationRequest
-from storyai.core.rules import rule_system_for
-from storyai.core.sessions import head_of, load_state, path_to, turn_dice
+from storyai.core.sessions import head_of, path_to, replay_rules
 from storyai.core.storage.ports import UnitOfWorkFactory
 
 
@@ -56,18 +55,9 @@ async def prompt_at(
                 f"There is no turn {wanted} on this branch.",
                 hint=f"turns played: {played[0]} to {played[-1]}",
             )
-        parent = await uow.events.get(action.parent_id or "")
-        assert parent is not None
-        state = await load_state(uow, session_id, parent.id)
+        state, outcome = await replay_rules(uow, world, session, action)
+        apply_ops(state, outcome.ops)  # the narrator saw the state after the rules
         seed = int(session.settings.get("seed", 0))
-        outcome = play_turn(
-            state,
-            world,
-            rule_system_for(world),
-            turn_dice(seed, action.depth),
-            action.actor,
-            action.payload["text"],
-        )
         memory = await gather_memory(
             uow, session_id, action, state, action.actor, action.payload["text"], action.turn
         )

@@ -644,15 +644,11 @@ async def _host(uow: UnitOfWork, session_id: str) -> str:
     return players[0].id
 
 
-async def _resolve(
-    uow: UnitOfWork,
-    world: World,
-    session: SessionRecord,
-    action: EventRecord,
-    clock: Clock,
-    narrator: Narrator,
-    on_text: OnText | None,
-) -> TurnResult:
+async def replay_rules(
+    uow: UnitOfWork, world: World, session: SessionRecord, action: EventRecord
+) -> tuple[GameState, Outcome]:
+    """The state before ``action`` with the rules' outcome of it applied (same dice as
+    when it was played: they come from the session seed and the action's depth)."""
     parent = await uow.events.get(action.parent_id or "")
     if parent is None:
         raise StoryError("This session's history is broken (a parent event is missing).")
@@ -666,6 +662,20 @@ async def _resolve(
         action.actor,
         action.payload["text"],
     )
+    return state, outcome
+
+
+async def _resolve(
+    uow: UnitOfWork,
+    world: World,
+    session: SessionRecord,
+    action: EventRecord,
+    clock: Clock,
+    narrator: Narrator,
+    on_text: OnText | None,
+) -> TurnResult:
+    state, outcome = await replay_rules(uow, world, session, action)
+    seed = int(session.settings.get("seed", 0))
     appender = _Appender(
         uow, world, session, action, state, clock, await uow.events.next_seq(session.id)
     )

@@ -104,3 +104,22 @@ async def test_the_prompt_stays_within_budget_however_long_the_story(uow_factory
     late = [max(sizes[-k * CHAPTER_TURNS : -(k - 1) * CHAPTER_TURNS or None]) for k in (1, 2, 3)]
     assert max(late) - min(late) <= 0.05 * max(late)
     assert sizes[-1] > sizes[CHAPTER_TURNS]  # and it did have to cut, so the test means it
+
+
+async def test_the_prompt_shown_for_a_turn_is_exactly_the_one_sent(uow_factory):
+    from walkthrough import bundled
+
+    from storyai.core.prompt_view import prompt_at
+
+    narrator, model = gm()
+    opening = await start(uow_factory, narrator)
+    sent = {}
+    for n, text in enumerate(["look", "talk to hesta about mine", "go east", "look"], 1):
+        seen = len(model.requests)
+        await services.take_turn(uow_factory, opening.session_id, text, narrator=narrator)
+        sent[n] = next(r for r in model.requests[seen:] if r.task == "narration")
+    for turn in (2, 4):
+        view = await prompt_at(uow_factory, bundled("ember_hollow"), opening.session_id, turn)
+        shown = [(s.name, s.text) for s in view.prompt.sections]
+        assert shown == [(s.name, s.text) for s in sent[turn].sections]
+        assert view.recorded == [(s.name, s.tokens) for s in sent[turn].sections]

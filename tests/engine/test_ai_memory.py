@@ -123,3 +123,26 @@ async def test_the_prompt_shown_for_a_turn_is_exactly_the_one_sent(uow_factory):
         shown = [(s.name, s.text) for s in view.prompt.sections]
         assert shown == [(s.name, s.text) for s in sent[turn].sections]
         assert view.recorded == [(s.name, s.tokens) for s in sent[turn].sections]
+
+
+async def test_a_character_only_remembers_what_it_witnessed(uow_factory):
+    narrator, model = gm()
+    opening = await start(uow_factory, narrator)
+    ash = next(iter(opening.state.players))
+    bryn, _ = await services.join_session(uow_factory, opening.session_id, player_name="Bryn")
+
+    async def act(who, text):
+        seen = len(model.requests)
+        await services.take_turn(
+            uow_factory, opening.session_id, text, player_id=who, narrator=narrator
+        )
+        return next(r for r in model.requests[seen:] if r.task == "narration")
+
+    await act(bryn, "go east")  # Bryn leaves for the forge
+    await act(ash, "whisper the password marigold to hesta")
+    bryn_sees = await act(bryn, "look around the forge")
+    ash_sees = await act(ash, "look")
+    assert "marigold" in section(ash_sees, "recent")
+    assert "marigold" not in prompt_of(bryn_sees)  # Bryn was not there
+    recalled = await act(bryn, "what is the password marigold?")
+    assert "marigold" not in section(recalled, "memories")

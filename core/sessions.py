@@ -34,6 +34,7 @@ from storyai.core.domain.sheet import new_player_sheet
 from storyai.core.domain.state import Choice, GameState, apply_ops
 from storyai.core.domain.world import World
 from storyai.core.engine.draft import Line
+from storyai.core.engine.intent import Intent
 from storyai.core.engine.proposals import check_proposals
 from storyai.core.engine.turn import Outcome, initial_state, join, play_turn
 from storyai.core.llm.port import Usage
@@ -194,6 +195,7 @@ class _Appender:
         narrator: Narrator,
         seed: int,
         on_text: OnText | None,
+        also: tuple[str, ...] = (),
     ) -> list[Line]:
         """Store the rules' outcome, then have the narrator tell it; returns what was told.
 
@@ -248,7 +250,7 @@ class _Appender:
             "choices": [c.model_dump() for c in self.state.choices],
             "understood": outcome.understood,
             "narrator": reply.narrator or narrator.name,
-            "witnesses": self._witnesses(actor),
+            "witnesses": sorted({w for who in (actor, *also) for w in self._witnesses(who)}),
         }
         if usage.calls:
             told["usage"] = {**usage.as_dict(), "player": actor}
@@ -593,16 +595,19 @@ async def take_turn(
     narrator: Narrator | None = None,
     on_text: OnText | None = None,
     clock: Clock | None = None,
+    group: list[tuple[str, str]] | None = None,
 ) -> TurnResult:
     """Play one input. The action is stored (and committed) before it is resolved,
-    so a crash or a narrator failure never loses it: the next call resolves it."""
+    so a crash or a narrator failure never loses it: the next call resolves it.
+
+    ``group`` plays several players' inputs as one GM turn, in that order (free
+    mode in multiplayer); ``text`` and ``player_id`` are then ignored."""
     clock = clock or Clock()
     narrator = narrator or OFFLINE
-    text = " ".join(text.split())[:2000]
-    if not text:
-        raise StoryError(
-            "Type something to do, or pick a numbered choice.", hint="`help` lists what you can do"
-        )
+    if group:
+        group = [(who, _clean_input(said)) for who, said in group]
+        text = group[0][1]
+    text = _clean_input(text)
     async with uow_factory() as uow:
         await uow.sessions.lock(session_id)
         session = await uow.sessions.get(session_id)
@@ -620,7 +625,18 @@ async def take_turn(
         appender = _Appender(
             uow, world, session, head, state, clock, await uow.events.next_seq(session_id)
         )
-        action = appender.add("player_action", player_id, {"text": text}, state.turn + 1)
+        payload: dict[str, Any] = {"text": text}
+        if group:
+            names = {pid: p.name for pid, p in state.players.items()}
+            unknown = [who for who, _ in group if who not in names]
+            if unknown:
+                raise StoryError("Someone in that group is not playing in this story.")
+            payload = {
+                "text": "; ".join(f"{names[who]}: {said}" for who, said in group),
+                "group": [{"player": who, "text": said} for who, said in group],
+            }
+            player_id = group[0][0]
+        action = appender.add("player_action", player_id, payload, state.turn + 1)
         await appender.flush(session.active_branch)
         await uow.commit()
     async with uow_factory() as uow:
@@ -635,6 +651,15 @@ async def take_turn(
         result.lines = finished.lines + result.lines
         result.events = finished.events + result.events
     return result
+
+
+def _clean_input(text: str) -> str:
+    text = " ".join(text.split())[:2000]
+    if not text:
+        raise StoryError(
+            "Type something to do, or pick a numbered choice.", hint="`help` lists what you can do"
+        )
+    return text
 
 
 async def _host(uow: UnitOfWork, session_id: str) -> str:
@@ -654,6 +679,8 @@ async def replay_rules(
         raise StoryError("This session's history is broken (a parent event is missing).")
     state = await load_state(uow, session.id, parent.id)
     seed = int(session.settings.get("seed", 0))
+    if "group" in action.payload:
+        return state, group_outcome(state, world, seed, action.depth, action.payload["group"])
     outcome = play_turn(
         state,
         world,
@@ -663,6 +690,44 @@ async def replay_rules(
         action.payload["text"],
     )
     return state, outcome
+
+
+def group_outcome(
+    state: GameState, world: World, seed: int, depth: int, group: list[dict[str, str]]
+) -> Outcome:
+    """Several players' actions resolved in one GM turn, in the order given.
+
+    Each action meets the state the previous ones left (the first to act takes the
+    key); dice differ per action but are fixed by the seed, the depth and the order.
+    The turn counter moves once, and the choices offered are the last action's."""
+    rules = rule_system_for(world)
+    working = state.copy_deep()
+    ops: list[dict[str, Any]] = []
+    lines: list[Line] = []
+    rolls: list[dict[str, Any]] = []
+    rejected: list[dict[str, Any]] = []
+    understood = True
+    last_choices: dict[str, Any] | None = None
+    for i, member in enumerate(group):
+        who, text = member["player"], member["text"]
+        dice = turn_dice(seed, depth if i == 0 else depth + 1_000_000 * i)
+        name = working.players[who].name if who in working.players else who
+        lines.append(Line("heading", f"{name}: {text}"))
+        outcome = play_turn(working, world, rules, dice, who, text)
+        apply_ops(working, outcome.ops)
+        for op in outcome.ops:
+            if op["op"] == "choices":
+                last_choices = op
+            elif op["op"] != "turn":
+                ops.append(op)
+        lines += outcome.lines
+        rolls += outcome.rolls
+        rejected += outcome.rejected
+        understood = understood and outcome.understood
+    ops.append({"op": "turn", "turn": state.turn + 1})
+    if last_choices is not None:
+        ops.append(last_choices)
+    return Outcome(Intent("group", raw=""), ops, lines, rolls, rejected, understood)
 
 
 async def _resolve(
@@ -687,6 +752,7 @@ async def _resolve(
         narrator=narrator,
         seed=seed,
         on_text=on_text,
+        also=tuple(m["player"] for m in action.payload.get("group", ())),
     )
     await appender.flush(session.active_branch)
     return _result(session.id, appender.events, appender.state, outcome)

@@ -10,6 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import typer
 
+from storyai.cli import bot as bot_commands
 from storyai.cli import db as db_commands
 from storyai.cli import play as play_commands
 from storyai.cli import providers as provider_commands
@@ -49,6 +50,7 @@ app.add_typer(session_commands.app, name="session")
 app.add_typer(provider_commands.app, name="providers")
 app.command("run")(run_commands.run)
 app.command("play")(play_commands.play)
+app.command("bot")(bot_commands.bot)
 world_commands.app.command("test")(run_commands.world_test)
 
 

@@ -209,6 +209,7 @@ async def start_session(
     narrator: Narrator | None = None,
     on_text: OnText | None = None,
     clock: sessions.Clock | None = None,
+    user_ref: str = "local",
 ) -> sessions.TurnResult:
     """Start playing an installed world (its newest version unless one is named)."""
     clock = clock or sessions.Clock()
@@ -223,6 +224,7 @@ async def start_session(
         narrator=narrator,
         on_text=on_text,
         clock=clock,
+        user_ref=user_ref,
     )
 
 

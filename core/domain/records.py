@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 
@@ -113,3 +113,18 @@ class RecallHit:
     witnesses: tuple[str, ...]
     text: str
     score: float
+
+
+@dataclass(frozen=True)
+class QuotaCounter:
+    """What one user or one server (guild) used on one UTC day: turns and credits.
+
+    ``scope`` is "user" or "guild"; ``key`` the platform id (e.g. a Discord user or
+    guild id). A counter that was never written reads as zeros.
+    """
+
+    scope: str  # "user" or "guild"
+    key: str
+    day: date
+    turns: int = 0
+    credits: int = 0

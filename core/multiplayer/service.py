@@ -414,3 +414,11 @@ async def skip_idle(
     up = next((p.display_name for p in players if p.id == nxt), "the next player")
     name = idle.display_name if idle else "Someone"
     return f"{name} took too long and was skipped. It is {up}'s turn."
+
+
+async def session_in_channel(uow_factory: UnitOfWorkFactory, channel: str) -> SessionRecord | None:
+    """The running (or latest) story played in a channel or thread."""
+    async with uow_factory() as uow:
+        found = [s for s in await uow.sessions.list() if s.channel == channel]
+    running = [s for s in found if s.status != "ended"]
+    return (running or found or [None])[0]

@@ -180,3 +180,25 @@ def branch_conflict(session_id: str, name: str) -> StorageError:
 def branches_in_order(records: Iterable[BranchRecord]) -> list[BranchRecord]:
     """In creation order; ties broken by name so the order is stable."""
     return sorted(records, key=lambda r: (r.created_at, r.name))
+
+
+# ------------------------------------------------------------------------------- quotas
+
+QUOTA_SCOPES = ("user", "guild")
+
+
+def check_quota_scope(scope: str) -> None:
+    """Counters exist for users and servers (guilds) only; anything else is a bug."""
+    if scope not in QUOTA_SCOPES:
+        raise ValueError(f"unknown quota scope {scope!r}: use one of {QUOTA_SCOPES}")
+
+
+def quota_allows(
+    turns: int, credits: int, *, add_credits: int, max_turns: int | None, max_credits: int | None
+) -> bool:
+    """Whether a counter at ``turns``/``credits`` may take one more turn costing
+    ``add_credits``: turns < max_turns and, when it costs credits,
+    credits + add_credits <= max_credits (None: no limit)."""
+    if max_turns is not None and turns >= max_turns:
+        return False
+    return not (add_credits > 0 and max_credits is not None and credits + add_credits > max_credits)

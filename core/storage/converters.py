@@ -13,12 +13,14 @@ reads (and hide a real change from ``update``). Rows written with a bulk
 from __future__ import annotations
 
 import copy
+from datetime import date
 from typing import Any
 
 from storyai.core.domain.records import (
     BranchRecord,
     EventRecord,
     PlayerRecord,
+    QuotaCounter,
     SessionRecord,
     SnapshotRecord,
     WorldVersionRecord,
@@ -201,3 +203,8 @@ def snapshot_values(record: SnapshotRecord) -> dict[str, Any]:
         "state": record.state,
         "created_at": record.created_at,
     }
+
+
+def quota_counter(scope: str, key: str, day: date, turns: int, credits: int) -> QuotaCounter:
+    """A counter from the columns an ``INSERT ... RETURNING`` (or a select) gave back."""
+    return QuotaCounter(scope=scope, key=key, day=day, turns=int(turns), credits=int(credits))

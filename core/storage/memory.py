@@ -7,7 +7,8 @@ without committing) discards them. ``commit()`` replays the changes onto the
 newest committed state, so a conflict that appeared meanwhile is still caught,
 as a database constraint would catch it.
 
-``sessions.lock`` takes an ``asyncio.Lock`` per session id, shared by the units
+``sessions.lock`` takes an ``asyncio.Lock`` per session id (and every ``quotas``
+write one per counter, as a database row lock), shared by the units
 of work of one store and held until the unit of work ends. Taking it also
 refreshes the unit of work's copy from the committed state (replaying its own
 changes on top), so what the previous holder committed is visible, as it is
@@ -26,9 +27,9 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from storyai.core.domain.errors import SessionNotFound, WorldNotFound
@@ -36,6 +37,7 @@ from storyai.core.domain.records import (
     BranchRecord,
     EventRecord,
     PlayerRecord,
+    QuotaCounter,
     RecallHit,
     SessionRecord,
     SnapshotRecord,
@@ -48,6 +50,7 @@ from storyai.core.storage.ports import (
     BranchRepository,
     EventRepository,
     PlayerRepository,
+    QuotaRepository,
     RecallRepository,
     SessionRepository,
     SnapshotRepository,
@@ -77,6 +80,8 @@ class _State:
     snapshots: dict[str, SnapshotRecord] = field(default_factory=dict)
     recall_index: dict[str, recall.RecallEntry] = field(default_factory=dict)
     """The recall index: an entry per indexed event, by event id."""
+    quotas: dict[tuple[str, str, date], QuotaCounter] = field(default_factory=dict)
+    """Quota counters by (scope, key, day)."""
 
     def copy(self) -> _State:
         return _State(
@@ -87,6 +92,7 @@ class _State:
             branches=dict(self.branches),
             snapshots=dict(self.snapshots),
             recall_index=dict(self.recall_index),
+            quotas=dict(self.quotas),
         )
 
     def add_version(self, record: WorldVersionRecord) -> None:
@@ -120,6 +126,7 @@ class _State:
             title=record.title,
             status=record.status,
             active_branch=record.active_branch,
+            channel=record.channel,
             settings=record.settings,
             updated_at=record.updated_at,
         )
@@ -174,6 +181,17 @@ class _State:
         if self.event_owner(record.event_id) != record.session_id:
             raise behaviour.unknown_event(record.event_id, record.session_id)
         self.snapshots.setdefault(record.event_id, record)
+
+    def quota(self, scope: str, key: str, day: date) -> QuotaCounter:
+        return self.quotas.get((scope, key, day)) or QuotaCounter(scope, key, day)
+
+    def add_quota(self, scope: str, key: str, day: date, turns: int, credits: int) -> None:
+        counter = self.quota(scope, key, day)
+        self.quotas[(scope, key, day)] = replace(
+            counter,
+            turns=max(counter.turns + turns, 0),
+            credits=max(counter.credits + credits, 0),
+        )
 
 
 Change = Callable[[_State], None]
@@ -424,6 +442,50 @@ class InMemorySnapshotRepository(SnapshotRepository):
         return None if record is None else replace(record, state=copy.deepcopy(record.state))
 
 
+class InMemoryQuotaRepository(QuotaRepository):
+    """Each write first takes the counter's lock (held until the unit of work ends) and
+    so sees what the previous holder committed, as an ``UPDATE`` waits for a row lock."""
+
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def take(
+        self,
+        scope: str,
+        key: str,
+        day: date,
+        *,
+        credits: int = 0,
+        max_turns: int | None,
+        max_credits: int | None,
+    ) -> QuotaCounter | None:
+        behaviour.check_quota_scope(scope)
+        await self._uow._lock(("quota", scope, key, day))
+        counter = self._uow._state.quota(scope, key, day)
+        allowed = behaviour.quota_allows(
+            counter.turns,
+            counter.credits,
+            add_credits=credits,
+            max_turns=max_turns,
+            max_credits=max_credits,
+        )
+        if not allowed:
+            return None
+        return await self.add(scope, key, day, turns=1, credits=credits)
+
+    async def add(
+        self, scope: str, key: str, day: date, *, turns: int = 0, credits: int = 0
+    ) -> QuotaCounter:
+        behaviour.check_quota_scope(scope)
+        await self._uow._lock(("quota", scope, key, day))
+        self._uow._change(lambda state: state.add_quota(scope, key, day, turns, credits))
+        return self._uow._state.quota(scope, key, day)
+
+    async def get(self, scope: str, key: str, day: date) -> QuotaCounter:
+        behaviour.check_quota_scope(scope)
+        return self._uow._state.quota(scope, key, day)
+
+
 class InMemoryUnitOfWork(UnitOfWork):
     """A unit of work over an ``InMemoryStore``; see the module docstring."""
 
@@ -441,13 +503,15 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.recall = InMemoryRecallRepository(self)
         self.branches = InMemoryBranchRepository(self)
         self.snapshots = InMemorySnapshotRepository(self)
+        self.quotas = InMemoryQuotaRepository(self)
 
     def _change(self, change: Change) -> None:
         change(self._state)  # raises before anything is recorded (changes check first)
         self._changes.append(change)
 
-    async def _lock(self, session_id: str) -> None:
-        if await self._held.acquire(session_id):
+    async def _lock(self, key: Hashable) -> None:
+        """Take the lock of ``key`` (a session id, or a quota counter's key) until the end."""
+        if await self._held.acquire(key):
             # See what the previous holder committed: rebase onto the committed state.
             state = self._store._snapshot()
             for change in self._changes:

@@ -255,6 +255,30 @@ class UsageRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class QuotaCounterRow(Base):
+    """Turns and credits one user or server (guild) used on one UTC day (migration 0003).
+
+    Written only by ``INSERT ... ON CONFLICT DO UPDATE ... WHERE`` statements, so a
+    limit is checked and counted in one atomic step under the row's lock.
+    """
+
+    __tablename__ = "quota_counters"
+    __table_args__ = (
+        CheckConstraint("scope IN ('user', 'guild')", name="scope"),
+        CheckConstraint("turns >= 0 AND credits >= 0", name="non_negative"),
+        Index(None, "day"),
+    )
+
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
+    """"user" or "guild"."""
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """The platform id of the user or server, e.g. a Discord id."""
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    """The UTC day the counter is for; a new day starts from zero."""
+    turns: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    credits: Mapped[int] = mapped_column(BigInteger, server_default=text("0"), default=0)
+
+
 RECALL_METADATA = MetaData(naming_convention=NAMING_CONVENTION)
 """The recall index lives outside ``Base.metadata``: its full-text half differs per
 dialect (an FTS5 virtual table on SQLite, a generated ``tsvector`` column with a GIN

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable
+from datetime import date
 from types import TracebackType
 from typing import Self
 
@@ -23,6 +24,7 @@ from storyai.core.domain.records import (
     BranchRecord,
     EventRecord,
     PlayerRecord,
+    QuotaCounter,
     RecallHit,
     SessionRecord,
     SnapshotRecord,
@@ -69,7 +71,7 @@ class SessionRepository(abc.ABC):
     async def count_for_world_version(self, world_id: str, version: str) -> int: ...
 
     async def update(self, record: SessionRecord) -> None:
-        """Replace title, status, active_branch, settings and updated_at of a session."""
+        """Replace title, status, active_branch, channel, settings and updated_at."""
         raise NotImplementedError
 
     async def lock(self, session_id: str) -> None:
@@ -169,6 +171,44 @@ class SnapshotRepository(abc.ABC):
     async def get(self, event_id: str) -> SnapshotRecord | None: ...
 
 
+class QuotaRepository(abc.ABC):
+    """Daily counters of turns and credits per (scope, key, UTC day); see ``core/quotas.py``.
+
+    A counter that was never written reads as zeros. ``take`` and ``add`` write the
+    counter under its row lock, held until the unit of work ends: on PostgreSQL and
+    SQLite the database's own (one ``INSERT ... ON CONFLICT DO UPDATE ... WHERE``
+    statement), in memory an ``asyncio.Lock`` per counter. Take the user's counter
+    before the guild's, always, so two units of work never wait on each other.
+    """
+
+    @abc.abstractmethod
+    async def take(
+        self,
+        scope: str,
+        key: str,
+        day: date,
+        *,
+        credits: int = 0,
+        max_turns: int | None,
+        max_credits: int | None,
+    ) -> QuotaCounter | None:
+        """Add one turn and ``credits`` credits to the counter if that stays within the
+        limits, in one atomic step: turns used < ``max_turns`` and, when ``credits`` > 0,
+        credits used + ``credits`` <= ``max_credits`` (None: no limit). The counter
+        after the change, or None (and nothing changed) when a limit refuses it."""
+
+    @abc.abstractmethod
+    async def add(
+        self, scope: str, key: str, day: date, *, turns: int = 0, credits: int = 0
+    ) -> QuotaCounter:
+        """Add ``turns`` and ``credits`` (either may be negative) unconditionally; neither
+        goes below zero. The counter after the change."""
+
+    @abc.abstractmethod
+    async def get(self, scope: str, key: str, day: date) -> QuotaCounter:
+        """The counter (zeros when it was never written)."""
+
+
 class UnitOfWork(abc.ABC):
     worlds: WorldRepository
     sessions: SessionRepository
@@ -177,6 +217,7 @@ class UnitOfWork(abc.ABC):
     recall: RecallRepository
     branches: BranchRepository
     snapshots: SnapshotRepository
+    quotas: QuotaRepository
 
     async def __aenter__(self) -> Self:
         return self

@@ -11,6 +11,10 @@ explicitly so the fake in ``memory.py`` can behave identically.
 serialised across bot processes; on SQLite it takes an in-process
 ``asyncio.Lock`` (``locks.py``) shared by every ``Database`` on the same URL.
 Either way the lock is held until the unit of work commits, rolls back or closes.
+
+``quotas`` writes each counter with one ``INSERT ... ON CONFLICT DO UPDATE ... WHERE``
+statement: the database checks the limit and counts under the row's lock, so
+concurrent reservations never pass the last slot twice, across processes too.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import copy
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -27,6 +32,7 @@ from sqlalchemy import (
     Select,
     Text,
     and_,
+    case,
     cast,
     column,
     func,
@@ -47,6 +53,7 @@ from storyai.core.domain.records import (
     BranchRecord,
     EventRecord,
     PlayerRecord,
+    QuotaCounter,
     RecallHit,
     SessionRecord,
     SnapshotRecord,
@@ -60,6 +67,7 @@ from storyai.core.storage.orm import (
     BranchRow,
     EventRow,
     PlayerRow,
+    QuotaCounterRow,
     SessionRow,
     SnapshotRow,
     WorldRow,
@@ -70,6 +78,7 @@ from storyai.core.storage.ports import (
     BranchRepository,
     EventRepository,
     PlayerRepository,
+    QuotaRepository,
     RecallRepository,
     SessionRepository,
     SnapshotRepository,
@@ -249,6 +258,7 @@ class SqlSessionRepository(SessionRepository):
             row.title = record.title
             row.status = record.status
             row.active_branch = record.active_branch
+            row.channel = record.channel
             row.settings = copy.deepcopy(record.settings)
             row.updated_at = record.updated_at
             await self._session.flush()
@@ -600,6 +610,90 @@ class SqlSnapshotRepository(SnapshotRepository):
         return None if row is None else converters.snapshot_record(row)
 
 
+_QUOTA = QuotaCounterRow.__table__.c
+_QUOTA_KEY = [_QUOTA.scope, _QUOTA.key, _QUOTA.day]
+
+
+class SqlQuotaRepository(QuotaRepository):
+    """``quota_counters``, written by upserts only: the first write of a day inserts the
+    row, later ones update it in place under its row lock (see the module docstring)."""
+
+    def __init__(self, session: AsyncSession, url: URL) -> None:
+        self._session = session
+        self._url = url
+
+    async def take(
+        self,
+        scope: str,
+        key: str,
+        day: date,
+        *,
+        credits: int = 0,
+        max_turns: int | None,
+        max_credits: int | None,
+    ) -> QuotaCounter | None:
+        behaviour.check_quota_scope(scope)
+        limits = {"add_credits": credits, "max_turns": max_turns, "max_credits": max_credits}
+        # A first write inserts the row at 1 turn, which the WHERE below never checks.
+        if not behaviour.quota_allows(0, 0, **limits):
+            return None
+        within: list[ColumnElement[bool]] = []
+        if max_turns is not None:
+            within.append(_QUOTA.turns < max_turns)
+        if credits > 0 and max_credits is not None:
+            within.append(_QUOTA.credits + credits <= max_credits)
+        statement = (
+            self._insert()
+            .values(scope=scope, key=key, day=day, turns=1, credits=credits)
+            .on_conflict_do_update(
+                index_elements=_QUOTA_KEY,
+                set_={"turns": _QUOTA.turns + 1, "credits": _QUOTA.credits + credits},
+                where=and_(*within) if within else None,
+            )
+            .returning(_QUOTA.turns, _QUOTA.credits)
+        )
+        with translated(self._url):
+            found = (await self._session.execute(statement)).first()
+        return None if found is None else converters.quota_counter(scope, key, day, *found)
+
+    async def add(
+        self, scope: str, key: str, day: date, *, turns: int = 0, credits: int = 0
+    ) -> QuotaCounter:
+        behaviour.check_quota_scope(scope)
+        statement = (
+            self._insert()
+            .values(scope=scope, key=key, day=day, turns=max(turns, 0), credits=max(credits, 0))
+            .on_conflict_do_update(
+                index_elements=_QUOTA_KEY,
+                set_={
+                    "turns": _at_least_zero(_QUOTA.turns + turns),
+                    "credits": _at_least_zero(_QUOTA.credits + credits),
+                },
+            )
+            .returning(_QUOTA.turns, _QUOTA.credits)
+        )
+        with translated(self._url):
+            found = (await self._session.execute(statement)).one()
+        return converters.quota_counter(scope, key, day, *found)
+
+    async def get(self, scope: str, key: str, day: date) -> QuotaCounter:
+        behaviour.check_quota_scope(scope)
+        query = select(_QUOTA.turns, _QUOTA.credits).where(
+            _QUOTA.scope == scope, _QUOTA.key == key, _QUOTA.day == day
+        )
+        with translated(self._url):
+            found = (await self._session.execute(query)).first()
+        return converters.quota_counter(scope, key, day, *(found or (0, 0)))
+
+    def _insert(self) -> Any:
+        dialect = postgresql if self._url.get_backend_name() == "postgresql" else sqlite
+        return dialect.insert(QuotaCounterRow.__table__)
+
+
+def _at_least_zero(value: ColumnElement[int]) -> ColumnElement[int]:
+    return case((value < 0, 0), else_=value)
+
+
 class SqlUnitOfWork(UnitOfWork):
     """A unit of work on one ``AsyncSession`` (created here, closed on exit).
 
@@ -619,6 +713,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.recall = SqlRecallRepository(self._session, self._url)
         self.branches = SqlBranchRepository(self._session, self._url)
         self.snapshots = SqlSnapshotRepository(self._session, self._url)
+        self.quotas = SqlQuotaRepository(self._session, self._url)
 
     async def commit(self) -> None:
         try:

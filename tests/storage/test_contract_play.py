@@ -154,7 +154,7 @@ async def test_update_replaces_the_changing_fields(uow: UnitOfWorkFactory) -> No
             active_branch="alt",
             updated_at=later,
             world_version="ignored",
-            channel="ignored",
+            channel="thread-42",  # a story moves to a thread when the bot opens one
             created_at=later,
         )
         await unit.sessions.update(changed)
@@ -165,6 +165,7 @@ async def test_update_replaces_the_changing_fields(uow: UnitOfWorkFactory) -> No
             title="Renamed",
             status="ended",
             active_branch="alt",
+            channel="thread-42",
             settings={"mode": "solo", "narrator": {"name": "Ünï", "temperature": 0.7}},
             updated_at=T0 + timedelta(hours=1),
         )

@@ -26,9 +26,12 @@ TABLES = {
     "snapshots",
     "usage",
     "recall",
+    "quota_counters",
 }
 RECALL_TABLES = {"recall", "recall_fts"}
 """The recall index (migration 0002); ``recall_fts`` exists on SQLite only."""
+QUOTA_TABLES = {"quota_counters"}
+"""Daily quota counters (migration 0003)."""
 
 
 async def _tables(database: Database) -> set[str]:
@@ -40,7 +43,7 @@ async def test_upgrade_downgrade_upgrade(database: Database) -> None:
     assert await current_revision(database) is None
 
     await upgrade(database)
-    assert await current_revision(database) == head_revision() == "0002"
+    assert await current_revision(database) == head_revision() == "0003"
     assert await _tables(database) >= TABLES
 
     await downgrade(database)
@@ -52,14 +55,26 @@ async def test_upgrade_downgrade_upgrade(database: Database) -> None:
     assert await _tables(database) >= TABLES
 
 
-async def test_downgrading_to_0001_drops_only_the_recall_index(
+async def test_downgrading_to_0001_drops_only_the_recall_index_and_quotas(
     migrated_database: Database,
 ) -> None:
     await downgrade(migrated_database, "0001")
     assert await current_revision(migrated_database) == "0001"
     tables = await _tables(migrated_database)
     assert not any(name.startswith("recall") for name in tables)
-    assert tables >= TABLES - RECALL_TABLES
+    assert not QUOTA_TABLES & tables
+    assert tables >= TABLES - RECALL_TABLES - QUOTA_TABLES
+
+    await upgrade(migrated_database)
+    assert await _tables(migrated_database) >= TABLES
+
+
+async def test_downgrading_to_0002_drops_only_the_quota_counters(
+    migrated_database: Database,
+) -> None:
+    await downgrade(migrated_database, "0002")
+    assert await current_revision(migrated_database) == "0002"
+    assert await _tables(migrated_database) & TABLES == TABLES - QUOTA_TABLES
 
     await upgrade(migrated_database)
     assert await _tables(migrated_database) >= TABLES

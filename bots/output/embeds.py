@@ -1,0 +1,356 @@
+"""Embeds for a character sheet, an inventory, the quest log and a session's status.
+
+Every builder escapes names and text from the world and the players, and ends
+with ``fit_embed``, so the embed is within Discord's limits whatever it was
+given: long names and values are cut with "…", long lists end with
+"…and N more", and the whole embed stays within 6,000 characters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import discord
+
+from storyai.bots.output.escape import clip, escape_inline, escape_text, plain_line
+from storyai.bots.output.limits import (
+    EMBED_AUTHOR,
+    EMBED_DESCRIPTION,
+    EMBED_FIELD_VALUE,
+    EMBED_FIELDS,
+    EMBED_FOOTER,
+    EMBED_TITLE,
+    EMBED_TOTAL,
+    EMBEDS_PER_MESSAGE,
+)
+from storyai.bots.output.split import MIN_LIMIT, clip_markdown, fit_field
+from storyai.core.domain.sheet import Sheet, ability_modifier
+from storyai.core.domain.state import GameState, PlayerState
+from storyai.core.domain.stats import ABILITIES, CHARACTERISTICS
+from storyai.core.domain.world import World
+
+NAME = 80
+"""How much of a name (an item, a player, a condition) a list line shows."""
+PRESENCE = {"joined": "🟢", "online": "🟢", "idle": "🟡", "away": "🟡", "left": "⚫"}
+PRESENCE_UNKNOWN = "⚪"
+
+
+# ------------------------------------------------------------------- limits
+
+
+def fit_embed(embed: discord.Embed) -> discord.Embed:
+    """Bring an embed within every limit, in place; returns it.
+
+    Title 256, description 4096, at most 25 fields (name 256, value 1024, never
+    empty), footer 2048, author 256, and 6,000 characters in all: when over, the
+    description is shortened first, then fields are dropped from the end.
+    """
+    if embed.title:
+        embed.title = clip(embed.title, EMBED_TITLE)
+    if embed.description:
+        embed.description = clip_markdown(embed.description, EMBED_DESCRIPTION)
+    fields = [fit_field(f.name or "", f.value or "", bool(f.inline)) for f in embed.fields]
+    embed.clear_fields()
+    for f in fields[:EMBED_FIELDS]:
+        embed.add_field(name=f.name, value=f.value, inline=f.inline)
+    if embed.footer.text:
+        embed.set_footer(
+            text=plain_line(embed.footer.text, EMBED_FOOTER), icon_url=embed.footer.icon_url
+        )
+    if embed.author.name:
+        embed.set_author(
+            name=plain_line(embed.author.name, EMBED_AUTHOR),
+            url=embed.author.url,
+            icon_url=embed.author.icon_url,
+        )
+    over = len(embed) - EMBED_TOTAL
+    if over > 0 and embed.description:
+        keep = max(MIN_LIMIT + 1, len(embed.description) - over)
+        embed.description = clip_markdown(embed.description, keep)
+    while len(embed) > EMBED_TOTAL and embed.fields:
+        embed.remove_field(-1)
+    over = len(embed) - EMBED_TOTAL
+    if over > 0 and embed.description:
+        embed.description = clip(embed.description, max(1, len(embed.description) - over))
+    return embed
+
+
+def embed_messages(embeds: Iterable[discord.Embed]) -> list[list[discord.Embed]]:
+    """Embeds grouped into messages: at most 10 per message and 6,000 characters
+    together. Each embed should already be fitted (``fit_embed``)."""
+    messages: list[list[discord.Embed]] = []
+    current: list[discord.Embed] = []
+    used = 0
+    for embed in embeds:
+        size = len(embed)
+        if current and (len(current) >= EMBEDS_PER_MESSAGE or used + size > EMBED_TOTAL):
+            messages.append(current)
+            current, used = [], 0
+        current.append(embed)
+        used += size
+    if current:
+        messages.append(current)
+    return messages
+
+
+def _listing(lines: Sequence[str], budget: int, noun: str = "more") -> str:
+    """Lines joined by newlines within ``budget``, ending "…and N more" when cut."""
+    out: list[str] = []
+    used = 0
+    for i, line in enumerate(lines):
+        left = len(lines) - i - 1
+        reserve = len(f"\n…and {len(lines)} {noun}") if left else 0
+        if used + len(line) + 1 + reserve > budget:
+            out.append(f"…and {len(lines) - i} {noun}")
+            break
+        out.append(line)
+        used += len(line) + 1
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------- sheet
+
+
+def hp_bar(hp: int, max_hp: int, width: int = 10) -> str:
+    """``▰▰▰▰▱▱``: filled in proportion to the hit points left (never empty above 0)."""
+    max_hp = max(1, max_hp)
+    filled = round(width * max(0, min(hp, max_hp)) / max_hp)
+    if hp > 0 and filled == 0:
+        filled = 1
+    return "▰" * filled + "▱" * (width - filled)
+
+
+def _colour(sheet: Sheet) -> discord.Colour:
+    if sheet.is_dead:
+        return discord.Colour.dark_grey()
+    fraction = sheet.hp / max(1, sheet.max_hp)
+    if fraction > 0.5:
+        return discord.Colour.green()
+    return discord.Colour.gold() if fraction > 0.25 else discord.Colour.red()
+
+
+def _name_of(table: dict[str, Any], key: str | None) -> str:
+    entry = table.get(key) if key else None
+    return entry.name if entry is not None else (key or "")
+
+
+def _scores(sheet: Sheet) -> str:
+    if sheet.system == "d20":
+        known = [a for a in ABILITIES if a in sheet.abilities]
+        names = known + [a for a in sheet.abilities if a not in known]
+        parts = [
+            f"**{escape_inline(a.upper(), 20)}** {sheet.abilities[a]} "
+            f"({ability_modifier(sheet.abilities[a]):+d})"
+            for a in names
+        ]
+    else:
+        known = [c for c in CHARACTERISTICS if c in sheet.characteristics]
+        names = known + [c for c in sheet.characteristics if c not in known]
+        parts = [f"**{escape_inline(c.upper(), 20)}** {sheet.characteristics[c]}" for c in names]
+    return _joined(parts, " · ", EMBED_FIELD_VALUE)
+
+
+def _joined(parts: Sequence[str], sep: str, budget: int) -> str:
+    """Parts joined by ``sep`` within ``budget``, ending "…and N more" when cut."""
+    out: list[str] = []
+    used = 0
+    for i, part in enumerate(parts):
+        tail = len(f"{sep}…and {len(parts)} more") if i < len(parts) - 1 else 0
+        if used + len(sep) + len(part) + tail > budget:
+            out.append(f"…and {len(parts) - i} more")
+            break
+        out.append(part)
+        used += len(sep) + len(part)
+    return sep.join(out)
+
+
+def sheet_embed(player: PlayerState, world: World) -> discord.Embed:
+    """A character sheet: HP bar, defence, gold, level, conditions, scores, gear."""
+    sheet = player.sheet
+    embed = discord.Embed(title=escape_inline(player.name, EMBED_TITLE), colour=_colour(sheet))
+    about = []
+    if sheet.archetype:
+        about.append(escape_inline(_name_of(world.archetypes, sheet.archetype), NAME))
+    if sheet.system == "d20":
+        about.append(f"Level {sheet.level}")
+    about.append("📍 " + escape_inline(_name_of(world.locations, player.location), NAME))
+    embed.description = " · ".join(about)
+
+    hp = f"{hp_bar(sheet.hp, sheet.max_hp)} {sheet.hp}/{sheet.max_hp}"
+    if sheet.temp_hp:
+        hp += f" (+{sheet.temp_hp} temp)"
+    embed.add_field(name="HP", value=hp, inline=True)
+    if sheet.system == "d20":
+        embed.add_field(name="AC", value=str(sheet.ac), inline=True)
+    else:
+        embed.add_field(name="Armor", value=str(sheet.armor), inline=True)
+    embed.add_field(name="Gold", value=str(sheet.gold), inline=True)
+    if sheet.system == "d20":
+        embed.add_field(name="XP", value=str(sheet.xp), inline=True)
+    elif sheet.sanity is not None:
+        embed.add_field(name="Sanity", value=str(sheet.sanity), inline=True)
+    conditions = [escape_inline(c.replace("_", " "), NAME) for c in sorted(sheet.conditions)]
+    embed.add_field(
+        name="Conditions",
+        value=_joined(conditions, ", ", EMBED_FIELD_VALUE) if conditions else "none",
+        inline=False,
+    )
+    embed.add_field(name="Scores", value=_scores(sheet) or "—", inline=False)
+    gear = [
+        f"{label}: {escape_inline(_name_of(world.items, item), NAME)}"
+        for label, item in (
+            ("Weapon", sheet.equipped.weapon),
+            ("Armor", sheet.equipped.armor),
+            ("Shield", sheet.equipped.shield),
+        )
+        if item
+    ]
+    if gear:
+        embed.add_field(name="Equipped", value="\n".join(gear), inline=False)
+    return fit_embed(embed)
+
+
+def inventory_embed(player: PlayerState, world: World) -> discord.Embed:
+    """What a character carries, by name, with counts; equipped items marked."""
+    sheet = player.sheet
+    embed = discord.Embed(
+        title=f"Inventory · {escape_inline(player.name, EMBED_TITLE - 12)}",
+        colour=discord.Colour.blurple(),
+    )
+    items = sorted(
+        sheet.inventory.items(), key=lambda pair: (_name_of(world.items, pair[0]).lower(), pair)
+    )
+    lines = []
+    for item_id, count in items:
+        line = "• " + escape_inline(_name_of(world.items, item_id), NAME)
+        if count > 1:
+            line += f" ×{count}"
+        if sheet.equipped.holds(item_id):
+            line += " *(equipped)*"
+        lines.append(line)
+    head = f"💰 {sheet.gold} gold"
+    body = _listing(lines, EMBED_DESCRIPTION - len(head) - 2) if lines else "*Nothing carried.*"
+    embed.description = f"{head}\n\n{body}"
+    return fit_embed(embed)
+
+
+# ------------------------------------------------------------------- quests
+
+
+def _quest_value(state_stage: int, done: Sequence[int], quest: Any) -> str:
+    stage = quest.stages[max(0, min(state_stage, len(quest.stages) - 1))]
+    lines = [escape_text(" ".join(stage.description.split()))]
+    objectives = [
+        ("☑ " if i in done else "☐ ")
+        + escape_inline(o.description, NAME * 2)
+        + (" *(optional)*" if o.optional else "")
+        for i, o in enumerate(stage.objectives)
+    ]
+    if objectives:
+        lines.append(_listing(objectives, EMBED_FIELD_VALUE // 2, "more objectives"))
+    return clip_markdown("\n".join(lines), EMBED_FIELD_VALUE)
+
+
+def quests_embed(state: GameState, world: World) -> discord.Embed:
+    """The quest log: active quests with their current stage and objectives, then
+    finished ones. Quests the world no longer has are left out."""
+    embed = discord.Embed(title="Quests", colour=discord.Colour.dark_gold())
+    active = [(q, s) for q, s in state.quests.items() if s.status == "active" and q in world.quests]
+    done = [(q, s) for q, s in state.quests.items() if s.status == "done" and q in world.quests]
+    if not active and not done:
+        embed.description = "*No quests yet.*"
+        return fit_embed(embed)
+    fields = []
+    for quest_id, qs in active:
+        quest = world.quests[quest_id]
+        name = ("⭐ " if quest.main else "") + escape_inline(quest.title, 200)
+        fields.append((name, _quest_value(qs.stage, qs.done_objectives, quest)))
+    for quest_id, _ in done:
+        quest = world.quests[quest_id]
+        fields.append(("✅ " + escape_inline(quest.title, 200), "*Complete.*"))
+    footer_room = 40
+    used = len(embed.title or "") + footer_room
+    shown = 0
+    for name, value in fields[:EMBED_FIELDS]:
+        if used + len(name) + len(value) > EMBED_TOTAL:
+            break
+        embed.add_field(name=name, value=value, inline=False)
+        used += len(name) + len(value)
+        shown += 1
+    if shown < len(fields):
+        embed.set_footer(text=f"…and {len(fields) - shown} more quests")
+    return fit_embed(embed)
+
+
+# ------------------------------------------------------------------- status
+
+
+@dataclass(frozen=True)
+class SeatLine:
+    """One player at the table, as the status shows them."""
+
+    name: str
+    presence: str = "joined"  # the table's words: "joined", "idle", "left"
+    role: str = "player"  # "host" or "player"
+
+
+@dataclass(frozen=True)
+class StatusSummary:
+    """What ``status_embed`` shows about a running session."""
+
+    world_title: str
+    turn: int
+    mode: str  # "turn" (players act in order) or "free" (actions gathered into rounds)
+    players: Sequence[SeatLine] = ()
+    whose_turn: str | None = None  # a player's name, in turn mode
+    queued: int = 0  # free mode: actions waiting for the round
+    deadline: datetime | None = None  # when the current turn is skipped / the round resolves
+    ended: bool = False
+
+    @classmethod
+    def from_table(cls, view: Any, *, world_title: str, turn: int) -> StatusSummary:
+        """From a ``storyai.core.multiplayer.service.TableView``."""
+        deadline = datetime.fromisoformat(view.deadline) if view.deadline else None
+        return cls(
+            world_title=world_title,
+            turn=turn,
+            mode=view.mode,
+            players=tuple(SeatLine(s.name, s.presence, s.role) for s in view.seats),
+            whose_turn=view.whose_turn.name if view.whose_turn is not None else None,
+            queued=view.queued,
+            deadline=deadline,
+            ended=view.ended,
+        )
+
+
+def status_embed(summary: StatusSummary) -> discord.Embed:
+    """A session at a glance: world, turn, mode, who is at the table, whose turn."""
+    embed = discord.Embed(
+        title=escape_inline(summary.world_title, EMBED_TITLE) or "Story",
+        colour=discord.Colour.dark_grey() if summary.ended else discord.Colour.blurple(),
+    )
+    seats = [
+        f"{PRESENCE.get(p.presence, PRESENCE_UNKNOWN)} "
+        + f"**{escape_inline(p.name, NAME)}**"
+        + (" 👑" if p.role == "host" else "")
+        + ("" if p.presence in ("joined", "online") else f" *({escape_inline(p.presence, 20)})*")
+        for p in summary.players
+    ]
+    embed.description = _listing(seats, EMBED_DESCRIPTION, "more players") or "*Nobody yet.*"
+    embed.add_field(name="Turn", value=str(summary.turn), inline=True)
+    mode = {"turn": "Turn order", "free": "Free for all"}.get(summary.mode)
+    embed.add_field(name="Mode", value=mode or escape_inline(summary.mode, NAME), inline=True)
+    if summary.ended:
+        embed.add_field(name="Status", value="The story has ended.", inline=True)
+    elif summary.mode == "turn":
+        who = escape_inline(summary.whose_turn, NAME) if summary.whose_turn else "—"
+        embed.add_field(name="Whose turn", value=who, inline=True)
+    else:
+        embed.add_field(name="Queued", value=str(summary.queued), inline=True)
+    if summary.deadline is not None and not summary.ended:
+        stamp = int(summary.deadline.timestamp())
+        embed.add_field(name="Next", value=f"<t:{stamp}:R>", inline=True)
+    return fit_embed(embed)

@@ -1,0 +1,175 @@
+"""Whole games through the real discord.py client, against a local fake Discord that
+enforces Discord's limits and its 3-second rule (tests/fakes/discord)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fakes.discord.harness import running_bot, running_fake
+
+from storyai.bots.app import BotDeps, StoryBot
+from storyai.core import services, sessions
+from storyai.core.worlds.bundled import bundled_world_paths
+from storyai.core.worlds.validate import load_world
+
+WORLD = load_world(bundled_world_paths()["ember_hollow"])
+
+
+class Time:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
+        self.clock = sessions.Clock(now=lambda: self.now, new_seed=lambda: 4)
+
+    def pass_(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+async def world_installed(uow_factory):
+    await services.install_world(uow_factory, WORLD, source="bundled")
+    return uow_factory
+
+
+def new_bot(uow, t: Time) -> StoryBot:
+    return StoryBot(BotDeps(uow, clock=t.clock), tick=0.05)
+
+
+def buttons(message) -> list[dict]:
+    return [c for row in message.components for c in row.get("components", [])]
+
+
+def text_of(ix) -> str:
+    return "\n".join(m.content for m in ix.replies)
+
+
+async def test_three_players_take_turns_with_commands_and_buttons(world_installed):
+    uow, t = world_installed, Time()
+    async with running_bot(new_bot(uow, t)) as fake:
+        started = await fake.slash(
+            "story start", user="alice", channel="adventures", world="ember_hollow"
+        )
+        await started.wait_reply()
+        assert "Village Square" in text_of(started)
+        assert buttons(started.reply), "the opening offers its choices as buttons"
+        for name in ("bob", "carol"):
+            joined = await fake.slash("story join", user=name, channel="adventures")
+            await joined.wait_reply()
+            assert f"{name.capitalize()}** joins the story" in text_of(joined)
+
+        status = await fake.slash("story status", user="carol", channel="adventures")
+        await status.wait_reply()
+        assert "It is Alice's turn" in text_of(status)
+
+        played = await fake.slash("act", user="alice", channel="adventures", text="look")
+        await played.wait_replies(2)
+        assert "It is Bob's turn" in text_of(played)
+
+        early = await fake.slash("act", user="carol", channel="adventures", text="look")
+        await early.wait_reply()
+        assert early.reply.ephemeral and "It is Bob's turn" in early.reply.content
+
+        with_buttons = next(m for m in reversed(played.replies) if buttons(m))
+        first = buttons(with_buttons)[0]
+        clicked = await fake.click(with_buttons, first["custom_id"], user="bob")
+        await clicked.wait_reply()
+        assert "Bob" in text_of(clicked)  # the click acted for the one who clicked
+        assert fake.violations == []
+
+
+async def test_a_whisper_is_answered_privately(world_installed):
+    uow, t = world_installed, Time()
+    async with running_bot(new_bot(uow, t)) as fake:
+        await (
+            await fake.slash(
+                "story start", user="alice", channel="adventures", world="ember_hollow"
+            )
+        ).wait_reply()
+        whispered = await fake.slash(
+            "whisper", user="alice", channel="adventures", text="talk to hesta about mine"
+        )
+        await whispered.wait_reply()
+        assert all(m.ephemeral for m in whispered.replies)
+        assert "Hesta" in text_of(whispered)
+        assert fake.violations == []
+
+
+async def test_only_the_host_can_rewind(world_installed):
+    uow, t = world_installed, Time()
+    async with running_bot(new_bot(uow, t)) as fake:
+        await (
+            await fake.slash(
+                "story start", user="alice", channel="adventures", world="ember_hollow"
+            )
+        ).wait_reply()
+        await (await fake.slash("story join", user="bob", channel="adventures")).wait_reply()
+        await (
+            await fake.slash("act", user="alice", channel="adventures", text="look")
+        ).wait_replies(2)
+        refused = await fake.slash("rewind", user="bob", channel="adventures", turn=0)
+        await refused.wait_reply()
+        assert refused.reply.ephemeral and "Only the host (Alice)" in refused.reply.content
+        done = await fake.slash("rewind", user="alice", channel="adventures", turn=0)
+        await done.wait_reply()
+        assert "Rewound to turn 0" in done.reply.content and not done.reply.ephemeral
+        assert fake.violations == []
+
+
+async def test_nothing_pings_and_player_text_is_inert(world_installed):
+    uow, t = world_installed, Time()
+    async with running_bot(new_bot(uow, t)) as fake:
+        await (
+            await fake.slash(
+                "story start", user="alice", channel="adventures", world="ember_hollow"
+            )
+        ).wait_reply()
+        said = await fake.slash(
+            "act", user="alice", channel="adventures", text="shout @everyone <@&1> **loud**"
+        )
+        await said.wait_replies(2)
+        for message in fake.history("adventures"):
+            assert not message.pings.any() if hasattr(message.pings, "any") else True
+            assert message.allowed_mentions is not None
+        assert "@everyone" not in [m.content for m in said.replies]
+        assert fake.violations == []
+
+
+async def test_a_restarted_bot_resumes_and_old_buttons_still_answer(world_installed):
+    uow, t = world_installed, Time()
+    async with running_fake() as fake:
+        first = await fake.start_bot(new_bot(uow, t))
+        started = await fake.slash(
+            "story start", user="alice", channel="adventures", world="ember_hollow"
+        )
+        await started.wait_reply()
+        old = next(m for m in started.replies if buttons(m))
+        await fake.stop_bot(first)
+        await fake.start_bot(new_bot(uow, t))  # a new process: nothing in memory
+        status = await fake.slash("story status", user="alice", channel="adventures")
+        await status.wait_reply()
+        assert "Alice" in text_of(status)
+        clicked = await fake.click(old, buttons(old)[0]["custom_id"], user="alice")
+        await clicked.wait_reply()
+        assert "Alice" in text_of(clicked)
+        again = await fake.click(old, buttons(old)[0]["custom_id"], user="alice")
+        await again.wait_reply()
+        assert "expired" in again.reply.content and again.reply.ephemeral
+        assert fake.violations == []
+
+
+async def test_out_of_character_messages_are_ignored(world_installed):
+    uow, t = world_installed, Time()
+    async with running_bot(new_bot(uow, t)) as fake:
+        await (
+            await fake.slash(
+                "story start", user="alice", channel="adventures", world="ember_hollow"
+            )
+        ).wait_reply()
+        before = len(fake.history("adventures"))
+        await fake.say("(( brb, pizza ))", user="alice", channel="adventures")
+        await fake.say("// rules question", user="bob", channel="adventures")
+        assert len(fake.history("adventures")) == before + 2  # only the two messages
+        async with uow() as u:
+            sid = next(iter(await u.sessions.list())).id
+            kinds = [e.kind for e in await u.events.list(sid)]
+        assert "player_action" not in kinds

@@ -20,12 +20,28 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from storyai.bots.text import NO_PINGS, choice_rows, escape, render_turn, split
-from storyai.core import services, sessions
+from storyai.bots.output import (
+    CUSTOM_ID_PATTERN,
+    EXPIRED,
+    NO_PINGS,
+    MessageStreamer,
+    StatusSummary,
+    choice_buttons,
+    escape_text,
+    inventory_embed,
+    parse_custom_id,
+    quests_embed,
+    render_lines,
+    sheet_embed,
+    split_message,
+    status_embed,
+)
+from storyai.core import quotas, services, sessions
 from storyai.core.domain.dice import Dice, SeededDice
 from storyai.core.domain.errors import StoryError
 from storyai.core.multiplayer import service as table
 from storyai.core.narrators.port import Narrator
+from storyai.core.quotas import QuotaPolicy
 from storyai.core.storage.ports import UnitOfWorkFactory
 
 OOC = ("((", "//")
@@ -38,31 +54,35 @@ class BotDeps:
     narrator: Narrator | None = None
     clock: sessions.Clock = field(default_factory=sessions.Clock)
     dice: Callable[[], Dice] = lambda: SeededDice(None)
+    policy: QuotaPolicy = field(default_factory=QuotaPolicy)
+    stream_interval: float = 1.2  # seconds between edits of a streaming message
+
+    @property
+    def uses_model(self) -> bool:
+        return bool(self.narrator is not None and getattr(self.narrator, "proposes", False))
 
 
-CHOICE_ID = r"c:(?P<sid>[0-9a-f]{1,32}):(?P<turn>\d+):(?P<i>\d+)"
+class ChoiceButton(discord.ui.DynamicItem[discord.ui.Button], template=CUSTOM_ID_PATTERN):
+    """A choice; its custom id names the story, the turn and the choice, so it still
+    works after a restart (and says it expired once the story moved on)."""
 
-
-class ChoiceButton(discord.ui.DynamicItem[discord.ui.Button], template=CHOICE_ID):
-    """A numbered choice; its custom id names the story, the turn and the choice."""
-
-    def __init__(self, sid: str, turn: int, index: int, label: str = "") -> None:
+    def __init__(self, custom_id: str, label: str = "") -> None:
         super().__init__(
             discord.ui.Button(
-                label=(label or str(index))[:80],
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"c:{sid}:{turn}:{index}",
+                label=label or "Choose", style=discord.ButtonStyle.secondary, custom_id=custom_id
             )
         )
-        self.sid, self.turn, self.index = sid, turn, index
+        self.ref = parse_custom_id(custom_id)
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match: re.Match[str]):  # type: ignore[override]
-        return cls(match["sid"], int(match["turn"]), int(match["i"]), item.label or "")
+        return cls(item.custom_id, item.label or "")
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: StoryBot = interaction.client  # type: ignore[assignment]
-        await bot.choose(interaction, self.sid, self.turn, self.index)
+        if self.ref is None:
+            return
+        await bot.choose(interaction, self.ref.session_ref, self.ref.turn, self.ref.index)
 
 
 class StoryBot(commands.Bot):
@@ -84,7 +104,7 @@ class StoryBot(commands.Bot):
     async def setup_hook(self) -> None:
         self.add_dynamic_items(ChoiceButton)
         self.tree.add_command(StoryGroup(self))
-        for command in (act, roll, sheet, inventory, quests, whisper, rewind, branch):
+        for command in (act, roll, sheet, inventory, quests_, whisper, rewind, branch, usage):
             self.tree.add_command(command)
         await self.tree.sync()
         self._ticker = asyncio.create_task(self._tables(), name="storyai-tables")
@@ -117,16 +137,16 @@ class StoryBot(commands.Bot):
                 continue
             notice = await table.skip_idle(self.deps.uow, session.id, clock=self.deps.clock)
             if notice:
-                await channel.send(escape(notice), allowed_mentions=NO_PINGS)
+                await channel.send(escape_text(notice), allowed_mentions=NO_PINGS)
             world = await services.session_world(self.deps.uow, session.id)
             result = await table.resolve_round(
                 self.deps.uow, world, session.id, narrator=self.deps.narrator, clock=self.deps.clock
             )
             if result is not None:
-                for chunk in split(render_turn(result.lines)):
+                for chunk in split_message(render_lines(result.lines)):
                     await channel.send(chunk, allowed_mentions=NO_PINGS)
-                view = choice_view(session.id, result.turn, result.choices)
-                if view is not None and not result.ended:
+                view = choice_view(session.id, result)
+                if view is not None:
                     await channel.send("What next?", view=view, allowed_mentions=NO_PINGS)
 
     # ------------------------------------------------------------ helpers
@@ -138,16 +158,26 @@ class StoryBot(commands.Bot):
         return found
 
     async def reply(
-        self, interaction: discord.Interaction, text: str, *, ephemeral: bool = False, view=None
+        self,
+        interaction: discord.Interaction,
+        text: str,
+        *,
+        ephemeral: bool = False,
+        view=None,
+        embed: discord.Embed | None = None,
     ) -> None:
-        chunks = split(text) or ["…"]
-        for i, chunk in enumerate(chunks):
-            last = i == len(chunks) - 1
+        chunks = split_message(text) if text.strip() else []
+        if not chunks and embed is None:
+            chunks = ["…"]
+        for i, chunk in enumerate(chunks or [""]):
+            last = i == len(chunks or [""]) - 1
+            extra: dict = {}
+            if last and view is not None:
+                extra["view"] = view
+            if last and embed is not None:
+                extra["embed"] = embed
             await interaction.followup.send(
-                chunk,
-                ephemeral=ephemeral,
-                allowed_mentions=NO_PINGS,
-                **({"view": view} if last and view is not None else {}),
+                chunk, ephemeral=ephemeral, allowed_mentions=NO_PINGS, **extra
             )
 
     async def refuse(self, interaction: discord.Interaction, error: StoryError) -> None:
@@ -156,46 +186,158 @@ class StoryBot(commands.Bot):
         if not interaction.is_expired() and interaction.extras.get("public"):
             with contextlib.suppress(discord.HTTPException):
                 await interaction.delete_original_response()
-        await self.reply(interaction, escape(str(error)), ephemeral=True)
+        await self.reply(interaction, escape_text(str(error)), ephemeral=True)
 
-    async def tell(self, interaction, session_id: str, result, prefix: str = "") -> None:
-        text = prefix + render_turn(result.lines)
-        view = choice_view(session_id, result.turn, result.choices) if not result.ended else None
-        await self.reply(interaction, text, view=view)
+    def streamer(self, interaction: discord.Interaction, heading: str = "") -> MessageStreamer:
+        """Narration as it is written: one message edited in place, within rate limits."""
 
-    async def choose(self, interaction, sid: str, turn: int, index: int) -> None:
-        await _defer(interaction)
+        async def send(content: str):
+            return await interaction.followup.send(content, wait=True, allowed_mentions=NO_PINGS)
+
+        async def edit(message, content: str):
+            await message.edit(content=content, allowed_mentions=NO_PINGS)
+
+        async def delete(message):
+            await message.delete()
+
+        return MessageStreamer(
+            send,
+            edit,
+            delete=delete,
+            render=lambda raw: heading + escape_text(raw),
+            min_interval=self.deps.stream_interval,
+        )
+
+    async def tell(
+        self,
+        interaction,
+        session_id: str,
+        result,
+        heading: str = "",
+        streamer: MessageStreamer | None = None,
+    ) -> None:
+        """The turn as told, then its choices as buttons."""
+        text = heading + render_lines(result.lines)
+        if streamer is not None and streamer.messages:
+            await streamer.finish(text)
+        else:
+            await self.reply(interaction, text)
+        if result.ended or not result.choices:
+            return
+        await self.reply(interaction, "What next?", view=choice_view(session_id, result))
+
+    async def quota(self, interaction: discord.Interaction) -> quotas.Reservation:
+        """Count the turn before any model is called; refused when the day's quota is spent."""
+        return await quotas.reserve_turn(
+            self.deps.uow,
+            user=str(interaction.user.id),
+            guild=str(interaction.guild_id) if interaction.guild_id else None,
+            clock=self.deps.clock,
+            policy=self.deps.policy,
+            uses_model=self.deps.uses_model,
+        )
+
+    async def play(
+        self, interaction: discord.Interaction, text: str, *, private: bool = False
+    ) -> table.ActResult:
+        """One action by whoever interacted, streamed, within their quota."""
+        session = await self.story_here(interaction)
+        world = await services.session_world(self.deps.uow, session.id)
+        reservation = await self.quota(interaction)
+        heading = _said(interaction, text)
+        stream = None if private else self.streamer(interaction, heading)
         try:
-            session = await self.story_here(interaction)
-            if not session.id.startswith(sid):
-                raise StoryError("That choice belongs to another story.")
-            world = await services.session_world(self.deps.uow, session.id)
-            resumed = await services.resume(self.deps.uow, session.id)
-            if resumed.turn != turn or index > len(resumed.choices):
-                raise StoryError(
-                    "That choice has expired: the story has moved on.",
-                    hint="pick from the newest message, or use /act",
-                )
-            command = resumed.choices[index - 1].command
             outcome = await table.act(
                 self.deps.uow,
                 world,
                 session.id,
                 user_ref=str(interaction.user.id),
-                text=command,
+                text=text,
                 narrator=self.deps.narrator,
+                on_text=stream,
                 clock=self.deps.clock,
             )
-            await self.tell(interaction, session.id, outcome.result, _said(interaction, command))
+        except BaseException:
+            await quotas.release(self.deps.uow, reservation)
+            raise
+        await quotas.settle(self.deps.uow, reservation, _cost(outcome.result))
+        if outcome.kind == "queued":
+            await self.reply(
+                interaction,
+                f"{heading}*Queued ({outcome.place}); the round is told together soon.*",
+                ephemeral=private,
+            )
+        elif private:
+            await self.reply(interaction, render_lines(outcome.result.lines), ephemeral=True)
+        else:
+            await self.tell(interaction, session.id, outcome.result, heading, stream)
+            if outcome.next_up is not None:
+                await self.reply(interaction, f"It is {escape_text(outcome.next_up.name)}'s turn.")
+        return outcome
+
+    async def choose(self, interaction, ref: str, turn: int, index: int) -> None:
+        await _defer(interaction)
+        try:
+            session = await self.story_here(interaction)
+            if not session.id.startswith(ref):
+                raise StoryError("That choice belongs to another story.")
+            resumed = await services.resume(self.deps.uow, session.id)
+            if resumed.turn != turn or index >= len(resumed.choices):
+                raise StoryError(EXPIRED, hint="or type what you do with /act")
+            await self.play(interaction, resumed.choices[index].command)
         except StoryError as exc:
             await self.refuse(interaction, exc)
 
     async def on_message(self, message: discord.Message) -> None:
-        if message.author.bot or not message.content:
+        """In a story's channel, a seated player's message is an action, unless it starts
+        with (( or // (out of character: the GM does not hear it)."""
+        if message.author.bot or not message.content.strip() or message.guild is None:
             return
         if message.content.lstrip().startswith(OOC):
-            return  # out of character: the GM does not hear it
-        # Plain messages are table talk; actions go through /act and the buttons.
+            return
+        session = await table.session_in_channel(self.deps.uow, str(message.channel.id))
+        if session is None or session.status == "ended":
+            return
+        async with self.deps.uow() as uow:
+            seated = any(
+                p.user_ref == str(message.author.id) for p in await uow.players.list(session.id)
+            )
+        if not seated:
+            return
+        try:
+            world = await services.session_world(self.deps.uow, session.id)
+            reservation = await quotas.reserve_turn(
+                self.deps.uow,
+                user=str(message.author.id),
+                guild=str(message.guild.id),
+                clock=self.deps.clock,
+                policy=self.deps.policy,
+                uses_model=self.deps.uses_model,
+            )
+            try:
+                outcome = await table.act(
+                    self.deps.uow,
+                    world,
+                    session.id,
+                    user_ref=str(message.author.id),
+                    text=message.content,
+                    narrator=self.deps.narrator,
+                    clock=self.deps.clock,
+                )
+            except BaseException:
+                await quotas.release(self.deps.uow, reservation)
+                raise
+            await quotas.settle(self.deps.uow, reservation, _cost(outcome.result))
+        except StoryError as exc:
+            await message.reply(escape_text(str(exc)), allowed_mentions=NO_PINGS)
+            return
+        if outcome.result is None:  # free mode: queued, told with the round
+            return
+        for chunk in split_message(render_lines(outcome.result.lines)):
+            await message.channel.send(chunk, allowed_mentions=NO_PINGS)
+        view = choice_view(session.id, outcome.result)
+        if view is not None:
+            await message.channel.send("What next?", view=view, allowed_mentions=NO_PINGS)
 
 
 def _defer(interaction: discord.Interaction, *, ephemeral: bool = False):
@@ -205,15 +347,25 @@ def _defer(interaction: discord.Interaction, *, ephemeral: bool = False):
 
 
 def _said(interaction: discord.Interaction, text: str) -> str:
-    return f"**{escape(interaction.user.display_name)}** › {escape(text)}\n\n"
+    return f"**{escape_text(interaction.user.display_name)}** › {escape_text(text)}\n\n"
 
 
-def choice_view(session_id: str, turn: int, choices) -> discord.ui.View | None:
-    if not choices:
+def _cost(result) -> float | None:
+    if result is None:
+        return None
+    spent = [e.payload["usage"].get("cost_usd", 0.0) for e in result.events if "usage" in e.payload]
+    return sum(spent) if spent else None
+
+
+def choice_view(session_id: str, result) -> discord.ui.View | None:
+    """A turn's choices as buttons (within Discord's 5 x 5), or None when there are none."""
+    if result.ended or not result.choices:
         return None
     view = discord.ui.View(timeout=None)
-    for i, label in choice_rows([c.text for c in choices]):
-        view.add_item(ChoiceButton(session_id[:12], turn, i, label))
+    for button in choice_buttons(result.choices, session_id[:12], result.turn):
+        item = ChoiceButton(button.custom_id, button.label)
+        item.item.row = button.row
+        view.add_item(item)
     return view
 
 
@@ -305,9 +457,9 @@ class StoryGroup(app_commands.Group):
                 narrator=bot.deps.narrator,
                 clock=bot.deps.clock,
             )
-            text = f"**{escape(seat.name)}** joins the story."
+            text = f"**{escape_text(seat.name)}** joins the story."
             if told is not None:
-                text += "\n\n" + render_turn(told.lines)
+                text += "\n\n" + render_lines(told.lines)
             await bot.reply(interaction, text)
 
         await _guard(interaction, work)
@@ -320,7 +472,8 @@ class StoryGroup(app_commands.Group):
                 bot.deps.uow, session.id, user_ref=str(interaction.user.id), clock=bot.deps.clock
             )
             await bot.reply(
-                interaction, f"{escape(interaction.user.display_name)} left. " + _whose(view)
+                interaction,
+                f"{escape_text(interaction.user.display_name)} left. " + _whose(view),
             )
 
         await _guard(interaction, work)
@@ -330,11 +483,12 @@ class StoryGroup(app_commands.Group):
         async def work(bot: StoryBot) -> None:
             session = await bot.story_here(interaction)
             view = await table.table_view(bot.deps.uow, session.id)
-            seats = "\n".join(f"- {escape(s.name)} ({s.presence})" for s in view.seats)
-            await bot.reply(
-                interaction,
-                f"**{escape(session.title)}** · mode {view.mode}\n{seats}\n{_whose(view)}",
+            resumed = await services.resume(bot.deps.uow, session.id)
+            world = await services.session_world(bot.deps.uow, session.id)
+            summary = StatusSummary.from_table(
+                view, world_title=world.world.title, turn=resumed.turn
             )
+            await bot.reply(interaction, _whose(view), embed=status_embed(summary))
 
         await _guard(interaction, work)
 
@@ -370,33 +524,17 @@ def _whose(view: table.TableView) -> str:
         return "The story has ended."
     if view.mode == "free":
         return f"Free mode: everyone acts; {view.queued} action(s) waiting."
-    return f"It is {escape(view.whose_turn.name)}'s turn." if view.whose_turn else ""
+    return f"It is {escape_text(view.whose_turn.name)}'s turn." if view.whose_turn else ""
 
 
 # ---------------------------------------------------------------- play
 
 
 @app_commands.command(name="act", description="Do something in the story")
+@app_commands.describe(text="What your character does or says")
 async def act(interaction: discord.Interaction, text: str) -> None:
     async def work(bot: StoryBot) -> None:
-        session = await bot.story_here(interaction)
-        world = await services.session_world(bot.deps.uow, session.id)
-        outcome = await table.act(
-            bot.deps.uow,
-            world,
-            session.id,
-            user_ref=str(interaction.user.id),
-            text=text,
-            narrator=bot.deps.narrator,
-            clock=bot.deps.clock,
-        )
-        if outcome.kind == "queued":
-            await bot.reply(interaction, f"Queued ({outcome.place}). The round resolves soon.")
-            return
-        up = f"\n\nIt is {escape(outcome.next_up.name)}'s turn." if outcome.next_up else ""
-        await bot.tell(interaction, session.id, outcome.result, _said(interaction, text))
-        if up:
-            await bot.reply(interaction, up.strip())
+        await bot.play(interaction, text)
 
     await _guard(interaction, work)
 
@@ -405,8 +543,8 @@ async def act(interaction: discord.Interaction, text: str) -> None:
 async def roll(interaction: discord.Interaction, expression: str) -> None:
     async def work(bot: StoryBot) -> None:
         result = bot.deps.dice().roll(expression)
-        who = escape(interaction.user.display_name)
-        await bot.reply(interaction, f"🎲 {who} rolls {escape(result.breakdown)}")
+        who = escape_text(interaction.user.display_name)
+        await bot.reply(interaction, f"🎲 {who} rolls {escape_text(result.breakdown)}")
 
     await _guard(interaction, work)
 
@@ -414,12 +552,13 @@ async def roll(interaction: discord.Interaction, expression: str) -> None:
 async def _my_player(bot: StoryBot, interaction: discord.Interaction):
     session = await bot.story_here(interaction)
     resumed = await services.resume(bot.deps.uow, session.id)
+    world = await services.session_world(bot.deps.uow, session.id)
     async with bot.deps.uow() as uow:
         players = await uow.players.list(session.id)
     me = next((p for p in players if p.user_ref == str(interaction.user.id)), None)
     if me is None or me.id not in resumed.state.players:
         raise StoryError("You have no character in this story.", hint="/story join")
-    return resumed.state.players[me.id], resumed.state
+    return resumed.state.players[me.id], resumed.state, world
 
 
 @app_commands.command(name="sheet", description="Your character sheet (only you see it)")
@@ -427,13 +566,8 @@ async def sheet(interaction: discord.Interaction) -> None:
     await _defer(interaction, ephemeral=True)
 
     async def work(bot: StoryBot) -> None:
-        player, _ = await _my_player(bot, interaction)
-        s = player.sheet
-        await bot.reply(
-            interaction,
-            f"**{escape(player.name)}** · {s.hp}/{s.max_hp} HP · {s.gold} gold",
-            ephemeral=True,
-        )
+        player, _, world = await _my_player(bot, interaction)
+        await bot.reply(interaction, "", ephemeral=True, embed=sheet_embed(player, world))
 
     await _guard(interaction, work)
 
@@ -443,43 +577,46 @@ async def inventory(interaction: discord.Interaction) -> None:
     await _defer(interaction, ephemeral=True)
 
     async def work(bot: StoryBot) -> None:
-        player, _ = await _my_player(bot, interaction)
-        items = ", ".join(f"{escape(i)} ×{n}" for i, n in sorted(player.sheet.inventory.items()))
-        await bot.reply(interaction, items or "You carry nothing.", ephemeral=True)
+        player, _, world = await _my_player(bot, interaction)
+        await bot.reply(interaction, "", ephemeral=True, embed=inventory_embed(player, world))
 
     await _guard(interaction, work)
 
 
 @app_commands.command(name="quests", description="The story's quests (only you see it)")
-async def quests(interaction: discord.Interaction) -> None:
+async def quests_(interaction: discord.Interaction) -> None:
     await _defer(interaction, ephemeral=True)
 
     async def work(bot: StoryBot) -> None:
-        _, state = await _my_player(bot, interaction)
-        lines = [f"- {escape(q)}: {s.status}" for q, s in sorted(state.quests.items())]
-        await bot.reply(interaction, "\n".join(lines) or "No quests yet.", ephemeral=True)
+        _, state, world = await _my_player(bot, interaction)
+        await bot.reply(interaction, "", ephemeral=True, embed=quests_embed(state, world))
 
     await _guard(interaction, work)
 
 
-@app_commands.command(name="whisper", description="Tell the GM something privately")
+@app_commands.command(name="whisper", description="Tell the GM something; only you see the answer")
 async def whisper(interaction: discord.Interaction, text: str) -> None:
     await _defer(interaction, ephemeral=True)
 
     async def work(bot: StoryBot) -> None:
-        session = await bot.story_here(interaction)
-        world = await services.session_world(bot.deps.uow, session.id)
-        outcome = await table.act(
+        await bot.play(interaction, text, private=True)
+
+    await _guard(interaction, work)
+
+
+@app_commands.command(name="usage", description="Your turns and credits left today")
+async def usage(interaction: discord.Interaction) -> None:
+    await _defer(interaction, ephemeral=True)
+
+    async def work(bot: StoryBot) -> None:
+        report = await quotas.usage_report(
             bot.deps.uow,
-            world,
-            session.id,
-            user_ref=str(interaction.user.id),
-            text=text,
-            narrator=bot.deps.narrator,
+            user=str(interaction.user.id),
+            guild=str(interaction.guild_id) if interaction.guild_id else None,
             clock=bot.deps.clock,
+            policy=bot.deps.policy,
         )
-        told = render_turn(outcome.result.lines) if outcome.result else "Queued."
-        await bot.reply(interaction, told, ephemeral=True)
+        await bot.reply(interaction, escape_text(report.text()), ephemeral=True)
 
     await _guard(interaction, work)
 
@@ -497,7 +634,8 @@ async def rewind(interaction: discord.Interaction, turn: int) -> None:
         )
         await bot.reply(
             interaction,
-            f"Rewound to turn {info.turn} on branch {escape(info.name)}: {escape(info.last_line)}",
+            f"Rewound to turn {info.turn} on branch {escape_text(info.name)}: "
+            + escape_text(info.last_line),
         )
 
     await _guard(interaction, work)
@@ -511,6 +649,6 @@ async def branch(interaction: discord.Interaction, name: str) -> None:
             players = await uow.players.list(session.id)
         table._host_check(players, str(interaction.user.id), "switch branches")
         await services.switch_branch(bot.deps.uow, session.id, name)
-        await bot.reply(interaction, f"Now playing on branch {escape(name)}.")
+        await bot.reply(interaction, f"Now playing on branch {escape_text(name)}.")
 
     await _guard(interaction, work)

@@ -31,8 +31,9 @@ async def world_installed(uow_factory):
     return uow_factory
 
 
-def new_bot(uow, t: Time) -> StoryBot:
-    return StoryBot(BotDeps(uow, clock=t.clock), tick=0.05)
+def new_bot(uow, t: Time, **deps) -> StoryBot:
+    deps.setdefault("stream_interval", 0.05)
+    return StoryBot(BotDeps(uow, clock=t.clock, **deps), tick=0.05)
 
 
 def buttons(message) -> list[dict]:
@@ -49,7 +50,7 @@ async def test_three_players_take_turns_with_commands_and_buttons(world_installe
         started = await fake.slash(
             "story start", user="alice", channel="adventures", world="ember_hollow"
         )
-        await started.wait_reply()
+        await started.wait_replies(2)
         assert "Village Square" in text_of(started)
         assert buttons(started.reply), "the opening offers its choices as buttons"
         for name in ("bob", "carol"):
@@ -62,7 +63,7 @@ async def test_three_players_take_turns_with_commands_and_buttons(world_installe
         assert "It is Alice's turn" in text_of(status)
 
         played = await fake.slash("act", user="alice", channel="adventures", text="look")
-        await played.wait_replies(2)
+        await played.wait_replies(3)
         assert "It is Bob's turn" in text_of(played)
 
         early = await fake.slash("act", user="carol", channel="adventures", text="look")
@@ -72,7 +73,7 @@ async def test_three_players_take_turns_with_commands_and_buttons(world_installe
         with_buttons = next(m for m in reversed(played.replies) if buttons(m))
         first = buttons(with_buttons)[0]
         clicked = await fake.click(with_buttons, first["custom_id"], user="bob")
-        await clicked.wait_reply()
+        await clicked.wait_replies(2)
         assert "Bob" in text_of(clicked)  # the click acted for the one who clicked
         assert fake.violations == []
 
@@ -141,7 +142,7 @@ async def test_a_restarted_bot_resumes_and_old_buttons_still_answer(world_instal
         started = await fake.slash(
             "story start", user="alice", channel="adventures", world="ember_hollow"
         )
-        await started.wait_reply()
+        await started.wait_replies(2)
         old = next(m for m in started.replies if buttons(m))
         await fake.stop_bot(first)
         await fake.start_bot(new_bot(uow, t))  # a new process: nothing in memory
@@ -149,7 +150,7 @@ async def test_a_restarted_bot_resumes_and_old_buttons_still_answer(world_instal
         await status.wait_reply()
         assert "Alice" in text_of(status)
         clicked = await fake.click(old, buttons(old)[0]["custom_id"], user="alice")
-        await clicked.wait_reply()
+        await clicked.wait_replies(2)
         assert "Alice" in text_of(clicked)
         again = await fake.click(old, buttons(old)[0]["custom_id"], user="alice")
         await again.wait_reply()
@@ -157,7 +158,7 @@ async def test_a_restarted_bot_resumes_and_old_buttons_still_answer(world_instal
         assert fake.violations == []
 
 
-async def test_out_of_character_messages_are_ignored(world_installed):
+async def test_out_of_character_messages_are_ignored_and_others_are_actions(world_installed):
     uow, t = world_installed, Time()
     async with running_bot(new_bot(uow, t)) as fake:
         await (
@@ -173,3 +174,10 @@ async def test_out_of_character_messages_are_ignored(world_installed):
             sid = next(iter(await u.sessions.list())).id
             kinds = [e.kind for e in await u.events.list(sid)]
         assert "player_action" not in kinds
+        said = await fake.say("talk to hesta about mine", user="alice", channel="adventures")
+        told = await fake.wait_message("adventures", after=said, contains="What next?")
+        assert told.author.bot
+        async with uow() as u:
+            actions = [e for e in await u.events.list(sid) if e.kind == "player_action"]
+        assert [a.payload["text"] for a in actions] == ["talk to hesta about mine"]
+        assert fake.violations == []

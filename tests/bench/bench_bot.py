@@ -1,0 +1,648 @@
+"""Benchmark: N concurrent stories in one bot process, with a model that takes 1 s a turn.
+
+The real ``StoryBot`` (bots/app.py) with the AI narrator (router, prompt builder,
+validator, a real database) over a fake model that sleeps ``--latency`` seconds
+(``asyncio.sleep``) and then streams a valid JSON turn, connected through
+unmodified discord.py to the local fake Discord (tests/fakes/discord).
+
+For each N in ``--sizes`` (10, 100, 500): N players each start a story in their own
+channel (``/story start``, all at once), then every player plays ``--turns`` turns
+with ``/act``, all concurrently, each sending its next ``/act`` as soon as the bot
+has answered the last one (the narration, then "It is ...'s turn."). Reported:
+
+* turns per second: completed turns / wall time of the acting phase (the ideal,
+  with a free engine, is N / latency);
+* turn latency from the slash command to the narration's reply (p50/p95/max), and
+  how long the bot took to acknowledge (defer) the interaction (p99/max);
+* event-loop lag of the bot's loop during the acting phase: a task sleeps 10 ms
+  and records how late it wakes (p50/p99/max), and the bot process's CPU use;
+* errors: interactions not acknowledged within Discord's 3-second window, errors
+  the fake sent back, ephemeral refusals, replies that are not the model's text,
+  turns that never finished (``--timeout``), and errors the bot logged.
+
+The fake Discord and the simulated players run in a child process (this script
+with ``--serve-fake``) with their own event loop and interpreter, so neither the
+fake's work nor the players' share the bot's loop or GIL (on a 2-core machine they
+still share the CPU). The two processes talk over the fake's real HTTP and
+WebSocket sockets; the child reports its timings (``time.monotonic``, which is
+system-wide on Linux) as JSON lines on stdout. The fake's rate limits are raised out
+of the way (interaction callbacks and followups are exempt on Discord anyway); its
+3-second acknowledgement window stays enforced and every violation is counted.
+
+The bot runs as in production (``storyai bot``): the table ticker looks at every
+running story every ``--tick`` seconds (2 s, the bot's default).
+
+Run from the repository root (not part of the test suite):
+
+    python tests/bench/bench_bot.py                          # temp SQLite file; N = 10, 100, 500
+    python tests/bench/bench_bot.py --sizes 10 100 --turns 3
+    python tests/bench/bench_bot.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
+    python tests/bench/bench_bot.py --memory                 # the in-memory store
+
+With a PostgreSQL URL each size gets a throwaway database on that server (see
+bench_turns.py; ``--in-place`` uses the named database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the fakes package
+
+from bench_turns import machine, open_store, percentile
+from fakes.discord.harness import DiscordHarness, patched_endpoints
+from fakes.discord.server import FakeInteraction
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from storyai.bots.app import BotDeps, StoryBot
+from storyai.core import services
+from storyai.core.llm.port import ModelDone, ModelPort, ModelRequest, TextPiece, Usage
+from storyai.core.llm.router import RouteEntry, Router
+from storyai.core.narrators.ai import AINarrator
+from storyai.core.worlds.bundled import bundled_world_paths
+from storyai.core.worlds.validate import load_world
+
+WORLD = "ember_hollow"
+SIZES = (10, 100, 500)
+MARKER = "Lantern light wavers over the snow."
+"""In every narration the model writes: a reply without it was not the model's."""
+ACTIONS = ("look around", "examine emberstone", "talk to hesta about village", "listen")
+UNTHROTTLED = (1_000_000_000, 1.0)
+LAG_INTERVAL = 0.01
+
+console = Console(highlight=False, width=None if Console().is_terminal else 150)
+
+
+# ------------------------------------------------------------------ the model
+
+
+def _turn(narrative: str) -> str:
+    return json.dumps(
+        {
+            "narrative": narrative,
+            "dialogue": [],
+            "choices": [{"id": "a", "text": "Look around"}, {"id": "b", "text": "Go north"}],
+            "state_changes": {
+                "location": None,
+                "discovered": [],
+                "items": [],
+                "gold": 0,
+                "hp": [],
+                "quests": [],
+                "lore": [],
+                "attitudes": [],
+            },
+            "check": None,
+            "media_hints": {"image_prompt": "", "ambient_audio": ""},
+        }
+    )
+
+
+class SlowModel(ModelPort):
+    """Thinks for ``latency`` seconds (without blocking the loop), then streams a valid
+    turn (or a one-line chapter summary) in ``chunk_size`` pieces."""
+
+    name = "slow-fake"
+    model = "slow-fake-1"
+
+    def __init__(self, latency: float, chunk_size: int = 48) -> None:
+        self.latency = latency
+        self.chunk_size = chunk_size
+        self.calls: Counter[str] = Counter()
+        self.reply = _turn(MARKER + " The village keeps its own counsel tonight.")
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[Any]:
+        self.calls[request.task] += 1
+        await asyncio.sleep(self.latency)
+        text = "The hero wandered the village." if request.task == "summary" else self.reply
+        for i in range(0, len(text), self.chunk_size):
+            yield TextPiece(text[i : i + self.chunk_size])
+        yield ModelDone(
+            text=text,
+            usage=Usage(
+                provider=self.name,
+                model=self.model,
+                input_tokens=sum(s.tokens for s in request.sections),
+                output_tokens=len(text) // 4,
+                calls=1,
+            ),
+        )
+
+
+# ------------------------------------------------------------------ measuring
+
+
+async def lag_monitor(
+    samples: list[tuple[float, float]], cpu: list[tuple[float, float]] | None = None
+) -> None:
+    """Sleep 10 ms again and again; record (when it slept, how late it woke) in seconds,
+    and every 25th time (when, this process's CPU seconds) into ``cpu``."""
+    while True:
+        start = time.monotonic()
+        await asyncio.sleep(LAG_INTERVAL)
+        samples.append((start, time.monotonic() - start - LAG_INTERVAL))
+        if cpu is not None and len(samples) % 25 == 1:
+            cpu.append((time.monotonic(), time.process_time()))
+
+
+def cpu_share(cpu: list[tuple[float, float]], start: float, end: float) -> float:
+    """CPU seconds per wall second between ``start`` and ``end`` (1.0: one core busy)."""
+    inside = [sample for sample in cpu if start <= sample[0] <= end]
+    if len(inside) < 2:
+        return float("nan")
+    (a, cpu_a), (b, cpu_b) = inside[0], inside[-1]
+    return (cpu_b - cpu_a) / (b - a)
+
+
+def lags_between(samples: list[tuple[float, float]], start: float, end: float) -> list[float]:
+    return [lag for at, lag in samples if start <= at <= end] or [0.0]
+
+
+class Counting(logging.Handler):
+    """Counts what the bot and discord.py log at ERROR and above; keeps the first few."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.count = 0
+        self.first: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+        if len(self.first) < 3:
+            message = record.getMessage()
+            if record.exc_info and record.exc_info[1] is not None:
+                error = record.exc_info[1]
+                message += f" ({type(error).__name__}: {error})"
+            self.first.append(message[:300])
+
+
+# ------------------------------------------------------------------ the child: fake + players
+
+
+def emit(message: dict) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+async def read_line() -> str:
+    return (await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)).strip()
+
+
+class BenchFake(DiscordHarness):
+    """The fake Discord, noting when each interaction was acknowledged and answered and
+    waking exactly the player waiting for that interaction (``wait_until`` polls every
+    10 ms per waiter, too much for 500 of them)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.acked_at: dict[int, float] = {}
+        self.replied_at: defaultdict[int, list[float]] = defaultdict(list)
+        self._events: dict[int, asyncio.Event] = {}
+
+    def _event(self, ix_id: int) -> asyncio.Event:
+        return self._events.setdefault(ix_id, asyncio.Event())
+
+    def _wake(self, token: str) -> FakeInteraction | None:
+        ix = self._interactions_by_token.get(token)
+        if ix is not None:
+            self._event(ix.id).set()
+        return ix
+
+    async def _callback(self, req: Any) -> Any:
+        try:
+            return await super()._callback(req)
+        finally:
+            ix = self._wake(req.params["token"])
+            if ix is not None and ix.acknowledged:
+                self.acked_at.setdefault(ix.id, time.monotonic())
+
+    async def _followup(self, req: Any) -> Any:
+        ok = False
+        try:
+            result = await super()._followup(req)
+            ok = True
+            return result
+        finally:
+            ix = self._wake(req.params["token"])
+            if ix is not None and ok:
+                self.replied_at[ix.id].append(time.monotonic())
+
+    def _expire(self, ix: FakeInteraction) -> None:
+        super()._expire(ix)
+        self._event(ix.id).set()
+
+    async def finished(self, ix: FakeInteraction, replies: int, timeout: float) -> str | None:
+        """Wait until the bot answered ``ix`` with ``replies`` messages; None, or what
+        went wrong."""
+        event = self._event(ix.id)
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    if ix.expired:
+                        return "not acknowledged in time"
+                    if ix.errors:
+                        return f"error sent back: {ix.errors[0].kind}"
+                    got = ix.replies
+                    if any(m.ephemeral for m in got):
+                        return "refused: " + next(m.content for m in got if m.ephemeral)[:60]
+                    if len(got) >= replies:
+                        return None
+                    await event.wait()
+                    event.clear()
+        except TimeoutError:
+            return f"no answer within {timeout:g} s"
+        finally:
+            self._events.pop(ix.id, None)
+
+
+@dataclass
+class Record:
+    """One interaction as the players saw it (monotonic seconds; None: did not happen)."""
+
+    created: float
+    acked: float | None
+    first: float | None
+    error: str | None
+    last: float | None
+
+    def row(self) -> list:
+        return [self.created, self.acked, self.first, self.error, self.last]
+
+
+async def serve_fake(config: dict) -> None:
+    n, turns, timeout = config["n"], config["turns"], config["timeout"]
+    fake = BenchFake(
+        members=[f"player{i:03d}" for i in range(n)],
+        channels=[f"table-{i:03d}" for i in range(n)],
+        ack_window=config["ack_window"],
+        rate_limits={"channel_messages": UNTHROTTLED, "message_edits": UNTHROTTLED,
+                     "default": UNTHROTTLED},
+        global_rate_limit=UNTHROTTLED,
+    )  # fmt: skip
+    await fake.start()
+    users, channels = list(fake.users.values()), list(fake.channels.values())
+    lags: list[tuple[float, float]] = []
+    monitor = asyncio.create_task(lag_monitor(lags))
+    emit({"port": fake.port, "token": fake.token})
+    if await read_line() != "go":
+        return
+    await fake.wait_until(
+        lambda: fake.ready_sessions and "act" in fake.commands, 30, "the bot and its commands"
+    )
+    done = Counter[str]()
+
+    async def reporter() -> None:
+        while True:
+            emit({"progress": dict(done)})
+            await asyncio.sleep(0.5)
+
+    progress = asyncio.create_task(reporter())
+
+    async def one(command: str, i: int, replies: int, check: str, **options: Any) -> Record:
+        ix = await fake.slash(command, user=users[i], channel=channels[i], wait=False, **options)
+        error = await fake.finished(ix, replies, timeout)
+        answered = fake.replied_at.get(ix.id) or [None]
+        if error is None and check not in ix.replies[0].text:
+            error = f"reply without {check!r}: {ix.replies[0].text[:60]}"
+        return Record(ix.created, fake.acked_at.get(ix.id), answered[0], error, answered[-1])
+
+    async def start(i: int) -> Record:
+        record = await one("story start", i, 1, MARKER, world=config["world"])
+        done["start"] += 1
+        return record
+
+    async def play(i: int) -> list[Record]:
+        out = []
+        for turn in range(turns):
+            text = ACTIONS[(i + turn) % len(ACTIONS)]
+            out.append(await one("act", i, 2, MARKER, text=text))
+            done["act"] += 1
+        return out
+
+    phases: dict[str, list[float]] = {}
+    phases["start"] = [time.monotonic()]
+    starts = await asyncio.gather(*(start(i) for i in range(n)))
+    phases["start"].append(time.monotonic())
+    playing = [i for i, r in enumerate(starts) if r.error is None]
+    phases["act"] = [time.monotonic()]
+    played = await asyncio.gather(*(play(i) for i in playing))
+    phases["act"].append(time.monotonic())
+    progress.cancel()
+    emit({"progress": dict(done)})
+    emit(
+        {
+            "result": {
+                "phases": phases,
+                "starts": [r.row() for r in starts],
+                "turns": [r.row() for records in played for r in records],
+                "fake_lag": {
+                    name: _summary(lags_between(lags, a, b)) for name, (a, b) in phases.items()
+                },
+            }
+        }
+    )
+    if await read_line() == "close":
+        monitor.cancel()
+        await fake.close()  # records interactions never acknowledged
+        kinds = Counter(v.kind for v in fake.violations)
+        emit(
+            {
+                "closed": {
+                    "violations": dict(kinds),
+                    "first": [repr(v)[:200] for v in fake.violations[:3]],
+                    "rate_limited": len(fake.rate_limited),
+                    "calls": len(fake.calls),
+                }
+            }
+        )
+
+
+def _summary(lags: list[float]) -> dict[str, float]:
+    return {
+        "p50": percentile(lags, 50) * 1000,
+        "p99": percentile(lags, 99) * 1000,
+        "max": max(lags) * 1000,
+    }
+
+
+# ------------------------------------------------------------------ the parent: the bot
+
+
+@dataclass
+class SizeResult:
+    n: int
+    turns_planned: int
+    phases: dict[str, list[float]]
+    starts: list[list]
+    turns: list[list]
+    bot_lag: dict[str, dict[str, float]]
+    fake_lag: dict[str, dict[str, float]]
+    closed: dict
+    logged: Counting
+    cpu: dict[str, float]
+    model_calls: Counter[str] = field(default_factory=Counter)
+
+    def wall(self, phase: str) -> float:
+        a, b = self.phases[phase]
+        return b - a
+
+    def ok(self, rows: list[list]) -> list[list]:
+        return [r for r in rows if r[3] is None]
+
+    def errors(self) -> Counter[str]:
+        return Counter(r[3] for r in self.starts + self.turns if r[3] is not None)
+
+
+class Child:
+    """The child process serving the fake Discord and playing the players."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    @classmethod
+    async def spawn(cls, config: dict) -> Child:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--serve-fake",
+            json.dumps(config),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=2**26,
+        )
+        return cls(process)
+
+    async def send(self, line: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(line.encode() + b"\n")
+        await self.process.stdin.drain()
+
+    async def receive(self) -> dict:
+        assert self.process.stdout is not None
+        line = await self.process.stdout.readline()
+        if not line:
+            raise SystemExit(f"the fake Discord process exited ({await self.process.wait()})")
+        return json.loads(line)
+
+    async def stop(self) -> None:
+        if self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+        await self.process.wait()
+
+
+async def run_size(args: argparse.Namespace, n: int, progress: Progress) -> SizeResult:
+    world = load_world(bundled_world_paths()[WORLD])
+    async with open_store(args) as store:
+        await services.install_world(store.uow, world, source="bench")
+        model = SlowModel(args.latency)
+        router = Router({"narration": [RouteEntry(model)], "summary": [RouteEntry(model)]})
+        bot = StoryBot(BotDeps(store.uow, narrator=AINarrator(router)), tick=args.tick)
+        config = {
+            "n": n,
+            "turns": args.turns,
+            "timeout": args.timeout,
+            "ack_window": args.ack_window,
+            "world": WORLD,
+        }
+        child = await Child.spawn(config)
+        logged = Counting()
+        loggers = [logging.getLogger(name) for name in ("discord", "storyai", "asyncio")]
+        for logger in loggers:
+            logger.addHandler(logged)
+            logger.propagate = False
+        try:
+            hello = await child.receive()
+            proxy = DiscordHarness(token=hello["token"], ready_timeout=60.0)  # never started:
+            proxy.port = hello["port"]  # it only points discord.py at the child's fake
+            samples: list[tuple[float, float]] = []
+            cpu: list[tuple[float, float]] = []
+            with patched_endpoints(proxy):
+                await proxy.start_bot(bot)
+                monitor = asyncio.create_task(lag_monitor(samples, cpu))
+                starting = progress.add_task(f"N={n} /story start", total=n)
+                acting = progress.add_task(f"N={n} /act", total=n * args.turns)
+                await child.send("go")
+                while "result" not in (message := await child.receive()):
+                    done = message["progress"]
+                    progress.update(starting, completed=done.get("start", 0))
+                    progress.update(acting, completed=done.get("act", 0))
+                result = message["result"]
+                await proxy.stop_bot(bot)
+                monitor.cancel()
+            await child.send("close")
+            closed = (await child.receive())["closed"]
+        finally:
+            for logger in loggers:
+                logger.removeHandler(logged)
+                logger.propagate = True
+            await child.stop()
+        phases = result["phases"]
+        bot_lag = {name: _summary(lags_between(samples, a, b)) for name, (a, b) in phases.items()}
+        return SizeResult(
+            n=n,
+            turns_planned=args.turns,
+            phases=phases,
+            starts=result["starts"],
+            turns=result["turns"],
+            bot_lag=bot_lag,
+            fake_lag=result["fake_lag"],
+            closed=closed,
+            logged=logged,
+            cpu={name: cpu_share(cpu, a, b) for name, (a, b) in phases.items()},
+            model_calls=model.calls,
+        )
+
+
+# ------------------------------------------------------------------ report
+
+
+def _seconds(rows: list[list], column: int, p: float) -> float:
+    values = [r[column] - r[0] for r in rows if r[column] is not None]
+    if not values:
+        return float("nan")
+    return max(values) if p == 100 else percentile(values, p)
+
+
+def report(results: list[SizeResult], args: argparse.Namespace, label: str) -> Table:
+    table = Table(
+        title=(
+            f"StoryBot, N concurrent stories, model {args.latency:g} s/turn, {label}; "
+            f"fake Discord in a child process"
+        ),
+        caption=f"{machine()}; table tick {args.tick:g} s; lag = 10 ms sleep overshoot",
+    )
+    for name in (
+        "N",
+        "turns ok",
+        "wall s",
+        "turns/s",
+        "ideal/s",
+        "turn p50 s",
+        "turn p95 s",
+        "turn max s",
+        "ack p99 ms",
+        "ack max ms",
+        "lag p50 ms",
+        "lag p99 ms",
+        "lag max ms",
+        "bot CPU",
+        "errors",
+        "violations",
+    ):
+        table.add_column(name, justify="right")
+    for r in results:
+        ok = r.ok(r.turns)
+        wall = r.wall("act")
+        lag = r.bot_lag["act"]
+        violations = sum(r.closed["violations"].values())
+        table.add_row(
+            str(r.n),
+            f"{len(ok)}/{r.n * r.turns_planned}",
+            f"{wall:.1f}",
+            f"{len(ok) / wall:.1f}" if wall else "-",
+            f"{r.n / args.latency:.0f}",
+            f"{_seconds(ok, 2, 50):.2f}",
+            f"{_seconds(ok, 2, 95):.2f}",
+            f"{_seconds(ok, 2, 100):.2f}",
+            f"{_seconds(r.turns, 1, 99) * 1000:.0f}",
+            f"{_seconds(r.turns, 1, 100) * 1000:.0f}",
+            f"{lag['p50']:.1f}",
+            f"{lag['p99']:.1f}",
+            f"{lag['max']:.0f}",
+            f"{r.cpu['act']:.0%}",
+            str(sum(r.errors().values()) + r.logged.count),
+            str(violations),
+        )
+    return table
+
+
+def details(r: SizeResult) -> None:
+    ok = r.ok(r.starts)
+    lag, fake = r.bot_lag["start"], r.fake_lag["act"]
+    console.print(
+        f"[bold]N={r.n}[/]: /story start x{r.n}: {len(ok)} ok in {r.wall('start'):.1f} s "
+        f"(reply p50 {_seconds(ok, 2, 50):.2f} s, p95 {_seconds(ok, 2, 95):.2f} s; bot loop lag "
+        f"p99 {lag['p99']:.0f} ms, max {lag['max']:.0f} ms). Model calls: "
+        + ", ".join(f"{task} {count}" for task, count in sorted(r.model_calls.items()))
+        + f". Fake's own loop lag while acting: p99 {fake['p99']:.1f} ms, "
+        f"max {fake['max']:.0f} ms; {r.closed['calls']} REST calls, "
+        f"{r.closed['rate_limited']} rate limited."
+    )
+    for error, count in r.errors().most_common(5):
+        console.print(f"  {count} x {error}")
+    if r.logged.count:
+        console.print(f"  {r.logged.count} errors logged by the bot, first: {r.logged.first}")
+    for kind, count in r.closed["violations"].items():
+        console.print(f"  violation {kind}: {count}")
+    for first in r.closed["first"]:
+        console.print(f"    {first}", markup=False)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="N (10 100 500)")
+    parser.add_argument("--turns", type=int, default=5, help="turns per story (5)")
+    parser.add_argument("--latency", type=float, default=1.0, help="model seconds per call (1)")
+    parser.add_argument(
+        "--tick", type=float, default=2.0, help="the bot's table ticker period (2 s, its default)"
+    )
+    parser.add_argument(
+        "--ack-window", type=float, default=3.0, help="seconds to acknowledge (3, as Discord)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=180.0, help="give up on an interaction after (180 s)"
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--database-url", help="a database URL (PostgreSQL: throwaway database)")
+    where.add_argument("--memory", action="store_true", help="use the in-memory store")
+    parser.add_argument(
+        "--in-place", action="store_true", help="with PostgreSQL: use that database itself"
+    )
+    parser.add_argument("--serve-fake", metavar="CONFIG", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.turns < 1 or min(args.sizes) < 1:
+        parser.error("--turns and --sizes must be at least 1")
+    return args
+
+
+async def main(args: argparse.Namespace) -> None:
+    results = []
+    label = "in-memory store" if args.memory else "SQLite file"
+    if args.database_url:
+        label = "PostgreSQL" if args.database_url.startswith("postgres") else "SQL"
+    console.print(f"[bold]Machine:[/] {machine()}; [bold]storage:[/] {label}")
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), console=console) as progress:
+        for n in args.sizes:
+            results.append(await run_size(args, n, progress))
+    console.print(report(results, args, label))
+    for result in results:
+        details(result)
+
+
+if __name__ == "__main__":
+    arguments = parse_args()
+    if arguments.serve_fake:
+        asyncio.run(serve_fake(json.loads(arguments.serve_fake)))
+    else:
+        asyncio.run(main(arguments))

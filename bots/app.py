@@ -387,10 +387,16 @@ async def _worlds(interaction: discord.Interaction, current: str):
     bot: StoryBot = interaction.client  # type: ignore[assignment]
     worlds = await services.list_worlds(bot.deps.uow)
     return [
-        app_commands.Choice(name=f"{w.title}"[:100], value=w.id)
+        app_commands.Choice(name=w.title[:100], value=w.world_id)
         for w in worlds
-        if current.lower() in (w.id + w.title).lower()
+        if current.lower() in (w.world_id + " " + w.title).lower()
     ][:25]
+
+
+MODES = [
+    app_commands.Choice(name="turn: one player at a time", value="turn"),
+    app_commands.Choice(name="free: everyone acts, told together", value="free"),
+]
 
 
 class StoryGroup(app_commands.Group):
@@ -399,8 +405,13 @@ class StoryGroup(app_commands.Group):
         self.bot = bot
 
     @app_commands.command(name="start", description="Start a story here (you are the host)")
-    @app_commands.describe(world="The world to play", mode="turn: one at a time; free: together")
+    @app_commands.describe(
+        world="The world to play",
+        mode="turn: one at a time; free: together",
+        thread="Play in a new thread",
+    )
     @app_commands.autocomplete(world=_worlds)
+    @app_commands.choices(mode=MODES)
     async def start(
         self,
         interaction: discord.Interaction,
@@ -493,6 +504,7 @@ class StoryGroup(app_commands.Group):
         await _guard(interaction, work)
 
     @app_commands.command(name="mode", description="Host: turn by turn, or everyone at once")
+    @app_commands.choices(mode=MODES)
     async def mode(self, interaction: discord.Interaction, mode: str) -> None:
         async def work(bot: StoryBot) -> None:
             session = await bot.story_here(interaction)
@@ -504,6 +516,22 @@ class StoryGroup(app_commands.Group):
                 clock=bot.deps.clock,
             )
             await bot.reply(interaction, f"Mode: {view.mode}. {_whose(view)}")
+
+        await _guard(interaction, work)
+
+    @app_commands.command(name="remove", description="Host: remove a player from the table")
+    async def remove(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        async def work(bot: StoryBot) -> None:
+            session = await bot.story_here(interaction)
+            view = await table.remove_player(
+                bot.deps.uow,
+                session.id,
+                host_ref=str(interaction.user.id),
+                user_ref=str(member.id),
+                clock=bot.deps.clock,
+            )
+            name = escape_text(member.display_name)
+            await bot.reply(interaction, f"{name} was removed from the table. {_whose(view)}")
 
         await _guard(interaction, work)
 

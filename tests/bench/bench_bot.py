@@ -51,6 +51,7 @@ import contextlib
 import json
 import logging
 import sys
+import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
@@ -203,75 +204,61 @@ def emit(message: dict) -> None:
     sys.stdout.flush()
 
 
-async def read_line() -> str:
-    return (await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)).strip()
-
-
 class BenchFake(DiscordHarness):
-    """The fake Discord, noting when each interaction was acknowledged and answered and
-    waking exactly the player waiting for that interaction (``wait_until`` polls every
-    10 ms per waiter, too much for 500 of them)."""
+    """The fake Discord, noting when each interaction was acknowledged and answered, and
+    when the bot process said its handler finished (``done``, sent over stdin)."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.acked_at: dict[int, float] = {}
         self.replied_at: defaultdict[int, list[float]] = defaultdict(list)
+        self.completed: dict[int, tuple[float, str | None]] = {}
         self._events: dict[int, asyncio.Event] = {}
 
     def _event(self, ix_id: int) -> asyncio.Event:
         return self._events.setdefault(ix_id, asyncio.Event())
 
-    def _wake(self, token: str) -> FakeInteraction | None:
-        ix = self._interactions_by_token.get(token)
-        if ix is not None:
-            self._event(ix.id).set()
-        return ix
-
     async def _callback(self, req: Any) -> Any:
         try:
             return await super()._callback(req)
         finally:
-            ix = self._wake(req.params["token"])
+            ix = self._interactions_by_token.get(req.params["token"])
             if ix is not None and ix.acknowledged:
                 self.acked_at.setdefault(ix.id, time.monotonic())
 
     async def _followup(self, req: Any) -> Any:
-        ok = False
-        try:
-            result = await super()._followup(req)
-            ok = True
-            return result
-        finally:
-            ix = self._wake(req.params["token"])
-            if ix is not None and ok:
-                self.replied_at[ix.id].append(time.monotonic())
+        result = await super()._followup(req)
+        ix = self._interactions_by_token.get(req.params["token"])
+        if ix is not None:
+            self.replied_at[ix.id].append(time.monotonic())
+        return result
 
-    def _expire(self, ix: FakeInteraction) -> None:
-        super()._expire(ix)
-        self._event(ix.id).set()
+    def complete(self, ix_id: int, at: float, error: str | None) -> None:
+        self.completed[ix_id] = (at, error)
+        self._event(ix_id).set()
 
-    async def finished(self, ix: FakeInteraction, replies: int, timeout: float) -> str | None:
-        """Wait until the bot answered ``ix`` with ``replies`` messages; None, or what
-        went wrong."""
-        event = self._event(ix.id)
+    async def finished(self, ix: FakeInteraction, timeout: float) -> str | None:
+        """Wait until the bot's handler for ``ix`` returned; None, or what went wrong."""
         try:
             async with asyncio.timeout(timeout):
-                while True:
-                    if ix.expired:
-                        return "not acknowledged in time"
-                    if ix.errors:
-                        return f"error sent back: {ix.errors[0].kind}"
-                    got = ix.replies
-                    if any(m.ephemeral for m in got):
-                        return "refused: " + next(m.content for m in got if m.ephemeral)[:60]
-                    if len(got) >= replies:
-                        return None
-                    await event.wait()
-                    event.clear()
+                await self._event(ix.id).wait()
         except TimeoutError:
-            return f"no answer within {timeout:g} s"
+            return f"the bot did not finish within {timeout:g} s"
         finally:
             self._events.pop(ix.id, None)
+        _, failed = self.completed[ix.id]
+        if not ix.acknowledged:
+            return "not acknowledged within the window"
+        if ix.errors:
+            return f"error sent back: {ix.errors[0].kind}"
+        if failed:
+            return f"the command failed: {failed}"
+        private = [m.content for m in ix.replies if m.ephemeral]
+        if private:
+            return "refused: " + private[0][:60]
+        if not any(MARKER in m.text for m in ix.replies):
+            return "no narration by the model among the replies"
+        return None
 
 
 @dataclass
@@ -280,12 +267,12 @@ class Record:
 
     created: float
     acked: float | None
-    first: float | None
+    first: float | None  # the first reply (a streamed narration's first words)
+    done: float | None  # the bot's handler returned: every reply sent
     error: str | None
-    last: float | None
 
     def row(self) -> list:
-        return [self.created, self.acked, self.first, self.error, self.last]
+        return [self.created, self.acked, self.first, self.done, self.error]
 
 
 async def serve_fake(config: dict) -> None:
@@ -299,11 +286,27 @@ async def serve_fake(config: dict) -> None:
         global_rate_limit=UNTHROTTLED,
     )  # fmt: skip
     await fake.start()
+    loop = asyncio.get_running_loop()
+    orders: asyncio.Queue[str] = asyncio.Queue()
+
+    def heard(line: str) -> None:
+        message = json.loads(line)
+        if "done" in message:
+            fake.complete(message["done"], message["at"], message["error"])
+        else:
+            orders.put_nowait(message["order"])
+
+    def listen() -> None:  # stdin, on a thread of its own
+        for line in sys.stdin:
+            loop.call_soon_threadsafe(heard, line)
+        loop.call_soon_threadsafe(orders.put_nowait, "close")
+
+    threading.Thread(target=listen, daemon=True).start()
     users, channels = list(fake.users.values()), list(fake.channels.values())
     lags: list[tuple[float, float]] = []
     monitor = asyncio.create_task(lag_monitor(lags))
     emit({"port": fake.port, "token": fake.token})
-    if await read_line() != "go":
+    if await orders.get() != "go":
         return
     await fake.wait_until(
         lambda: fake.ready_sessions and "act" in fake.commands, 30, "the bot and its commands"
@@ -317,29 +320,26 @@ async def serve_fake(config: dict) -> None:
 
     progress = asyncio.create_task(reporter())
 
-    async def one(command: str, i: int, replies: int, check: str, **options: Any) -> Record:
+    async def one(command: str, i: int, **options: Any) -> Record:
         ix = await fake.slash(command, user=users[i], channel=channels[i], wait=False, **options)
-        error = await fake.finished(ix, replies, timeout)
-        answered = fake.replied_at.get(ix.id) or [None]
-        if error is None and check not in ix.replies[0].text:
-            error = f"reply without {check!r}: {ix.replies[0].text[:60]}"
-        return Record(ix.created, fake.acked_at.get(ix.id), answered[0], error, answered[-1])
+        error = await fake.finished(ix, timeout)
+        replied = fake.replied_at.get(ix.id) or [None]
+        at = fake.completed.get(ix.id, (None, None))[0]
+        return Record(ix.created, fake.acked_at.get(ix.id), replied[0], at, error)
 
     async def start(i: int) -> Record:
-        record = await one("story start", i, 1, MARKER, world=config["world"])
+        record = await one("story start", i, world=config["world"])
         done["start"] += 1
         return record
 
     async def play(i: int) -> list[Record]:
         out = []
         for turn in range(turns):
-            text = ACTIONS[(i + turn) % len(ACTIONS)]
-            out.append(await one("act", i, 2, MARKER, text=text))
+            out.append(await one("act", i, text=ACTIONS[(i + turn) % len(ACTIONS)]))
             done["act"] += 1
         return out
 
-    phases: dict[str, list[float]] = {}
-    phases["start"] = [time.monotonic()]
+    phases: dict[str, list[float]] = {"start": [time.monotonic()]}
     starts = await asyncio.gather(*(start(i) for i in range(n)))
     phases["start"].append(time.monotonic())
     playing = [i for i, r in enumerate(starts) if r.error is None]
@@ -360,20 +360,19 @@ async def serve_fake(config: dict) -> None:
             }
         }
     )
-    if await read_line() == "close":
-        monitor.cancel()
-        await fake.close()  # records interactions never acknowledged
-        kinds = Counter(v.kind for v in fake.violations)
-        emit(
-            {
-                "closed": {
-                    "violations": dict(kinds),
-                    "first": [repr(v)[:200] for v in fake.violations[:3]],
-                    "rate_limited": len(fake.rate_limited),
-                    "calls": len(fake.calls),
-                }
+    await orders.get()  # "close", once the bot has stopped
+    monitor.cancel()
+    await fake.close()  # records interactions never acknowledged
+    emit(
+        {
+            "closed": {
+                "violations": dict(Counter(v.kind for v in fake.violations)),
+                "first": [repr(v)[:200] for v in fake.violations[:3]],
+                "rate_limited": len(fake.rate_limited),
+                "calls": len(fake.calls),
             }
-        )
+        }
+    )
 
 
 def _summary(lags: list[float]) -> dict[str, float]:

@@ -181,3 +181,29 @@ async def test_out_of_character_messages_are_ignored_and_others_are_actions(worl
             actions = [e for e in await u.events.list(sid) if e.kind == "player_action"]
         assert [a.payload["text"] for a in actions] == ["talk to hesta about mine"]
         assert fake.violations == []
+
+
+async def test_worlds_autocomplete_dice_roll_and_a_story_in_a_thread(world_installed):
+    uow, t = world_installed, Time()
+    async with running_bot(new_bot(uow, t)) as fake:
+        offered = await fake.autocomplete("story start", "world", "emb")
+        assert offered == [{"name": "The Cold Hearths of Ember Hollow", "value": "ember_hollow"}]
+        rolled = await fake.slash("roll", user="bob", channel="general", expression="2d6+3")
+        await rolled.wait_reply()
+        assert "Bob rolls 2d6" in rolled.reply.content and "= " in rolled.reply.content
+        bad = await fake.slash("roll", user="bob", channel="general", expression="99999d6")
+        await bad.wait_reply()
+        assert bad.reply.ephemeral
+        started = await fake.slash(
+            "story start", user="alice", channel="general", world="ember_hollow", thread=True
+        )
+        await started.wait_replies(2)
+        assert fake.threads, "a thread was created for the story"
+        thread = next(iter(fake.threads.values()))
+        joined = await fake.slash("story join", user="bob", channel=thread.name)
+        await joined.wait_reply()
+        assert "Bob** joins the story" in text_of(joined)
+        kicked = await fake.slash("story remove", user="bob", channel=thread.name, member="alice")
+        await kicked.wait_reply()
+        assert kicked.reply.ephemeral and "Only the host" in kicked.reply.content
+        assert fake.violations == []

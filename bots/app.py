@@ -40,6 +40,7 @@ from storyai.core import quotas, services, sessions
 from storyai.core.domain.dice import Dice, SeededDice
 from storyai.core.domain.errors import StoryError
 from storyai.core.multiplayer import service as table
+from storyai.core.multiplayer.table import Table
 from storyai.core.narrators.port import Narrator
 from storyai.core.quotas import QuotaPolicy
 from storyai.core.storage.ports import UnitOfWorkFactory
@@ -131,7 +132,11 @@ class StoryBot(commands.Bot):
     async def tend_tables(self) -> None:
         async with self.deps.uow() as uow:
             running = [s for s in await uow.sessions.list() if s.channel and s.status != "ended"]
+        now = self.deps.clock.now()
         for session in running:
+            due = Table.from_json(session.settings.get("table")).deadline()
+            if due is None or now < due:
+                continue  # nothing to do: no transaction, no lock
             channel = self.get_channel(int(session.channel)) if session.channel.isdigit() else None
             if channel is None:
                 continue

@@ -147,15 +147,14 @@ class _Appender:
 
     def __init__(
         self,
-        uow: UnitOfWork,
         world: World,
         session: SessionRecord,
         head: EventRecord | None,
         state: GameState,
         clock: Clock,
-        seq: int,
+        seq: int = 0,
     ) -> None:
-        self.uow, self.world, self.session, self.head = uow, world, session, head
+        self.world, self.session, self.head = world, session, head
         self.state = state
         self.clock, self.seq = clock, seq
         self.stored_head = head  # the last event already in storage
@@ -196,6 +195,7 @@ class _Appender:
         seed: int,
         on_text: OnText | None,
         also: tuple[str, ...] = (),
+        memory: Memory | None = None,
     ) -> list[Line]:
         """Store the rules' outcome, then have the narrator tell it; returns what was told.
 
@@ -207,11 +207,6 @@ class _Appender:
         if outcome.ops or outcome.rejected:
             self.add(
                 "state_changed", actor, {"ops": outcome.ops, "rejected": outcome.rejected}, turn
-            )
-        memory = None
-        if narrator.wants_memory:
-            memory = await gather_memory(
-                self.uow, self.session.id, self.stored_head, self.state, actor, action, turn
             )
         request = NarrationRequest(
             world=self.world,
@@ -367,12 +362,16 @@ class _Appender:
             payload["usage"] = {**usage, "player": actor}
         self.add("state_changed", "gm", payload, turn)
 
-    async def flush(self, branch: str) -> None:
-        await self.uow.events.append(self.events)
+    async def flush(self, uow: UnitOfWork, session: SessionRecord, branch: str) -> None:
+        """Write what was added, in one transaction the caller commits. Sequence numbers
+        are given here, so events narrated outside any transaction still come in order."""
+        start = await uow.events.next_seq(session.id)
+        numbered = [replace(e, seq=start + i) for i, e in enumerate(self.events)]
+        await uow.events.append(numbered)
         for event, state in self.snapshots:
-            await self.uow.snapshots.put(
+            await uow.snapshots.put(
                 SnapshotRecord(
-                    session_id=self.session.id,
+                    session_id=session.id,
                     event_id=event.id,
                     turn=event.turn,
                     state=state,
@@ -380,15 +379,16 @@ class _Appender:
                 )
             )
         assert self.head is not None
-        await self.uow.branches.put(
+        await uow.branches.put(
             BranchRecord(
-                session_id=self.session.id,
+                session_id=session.id,
                 name=branch,
                 head_event_id=self.head.id,
                 created_at=self.clock.now(),
             )
         )
-        await self.uow.sessions.update(_touch(self.session, self.clock))
+        await uow.sessions.update(_touch(session, self.clock))
+        self.events = numbered
 
 
 def _touch(session: SessionRecord, clock: Clock, **changes: Any) -> SessionRecord:
@@ -468,39 +468,38 @@ async def start_session(
         settings={"seed": seed},
     )
     state = initial_state(world)
+    host = PlayerRecord(
+        id=player_id,
+        session_id=session.id,
+        user_ref=user_ref,
+        display_name=player_name,
+        role="host",
+        character=sheet.model_dump(mode="json"),
+        presence="joined",
+        joined_at=now,
+    )
+    appender = _Appender(world, session, None, state, clock)
+    appender.add(
+        "session_started",
+        "system",
+        {"world_id": world.id, "world_version": world.version, "seed": seed},
+        0,
+    )
+    appender.add("player_joined", player_id, {"name": player_name, "archetype": archetype}, 0)
+    outcome = join(appender.state, world, rules, dice, player_id, sheet, opening=True)
+    await appender.add_outcome(  # the opening is told before anything is written
+        outcome,
+        player_id,
+        0,
+        action="",
+        narrator=narrator or OFFLINE,
+        seed=seed,
+        on_text=on_text,
+    )
     async with uow_factory() as uow:
         await uow.sessions.add(session)
-        await uow.players.add(
-            PlayerRecord(
-                id=player_id,
-                session_id=session.id,
-                user_ref=user_ref,
-                display_name=player_name,
-                role="host",
-                character=sheet.model_dump(mode="json"),
-                presence="joined",
-                joined_at=now,
-            )
-        )
-        appender = _Appender(uow, world, session, None, state, clock, 1)
-        appender.add(
-            "session_started",
-            "system",
-            {"world_id": world.id, "world_version": world.version, "seed": seed},
-            0,
-        )
-        appender.add("player_joined", player_id, {"name": player_name, "archetype": archetype}, 0)
-        outcome = join(appender.state, world, rules, dice, player_id, sheet, opening=True)
-        await appender.add_outcome(
-            outcome,
-            player_id,
-            0,
-            action="",
-            narrator=narrator or OFFLINE,
-            seed=seed,
-            on_text=on_text,
-        )
-        await appender.flush(MAIN)
+        await uow.players.add(host)
+        await appender.flush(uow, session, MAIN)
         await uow.commit()
     return _result(session.id, appender.events, appender.state, outcome)
 
@@ -523,54 +522,55 @@ async def add_player(
     an event on the active branch like any turn, so rewinding past it unseats them.
     """
     clock = clock or Clock()
+    narrator = narrator or OFFLINE
     player_name, archetype = _seat(world, player_name, archetype)
+    await _finish_pending(uow_factory, world, session_id, clock, narrator, None)
     async with uow_factory() as uow:
         await uow.sessions.lock(session_id)
         session = await uow.sessions.get(session_id)
         head = await head_of(uow, session)
-        if head.kind == "player_action":
-            await _resolve(uow, world, session, head, clock, narrator or OFFLINE, None)
-            head = await head_of(uow, session)
         state = await load_state(uow, session_id, head.id)
-        if any(p.name == player_name for p in state.players.values()):
-            raise StoryError(
-                f"Someone called {player_name} is already playing.", hint="pick another name"
-            )
-        seed = int(session.settings.get("seed", 0))
-        dice = turn_dice(seed, head.depth + 1)
-        player_id = clock.new_id()
-        sheet = new_player_sheet(player_name, archetype, world, scores, dice, sheet_id=player_id)
-        await uow.players.add(
-            PlayerRecord(
-                id=player_id,
-                session_id=session_id,
-                user_ref=user_ref,
-                display_name=player_name,
-                role="player",
-                character=sheet.model_dump(mode="json"),
-                presence="joined",
-                joined_at=clock.now(),
-            )
+    if any(p.name == player_name for p in state.players.values()):
+        raise StoryError(
+            f"Someone called {player_name} is already playing.", hint="pick another name"
         )
-        appender = _Appender(
-            uow, world, session, head, state, clock, await uow.events.next_seq(session_id)
-        )
-        appender.add(
-            "player_joined", player_id, {"name": player_name, "archetype": archetype}, state.turn
-        )
-        outcome = join(
-            appender.state, world, rule_system_for(world), dice, player_id, sheet, opening=False
-        )
-        await appender.add_outcome(
-            outcome,
-            player_id,
-            state.turn,
-            action="",
-            narrator=narrator or OFFLINE,
-            seed=seed,
-            on_text=None,
-        )
-        await appender.flush(session.active_branch)
+    seed = int(session.settings.get("seed", 0))
+    dice = turn_dice(seed, head.depth + 1)
+    player_id = clock.new_id()
+    sheet = new_player_sheet(player_name, archetype, world, scores, dice, sheet_id=player_id)
+    record = PlayerRecord(
+        id=player_id,
+        session_id=session_id,
+        user_ref=user_ref,
+        display_name=player_name,
+        role="player",
+        character=sheet.model_dump(mode="json"),
+        presence="joined",
+        joined_at=clock.now(),
+    )
+    appender = _Appender(world, session, head, state, clock)
+    appender.add(
+        "player_joined", player_id, {"name": player_name, "archetype": archetype}, state.turn
+    )
+    outcome = join(
+        appender.state, world, rule_system_for(world), dice, player_id, sheet, opening=False
+    )
+    await appender.add_outcome(
+        outcome,
+        player_id,
+        state.turn,
+        action="",
+        narrator=narrator,
+        seed=seed,
+        on_text=None,
+    )
+    async with uow_factory() as uow:
+        await uow.sessions.lock(session_id)
+        session = await uow.sessions.get(session_id)
+        if (await head_of(uow, session)).id != head.id:
+            raise TurnConflict("Someone acted at the same moment; join again.")
+        await uow.players.add(record)
+        await appender.flush(uow, session, session.active_branch)
         await uow.commit()
     return player_id, _result(session_id, appender.events, appender.state, outcome)
 
@@ -608,23 +608,14 @@ async def take_turn(
         group = [(who, _clean_input(said)) for who, said in group]
         text = group[0][1]
     text = _clean_input(text)
+    finished = await _finish_pending(uow_factory, world, session_id, clock, narrator, on_text)
     async with uow_factory() as uow:
         await uow.sessions.lock(session_id)
         session = await uow.sessions.get(session_id)
         player_id = player_id or await _host(uow, session_id)
         head = await head_of(uow, session)
-        finished: TurnResult | None = None
-        if head.kind == "player_action":  # a turn that never finished: resolve it first
-            finished = await _resolve(uow, world, session, head, clock, narrator, on_text)
-            await uow.commit()
-    async with uow_factory() as uow:
-        await uow.sessions.lock(session_id)
-        session = await uow.sessions.get(session_id)
-        head = await head_of(uow, session)
         state = await load_state(uow, session_id, head.id)
-        appender = _Appender(
-            uow, world, session, head, state, clock, await uow.events.next_seq(session_id)
-        )
+        appender = _Appender(world, session, head, state, clock)
         payload: dict[str, Any] = {"text": text}
         if group:
             names = {pid: p.name for pid, p in state.players.items()}
@@ -636,16 +627,11 @@ async def take_turn(
                 "group": [{"player": who, "text": said} for who, said in group],
             }
             player_id = group[0][0]
-        action = appender.add("player_action", player_id, payload, state.turn + 1)
-        await appender.flush(session.active_branch)
+        appender.add("player_action", player_id, payload, state.turn + 1)
+        await appender.flush(uow, session, session.active_branch)
+        action = appender.events[0]
         await uow.commit()
-    async with uow_factory() as uow:
-        await uow.sessions.lock(session_id)
-        session = await uow.sessions.get(session_id)
-        if (await head_of(uow, session)).id != action.id:
-            raise TurnConflict("Another turn was taken at the same moment; try again.")
-        result = await _resolve(uow, world, session, action, clock, narrator, on_text)
-        await uow.commit()
+    result = await _resolve(uow_factory, world, session_id, action, clock, narrator, on_text)
     result.events = [action, *result.events]  # the turn's events start with what was typed
     if finished is not None:  # tell the interrupted turn too, before this one
         result.lines = finished.lines + result.lines
@@ -730,20 +716,55 @@ def group_outcome(
     return Outcome(Intent("group", raw=""), ops, lines, rolls, rejected, understood)
 
 
-async def _resolve(
-    uow: UnitOfWork,
+async def _finish_pending(
+    uow_factory: UnitOfWorkFactory,
     world: World,
-    session: SessionRecord,
+    session_id: str,
+    clock: Clock,
+    narrator: Narrator,
+    on_text: OnText | None,
+) -> TurnResult | None:
+    """Tell a turn whose action was stored but never told (a crash, a failed provider)."""
+    async with uow_factory() as uow:
+        session = await uow.sessions.get(session_id)
+        head = await head_of(uow, session)
+    if head.kind != "player_action":
+        return None
+    try:
+        return await _resolve(uow_factory, world, session_id, head, clock, narrator, on_text)
+    except TurnConflict:
+        return None  # someone else told it meanwhile
+
+
+async def _resolve(
+    uow_factory: UnitOfWorkFactory,
+    world: World,
+    session_id: str,
     action: EventRecord,
     clock: Clock,
     narrator: Narrator,
     on_text: OnText | None,
 ) -> TurnResult:
-    state, outcome = await replay_rules(uow, world, session, action)
+    """Tell a stored action. Reading and writing each take a short transaction under the
+    session lock; the narrator (a model may take seconds) runs between them, holding no
+    connection and no lock. If another process told the same action meanwhile, its
+    telling stands and is returned: nothing is ever applied twice."""
+    async with uow_factory() as uow:
+        await uow.sessions.lock(session_id)
+        session = await uow.sessions.get(session_id)
+        if (await head_of(uow, session)).id != action.id:
+            raise TurnConflict("Another turn was taken at the same moment; try again.")
+        state, outcome = await replay_rules(uow, world, session, action)
+        memory = None
+        if narrator.wants_memory:
+            seen = state.copy_deep()
+            apply_ops(seen, outcome.ops)
+            text = action.payload["text"]
+            memory = await gather_memory(
+                uow, session_id, action, seen, action.actor, text, action.turn
+            )
     seed = int(session.settings.get("seed", 0))
-    appender = _Appender(
-        uow, world, session, action, state, clock, await uow.events.next_seq(session.id)
-    )
+    appender = _Appender(world, session, action, state, clock)
     await appender.add_outcome(
         outcome,
         action.actor,
@@ -753,9 +774,28 @@ async def _resolve(
         seed=seed,
         on_text=on_text,
         also=tuple(m["player"] for m in action.payload.get("group", ())),
+        memory=memory,
     )
-    await appender.flush(session.active_branch)
-    return _result(session.id, appender.events, appender.state, outcome)
+    async with uow_factory() as uow:
+        await uow.sessions.lock(session_id)
+        session = await uow.sessions.get(session_id)
+        head = await head_of(uow, session)
+        if head.id != action.id:
+            return await _told_elsewhere(uow, session_id, action, head)
+        await appender.flush(uow, session, session.active_branch)
+        await uow.commit()
+    return _result(session_id, appender.events, appender.state, outcome)
+
+
+async def _told_elsewhere(
+    uow: UnitOfWork, session_id: str, action: EventRecord, head: EventRecord
+) -> TurnResult:
+    path = await path_to(uow, session_id, head.id)
+    if action not in path:
+        raise TurnConflict("The story moved on while this turn was told; try again.")
+    after = path[path.index(action) + 1 :]
+    told = [e for e in after if e.turn == action.turn]
+    return _result(session_id, told, await load_state(uow, session_id, head.id))
 
 
 async def resume(
@@ -768,14 +808,14 @@ async def resume(
 ) -> TurnResult:
     """The session where it was: the last narration and the current state."""
     clock = clock or Clock()
+    finished = await _finish_pending(
+        uow_factory, world, session_id, clock, narrator or OFFLINE, None
+    )
+    if finished is not None:
+        return finished
     async with uow_factory() as uow:
-        await uow.sessions.lock(session_id)
         session = await uow.sessions.get(session_id)
         head = await head_of(uow, session)
-        if head.kind == "player_action":
-            result = await _resolve(uow, world, session, head, clock, narrator or OFFLINE, None)
-            await uow.commit()
-            return result
         state = await load_state(uow, session_id, head.id)
         last = head
         while last.kind != "narration" and last.parent_id:

@@ -40,7 +40,6 @@ from storyai.core import quotas, services, sessions
 from storyai.core.domain.dice import Dice, SeededDice
 from storyai.core.domain.errors import StoryError
 from storyai.core.multiplayer import service as table
-from storyai.core.multiplayer.table import Table
 from storyai.core.narrators.port import Narrator
 from storyai.core.quotas import QuotaPolicy
 from storyai.core.storage.ports import UnitOfWorkFactory
@@ -130,13 +129,7 @@ class StoryBot(commands.Bot):
             await asyncio.sleep(self.tick)
 
     async def tend_tables(self) -> None:
-        async with self.deps.uow() as uow:
-            running = [s for s in await uow.sessions.list() if s.channel and s.status != "ended"]
-        now = self.deps.clock.now()
-        for session in running:
-            due = Table.from_json(session.settings.get("table")).deadline()
-            if due is None or now < due:
-                continue  # nothing to do: no transaction, no lock
+        for session in await table.due_tables(self.deps.uow, self.deps.clock.now()):
             channel = self.get_channel(int(session.channel)) if session.channel.isdigit() else None
             if channel is None:
                 continue
@@ -231,41 +224,48 @@ class StoryBot(commands.Bot):
             return
         await self.reply(interaction, "What next?", view=choice_view(session_id, result))
 
-    async def quota(self, interaction: discord.Interaction) -> quotas.Reservation:
-        """Count the turn before any model is called; refused when the day's quota is spent."""
-        return await quotas.reserve_turn(
+    async def act_within_quota(
+        self, session_id: str, user: str, guild: str | None, text: str, on_text=None
+    ) -> table.ActResult:
+        """Count the turn before any model is called (refused when the day's quota is
+        spent), play it, then charge what it cost; a turn refused early is given back."""
+        world = await services.session_world(self.deps.uow, session_id)
+        reservation = await quotas.reserve_turn(
             self.deps.uow,
-            user=str(interaction.user.id),
-            guild=str(interaction.guild_id) if interaction.guild_id else None,
+            user=user,
+            guild=guild,
             clock=self.deps.clock,
             policy=self.deps.policy,
             uses_model=self.deps.uses_model,
         )
-
-    async def play(
-        self, interaction: discord.Interaction, text: str, *, private: bool = False
-    ) -> table.ActResult:
-        """One action by whoever interacted, streamed, within their quota."""
-        session = await self.story_here(interaction)
-        world = await services.session_world(self.deps.uow, session.id)
-        reservation = await self.quota(interaction)
-        heading = _said(interaction, text)
-        stream = None if private else self.streamer(interaction, heading)
         try:
             outcome = await table.act(
                 self.deps.uow,
                 world,
-                session.id,
-                user_ref=str(interaction.user.id),
+                session_id,
+                user_ref=user,
                 text=text,
                 narrator=self.deps.narrator,
-                on_text=stream,
+                on_text=on_text,
                 clock=self.deps.clock,
             )
         except BaseException:
             await quotas.release(self.deps.uow, reservation)
             raise
         await quotas.settle(self.deps.uow, reservation, _cost(outcome.result))
+        return outcome
+
+    async def play(
+        self, interaction: discord.Interaction, text: str, *, private: bool = False
+    ) -> table.ActResult:
+        """One action by whoever interacted, streamed, within their quota."""
+        session = await self.story_here(interaction)
+        heading = _said(interaction, text)
+        stream = None if private else self.streamer(interaction, heading)
+        guild = str(interaction.guild_id) if interaction.guild_id else None
+        outcome = await self.act_within_quota(
+            session.id, str(interaction.user.id), guild, text, stream
+        )
         if outcome.kind == "queued":
             await self.reply(
                 interaction,
@@ -303,36 +303,13 @@ class StoryBot(commands.Bot):
         session = await table.session_in_channel(self.deps.uow, str(message.channel.id))
         if session is None or session.status == "ended":
             return
-        async with self.deps.uow() as uow:
-            seated = any(
-                p.user_ref == str(message.author.id) for p in await uow.players.list(session.id)
-            )
-        if not seated:
+        user = str(message.author.id)
+        if not await table.seated(self.deps.uow, session.id, user):
             return
         try:
-            world = await services.session_world(self.deps.uow, session.id)
-            reservation = await quotas.reserve_turn(
-                self.deps.uow,
-                user=str(message.author.id),
-                guild=str(message.guild.id),
-                clock=self.deps.clock,
-                policy=self.deps.policy,
-                uses_model=self.deps.uses_model,
+            outcome = await self.act_within_quota(
+                session.id, user, str(message.guild.id), message.content
             )
-            try:
-                outcome = await table.act(
-                    self.deps.uow,
-                    world,
-                    session.id,
-                    user_ref=str(message.author.id),
-                    text=message.content,
-                    narrator=self.deps.narrator,
-                    clock=self.deps.clock,
-                )
-            except BaseException:
-                await quotas.release(self.deps.uow, reservation)
-                raise
-            await quotas.settle(self.deps.uow, reservation, _cost(outcome.result))
         except StoryError as exc:
             await message.reply(escape_text(str(exc)), allowed_mentions=NO_PINGS)
             return
@@ -584,14 +561,11 @@ async def roll(interaction: discord.Interaction, expression: str) -> None:
 
 async def _my_player(bot: StoryBot, interaction: discord.Interaction):
     session = await bot.story_here(interaction)
-    resumed = await services.resume(bot.deps.uow, session.id)
     world = await services.session_world(bot.deps.uow, session.id)
-    async with bot.deps.uow() as uow:
-        players = await uow.players.list(session.id)
-    me = next((p for p in players if p.user_ref == str(interaction.user.id)), None)
-    if me is None or me.id not in resumed.state.players:
-        raise StoryError("You have no character in this story.", hint="/story join")
-    return resumed.state.players[me.id], resumed.state, world
+    player, state = await table.character_of(
+        bot.deps.uow, world, session.id, str(interaction.user.id)
+    )
+    return player, state, world
 
 
 @app_commands.command(name="sheet", description="Your character sheet (only you see it)")
@@ -678,10 +652,9 @@ async def rewind(interaction: discord.Interaction, turn: int) -> None:
 async def branch(interaction: discord.Interaction, name: str) -> None:
     async def work(bot: StoryBot) -> None:
         session = await bot.story_here(interaction)
-        async with bot.deps.uow() as uow:
-            players = await uow.players.list(session.id)
-        table._host_check(players, str(interaction.user.id), "switch branches")
-        await services.switch_branch(bot.deps.uow, session.id, name)
+        await table.switch_branch(
+            bot.deps.uow, session.id, user_ref=str(interaction.user.id), name=name
+        )
         await bot.reply(interaction, f"Now playing on branch {escape_text(name)}.")
 
     await _guard(interaction, work)

@@ -10,11 +10,13 @@ stored (an empty input, say), the claim is given back.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Literal
 
 from storyai.core import sessions
 from storyai.core.domain.errors import StoryError
 from storyai.core.domain.records import PlayerRecord, SessionRecord
+from storyai.core.domain.state import GameState, PlayerState
 from storyai.core.domain.world import World
 from storyai.core.multiplayer.table import Mode, Table
 from storyai.core.narrators.port import Narrator, OnText
@@ -422,3 +424,49 @@ async def session_in_channel(uow_factory: UnitOfWorkFactory, channel: str) -> Se
         found = [s for s in await uow.sessions.list() if s.channel == channel]
     running = [s for s in found if s.status != "ended"]
     return (running or found or [None])[0]
+
+
+async def seated(uow_factory: UnitOfWorkFactory, session_id: str, user_ref: str) -> bool:
+    """Whether this user has a character in the session."""
+    async with uow_factory() as uow:
+        return any(p.user_ref == user_ref for p in await uow.players.list(session_id))
+
+
+async def switch_branch(
+    uow_factory: UnitOfWorkFactory,
+    session_id: str,
+    *,
+    user_ref: str,
+    name: str,
+    clock: sessions.Clock | None = None,
+) -> None:
+    """The host switches the story to another of its branches."""
+    async with uow_factory() as uow:
+        _, _, players = await _load(uow, session_id)
+        _host_check(players, user_ref, "switch branches")
+    await sessions.switch_branch(uow_factory, session_id, name, clock=clock)
+
+
+async def character_of(
+    uow_factory: UnitOfWorkFactory, world: World, session_id: str, user_ref: str
+) -> tuple[PlayerState, GameState]:
+    """This user's character as it is now, and the story's state (for sheets and quests)."""
+    async with uow_factory() as uow:
+        players = await uow.players.list(session_id)
+    me = _seat_of(players, user_ref)
+    now = await sessions.resume(uow_factory, world, session_id)
+    if me.id not in now.state.players:  # joined on a branch the story has since left
+        raise NotSeated("Your character is not in this part of the story.", hint="/story join")
+    return now.state.players[me.id], now.state
+
+
+async def due_tables(uow_factory: UnitOfWorkFactory, now: datetime) -> list[SessionRecord]:
+    """Running tables whose deadline has passed: an idle turn to skip, a round to tell."""
+    async with uow_factory() as uow:
+        running = [s for s in await uow.sessions.list() if s.channel and s.status != "ended"]
+    due = []
+    for session in running:
+        deadline = Table.from_json(session.settings.get("table")).deadline()
+        if deadline is not None and now >= deadline:
+            due.append(session)
+    return due

@@ -141,11 +141,7 @@ class StoryBot(commands.Bot):
                 self.deps.uow, world, session.id, narrator=self.deps.narrator, clock=self.deps.clock
             )
             if result is not None:
-                for chunk in split_message(render_lines(result.lines)):
-                    await channel.send(chunk, allowed_mentions=NO_PINGS)
-                view = choice_view(session.id, result)
-                if view is not None:
-                    await channel.send("What next?", view=view, allowed_mentions=NO_PINGS)
+                await self.post(channel, session.id, result)
 
     # ------------------------------------------------------------ helpers
 
@@ -313,13 +309,16 @@ class StoryBot(commands.Bot):
         except StoryError as exc:
             await message.reply(escape_text(str(exc)), allowed_mentions=NO_PINGS)
             return
-        if outcome.result is None:  # free mode: queued, told with the round
-            return
-        for chunk in split_message(render_lines(outcome.result.lines)):
-            await message.channel.send(chunk, allowed_mentions=NO_PINGS)
-        view = choice_view(session.id, outcome.result)
+        if outcome.result is not None:  # None in free mode: told with the round
+            await self.post(message.channel, session.id, outcome.result)
+
+    async def post(self, channel, session_id: str, result) -> None:
+        """A turn as told, into a channel or thread (no interaction to answer)."""
+        for chunk in split_message(render_lines(result.lines)):
+            await channel.send(chunk, allowed_mentions=NO_PINGS)
+        view = choice_view(session_id, result)
         if view is not None:
-            await message.channel.send("What next?", view=view, allowed_mentions=NO_PINGS)
+            await channel.send("What next?", view=view, allowed_mentions=NO_PINGS)
 
 
 def _defer(interaction: discord.Interaction, *, ephemeral: bool = False):
@@ -406,6 +405,7 @@ class StoryGroup(app_commands.Group):
             if existing is not None and existing.status != "ended":
                 raise StoryError("A story is already being told here.", hint="/story status")
             channel_id = str(interaction.channel_id)
+            made = None
             if thread and isinstance(interaction.channel, discord.TextChannel):
                 made = await interaction.channel.create_thread(
                     name=f"Story: {world}"[:100], type=discord.ChannelType.public_thread
@@ -426,13 +426,16 @@ class StoryGroup(app_commands.Group):
                 channel=channel_id,
                 clock=bot.deps.clock,
             )
-            where = f" in <#{channel_id}>" if channel_id != str(interaction.channel_id) else ""
-            await bot.tell(
-                interaction,
-                started.session_id,
-                started,
-                f"A new story begins{where}. Join with /story join.\n\n",
-            )
+            if made is None:
+                await bot.tell(
+                    interaction,
+                    started.session_id,
+                    started,
+                    "A new story begins. Join with /story join.\n\n",
+                )
+                return
+            await bot.reply(interaction, f"A new story begins in <#{channel_id}>. Join it there.")
+            await bot.post(made, started.session_id, started)
 
         await _guard(interaction, work)
 

@@ -199,9 +199,14 @@ async def test_worlds_autocomplete_dice_roll_and_a_story_in_a_thread(world_insta
         started = await fake.slash(
             "story start", user="alice", channel="general", world="ember_hollow", thread=True
         )
-        await started.wait_replies(2)
+        await started.wait_reply()
         assert fake.threads, "a thread was created for the story"
         thread = next(iter(fake.threads.values()))
+        assert "begins in" in text_of(started)
+        opening = await fake.wait_message(thread.name, contains="What next?")
+        assert buttons(opening) and any(
+            "Village Square" in m.content for m in fake.history(thread.name)
+        )
         joined = await fake.slash("story join", user="bob", channel=thread.name)
         await joined.wait_reply()
         assert "Bob** joins the story" in text_of(joined)

@@ -571,37 +571,30 @@ async def _my_player(bot: StoryBot, interaction: discord.Interaction):
     return player, state, world
 
 
-@app_commands.command(name="sheet", description="Your character sheet (only you see it)")
-async def sheet(interaction: discord.Interaction) -> None:
+async def _show_privately(interaction: discord.Interaction, build) -> None:
+    """An embed about the asker's character, that only they see."""
     await _defer(interaction, ephemeral=True)
 
     async def work(bot: StoryBot) -> None:
-        player, _, world = await _my_player(bot, interaction)
-        await bot.reply(interaction, "", ephemeral=True, embed=sheet_embed(player, world))
+        player, state, world = await _my_player(bot, interaction)
+        await bot.reply(interaction, "", ephemeral=True, embed=build(player, state, world))
 
     await _guard(interaction, work)
+
+
+@app_commands.command(name="sheet", description="Your character sheet (only you see it)")
+async def sheet(interaction: discord.Interaction) -> None:
+    await _show_privately(interaction, lambda player, _, world: sheet_embed(player, world))
 
 
 @app_commands.command(name="inventory", description="What you carry (only you see it)")
 async def inventory(interaction: discord.Interaction) -> None:
-    await _defer(interaction, ephemeral=True)
-
-    async def work(bot: StoryBot) -> None:
-        player, _, world = await _my_player(bot, interaction)
-        await bot.reply(interaction, "", ephemeral=True, embed=inventory_embed(player, world))
-
-    await _guard(interaction, work)
+    await _show_privately(interaction, lambda player, _, world: inventory_embed(player, world))
 
 
 @app_commands.command(name="quests", description="The story's quests (only you see it)")
 async def quests_(interaction: discord.Interaction) -> None:
-    await _defer(interaction, ephemeral=True)
-
-    async def work(bot: StoryBot) -> None:
-        _, state, world = await _my_player(bot, interaction)
-        await bot.reply(interaction, "", ephemeral=True, embed=quests_embed(state, world))
-
-    await _guard(interaction, work)
+    await _show_privately(interaction, lambda _, state, world: quests_embed(state, world))
 
 
 @app_commands.command(name="whisper", description="Tell the GM something; only you see the answer")

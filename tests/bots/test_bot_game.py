@@ -36,6 +36,13 @@ def new_bot(uow, t: Time, **deps) -> StoryBot:
     return StoryBot(BotDeps(uow, clock=t.clock, **deps), tick=0.05)
 
 
+async def start_story(fake, channel: str = "adventures"):
+    """Alice starts Ember Hollow; returns once the opening and its choices are told."""
+    started = await fake.slash("story start", user="alice", channel=channel, world="ember_hollow")
+    await started.wait_replies(2)
+    return started
+
+
 def buttons(message) -> list[dict]:
     return [c for row in message.components for c in row.get("components", [])]
 
@@ -81,11 +88,7 @@ async def test_three_players_take_turns_with_commands_and_buttons(world_installe
 async def test_a_whisper_is_answered_privately(world_installed):
     uow, t = world_installed, Time()
     async with running_bot(new_bot(uow, t)) as fake:
-        await (
-            await fake.slash(
-                "story start", user="alice", channel="adventures", world="ember_hollow"
-            )
-        ).wait_reply()
+        await start_story(fake)
         whispered = await fake.slash(
             "whisper", user="alice", channel="adventures", text="talk to hesta about mine"
         )
@@ -98,11 +101,7 @@ async def test_a_whisper_is_answered_privately(world_installed):
 async def test_only_the_host_can_rewind(world_installed):
     uow, t = world_installed, Time()
     async with running_bot(new_bot(uow, t)) as fake:
-        await (
-            await fake.slash(
-                "story start", user="alice", channel="adventures", world="ember_hollow"
-            )
-        ).wait_reply()
+        await start_story(fake)
         await (await fake.slash("story join", user="bob", channel="adventures")).wait_reply()
         await (
             await fake.slash("act", user="alice", channel="adventures", text="look")
@@ -119,11 +118,7 @@ async def test_only_the_host_can_rewind(world_installed):
 async def test_nothing_pings_and_player_text_is_inert(world_installed):
     uow, t = world_installed, Time()
     async with running_bot(new_bot(uow, t)) as fake:
-        await (
-            await fake.slash(
-                "story start", user="alice", channel="adventures", world="ember_hollow"
-            )
-        ).wait_reply()
+        await start_story(fake)
         said = await fake.slash(
             "act", user="alice", channel="adventures", text="shout @everyone <@&1> **loud**"
         )
@@ -163,11 +158,7 @@ async def test_a_restarted_bot_resumes_and_old_buttons_still_answer(world_instal
 async def test_out_of_character_messages_are_ignored_and_others_are_actions(world_installed):
     uow, t = world_installed, Time()
     async with running_bot(new_bot(uow, t)) as fake:
-        await (
-            await fake.slash(
-                "story start", user="alice", channel="adventures", world="ember_hollow"
-            )
-        ).wait_reply()
+        await start_story(fake)
         before = len(fake.history("adventures"))
         await fake.say("(( brb, pizza ))", user="alice", channel="adventures")
         await fake.say("// rules question", user="bob", channel="adventures")

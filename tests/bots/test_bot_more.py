@@ -110,6 +110,13 @@ async def test_sheets_are_embeds_only_the_player_sees(installed):
         await sheet.wait_reply()
         assert sheet.reply.ephemeral and sheet.reply.embeds
         assert "Alice" in sheet.reply.embeds[0]["title"]
+        for command, expect in (("inventory", "Healing Draught"), ("quests", "Quests")):
+            shown = await fake.slash(command, user="alice", channel="adventures")
+            await shown.wait_reply()
+            assert shown.reply.ephemeral and expect in str(shown.reply.embeds[0])
+        stranger = await fake.slash("sheet", user="carol", channel="adventures")
+        await stranger.wait_reply()
+        assert stranger.reply.ephemeral and "not playing" in stranger.reply.content
         assert fake.violations == []
 
 

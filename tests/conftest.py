@@ -162,3 +162,25 @@ async def storage(request: pytest.FixtureRequest, database_url_factory) -> Async
 @pytest.fixture
 def uow_factory(storage: Storage) -> UnitOfWorkFactory:
     return storage.uow_factory
+
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+"""``../shared`` beside the checkout: third-party fixtures, read in place, never copied."""
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The shared fixtures folder; its absence is a setup error, not a reason to skip."""
+    if not (SHARED / "fixtures").is_dir():
+        pytest.fail(f"{SHARED} is missing: clone the project with ../shared beside it")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def foundry_fixtures(shared_dir: Path) -> Path:
+    return shared_dir / "fixtures" / "foundry"
+
+
+@pytest.fixture(scope="session")
+def srd_data(shared_dir: Path) -> Path:
+    return shared_dir / "srd_data"

@@ -176,6 +176,34 @@ class Trigger(Strict):
 TRIGGER_KINDS = ("enter", "have_item", "talk_to", "defeat", "flag", "use_item")
 
 
+class Source(Strict):
+    """Where an imported entry came from. Kept so nothing is lost on the way in.
+
+    A later import of the same ``format`` and ``ref`` into the same world
+    replaces this entry instead of adding a copy.
+    """
+
+    format: str = Field(
+        min_length=1,
+        max_length=40,
+        description="What it was imported from: foundry, card, lorebook, worldinfo, srd.",
+    )
+    ref: str = Field(
+        "",
+        max_length=500,
+        description="Its identity there, e.g. a Foundry UUID or a card's name and creator.",
+    )
+    file: str = Field("", max_length=1000, description="The file or folder it was read from.")
+    system: str = Field("", max_length=80, description="The game system, e.g. dnd5e, pf2e.")
+    version: str = Field(
+        "", max_length=200, description="Format versions, e.g. 'Foundry 13.344, dnd5e 5.3.3'."
+    )
+    raw: dict[str, Any] | None = Field(
+        None,
+        description="The original document, untouched, for lossless re-export.",
+    )
+
+
 # ------------------------------------------------------------------- locations
 
 
@@ -201,6 +229,7 @@ class Location(Strict):
     on_enter: list[Effect] = Field(
         default_factory=list, description="Effects applied each time the player enters."
     )
+    source: Source | None = Field(None, description="Set by `storyai import`.")
 
     @field_validator("exits", mode="before")
     @classmethod
@@ -289,6 +318,8 @@ class Item(Strict):
     consumed_on_use: bool = False
     portable: bool = True
     use_text: str = ""
+    tags: list[str] = Field(default_factory=list)
+    source: Source | None = Field(None, description="Set by `storyai import`.")
 
 
 # ------------------------------------------------------------------ characters
@@ -335,6 +366,7 @@ class Character(Strict):
     gold: int = Field(0, ge=0)
     tags: list[str] = Field(default_factory=list)
     on_defeat: list[Effect] = Field(default_factory=list)
+    source: Source | None = Field(None, description="Set by `storyai import`.")
 
 
 # --------------------------------------------------------------------- quests
@@ -405,6 +437,8 @@ class LoreEntry(Strict):
         default_factory=list, description="With visibility known-by: who knows this."
     )
     priority: int = Field(0, ge=-100, le=100)
+    tags: list[str] = Field(default_factory=list)
+    source: Source | None = Field(None, description="Set by `storyai import`.")
 
     @model_validator(mode="after")
     def _known_by_matches_visibility(self) -> LoreEntry:

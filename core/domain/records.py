@@ -128,3 +128,33 @@ class QuotaCounter:
     day: date
     turns: int = 0
     credits: int = 0
+
+
+@dataclass(frozen=True)
+class LibraryRecord:
+    """One entry of an installed content library, e.g. the SRD goblin.
+
+    ``(library, edition, kind, key)`` identifies it: ``("srd", "5.1", "monster", "goblin")``.
+    ``text`` is the whole entry as Markdown; ``data`` its normalized fields (for a
+    monster ``{"character": ..., "stats": ...}``, for equipment ``{"item": ...}``).
+    """
+
+    library: str
+    edition: str
+    kind: str
+    key: str
+    name: str
+    summary: str
+    text: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LibraryInfo:
+    """An installed library: when, from where, and how many entries of each kind."""
+
+    library: str
+    installed_at: datetime
+    origin: str
+    counts: dict[str, int] = field(default_factory=dict)
+    """``"5.1 monster"`` -> how many."""

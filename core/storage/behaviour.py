@@ -15,6 +15,7 @@ from storyai.core.domain.errors import StorageError, WorldConflict
 from storyai.core.domain.records import (
     BranchRecord,
     EventRecord,
+    LibraryRecord,
     PlayerRecord,
     SessionRecord,
     WorldSummary,
@@ -202,3 +203,46 @@ def quota_allows(
     if max_turns is not None and turns >= max_turns:
         return False
     return not (add_credits > 0 and max_credits is not None and credits + add_credits > max_credits)
+
+
+LIBRARY_CANDIDATES = 500
+"""How many matching rows a library search ranks before cutting to its limit."""
+
+EDITION_ORDER = {"5.1": 0, "5.2": 1}
+
+
+def library_words(text: str) -> list[str]:
+    """The lower-case words of a library search; an empty search matches everything."""
+    return [w for w in text.lower().split() if w]
+
+
+def library_matches(words: list[str], name: str, summary: str) -> bool:
+    haystack = f"{name} {summary}".lower()
+    return all(w in haystack for w in words)
+
+
+def rank_library(records: Iterable[LibraryRecord], text: str) -> list[LibraryRecord]:
+    """Best first: the exact name, then names starting with the search, then names
+    holding it, then the rest (matched in the summary); ties alphabetical, 5.1 first."""
+    wanted = " ".join(library_words(text))
+
+    def score(r: LibraryRecord) -> tuple[int, str, int, str]:
+        name = r.name.lower()
+        if name == wanted:
+            tier = 0
+        elif name.startswith(wanted):
+            tier = 1
+        elif wanted in name:
+            tier = 2
+        elif all(w in name for w in wanted.split()):
+            tier = 3
+        else:
+            tier = 4
+        return (tier, name, EDITION_ORDER.get(r.edition, 9), r.kind)
+
+    return sorted(records, key=score)
+
+
+def library_order(records: Iterable[LibraryRecord]) -> list[LibraryRecord]:
+    """Exact-key lookups: the classic edition (5.1) first, then by kind."""
+    return sorted(records, key=lambda r: (EDITION_ORDER.get(r.edition, 9), r.edition, r.kind))

@@ -19,6 +19,8 @@ from typing import Any
 from storyai.core.domain.records import (
     BranchRecord,
     EventRecord,
+    LibraryInfo,
+    LibraryRecord,
     PlayerRecord,
     QuotaCounter,
     SessionRecord,
@@ -28,6 +30,8 @@ from storyai.core.domain.records import (
 from storyai.core.storage.orm import (
     BranchRow,
     EventRow,
+    LibraryEntryRow,
+    LibraryRow,
     PlayerRow,
     SessionRow,
     SnapshotRow,
@@ -208,3 +212,38 @@ def snapshot_values(record: SnapshotRecord) -> dict[str, Any]:
 def quota_counter(scope: str, key: str, day: date, turns: int, credits: int) -> QuotaCounter:
     """A counter from the columns an ``INSERT ... RETURNING`` (or a select) gave back."""
     return QuotaCounter(scope=scope, key=key, day=day, turns=int(turns), credits=int(credits))
+
+
+def library_values(library: str, record: LibraryRecord) -> dict[str, Any]:
+    return {
+        "library": library,
+        "edition": record.edition,
+        "kind": record.kind,
+        "key": record.key,
+        "name": record.name[:200],
+        "summary": record.summary[:500],
+        "text": record.text,
+        "data": record.data,
+    }
+
+
+def library_record(row: LibraryEntryRow) -> LibraryRecord:
+    return LibraryRecord(
+        library=row.library,
+        edition=row.edition,
+        kind=row.kind,
+        key=row.key,
+        name=row.name,
+        summary=row.summary,
+        text=row.text,
+        data=copy.deepcopy(row.data),
+    )
+
+
+def library_info(row: LibraryRow) -> LibraryInfo:
+    return LibraryInfo(
+        library=row.library,
+        installed_at=row.installed_at,
+        origin=row.origin,
+        counts=dict(row.counts),
+    )

@@ -32,10 +32,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from storyai.core.domain.errors import SessionNotFound, WorldNotFound
+from storyai.core.domain.errors import SessionNotFound, StorageError, WorldNotFound
 from storyai.core.domain.records import (
     BranchRecord,
     EventRecord,
+    LibraryInfo,
+    LibraryRecord,
     PlayerRecord,
     QuotaCounter,
     RecallHit,
@@ -49,6 +51,7 @@ from storyai.core.storage.locks import HeldLocks, LockRegistry
 from storyai.core.storage.ports import (
     BranchRepository,
     EventRepository,
+    LibraryRepository,
     PlayerRepository,
     QuotaRepository,
     RecallRepository,
@@ -82,6 +85,10 @@ class _State:
     """The recall index: an entry per indexed event, by event id."""
     quotas: dict[tuple[str, str, date], QuotaCounter] = field(default_factory=dict)
     """Quota counters by (scope, key, day)."""
+    libraries: dict[str, tuple[LibraryInfo, tuple[LibraryRecord, ...]]] = field(
+        default_factory=dict
+    )
+    """Installed libraries by name: their info and entries."""
 
     def copy(self) -> _State:
         return _State(
@@ -93,6 +100,7 @@ class _State:
             snapshots=dict(self.snapshots),
             recall_index=dict(self.recall_index),
             quotas=dict(self.quotas),
+            libraries=dict(self.libraries),
         )
 
     def add_version(self, record: WorldVersionRecord) -> None:
@@ -486,6 +494,59 @@ class InMemoryQuotaRepository(QuotaRepository):
         return self._uow._state.quota(scope, key, day)
 
 
+class InMemoryLibraryRepository(LibraryRepository):
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def replace(self, info: LibraryInfo, records: list[LibraryRecord]) -> None:
+        stored = tuple(replace(r, data=_json(r.data)) for r in records)
+        keys = [(r.edition, r.kind, r.key) for r in stored]
+        if len(set(keys)) != len(keys):
+            raise StorageError(f"library '{info.library}': two entries share a key")
+        info = replace(info, installed_at=behaviour.utc(info.installed_at))
+
+        def change(state: _State) -> None:
+            state.libraries[info.library] = (info, stored)
+
+        self._uow._change(change)
+
+    async def info(self, library: str) -> LibraryInfo | None:
+        found = self._uow._state.libraries.get(library)
+        return None if found is None else found[0]
+
+    def _entries(self, library: str, kind: str | None, edition: str | None) -> list[LibraryRecord]:
+        found = self._uow._state.libraries.get(library)
+        return [
+            r
+            for r in (found[1] if found else ())
+            if (kind is None or r.kind == kind) and (edition is None or r.edition == edition)
+        ]
+
+    async def find(
+        self, library: str, key: str, *, kind: str | None = None, edition: str | None = None
+    ) -> list[LibraryRecord]:
+        hits = [r for r in self._entries(library, kind, edition) if r.key == key]
+        return [_fresh_library(r) for r in behaviour.library_order(hits)]
+
+    async def search(
+        self,
+        library: str,
+        text: str,
+        *,
+        kind: str | None = None,
+        edition: str | None = None,
+        limit: int = 20,
+    ) -> list[LibraryRecord]:
+        words = behaviour.library_words(text)
+        hits = [
+            r
+            for r in self._entries(library, kind, edition)
+            if behaviour.library_matches(words, r.name, r.summary)
+        ]
+        ranked = behaviour.rank_library(hits, text)[:limit]
+        return [_fresh_library(r) for r in ranked]
+
+
 class InMemoryUnitOfWork(UnitOfWork):
     """A unit of work over an ``InMemoryStore``; see the module docstring."""
 
@@ -504,6 +565,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.branches = InMemoryBranchRepository(self)
         self.snapshots = InMemorySnapshotRepository(self)
         self.quotas = InMemoryQuotaRepository(self)
+        self.library = InMemoryLibraryRepository(self)
 
     def _change(self, change: Change) -> None:
         change(self._state)  # raises before anything is recorded (changes check first)
@@ -539,6 +601,10 @@ class InMemoryUnitOfWork(UnitOfWork):
 def _fresh(record: WorldVersionRecord) -> WorldVersionRecord:
     """A copy the caller may mutate without touching the store, like a new DB read."""
     return replace(record, content=copy.deepcopy(record.content))
+
+
+def _fresh_library(record: LibraryRecord) -> LibraryRecord:
+    return replace(record, data=copy.deepcopy(record.data))
 
 
 def _fresh_event(record: EventRecord) -> EventRecord:

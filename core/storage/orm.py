@@ -279,6 +279,36 @@ class QuotaCounterRow(Base):
     credits: Mapped[int] = mapped_column(BigInteger, server_default=text("0"), default=0)
 
 
+class LibraryRow(Base):
+    """An installed content library such as the SRD (migration 0004)."""
+
+    __tablename__ = "libraries"
+
+    library: Mapped[str] = mapped_column(String(32), primary_key=True)
+    installed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    origin: Mapped[str] = mapped_column(Text, default="")
+    """Where it was installed from: a folder, or the download's addresses."""
+    counts: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+
+
+class LibraryEntryRow(Base):
+    """One library entry: ``(library, edition, kind, key)``, e.g. srd 5.1 monster goblin."""
+
+    __tablename__ = "library_entries"
+    __table_args__ = (Index(None, "library", "kind", "name"),)
+
+    library: Mapped[str] = mapped_column(
+        String(32), ForeignKey("libraries.library", ondelete="CASCADE"), primary_key=True
+    )
+    edition: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+
+
 RECALL_METADATA = MetaData(naming_convention=NAMING_CONVENTION)
 """The recall index lives outside ``Base.metadata``: its full-text half differs per
 dialect (an FTS5 virtual table on SQLite, a generated ``tsvector`` column with a GIN

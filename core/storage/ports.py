@@ -23,6 +23,8 @@ from typing import Self
 from storyai.core.domain.records import (
     BranchRecord,
     EventRecord,
+    LibraryInfo,
+    LibraryRecord,
     PlayerRecord,
     QuotaCounter,
     RecallHit,
@@ -209,6 +211,37 @@ class QuotaRepository(abc.ABC):
         """The counter (zeros when it was never written)."""
 
 
+class LibraryRepository(abc.ABC):
+    """Installed content libraries (the SRD): entries by (library, edition, kind, key)."""
+
+    @abc.abstractmethod
+    async def replace(self, info: LibraryInfo, records: list[LibraryRecord]) -> None:
+        """Install ``records`` as the whole of ``info.library``, dropping what it held."""
+
+    @abc.abstractmethod
+    async def info(self, library: str) -> LibraryInfo | None:
+        """The installed library, or None when it is not installed."""
+
+    @abc.abstractmethod
+    async def find(
+        self, library: str, key: str, *, kind: str | None = None, edition: str | None = None
+    ) -> list[LibraryRecord]:
+        """Entries with exactly this key, SRD 5.1 before 5.2, then by kind."""
+
+    @abc.abstractmethod
+    async def search(
+        self,
+        library: str,
+        text: str,
+        *,
+        kind: str | None = None,
+        edition: str | None = None,
+        limit: int = 20,
+    ) -> list[LibraryRecord]:
+        """Entries whose name or summary holds every word of ``text``, best match first
+        (``behaviour.rank_library``)."""
+
+
 class UnitOfWork(abc.ABC):
     worlds: WorldRepository
     sessions: SessionRepository
@@ -218,6 +251,7 @@ class UnitOfWork(abc.ABC):
     branches: BranchRepository
     snapshots: SnapshotRepository
     quotas: QuotaRepository
+    library: LibraryRepository
 
     async def __aenter__(self) -> Self:
         return self

@@ -35,6 +35,7 @@ from sqlalchemy import (
     case,
     cast,
     column,
+    delete,
     func,
     insert,
     literal,
@@ -48,10 +49,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storyai.core.domain.errors import SessionNotFound, WorldNotFound
+from storyai.core.domain.errors import SessionNotFound, StorageError, WorldNotFound
 from storyai.core.domain.records import (
     BranchRecord,
     EventRecord,
+    LibraryInfo,
+    LibraryRecord,
     PlayerRecord,
     QuotaCounter,
     RecallHit,
@@ -66,6 +69,8 @@ from storyai.core.storage.locks import HeldLocks, LockRegistry
 from storyai.core.storage.orm import (
     BranchRow,
     EventRow,
+    LibraryEntryRow,
+    LibraryRow,
     PlayerRow,
     QuotaCounterRow,
     SessionRow,
@@ -77,6 +82,7 @@ from storyai.core.storage.orm import (
 from storyai.core.storage.ports import (
     BranchRepository,
     EventRepository,
+    LibraryRepository,
     PlayerRepository,
     QuotaRepository,
     RecallRepository,
@@ -694,6 +700,97 @@ def _at_least_zero(value: ColumnElement[int]) -> ColumnElement[int]:
     return case((value < 0, 0), else_=value)
 
 
+_LIBRARY = LibraryEntryRow.__table__.c
+_LIBRARY_BATCH = 500
+
+
+class SqlLibraryRepository(LibraryRepository):
+    """``libraries`` and ``library_entries``; a reinstall deletes and inserts in one
+    transaction, so readers see the old library or the new one, never a mix."""
+
+    def __init__(self, session: AsyncSession, url: URL) -> None:
+        self._session = session
+        self._url = url
+
+    async def replace(self, info: LibraryInfo, records: list[LibraryRecord]) -> None:
+        keys = {(r.edition, r.kind, r.key) for r in records}
+        if len(keys) != len(records):
+            raise StorageError(f"library '{info.library}': two entries share a key")
+        with translated(self._url):
+            await self._session.execute(
+                delete(LibraryRow).where(LibraryRow.library == info.library)
+            )
+            await self._session.execute(
+                delete(LibraryEntryRow).where(LibraryEntryRow.library == info.library)
+            )
+            await self._session.execute(
+                insert(LibraryRow).values(
+                    library=info.library,
+                    installed_at=info.installed_at,
+                    origin=info.origin,
+                    counts=dict(info.counts),
+                )
+            )
+            rows = [converters.library_values(info.library, r) for r in records]
+            for start in range(0, len(rows), _LIBRARY_BATCH):
+                await self._session.execute(
+                    insert(LibraryEntryRow), rows[start : start + _LIBRARY_BATCH]
+                )
+
+    async def info(self, library: str) -> LibraryInfo | None:
+        with translated(self._url):
+            row = await self._session.get(LibraryRow, library)
+        return None if row is None else converters.library_info(row)
+
+    async def find(
+        self, library: str, key: str, *, kind: str | None = None, edition: str | None = None
+    ) -> list[LibraryRecord]:
+        query = select(LibraryEntryRow).where(
+            _LIBRARY.library == library, _LIBRARY.key == key, *self._filters(kind, edition)
+        )
+        with translated(self._url):
+            rows = (await self._session.scalars(query)).all()
+        return behaviour.library_order(converters.library_record(r) for r in rows)
+
+    async def search(
+        self,
+        library: str,
+        text: str,
+        *,
+        kind: str | None = None,
+        edition: str | None = None,
+        limit: int = 20,
+    ) -> list[LibraryRecord]:
+        haystack = func.lower(_LIBRARY.name + literal(" ") + _LIBRARY.summary)
+        words = [
+            haystack.like(f"%{_like_escape(w)}%", escape="\\")
+            for w in behaviour.library_words(text)
+        ]
+        query = (
+            select(LibraryEntryRow)
+            .where(_LIBRARY.library == library, *self._filters(kind, edition), *words)
+            .order_by(func.length(_LIBRARY.name), _LIBRARY.name)
+            .limit(behaviour.LIBRARY_CANDIDATES)
+        )
+        with translated(self._url):
+            rows = (await self._session.scalars(query)).all()
+        records = [converters.library_record(r) for r in rows]
+        return behaviour.rank_library(records, text)[:limit]
+
+    @staticmethod
+    def _filters(kind: str | None, edition: str | None) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if kind is not None:
+            found.append(_LIBRARY.kind == kind)
+        if edition is not None:
+            found.append(_LIBRARY.edition == edition)
+        return found
+
+
+def _like_escape(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 class SqlUnitOfWork(UnitOfWork):
     """A unit of work on one ``AsyncSession`` (created here, closed on exit).
 
@@ -714,6 +811,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.branches = SqlBranchRepository(self._session, self._url)
         self.snapshots = SqlSnapshotRepository(self._session, self._url)
         self.quotas = SqlQuotaRepository(self._session, self._url)
+        self.library = SqlLibraryRepository(self._session, self._url)
 
     async def commit(self) -> None:
         try:

@@ -27,11 +27,15 @@ TABLES = {
     "usage",
     "recall",
     "quota_counters",
+    "libraries",
+    "library_entries",
 }
 RECALL_TABLES = {"recall", "recall_fts"}
 """The recall index (migration 0002); ``recall_fts`` exists on SQLite only."""
 QUOTA_TABLES = {"quota_counters"}
 """Daily quota counters (migration 0003)."""
+LIBRARY_TABLES = {"libraries", "library_entries"}
+"""Content libraries such as the SRD (migration 0004)."""
 
 
 async def _tables(database: Database) -> set[str]:
@@ -43,7 +47,7 @@ async def test_upgrade_downgrade_upgrade(database: Database) -> None:
     assert await current_revision(database) is None
 
     await upgrade(database)
-    assert await current_revision(database) == head_revision() == "0003"
+    assert await current_revision(database) == head_revision() == "0004"
     assert await _tables(database) >= TABLES
 
     await downgrade(database)
@@ -62,8 +66,8 @@ async def test_downgrading_to_0001_drops_only_the_recall_index_and_quotas(
     assert await current_revision(migrated_database) == "0001"
     tables = await _tables(migrated_database)
     assert not any(name.startswith("recall") for name in tables)
-    assert not QUOTA_TABLES & tables
-    assert tables >= TABLES - RECALL_TABLES - QUOTA_TABLES
+    assert not (QUOTA_TABLES | LIBRARY_TABLES) & tables
+    assert tables >= TABLES - RECALL_TABLES - QUOTA_TABLES - LIBRARY_TABLES
 
     await upgrade(migrated_database)
     assert await _tables(migrated_database) >= TABLES
@@ -74,7 +78,7 @@ async def test_downgrading_to_0002_drops_only_the_quota_counters(
 ) -> None:
     await downgrade(migrated_database, "0002")
     assert await current_revision(migrated_database) == "0002"
-    assert await _tables(migrated_database) & TABLES == TABLES - QUOTA_TABLES
+    assert await _tables(migrated_database) & TABLES == TABLES - QUOTA_TABLES - LIBRARY_TABLES
 
     await upgrade(migrated_database)
     assert await _tables(migrated_database) >= TABLES
@@ -114,3 +118,14 @@ async def test_constraints_follow_the_naming_convention(migrated_database: Datab
     assert found["uq"] == {"uq_world_versions_world_id_seq"}
     assert found["fk"] == {"fk_sessions_world_id_world_versions"}
     assert {"ix_events_session_id_parent_id", "ix_events_session_id_depth"} <= found["ix"]
+
+
+async def test_downgrading_to_0003_drops_only_the_libraries(
+    migrated_database: Database,
+) -> None:
+    await downgrade(migrated_database, "0003")
+    assert await current_revision(migrated_database) == "0003"
+    assert await _tables(migrated_database) & TABLES == TABLES - LIBRARY_TABLES
+
+    await upgrade(migrated_database)
+    assert await _tables(migrated_database) >= TABLES

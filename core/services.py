@@ -72,7 +72,7 @@ async def install_world(
             raise WorldConflict(
                 f"World '{world.id}' version {world.version} is already installed with "
                 "different content; nothing was written.",
-                hint=f'bump `version:` in the world file (e.g. "{_next_version(world.version)}") '
+                hint=f'bump `version:` in the world file (e.g. "{next_version(world.version)}") '
                 "to install it as a new version, or `storyai world fork` it under a new id",
             )
         await uow.worlds.add_version(record)
@@ -99,7 +99,7 @@ def _refuse_foreign_collision(latest: WorldVersionRecord, new: WorldVersionRecor
         )
 
 
-def _next_version(version: str) -> str:
+def next_version(version: str) -> str:
     parts = version.split("-")[0].split("+")[0].split(".")
     try:
         parts[-1] = str(int(parts[-1]) + 1)

@@ -286,6 +286,12 @@ class Effect(Strict):
 
 
 class Item(Strict):
+    base: str | None = Field(
+        None,
+        pattern=r"^srd:(5\.[12]/)?[a-z][a-z0-9_]*$",
+        description="Take every field not given here from a library entry, e.g. srd:goblin "
+        "(or srd:5.2/goblin). Needs `storyai srd install`.",
+    )
     name: str = Field(min_length=1, max_length=120)
     kind: Literal[
         "weapon",
@@ -347,6 +353,12 @@ class Dialogue(Strict):
 
 
 class Character(Strict):
+    base: str | None = Field(
+        None,
+        pattern=r"^srd:(5\.[12]/)?[a-z][a-z0-9_]*$",
+        description="Take every field not given here from a library entry, e.g. srd:goblin "
+        "(or srd:5.2/goblin). Needs `storyai srd install`.",
+    )
     name: str = Field(min_length=1, max_length=120)
     kind: Literal["npc", "creature"] = "npc"
     description: Text = ""

@@ -546,6 +546,9 @@ class InMemoryLibraryRepository(LibraryRepository):
         ranked = behaviour.rank_library(hits, text)[:limit]
         return [_fresh_library(r) for r in ranked]
 
+    async def keys(self, library: str, kind: str) -> set[str]:
+        return {r.key for r in self._entries(library, kind, None)}
+
 
 class InMemoryUnitOfWork(UnitOfWork):
     """A unit of work over an ``InMemoryStore``; see the module docstring."""

@@ -241,6 +241,10 @@ class LibraryRepository(abc.ABC):
         """Entries whose name or summary holds every word of ``text``, best match first
         (``behaviour.rank_library``)."""
 
+    @abc.abstractmethod
+    async def keys(self, library: str, kind: str) -> set[str]:
+        """Every key of that kind, in any edition."""
+
 
 class UnitOfWork(abc.ABC):
     worlds: WorldRepository

@@ -777,6 +777,11 @@ class SqlLibraryRepository(LibraryRepository):
         records = [converters.library_record(r) for r in rows]
         return behaviour.rank_library(records, text)[:limit]
 
+    async def keys(self, library: str, kind: str) -> set[str]:
+        query = select(_LIBRARY.key).where(_LIBRARY.library == library, _LIBRARY.kind == kind)
+        with translated(self._url):
+            return set((await self._session.scalars(query)).all())
+
     @staticmethod
     def _filters(kind: str | None, edition: str | None) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []

@@ -15,6 +15,7 @@ import difflib
 import re
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from storyai.core.domain.errors import Problem, WorldValidationError
 from storyai.core.domain.world import ID_PATTERN, World
-from storyai.core.worlds import crossref
+from storyai.core.worlds import bases, crossref
 from storyai.core.worlds.loader import RawWorld, read_world
 from storyai.core.worlds.messages import friendly
 from storyai.core.worlds.migrate import migrate
@@ -52,10 +53,14 @@ class Report:
         return not self.errors and self.world is not None
 
 
-def validate_path(path: Path) -> Report:
+LibrarySource = Callable[[list[bases.BaseRef]], bases.LibraryLookup]
+"""Fetches the library entries a world's ``base:`` references name (see ``bases``)."""
+
+
+def validate_path(path: Path, *, library: LibrarySource | None = None) -> Report:
     """Validate the world file or folder at ``path``; never raises for bad content."""
     raw = read_world(path)
-    return validate_raw(raw)
+    return validate_raw(raw, library=library)
 
 
 def load_world(path: Path) -> World:
@@ -67,7 +72,11 @@ def load_world(path: Path) -> World:
     return report.world
 
 
-def validate_raw(raw: RawWorld) -> Report:
+def validate_raw(
+    raw: RawWorld, *, library: LibrarySource | None = None, bases_resolved: bool = False
+) -> Report:
+    """Validate read world data. ``bases_resolved``: ``base:`` references were filled in
+    already (stored worlds), so no library is needed."""
     report = Report(path=raw.root, files=raw.files, problems=list(raw.problems))
     if not raw.data:
         if not report.problems:
@@ -79,6 +88,11 @@ def validate_raw(raw: RawWorld) -> Report:
     report.problems += migration_problems
     if migration_problems and any(p.severity == "error" for p in migration_problems):
         return report
+    refs = [] if bases_resolved else list(bases.references(data))
+    if refs:
+        lookup = library(refs) if library is not None else None
+        data, base_issues = bases.resolve(data, lookup)
+        report.problems += [_locate(issue, raw.source, raw.root) for issue in base_issues]
     world: World | None = None
     try:
         world = World.model_validate(data)
@@ -94,7 +108,7 @@ def validate_raw(raw: RawWorld) -> Report:
 def validate_data(data: dict[str, Any], name: str = "<world>") -> World:
     """Validate already-loaded data (e.g. from the database or an importer)."""
     raw = RawWorld(data=data, source=SourceMap(), files=[], root=name)
-    report = validate_raw(raw)
+    report = validate_raw(raw, bases_resolved=True)
     if not report.ok:
         raise WorldValidationError(report.problems)
     assert report.world is not None

@@ -66,6 +66,12 @@ async def test_an_installed_library_is_found_by_key_and_keeps_its_data(uow_facto
             "5.2"
         ]
         assert await uow.library.find("srd", "goblin", kind="spell") == []
+        assert await uow.library.keys("srd", "monster") == {
+            "goblin",
+            "hobgoblin",
+            "goblin_boss",
+            "fire_elemental",
+        }
 
 
 async def test_search_ranks_the_exact_name_first_and_filters_by_kind(uow_factory) -> None:

@@ -1,0 +1,126 @@
+"""The import use case: a plan becomes a new world version in one transaction.
+
+``import_plan`` merges the plan into an installed world (``into``) or a new one
+(``new_id``), validates the whole result like any world, and installs it as a
+new version with ``services.install_world``, one unit of work. When anything
+fails, nothing was written. ``dry_run`` stops before writing and reports the
+same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from storyai.core import services
+from storyai.core.domain.errors import Problem, WorldConflict
+from storyai.core.domain.world import ID_RE, World
+from storyai.core.importers import merge
+from storyai.core.importers.errors import ImportRefused
+from storyai.core.importers.plan import ImportPlan, slug
+from storyai.core.storage.ports import UnitOfWorkFactory
+from storyai.core.worlds import crossref
+from storyai.core.worlds.validate import validate_data
+
+Status = Literal["installed", "unchanged", "dry-run"]
+
+
+@dataclass
+class ImportOutcome:
+    plan: ImportPlan
+    world_id: str
+    version: str
+    status: Status
+    new_world: bool
+    merged: merge.Merged
+    previous_version: str | None = None
+    warnings: list[Problem] = field(default_factory=list)
+    """Validation warnings about the resulting world (unreachable places ...)."""
+
+
+async def import_plan(
+    uow_factory: UnitOfWorkFactory,
+    plan: ImportPlan,
+    *,
+    into: str | None = None,
+    new_id: str | None = None,
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> ImportOutcome:
+    if into and new_id:
+        raise ImportRefused("Give --into WORLD or --new ID, not both.")
+    if not plan.entries:
+        raise ImportRefused(
+            f"{plan.source}: nothing to import ({_nothing_because(plan)}); nothing was written."
+        )
+    if into:
+        existing, record = await services.get_world(uow_factory, into)
+        base = existing.canonical()
+        previous: str | None = record.version
+        world_id = existing.id
+    else:
+        world_id = new_id or slug(plan.title or "imported_world", fallback="imported_world")
+        if not ID_RE.match(world_id) or len(world_id) > 64:
+            raise ImportRefused(
+                f"'{world_id}' cannot be a world id.",
+                hint="use lower-case letters, digits and underscores, starting with a letter",
+            )
+        if await _exists(uow_factory, world_id):
+            raise WorldConflict(
+                f"A world with the id '{world_id}' is already installed; nothing was written.",
+                hint=f"add to it with `--into {world_id}`, or pick another id with `--new ID`",
+            )
+        base = merge.new_world(world_id, plan)
+        previous = None
+    merged = merge.merge(base, plan)
+    world = validate_data(merged.data, f"{world_id} after importing {plan.source}")
+    unchanged = into is not None and world.canonical() == base
+    if into and not unchanged:
+        world.world.version = await _next_free_version(uow_factory, world_id, world.version)
+        merged.data["world"]["version"] = world.version
+    warnings = _warnings(world)
+    outcome = ImportOutcome(
+        plan=plan,
+        world_id=world_id,
+        version=world.version,
+        status="dry-run" if dry_run else "unchanged" if unchanged else "installed",
+        new_world=into is None,
+        merged=merged,
+        previous_version=previous,
+        warnings=warnings,
+    )
+    if dry_run or unchanged:
+        return outcome
+    await services.install_world(
+        uow_factory, world, source=f"import of {plan.kind}: {plan.source}", now=now
+    )
+    return outcome
+
+
+async def _exists(uow_factory: UnitOfWorkFactory, world_id: str) -> bool:
+    async with uow_factory() as uow:
+        return await uow.worlds.exists(world_id)
+
+
+async def _next_free_version(uow_factory: UnitOfWorkFactory, world_id: str, version: str) -> str:
+    candidate = services.next_version(version)
+    async with uow_factory() as uow:
+        while await uow.worlds.find_version(world_id, candidate) is not None:
+            candidate = services.next_version(candidate)
+    return candidate
+
+
+def _warnings(world: World) -> list[Problem]:
+    return [
+        Problem(i.message, hint=i.hint, severity="warning")
+        for i in crossref.check(world.canonical())
+        if i.severity == "warning"
+    ]
+
+
+def _nothing_because(plan: ImportPlan) -> str:
+    if plan.skipped:
+        reasons = sorted({s.reason for s in plan.skipped})
+        return "everything was skipped: " + "; ".join(reasons[:3])
+    return "it holds no characters, items, journal entries or scenes"

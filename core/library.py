@@ -1,0 +1,118 @@
+"""The content library use cases: install the SRD, search it, show an entry, and
+fetch what a world's ``base: srd:...`` references need.
+
+The SRD readers (``storyai.core.importers.srd``) turn the upstream JSON into
+entries; this module stores them, replacing the whole library in one
+transaction, so an install that fails half-way leaves the previous one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from storyai.core.domain.errors import StoryError
+from storyai.core.domain.records import LibraryInfo, LibraryRecord
+from storyai.core.storage.ports import UnitOfWorkFactory
+from storyai.core.worlds import bases
+
+SRD = "srd"
+KINDS = ("monster", "spell", "equipment", "magic-item", "class", "race", "condition")
+EDITIONS = ("5.1", "5.2")
+
+
+class LibraryNotInstalled(StoryError):
+    def __init__(self) -> None:
+        super().__init__("The SRD is not installed.", hint=bases.INSTALL_HINT)
+
+
+class LibraryEntryNotFound(StoryError):
+    """Nothing in the library has that name or key."""
+
+
+async def install(
+    uow_factory: UnitOfWorkFactory,
+    records: Iterable[LibraryRecord],
+    *,
+    origin: str,
+    now: datetime | None = None,
+) -> LibraryInfo:
+    """Replace the installed SRD with ``records``, all or nothing."""
+    records = list(records)
+    counts: dict[str, int] = {}
+    for r in records:
+        counts[f"{r.edition} {r.kind}"] = counts.get(f"{r.edition} {r.kind}", 0) + 1
+    info = LibraryInfo(SRD, now or datetime.now(UTC), origin, counts)
+    async with uow_factory() as uow:
+        await uow.library.replace(info, records)
+        await uow.commit()
+    return info
+
+
+async def installed(uow_factory: UnitOfWorkFactory) -> LibraryInfo | None:
+    async with uow_factory() as uow:
+        return await uow.library.info(SRD)
+
+
+async def search(
+    uow_factory: UnitOfWorkFactory,
+    text: str,
+    *,
+    kind: str | None = None,
+    edition: str | None = None,
+    limit: int = 20,
+) -> list[LibraryRecord]:
+    async with uow_factory() as uow:
+        if await uow.library.info(SRD) is None:
+            raise LibraryNotInstalled()
+        return await uow.library.search(SRD, text, kind=kind, edition=edition, limit=limit)
+
+
+async def show(
+    uow_factory: UnitOfWorkFactory,
+    name: str,
+    *,
+    kind: str | None = None,
+    edition: str | None = None,
+) -> list[LibraryRecord]:
+    """Entries for ``name``: its key (``goblin``, ``potion_of_healing``) or its exact name.
+
+    Every edition and kind with that key comes back (5.1 first); the caller shows
+    the first and mentions the others.
+    """
+    key = bases.key_of(name)
+    async with uow_factory() as uow:
+        if await uow.library.info(SRD) is None:
+            raise LibraryNotInstalled()
+        found = await uow.library.find(SRD, key, kind=kind, edition=edition)
+        if found:
+            return found
+        near = await uow.library.search(SRD, name, kind=kind, edition=edition, limit=5)
+    exact = [r for r in near if r.name.lower() == name.strip().lower()]
+    if exact:
+        return exact
+    hint = (
+        "did you mean " + ", ".join(f"'{r.name}'" for r in near) + "?"
+        if near
+        else f"`storyai srd search {name}` finds entries by part of their name"
+    )
+    what = f"{kind} " if kind else ""
+    raise LibraryEntryNotFound(f"The SRD has no {what}'{name}'.", hint=hint)
+
+
+async def lookup(
+    uow_factory: UnitOfWorkFactory, refs: Iterable[bases.BaseRef]
+) -> bases.LibraryLookup:
+    """What resolving these ``base:`` references needs, in one read."""
+    refs = list(refs)
+    async with uow_factory() as uow:
+        if await uow.library.info(SRD) is None:
+            return bases.LibraryLookup(installed=False)
+        found = bases.LibraryLookup(installed=True)
+        for key in sorted({r.key for r in refs}):
+            found.entries[key] = await uow.library.find(SRD, key)
+        wanted = {kind for r in refs for kind in bases.KINDS_FOR[r.section]}
+        if any(not found.entries[r.key] for r in refs):
+            for kind in sorted(wanted):
+                found.keys[kind] = await uow.library.keys(SRD, kind)
+        return found

@@ -12,10 +12,13 @@ import typer
 
 from storyai.cli import bot as bot_commands
 from storyai.cli import db as db_commands
+from storyai.cli import export as export_commands
+from storyai.cli import imports as import_commands
 from storyai.cli import play as play_commands
 from storyai.cli import providers as provider_commands
 from storyai.cli import run as run_commands
 from storyai.cli import session as session_commands
+from storyai.cli import srd as srd_commands
 from storyai.cli import world as world_commands
 from storyai.cli.errors import StoryGroup
 
@@ -31,6 +34,9 @@ Story AI Studio: write RPG worlds in YAML and play them with an AI game master.
   storyai world install my_world        put it in the database (SQLite by default)
   storyai world list                    what is installed
   storyai providers list                the AI game masters configured (keys, local servers)
+  storyai import foundry PATH --new ID  a Foundry VTT world, pack or export as a new world
+  storyai import card seraphina.png     a character card or lorebook (V1-V3, PNG/JSON/CHARX)
+  storyai srd install                   the D&D SRD as a library: `base: srd:goblin` in worlds
 
 The database is a SQLite file in your user data folder; set
 STORYAI_DATABASE_URL (e.g. postgresql://user@host/db) to use PostgreSQL.
@@ -48,6 +54,9 @@ app.add_typer(world_commands.app, name="world")
 app.add_typer(db_commands.app, name="db")
 app.add_typer(session_commands.app, name="session")
 app.add_typer(provider_commands.app, name="providers")
+app.add_typer(import_commands.app, name="import")
+app.add_typer(export_commands.app, name="export")
+app.add_typer(srd_commands.app, name="srd")
 app.command("run")(run_commands.run)
 app.command("play")(play_commands.play)
 app.command("bot")(bot_commands.bot)

@@ -10,12 +10,12 @@ from rich.markup import escape
 
 from storyai.cli.errors import err_console
 from storyai.cli.narration import configured_narrator, model_option, provider_option
-from storyai.cli.runtime import looks_like_path
+from storyai.cli.runtime import looks_like_path, validate_path_async
 from storyai.core import services
 from storyai.core.bootstrap import Container, build
 from storyai.core.domain.errors import StoryError, WorldValidationError
 from storyai.core.worlds.bundled import bundled_world_paths
-from storyai.core.worlds.validate import load_world, validate_path
+from storyai.core.worlds.validate import load_world
 
 
 async def install_bundled(container: Container) -> None:
@@ -34,7 +34,7 @@ async def install_bundled(container: Container) -> None:
 async def world_to_play(container: Container, ref: str) -> str:
     """The id of the world to play: an installed id, or a path that is validated and installed."""
     if looks_like_path(ref):
-        report = validate_path(Path(ref))
+        report = await validate_path_async(container, Path(ref))
         if not report.ok or report.world is None:
             raise WorldValidationError(report.problems)
         await services.install_world(container.uow, report.world, source=ref)

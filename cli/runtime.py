@@ -7,9 +7,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
+from storyai.core import library
 from storyai.core.bootstrap import Container, build
 from storyai.core.domain.world import World
-from storyai.core.worlds.validate import Report, validate_path
+from storyai.core.worlds import bases
+from storyai.core.worlds.loader import read_world
+from storyai.core.worlds.validate import Report, validate_raw
 
 T = TypeVar("T")
 
@@ -30,6 +33,31 @@ def with_container(use: Callable[[Container], Awaitable[T]], *, migrate: bool = 
 def looks_like_path(text: str) -> bool:
     """A world argument is a path if it exists or looks like one."""
     return Path(text).exists() or "/" in text or text.endswith((".yaml", ".yml"))
+
+
+def validate_path(path: Path) -> Report:
+    """Validate a world on disk; ``base: srd:...`` references are looked up in the
+    installed library (the database is opened only when the world has some)."""
+    raw = read_world(path)
+    refs = list(bases.references(raw.data)) if raw.data else []
+    if not refs:
+        return validate_raw(raw)
+
+    async def use(c: Container) -> bases.LibraryLookup:
+        return await library.lookup(c.uow, refs)
+
+    found = with_container(use)
+    return validate_raw(raw, library=lambda _: found)
+
+
+async def validate_path_async(container: Container, path: Path) -> Report:
+    """``validate_path`` inside a running event loop, with an open container."""
+    raw = read_world(path)
+    refs = list(bases.references(raw.data)) if raw.data else []
+    if not refs:
+        return validate_raw(raw)
+    found = await library.lookup(container.uow, refs)
+    return validate_raw(raw, library=lambda _: found)
 
 
 def validated(path: Path) -> tuple[Report, World | None]:

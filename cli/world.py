@@ -12,7 +12,7 @@ from rich.table import Table
 
 from storyai.cli.errors import StoryGroup
 from storyai.cli.render import console, print_problems
-from storyai.cli.runtime import looks_like_path, with_container
+from storyai.cli.runtime import looks_like_path, validate_path, with_container
 from storyai.core import services
 from storyai.core.bootstrap import Container
 from storyai.core.domain.errors import WorldValidationError
@@ -21,7 +21,7 @@ from storyai.core.worlds.bundled import bundled_world_paths
 from storyai.core.worlds.mapgrid import draw, layout
 from storyai.core.worlds.scaffold import create_world
 from storyai.core.worlds.schema import world_json_schema
-from storyai.core.worlds.validate import Report, validate_path
+from storyai.core.worlds.validate import Report
 
 app = typer.Typer(
     cls=StoryGroup,

@@ -90,18 +90,35 @@ def resolve(
                 INSTALL_HINT,
             )
         )
-        return data, issues
+        return _placeholders(data, refs), issues
     resolved = copy.copy(data)
+    unresolved: list[BaseRef] = []
     for ref in refs:
         record = _pick(lookup, ref)
         path = (ref.section, ref.entry_id, "base")
         if record is None:
             issues.append(Issue(path, _missing(lookup, ref), _suggestion(lookup, ref)))
+            unresolved.append(ref)
             continue
         section = dict(resolved[ref.section])
         section[ref.entry_id] = fill(record, section[ref.entry_id])
         resolved[ref.section] = section
-    return resolved, issues
+    return _placeholders(resolved, unresolved), issues
+
+
+def _placeholders(data: dict[str, Any], refs: list[BaseRef]) -> dict[str, Any]:
+    """Unresolved entries get a name, so the one real problem is not buried under
+    "'name' is missing" from the schema pass."""
+    if not refs:
+        return data
+    data = copy.copy(data)
+    for ref in refs:
+        section = dict(data[ref.section])
+        entry = dict(section[ref.entry_id])
+        entry.setdefault("name", ref.key.replace("_", " ").title())
+        section[ref.entry_id] = entry
+        data[ref.section] = section
+    return data
 
 
 def fill(record: LibraryRecord, entry: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,131 @@
+"""Safety limits for reading user files: size, nesting depth, YAML alias bombs, symlinks."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from storyai.core.importers.errors import ImportRefused
+
+MAX_FILE_BYTES = 512 * 1024 * 1024
+"""Single files larger than this are refused."""
+MAX_DEPTH = 200
+"""Documents nested deeper than this are refused (real Foundry data stays under ~20)."""
+MAX_NODES = 2_000_000
+"""Containers one document may expand to (guards YAML anchors/aliases bombs)."""
+
+_BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _JsonLikeLoader(_BASE_LOADER):  # type: ignore[misc, valid-type]
+    """A safe loader that yields only JSON types: dates stay text, sets become lists."""
+
+
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_JsonLikeLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
+    for first, resolvers in _BASE_LOADER.yaml_implicit_resolvers.items()
+}
+for _tag in (_TIMESTAMP, "tag:yaml.org,2002:binary"):
+    _JsonLikeLoader.add_constructor(_tag, lambda loader, node: loader.construct_scalar(node))
+_JsonLikeLoader.add_constructor(
+    "tag:yaml.org,2002:set", lambda loader, node: list(loader.construct_mapping(node))
+)
+_YAML_LOADER: Any = _JsonLikeLoader
+
+
+class BadDocument(ValueError):
+    """One file or line cannot be read; the message is the reason for the report.
+
+    ``where`` is a ``line:column`` position inside the file, when known.
+    """
+
+    def __init__(self, reason: str, where: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.where = where
+
+
+def read_limited(path: Path, label: str) -> bytes:
+    """The file's bytes, refusing files over :data:`MAX_FILE_BYTES`."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ImportRefused(
+                f"{label}: {size / 2**20:.0f} MiB is too large (the limit is 512 MiB)",
+                hint="import the packs or documents it holds one by one",
+            )
+        return path.read_bytes()
+    except OSError as exc:
+        raise ImportRefused(f"{label}: cannot be read ({exc.strerror or exc})") from exc
+
+
+def check_shape(obj: Any) -> None:
+    """Raise :class:`BadDocument` when ``obj`` nests too deep or expands too far."""
+    stack = [(obj, 1)]
+    pop, push = stack.pop, stack.append
+    nodes = 0
+    while stack:
+        item, depth = pop()
+        if depth > MAX_DEPTH:
+            raise BadDocument(f"nested deeper than {MAX_DEPTH} levels")
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise BadDocument("too large once expanded (YAML aliases?)")
+        for child in item.values() if type(item) is dict else item:
+            kind = type(child)
+            if kind is dict or kind is list:
+                push((child, depth + 1))
+
+
+def loads_json(text: str | bytes) -> Any:
+    """``json.loads`` with every failure turned into :class:`BadDocument`."""
+    try:
+        value = json.loads(text)
+    except RecursionError as exc:
+        raise BadDocument(f"nested deeper than {MAX_DEPTH} levels") from exc
+    except UnicodeDecodeError as exc:
+        raise BadDocument("not UTF-8 text") from exc
+    except json.JSONDecodeError as exc:
+        raise BadDocument("not valid JSON", f"{exc.lineno}:{exc.colno}") from exc
+    except ValueError as exc:
+        raise BadDocument("not valid JSON") from exc
+    if isinstance(value, (dict, list)):
+        check_shape(value)
+    return value
+
+
+def loads_yaml(text: str | bytes) -> Any:
+    """One YAML document, safely loaded; failures become :class:`BadDocument`."""
+    try:
+        value = yaml.load(text, Loader=_YAML_LOADER)  # a safe loader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        raise BadDocument(f"not valid YAML ({exc.problem or exc.context})", where) from exc
+    except yaml.YAMLError as exc:
+        raise BadDocument(f"not valid YAML ({exc})") from exc
+    except RecursionError as exc:
+        raise BadDocument(f"nested deeper than {MAX_DEPTH} levels") from exc
+    except UnicodeDecodeError as exc:
+        raise BadDocument("not UTF-8 text") from exc
+    if isinstance(value, (dict, list)):
+        check_shape(value)
+    return value
+
+
+def inside(path: Path, root: Path) -> bool:
+    """Whether ``path`` (after following symlinks) stays inside ``root`` (already resolved)."""
+    try:
+        return Path(os.path.realpath(path)).is_relative_to(root)
+    except (OSError, ValueError):
+        return False
+
+
+def escapes(path: Path, root: Path) -> bool:
+    """A symlink whose target lies outside ``root``: never followed."""
+    return path.is_symlink() and not inside(path, root)

@@ -11,7 +11,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from storyai.cli.render import console, print_problems
+from storyai.cli.render import console
+from storyai.core.domain.errors import Problem
 from storyai.core.importers.service import ImportOutcome
 
 SECTION_NAMES = {
@@ -51,12 +52,25 @@ def print_outcome(outcome: ImportOutcome) -> None:
     _skipped_table(outcome)
     for message in plan.warnings:
         console.print(f"[yellow]warning:[/] {escape(message)}")
-    if outcome.warnings:
-        console.print(f"[dim]{len(outcome.warnings)} note(s) about the resulting world:[/]")
-        print_problems(outcome.warnings[:10])
-        if len(outcome.warnings) > 10:
-            console.print(f"[dim]  … and {len(outcome.warnings) - 10} more[/]")
+    _world_notes(outcome)
     _result_line(outcome)
+
+
+def _world_notes(outcome: ImportOutcome) -> None:
+    """Warnings about the resulting world, one line per kind ("item 'x' is never placed
+    anywhere (+7 like it)"): an import of a compendium places nothing, by nature."""
+    if not outcome.warnings:
+        return
+    groups: dict[str, list[Problem]] = defaultdict(list)
+    for problem in outcome.warnings:
+        groups[problem.hint or problem.message].append(problem)
+    console.print(f"[dim]Notes on the resulting world ({len(outcome.warnings)}):[/]")
+    for problems in groups.values():
+        first = problems[0]
+        more = f" (+{len(problems) - 1} like it)" if len(problems) > 1 else ""
+        console.print(f"  [yellow]•[/] {escape(first.message)}{more}")
+        if first.hint:
+            console.print(f"    [dim]{escape(first.hint)}[/]")
 
 
 def _imported_table(outcome: ImportOutcome) -> None:

@@ -40,13 +40,13 @@ class FoundryDoc:
     """One primary document, embedded documents inline (``items``, ``pages``, ``tokens`` ...)."""
 
     document: str
-    """The Foundry document name: ``Actor``, ``Item``, ``JournalEntry``, ``Scene``, ``Folder`` ..."""
+    """The Foundry document name: ``Actor``, ``Item``, ``JournalEntry``, ``Scene`` ..."""
     data: dict[str, Any]
     """The document as stored (``system`` or pre-v10 ``data``), embedded documents as objects."""
     origin: str
     """Where it was read, for reports: ``packs/monsters.db:12``, ``monsters/goblin.yml``."""
     pack: str = ""
-    """The compendium pack's name (``dnd5e.monsters`` or ``monsters``); empty for world documents."""
+    """The compendium pack's name (``monsters``); empty for world documents."""
     core_version: str = ""
     """``_stats.coreVersion`` or the manifest's; empty when unknown (then older than v10)."""
     system_id: str = ""

@@ -1,0 +1,205 @@
+"""Foundry documents -> an ImportPlan of world entries.
+
+Actors become characters (dnd5e and pf2e with full stat blocks, other systems
+through a generic mapping), items become items or lore, journal pages and roll
+tables become lore, scenes become locations; folders become tags. Every entry
+keeps its original document in ``source.raw``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from storyai.core.domain.world import Character, Item, Location, LoreEntry
+from storyai.core.importers.foundry.actors_dnd5e import dnd5e_actor, looks_like_dnd5e
+from storyai.core.importers.foundry.actors_generic import generic_actor, generic_warnings
+from storyai.core.importers.foundry.actors_pf2e import looks_like_pf2e, pf2e_actor
+from storyai.core.importers.foundry.convert_common import (
+    Context,
+    Made,
+    clip_name,
+    embedded,
+    system_data,
+    uuid_of,
+)
+from storyai.core.importers.foundry.documents import DOCUMENT_NAMES, FoundryDoc, FoundrySource
+from storyai.core.importers.foundry.items import is_lore_item, lore_item, world_item
+from storyai.core.importers.foundry.journal import journal_lore, table_lore
+from storyai.core.importers.foundry.scenes import scene_entries
+from storyai.core.importers.plan import Entry, ImportPlan
+
+MODELS: dict[str, type[BaseModel]] = {
+    "characters": Character,
+    "items": Item,
+    "lore": LoreEntry,
+    "locations": Location,
+}
+ORDER = {"Folder": 0, "Item": 1, "Actor": 2, "JournalEntry": 3, "RollTable": 4, "Scene": 5}
+NOT_IMPORTED = {
+    "Macro": "macros are scripts; they are not imported",
+    "Playlist": "playlists are audio; they are not imported",
+    "Cards": "card decks are not imported",
+    "Combat": "combat encounters in progress are not imported",
+    "ChatMessage": "the chat log is not imported",
+    "Setting": "world settings are not imported",
+    "User": "user accounts are not imported",
+    "FogExploration": "fog of war is not imported",
+}
+GROUP_ACTORS = {
+    "group": "a group of other actors",
+    "encounter": "an encounter list of other actors",
+    "party": "a party of other actors",
+    "loot": "a loot pile, not a character",
+    "army": "an army of other actors",
+}
+
+
+def plan_from_foundry(source: FoundrySource) -> ImportPlan:
+    """Convert everything read from one Foundry path; nothing is written."""
+    plan = ImportPlan(
+        source=source.path, kind=source.kind, title=source.title, system=source.system_id
+    )
+    plan.skipped.extend(source.skipped)
+    for warning in source.warnings:
+        plan.warn(warning)
+    ctx = Context(source, plan)
+    docs = _expand_adventures(source.docs, plan)
+    _index(docs, ctx)
+    for doc in sorted(docs, key=lambda d: ORDER.get(d.document, 9)):
+        if not isinstance(doc.data, dict):
+            plan.skip(str(doc.origin), f"{doc.document}: not a document (no fields)")
+            continue
+        try:
+            made = _convert(doc, ctx)
+        except Exception as err:  # one odd document must not stop the import
+            plan.skip(ctx.origin(doc), f"could not be converted ({type(err).__name__}: {err})")
+            continue
+        for index, entry in enumerate(made):
+            _add(entry, doc, ctx, first=index == 0)
+    generic_warnings(ctx)
+    return plan
+
+
+def _convert(doc: FoundryDoc, ctx: Context) -> list[Made]:
+    kind = doc.document
+    if kind == "Folder":
+        return []
+    if kind == "Actor":
+        return _actor(doc, ctx)
+    if kind == "Item":
+        if is_lore_item(doc):
+            data, ftype = lore_item(doc, ctx)
+            return [Made("lore", data, ftype)]
+        data, item_kind = world_item(doc, ctx)
+        return [Made("items", data, item_kind)]
+    if kind == "JournalEntry":
+        return journal_lore(doc, ctx)
+    if kind == "RollTable":
+        return table_lore(doc, ctx)
+    if kind == "Scene":
+        return scene_entries(doc, ctx)
+    reason = NOT_IMPORTED.get(kind, f"{kind} documents are not imported")
+    ctx.plan.skip(ctx.origin(doc), reason)
+    return []
+
+
+def _actor(doc: FoundryDoc, ctx: Context) -> list[Made]:
+    actor_type = str(doc.data.get("type") or "")
+    if actor_type in GROUP_ACTORS:
+        ctx.plan.skip(ctx.origin(doc), GROUP_ACTORS[actor_type])
+        return []
+    system = ctx.system_of(doc)
+    fields = system_data(doc.data)
+    if system == "dnd5e" or (not system and looks_like_dnd5e(fields)):
+        data = dnd5e_actor(doc, ctx)
+    elif system == "pf2e" or (not system and looks_like_pf2e(fields)):
+        data = pf2e_actor(doc, ctx)
+    else:
+        data = generic_actor(doc, ctx, system or "unknown system")
+    if data.get("stats") is None:
+        data.pop("stats", None)
+    kind = actor_type if actor_type in ("npc", "character") else "creature"
+    return [Made("characters", data, kind)]
+
+
+def _add(made: Made, doc: FoundryDoc, ctx: Context, *, first: bool) -> None:
+    data = made.data
+    name_key = "title" if made.section == "lore" else "name"
+    data[name_key] = clip_name(data.get(name_key), f"Unnamed {doc.document}")
+    tags = [*ctx.folder_tags(doc), *data.get("tags", [])]
+    data["tags"] = list(dict.fromkeys(tags))
+    source = ctx.source_info(doc) if first else ctx.source_info(doc, raw=False)
+    source["ref"] = (source["ref"] + made.ref_suffix)[:500]
+    data["source"] = source
+    origin = ctx.origin(doc)
+    try:
+        MODELS[made.section].model_validate(data)
+    except ValidationError as err:
+        problem = err.errors()[0]
+        where = ".".join(str(p) for p in problem.get("loc", ()))
+        ctx.plan.skip(origin, f"does not fit the world format ({where}: {problem.get('msg')})")
+        return
+    entry_id = ctx.ids.take(made.section, data[name_key], fallback=made.section.rstrip("s"))
+    if made.section == "characters" and isinstance(doc.data.get("_id"), str):
+        ctx.actor_ids.setdefault(doc.data["_id"], entry_id)
+    ctx.plan.add(Entry(made.section, entry_id, data, origin, made.kind))
+
+
+def _index(docs: list[FoundryDoc], ctx: Context) -> None:
+    """Folders, and every document's name by id and UUID, for tags and links in text."""
+    for doc in docs:
+        data = doc.data if isinstance(doc.data, dict) else {}
+        name = data.get("name")
+        doc_id = data.get("_id")
+        if doc.document == "Folder" and isinstance(doc_id, str):
+            parent = data.get("folder") or data.get("parent")
+            ctx.folders[doc_id] = (
+                str(name or "folder"),
+                parent if isinstance(parent, str) else None,
+            )
+            continue
+        if not isinstance(name, str):
+            continue
+        if isinstance(doc_id, str):
+            ctx.names.setdefault(doc_id, name)
+        uuid = uuid_of(doc)
+        ctx.names.setdefault(uuid, name)
+        for child_key in ("items", "pages", "results"):
+            for child in embedded(data, child_key):
+                child_id, child_name = child.get("_id"), child.get("name")
+                if isinstance(child_id, str) and isinstance(child_name, str):
+                    ctx.names.setdefault(child_id, child_name)
+                    if child_key == "pages":
+                        ctx.pages.setdefault(child_id, (name, child_name))
+
+
+def _expand_adventures(docs: list[FoundryDoc], plan: ImportPlan) -> list[FoundryDoc]:
+    """Adventure documents hold whole collections inline: read them as documents."""
+    out: list[FoundryDoc] = []
+    for doc in docs:
+        if doc.document != "Adventure" or not isinstance(doc.data, dict):
+            out.append(doc)
+            continue
+        title = clip_name(doc.data.get("name"), "adventure")
+        for key, value in doc.data.items():
+            if key not in DOCUMENT_NAMES or not isinstance(value, list):
+                continue
+            for child in value:
+                if isinstance(child, dict):
+                    out.append(_child(doc, DOCUMENT_NAMES[key], child, title))
+        if not any(isinstance(v, list) and v for k, v in doc.data.items() if k in DOCUMENT_NAMES):
+            plan.skip(f"{doc.origin}: {title} (Adventure)", "empty adventure")
+    return out
+
+
+def _child(doc: FoundryDoc, document: str, data: dict[str, Any], title: str) -> FoundryDoc:
+    return FoundryDoc(
+        document=document,
+        data=data,
+        origin=f"{doc.origin} > {title}",
+        core_version=doc.core_version,
+        system_id=doc.system_id,
+        system_version=doc.system_version,
+    )

@@ -1,0 +1,283 @@
+"""What every Foundry converter shares: the import context and small value helpers."""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import d20
+from pydantic import ValidationError
+
+from storyai.core.domain.stats import D20Attack, D20StatBlock
+from storyai.core.importers.foundry.documents import FoundryDoc, FoundrySource
+from storyai.core.importers.html_text import HtmlText, html_to_markdown
+from storyai.core.importers.plan import IdAllocator, ImportPlan, Section, slug
+
+TEXT_LIMIT = 20_000
+NAME_LIMIT = 120
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+# ------------------------------------------------------------------- values
+
+
+def path(data: Any, dotted: str, default: Any = None) -> Any:
+    """``path(d, "attributes.hp.max")``: nested lookup that never raises."""
+    current = data
+    for key in dotted.split("."):
+        if not isinstance(current, dict) or key not in current:
+            return default
+        current = current[key]
+    return current
+
+
+def num(value: Any, default: float | None = None) -> float | None:
+    """A number from ``12``, ``12.5``, ``"30"``, ``"30 ft."`` or ``"40'"``; else ``default``."""
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int | float):
+        return float(value) if math.isfinite(value) else default
+    if isinstance(value, str):
+        match = _NUMBER.search(value)
+        if match:
+            try:
+                return float(match.group())
+            except ValueError:  # pragma: no cover - the pattern only matches numbers
+                return default
+    return default
+
+
+def whole(value: Any, default: int | None = None) -> int | None:
+    found = num(value)
+    return default if found is None else int(found)
+
+
+def clamp(value: int, low: int, high: int) -> int:
+    return max(low, min(high, value))
+
+
+def system_data(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document's system data: ``system`` (v10+) or ``data`` (before v10)."""
+    found = doc.get("system")
+    if not isinstance(found, dict):
+        found = doc.get("data")
+    return found if isinstance(found, dict) else {}
+
+
+def embedded(doc: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """An embedded collection's documents (``items``, ``pages`` ...), skipping ids and junk."""
+    found = doc.get(key)
+    return [d for d in found if isinstance(d, dict)] if isinstance(found, list) else []
+
+
+def clip(text: str, limit: int = TEXT_LIMIT) -> str:
+    """Text cut to ``limit`` characters with a note when it had to be cut."""
+    if len(text) <= limit:
+        return text
+    note = "\n\n(…cut: the original is longer)"
+    return text[: limit - len(note)].rstrip() + note
+
+
+def clip_name(name: Any, fallback: str) -> str:
+    text = " ".join(str(name).split()) if isinstance(name, str | int | float) else ""
+    text = text or fallback
+    return text if len(text) <= NAME_LIMIT else text[: NAME_LIMIT - 1].rstrip() + "…"
+
+
+def first_sentence(text: str, limit: int = 200) -> str:
+    line = " ".join(text.replace("#", " ").split())
+    match = re.match(r"^(.+?[.!?])(\s|$)", line)
+    line = match.group(1) if match else line
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+# ------------------------------------------------------------ stat blocks
+
+STAT_WORDS = {"hp": "hit points", "ac": "armor class"}
+_TERM_REF = re.compile(r"@[A-Za-z_][\w.\-]*")
+
+
+def dice(formula: Any, refs: dict[str, int] | None = None) -> str | None:
+    """Foundry damage as plain dice: ``"1d6 + @mod"`` -> ``"1d6+2"``; ``None`` if not dice.
+
+    ``refs`` gives values for ``@mod``, ``@prof`` ...; other references count as 0.
+    """
+    if isinstance(formula, int | float) and not isinstance(formula, bool):
+        formula = str(int(formula))
+    if not isinstance(formula, str) or not formula.strip():
+        return None
+    refs = refs or {}
+    text = re.sub(r"\[[^\]]*\]", "", formula)  # flavour such as 1d6[fire]
+    text = _TERM_REF.sub(lambda m: str(refs.get(m.group()[1:], 0)), text)
+    text = re.sub(r"\s+", "", text)
+    for _ in range(3):
+        text = text.replace("+-", "-").replace("--", "+").replace("-+", "-").replace("++", "+")
+    text = re.sub(r"[+-]0(?![\d.d])", "", text).strip("+")
+    if not text or len(text) > 64 or "d" not in text:
+        return None
+    try:
+        d20.parse(text)
+    except Exception:  # d20 raises several error types on junk; any of them means "not dice"
+        return None
+    return text
+
+
+def flat_bonus(value: Any, refs: dict[str, int] | None = None) -> int:
+    """The constant part of a bonus such as ``"2"``, ``"+1"``, ``"@prof"`` or ``"1 + 1d4"``."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value) if math.isfinite(value) else 0
+    if not isinstance(value, str):
+        return 0
+    refs = refs or {}
+    text = _TERM_REF.sub(lambda m: str(refs.get(m.group()[1:], 0)), value.replace(" ", ""))
+    total = 0
+    for sign, term in re.findall(r"([+-]?)([^+-]+)", text):
+        if term.isdigit():
+            total += -int(term) if sign == "-" else int(term)
+    return total
+
+
+def checked_stats(stats: dict[str, Any], who: str, ctx: Context) -> dict[str, Any] | None:
+    """``stats`` if it is a valid d20 stat block (dropping attacks that are not), else ``None``."""
+    attacks = []
+    for attack in stats.get("attacks", []):
+        try:
+            D20Attack.model_validate(attack)
+        except ValidationError:
+            continue
+        attacks.append(attack)
+    stats["attacks"] = attacks
+    try:
+        D20StatBlock.model_validate(stats)
+    except ValidationError as err:
+        problem = err.errors()[0]
+        where = ".".join(str(p) for p in problem.get("loc", ()))
+        if problem.get("type") == "missing":
+            why = f"no {STAT_WORDS.get(where, where)} found"
+        else:
+            why = f"{where}: {problem.get('msg')}"
+        ctx.plan.warn(f"{who}: imported without a stat block ({why})")
+        return None
+    return stats
+
+
+# ------------------------------------------------------------------ context
+
+
+@dataclass
+class Made:
+    """One world entry a converter made, before it gets an id, tags and a source."""
+
+    section: Section
+    data: dict[str, Any]
+    kind: str
+    ref_suffix: str = ""
+    """Added to the document's UUID when one document makes several entries."""
+
+
+@dataclass
+class Context:
+    """One conversion: the plan being filled and what converters need to know."""
+
+    source: FoundrySource
+    plan: ImportPlan
+    ids: IdAllocator = field(default_factory=IdAllocator)
+    folders: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    """Foundry id or UUID -> the document's name, for links in text."""
+    pages: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Journal page id -> (entry name, page name)."""
+    actor_ids: dict[str, str] = field(default_factory=dict)
+    """Foundry actor id -> the character id given in this plan."""
+    generic: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """System id -> what the generic actor mapping saw (count, fields not understood)."""
+
+    def resolve(self, ref: str) -> str | None:
+        """A linked document's name by UUID, or by the id at the end of its reference."""
+        ref = ref.strip()
+        if ref in self.names:
+            return self.names[ref]
+        for part in reversed([p for p in ref.split(".") if p]):
+            if part in self.names:
+                return self.names[part]
+        return None
+
+    def markdown(self, html: Any, name: str | None = None) -> HtmlText:
+        if isinstance(html, dict):  # {value: "<p>..."} description shapes
+            html = html.get("value")
+        return html_to_markdown(
+            html if isinstance(html, str) else "", resolve=self.resolve, name=name
+        )
+
+    def folder_tags(self, doc: FoundryDoc) -> list[str]:
+        """The folder's name and its parents', slugged, plus the pack's name."""
+        tags: list[str] = []
+        folder = doc.data.get("folder")
+        seen: set[str] = set()
+        while isinstance(folder, str) and folder in self.folders and folder not in seen:
+            seen.add(folder)
+            name, folder = self.folders[folder]
+            tags.append(slug(name, fallback="folder"))
+        if doc.pack:
+            tags.append(slug(doc.pack, fallback="pack"))
+        return list(dict.fromkeys(tags))
+
+    def system_of(self, doc: FoundryDoc) -> str:
+        return (
+            doc.system_id
+            or str(path(doc.data, "_stats.systemId") or "")
+            or str(path(doc.data, "flags.exportSource.system") or "")
+            or self.source.system_id
+        )
+
+    def source_info(self, doc: FoundryDoc, *, raw: bool = True) -> dict[str, Any]:
+        """The ``source`` of an entry: format, UUID, file, system, versions, raw document.
+
+        ``raw=False`` for the second and later entries made from one document, so a
+        long journal does not carry its whole text once per page.
+        """
+        system = self.system_of(doc)
+        core = (
+            doc.core_version
+            or str(path(doc.data, "_stats.coreVersion") or "")
+            or self.source.core_version
+        )
+        sys_version = (
+            doc.system_version
+            or str(path(doc.data, "_stats.systemVersion") or "")
+            or (self.source.system_version if system == self.source.system_id else "")
+        )
+        version = ", ".join(
+            p for p in (f"Foundry {core}" if core else "", f"{system} {sys_version}".strip()) if p
+        )
+        return {
+            "format": "foundry",
+            "ref": uuid_of(doc)[:500],
+            "file": str(doc.origin)[:1000],
+            "system": system[:80],
+            "version": version[:200],
+            "raw": copy.deepcopy(doc.data) if raw else None,
+        }
+
+    def origin(self, doc: FoundryDoc) -> str:
+        kind = doc.data.get("type")
+        what = f"{doc.document} {kind}" if isinstance(kind, str) and kind else doc.document
+        return f"{doc.origin}: {clip_name(doc.data.get('name'), 'unnamed')} ({what})"
+
+
+def uuid_of(doc: FoundryDoc) -> str:
+    """``Compendium.<pack>.<Document>.<id>``, ``<Document>.<id>``, or the export's own UUID."""
+    doc_id = doc.data.get("_id")
+    if isinstance(doc_id, str) and doc_id:
+        if doc.pack:
+            return f"Compendium.{doc.pack}.{doc.document}.{doc_id}"
+        return f"{doc.document}.{doc_id}"
+    exported = path(doc.data, "_stats.exportSource.uuid")
+    if isinstance(exported, str) and exported:
+        return exported
+    base = os.path.basename(re.sub(r":\d+$", "", str(doc.origin))) or "document"
+    return f"export:{base}"

@@ -1,0 +1,145 @@
+"""`storyai import foundry` as a creator uses it: real fixtures, real databases."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from storyai.cli.main import app
+
+pytestmark = pytest.mark.usefixtures("cli_database")
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def invoke(*args: str, code: int | None = 0):
+        result = runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+        if code is not None:
+            assert result.exit_code == code, result.output
+        assert "Traceback" not in result.output
+        return result
+
+    return invoke
+
+
+def installed(cli) -> dict[str, list[str]]:
+    data = json.loads(cli("world", "list", "--json").stdout)
+    return {w["id"]: w["versions"] for w in data["installed"]}
+
+
+def test_a_source_folder_becomes_a_world_with_a_report(cli, foundry_fixtures: Path) -> None:
+    out = cli(
+        "import", "foundry", foundry_fixtures / "dnd5e-5.3.3-source-yaml", "--new", "bestiary"
+    ).output
+    assert "Imported" in out and "Goblin" in out
+    assert "Skipped" in out and "empty page" in out
+    assert "Created bestiary 1.0.0" in out and "storyai play bestiary" in out
+    assert installed(cli)["bestiary"] == ["1.0.0"]
+
+
+def test_json_report_lists_every_entry_and_every_skip(cli, foundry_fixtures: Path) -> None:
+    result = cli(
+        "import",
+        "foundry",
+        foundry_fixtures / "dnd5e-2.4.1-nedb" / "heroes.db",
+        "--new",
+        "heroes",
+        "--json",
+    )
+    report = json.loads(result.stdout)
+    assert report["status"] == "installed" and report["world"] == "heroes"
+    names = {e["name"] for e in report["imported"] if e["section"] == "characters"}
+    assert len(names) == 12
+    assert all(e["action"] == "added" for e in report["imported"])
+
+
+def test_a_dry_run_writes_nothing(cli, foundry_fixtures: Path) -> None:
+    out = cli(
+        "import",
+        "foundry",
+        foundry_fixtures / "wwn-leveldb" / "ose-monsters",
+        "--new",
+        "ose",
+        "--dry-run",
+    ).output
+    assert "Dry run: nothing was written" in out and "147" in out
+    assert "ose" not in installed(cli)
+
+
+def test_importing_again_updates_instead_of_duplicating(cli, foundry_fixtures: Path) -> None:
+    pack = foundry_fixtures / "dnd5e-3.3.1-source-json"
+    cli("import", "foundry", pack, "--new", "old_monsters")
+    again = cli("import", "foundry", pack, "--into", "old_monsters")
+    assert "already holds exactly this; nothing changed" in again.output
+    newer = cli(
+        "import",
+        "foundry",
+        foundry_fixtures / "dnd5e-5.3.3-source-yaml" / "monsters",
+        "--into",
+        "old_monsters",
+        "--json",
+    )
+    report = json.loads(newer.stdout)
+    # The goblin keeps its Foundry id across dnd5e 3.3.1 and 5.3.3: the newer one replaces it.
+    goblins = [e for e in report["imported"] if e["name"] == "Goblin"]
+    assert [(g["action"], g["id"]) for g in goblins] == [("replaced", "goblin")]
+    assert installed(cli)["old_monsters"] == ["1.0.1", "1.0.0"]
+
+
+def test_a_world_open_in_foundry_is_refused_and_nothing_written(
+    cli, foundry_fixtures: Path, tmp_path: Path
+) -> None:
+    plyvel = pytest.importorskip("plyvel")
+    assert plyvel
+    pack = tmp_path / "ose-monsters"
+    shutil.copytree(foundry_fixtures / "wwn-leveldb" / "ose-monsters", pack)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import plyvel, sys, time; db = plyvel.DB(sys.argv[1]); print('open', flush=True);"
+            " time.sleep(60)",
+            str(pack),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        result = cli("import", "foundry", pack, "--new", "ose", code=1)
+        assert "close the world in Foundry first" in result.output
+    finally:
+        holder.kill()
+        holder.wait()
+    assert "ose" not in installed(cli)
+    # the lock went with the process: the same import now works
+    cli("import", "foundry", pack, "--new", "ose")
+
+
+def test_a_file_that_is_not_foundry_data_is_refused_by_name(cli, tmp_path: Path) -> None:
+    fake = tmp_path / "monsters.db"
+    fake.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    result = cli("import", "foundry", fake, "--new", "broken", code=1)
+    assert "monsters.db" in result.output
+    assert "broken" not in installed(cli)
+
+
+def test_into_a_world_that_is_not_installed(cli, foundry_fixtures: Path) -> None:
+    result = cli(
+        "import",
+        "foundry",
+        foundry_fixtures / "dnd5e-3.3.1-source-json",
+        "--into",
+        "nowhere",
+        code=1,
+    )
+    assert "No installed world has the id 'nowhere'" in result.output

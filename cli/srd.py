@@ -75,7 +75,12 @@ def _check_edition(edition: str | None) -> str | None:
 def _attribution() -> str:
     from storyai.core.importers.srd import ATTRIBUTION
 
-    return ATTRIBUTION
+    return ATTRIBUTION.strip()
+
+
+def _print_attribution() -> None:
+    panel = Panel(escape(_attribution()), title="SRD license", border_style="dim")
+    console.print(panel, soft_wrap=False)
 
 
 @app.command("install")
@@ -110,7 +115,7 @@ def install(
 
     if from_ is not None and (download or mirror):
         raise ImportRefused("Give --from PATH or --download, not both.")
-    console.print(Panel(escape(_attribution()), title="SRD license", border_style="dim"))
+    _print_attribution()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="storyai-srd-") as scratch:
         if from_ is None:
@@ -184,7 +189,7 @@ def about(as_json: bool = JSON_OPT) -> None:
             )
         )
         return
-    console.print(Panel(escape(_attribution()), title="SRD license", border_style="dim"))
+    _print_attribution()
     if info is None:
         console.print("The SRD is not installed. Install it with [bold]storyai srd install[/].")
         return

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from storyai.cli.errors import StoryGroup
+from storyai.cli.errors import StoryGroup, err_console
 from storyai.cli.render import console, print_problems
 from storyai.cli.runtime import looks_like_path, validate_path, with_container
 from storyai.core import services
@@ -50,7 +50,7 @@ def _load_or_fail(path: Path) -> World:
         raise WorldValidationError(report.problems)
     assert report.world is not None
     if report.warnings:
-        print_problems(report.warnings)
+        print_problems(report.warnings, console=err_console)
     return report.world
 
 

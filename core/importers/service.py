@@ -15,13 +15,12 @@ from typing import Literal
 
 from storyai.core import services
 from storyai.core.domain.errors import Problem, WorldConflict
-from storyai.core.domain.world import ID_RE, World
+from storyai.core.domain.world import ID_RE
 from storyai.core.importers import merge
 from storyai.core.importers.errors import ImportRefused
 from storyai.core.importers.plan import ImportPlan, slug
 from storyai.core.storage.ports import UnitOfWorkFactory
-from storyai.core.worlds import crossref
-from storyai.core.worlds.validate import validate_data
+from storyai.core.worlds.validate import check_data
 
 Status = Literal["installed", "unchanged", "dry-run"]
 
@@ -74,12 +73,13 @@ async def import_plan(
         base = merge.new_world(world_id, plan)
         previous = None
     merged = merge.merge(base, plan)
-    world = validate_data(merged.data, f"{world_id} after importing {plan.source}")
+    report = check_data(merged.data, f"{world_id} after importing {plan.source}")
+    world = report.world
+    assert world is not None
     unchanged = into is not None and world.canonical() == base
     if into and not unchanged:
         world.world.version = await _next_free_version(uow_factory, world_id, world.version)
         merged.data["world"]["version"] = world.version
-    warnings = _warnings(world)
     outcome = ImportOutcome(
         plan=plan,
         world_id=world_id,
@@ -88,7 +88,7 @@ async def import_plan(
         new_world=into is None,
         merged=merged,
         previous_version=previous,
-        warnings=warnings,
+        warnings=report.warnings,
     )
     if dry_run or unchanged:
         return outcome
@@ -109,14 +109,6 @@ async def _next_free_version(uow_factory: UnitOfWorkFactory, world_id: str, vers
         while await uow.worlds.find_version(world_id, candidate) is not None:
             candidate = services.next_version(candidate)
     return candidate
-
-
-def _warnings(world: World) -> list[Problem]:
-    return [
-        Problem(i.message, hint=i.hint, severity="warning")
-        for i in crossref.check(world.canonical())
-        if i.severity == "warning"
-    ]
 
 
 def _nothing_because(plan: ImportPlan) -> str:

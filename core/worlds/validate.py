@@ -107,12 +107,17 @@ def validate_raw(
 
 def validate_data(data: dict[str, Any], name: str = "<world>") -> World:
     """Validate already-loaded data (e.g. from the database or an importer)."""
+    return check_data(data, name).world  # type: ignore[return-value]
+
+
+def check_data(data: dict[str, Any], name: str = "<world>") -> Report:
+    """Like ``validate_data``, but hands back the report (with its warnings) when valid."""
     raw = RawWorld(data=data, source=SourceMap(), files=[], root=name)
     report = validate_raw(raw, bases_resolved=True)
     if not report.ok:
         raise WorldValidationError(report.problems)
     assert report.world is not None
-    return report.world
+    return report
 
 
 # ------------------------------------------------------------------ schema pass

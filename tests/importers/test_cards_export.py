@@ -10,7 +10,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from test_cards_support import (
+from cards_support import (
     card_png,
     png_bytes,
     png_text_chunks,

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_cards_support import (
+from cards_support import (
     b64,
     book_entry,
     card_png,

@@ -10,9 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from test_cards_support import (
+from cards_support import (
     PNG_SIGNATURE,
     b64,
     card_png,
@@ -25,6 +23,8 @@ from test_cards_support import (
     validated,
     write_json,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from storyai.core.importers.cards import limits, plan_from_card_file
 from storyai.core.importers.errors import ImportRefused

@@ -184,3 +184,26 @@ def foundry_fixtures(shared_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def srd_data(shared_dir: Path) -> Path:
     return shared_dir / "srd_data"
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Run ``storyai ARGS...`` in a temp folder: ``cli("world", "list", code=0, input=...)``.
+
+    Asserts the exit code (None: any) and that no traceback was printed.
+    """
+    from typer.testing import CliRunner
+
+    from storyai.cli.main import app
+
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def invoke(*args: object, code: int | None = 0, input: str | None = None):
+        result = runner.invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)
+        if code is not None:
+            assert result.exit_code == code, result.output
+        assert "Traceback" not in result.output
+        return result
+
+    return invoke

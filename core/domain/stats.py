@@ -92,3 +92,38 @@ class PercentileArchetypeStats(Strict):
 
 STAT_BLOCKS = {"d20": D20StatBlock, "percentile": PercentileStatBlock}
 ARCHETYPE_STATS = {"d20": D20ArchetypeStats, "percentile": PercentileArchetypeStats}
+
+
+# ------------------------------------------------------------------ challenge ratings
+
+CR_STRINGS = ("0", "1/8", "1/4", "1/2", *(str(n) for n in range(1, 31)))
+"""The challenge ratings a d20 stat block accepts."""
+
+XP_BY_CR = {
+    "0": 10, "1/8": 25, "1/4": 50, "1/2": 100, "1": 200, "2": 450, "3": 700, "4": 1100,
+    "5": 1800, "6": 2300, "7": 2900, "8": 3900, "9": 5000, "10": 5900, "11": 7200,
+    "12": 8400, "13": 10000, "14": 11500, "15": 13000, "16": 15000, "17": 18000,
+    "18": 20000, "19": 22000, "20": 25000, "21": 33000, "22": 41000, "23": 50000,
+    "24": 62000, "25": 75000, "26": 90000, "27": 105000, "28": 120000, "29": 135000,
+    "30": 155000,
+}  # fmt: skip
+"""Experience for defeating a creature of each challenge rating (5e)."""
+
+
+def cr_number(cr: str) -> float:
+    """``"1/4"`` -> 0.25."""
+    top, _, bottom = cr.partition("/")
+    return int(top) / int(bottom) if bottom else float(top)
+
+
+_CR_TABLE = [(cr_number(s), s) for s in CR_STRINGS]
+
+
+def nearest_cr(value: float) -> str:
+    """The challenge rating closest to a number: 0.25 -> "1/4", 31 -> "30"."""
+    return min(_CR_TABLE, key=lambda pair: abs(pair[0] - value))[1]
+
+
+def proficiency_for_cr(cr: float) -> int:
+    """The proficiency bonus of a creature of this CR (2 up to CR 4, 9 at CR 29-30)."""
+    return 2 + max(0, (max(1, int(cr)) - 1) // 4)

@@ -9,26 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-from storyai.cli.main import app
 
 pytestmark = pytest.mark.usefixtures("cli_database")
-
-
-@pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int | None = 0):
-        result = runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
-        if code is not None:
-            assert result.exit_code == code, result.output
-        assert "Traceback" not in result.output
-        return result
-
-    return invoke
 
 
 def installed(cli) -> dict[str, list[str]]:

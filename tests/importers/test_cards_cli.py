@@ -8,27 +8,10 @@ from pathlib import Path
 
 import pytest
 from cards_support import card_png, png_text_chunks, v3_card, worldinfo, write_json
-from typer.testing import CliRunner
 
-from storyai.cli.main import app
 from storyai.core.worlds.bundled import bundled_world_paths
 
 pytestmark = pytest.mark.usefixtures("cli_database")
-
-
-@pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int | None = 0, input: str | None = None):
-        result = runner.invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)
-        if code is not None:
-            assert result.exit_code == code, result.output
-        assert "Traceback" not in result.output
-        return result
-
-    return invoke
 
 
 def installed(cli) -> dict[str, list[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from storyai.core.domain.stats import XP_BY_CR, nearest_cr
 from storyai.core.importers.foundry.attacks_dnd5e import (
     ABILITIES,
     ability_mod,
@@ -25,17 +26,6 @@ from storyai.core.importers.foundry.convert_common import (
 )
 from storyai.core.importers.foundry.documents import FoundryDoc
 
-CR_XP = {
-    "0": 10, "1/8": 25, "1/4": 50, "1/2": 100, "1": 200, "2": 450, "3": 700, "4": 1100,
-    "5": 1800, "6": 2300, "7": 2900, "8": 3900, "9": 5000, "10": 5900, "11": 7200,
-    "12": 8400, "13": 10000, "14": 11500, "15": 13000, "16": 15000, "17": 18000,
-    "18": 20000, "19": 22000, "20": 25000, "21": 33000, "22": 41000, "23": 50000,
-    "24": 62000, "25": 75000, "26": 90000, "27": 105000, "28": 120000, "29": 135000,
-    "30": 155000,
-}  # fmt: skip
-_CR_STEPS = [(0.0, "0"), (0.125, "1/8"), (0.25, "1/4"), (0.5, "1/2")] + [
-    (float(n), str(n)) for n in range(1, 31)
-]
 SKILL_NAMES = {
     "acr": "acrobatics", "ani": "animal_handling", "arc": "arcana", "ath": "athletics",
     "dec": "deception", "his": "history", "ins": "insight", "itm": "intimidation",
@@ -70,7 +60,7 @@ def cr_text(value: Any) -> str | None:
     found = num(value)
     if found is None:
         return None
-    return min(_CR_STEPS, key=lambda step: abs(step[0] - found))[1]
+    return nearest_cr(found)
 
 
 def proficiency(cr: str | None, level: int | None) -> int:
@@ -120,7 +110,7 @@ def dnd5e_actor(doc: FoundryDoc, ctx: Context) -> dict[str, Any]:
         stats["level"] = level
     if cr is not None:
         stats["cr"] = cr
-        stats["xp"] = CR_XP[cr]
+        stats["xp"] = XP_BY_CR[cr]
     if hit_points(system) <= 0:
         stats.pop("hp")  # no hit points at all: the stat block check will say so
     bio = ctx.markdown(path(system, "details.biography"), name)

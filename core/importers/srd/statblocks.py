@@ -10,18 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from storyai.core.domain.stats import D20StatBlock
+from storyai.core.domain.stats import XP_BY_CR, D20StatBlock, proficiency_for_cr
 from storyai.core.domain.world import Character
 from storyai.core.importers.plan import slug
 from storyai.core.importers.srd.entries import Draft
 from storyai.core.importers.srd.values import (
     ABILITY_NAMES,
-    XP_BY_CR,
     clamp,
     cr_string,
     damage_types_in,
     modifier,
-    proficiency_for_cr,
     signed,
     truncate,
 )

@@ -8,28 +8,7 @@ from typing import Any
 
 from storyai.core.domain.dice import check_expression
 from storyai.core.domain.errors import DiceError
-
-CR_STRINGS = ("0", "1/8", "1/4", "1/2", *(str(n) for n in range(1, 31)))
-"""The challenge ratings our stat blocks accept."""
-
-
-def _cr_value(text: str) -> float:
-    if "/" in text:
-        top, bottom = text.split("/")
-        return int(top) / int(bottom)
-    return float(text)
-
-
-_CR_TABLE = [(_cr_value(s), s) for s in CR_STRINGS]
-
-XP_BY_CR = {
-    "0": 10, "1/8": 25, "1/4": 50, "1/2": 100, "1": 200, "2": 450, "3": 700, "4": 1100,
-    "5": 1800, "6": 2300, "7": 2900, "8": 3900, "9": 5000, "10": 5900, "11": 7200,
-    "12": 8400, "13": 10000, "14": 11500, "15": 13000, "16": 15000, "17": 18000,
-    "18": 20000, "19": 22000, "20": 25000, "21": 33000, "22": 41000, "23": 50000,
-    "24": 62000, "25": 75000, "26": 90000, "27": 105000, "28": 120000, "29": 135000,
-    "30": 155000,
-}  # fmt: skip
+from storyai.core.domain.stats import nearest_cr
 
 ABILITY_NAMES = {
     "str": "Strength",
@@ -65,7 +44,7 @@ def cr_string(value: Any) -> str:
         number = float(value)
     except (TypeError, ValueError):
         return "0"
-    return min(_CR_TABLE, key=lambda pair: abs(pair[0] - number))[1]
+    return nearest_cr(number)
 
 
 def cr_float(value: Any) -> float:
@@ -73,11 +52,6 @@ def cr_float(value: Any) -> float:
         return float(value)
     except (TypeError, ValueError):
         return 0.0
-
-
-def proficiency_for_cr(cr: float) -> int:
-    """The proficiency bonus a creature of this CR has (2 up to CR 4, 9 at CR 29-30)."""
-    return 2 + max(0, (max(1, int(cr)) - 1) // 4)
 
 
 def clamp(value: Any, low: int, high: int, default: int | None = None) -> int:

@@ -111,7 +111,7 @@ def install(
     The whole library is replaced in one transaction: an install that fails leaves
     the previous one as it was. Without --from, the data is downloaded.
     """
-    from storyai.core.importers.srd import download_srd, read_srd
+    from storyai.core.importers.srd import download_srd
 
     if from_ is not None and (download or mirror):
         raise ImportRefused("Give --from PATH or --download, not both.")
@@ -125,31 +125,17 @@ def install(
         else:
             root, origin = from_, str(from_.resolve())
         with progress_bar() as progress:
-            read = read_srd(root, progress=progress)
-        records = [
-            LibraryRecord(
-                library=library.SRD,
-                edition=e.edition,
-                kind=e.kind,
-                key=e.key,
-                name=e.name,
-                summary=e.summary,
-                text=e.text,
-                data=e.data,
-            )
-            for e in read.entries
-        ]
 
-        async def use(c: Container) -> LibraryInfo:
-            return await library.install(c.uow, records, origin=origin)
+            async def use(c: Container) -> library.SrdInstall:
+                return await library.install_srd(c.uow, root, origin=origin, progress=progress)
 
-        info = with_container(use)
+            done = with_container(use)
     elapsed = time.perf_counter() - started
-    for warning in read.warnings:
+    for warning in done.warnings:
         console.print(f"[yellow]warning:[/] {escape(warning)}")
-    _counts_table(info)
+    _counts_table(done.info)
     console.print(
-        f"[green]✓[/] Installed {len(records):,} SRD entries in {elapsed:.1f} s. "
+        f"[green]✓[/] Installed {sum(done.info.counts.values()):,} SRD entries in {elapsed:.1f} s. "
         "Try [bold]storyai srd search goblin[/]."
     )
 

@@ -8,8 +8,10 @@ transaction, so an install that fails half-way leaves the previous one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from storyai.core.domain.errors import StoryError
 from storyai.core.domain.records import LibraryInfo, LibraryRecord
@@ -47,6 +49,33 @@ async def install(
         await uow.library.replace(info, records)
         await uow.commit()
     return info
+
+
+@dataclass(frozen=True)
+class SrdInstall:
+    info: LibraryInfo
+    warnings: list[str]
+
+
+async def install_srd(
+    uow_factory: UnitOfWorkFactory,
+    root: Path,
+    *,
+    origin: str,
+    progress: Callable[[str, int, int], None] | None = None,
+    now: datetime | None = None,
+) -> SrdInstall:
+    """Read the SRD files under ``root`` (see ``importers.srd.read_srd``) and install them
+    as the library, replacing the old one; a file that cannot be read changes nothing."""
+    from storyai.core.importers.srd import read_srd
+
+    read = read_srd(root, progress=progress)
+    records = [
+        LibraryRecord(SRD, e.edition, e.kind, e.key, e.name, e.summary, e.text, e.data)
+        for e in read.entries
+    ]
+    info = await install(uow_factory, records, origin=origin, now=now)
+    return SrdInstall(info, list(read.warnings))
 
 
 async def installed(uow_factory: UnitOfWorkFactory) -> LibraryInfo | None:

@@ -11,7 +11,7 @@ from typer.core import TyperGroup
 
 from storyai.core.domain.errors import StoryError, WorldError
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def render_error(error: StoryError) -> None:

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from storyai.cli.render import console
 from storyai.core.domain.errors import Problem
+from storyai.core.importers.plan import Entry
 from storyai.core.importers.service import ImportOutcome
 
 SECTION_NAMES = {
@@ -73,26 +74,45 @@ def _world_notes(outcome: ImportOutcome) -> None:
             console.print(f"    [dim]{escape(first.hint)}[/]")
 
 
+def _actions(outcome: ImportOutcome) -> list[tuple[Entry, str, str]]:
+    """(entry, final id, action) for every planned entry: added, renamed, replaced,
+    unchanged or kept (the author's edited version stays)."""
+    merged = outcome.merged
+    renamed = {id(e) for e, _ in merged.renamed}
+    rows = [(e, f, "renamed" if id(e) in renamed else "added") for e, f in merged.added]
+    rows += [(e, f, "replaced") for e, f in merged.replaced]
+    rows += [(e, f, "unchanged") for e, f in merged.unchanged]
+    rows += [(e, f, "kept") for e, f in merged.kept]
+    return rows
+
+
 def _imported_table(outcome: ImportOutcome) -> None:
-    rows: dict[tuple[str, str], list[str]] = defaultdict(list)
-    actions: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    replaced = {id(e) for e, _ in outcome.merged.replaced}
-    for entry, final in [*outcome.merged.added, *outcome.merged.replaced]:
+    names: dict[tuple[str, str], list[str]] = defaultdict(list)
+    counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for entry, final, action in _actions(outcome):
         key = (entry.section, entry.kind or entry.section)
-        rows[key].append(str(entry.data.get("name") or entry.data.get("title") or final))
-        actions[key]["replaced" if id(entry) in replaced else "new"] += 1
-    if not rows:
+        names[key].append(str(entry.data.get("name") or entry.data.get("title") or final))
+        counts[key][action] += 1
+    if not names:
         return
     table = Table(title="Imported", title_justify="left", show_edge=False, pad_edge=False)
     table.add_column("Section")
     table.add_column("Kind")
     table.add_column("Count", justify="right")
     table.add_column("Examples", overflow="fold")
-    for (section, kind), names in sorted(rows.items()):
-        count = str(len(names))
-        if actions[(section, kind)]["replaced"]:
-            count += f" ({actions[(section, kind)]['replaced']} updated)"
-        examples = ", ".join(names[:3]) + (f", … +{len(names) - 3}" if len(names) > 3 else "")
+    for (section, kind), found in sorted(names.items()):
+        done = counts[(section, kind)]
+        notes = [
+            f"{done[action]} {word}"
+            for action, word in (
+                ("replaced", "updated"),
+                ("unchanged", "unchanged"),
+                ("kept", "kept as you edited"),
+            )
+            if done[action]
+        ]
+        count = str(len(found)) + (f" ({', '.join(notes)})" if notes else "")
+        examples = "; ".join(found[:3]) + (f"; … +{len(found) - 3}" if len(found) > 3 else "")
         table.add_row(SECTION_NAMES.get(section, section), kind, count, escape(examples))
     console.print(table)
     if outcome.merged.renamed:
@@ -100,6 +120,13 @@ def _imported_table(outcome: ImportOutcome) -> None:
             f"[dim]{len(outcome.merged.renamed)} id(s) were taken and got new ones, e.g. "
             + ", ".join(f"{e.id} → {new}" for e, new in outcome.merged.renamed[:3])
             + "[/]"
+        )
+    if outcome.merged.kept:
+        kept = ", ".join(final for _, final in outcome.merged.kept[:5])
+        more = f" and {len(outcome.merged.kept) - 5} more" if len(outcome.merged.kept) > 5 else ""
+        console.print(
+            f"[yellow]Kept your edits[/] to {escape(kept)}{more}: you changed them since "
+            "they were imported. Add [bold]--overwrite[/] to replace them with the source's."
         )
 
 
@@ -123,6 +150,7 @@ def _skipped_table(outcome: ImportOutcome) -> None:
 def _result_line(outcome: ImportOutcome) -> None:
     world = f"{outcome.world_id} {outcome.version}"
     count = len(outcome.merged.added) + len(outcome.merged.replaced)
+    _unplaced_note(outcome)
     if outcome.status == "dry-run":
         what = "create the world" if outcome.new_world else "add version"
         console.print(
@@ -142,9 +170,21 @@ def _result_line(outcome: ImportOutcome) -> None:
     console.print(f"  Next: [bold]storyai play {escape(outcome.world_id)}[/]")
 
 
+def _unplaced_note(outcome: ImportOutcome) -> None:
+    """Characters no location lists cannot be met in play yet: say so, and how."""
+    data = outcome.merged.data
+    placed = {c for loc in data.get("locations", {}).values() for c in loc.get("characters", [])}
+    new = [f for e, f in outcome.merged.added if e.section == "characters" and f not in placed]
+    if new and outcome.status != "unchanged":
+        console.print(
+            f"[dim]{len(new)} imported character(s) are not placed in any location yet, so "
+            "players cannot meet them until you add them to a location's `characters` "
+            f"(storyai world export {escape(outcome.world_id)} --to DIR, edit, "
+            "storyai world install DIR).[/]"
+        )
+
+
 def outcome_json(outcome: ImportOutcome) -> dict[str, Any]:
-    replaced = {id(e) for e, _ in outcome.merged.replaced}
-    renamed = {id(e) for e, _ in outcome.merged.renamed}
     return {
         "source": outcome.plan.source,
         "kind": outcome.plan.kind,
@@ -159,13 +199,9 @@ def outcome_json(outcome: ImportOutcome) -> dict[str, Any]:
                 "name": e.data.get("name") or e.data.get("title"),
                 "kind": e.kind,
                 "origin": e.origin,
-                "action": "replaced"
-                if id(e) in replaced
-                else "renamed"
-                if id(e) in renamed
-                else "added",
+                "action": action,
             }
-            for e, final in [*outcome.merged.added, *outcome.merged.replaced]
+            for e, final, action in _actions(outcome)
         ],
         "skipped": [{"origin": s.origin, "reason": s.reason} for s in outcome.plan.skipped],
         "warnings": list(outcome.plan.warnings),

@@ -23,7 +23,8 @@ app = typer.Typer(
 An import reads its files without changing them, shows what it imported and
 what it skipped (with reasons), and writes the result as one new world version
 in one transaction: when anything fails, nothing is written. Importing the same
-source again updates what the earlier import made instead of duplicating it.
+source again updates what the earlier import made instead of duplicating it, except
+entries you edited since: those stay as you left them (--overwrite replaces them).
 
 [bold]Examples[/bold]
 
@@ -42,11 +43,20 @@ NEW = typer.Option(
 )
 DRY_RUN = typer.Option(False, "--dry-run", help="Show what would be imported; write nothing.")
 JSON_OPT = typer.Option(False, "--json", help="Print the report as JSON.")
+OVERWRITE = typer.Option(
+    False,
+    "--overwrite",
+    help="Also replace entries you edited since an earlier import of the same source.",
+)
 
 
-def _run(plan: ImportPlan, into: str | None, new: str | None, dry_run: bool) -> ImportOutcome:
+def _run(
+    plan: ImportPlan, into: str | None, new: str | None, dry_run: bool, overwrite: bool
+) -> ImportOutcome:
     async def use(c: Container) -> ImportOutcome:
-        return await import_plan(c.uow, plan, into=into, new_id=new, dry_run=dry_run)
+        return await import_plan(
+            c.uow, plan, into=into, new_id=new, dry_run=dry_run, overwrite=overwrite
+        )
 
     return with_container(use)
 
@@ -70,6 +80,7 @@ def foundry(
     into: str = INTO,
     new: str = NEW,
     dry_run: bool = DRY_RUN,
+    overwrite: bool = OVERWRITE,
     as_json: bool = JSON_OPT,
 ) -> None:
     """Import Foundry VTT actors, items, journals and scenes (core 0.7 to v14).
@@ -89,7 +100,7 @@ def foundry(
     with progress_bar(enabled=not as_json) as progress:
         source = read_foundry(path, progress=progress)
         plan = plan_from_foundry(source)
-    _show(_run(plan, into, new, dry_run), as_json)
+    _show(_run(plan, into, new, dry_run, overwrite), as_json)
 
 
 @app.command("card")
@@ -103,6 +114,7 @@ def card(
     into: str = INTO,
     new: str = NEW,
     dry_run: bool = DRY_RUN,
+    overwrite: bool = OVERWRITE,
     as_json: bool = JSON_OPT,
 ) -> None:
     """Import a character card or a lorebook.
@@ -116,4 +128,4 @@ def card(
     from storyai.core.importers.cards import plan_from_card_file
 
     plan = plan_from_card_file(file)
-    _show(_run(plan, into, new, dry_run), as_json)
+    _show(_run(plan, into, new, dry_run, overwrite), as_json)

@@ -9,7 +9,7 @@ from rich.markup import escape
 
 from storyai.core.domain.errors import Problem
 
-console = Console(highlight=False, soft_wrap=True)
+console = Console(highlight=False, soft_wrap=True, emoji=False)
 
 
 def print_problems(problems: Iterable[Problem], *, console: Console = console) -> None:

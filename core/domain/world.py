@@ -202,6 +202,12 @@ class Source(Strict):
         None,
         description="The original document, untouched, for lossless re-export.",
     )
+    digest: str = Field(
+        "",
+        max_length=64,
+        description="A hash of the entry as imported: when the entry no longer matches it, "
+        "it was edited, and a later import of the same source leaves it alone.",
+    )
 
 
 # ------------------------------------------------------------------- locations

@@ -1,17 +1,34 @@
 """Merge an ImportPlan into a world's data: replace what an earlier import of the same
 source made, rename what collides with the author's own entries, fix references.
 
+Each imported entry's ``source.digest`` is a hash of the entry as it was imported.
+When a later import of the same document finds the entry changed since (its digest
+no longer matches: the author edited it), the author's version is kept unless
+``overwrite`` says otherwise; an entry the new import would leave as it is counts
+as unchanged, not updated.
+
 Pure data in, data out; the service validates and writes the result.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
+from storyai.core.domain.world import Character, Item, Location, LoreEntry
 from storyai.core.importers.plan import SECTIONS, Entry, ImportPlan
 
+MODELS: dict[str, type[BaseModel]] = {
+    "characters": Character,
+    "items": Item,
+    "lore": LoreEntry,
+    "locations": Location,
+}
 DEFAULT_ARCHETYPE = {
     "adventurer": {
         "name": "Adventurer",
@@ -30,6 +47,23 @@ class Merged:
     """Entries that replaced an earlier import of the same document, with its id."""
     renamed: list[tuple[Entry, str]] = field(default_factory=list)
     """Entries whose id was taken by something else, with the id they got instead."""
+    unchanged: list[tuple[Entry, str]] = field(default_factory=list)
+    """Entries an earlier import made that this one would leave exactly as they are."""
+    kept: list[tuple[Entry, str]] = field(default_factory=list)
+    """Entries the author edited since they were imported: their version stays."""
+
+
+def digest(section: str, data: dict[str, Any]) -> str:
+    """A hash of an entry's content in its normal form (defaults filled, no ``source``);
+    empty when the entry is not valid (the world's validation then says why)."""
+    content = {k: v for k, v in data.items() if k != "source"}
+    try:
+        model = MODELS[section].model_validate(content)
+    except ValidationError:
+        return ""
+    normal = model.model_dump(mode="json", exclude_none=True)
+    text = json.dumps(normal, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def source_key(entry: dict[str, Any]) -> tuple[str, str] | None:
@@ -39,10 +73,11 @@ def source_key(entry: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def merge(base: dict[str, Any], plan: ImportPlan) -> Merged:
+def merge(base: dict[str, Any], plan: ImportPlan, *, overwrite: bool = False) -> Merged:
     data = copy.deepcopy(base)
     result = Merged(data)
     final_ids: dict[tuple[str, str], str] = {}
+    earlier_ids: set[tuple[str, str]] = set()
     for section in SECTIONS:
         existing = data.setdefault(section, {})
         by_source = {
@@ -57,7 +92,7 @@ def merge(base: dict[str, Any], plan: ImportPlan) -> Merged:
             earlier = by_source.get(key) if key else None
             if earlier is not None and earlier not in claimed:
                 final = earlier
-                result.replaced.append((entry, final))
+                earlier_ids.add((section, final))
             else:
                 final = _free(entry.id, taken)
                 result.added.append((entry, final))
@@ -68,8 +103,32 @@ def merge(base: dict[str, Any], plan: ImportPlan) -> Merged:
             final_ids[(section, entry.id)] = final
     for entry in plan.entries:
         final = final_ids[(entry.section, entry.id)]
-        data[entry.section][final] = _with_references(entry, final_ids)
+        new = _with_references(entry, final_ids)
+        new["source"] = {**(new.get("source") or {"format": "import"})}
+        new["source"]["digest"] = digest(entry.section, new)
+        if (entry.section, final) in earlier_ids:
+            state = _compare(entry.section, data[entry.section][final], new)
+            if state == "edited" and not overwrite:
+                result.kept.append((entry, final))
+                continue
+            if state == "same":
+                result.unchanged.append((entry, final))
+                continue
+            result.replaced.append((entry, final))
+        data[entry.section][final] = new
     return result
+
+
+def _compare(section: str, current: dict[str, Any], new: dict[str, Any]) -> str:
+    """ "edited" (the author changed it since its import), "same" (this import would not
+    change it), or "changed" (this import brings something new)."""
+    source = current.get("source") or {}
+    now = digest(section, current)
+    if source.get("digest") and source["digest"] != now:
+        return "edited"
+    if now == new["source"]["digest"] and source.get("raw") == new["source"].get("raw"):
+        return "same"
+    return "changed"
 
 
 def _free(wanted: str, taken: set[str]) -> str:

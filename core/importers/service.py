@@ -45,8 +45,14 @@ async def import_plan(
     into: str | None = None,
     new_id: str | None = None,
     dry_run: bool = False,
+    overwrite: bool = False,
     now: datetime | None = None,
 ) -> ImportOutcome:
+    """Merge ``plan`` into the world ``into`` (or a new world ``new_id``) and install it.
+
+    Entries an earlier import of the same source made are updated in place, except
+    those the author edited since (kept, unless ``overwrite``).
+    """
     if into and new_id:
         raise ImportRefused("Give --into WORLD or --new ID, not both.")
     if not plan.entries:
@@ -72,11 +78,11 @@ async def import_plan(
             )
         base = merge.new_world(world_id, plan)
         previous = None
-    merged = merge.merge(base, plan)
+    merged = merge.merge(base, plan, overwrite=overwrite)
     report = check_data(merged.data, f"{world_id} after importing {plan.source}")
     world = report.world
     assert world is not None
-    unchanged = into is not None and world.canonical() == base
+    unchanged = into is not None and not merged.added and not merged.replaced
     if into and not unchanged:
         world.world.version = await _next_free_version(uow_factory, world_id, world.version)
         merged.data["world"]["version"] = world.version

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 pytestmark = pytest.mark.usefixtures("cli_database")
 
@@ -125,3 +126,28 @@ def test_into_a_world_that_is_not_installed(cli, foundry_fixtures: Path) -> None
         code=1,
     )
     assert "No installed world has the id 'nowhere'" in result.output
+
+
+def test_a_reimport_keeps_the_authors_edits_and_says_so(cli, foundry_fixtures: Path) -> None:
+    pack = foundry_fixtures / "dnd5e-2.4.1-nedb" / "heroes.db"
+    cli("import", "foundry", pack, "--new", "heroes")
+    cli("world", "export", "heroes", "--to", "out")
+    text = Path("out/world.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    hero_id, hero = next(iter(data["characters"].items()))
+    hero["personality"] = "serene, never hurried"
+    data["world"]["version"] = "1.1.0"
+    Path("out/world.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    cli("world", "install", "out")
+
+    out = cli("import", "foundry", pack, "--into", "heroes").output
+    assert "Kept your edits" in out and hero_id in out and "--overwrite" in out
+    assert "already holds exactly this; nothing changed" in out
+    cli("world", "export", "heroes", "--to", "again")
+    shown = yaml.safe_load(Path("again/world.yaml").read_text(encoding="utf-8"))
+    assert shown["characters"][hero_id]["personality"] == "serene, never hurried"
+
+    cli("import", "foundry", pack, "--into", "heroes", "--overwrite")
+    cli("world", "export", "heroes", "--to", "third")
+    third = yaml.safe_load(Path("third/world.yaml").read_text(encoding="utf-8"))
+    assert third["characters"][hero_id].get("personality", "") != "serene, never hurried"

@@ -49,7 +49,7 @@ def test_a_card_becomes_a_playable_world_and_exports_back(cli, tmp_path: Path) -
 
     # and the exported card imports again as the same character (an update, not a copy)
     again = json.loads(cli("import", "card", "back.png", "--into", "seraphina", "--json").stdout)
-    assert {e["action"] for e in again["imported"]} == {"replaced"}
+    assert {e["action"] for e in again["imported"]} <= {"replaced", "unchanged"}
     assert [e["id"] for e in again["imported"] if e["section"] == "characters"] == ["seraphina"]
 
 

@@ -10,7 +10,7 @@ from storyai.core.importers.errors import ImportRefused
 from storyai.core.importers.plan import Entry, ImportPlan
 from storyai.core.importers.service import import_plan
 from storyai.core.worlds.bundled import bundled_world_paths
-from storyai.core.worlds.validate import load_world
+from storyai.core.worlds.validate import load_world, validate_data
 
 
 def goblin(ref: str = "Actor.g1", hp: int = 7, name: str = "Goblin") -> Entry:
@@ -96,7 +96,8 @@ async def test_reimporting_the_same_source_replaces_instead_of_duplicating(uow_f
     world, _ = await services.get_world(uow_factory, "lair")
     assert [cid for cid in world.characters] == ["goblin"]
     assert world.characters["goblin"].stats["hp"] == 9
-    assert [e.data["name"] for e, _ in again.merged.replaced] == ["Goblin", "Goblin Cave"]
+    assert [e.data["name"] for e, _ in again.merged.replaced] == ["Goblin"]
+    assert [e.data["name"] for e, _ in again.merged.unchanged] == ["Goblin Cave"]
     assert again.version == "1.0.1"
     same = await import_plan(uow_factory, plan(goblin(hp=9), cave()), into="lair")
     assert same.status == "unchanged"
@@ -139,3 +140,32 @@ async def test_an_empty_plan_is_refused_with_the_reasons(uow_factory) -> None:
     empty.skip("data/macros", "macros are not imported (no story content)")
     with pytest.raises(ImportRefused, match=r"nothing to import .*macros are not imported"):
         await import_plan(uow_factory, empty, new_id="lair")
+
+
+async def edit_goblin(uow_factory, **changes) -> None:
+    """What an author does: export, change the imported goblin, install a new version."""
+    world, _ = await services.get_world(uow_factory, "lair")
+    data = world.canonical()
+    data["characters"]["goblin"].update(changes)
+    data["world"]["version"] = services.next_version(world.version)
+    await services.install_world(uow_factory, validate_data(data), source="edited")
+
+
+async def test_a_reimport_keeps_what_the_author_edited(uow_factory) -> None:
+    await import_plan(uow_factory, plan(goblin(), cave()), new_id="lair")
+    await edit_goblin(uow_factory, personality="sly, loves shiny things")
+    again = await import_plan(uow_factory, plan(goblin(hp=9), cave()), into="lair")
+    assert [final for _, final in again.merged.kept] == ["goblin"]
+    assert again.status == "unchanged"  # the goblin was kept, the cave is the same
+    world, _ = await services.get_world(uow_factory, "lair")
+    assert world.characters["goblin"].personality == "sly, loves shiny things"
+    assert world.characters["goblin"].stats["hp"] == 7
+
+    forced = await import_plan(uow_factory, plan(goblin(hp=9), cave()), into="lair", overwrite=True)
+    assert [final for _, final in forced.merged.replaced] == ["goblin"]
+    world, _ = await services.get_world(uow_factory, "lair")
+    assert world.characters["goblin"].personality == ""
+    assert world.characters["goblin"].stats["hp"] == 9
+    # once replaced, the entry is as imported again: the next import updates it freely
+    after = await import_plan(uow_factory, plan(goblin(hp=11), cave()), into="lair")
+    assert [final for _, final in after.merged.replaced] == ["goblin"]

@@ -24,8 +24,8 @@ app = typer.Typer(
 
 [bold]Examples[/bold]
 
-  storyai export card seraphina/seraphina --format png
-  storyai export card old_mara --world ember_hollow --format json -o mara.json
+  storyai export card seraphina/seraphina                 writes seraphina.png
+  storyai export card hesta --world ember_hollow -o hesta.json
 """,
 )
 
@@ -79,7 +79,11 @@ def card(
         None, "--world", "-w", help="The installed world the character is in.", show_default=False
     ),
     format_: CardFormat = typer.Option(
-        CardFormat.png, "--format", "-f", help="png (card in an image) or json."
+        None,
+        "--format",
+        "-f",
+        help="png (card in an image) or json. Default: from the --output name, else png.",
+        show_default=False,
     ),
     output: Path = typer.Option(
         None, "--output", "-o", help="File to write (default: CHARACTER.png or .json here)."
@@ -114,6 +118,15 @@ def card(
         world, _ = await services.get_world(c.uow, world_id)
         return world
 
+    if format_ is None:
+        suffix = output.suffix.lower().lstrip(".") if output else ""
+        format_ = CardFormat(suffix) if suffix in ("png", "json") else CardFormat.png
+    elif output is not None and output.suffix.lower() in (".png", ".json"):
+        if output.suffix.lower() != f".{format_.value}":
+            raise ImportRefused(
+                f"--format {format_.value} does not match the file name {output.name}.",
+                hint=f"name it {output.stem}.{format_.value}, or leave --format out",
+            )
     world = with_container(use)
     char_id, found = find_character(world, character)
     card_v3 = card_from_character(found, char_id, lore_for(world, char_id, found))

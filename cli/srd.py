@@ -89,8 +89,8 @@ def install(
         None,
         "--from",
         metavar="PATH",
-        help="A folder holding the upstream data: 5e-database/src/2014/en/*.json (SRD 5.1) "
-        "and/or open5e-api/data/v2/wizards-of-the-coast/srd-2024/*.json (SRD 5.2).",
+        help="A copy of the upstream data: a folder with 5e-database/ (SRD 5.1) and/or "
+        "open5e-api/ (SRD 5.2) laid out as in their repositories.",
         show_default=False,
     ),
     download: bool = typer.Option(
@@ -115,7 +115,6 @@ def install(
 
     if from_ is not None and (download or mirror):
         raise ImportRefused("Give --from PATH or --download, not both.")
-    _print_attribution()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="storyai-srd-") as scratch:
         if from_ is None:
@@ -131,6 +130,7 @@ def install(
 
             done = with_container(use)
     elapsed = time.perf_counter() - started
+    _print_attribution()
     for warning in done.warnings:
         console.print(f"[yellow]warning:[/] {escape(warning)}")
     _counts_table(done.info)

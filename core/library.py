@@ -8,6 +8,7 @@ transaction, so an install that fails half-way leaves the previous one.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -110,6 +111,10 @@ async def show(
     the first and mentions the others.
     """
     key = bases.key_of(name)
+    if not key:
+        raise LibraryEntryNotFound(
+            "Say which entry to show.", hint="e.g. `storyai srd show goblin`"
+        )
     async with uow_factory() as uow:
         if await uow.library.info(SRD) is None:
             raise LibraryNotInstalled()
@@ -117,12 +122,17 @@ async def show(
         if found:
             return found
         near = await uow.library.search(SRD, name, kind=kind, edition=edition, limit=5)
-    exact = [r for r in near if r.name.lower() == name.strip().lower()]
-    if exact:
-        return exact
+        exact = [r for r in near if r.name.lower() == name.strip().lower()]
+        if exact:
+            return exact
+        keys: set[str] = set()
+        for each in [kind] if kind else KINDS:
+            keys |= await uow.library.keys(SRD, each)
+    close = difflib.get_close_matches(key, sorted(keys), n=3, cutoff=0.75)
+    names = list(dict.fromkeys([*(r.key for r in near), *close]))[:5]
     hint = (
-        "did you mean " + ", ".join(f"'{r.name}'" for r in near) + "?"
-        if near
+        "did you mean " + ", ".join(names) + "?"
+        if names
         else f"`storyai srd search {name}` finds entries by part of their name"
     )
     what = f"{kind} " if kind else ""

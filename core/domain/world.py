@@ -294,7 +294,7 @@ class Effect(Strict):
 class Item(Strict):
     base: str | None = Field(
         None,
-        pattern=r"^srd:(5\.[12]/)?[a-z][a-z0-9_]*$",
+        max_length=100,
         description="Take every field not given here from a library entry, e.g. srd:goblin "
         "(or srd:5.2/goblin). Needs `storyai srd install`.",
     )
@@ -361,7 +361,7 @@ class Dialogue(Strict):
 class Character(Strict):
     base: str | None = Field(
         None,
-        pattern=r"^srd:(5\.[12]/)?[a-z][a-z0-9_]*$",
+        max_length=100,
         description="Take every field not given here from a library entry, e.g. srd:goblin "
         "(or srd:5.2/goblin). Needs `storyai srd install`.",
     )

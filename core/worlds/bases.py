@@ -26,6 +26,7 @@ from storyai.core.worlds.crossref import Issue
 
 BASE_PATTERN = r"^srd:(5\.[12]/)?[a-z][a-z0-9_]*$"
 BASE_RE = re.compile(BASE_PATTERN)
+BASE_HINT = "write it like srd:goblin or srd:5.2/goblin_warrior (`storyai srd search` finds keys)"
 
 KINDS_FOR = {"characters": ("monster",), "items": ("equipment", "magic-item")}
 """Which library kinds each world section may take its base from."""
@@ -60,16 +61,23 @@ class LibraryLookup:
 
 
 def references(data: Mapping[str, Any]) -> Iterator[BaseRef]:
-    """Every well-formed ``base:`` reference in raw world data."""
+    """Every ``base:`` reference in raw world data, keys folded to lower case
+    (``srd:Longsword`` is ``srd:longsword``); malformed ones come out with key ``""``."""
     for section in KINDS_FOR:
         entries = data.get(section)
         if not isinstance(entries, Mapping):
             continue
         for entry_id, entry in entries.items():
             base = entry.get("base") if isinstance(entry, Mapping) else None
-            if isinstance(base, str) and BASE_RE.match(base):
-                edition, _, key = base.removeprefix("srd:").rpartition("/")
-                yield BaseRef(section, str(entry_id), base, edition or None, key)
+            if base is None:
+                continue
+            text = str(base).strip()
+            folded = text.lower()
+            if not BASE_RE.match(folded):
+                yield BaseRef(section, str(entry_id), text, None, "")
+                continue
+            edition, _, key = folded.removeprefix("srd:").rpartition("/")
+            yield BaseRef(section, str(entry_id), text, edition or None, key)
 
 
 def resolve(
@@ -79,7 +87,15 @@ def resolve(
     refs = list(references(data))
     if not refs:
         return data, []
-    issues: list[Issue] = []
+    issues: list[Issue] = [
+        Issue((r.section, r.entry_id, "base"), f"'{r.ref}' is not a library reference", BASE_HINT)
+        for r in refs
+        if not r.key
+    ]
+    malformed = [r for r in refs if not r.key]
+    refs = [r for r in refs if r.key]
+    if not refs:
+        return _placeholders(data, malformed), issues
     if lookup is None or not lookup.installed:
         first = refs[0]
         issues.append(
@@ -90,12 +106,12 @@ def resolve(
                 INSTALL_HINT,
             )
         )
-        return _placeholders(data, refs), issues
+        return _placeholders(data, refs + malformed), issues
     resolved = copy.copy(data)
-    unresolved: list[BaseRef] = []
+    unresolved: list[BaseRef] = list(malformed)
     for ref in refs:
-        record = _pick(lookup, ref)
         path = (ref.section, ref.entry_id, "base")
+        record = _pick(lookup, ref)
         if record is None:
             issues.append(Issue(path, _missing(lookup, ref), _suggestion(lookup, ref)))
             unresolved.append(ref)
@@ -115,18 +131,25 @@ def _placeholders(data: dict[str, Any], refs: list[BaseRef]) -> dict[str, Any]:
     for ref in refs:
         section = dict(data[ref.section])
         entry = dict(section[ref.entry_id])
-        entry.setdefault("name", ref.key.replace("_", " ").title())
+        entry.setdefault("name", (ref.key or ref.entry_id).replace("_", " ").title())
         section[ref.entry_id] = entry
         data[ref.section] = section
     return data
 
 
 def fill(record: LibraryRecord, entry: Mapping[str, Any]) -> dict[str, Any]:
-    """The library entry's fields, overridden by the entry's own (``stats`` as a whole)."""
+    """The library entry's fields, overridden by the entry's own. A stat block is merged
+    stat by stat, so ``stats: {hp: 100}`` changes the hit points and keeps the rest."""
     base = copy.deepcopy(record.data.get(DATA_KEY.get(record.kind, ""), {}))
     base.pop("source", None)
-    merged = {**base, **entry}
+    merged = {**base, **entry, "base": _normal(entry.get("base"))}
+    if isinstance(base.get("stats"), Mapping) and isinstance(entry.get("stats"), Mapping):
+        merged["stats"] = {**base["stats"], **entry["stats"]}
     return merged
+
+
+def _normal(base: Any) -> Any:
+    return str(base).strip().lower() if isinstance(base, str) else base
 
 
 def _pick(lookup: LibraryLookup, ref: BaseRef) -> LibraryRecord | None:
@@ -146,14 +169,23 @@ def _missing(lookup: LibraryLookup, ref: BaseRef) -> str:
         return f"'{ref.ref}': SRD{edition} has no {what} '{ref.key}' (it is in SRD {have})"
     wrong = [r for r in lookup.entries.get(ref.key, []) if r.kind not in KINDS_FOR[ref.section]]
     if wrong:
+        kind = wrong[0].kind
+        article = "an" if kind[0] in "aeiou" else "a"
         return (
-            f"'{ref.ref}' is a {wrong[0].kind} in the SRD; "
+            f"'{ref.ref}' is {article} {kind} in the SRD; "
             f"{ref.section} can only be based on a {what}"
         )
     return f"'{ref.ref}': the installed SRD{edition} has no {what} '{ref.key}'"
 
 
 def _suggestion(lookup: LibraryLookup, ref: BaseRef) -> str:
+    wrong = [r for r in lookup.entries.get(ref.key, []) if r.kind not in KINDS_FOR[ref.section]]
+    if wrong:
+        where = {"equipment": "an item", "magic-item": "an item", "monster": "a character"}
+        target = where.get(wrong[0].kind)
+        if target:
+            return f"use it as the base of {target} instead"
+        return f"a {wrong[0].kind} cannot be the base of a world entry"
     keys: set[str] = set()
     for kind in KINDS_FOR[ref.section]:
         keys |= lookup.keys.get(kind, set())

@@ -69,6 +69,8 @@ def test_install_search_show_and_use_in_a_world(cli, srd_data: Path, tmp_path: P
     assert (fireball["kind"], fireball["edition"], fireball["data"]["level"]) == ("spell", "5.2", 3)
     missing = cli("srd", "show", "gobbo", code=1).output
     assert "The SRD has no 'gobbo'" in missing
+    typo = cli("srd", "show", "goblinn", code=1).output
+    assert "did you mean goblin" in typo
 
     cli("world", "new", "harbour")
     Path("harbour/monsters.yaml").write_text(

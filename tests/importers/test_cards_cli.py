@@ -74,10 +74,14 @@ def test_a_broken_card_is_refused_by_name_and_nothing_is_written(cli, tmp_path: 
 
 def test_exporting_a_hand_written_character_as_json(cli) -> None:
     cli("world", "install", bundled_world_paths()["ember_hollow"])
-    out = cli("export", "card", "hesta", "--world", "ember_hollow", "--format", "json").output
-    assert "Reeve Hesta" in out
-    card = json.loads(Path("hesta.json").read_text(encoding="utf-8"))
+    out = cli("export", "card", "hesta", "--world", "ember_hollow", "-o", "h.json").output
+    assert "Reeve Hesta" in out  # the format follows the file name
+    card = json.loads(Path("h.json").read_text(encoding="utf-8"))
     assert card["spec"] == "chara_card_v3"
     assert card["data"]["name"] == "Reeve Hesta"
+    clash = cli(
+        "export", "card", "hesta", "-w", "ember_hollow", "-f", "png", "-o", "h.json", code=1
+    )
+    assert "does not match the file name h.json" in clash.output
     missing = cli("export", "card", "nobody", "--world", "ember_hollow", code=1).output
     assert "has no character 'nobody'" in missing

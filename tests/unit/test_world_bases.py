@@ -77,7 +77,8 @@ def test_bases_fill_in_what_the_entry_leaves_out(tmp_path: Path) -> None:
     assert w.characters["lurker"].stats == GOBLIN_STATS
     assert w.characters["lurker"].base == "srd:goblin"
     assert w.characters["boss"].name == "Grik the Boss"
-    assert w.characters["boss"].stats == {"ac": 17, "hp": 21, "cr": "1"}
+    # a stat block is merged stat by stat: the boss keeps the goblin's attacks
+    assert w.characters["boss"].stats == {"ac": 17, "hp": 21, "cr": "1", "attacks": []}
     assert w.characters["minion"].name == "Goblin Minion"
     assert w.items["old_blade"].name == "Notched Longsword"
     assert w.items["old_blade"].damage == "1d8"
@@ -121,10 +122,33 @@ def test_the_wrong_kind_and_the_wrong_edition_are_explained(tmp_path: Path) -> N
     ]
 
 
-def test_a_malformed_base_is_a_schema_error(tmp_path: Path) -> None:
-    folder = world_with(tmp_path, "characters:\n  g:\n    name: G\n    base: goblin\n")
+def test_a_malformed_base_says_how_to_write_one(tmp_path: Path) -> None:
+    folder = world_with(tmp_path, "characters:\n  g:\n    base: goblin\n")
     report = validate_path(folder, library=lambda refs: library(GOBLIN))
-    assert any("base" in p.message or "pattern" in p.message for p in report.errors)
+    [problem] = report.errors
+    assert problem.message == "'goblin' is not a library reference"
+    assert "srd:goblin" in (problem.hint or "")
+    assert (problem.line, problem.column) == (3, 11)
+
+
+def test_case_does_not_matter_and_one_stat_can_change(tmp_path: Path) -> None:
+    folder = world_with(
+        tmp_path,
+        "characters:\n  g:\n    base: srd:Goblin\n    stats: {hp: 12}\n"
+        "  s:\n    base: srd:longsword\n",
+    )
+    report = validate_path(folder, library=lambda refs: library(GOBLIN, LONGSWORD))
+    assert [p.message for p in report.errors] == [
+        "'srd:longsword' is an equipment in the SRD; characters can only be based on a monster"
+    ]
+    assert report.errors[0].hint == "use it as the base of an item instead"
+    fixed = world_with(
+        tmp_path / "2", "characters:\n  g:\n    base: srd:Goblin\n    stats: {hp: 12}\n"
+    )
+    ok = validate_path(fixed, library=lambda refs: library(GOBLIN))
+    assert ok.world is not None
+    assert ok.world.characters["g"].stats == {**GOBLIN_STATS, "hp": 12}
+    assert ok.world.characters["g"].base == "srd:goblin"
 
 
 def test_library_keys_from_what_people_type() -> None:

@@ -181,7 +181,10 @@ def new_world(world_id: str, plan: ImportPlan) -> dict[str, Any]:
             "id": world_id,
             "title": title[:200],
             "version": "1.0.0",
-            "description": f"Imported from {plan.kind}: {plan.source}"[:20_000],
+            "description": (
+                (plan.description + "\n\n" if plan.description else "")
+                + f"Imported from {plan.kind}: {plan.source}"
+            )[:20_000],
         },
         "rules": {"system": "d20"},
         "start": {

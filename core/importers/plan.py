@@ -66,6 +66,8 @@ class ImportPlan:
     warnings: list[str] = field(default_factory=list)
     start_text: str = ""
     """Opening narration for a new world made from this import (a card's first message)."""
+    description: str = ""
+    """A description for a new world made from this import (a Foundry world's own)."""
 
     def add(self, entry: Entry) -> Entry:
         self.entries.append(entry)

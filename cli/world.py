@@ -312,7 +312,9 @@ def graph(
 
 @app.command("install")
 def install(
-    paths: list[Path] = typer.Argument(..., help="World files or folders to install."),
+    paths: list[Path] = typer.Argument(
+        ..., help="World files or folders to install (or a bundled world's name)."
+    ),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Validate worlds and install them into the database.
@@ -323,7 +325,13 @@ def install(
 
     [bold]Example[/bold]: storyai world install my_world/
     """
-    worlds = [(_load_or_fail(p), str(p)) for p in paths]  # validate all before writing any
+    bundled = bundled_world_paths()
+    worlds = [  # validate all before writing any; a bundled world's name works too
+        (_load_or_fail(bundled[str(p)]), f"bundled:{p}")
+        if not p.exists() and str(p) in bundled
+        else (_load_or_fail(p), str(p))
+        for p in paths
+    ]
 
     async def use(c: Container) -> list[services.InstallResult]:
         return [await services.install_world(c.uow, w, source=src) for w, src in worlds]

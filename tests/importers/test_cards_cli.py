@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 from cards_support import card_png, png_text_chunks, v3_card, worldinfo, write_json
 
-from storyai.core.worlds.bundled import bundled_world_paths
-
 pytestmark = pytest.mark.usefixtures("cli_database")
 
 
@@ -73,7 +71,7 @@ def test_a_broken_card_is_refused_by_name_and_nothing_is_written(cli, tmp_path: 
 
 
 def test_exporting_a_hand_written_character_as_json(cli) -> None:
-    cli("world", "install", bundled_world_paths()["ember_hollow"])
+    cli("world", "install", "ember_hollow")  # a bundled world, by its name
     out = cli("export", "card", "hesta", "--world", "ember_hollow", "-o", "h.json").output
     assert "Reeve Hesta" in out  # the format follows the file name
     card = json.loads(Path("h.json").read_text(encoding="utf-8"))

@@ -64,7 +64,7 @@ def test_v1_card_fields(tmp_path):
     assert entry.id == "old_tom" and entry.kind == "npc"
     assert tom.description == "Old Tom is a ferryman who has crossed the river a thousand times."
     assert tom.personality == "gruff, honest"
-    assert tom.voice == "<START>\nThe player: How deep is it?\nOld Tom: Deep enough."
+    assert tom.voice == "<START>\nYou: How deep is it?\nOld Tom: Deep enough."
     assert tom.dialogue.greeting == "*Old Tom holds out a hand.* A coin for the crossing, you."
     assert plan.start_text == tom.dialogue.greeting
     assert tom.source.ref == "card:Old Tom|" and tom.source.file == "tom.json"
@@ -83,8 +83,8 @@ def test_v2_card_fields_and_embedded_book(tmp_path):
     lore = lore_by_title(plan)
     assert lore["lamp"].keywords == ["lamp", "lens"]
     assert lore["wreck"].text == "The Alba sank here in a gale."
-    # insertion_order 100 vs 10: the higher order is the more important entry
-    assert lore["lamp"].priority == 99 and lore["wreck"].priority == -99
+    # insertion_order 100 (the usual) is priority 0; the lower order 10 is less important
+    assert lore["lamp"].priority == 0 and lore["wreck"].priority == -9
     assert lore["lamp"].source.format == "card"
     assert lore["lamp"].source.ref == "Gull Rock#0"
     assert lore["lamp"].source.raw == v2_card()["data"]["character_book"]["entries"][0]
@@ -96,10 +96,13 @@ def test_v3_card_fields(tmp_path):
     # {{char}} is the V3 nickname; {{user}} is "you" in what is said to the player
     assert sera.dialogue.greeting == "*Sera kneels beside you.* Easy now. You're safe here."
     assert sera.description == "Sera guards the glade."
-    assert sera.dialogue.lines == ["The glade is quiet tonight.", "Welcome, all of you."]
+    assert sera.dialogue.lines == ["The glade is quiet tonight."]  # not the group greeting
     scene = next(iter(validated(plan)["locations"].values()))
-    assert scene.description == "A moonlit glade where the player wakes up, hurt."
-    assert any("system_prompt" in w and "sera.json" in w for w in plan.warnings)
+    assert scene.description == "A moonlit glade where you wake up, hurt."
+    assert (
+        "sera.json: system_prompt, creator_notes are kept with the card (for export) "
+        "but not used in play"
+    ) in plan.warnings
 
 
 def test_v3_book_entries(tmp_path):
@@ -109,7 +112,8 @@ def test_v3_book_entries(tmp_path):
     assert lore["wolves"].text == "Wolves avoid Sera's glade."  # {{char}} is the nickname
     glade = lore["The Glade"]
     assert glade.text == "The glade heals those who rest in it."  # decorators removed
-    assert glade.keywords == ["glade", "clearing"]  # regex key left out, secondary kept
+    # the regex key is left out; the secondary key is not selective, so it is ignored
+    assert glade.keywords == ["glade"]
     assert "@@depth 4" in glade.source.raw["content"]  # ...but kept in raw
     assert any("'The Glade'" in w and "regular-expression" in w for w in plan.warnings)
     spirits = lore["Spirits"]
@@ -194,7 +198,7 @@ def test_sillytavern_world_info(tmp_path, as_list):
     lore = lore_by_title(plan)
     assert set(lore) == {"The castle", "Weather", "Dragons"}
     castle = lore["The castle"]
-    assert castle.keywords == ["castle", "keep", "walls"]
+    assert castle.keywords == ["castle", "keep"]  # "walls" only narrows the entry
     assert castle.source.format == "worldinfo"
     assert castle.source.ref == f"{plan.title}#0"
     assert castle.source.raw["excludeRecursion"] is True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -89,14 +90,44 @@ def test_garbage_chunks_elsewhere_are_ignored(tmp_path):
     ("value", "expected"),
     [
         (b"!!!not base64!!!", "'chara' chunk is not valid base64"),
-        (b"bm90IGpzb24=", "the 'chara' chunk not valid JSON"),  # "not json"
-        (b"/w==", "the 'chara' chunk not valid UTF-8"),  # a lone 0xff byte
+        (b"bm90IGpzb24=", "the 'chara' chunk is not valid JSON"),  # "not json"
+        (b"/w==", "the 'chara' chunk is not valid UTF-8"),  # a lone 0xff byte
         (b"WzEsMiwzXQ==", "the JSON is a list"),  # [1,2,3]
     ],
 )
 def test_garbage_inside_the_card_chunk(tmp_path, value, expected):
     path = _bytes(tmp_path, "garbage.png", png_bytes(text_chunk("chara", value)))
     assert expected in refused(path)
+
+
+def test_card_chunk_refusals_read_as_sentences(tmp_path):
+    not_json = _bytes(tmp_path, "a.png", png_bytes(text_chunk("ccv3", b"bm90IGpzb24=")))
+    assert refused(not_json).startswith("a.png: the 'ccv3' chunk is not valid JSON (")
+    not_utf8 = _bytes(tmp_path, "b.png", png_bytes(text_chunk("chara", b"/w==")))
+    assert refused(not_utf8) == (
+        "b.png: the 'chara' chunk is not valid UTF-8 text (bad byte at position 0)"
+    )
+    deep = b'{"spec":"chara_card_v3","data":' + b"[" * 150 + b"]" * 150 + b"}"
+    nested = _bytes(tmp_path, "c.png", png_bytes(text_chunk("ccv3", base64.b64encode(deep))))
+    assert refused(nested) == (
+        "c.png: the JSON in the 'ccv3' chunk is nested 101 levels deep, over the limit of 100"
+    )
+    charx = _bytes(tmp_path, "d.charx", charx_bytes({"card.json": b"{not json"}))
+    assert refused(charx).startswith("d.charx: card.json is not valid JSON (")
+
+
+def test_a_broken_ccv3_chunk_is_reported_in_a_sentence(tmp_path):
+    path = _bytes(
+        tmp_path,
+        "half.png",
+        png_bytes(text_chunk("chara", b64(v2_card())), text_chunk("ccv3", b64(v3_card()), crc=1)),
+    )
+    plan = plan_from_card_file(path)
+    assert plan.title == "Mira"
+    assert (
+        "half.png: the 'ccv3' chunk is unusable (its checksum (CRC) is wrong, so the file is "
+        "corrupt); read the 'chara' chunk instead"
+    ) in plan.warnings
 
 
 def test_lorebook_in_a_card_chunk(tmp_path):
@@ -171,8 +202,6 @@ def test_bad_json(tmp_path, text, expected):
 
 def test_deep_nesting_inside_a_png_chunk(tmp_path):
     value = b'{"spec":"chara_card_v3","data":' + b"[" * 50_000 + b"]" * 50_000 + b"}"
-    import base64
-
     path = _bytes(tmp_path, "deep.png", png_bytes(text_chunk("ccv3", base64.b64encode(value))))
     assert "nested" in refused(path)
 

@@ -79,7 +79,7 @@ def _read(path: Path, file: str) -> bytes:
     except FileNotFoundError:
         raise ImportRefused(f"{file}: no such file") from None
     except OSError as exc:
-        raise ImportRefused(f"{file}: cannot be read ({exc.strerror or exc})") from None
+        raise ImportRefused(f"{file}: the file cannot be read ({exc.strerror or exc})") from None
     if len(data) > limits.MAX_FILE_BYTES:
         raise ImportRefused(_too_big(file, len(data)))
     if not data:
@@ -117,7 +117,8 @@ def _from_png(data: bytes, file: str) -> Detected:
             detected.warnings.append(f"{failure.message}; read the '{keyword}' chunk instead")
         elif "ccv3" in broken and keyword == "chara":
             detected.warnings.append(
-                f"{file}: the 'ccv3' chunk {broken['ccv3']}; read the 'chara' chunk instead"
+                f"{file}: the 'ccv3' chunk is unusable ({broken['ccv3']}); "
+                "read the 'chara' chunk instead"
             )
         return detected
     if failure is not None:

@@ -1,13 +1,15 @@
 """A card's fields as the world's Character (and the scene it is met in).
 
-Mapping: name, description, personality; ``voice`` <- ``mes_example`` (cut to
-2,000 characters); ``dialogue.greeting`` <- ``first_mes``;
-``dialogue.lines`` <- ``alternate_greetings`` + V3 ``group_only_greetings``
-(each up to 2,000 characters); tags. ``scenario`` becomes the description of
-the location the character is met in, not the backstory (the backstory stays
-empty). ``{{char}}`` is filled in with the name (or V3 ``nickname``);
-``{{user}}`` becomes "you" in what is said to the player and "the player"
-elsewhere. Export uses the same views to tell which fields were edited.
+Mapping: name (plain text: HTML removed), description, personality; ``voice``
+<- ``mes_example`` (cut to 2,000 characters); ``dialogue.greeting`` <-
+``first_mes``; ``dialogue.lines`` <- ``alternate_greetings`` (each up to 2,000
+characters); tags. V3 ``group_only_greetings`` are for group chats only: they
+stay in the card (raw) and go back out on export, but are not lines.
+``scenario`` becomes the description of the location the character is met
+in, not the backstory (the backstory stays empty). ``{{char}}`` is filled in
+with the name (or V3 ``nickname``); ``{{user}}`` becomes "you" everywhere
+(see :func:`expand_macros`). Export uses the same views to tell which fields
+were edited.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from storyai.core.importers.cards.text import (
     as_text_list,
     clip,
     expand_macros,
+    plain_text,
     sanitize_html,
 )
 
@@ -48,28 +51,29 @@ class CharacterView:
 
 
 def card_name(fields: dict[str, Any]) -> str:
-    return " ".join((as_text(fields.get("name")) or "").split())[: limits.NAME_MAX]
+    """The card's name as plain text (no HTML), on one line, capped."""
+    return plain_text(as_text(fields.get("name")) or "")[0][: limits.NAME_MAX]
 
 
 def macro_name(fields: dict[str, Any]) -> str:
-    """What ``{{char}}`` stands for: the V3 nickname, else the name."""
-    nickname = " ".join((as_text(fields.get("nickname")) or "").split())
+    """What ``{{char}}`` stands for: the V3 nickname, else the name (plain text)."""
+    nickname = plain_text(as_text(fields.get("nickname")) or "")[0][: limits.NAME_MAX]
     return nickname or card_name(fields)
 
 
 def clean_text(
-    value: Any, *, char: str, user: str, limit: int, what: str, notes: list[str] | None = None
+    value: Any, *, char: str, limit: int, what: str, notes: list[str] | None = None
 ) -> str:
     """One text field as world text: HTML made safe, macros filled in, capped."""
     notes = [] if notes is None else notes
     text = as_text(value)
     if text is None:
-        notes.append(f"'{what}' is not text; left out")
+        notes.append(f"'{what}' is not text, so it was left out")
         return ""
     text, html = sanitize_html(text)
     if html:
         notes.append(f"removed scripts, styles or event handlers from '{what}'")
-    text = expand_macros(text, char=char, user=user).strip()
+    text = expand_macros(text, char=char).strip()
     text, cut = clip(text, limit)
     if cut:
         notes.append(f"'{what}' was cut to {limit:,} characters (the card keeps it all)")
@@ -78,7 +82,7 @@ def clean_text(
 
 def line_view(value: Any, char: str) -> str | None:
     """An alternate greeting as a line said in passing; ``None`` if empty or too long."""
-    text = clean_text(value, char=char, user="you", limit=limits.TEXT_MAX, what="greeting")
+    text = clean_text(value, char=char, limit=limits.TEXT_MAX, what="greeting")
     if not text or len(text) > limits.LINE_MAX:
         return None
     return text
@@ -93,22 +97,23 @@ def character_view(fields: dict[str, Any], fallback_name: str) -> CharacterView:
     """The Character a card's fields import as."""
     notes: list[str] = []
     name = card_name(fields)
+    if plain_text(as_text(fields.get("name")) or "")[1]:
+        notes.append("removed HTML from the name (names are plain text)")
     if not name:
         name = fallback_name[: limits.NAME_MAX] or "Unnamed"
-        notes.append(f"the card has no name; called it {name!r}")
+        notes.append(f"the card has no name, so it is called {name!r}")
     char = macro_name(fields) or name
-    said = {"char": char, "user": "you", "notes": notes}
-    told = {"char": char, "user": "the player", "notes": notes}
-    voice = clean_text(fields.get("mes_example"), limit=limits.TEXT_MAX, what="mes_example", **told)
+    shared = {"char": char, "notes": notes}
+    voice = clean_text(
+        fields.get("mes_example"), limit=limits.TEXT_MAX, what="mes_example", **shared
+    )
     if len(voice) > limits.VOICE_MAX:
         notes.append(
             f"the example dialogue (mes_example) is {len(voice):,} characters; the voice keeps "
             f"the first {limits.VOICE_MAX:,} (the card keeps it all)"
         )
         voice = clip(voice, limits.VOICE_MAX)[0]
-    greetings = (as_text_list(fields.get("alternate_greetings")) or []) + (
-        as_text_list(fields.get("group_only_greetings")) or []
-    )
+    greetings = as_text_list(fields.get("alternate_greetings")) or []
     lines, left_out = [], 0
     for greeting in greetings:
         line = line_view(greeting, char)
@@ -129,21 +134,21 @@ def character_view(fields: dict[str, Any], fallback_name: str) -> CharacterView:
         "name": name,
         "kind": "npc",
         "description": clean_text(
-            fields.get("description"), limit=limits.TEXT_MAX, what="description", **told
+            fields.get("description"), limit=limits.TEXT_MAX, what="description", **shared
         ),
         "personality": clean_text(
-            fields.get("personality"), limit=limits.TEXT_MAX, what="personality", **told
+            fields.get("personality"), limit=limits.TEXT_MAX, what="personality", **shared
         ),
         "voice": voice,
         "dialogue": {
             "greeting": clean_text(
-                fields.get("first_mes"), limit=limits.TEXT_MAX, what="first_mes", **said
+                fields.get("first_mes"), limit=limits.TEXT_MAX, what="first_mes", **shared
             ),
             "lines": lines,
         },
         "tags": tags,
     }
-    scenario = clean_text(fields.get("scenario"), limit=limits.TEXT_MAX, what="scenario", **told)
+    scenario = clean_text(fields.get("scenario"), limit=limits.TEXT_MAX, what="scenario", **shared)
     creator = " ".join((as_text(fields.get("creator")) or "").split())
     return CharacterView(data, scenario, creator, notes)
 

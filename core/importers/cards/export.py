@@ -140,14 +140,11 @@ def _apply_character(
     lines = list(character.dialogue.lines)
     if old is None:
         data["alternate_greetings"] = lines
-    elif lines != old["dialogue"]["lines"]:
+    elif lines != old["dialogue"]["lines"]:  # group_only_greetings are not lines: kept as is
         char = macro_name(original) or character.name
         used: set[str] = set()
         view_line: Callable[[str], str | None] = lambda g: line_view(g, char)  # noqa: E731
         alternate = merge_list(data["alternate_greetings"], view_line, lines, used)
-        data["group_only_greetings"] = merge_list(
-            data["group_only_greetings"], view_line, lines, used
-        )
         data["alternate_greetings"] = alternate + [v for v in lines if v not in used]
         changed.add("alternate_greetings")
     tags = list(character.tags)

@@ -1,7 +1,8 @@
 """A card's ``character_book`` rebuilt from the world's lore.
 
 Entries imported from this card's book go back where they were, from their
-own raw entry, with only the fields a user changed rewritten. Entries the
+own raw entry, with only the fields a user changed rewritten (secondary keys
+and an unedited ``insertion_order`` always come back as they were). Entries the
 import skipped (disabled, empty) stay as they were; entries whose lore was
 deleted from the world are dropped. Any other lore given becomes a new entry.
 """
@@ -19,8 +20,8 @@ from storyai.core.importers.cards.lorebooks import (
     Book,
     card_entry,
     lore_view,
+    priority_order,
     read_card_book,
-    unscale_priority,
     usable_key,
 )
 from storyai.core.importers.cards.text import (
@@ -43,11 +44,9 @@ def build_book(
     entries: list[dict[str, Any]] = []
     mine: dict[str, LoreEntry] = {}
     mine_ids: set[str] = set()
-    span: tuple[float, float] | None = None
     if raw_book is not None:
         book = read_card_book(raw_book, default_name, "card")
         prefix = f"{book.name}#"
-        span = book.order_range
         for lore_id, entry in lore.items():
             source = entry.source
             if source and source.format == "card" and source.ref.startswith(prefix):
@@ -68,7 +67,7 @@ def build_book(
     next_id = max(ids, default=-1) + 1
     for lore_id, entry in lore.items():
         if lore_id not in mine_ids:
-            entries.append(new_entry(entry, next_id, span))
+            entries.append(new_entry(entry, next_id))
             next_id += 1
     if raw_book is None:
         if not entries:
@@ -117,7 +116,7 @@ def _restore(
     if always != (ALWAYS_TAG in old.get("tags", [])):
         entry["constant"] = always
     if lore.priority != old.get("priority") and not always:
-        entry["insertion_order"] = _order_number(lore.priority, book.order_range)
+        entry["insertion_order"] = priority_order(lore.priority)
     entry["enabled"] = True
     if not (as_text(entry.get("id")) or "").strip() and ref_id.isdigit():
         entry["id"] = int(ref_id)  # keeps its identity if entries before it are dropped
@@ -125,7 +124,8 @@ def _restore(
 
 
 def _write_keys(entry: dict[str, Any], raw: dict[str, Any], keywords: list[str]) -> None:
-    """New keywords into keys/secondary_keys, keeping regex keys and the split."""
+    """New keywords into ``keys``, keeping regex keys; ``secondary_keys`` (never
+    keywords) stay as they were."""
     use_regex = raw.get("use_regex") is True
     wanted = {k.casefold() for k in keywords}
     used: set[str] = set()
@@ -142,22 +142,12 @@ def _write_keys(entry: dict[str, Any], raw: dict[str, Any], keywords: list[str])
         return kept
 
     keys = keep(raw.get("keys"))
-    secondary = keep(raw.get("secondary_keys"))
     entry["keys"] = keys + [k for k in keywords if k.casefold() not in used]
-    if "secondary_keys" in raw or secondary:
-        entry["secondary_keys"] = secondary
 
 
-def _order_number(priority: int, span: tuple[float, float] | None) -> float | int:
-    order = unscale_priority(priority, span)
-    return int(order) if float(order).is_integer() else order
-
-
-def new_entry(
-    lore: LoreEntry, entry_id: int, span: tuple[float, float] | None = None
-) -> dict[str, Any]:
+def new_entry(lore: LoreEntry, entry_id: int) -> dict[str, Any]:
     """A fresh V3 lorebook entry for lore that did not come from this card; its order
-    is placed within the book's range so the other entries keep their priorities."""
+    is :func:`priority_order` of its priority."""
     raw = lore.source.raw if lore.source else None
     extensions = raw.get("extensions") if isinstance(raw, dict) else None
     return {
@@ -167,7 +157,7 @@ def new_entry(
         "content": lore.text,
         "extensions": copy.deepcopy(extensions) if isinstance(extensions, dict) else {},
         "enabled": True,
-        "insertion_order": _order_number(lore.priority, span),
+        "insertion_order": priority_order(lore.priority),
         "use_regex": False,
         "constant": ALWAYS_TAG in lore.tags,
         "selective": False,

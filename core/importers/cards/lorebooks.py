@@ -4,19 +4,24 @@ Both shapes are first read into :class:`BookEntry` objects; :func:`lore_view`
 then turns one into the world's ``LoreEntry`` fields. Export uses the same
 view to tell which fields a user changed since the import.
 
-Choices: keywords are ``keys`` plus ``secondary_keys``; regular-expression
-keys (``use_regex`` or SillyTavern's ``/.../i``) are left out (they stay in
-the raw entry and are written back on export); ``insertion_order``/``order``
-is scaled over the book's range into priority -99..99, higher order = higher
-priority (SillyTavern keeps higher orders first when over budget); constant
-entries get priority 100 and the tag ``always``.
+Choices: keywords are the primary ``keys`` only. ``secondary_keys`` (World
+Info ``keysecondary``) only count for a selective entry, where they narrow it
+(primary AND secondary); our lore has no such logic, so a selective entry
+triggers on its primary keys alone, and its secondary keys stay in the raw
+entry (written back on export unchanged). Regular-expression keys
+(``use_regex`` or SillyTavern's ``/.../i``) are left out (they stay in the raw
+entry too). Priority is :func:`order_priority` of ``insertion_order``/``order``:
+``(order - 100) / 10`` rounded, within -99..99, so the usual order 100 is 0 and
+a higher order is a higher priority (SillyTavern keeps higher orders first
+when over budget), whatever else the book holds. Constant entries get
+priority 100 and the tag ``always``. Titles and book names are plain text.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from storyai.core.importers.cards import limits
@@ -26,6 +31,7 @@ from storyai.core.importers.cards.text import (
     as_text_list,
     clip,
     expand_macros,
+    plain_text,
     sanitize_html,
     strip_decorators,
 )
@@ -34,7 +40,9 @@ from storyai.core.importers.errors import ImportRefused
 _ST_REGEX_KEY = re.compile(r"^/.+/[a-z]*$", re.DOTALL)
 ALWAYS_TAG = "always"
 DEFAULT_ORDER = 100
-"""The order of an entry that has none (SillyTavern's default)."""
+"""The order of an entry that has none (SillyTavern's default); priority 0."""
+ORDER_STEP = 10
+"""How much order one step of priority is."""
 
 
 @dataclass
@@ -51,6 +59,8 @@ class BookEntry:
     order: float
     title: str
     use_regex: bool
+    selective: bool = False
+    """Whether secondary keys narrow the entry (they are ignored otherwise)."""
     disabled_reason: str = ""
 
 
@@ -60,12 +70,6 @@ class Book:
     entries: list[BookEntry] = field(default_factory=list)
     bad: list[tuple[str, str]] = field(default_factory=list)
     """(ref id, reason) of entries that are not entry objects at all."""
-
-    @cached_property
-    def order_range(self) -> tuple[float, float] | None:
-        """The lowest and highest order (read once the book is complete)."""
-        orders = [e.order for e in self.entries]
-        return (min(orders), max(orders)) if orders else None
 
 
 def _ref_id(value: Any, fallback: int | str) -> str:
@@ -95,7 +99,7 @@ def _check_count(count: int, file: str) -> None:
 
 def read_card_book(book: dict[str, Any], default_name: str, file: str) -> Book:
     """A V2/V3 ``character_book`` (or a ``lorebook_v3``'s ``data``)."""
-    name = (as_text(book.get("name")) or "").strip()[: limits.NAME_MAX] or default_name
+    name = _first_line(book.get("name")) or default_name
     result = Book(name=name)
     entries = book.get("entries")
     if not isinstance(entries, list):
@@ -126,6 +130,7 @@ def card_entry(raw: dict[str, Any], ref_id: str) -> BookEntry:
         order=_order(raw.get("insertion_order")),
         title=_first_line(raw.get("name")) or _first_line(raw.get("comment")),
         use_regex=raw.get("use_regex") is True,
+        selective=raw.get("selective") is True,
         disabled_reason="" if enabled else "disabled in the lorebook (enabled: false)",
     )
 
@@ -133,11 +138,8 @@ def card_entry(raw: dict[str, Any], ref_id: str) -> BookEntry:
 def read_worldinfo(doc: dict[str, Any], default_name: str, file: str) -> Book:
     """SillyTavern World Info: ``entries`` keyed by uid (or, in some exports, a list)."""
     original = doc.get("originalData")
-    name = ""
-    if isinstance(original, dict):
-        name = (as_text(original.get("name")) or "").strip()
-    name = name or (as_text(doc.get("name")) or "").strip() or default_name
-    result = Book(name=name[: limits.NAME_MAX])
+    name = _first_line(original.get("name")) if isinstance(original, dict) else ""
+    result = Book(name=name or _first_line(doc.get("name")) or default_name)
     entries = doc.get("entries")
     if isinstance(entries, dict):
         pairs: list[tuple[Any, Any]] = list(entries.items())
@@ -162,6 +164,7 @@ def read_worldinfo(doc: dict[str, Any], default_name: str, file: str) -> Book:
                 order=_order(raw.get("order", raw.get("insertion_order"))),
                 title=_first_line(raw.get("comment")) or _first_line(raw.get("name")),
                 use_regex=raw.get("use_regex") is True,
+                selective=raw.get("selective") is not False,  # SillyTavern's default: true
                 disabled_reason="disabled in World Info (disable: true)" if disabled else "",
             )
         )
@@ -174,10 +177,11 @@ def _order(value: Any) -> float:
 
 
 def _first_line(value: Any) -> str:
-    text = as_text(value) or ""
+    """The first non-empty line of a title or name, as plain text (no HTML)."""
+    text = sanitize_html(as_text(value) or "")[0]
     for line in text.splitlines():
-        if line.strip():
-            return " ".join(line.split())[: limits.NAME_MAX]
+        if plain := plain_text(line)[0]:
+            return plain[: limits.NAME_MAX]
     return ""
 
 
@@ -189,20 +193,18 @@ def usable_key(key: str, use_regex: bool) -> str | None:
     return key
 
 
-def scale_priority(order: float, span: tuple[float, float] | None) -> int:
-    """``insertion_order`` over the book's range -> -99..99 (0 when all are equal)."""
-    if span is None or span[1] <= span[0]:
-        return 0
-    low, high = span
-    return round(-99 + 198 * (order - low) / (high - low))
+def order_priority(order: float) -> int:
+    """An entry's priority from its order: ``(order - 100) / 10``, rounded (halves away
+    from 0), kept within -99..99. Order 100 is 0, 110 is 1, 5 is -10, 200 is 10."""
+    steps = (order - DEFAULT_ORDER) / ORDER_STEP
+    rounded = math.copysign(math.floor(abs(steps) + 0.5), steps)
+    return int(max(-99, min(99, rounded)))
 
 
-def unscale_priority(priority: int, span: tuple[float, float] | None) -> float:
-    """The inverse of :func:`scale_priority`, for a priority a user changed."""
-    if span is None or span[1] <= span[0]:
-        return float(priority + 100)
-    low, high = span
-    return low + (max(-99, min(99, priority)) + 99) * (high - low) / 198
+def priority_order(priority: int) -> int:
+    """The order for a priority a user set: the inverse of :func:`order_priority`
+    (priority 0 is order 100, 1 is 110; -100 and 100 count as -99 and 99)."""
+    return DEFAULT_ORDER + ORDER_STEP * max(-99, min(99, priority))
 
 
 @dataclass
@@ -213,6 +215,8 @@ class LoreView:
     title_keyword: bool = False
     cut: bool = False
     html: bool = False
+    selective: bool = False
+    """Its secondary keys would narrow it, which our lore cannot do."""
 
 
 def lore_view(entry: BookEntry, book: Book, *, char: str | None) -> LoreView | str:
@@ -221,14 +225,14 @@ def lore_view(entry: BookEntry, book: Book, *, char: str | None) -> LoreView | s
         return entry.disabled_reason
     text, decorators = strip_decorators(entry.content)
     text, html = sanitize_html(text)
-    text = expand_macros(text, char=char, user="the player").strip()
+    text = expand_macros(text, char=char).strip()
     if not text:
         return "only decorators, no text" if decorators else "empty content"
     text, cut = clip(text, limits.TEXT_MAX)
     keywords: list[str] = []
     seen: set[str] = set()
     dropped = 0
-    for key in entry.keys + entry.secondary:
+    for key in entry.keys:  # secondary keys never trigger an entry on their own
         usable = usable_key(key, entry.use_regex)
         if usable is None:
             dropped += bool(key.strip())
@@ -241,6 +245,7 @@ def lore_view(entry: BookEntry, book: Book, *, char: str | None) -> LoreView | s
     if title_keyword:
         keywords = [title]
     tags = [ALWAYS_TAG] if entry.constant else []
-    priority = 100 if entry.constant else scale_priority(entry.order, book.order_range)
+    priority = 100 if entry.constant else order_priority(entry.order)
     data = {"title": title, "keywords": keywords, "text": text, "priority": priority, "tags": tags}
-    return LoreView(data, dropped, title_keyword and not entry.constant, cut, html)
+    selective = entry.selective and not entry.constant and any(k.strip() for k in entry.secondary)
+    return LoreView(data, dropped, title_keyword and not entry.constant, cut, html, selective)

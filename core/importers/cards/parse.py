@@ -39,28 +39,29 @@ def _reject_constant(name: str) -> Any:
 def load_json(data: bytes, file: str, *, what: str = "", max_bytes: int) -> Any:
     """Parse JSON bytes (UTF-8, optional BOM). ``what`` names the part of the file
     (``"the 'ccv3' chunk"``) for messages."""
-    where = f"{file}: {what}" if what else f"{file}:"
+    subject = what or "the file"
+    json_in = f"the JSON in {what}" if what else "the JSON"
     if len(data) > max_bytes:
         raise ImportRefused(
-            f"{where} the card JSON is {len(data):,} bytes, over the limit of {max_bytes:,}",
+            f"{file}: {json_in} is {len(data):,} bytes, over the limit of {max_bytes:,}",
             hint="Very large cards are refused to keep imports safe.",
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportRefused(
-            f"{where} not valid UTF-8 text (bad byte at position {exc.start})"
+            f"{file}: {subject} is not valid UTF-8 text (bad byte at position {exc.start})"
         ) from None
     try:
         value = json.loads(text, parse_constant=_reject_constant)
     except RecursionError:
-        raise ImportRefused(f"{where} the JSON is nested too deeply to read") from None
+        raise ImportRefused(f"{file}: {json_in} is nested too deeply to read") from None
     except ValueError as exc:  # JSONDecodeError, huge integers, NaN
-        raise ImportRefused(f"{where} not valid JSON ({_short(exc)})") from None
+        raise ImportRefused(f"{file}: {subject} is not valid JSON ({_short(exc)})") from None
     depth = _depth(value)
     if depth > limits.MAX_JSON_DEPTH:
         raise ImportRefused(
-            f"{where} the JSON is nested {depth} levels deep, over the limit of "
+            f"{file}: {json_in} is nested {depth} levels deep, over the limit of "
             f"{limits.MAX_JSON_DEPTH}"
         )
     return value

@@ -25,6 +25,7 @@ from storyai.core.importers.cards.lorebooks import (
     read_worldinfo,
 )
 from storyai.core.importers.cards.parse import Detected
+from storyai.core.importers.cards.text import as_text_list
 from storyai.core.importers.plan import Entry, IdAllocator, ImportPlan
 
 LOREBOOK_LABELS = {
@@ -71,7 +72,7 @@ def plan_from_card(detected: Detected, source: str, file: str, container: str) -
         char = macro_name(fields) or name
         add_book(plan, ids, lore, fmt="card", file=file, version=label, char=char)
     elif book is not None:
-        plan.warn(f"{file}: 'character_book' is not a lorebook object; no lore imported")
+        plan.warn(f"{file}: 'character_book' is not a lorebook object, so no lore was imported")
     return plan
 
 
@@ -82,8 +83,16 @@ def _note_unused(fields: dict[str, Any], file: str, plan: ImportPlan) -> None:
         if isinstance(fields.get(key), str) and fields[key].strip()
     ]
     if unused:
+        verb = "is" if len(unused) == 1 else "are"
         plan.warn(
-            f"{file}: {', '.join(unused)} kept with the card (for export) but not used in play"
+            f"{file}: {', '.join(unused)} {verb} kept with the card (for export) "
+            "but not used in play"
+        )
+    group = len(as_text_list(fields.get("group_only_greetings")) or [])
+    if group:
+        plan.warn(
+            f"{file}: {group} group-only greeting{'s are' if group > 1 else ' is'} kept with "
+            "the card (for export) but not used: they are for group chats"
         )
 
 
@@ -118,6 +127,7 @@ def add_book(
 ) -> None:
     """Every entry of ``book`` as lore, or skipped with the reason."""
     regex, titled, cut, html = [], [], [], []
+    selective = 0
     for ref_id, reason in book.bad:
         plan.skip(f"{file}: {book.name} #{ref_id}", reason)
     for entry in book.entries:
@@ -128,6 +138,7 @@ def add_book(
             continue
         title = view.data["title"]
         _collect(view, title, regex, titled, cut, html)
+        selective += view.selective
         source = {
             "format": fmt,
             "ref": f"{book.name}#{entry.ref_id}"[:500],
@@ -138,7 +149,19 @@ def add_book(
         lore_id = ids.take("lore", title, fallback="lore")
         kind = "always-on lore" if entry.constant else "lore"
         plan.add(Entry("lore", lore_id, {**view.data, "source": source}, origin, kind))
-    _warn_list(plan, file, regex, "regular-expression keys were left out (kept for export)")
+    if selective:
+        plan.warn(
+            f"{file}: {book.name}: "
+            + (
+                f"{selective} selective entries trigger on their primary keys only"
+                if selective > 1
+                else "1 selective entry triggers on its primary keys only"
+            )
+            + " (secondary keys are kept for export)"
+        )
+    _warn_list(
+        plan, file, regex, "had regular-expression keys, which were left out (kept for export)"
+    )
     _warn_list(plan, file, titled, "had no plain keys, so their title is their keyword")
     _warn_list(plan, file, cut, "were cut to 20,000 characters (the source keeps it all)")
     _warn_list(plan, file, html, "had scripts, styles or event handlers removed")

@@ -1,17 +1,21 @@
 """Writing cards: V3 JSON, or a PNG carrying both ``chara`` (V2) and ``ccv3`` (V3).
 
 Both writes are atomic: the data goes to a temporary file beside the target,
-which is then renamed over it, so a crash never leaves half a file.
+which is then renamed over it, so a crash never leaves half a file. The file
+gets the permissions an ordinary ``open(path, "w")`` would give it, and a
+path that cannot be written is refused (:class:`ImportRefused`) by name.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import errno
 import json
 import os
+import secrets
+import stat
 import struct
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -56,14 +60,70 @@ def write_card_png(card_v3: dict[str, Any], path: Path, *, image: bytes | None =
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write ``data`` to a new file beside ``path``, then rename it over ``path``.
+
+    The file gets the permissions ``open(path, "w")`` would give it: those of the
+    file it replaces, or 0666 less the umask for a new one. Any failure is an
+    :class:`ImportRefused` naming the path, with nothing left behind.
+    """
+    try:
+        info = os.stat(path)
+    except OSError:
+        info = None  # a new file (or one we cannot see): the umask decides
+    mode = stat.S_IMODE(info.st_mode) & 0o777 if info and stat.S_ISREG(info.st_mode) else None
+    try:
+        handle, temp = _create_beside(path)
+    except OSError as exc:
+        raise _cannot_write(path, exc, creating=True) from None
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
+        if mode is not None:
+            os.chmod(temp, mode)
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temp)
+        if isinstance(exc, OSError):
+            raise _cannot_write(path, exc, creating=False) from None
         raise
+
+
+def _create_beside(path: Path) -> tuple[int, str]:
+    """A new, empty temporary file in ``path``'s folder, created like ``open(..., "w")``
+    creates a file (mode 0666 less the umask), unlike ``mkstemp`` (always 0600)."""
+    folder = path.parent
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        temp = str(folder / f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(temp, flags, 0o666), temp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free name for a temporary file", str(folder))
+
+
+def _cannot_write(path: Path, exc: OSError, *, creating: bool) -> ImportRefused:
+    """The refusal for a write that failed, in a user's words."""
+    hint = None
+    if creating and isinstance(exc, FileNotFoundError):
+        reason, hint = "no such folder", "Create the folder first, or write somewhere else."
+    elif creating and isinstance(exc, NotADirectoryError):
+        reason = f"{path.parent} is not a folder"
+    elif isinstance(exc, IsADirectoryError) or _is_folder(path):
+        reason, hint = "it is a folder", "Give the name of the file to write."
+    elif isinstance(exc, PermissionError):
+        reason, hint = "permission denied", "Write to a folder you are allowed to write in."
+    else:
+        text = exc.strerror or str(exc) or type(exc).__name__
+        reason = text[:1].lower() + text[1:]
+    return ImportRefused(f"cannot write {path}: {reason}", hint=hint)
+
+
+def _is_folder(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError:
+        return False

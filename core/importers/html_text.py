@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from storyai.core.importers.foundry.enrichers import replace_enrichers
+from storyai.core.importers.foundry.enrichers import Rolls, replace_enrichers
 
 DROPPED = frozenset(
     {"script", "style", "iframe", "object", "embed", "template", "noscript", "svg", "math"}
@@ -34,6 +34,9 @@ MAX_DEPTH = 100
 FENCE = "`" * 3
 _SPACES = re.compile(r"\s+")
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+_STRAY_LEAD = re.compile(r"^[.,;:](?=\s|$)\s*")
+"""A lone mark opening a line: what is left of ``[[/attack]]. Hit: ...`` when the roll
+showed nothing."""
 
 
 @dataclass
@@ -50,13 +53,15 @@ def html_to_markdown(
     resolve: Callable[[str], str | None] | None = None,
     name: str | None = None,
     enrich: bool = True,
+    rolls: Rolls | None = None,
 ) -> HtmlText:
     """Markdown for ``html``. Foundry enrichers become words (``resolve`` names linked ids;
-    ``name`` is the document's own name for ``[[lookup @name]]``); ``enrich=False`` skips them."""
+    ``name`` is the document's own name for ``[[lookup @name]]``; ``rolls`` reads rolls
+    such as ``[[/save]]`` from the document's own data); ``enrich=False`` skips them."""
     if not isinstance(html, str) or not html.strip():
         return HtmlText("")
     if enrich:
-        html = replace_enrichers(html, resolve, name)
+        html = replace_enrichers(html, resolve, name, rolls)
     root = _parse(html)
     renderer = _Renderer()
     text = _tidy("\n\n".join(renderer.blocks(root)))
@@ -345,7 +350,7 @@ def _link(text: str, href: str) -> str:
 
 
 def _clean_inline(text: str) -> str:
-    lines = [" ".join(line.split()) for line in text.split("\n")]
+    lines = [_STRAY_LEAD.sub("", " ".join(line.split())) for line in text.split("\n")]
     return "\n".join(line for line in lines if line).strip()
 
 

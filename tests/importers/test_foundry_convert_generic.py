@@ -25,7 +25,7 @@ def test_wwn_actors_get_hit_points_armor_class_and_attacks(wwn):
     crossbow = next(a for a in stats(wwn, "Buccaneer (Leather)").attacks if a.name == "Crossbow")
     assert (crossbow.damage, crossbow.range) == ("1d10", "100/300")
     text = entry(wwn, "Blink Dog").data["description"]
-    assert "dingo-like dogs" in text and "**Blink**" in text
+    assert "dingo-like dogs" in text and "**Blink:** In combat, teleport" in text
     assert_all_valid(wwn)
 
 

@@ -146,7 +146,17 @@ def test_leveldb_folder_beats_stale_nedb_file(dcc_world: Path) -> None:
     )
     assert any("1 embedded documents have no parent" in w for w in source.warnings)
     assert [(s.origin, s.reason) for s in source.skipped] == [
-        ("data/messages: 4 chat messages", "chat messages are not imported (no story content)")
+        (
+            "data/actors",
+            "1 embedded item listed by 1 actor could not be found (not in the data); "
+            "imported without them",
+        ),
+        (
+            "data/actors",
+            "1 embedded item of 1 actor whose record could not be read (missing from the data); "
+            "not imported",
+        ),
+        ("data/messages: 4 chat messages", "chat messages are not imported (no story content)"),
     ]
 
 

@@ -8,17 +8,21 @@ from typing import Any
 from storyai.core.domain.stats import XP_BY_CR, nearest_cr
 from storyai.core.importers.foundry.attacks_dnd5e import (
     ABILITIES,
+    AttackMaker,
+    ItemRolls,
     ability_mod,
     actor_attacks,
     item_properties,
 )
 from storyai.core.importers.foundry.convert_common import (
+    DAMAGE_TYPES,
     Context,
+    TextSection,
     checked_stats,
     clamp,
     clip,
+    describe_with_sections,
     embedded,
-    first_sentence,
     num,
     path,
     system_data,
@@ -41,6 +45,22 @@ SKILL_ABILITY = {
 SIZES = {"tiny": "Tiny", "sm": "Small", "med": "Medium", "lg": "Large", "huge": "Huge"}
 SIZES["grg"] = "Gargantuan"
 ATTITUDES = {-1: "hostile", 0: "neutral", 1: "friendly"}
+CONDITIONS = frozenset(
+    {"blinded", "charmed", "deafened", "diseased", "exhaustion", "frightened", "grappled"}
+    | {"incapacitated", "invisible", "paralyzed", "petrified", "poisoned", "prone"}
+    | {"restrained", "stunned", "unconscious"}
+)
+"""The dnd5e conditions a creature can be immune to."""
+TRAIT_WORDS = {
+    "di": "Damage immunities",
+    "dr": "Damage resistances",
+    "dv": "Damage vulnerabilities",
+    "ci": "Condition immunities",
+}
+BYPASSES = {"mgc": "magical", "ada": "adamantine", "sil": "silvered"}
+PHYSICAL = ("bludgeoning", "piercing", "slashing")
+SPEEDS = ("burrow", "climb", "fly", "swim")
+SENSES = ("blindsight", "darkvision", "tremorsense", "truesight")
 
 
 def looks_like_dnd5e(system: dict[str, Any]) -> bool:
@@ -92,6 +112,7 @@ def dnd5e_actor(doc: FoundryDoc, ctx: Context) -> dict[str, Any]:
     prof = whole(path(system, "attributes.prof")) or proficiency(cr, level)
     prof = clamp(prof, 0, 10)
     spell_ability = path(system, "attributes.spellcasting")
+    maker = AttackMaker(mods, prof, spell_ability, system)
     stats: dict[str, Any] = {
         "abilities": scores,
         "ac": clamp(armor_class(system, items, mods), 0, 40),
@@ -116,16 +137,17 @@ def dnd5e_actor(doc: FoundryDoc, ctx: Context) -> dict[str, Any]:
     bio = ctx.markdown(path(system, "details.biography"), name)
     if not bio.text:
         bio = ctx.markdown(path(system, "details.biography.public"), name)
+    secrets = [bio.secret] if bio.secret else []
     character: dict[str, Any] = {
         "name": name,
         "kind": "npc" if is_pc else "creature",
-        "description": clip(describe(system, items, bio.text, is_pc, ctx, name)),
+        "description": describe(system, items, bio.text, is_pc, ctx, name, maker, secrets),
         "attitude": _attitude(data),
         "stats": checked_stats(stats, f"{data.get('type')} '{name}'", ctx),
         "gold": _gold(system),
     }
-    if bio.secret:
-        character["secrets"] = [clip(bio.secret)]
+    if secrets:
+        character["secrets"] = [clip(s) for s in secrets]
     return character
 
 
@@ -218,15 +240,92 @@ def skills(system: dict[str, Any], mods: dict[str, int], prof: int) -> dict[str,
 
 
 def traits(system: dict[str, Any], key: str) -> list[str]:
+    """Known damage types (``di``, ``dr``, ``dv``) or conditions (``ci``) only."""
+    return _trait_values(system, key)[0]
+
+
+def _trait_values(system: dict[str, Any], key: str) -> tuple[list[str], list[str]]:
+    """(known names for the stat block, free text for the description)."""
     trait = path(system, f"traits.{key}")
     if not isinstance(trait, dict):
-        return []
+        return [], []
+    known_names = CONDITIONS if key == "ci" else DAMAGE_TYPES
     values = trait.get("value")
-    found = [str(v) for v in values if isinstance(v, str)] if isinstance(values, list) else []
+    found = (
+        [str(v).lower() for v in values if isinstance(v, str)] if isinstance(values, list) else []
+    )
+    if "physical" in found and key != "ci":  # 1.x: bludgeoning, piercing and slashing
+        found = [v for v in found if v != "physical"] + list(PHYSICAL)
+    known = [v for v in found if v in known_names]
+    other = [v for v in found if v not in known_names]
     custom = trait.get("custom")
     if isinstance(custom, str):
-        found += [c.strip() for c in custom.replace(",", ";").split(";") if c.strip()]
-    return list(dict.fromkeys(v.lower() for v in found))
+        for piece in (c.strip() for c in custom.split(";")):
+            if piece.lower() in known_names:
+                known.append(piece.lower())
+            elif piece:
+                other.append(piece)
+    return list(dict.fromkeys(known)), list(dict.fromkeys(other))
+
+
+def trait_line(system: dict[str, Any]) -> str:
+    """What the stat block cannot hold: free-text traits, and resistances with exceptions."""
+    lines = []
+    for key, label in TRAIT_WORDS.items():
+        known, other = _trait_values(system, key)
+        bypasses = path(system, f"traits.{key}.bypasses")
+        words = [BYPASSES[b] for b in bypasses or [] if b in BYPASSES]
+        physical = [v for v in known if v in PHYSICAL]
+        shown = []
+        if words and physical and key != "ci":
+            rest = [v for v in known if v not in PHYSICAL]
+            shown = [*rest, f"{', '.join(physical)} from non{' or non'.join(words)} attacks"]
+        shown += other
+        if shown:
+            lines.append(f"{label}: {'; '.join(shown)}.")
+    return ("Traits: " + " ".join(lines)) if lines else ""
+
+
+def movement_line(system: dict[str, Any], items: list[dict[str, Any]]) -> str:
+    """``Speed 40 ft., climb 40 ft., fly 80 ft. Senses: darkvision 120 ft.``, when there is
+    more than a walking speed (the stat block's)."""
+    movement = _first_dict(path(system, "attributes.movement"), items, "movement")
+    senses = _first_dict(path(system, "attributes.senses"), items, "senses")
+    units = str(movement.get("units") or "ft") if movement else "ft"
+    speeds = []
+    for key in SPEEDS:
+        value = whole(movement.get(key)) or 0
+        if value > 0:
+            hover = " (hover)" if key == "fly" and movement.get("hover") else ""
+            speeds.append(f"{key} {value} {units}.{hover}")
+    ranges = senses.get("ranges") if isinstance(senses.get("ranges"), dict) else senses
+    sense_units = str(senses.get("units") or "ft")
+    seen = [
+        f"{k} {whole(ranges.get(k))} {sense_units}."
+        for k in SENSES
+        if (whole(ranges.get(k)) or 0) > 0
+    ]
+    special = senses.get("special")
+    if isinstance(special, str) and special.strip():
+        seen.append(special.strip())
+    parts = []
+    if speeds:
+        walk = whole(movement.get("walk"))
+        parts.append("Speed " + ", ".join(([f"{walk} {units}."] if walk else []) + speeds))
+    if seen:
+        parts.append("Senses: " + ", ".join(seen))
+    return " ".join(p if p.endswith(".") else p + "." for p in parts)
+
+
+def _first_dict(own: Any, items: list[dict[str, Any]], key: str) -> dict[str, Any]:
+    """The actor's own movement/senses, else its race's (2.x characters keep them there)."""
+    candidates = [own] + [path(system_data(i), key) for i in items if i.get("type") == "race"]
+    for found in candidates:
+        if isinstance(found, dict) and any(
+            (whole(v) or 0) > 0 for k, v in found.items() if k not in ("units", "hover")
+        ):
+            return found
+    return own if isinstance(own, dict) else {}
 
 
 def describe(
@@ -236,25 +335,34 @@ def describe(
     is_pc: bool,
     ctx: Context,
     name: str,
+    maker: AttackMaker,
+    secrets: list[str],
 ) -> str:
-    """A summary line, the biography, then short lists of features and spells."""
-    parts = [summary(system, items, is_pc)]
-    if biography:
-        parts.append(biography)
-    features = []
+    """A summary, movement and traits, the biography, every feature's (and a monster's
+    actions') full text, then the spells. GM-only parts of the texts go to ``secrets``."""
+    head = [summary(system, items, is_pc), movement_line(system, items), trait_line(system)]
+    head.append(biography)
+    features = TextSection("Features")
+    actions = TextSection("Actions")
     named: set[str] = set()
     for item in items:
-        if item.get("type") != "feat" or item.get("name") in named:
+        kind = item.get("type")
+        item_name = str(item.get("name") or "")
+        if kind == "weapon" and is_pc:
+            continue  # a character's weapons are in the inventory and the stat block
+        if kind not in ("feat", "weapon") or (kind, item_name) in named:
             continue
-        named.add(str(item.get("name")))
-        text = first_sentence(ctx.markdown(path(system_data(item), "description"), name).text)
-        features.append(f"- **{item.get('name')}**" + (f": {text}" if text else ""))
-    if features:
-        parts.append("## Features\n\n" + "\n".join(features))
+        named.add((kind, item_name))
+        rolls = ItemRolls(item, maker)
+        text = ctx.markdown(path(system_data(item), "description"), name, rolls=rolls)
+        if text.secret:
+            secrets.append(f"{item_name}: {text.secret}")
+        if kind == "weapon" and not text.text:
+            continue
+        (features if kind == "feat" else actions).entries.append((item_name, text.text))
     spells = spell_list(items)
-    if spells:
-        parts.append("## Spells\n\n" + spells)
-    return "\n\n".join(p for p in parts if p) or str(name)
+    tail = ["## Spells\n\n" + spells] if spells else []
+    return describe_with_sections(head, [features, actions], tail) or str(name)
 
 
 def summary(system: dict[str, Any], items: list[dict[str, Any]], is_pc: bool) -> str:

@@ -11,12 +11,14 @@ from typing import Any
 
 from storyai.core.importers.foundry.convert_common import (
     Context,
+    TextSection,
     checked_stats,
     clamp,
     clip,
+    damage_type_from_name,
+    describe_with_sections,
     dice,
     embedded,
-    first_sentence,
     flat_bonus,
     path,
     system_data,
@@ -48,7 +50,9 @@ def generic_actor(doc: FoundryDoc, ctx: Context, system_id: str) -> dict[str, An
     system = system_data(data)
     name = str(data.get("name") or "")
     used: set[str] = set()
-    seen = ctx.generic.setdefault(system_id, {"count": 0, "fields": set(), "no_stats": []})
+    seen = ctx.generic.setdefault(
+        system_id, {"count": 0, "fields": set(), "no_stats": [], "guessed": 0, "defaulted": []}
+    )
     seen["count"] += 1
 
     def find(paths: tuple[str, ...]) -> Any:
@@ -73,26 +77,25 @@ def generic_actor(doc: FoundryDoc, ctx: Context, system_id: str) -> dict[str, An
     base = find(ATTACK_BONUS_PATHS)
     bonus = flat_bonus(base.get("value") if isinstance(base, dict) else base)
     items = embedded(data, "items")
-    attacks = [a for a in (_attack(i, bonus, mods) for i in items) if a][:12]
+    attacks = [a for a in (_attack(i, bonus, mods, seen) for i in items) if a][:12]
     bio = find(BIO_PATHS)
     text = ctx.markdown(bio, name) if isinstance(bio, str | dict) else ctx.markdown("")
-    parts = [text.text]
-    features = []
+    features = TextSection("Abilities")
+    secrets = [text.secret] if text.secret else []
     for item in items:
         if item.get("type") not in ("weapon", "armor", "item", "equipment"):
-            desc = path(system_data(item), "description")
-            line = first_sentence(ctx.markdown(desc, name).text)
-            features.append(f"- **{item.get('name')}**" + (f": {line}" if line else ""))
-    if features:
-        parts.append("## Abilities\n\n" + "\n".join(features[:40]))
+            found = ctx.markdown(path(system_data(item), "description"), name)
+            features.entries.append((str(item.get("name") or ""), found.text))
+            if found.secret:
+                secrets.append(f"{item.get('name')}: {found.secret}")
     is_pc = data.get("type") in PC_TYPES or path(system, "character") is True
     character: dict[str, Any] = {
         "name": name,
         "kind": "npc" if is_pc else "creature",
-        "description": clip("\n\n".join(p for p in parts if p) or name),
+        "description": describe_with_sections([text.text], [features], []) or name,
     }
-    if text.secret:
-        character["secrets"] = [clip(text.secret)]
+    if secrets:
+        character["secrets"] = [clip(s) for s in secrets]
     if hp and hp > 0 and ac is not None:
         stats: dict[str, Any] = {
             "abilities": scores,
@@ -141,7 +144,9 @@ def _hit_dice(system: dict[str, Any]) -> int | None:
     return None
 
 
-def _attack(item: dict[str, Any], bonus: int, mods: dict[str, int]) -> dict[str, Any] | None:
+def _attack(
+    item: dict[str, Any], bonus: int, mods: dict[str, int], seen: dict[str, Any]
+) -> dict[str, Any] | None:
     if item.get("type") not in ("weapon", "attack", "melee", "ranged"):
         return None
     isys = system_data(item)
@@ -160,12 +165,19 @@ def _attack(item: dict[str, Any], bonus: int, mods: dict[str, int]) -> dict[str,
         reach = f"{short}/{long}"
     else:
         reach = str(short) if ranged and short else ("ranged" if ranged else "melee")
+    name = str(item.get("name") or "Attack")
     kind = isys.get("damageType") or path(isys, "damage.type")
+    if not isinstance(kind, str) or not kind.strip():
+        kind = damage_type_from_name(name)
+        if kind:
+            seen["guessed"] += 1
+        else:
+            seen["defaulted"].append(name)
     return {
-        "name": str(item.get("name") or "Attack")[:120],
+        "name": name[:120],
         "to_hit": clamp(to_hit, -5, 30),
         "damage": damage,
-        "damage_type": kind.lower() if isinstance(kind, str) and kind else "bludgeoning",
+        "damage_type": kind.strip().lower() if kind else "bludgeoning",
         "range": reach,
     }
 
@@ -186,4 +198,16 @@ def generic_warnings(ctx: Context) -> None:
                 " ..." if len(seen["no_stats"]) > 10 else ""
             )
             message += f"; no stat block (no hit points or armor class found) for: {names}"
+        if seen.get("guessed"):
+            message += (
+                f"; the system gives no damage types: {seen['guessed']} attacks have the usual "
+                "type of their weapon's name (sword: slashing, bow: piercing, club: bludgeoning)"
+            )
+        defaulted = list(dict.fromkeys(seen.get("defaulted", [])))
+        if defaulted:
+            shown = ", ".join(defaulted[:10]) + (" ..." if len(defaulted) > 10 else "")
+            message += (
+                f"; {len(seen['defaulted'])} attacks whose name tells no damage type are "
+                f"bludgeoning by default: {shown}"
+            )
         ctx.plan.warn(message)

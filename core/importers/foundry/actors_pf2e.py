@@ -7,12 +7,13 @@ from typing import Any
 
 from storyai.core.importers.foundry.convert_common import (
     Context,
+    TextSection,
     checked_stats,
     clamp,
     clip,
+    describe_with_sections,
     dice,
     embedded,
-    first_sentence,
     path,
     system_data,
     whole,
@@ -47,27 +48,25 @@ def pf2e_actor(doc: FoundryDoc, ctx: Context) -> dict[str, Any]:
     is_pc = data.get("type") == "character"
     notes = ctx.markdown(path(system, "details.publicNotes"), name)
     private = ctx.markdown(path(system, "details.privateNotes"), name)
-    parts = [summary(system, items, is_pc)]
+    head = [summary(system, items, is_pc), movement_line(system)]
     blurb = path(system, "details.blurb")
     if isinstance(blurb, str) and blurb.strip():
-        parts.append(ctx.markdown(blurb, name).text)
-    parts.append(notes.text)
-    abilities = []
+        head.append(ctx.markdown(blurb, name).text)
+    head.append(notes.text)
+    abilities = TextSection("Abilities")
+    hidden = []
     for item in items:
         if item.get("type") == "action":
-            text = first_sentence(ctx.markdown(path(system_data(item), "description"), name).text)
-            abilities.append(f"- **{item.get('name')}**" + (f": {text}" if text else ""))
-    if abilities:
-        parts.append("## Abilities\n\n" + "\n".join(abilities[:40]))
-    license_note = _license(system)
-    if license_note:
-        parts.append(license_note)
+            text = ctx.markdown(path(system_data(item), "description"), name)
+            abilities.entries.append((str(item.get("name") or ""), text.text))
+            if text.secret:
+                hidden.append(f"{item.get('name')}: {text.secret}")
     character: dict[str, Any] = {
         "name": name,
         "kind": "npc" if is_pc else "creature",
-        "description": clip("\n\n".join(p for p in parts if p) or name),
+        "description": describe_with_sections(head, [abilities], [_license(system)]) or name,
     }
-    secrets = [s for s in (private.text, private.secret, notes.secret) if s]
+    secrets = [s for s in (private.text, private.secret, notes.secret, *hidden) if s]
     if secrets:
         character["secrets"] = [clip(s) for s in secrets]
     stats = npc_stats(system, items)
@@ -111,6 +110,35 @@ def npc_stats(system: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, 
     stats["resistances"] = _trait_types(path(system, "attributes.resistances"))
     stats["vulnerabilities"] = _trait_types(path(system, "attributes.weaknesses"))
     return stats
+
+
+def movement_line(system: dict[str, Any]) -> str:
+    """``Speed 30 feet, climb 30 feet. Senses: darkvision, scent (imprecise) 30 feet.``"""
+    speeds = []
+    for other in path(system, "attributes.speed.otherSpeeds", []) or []:
+        value = whole(path(other, "value"))
+        kind = path(other, "type")
+        if isinstance(kind, str) and value:
+            speeds.append(f"{kind} {value} feet")
+    senses = []
+    for sense in path(system, "perception.senses", []) or []:
+        kind = path(sense, "type")
+        if not isinstance(kind, str) or not kind:
+            continue
+        words = kind.replace("-", " ")
+        acuity = path(sense, "acuity")
+        if isinstance(acuity, str) and acuity and acuity != "precise":
+            words += f" ({acuity})"
+        if whole(path(sense, "range")):
+            words += f" {whole(path(sense, 'range'))} feet"
+        senses.append(words)
+    parts = []
+    if speeds:
+        land = whole(path(system, "attributes.speed.value"), 0) or 0
+        parts.append("Speed " + ", ".join(([f"{land} feet"] if land else []) + speeds) + ".")
+    if senses:
+        parts.append("Senses: " + ", ".join(senses) + ".")
+    return " ".join(parts)
 
 
 def _speed(system: dict[str, Any]) -> int:

@@ -22,7 +22,7 @@ from storyai.core.importers.foundry.doctypes import (
     not_imported,
 )
 from storyai.core.importers.foundry.documents import FoundryDoc, FoundrySource
-from storyai.core.importers.foundry.hierarchy import assemble
+from storyai.core.importers.foundry.hierarchy import LeftOut, assemble
 from storyai.core.importers.foundry.leveldb import looks_like_leveldb, read_leveldb
 from storyai.core.importers.foundry.nedb import read_nedb
 from storyai.core.importers.foundry.versions import Versions, doc_versions, summary
@@ -160,6 +160,9 @@ class SourceBuilder:
         self.source.warnings.extend(contents.warnings)
         assembled = assemble(contents.items, label)
         self.source.warnings.extend(assembled.warnings)
+        damaged = bool(contents.warnings)  # the reader skipped unreadable data
+        for group in assembled.left_out:
+            self.skip(label, left_out_reason(group, damaged=damaged))
         for primary in assembled.docs:
             document = document_for_collection(primary.collection)
             if not document:
@@ -200,6 +203,26 @@ class SourceBuilder:
         self.source.system_id = overall.system_id
         self.source.system_version = overall.system_version
         return self.source
+
+
+_PARENT_NOUNS = {"journal": "journal entry", "delta": "token delta", "tables": "roll table"}
+
+
+def left_out_reason(group: LeftOut, *, damaged: bool) -> str:
+    """``43 embedded items of 6 actors whose records could not be read (damaged data)``."""
+    last = group.parent.rsplit(".", 1)[-1]
+    parent = _PARENT_NOUNS.get(last) or (last[:-1] if last.endswith("s") else last)
+    parents = f"{group.parents} {parent}" + ("s" if group.parents != 1 else "")
+    noun = group.embedded if group.count != 1 else group.embedded.rstrip("s")
+    what = f"{group.count} embedded {noun}"
+    if group.why == "unread":
+        cause = "damaged data" if damaged else "missing from the data"
+        whose = "whose record" if group.parents == 1 else "whose records"
+        return f"{what} of {parents} {whose} could not be read ({cause}); not imported"
+    if group.why == "unlisted":
+        return f"{what} that their {parent} does not list (left over from deletions); not imported"
+    cause = "damaged data" if damaged else "not in the data"
+    return f"{what} listed by {parents} could not be found ({cause}); imported without them"
 
 
 def _named(origin: str, data: dict[str, Any]) -> str:

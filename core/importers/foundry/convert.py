@@ -14,8 +14,13 @@ from pydantic import BaseModel, ValidationError
 
 from storyai.core.domain.world import Character, Item, Location, LoreEntry
 from storyai.core.importers.foundry.actors_dnd5e import dnd5e_actor, looks_like_dnd5e
-from storyai.core.importers.foundry.actors_generic import generic_actor, generic_warnings
+from storyai.core.importers.foundry.actors_generic import (
+    PC_TYPES,
+    generic_actor,
+    generic_warnings,
+)
 from storyai.core.importers.foundry.actors_pf2e import looks_like_pf2e, pf2e_actor
+from storyai.core.importers.foundry.attacks_dnd5e import weapon_kind
 from storyai.core.importers.foundry.convert_common import (
     Context,
     Made,
@@ -25,7 +30,7 @@ from storyai.core.importers.foundry.convert_common import (
     uuid_of,
 )
 from storyai.core.importers.foundry.documents import DOCUMENT_NAMES, FoundryDoc, FoundrySource
-from storyai.core.importers.foundry.items import is_lore_item, lore_item, world_item
+from storyai.core.importers.foundry.items import PHYSICAL_TYPES, item_entries
 from storyai.core.importers.foundry.journal import journal_lore, table_lore
 from storyai.core.importers.foundry.scenes import scene_entries
 from storyai.core.importers.plan import Entry, ImportPlan
@@ -76,8 +81,13 @@ def plan_from_foundry(source: FoundrySource) -> ImportPlan:
         except Exception as err:  # one odd document must not stop the import
             plan.skip(ctx.origin(doc), f"could not be converted ({type(err).__name__}: {err})")
             continue
-        for index, entry in enumerate(made):
-            _add(entry, doc, ctx, first=index == 0)
+        owner: Entry | None = None
+        for index, one in enumerate(made):
+            added = _add(one, doc, ctx, first=index == 0, owner=owner)
+            if index == 0 and added is not None and added.section == "characters":
+                owner = added
+            elif one.carried and added is not None and owner is not None:
+                owner.data.setdefault("inventory", []).append(added.id)
     generic_warnings(ctx)
     return plan
 
@@ -89,11 +99,7 @@ def _convert(doc: FoundryDoc, ctx: Context) -> list[Made]:
     if kind == "Actor":
         return _actor(doc, ctx)
     if kind == "Item":
-        if is_lore_item(doc):
-            data, ftype = lore_item(doc, ctx)
-            return [Made("lore", data, ftype)]
-        data, item_kind = world_item(doc, ctx)
-        return [Made("items", data, item_kind)]
+        return item_entries(doc, ctx)
     if kind == "JournalEntry":
         return journal_lore(doc, ctx)
     if kind == "RollTable":
@@ -121,10 +127,42 @@ def _actor(doc: FoundryDoc, ctx: Context) -> list[Made]:
     if data.get("stats") is None:
         data.pop("stats", None)
     kind = actor_type if actor_type in ("npc", "character") else "creature"
-    return [Made("characters", data, kind)]
+    made = [Made("characters", data, kind)]
+    if actor_type in PC_TYPES:
+        made += _carried(doc, ctx)
+    return made
 
 
-def _add(made: Made, doc: FoundryDoc, ctx: Context, *, first: bool) -> None:
+def _carried(doc: FoundryDoc, ctx: Context) -> list[Made]:
+    """A player character's gear as world items, listed in the character's inventory.
+
+    (A monster's weapons are its attacks, so only characters get an inventory.) Each
+    item's source points into the actor (``....Actor.<a>.Item.<i>``) without a raw
+    copy: the actor's raw document already holds it.
+    """
+    made: list[Made] = []
+    for number, item in enumerate(embedded(doc.data, "items")):
+        if item.get("type") not in PHYSICAL_TYPES or weapon_kind(system_data(item)) == "natural":
+            continue  # rules text, or fists and claws: nothing to carry
+        item_id = item.get("_id")
+        suffix = f".Item.{item_id}" if isinstance(item_id, str) and item_id else f"#item{number}"
+        child = FoundryDoc(
+            document="Item",
+            data=item,
+            origin=doc.origin,
+            pack=doc.pack,
+            core_version=doc.core_version,
+            system_id=doc.system_id or ctx.system_of(doc),
+            system_version=doc.system_version,
+        )
+        made += item_entries(child, ctx, suffix=suffix, carried=True)
+    return made
+
+
+def _add(
+    made: Made, doc: FoundryDoc, ctx: Context, *, first: bool, owner: Entry | None = None
+) -> Entry | None:
+    """Validate one entry, give it an id and add it; ``None`` when it does not fit."""
     data = made.data
     name_key = "title" if made.section == "lore" else "name"
     data[name_key] = clip_name(data.get(name_key), f"Unnamed {doc.document}")
@@ -134,17 +172,20 @@ def _add(made: Made, doc: FoundryDoc, ctx: Context, *, first: bool) -> None:
     source["ref"] = (source["ref"] + made.ref_suffix)[:500]
     data["source"] = source
     origin = ctx.origin(doc)
+    if made.carried:
+        origin = f"{origin} > carried item '{data[name_key]}'"
     try:
         MODELS[made.section].model_validate(data)
     except ValidationError as err:
         problem = err.errors()[0]
         where = ".".join(str(p) for p in problem.get("loc", ()))
         ctx.plan.skip(origin, f"does not fit the world format ({where}: {problem.get('msg')})")
-        return
-    entry_id = ctx.ids.take(made.section, data[name_key], fallback=made.section.rstrip("s"))
+        return None
+    id_name = f"{owner.id} {data[name_key]}" if made.carried and owner else data[name_key]
+    entry_id = ctx.ids.take(made.section, id_name, fallback=made.section.rstrip("s"))
     if made.section == "characters" and isinstance(doc.data.get("_id"), str):
         ctx.actor_ids.setdefault(doc.data["_id"], entry_id)
-    ctx.plan.add(Entry(made.section, entry_id, data, origin, made.kind))
+    return ctx.plan.add(Entry(made.section, entry_id, data, origin, made.kind))
 
 
 def _index(docs: list[FoundryDoc], ctx: Context) -> None:

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from storyai.core.domain.stats import D20Attack, D20StatBlock
 from storyai.core.importers.foundry.documents import FoundryDoc, FoundrySource
+from storyai.core.importers.foundry.enrichers import Rolls
 from storyai.core.importers.html_text import HtmlText, html_to_markdown
 from storyai.core.importers.plan import IdAllocator, ImportPlan, Section, slug
 
@@ -88,11 +89,99 @@ def clip_name(name: Any, fallback: str) -> str:
     return text if len(text) <= NAME_LIMIT else text[: NAME_LIMIT - 1].rstrip() + "…"
 
 
-def first_sentence(text: str, limit: int = 200) -> str:
-    line = " ".join(text.replace("#", " ").split())
-    match = re.match(r"^(.+?[.!?])(\s|$)", line)
-    line = match.group(1) if match else line
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+# ------------------------------------------------------------ descriptions
+
+SHORTENED_NOTE = (
+    "(Some texts above were shortened to fit the 20,000-character limit; "
+    "the full text is kept in this entry's source.)"
+)
+_HEADING = re.compile(r"^#{1,6} +(.+)$", re.MULTILINE)
+_BLOCK_START = re.compile(r"^(?:[-*+] |> |\||```|\d+\. )")
+
+
+@dataclass
+class TextSection:
+    """A titled list of named texts in a description: features, actions, abilities."""
+
+    title: str
+    entries: list[tuple[str, str]] = field(default_factory=list)
+    """(name, Markdown text) pairs; the text may be empty."""
+
+
+def describe_with_sections(head: list[str], sections: list[TextSection], tail: list[str]) -> str:
+    """``head`` paragraphs, each section's entries in full, then ``tail``.
+
+    When the whole is longer than a description holds, the longest entry texts
+    are cut (at a word, marked with …) until it fits, and a note says so at the end.
+    """
+    head = [p for p in head if p]
+    tail = [p for p in tail if p]
+    sections = [s for s in sections if s.entries]
+    texts = [_demote(text) for s in sections for _, text in s.entries]
+    whole_text = _assemble(head, sections, texts, tail)
+    if len(whole_text) <= TEXT_LIMIT:
+        return whole_text
+    room = TEXT_LIMIT - len(SHORTENED_NOTE) - 2
+    fixed = len(_assemble(head, sections, [""] * len(texts), tail))
+    budget = room - fixed - 2 * len(texts)  # each cut text gains an ellipsis
+    if budget <= 0:
+        return clip(whole_text)
+    cap = _cap(sorted(len(t) for t in texts), budget)
+    cut = [t if len(t) <= cap else _cut_at_word(t, cap) for t in texts]
+    return _assemble(head, sections, cut, tail) + "\n\n" + SHORTENED_NOTE
+
+
+def _assemble(
+    head: list[str], sections: list[TextSection], texts: list[str], tail: list[str]
+) -> str:
+    parts = list(head)
+    index = 0
+    for section in sections:
+        lines = []
+        for name, _ in section.entries:
+            lines.append(_entry(name, texts[index]))
+            index += 1
+        parts.append(f"## {section.title}\n\n" + "\n\n".join(lines))
+    parts += tail
+    return "\n\n".join(parts)
+
+
+def _entry(name: str, text: str) -> str:
+    label = " ".join(name.split()) or "Unnamed"
+    label = f"**{label}" + ("**" if label[-1] in ".!?:" else ".**")
+    if not text:
+        return label
+    if name.strip() and re.match(rf"\*\*\s*{re.escape(name.strip())}(?!\w)", text, re.I):
+        return text  # the text starts with its own name already
+    if _BLOCK_START.match(text):
+        return f"{label}\n\n{text}"
+    return f"{label} {text}"
+
+
+def _demote(text: str) -> str:
+    """Headings inside an entry's text become bold lines under the section's heading."""
+    return _HEADING.sub(lambda m: f"**{m.group(1).strip().strip('*')}**", text.strip())
+
+
+def _cap(lengths: list[int], budget: int) -> int:
+    """The largest length L with sum(min(len, L)) <= budget (lengths sorted)."""
+    remaining, count = budget, len(lengths)
+    for i, length in enumerate(lengths):
+        share = remaining // (count - i)
+        if length > share:
+            return share
+        remaining -= length
+    return lengths[-1] if lengths else 0
+
+
+def _cut_at_word(text: str, limit: int) -> str:
+    if limit <= 0:
+        return "…"
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:") + "…"
 
 
 # ------------------------------------------------------------ stat blocks
@@ -141,6 +230,64 @@ def flat_bonus(value: Any, refs: dict[str, int] | None = None) -> int:
     return total
 
 
+DAMAGE_TYPES = frozenset(
+    {"acid", "bludgeoning", "cold", "fire", "force", "lightning", "necrotic", "piercing"}
+    | {"poison", "psychic", "radiant", "slashing", "thunder"}
+)
+"""The d20 damage types (dnd5e's list)."""
+_WEAPON_WORDS = {
+    "piercing": (
+        "bow", "arrow", "bolt", "crossbow", "spear", "dagger", "knife", "bite", "fang", "horn",
+        "tusk", "gore", "antler", "beak", "sting", "stinger", "spike", "spine", "quill", "pike",
+        "lance", "javelin", "dart", "rapier", "trident", "needle", "impale", "peck", "shortsword",
+        "blowgun", "harpoon", "morningstar", "pick",
+    ),
+    "slashing": (
+        "sword", "axe", "claw", "talon", "scimitar", "halberd", "glaive", "sickle", "scythe",
+        "blade", "cutlass", "falchion", "katana", "longsword", "greatsword", "greataxe",
+        "handaxe", "battleaxe", "whip", "rake", "slash", "razor",
+    ),
+    "bludgeoning": (
+        "club", "mace", "hammer", "fist", "punch", "slam", "headbutt", "butt", "hoof",
+        "stampede", "trample", "kick", "rock", "boulder", "stone", "sling", "staff",
+        "quarterstaff", "flail", "maul", "greatclub", "crush", "constrict", "tail", "tentacle",
+        "pincer", "pummel", "stomp", "ram", "wing", "buffet", "smash",
+    ),
+}  # fmt: skip
+_WORD_TYPES = {w: kind for kind, words in _WEAPON_WORDS.items() for w in words}
+_WORD_TYPES |= {kind: kind for kind in DAMAGE_TYPES}
+_WORD_TYPES |= {"flame": "fire", "magma": "fire", "frost": "cold", "acidic": "acid"}
+
+
+def damage_type_from_name(name: str) -> str | None:
+    """The usual damage type of a weapon or natural attack, told from its name.
+
+    ``Sword, Short`` -> piercing, ``Sword, Long`` -> slashing, ``Bow, Small`` ->
+    piercing, ``Club`` -> bludgeoning, ``Bite`` -> piercing; ``None`` when no word fits.
+    """
+    words = re.findall(r"[a-z]+", name.lower())
+    if "sword" in words and "short" in words:
+        return "piercing"
+    typed = [(word, kind) for word in words if (kind := _word_type(word))]
+    strong = [kind for word, kind in typed if word not in _WEAK]
+    return (strong or [kind for _, kind in typed] or [None])[0]
+
+
+_WEAK = frozenset({"tail", "tails", "wing", "wings", "stone", "stones"})
+"""Words that name the limb rather than what hits: ``Tail Spike`` pierces."""
+
+
+def _word_type(word: str) -> str | None:
+    singular = word[:-2] if word.endswith("es") else word[:-1] if word.endswith("s") else word
+    for candidate in (word, word[:-1] if word.endswith("s") else word, singular):
+        if candidate in _WORD_TYPES:
+            return _WORD_TYPES[candidate]
+    for suffix, kind in (("bite", "piercing"), ("bow", "piercing"), ("sword", "slashing")):
+        if word.endswith((suffix, suffix + "s")):
+            return kind
+    return None
+
+
 def checked_stats(stats: dict[str, Any], who: str, ctx: Context) -> dict[str, Any] | None:
     """``stats`` if it is a valid d20 stat block (dropping attacks that are not), else ``None``."""
     attacks = []
@@ -177,6 +324,8 @@ class Made:
     kind: str
     ref_suffix: str = ""
     """Added to the document's UUID when one document makes several entries."""
+    carried: bool = False
+    """An item the document's character carries: listed in that character's inventory."""
 
 
 @dataclass
@@ -206,11 +355,12 @@ class Context:
                 return self.names[part]
         return None
 
-    def markdown(self, html: Any, name: str | None = None) -> HtmlText:
+    def markdown(self, html: Any, name: str | None = None, rolls: Rolls | None = None) -> HtmlText:
+        """Markdown for rich text; ``rolls`` reads the document's own ``[[/save]]`` ..."""
         if isinstance(html, dict):  # {value: "<p>..."} description shapes
             html = html.get("value")
         return html_to_markdown(
-            html if isinstance(html, str) else "", resolve=self.resolve, name=name
+            html if isinstance(html, str) else "", resolve=self.resolve, name=name, rolls=rolls
         )
 
     def folder_tags(self, doc: FoundryDoc) -> list[str]:

@@ -80,6 +80,50 @@ def plural(document: str) -> str:
     return document.lower() + "s"
 
 
+ACTOR_TYPES = frozenset(
+    {"npc", "character", "hazard", "vehicle", "familiar", "party", "group", "encounter"}
+    | {"army", "creature", "monster", "pc", "player", "hero", "mook", "loot"}
+)
+"""Actor ``type`` values of common systems."""
+AMBIGUOUS_TYPES = frozenset({"loot", "creature", "monster", "hero"})
+"""Actor types some system also uses for items (dnd5e ``loot``): told by a fuller shape."""
+
+
+def looks_like_actor(data: dict[str, Any]) -> bool:
+    """An Actor without ``_key`` or token (pf2e ``packs/**.json``): told by its shape.
+
+    It embeds whole documents in ``items`` (items never do), or it has an actor
+    ``type`` and an actor-shaped system body: hit points under ``attributes``,
+    ability scores, or (for types no item uses) ``attributes``/``details``.
+    """
+    body = data.get("system")
+    if not isinstance(body, dict):
+        body = data.get("data")
+    children = data.get("items")
+    if isinstance(children, list) and any(_is_document(c) for c in children):
+        return True
+    kind = data.get("type")
+    if kind not in ACTOR_TYPES or not isinstance(body, dict):
+        return False
+    attributes = body.get("attributes")
+    if isinstance(attributes, dict) and isinstance(attributes.get("hp"), dict):
+        return True
+    abilities = body.get("abilities")
+    if isinstance(abilities, dict) and any(isinstance(v, dict) for v in abilities.values()):
+        return True
+    if kind in AMBIGUOUS_TYPES:
+        return False
+    return isinstance(attributes, dict) or isinstance(body.get("details"), dict)
+
+
+def _is_document(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("type"), str)
+        and (isinstance(value.get("system"), dict) or isinstance(value.get("data"), dict))
+    )
+
+
 def infer_document(data: dict[str, Any], *, folder_file: bool = False) -> str:
     """The document name told from the shape of ``data`` alone; ``""`` when unsure."""
     key = document_for_key(data.get("_key"))
@@ -91,6 +135,8 @@ def infer_document(data: dict[str, Any], *, folder_file: bool = False) -> str:
     if isinstance(data.get("prototypeToken"), dict):
         return "Actor"
     if isinstance(data.get("token"), dict) and (isinstance(data.get("items"), list) or has_body):
+        return "Actor"
+    if looks_like_actor(data):
         return "Actor"
     if any(k in data for k in ("tokens", "walls")) or isinstance(data.get("grid"), (dict, int)):
         return "Scene"

@@ -14,6 +14,9 @@ import re
 from collections.abc import Callable
 
 Resolve = Callable[[str], "str | None"]
+Rolls = Callable[[str, str], "str | None"]
+"""``rolls(command, arguments)``: words for a roll that refers to its own document
+(``[[/damage extended]]`` on a monster's bite), or ``None`` to read the roll as written."""
 
 ABILITIES = {
     "str": "Strength",
@@ -46,6 +49,7 @@ SKILLS = {
 _FOUNDRY_ID = re.compile(r"^[A-Za-z0-9]{16}$")
 _AT_START = re.compile(r"@([A-Za-z]+)\[")
 _REF_START = "&Reference["
+_REF_ESCAPED = "&amp;Reference["  # HTML source escapes the ampersand
 _ROLL_START = "[["
 _PLAIN_WORD = re.compile(r"^[A-Z]?[a-z]+$")
 MAX_ARGUMENT = 1000
@@ -54,28 +58,38 @@ _DOUBLED = re.compile(r"\b(saving throw|save|check) \1\b")
 _WORD_ARG = re.compile(r"^[A-Za-z][A-Za-z -]*$")
 
 
-def replace_enrichers(text: str, resolve: Resolve | None = None, name: str | None = None) -> str:
-    """Every enricher in ``text`` (HTML) replaced by its label, its words, or nothing."""
+def replace_enrichers(
+    text: str,
+    resolve: Resolve | None = None,
+    name: str | None = None,
+    rolls: Rolls | None = None,
+) -> str:
+    """Every enricher in ``text`` (HTML) replaced by its label, its words, or nothing.
+
+    ``rolls`` reads rolls without numbers of their own (``[[/save]]``) from the
+    document the text belongs to."""
     if "[" not in text:
         return text
-    return _DOUBLED.sub(r"\1", _replace(text, resolve, name))
+    return _DOUBLED.sub(r"\1", _replace(text, resolve, name, rolls))
 
 
-def _replace(text: str, resolve: Resolve | None, name: str | None) -> str:
+def _replace(text: str, resolve: Resolve | None, name: str | None, rolls: Rolls | None) -> str:
     out: list[str] = []
     i, n = 0, len(text)
     finder = _Finder(text)
     while i < n:
-        nxt = finder.first(i, "@", _REF_START, _ROLL_START)
+        nxt = finder.first(i, "@", _REF_START, _REF_ESCAPED, _ROLL_START)
         if nxt < 0:
             out.append(text[i:])
             break
         out.append(text[i:nxt])
-        replaced, end = _one(finder, nxt, resolve, name)
+        replaced, end = _one(finder, nxt, resolve, name, rolls)
         if end <= nxt:  # not an enricher after all: keep the character
             out.append(text[nxt])
             i = nxt + 1
         else:
+            if replaced.endswith(".") and text.startswith(".", end) and not replaced.endswith(".."):
+                replaced = replaced[:-1]  # "reach 5 ft." then the text's "." reads "reach 5 ft."
             out.append(replaced)
             i = end
     return "".join(out)
@@ -103,7 +117,9 @@ class _Finder:
         return min(found) if found else -1
 
 
-def _one(finder: _Finder, at: int, resolve: Resolve | None, name: str | None) -> tuple[str, int]:
+def _one(
+    finder: _Finder, at: int, resolve: Resolve | None, name: str | None, rolls: Rolls | None
+) -> tuple[str, int]:
     """(replacement, end index) for the enricher at ``at``; end == at when there is none."""
     text = finder.text
     if text.startswith(_ROLL_START, at):
@@ -111,14 +127,15 @@ def _one(finder: _Finder, at: int, resolve: Resolve | None, name: str | None) ->
         if end < 0:
             return "", at
         label, end2 = _label(text, end)
-        return _roll(text[at + 2 : end - 2], label, resolve, name), end2
-    if text.startswith(_REF_START, at):
-        end = _close(finder, at + len(_REF_START), roll=False)
-        if end < 0:
-            return "", at
-        label, end2 = _label(text, end)
-        arg = text[at + len(_REF_START) : end - 1]
-        return (label if label is not None else _reference(arg)), end2
+        return _roll(text[at + 2 : end - 2], label, resolve, name, rolls), end2
+    for start in (_REF_START, _REF_ESCAPED):
+        if text.startswith(start, at):
+            end = _close(finder, at + len(start), roll=False)
+            if end < 0:
+                return "", at
+            label, end2 = _label(text, end)
+            arg = text[at + len(start) : end - 1]
+            return (label if label is not None else _reference(arg)), end2
     match = _AT_START.match(text, at)
     if not match:
         return "", at
@@ -210,12 +227,17 @@ def _reference(arg: str) -> str:
 # ------------------------------------------------------------------ [[...]]
 
 
-def _roll(body: str, label: str | None, resolve: Resolve | None, name: str | None) -> str:
+def _roll(
+    body: str, label: str | None, resolve: Resolve | None, name: str | None, rolls: Rolls | None
+) -> str:
     raw = html.unescape(body).strip()
     if raw.startswith("/"):
         if label is not None:
             return label
-        command, _, rest = raw[1:].partition(" ")
+        command, _, rest = " ".join(raw[1:].split()).partition(" ")
+        own = rolls(command.lower(), rest.strip()) if rolls is not None else None
+        if own is not None:
+            return _esc(own)
         return _esc(_roll_command(command.lower(), rest.strip(), resolve))
     if raw.startswith("lookup"):
         if name and "@name" in raw:
@@ -228,7 +250,7 @@ def _roll(body: str, label: str | None, resolve: Resolve | None, name: str | Non
 
 
 def _roll_command(command: str, rest: str, resolve: Resolve | None) -> str:
-    positional, named = _split_args(rest)
+    positional, named = split_args(rest)
     if command in ("r", "roll", "gmr", "gmroll", "br", "blindroll", "sr", "selfroll", "pr"):
         return rest.split("#")[0].strip()
     if command in ("damage", "heal", "healing"):
@@ -253,7 +275,8 @@ def _roll_command(command: str, rest: str, resolve: Resolve | None) -> str:
     return ""
 
 
-def _split_args(rest: str) -> tuple[list[str], dict[str, str]]:
+def split_args(rest: str) -> tuple[list[str], dict[str, str]]:
+    """``"dex dc=15 format=long"`` -> (``["dex"]``, ``{"dc": "15", "format": "long"}``)."""
     positional: list[str] = []
     named: dict[str, str] = {}
     for token in rest.split():

@@ -57,9 +57,27 @@ class Primary:
 
 
 @dataclass
+class LeftOut:
+    """Embedded documents that could not be put inside a parent, grouped for the report."""
+
+    parent: str
+    """The parent's (sub)collection: ``actors``, ``actors.items``, ``scenes.tokens``."""
+    embedded: str
+    """The embedded collection: ``items``, ``effects``, ``pages``."""
+    count: int
+    parents: int
+    """How many different parents they belong to."""
+    why: str
+    """``unread``: the parent itself is not in the data (damaged or deleted);
+    ``unlisted``: the parent was read but does not list them;
+    ``missing``: the parent lists them but they are not in the data."""
+
+
+@dataclass
 class Assembled:
     docs: list[Primary] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    left_out: list[LeftOut] = field(default_factory=list)
 
 
 def assemble(items: Mapping[str, Any], label: str) -> Assembled:
@@ -84,17 +102,29 @@ def assemble(items: Mapping[str, Any], label: str) -> Assembled:
         slot = children.setdefault(parent, {}).setdefault(subs[-1], {})
         slot[child_id] = (key, doc)
 
-    counts = {"missing": 0}
+    walk = _Walk(children)
     result = Assembled()
     for collection, doc_id, key, doc in primaries:
-        data = _attach(collection, doc_id, doc, children, counts)
+        data = _attach(collection, doc_id, doc, walk)
         result.docs.append(Primary(collection, key, data))
+    missing = walk.missing
+
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for (sublevel, parent_ids), kids in children.items():
+        why = "unlisted" if (sublevel, parent_ids) in walk.attached else "unread"
+        for name, slot in kids.items():
+            groups.setdefault((sublevel, name, why), []).extend([parent_ids] * len(slot))
+    for (sublevel, name), parent_ids in missing.items():
+        groups[(sublevel, name, "missing")] = parent_ids
+    for (sublevel, name, why), parent_ids in sorted(groups.items()):
+        result.left_out.append(LeftOut(sublevel, name, len(parent_ids), len(set(parent_ids)), why))
 
     orphans = sum(len(slot) for kids in children.values() for slot in kids.values())
+    missing_count = sum(len(p) for p in missing.values())
     warn = result.warnings.append
-    if counts["missing"]:
+    if missing_count:
         warn(
-            f"{label}: {counts['missing']} embedded documents listed by their parent "
+            f"{label}: {missing_count} embedded documents listed by their parent "
             "are missing from the database; they were left out"
         )
     if orphans:
@@ -140,14 +170,21 @@ def _decode(value: Any) -> dict[str, Any] | None:
     return doc if isinstance(doc, dict) else None
 
 
-def _attach(
-    sublevel: str,
-    ids: str,
-    doc: dict[str, Any],
-    children: dict[tuple[str, str], dict[str, dict[str, Stored]]],
-    counts: dict[str, int],
-) -> dict[str, Any]:
+@dataclass
+class _Walk:
+    """What reassembling needs and learns: children not yet placed, parents reached,
+    children listed but not found."""
+
+    children: dict[tuple[str, str], dict[str, dict[str, Stored]]]
+    attached: set[tuple[str, str]] = field(default_factory=set)
+    missing: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    """(parent sublevel, embedded field) -> the parent ids, once per missing child."""
+
+
+def _attach(sublevel: str, ids: str, doc: dict[str, Any], walk: _Walk) -> dict[str, Any]:
     """``doc`` with every embedded id replaced by the (reassembled) child document."""
+    children = walk.children
+    walk.attached.add((sublevel, ids))
     kids = children.pop((sublevel, ids), {})
     own = sublevel.rsplit(".", 1)[-1]
     fields = list(EMBEDDED.get(own, ())) + [f for f in kids if f not in EMBEDDED.get(own, ())]
@@ -160,12 +197,12 @@ def _attach(
                 if isinstance(ref, dict):
                     inline.append(ref)
                 elif isinstance(ref, str):
-                    child = _take(sublevel, ids, name, ref, slot, children, counts)
+                    child = _take(sublevel, ids, name, ref, slot, walk)
                     if child is not None:
                         inline.append(child)
             doc[name] = inline
         elif isinstance(stored, str) and stored:
-            doc[name] = _take(sublevel, ids, name, stored, slot, children, counts)
+            doc[name] = _take(sublevel, ids, name, stored, slot, walk)
         if slot:
             children[(sublevel, ids)] = {**children.get((sublevel, ids), {}), name: slot}
     return doc
@@ -177,13 +214,12 @@ def _take(
     name: str,
     ref: str,
     slot: dict[str, Stored],
-    children: dict[tuple[str, str], dict[str, dict[str, Stored]]],
-    counts: dict[str, int],
+    walk: _Walk,
 ) -> dict[str, Any] | None:
     if ref not in slot and "" in slot:
         ref = ""  # a token's delta keyed without an id of its own
     stored = slot.pop(ref, None)
     if stored is None:
-        counts["missing"] += 1
+        walk.missing.setdefault((sublevel, name), []).append(ids)
         return None
-    return _attach(f"{sublevel}.{name}", f"{ids}.{ref}", stored[1], children, counts)
+    return _attach(f"{sublevel}.{name}", f"{ids}.{ref}", stored[1], walk)

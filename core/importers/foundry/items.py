@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from storyai.core.importers.foundry.attacks_dnd5e import item_properties
+from storyai.core.importers.foundry.attacks_dnd5e import ItemRolls, item_properties
 from storyai.core.importers.foundry.convert_common import (
     Context,
+    Made,
     clamp,
     clip,
     dice,
@@ -41,22 +42,58 @@ ABILITY_NAMES = {
 }  # fmt: skip
 
 
+PHYSICAL_TYPES = frozenset(
+    {"weapon", "equipment", "consumable", "tool", "loot", "container", "backpack"}
+    | {"armor", "shield", "treasure", "book", "kit", "item"}
+)
+"""Item types a character carries (dnd5e, pf2e and common generic names)."""
+
+
 def is_lore_item(doc: FoundryDoc) -> bool:
     return str(doc.data.get("type")) in LORE_TYPES
 
 
-def world_item(doc: FoundryDoc, ctx: Context) -> tuple[dict[str, Any], str]:
-    """An ``Item`` mapping (without source) and the kind for the report."""
+def item_entries(
+    doc: FoundryDoc, ctx: Context, *, suffix: str = "", carried: bool = False
+) -> list[Made]:
+    """The entries one item makes: a world item (or lore for rules text), and a GM-only
+    lore entry for its secret text, which players would otherwise read on the item."""
+    name = str(doc.data.get("name") or "")
+    if is_lore_item(doc):
+        data, ftype, secret = lore_item(doc, ctx)
+        made = [Made("lore", data, ftype, suffix)]
+    else:
+        data, ftype, secret = world_item(doc, ctx)
+        if carried:
+            quantity = whole(path(system_data(doc.data), "quantity"))
+            if quantity and quantity > 1:
+                data["description"] = clip(
+                    "\n\n".join(p for p in (data["description"], f"Carried: {quantity}.") if p)
+                )
+        made = [Made("items", data, ftype, suffix, carried=carried)]
+    if secret:
+        notes = {
+            "title": f"{name or 'Item'} (GM notes)",
+            "keywords": [name.lower()] if name else [ftype],
+            "text": clip(secret),
+            "visibility": "gm-only",
+        }
+        made.append(Made("lore", notes, "gm notes", f"{suffix}#gm"))
+    return made
+
+
+def world_item(doc: FoundryDoc, ctx: Context) -> tuple[dict[str, Any], str, str]:
+    """An ``Item`` mapping (without source), the kind for the report, and GM-only text."""
     data = doc.data
     isys = system_data(data)
     name = str(data.get("name") or "")
     ftype = str(data.get("type") or "")
     kind = item_kind(ftype, isys)
-    text = ctx.markdown(path(isys, "description"))
+    text = ctx.markdown(path(isys, "description"), rolls=ItemRolls(data, None))
     item: dict[str, Any] = {
         "name": name,
         "kind": kind,
-        "description": clip(text.text + (f"\n\nGM notes: {text.secret}" if text.secret else "")),
+        "description": clip(text.text),
         "properties": item_properties(isys) if kind != "armor" else [],
         "value": price_gp(isys.get("price")),
         "weight": weight_lb(isys.get("weight")),
@@ -85,7 +122,7 @@ def world_item(doc: FoundryDoc, ctx: Context) -> tuple[dict[str, Any], str]:
         heal = healing(isys)
         if heal:
             item["effects"] = [{"type": "heal", "amount": heal}]
-    return item, kind
+    return item, kind, text.secret
 
 
 def item_kind(ftype: str, isys: dict[str, Any]) -> str:
@@ -183,13 +220,15 @@ def healing(isys: dict[str, Any]) -> str | None:
 # ---------------------------------------------------------------------- lore
 
 
-def lore_item(doc: FoundryDoc, ctx: Context) -> tuple[dict[str, Any], str]:
-    """A ``LoreEntry`` mapping (without source) for a spell, feature, class ..."""
+def lore_item(doc: FoundryDoc, ctx: Context) -> tuple[dict[str, Any], str, str]:
+    """A ``LoreEntry`` mapping (without source) for a spell, feature, class ..., its
+    kind, and its GM-only text (kept apart: lore items are public)."""
     data = doc.data
     isys = system_data(data)
     name = str(data.get("name") or "")
     ftype = str(data.get("type") or "")
-    text = ctx.markdown(path(isys, "description"))  # [[lookup @name]] means the owner here
+    # no name: [[lookup @name]] means the owner here, and there is none
+    text = ctx.markdown(path(isys, "description"), rolls=ItemRolls(data, None))
     tags = [slug(ftype, fallback="item")]
     if ftype == "spell":
         head, extra = spell_summary(isys)
@@ -197,11 +236,9 @@ def lore_item(doc: FoundryDoc, ctx: Context) -> tuple[dict[str, Any], str]:
     else:
         head = other_summary(ftype, isys)
     body = "\n\n".join(p for p in (head, text.text) if p) or name
-    if text.secret:
-        body += f"\n\nGM notes: {text.secret}"
     keywords = [name.lower()] if name else [ftype]
     lore = {"title": name, "keywords": keywords, "text": clip(body), "tags": tags}
-    return lore, ftype
+    return lore, ftype, text.secret
 
 
 def spell_summary(isys: dict[str, Any]) -> tuple[str, list[str]]:

@@ -33,6 +33,7 @@ from storyai.core.importers.foundry.documents import DOCUMENT_NAMES, FoundryDoc,
 from storyai.core.importers.foundry.items import PHYSICAL_TYPES, item_entries
 from storyai.core.importers.foundry.journal import journal_lore, table_lore
 from storyai.core.importers.foundry.scenes import scene_entries
+from storyai.core.importers.html_text import html_to_markdown
 from storyai.core.importers.plan import Entry, ImportPlan
 
 MODELS: dict[str, type[BaseModel]] = {
@@ -66,6 +67,8 @@ def plan_from_foundry(source: FoundrySource) -> ImportPlan:
     plan = ImportPlan(
         source=source.path, kind=source.kind, title=source.title, system=source.system_id
     )
+    if source.description:
+        plan.description = html_to_markdown(source.description).text[:5_000]
     plan.skipped.extend(source.skipped)
     for warning in source.warnings:
         plan.warn(warning)

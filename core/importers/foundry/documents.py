@@ -68,5 +68,7 @@ class FoundrySource:
     docs: list[FoundryDoc] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    description: str = ""
+    """The world's or package's own description (HTML), from its manifest."""
     pack_ownership: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Pack name -> the manifest's ``ownership`` for it (who may see its documents)."""

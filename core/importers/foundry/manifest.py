@@ -48,6 +48,8 @@ class Manifest:
     versions: Versions
     packs: list[PackEntry] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
+    description: str = ""
+    """The manifest's ``description`` (HTML), as written."""
     """(origin, reason) for ``packs[]`` entries that make no sense."""
 
 
@@ -84,6 +86,7 @@ def read_manifest(path: Path) -> Manifest:
     else:
         versions = Versions(core, _module_system(raw), "")
     manifest = Manifest(kind, path, ident, title, versions)
+    manifest.description = text(raw.get("description"))
     packs = raw.get("packs")
     for number, entry in enumerate(packs if isinstance(packs, list) else [], 1):
         pack = _pack_entry(entry, versions)

@@ -53,6 +53,7 @@ def read_world(root: Path, manifest: Manifest, report: Progress) -> FoundrySourc
         done += 1
         report(label, done, total)
     _read_packs(builder, root, manifest, report, done, total)
+    builder.source.description = manifest.description
     return builder.finish()
 
 

@@ -90,7 +90,8 @@ def _imported_table(outcome: ImportOutcome) -> None:
     names: dict[tuple[str, str], list[str]] = defaultdict(list)
     counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for entry, final, action in _actions(outcome):
-        key = (entry.section, entry.kind or entry.section)
+        kind = entry.data.get("kind") if entry.section == "characters" else entry.kind
+        key = (entry.section, str(kind or entry.kind or entry.section))
         names[key].append(str(entry.data.get("name") or entry.data.get("title") or final))
         counts[key][action] += 1
     if not names:

@@ -16,11 +16,13 @@ import copy
 import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from storyai.core.domain.world import Character, Item, Location, LoreEntry
+from storyai.core.importers.html_text import plain_text
 from storyai.core.importers.plan import SECTIONS, Entry, ImportPlan
 
 MODELS: dict[str, type[BaseModel]] = {
@@ -73,7 +75,11 @@ def source_key(entry: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def merge(base: dict[str, Any], plan: ImportPlan, *, overwrite: bool = False) -> Merged:
+def merge(
+    base: dict[str, Any], plan: ImportPlan, *, overwrite: bool = False, hub: str | None = None
+) -> Merged:
+    """``hub``: a new world's starting point, which gets an exit to every imported place
+    and each place a way ``back`` to it."""
     data = copy.deepcopy(base)
     result = Merged(data)
     final_ids: dict[tuple[str, str], str] = {}
@@ -104,6 +110,15 @@ def merge(base: dict[str, Any], plan: ImportPlan, *, overwrite: bool = False) ->
     for entry in plan.entries:
         final = final_ids[(entry.section, entry.id)]
         new = _with_references(entry, final_ids)
+        if entry.section == "locations" and not new.get("exits"):
+            current = (
+                data["locations"].get(final) if (entry.section, final) in earlier_ids else None
+            )
+            if current and current.get("exits"):
+                new["exits"] = current["exits"]  # scenes have none: keep the world's
+            elif hub and hub in data["locations"] and final != hub:
+                new["exits"] = {"back": {"to": hub}}
+                data["locations"][hub].setdefault("exits", {})[final] = {"to": final}
         new["source"] = {**(new.get("source") or {"format": "import"})}
         new["source"]["digest"] = digest(entry.section, new)
         if (entry.section, final) in earlier_ids:
@@ -168,35 +183,60 @@ def _with_references(entry: Entry, final_ids: dict[tuple[str, str], str]) -> dic
     return data
 
 
+def plain_title(plan: ImportPlan, fallback: str) -> str:
+    """The plan's title as plain text (Foundry titles may hold HTML)."""
+    return " ".join(plain_text(plan.title).split())[:200] or fallback
+
+
+def needs_hub(plan: ImportPlan) -> bool:
+    """A new world starts at a plain starting point with a way to each imported place,
+    unless the import brought exactly one place and nobody hostile is in it (a card's
+    scenario): starting in the middle of a monster's lair is no start."""
+    places = [e for e in plan.entries if e.section == "locations"]
+    if len(places) != 1:
+        return True
+    hostile = {
+        e.id
+        for e in plan.entries
+        if e.section == "characters" and e.data.get("attitude") == "hostile"
+    }
+    return bool(hostile & set(places[0].data.get("characters", [])))
+
+
 def new_world(world_id: str, plan: ImportPlan) -> dict[str, Any]:
     """A playable skeleton for ``--new``: metadata, d20 rules, a start and an archetype.
 
-    The start is the first imported location, or a plain starting point when the
-    import brought none; the imported entries are merged in afterwards.
+    The start is the one imported place (see ``needs_hub``), or a plain starting point
+    whose exits lead to every imported place (each gets a way ``back``, added by
+    ``merge`` with ``hub``); the imported entries are merged in afterwards.
     """
-    title = plan.title or world_id.replace("_", " ").title()
-    first = next((e.id for e in plan.entries if e.section == "locations"), None)
+    title = plain_title(plan, world_id.replace("_", " ").title())
+    places = [e for e in plan.entries if e.section == "locations"]
+    hub = needs_hub(plan)
+    origin = Path(plan.source).name or plan.source
     data: dict[str, Any] = {
         "world": {
             "id": world_id,
-            "title": title[:200],
+            "title": title,
             "version": "1.0.0",
             "description": (
                 (plan.description + "\n\n" if plan.description else "")
-                + f"Imported from {plan.kind}: {plan.source}"
+                + f"Imported from {plan.kind}: {origin}"
             )[:20_000],
         },
         "rules": {"system": "d20"},
         "start": {
-            "location": first or START_LOCATION,
+            "location": START_LOCATION if hub else places[0].id,
             "text": plan.start_text or f"Your story in {title} begins.",
         },
         "locations": {},
         "archetypes": copy.deepcopy(DEFAULT_ARCHETYPE),
     }
-    if first is None:
+    if hub:
+        names = [str(e.data.get("name") or e.id) for e in places]
+        ways = f" From here you can go to: {', '.join(names)}." if names else ""
         data["locations"][START_LOCATION] = {
             "name": "Starting point",
-            "description": f"Where your story in {title} begins.",
+            "description": f"Where your story in {title} begins.{ways}"[:20_000],
         }
     return data

@@ -65,7 +65,8 @@ async def import_plan(
         previous: str | None = record.version
         world_id = existing.id
     else:
-        world_id = new_id or slug(plan.title or "imported_world", fallback="imported_world")
+        title = merge.plain_title(plan, "imported_world")
+        world_id = new_id or slug(title, fallback="imported_world")
         if not ID_RE.match(world_id) or len(world_id) > 64:
             raise ImportRefused(
                 f"'{world_id}' cannot be a world id.",
@@ -78,7 +79,8 @@ async def import_plan(
             )
         base = merge.new_world(world_id, plan)
         previous = None
-    merged = merge.merge(base, plan, overwrite=overwrite)
+    hub = merge.START_LOCATION if into is None and merge.needs_hub(plan) else None
+    merged = merge.merge(base, plan, overwrite=overwrite, hub=hub)
     report = check_data(merged.data, f"{world_id} after importing {plan.source}")
     world = report.world
     assert world is not None

@@ -169,3 +169,51 @@ async def test_a_reimport_keeps_what_the_author_edited(uow_factory) -> None:
     # once replaced, the entry is as imported again: the next import updates it freely
     after = await import_plan(uow_factory, plan(goblin(hp=11), cave()), into="lair")
     assert [final for _, final in after.merged.replaced] == ["goblin"]
+
+
+def lair(attitude: str = "neutral") -> Entry:
+    entry = goblin()
+    entry.data["attitude"] = attitude
+    return entry
+
+
+def hall() -> Entry:
+    return Entry(
+        "locations",
+        "hall",
+        {"name": "Great Hall", "description": "Banners.", "source": {"format": "f", "ref": "S2"}},
+        origin="scenes.db: Great Hall",
+        kind="scene",
+    )
+
+
+async def test_a_new_world_with_several_places_starts_at_a_crossroads(uow_factory) -> None:
+    await import_plan(uow_factory, plan(lair(), cave(), hall()), new_id="keep")
+    world, _ = await services.get_world(uow_factory, "keep")
+    start = world.locations[world.start.location]
+    assert world.start.location == "start" and start.name == "Starting point"
+    assert {e.to for e in start.exits.values()} == {"cave", "hall"}
+    assert "Goblin Cave, Great Hall" in start.description
+    assert world.locations["cave"].exits["back"].to == "start"
+    # a re-import keeps those ways (Foundry scenes have no exits of their own)
+    again = await import_plan(uow_factory, plan(lair(), cave(), hall()), into="keep")
+    assert again.status == "unchanged"
+
+
+async def test_a_new_world_never_starts_next_to_a_hostile_creature(uow_factory) -> None:
+    await import_plan(uow_factory, plan(lair("hostile"), cave()), new_id="den")
+    world, _ = await services.get_world(uow_factory, "den")
+    assert world.start.location == "start"
+    assert world.locations["cave"].characters == ["goblin"]
+
+
+async def test_titles_lose_their_html_and_descriptions_their_paths(uow_factory) -> None:
+    p = plan(goblin())
+    p.title = "QA <b>Keep</b> of Shadows"
+    p.source = "/home/someone/private/foundrydata/worlds/qa-keep"
+    outcome = await import_plan(uow_factory, p)
+    assert outcome.world_id == "qa_keep_of_shadows"
+    world, _ = await services.get_world(uow_factory, outcome.world_id)
+    assert world.world.title == "QA Keep of Shadows"
+    assert "/home/someone" not in world.world.description
+    assert world.world.description.endswith("Imported from NeDB pack: qa-keep")

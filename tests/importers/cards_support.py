@@ -206,6 +206,57 @@ def lorebook_v3() -> dict[str, Any]:
     }
 
 
+TROLL_SECRETS = ["Fears the dawn above all things", "Buried the miller under the bridge"]
+
+
+def troll_character(**over: Any) -> Character:
+    """One of our own characters with game data a card has no field for."""
+    fields: dict[str, Any] = {
+        "name": "Troll",
+        "kind": "creature",
+        "attitude": "hostile",
+        "description": "A hulking troll under the bridge.",
+        "voice": "Grunts. Short words.",
+        "goals": ["Collect the toll"],
+        "secrets": list(TROLL_SECRETS),
+        "dialogue": {
+            "greeting": "Pay the toll.",
+            "farewell": "Go, then.",
+            "topics": {
+                "toll": {"text": "Three coins, or I eat you.", "keywords": ["coins", "pay"]},
+                "bridge": {
+                    "text": "My bridge. Always my bridge.",
+                    "requires": {"flag": "met_troll"},
+                    "reveals": ["bridge_history"],
+                },
+            },
+        },
+        "stats": {
+            "abilities": {"str": 18, "dex": 13, "con": 20, "int": 7, "wis": 9, "cha": 7},
+            "ac": 15,
+            "hp": 84,
+            "cr": "5",
+            "attacks": [
+                {"name": "Claw", "to_hit": 7, "damage": "2d6+4", "damage_type": "slashing"},
+                {"name": "Bite", "to_hit": 7, "damage": "1d6+4", "damage_type": "piercing"},
+            ],
+        },
+        "inventory": ["club", "toll_box"],
+        "gold": 12,
+        "tags": ["troll", "bridge"],
+    }
+    fields.update(over)
+    return Character.model_validate(fields)
+
+
+def decoded_chunks(data: bytes) -> dict[str, str]:
+    """Every card chunk of a PNG as the JSON text it carries."""
+    return {
+        keyword: base64.b64decode(value).decode("utf-8")
+        for keyword, value in png_text_chunks(data).items()
+    }
+
+
 # ------------------------------------------------------------------ containers
 
 

@@ -5,7 +5,9 @@ A character imported from a card starts from the card it came from
 Only the fields our world owns are written back, and only when they differ
 from what the import made of them: an untouched description keeps its
 original HTML and macros, an untouched lore entry its decorators and regex
-keys.
+keys. Game data card fields cannot hold (kind, stats, topics...) goes into
+``data.extensions.storyai``: see :mod:`storyai_ext` for what is (and is never)
+written there.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from storyai.core.importers.cards.characters import (
     tag_view,
 )
 from storyai.core.importers.cards.lore_export import build_book
+from storyai.core.importers.cards.storyai_ext import KEY, export_extension
 from storyai.core.importers.cards.text import as_text, as_text_list
 from storyai.core.importers.cards.write import write_card_json, write_card_png
 
@@ -90,8 +93,12 @@ def card_from_character(
         card = upgrade_to_v3({"spec": "chara_card_v3", "data": {}})
         original, view, book_name, raw_book = {}, None, character.name, None
         card["data"]["creation_date"] = int(time.time())
-        card["data"]["extensions"] = {"storyai": {"character_id": character_id}}
     data = card["data"]
+    ext = export_extension(
+        character, character_id, data["extensions"].get(KEY), always=not isinstance(raw, dict)
+    )
+    if ext is not None:
+        data["extensions"][KEY] = ext
     changed = _apply_character(data, character, view, original)
     if not data["name"].strip():  # a nameless card was named on import (after its file)
         data["name"] = character.name

@@ -4,7 +4,8 @@ Entries imported from this card's book go back where they were, from their
 own raw entry, with only the fields a user changed rewritten (secondary keys
 and an unedited ``insertion_order`` always come back as they were). Entries the
 import skipped (disabled, empty) stay as they were; entries whose lore was
-deleted from the world are dropped. Any other lore given becomes a new entry.
+deleted from the world are dropped. Any other lore given becomes a new entry,
+except GM-only lore: cards are shared, so it never goes into one.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def build_book(
     ids = [int(n) for e in entries if (n := as_number(e.get("id"))) is not None]
     next_id = max(ids, default=-1) + 1
     for lore_id, entry in lore.items():
-        if lore_id not in mine_ids:
+        if lore_id not in mine_ids and entry.visibility != "gm-only":
             entries.append(new_entry(entry, next_id))
             next_id += 1
     if raw_book is None:

@@ -1,6 +1,7 @@
 """Turn a parsed card or lorebook into an ImportPlan.
 
-A card becomes one character (kind ``npc``), one location it is met in (its
+A card becomes one character (kind ``npc``, unless the card's
+``extensions.storyai`` says otherwise: see :mod:`storyai_ext`), one location it is met in (its
 scenario, or a plain meeting place, so a card alone is a playable world) and
 the lore of its embedded ``character_book``. A standalone lorebook becomes
 lore only.
@@ -25,6 +26,7 @@ from storyai.core.importers.cards.lorebooks import (
     read_worldinfo,
 )
 from storyai.core.importers.cards.parse import Detected
+from storyai.core.importers.cards.storyai_ext import KEY, restore_extension
 from storyai.core.importers.cards.text import as_text_list
 from storyai.core.importers.plan import Entry, IdAllocator, ImportPlan
 
@@ -52,14 +54,24 @@ def plan_from_card(detected: Detected, source: str, file: str, container: str) -
         plan.warn(warning)
     for note in view.notes:
         plan.warn(f"{file}: {note}")
+    extensions = fields.get("extensions")
+    restored, notes = restore_extension(
+        extensions.get(KEY) if isinstance(extensions, dict) else None, name, file
+    )
+    for note in notes:
+        plan.warn(note)
     ids = IdAllocator()
     char_id = ids.take("characters", name, fallback="character")
     ref = card_ref(name, view.creator)
+    dialogue = {**view.data["dialogue"], **restored.pop("dialogue", {})}
     character = {
         **view.data,
+        **restored,
+        "dialogue": dialogue,
         "source": {"format": "card", "ref": ref, "file": file, "version": label, "raw": doc},
     }
-    plan.add(Entry("characters", char_id, character, f"{file}: {name} ({label})", "npc"))
+    origin = f"{file}: {name} ({label})"
+    plan.add(Entry("characters", char_id, character, origin, character["kind"]))
     location, kind = location_view(view, char_id)
     location["source"] = {"format": "card", "ref": f"{ref}#scene", "file": file, "version": label}
     loc_id = ids.take("locations", location["name"], fallback="scene")

@@ -10,7 +10,7 @@ kept apart as :attr:`HtmlText.secret`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -201,7 +201,7 @@ class _Renderer:
         run: list[str] = []
 
         def flush() -> None:
-            text = _clean_inline("".join(run))
+            text = _clean_inline(_join_runs(run))
             if text:
                 out.append(text)
             run.clear()
@@ -294,7 +294,7 @@ class _Renderer:
         if _is_secret(node):
             self.secrets.extend(self.blocks(node))
             return ""
-        inner = "".join(
+        inner = _join_runs(
             _SPACES.sub(" ", c) if isinstance(c, str) else self.inline(c) for c in node.children
         )
         if tag in BLOCK:  # a block inside inline markup: keep it apart
@@ -327,6 +327,20 @@ def _rows(node: _Node) -> list[_Node]:
 
 def _raw_text(node: _Node) -> str:
     return "".join(c if isinstance(c, str) else _raw_text(c) for c in node.children)
+
+
+def _join_runs(pieces: Iterable[str]) -> str:
+    """Inline pieces joined so that emphasis runs side by side stay apart.
+
+    ``<em>a:</em><strong>b</strong>`` would give ``*a:***b**``, which Markdown reads
+    as one run of three markers; a space between them keeps both: ``*a:* **b**``.
+    """
+    out = ""
+    for piece in pieces:
+        if out.endswith(("*", "`")) and piece.startswith(("*", "`")):
+            out += " "
+        out += piece
+    return out
 
 
 def _wrap(inner: str, mark: str) -> str:

@@ -109,9 +109,9 @@ def test_shape_tells_an_actor_from_an_item_of_the_same_type_name(tmp_path):
 def test_monster_features_keep_their_whole_text_with_rolls_as_words(v5):
     dragon = entry(v5, "Young Red Dragon").data["description"]
     assert (
-        "**Fire Breath.** The dragon exhales fire in a 30-foot cone. Each creature in that "
-        "area must make a DC 17 Dexterity saving throw, taking 56 (16d6) fire damage on a "
-        "failed save, or half as much damage on a successful one."
+        "**Fire Breath (Recharge 5–6).** The dragon exhales fire in a 30-foot cone. Each "
+        "creature in that area must make a DC 17 Dexterity saving throw, taking 56 (16d6) "
+        "fire damage on a failed save, or half as much damage on a successful one."
     ) in dragon
     mage = entry(v5, "Mage").data["description"]
     assert "(spell save DC 14, +6 to hit with spell attacks)" in mage
@@ -218,8 +218,8 @@ def test_no_converted_text_keeps_an_enricher_or_a_stray_mark(foundry_fixtures, s
 def test_the_giant_spiders_web_reads_as_the_book_does(v5):
     text = entry(v5, "Giant Spider").data["description"]
     assert (
-        "**Web.** Ranged Weapon Attack: +5 to hit, range 30 ft. *Hit:* The target is "
-        "restrained by webbing."
+        "**Web (Recharge 5–6).** Ranged Weapon Attack: +5 to hit, range 30 ft. *Hit:* The "
+        "target is restrained by webbing."
     ) in text
     assert "DC 12 Strength check, bursting the webbing" in text
     assert (

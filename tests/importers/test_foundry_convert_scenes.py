@@ -43,7 +43,7 @@ def _journal() -> dict:
     return {
         "_id": "caveJournal00001",
         "name": "Cave Key",
-        "ownership": {"default": 0},
+        "ownership": {"default": 2},  # players may read it, so its map notes are public
         "pages": [
             {
                 "_id": "caveTrapPage0001",

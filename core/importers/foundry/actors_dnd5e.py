@@ -344,6 +344,7 @@ def describe(
     head.append(biography)
     features = TextSection("Features")
     actions = TextSection("Actions")
+    timed = {kind: TextSection(title) for kind, title in TIMED_SECTIONS.items()}
     named: set[str] = set()
     for item in items:
         kind = item.get("type")
@@ -359,10 +360,70 @@ def describe(
             secrets.append(f"{item_name}: {text.secret}")
         if kind == "weapon" and not text.text:
             continue
-        (features if kind == "feat" else actions).entries.append((item_name, text.text))
+        shown = item_name + recharge_note(system_data(item))
+        if kind == "weapon":
+            actions.entries.append((shown, text.text))
+            continue
+        when = "passive" if is_pc else feature_timing(system_data(item))
+        section = actions if when == "action" else timed.get(when, features)
+        section.entries.append((shown, text.text))
     spells = spell_list(items)
     tail = ["## Spells\n\n" + spells] if spells else []
-    return describe_with_sections(head, [features, actions], tail) or str(name)
+    sections = [features, actions, *timed.values()]
+    return describe_with_sections(head, sections, tail) or str(name)
+
+
+TIMED_SECTIONS = {
+    "bonus": "Bonus Actions",
+    "reaction": "Reactions",
+    "legendary": "Legendary Actions",
+    "lair": "Lair Actions",
+}
+_ACTIVE = frozenset({"attack", "save", "damage"})
+_ACTION_TYPES = frozenset({"mwak", "rwak", "msak", "rsak", "save"})
+
+
+def feature_timing(item: dict[str, Any]) -> str:
+    """``action``, ``bonus``, ``reaction``, ``legendary``, ``lair`` or ``passive``.
+
+    dnd5e 3.x keeps ``activation.type`` and ``actionType`` on the item; 4.x+ keeps
+    them on its activities. A feature that attacks, forces a save or deals damage is
+    an action unless it says otherwise; healing with no activation (regeneration) is not.
+    """
+    activities = system_data_values(item.get("activities"))
+    kinds = [str(path(a, "activation.type") or "") for a in activities]
+    kinds.append(str(path(item, "activation.type") or ""))
+    for kind in kinds:
+        if kind in TIMED_SECTIONS:
+            return kind
+    if "action" in kinds:
+        return "action"
+    if any(a.get("type") in _ACTIVE for a in activities):
+        return "action"
+    if item.get("actionType") in _ACTION_TYPES:
+        return "action"
+    return "passive"
+
+
+def system_data_values(found: Any) -> list[dict[str, Any]]:
+    values = found.values() if isinstance(found, dict) else found if isinstance(found, list) else []
+    return [v for v in values if isinstance(v, dict)]
+
+
+def recharge_note(item: dict[str, Any]) -> str:
+    """`` (Recharge 5–6)`` for a feature that recharges on a roll, else ``""``."""
+    value = None
+    recovery = path(item, "uses.recovery")
+    if isinstance(recovery, list):
+        for rule in recovery:
+            if isinstance(rule, dict) and rule.get("period") == "recharge":
+                value = whole(rule.get("formula"), 6)
+                break
+    if value is None and isinstance(item.get("recharge"), dict):
+        value = whole(item["recharge"].get("value"))
+    if value is None or not 2 <= value <= 6:
+        return ""
+    return " (Recharge 6)" if value == 6 else f" (Recharge {value}–6)"
 
 
 def summary(system: dict[str, Any], items: list[dict[str, Any]], is_pc: bool) -> str:

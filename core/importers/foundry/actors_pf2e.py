@@ -58,7 +58,9 @@ def pf2e_actor(doc: FoundryDoc, ctx: Context) -> dict[str, Any]:
     for item in items:
         if item.get("type") == "action":
             text = ctx.markdown(path(system_data(item), "description"), name)
-            abilities.entries.append((str(item.get("name") or ""), text.text))
+            said = text.text or _ability_facts(system_data(item))
+            if said:  # a bare name tells the reader nothing
+                abilities.entries.append((str(item.get("name") or ""), said))
             if text.secret:
                 hidden.append(f"{item.get('name')}: {text.secret}")
     character: dict[str, Any] = {
@@ -211,11 +213,33 @@ def summary(system: dict[str, Any], items: list[dict[str, Any]], is_pc: bool) ->
         ]
         line = f"Level {level} character" if level is not None else "Character"
         return line + (f" ({', '.join(build)})" if build else "") + "."
-    words = [f"Creature {level}" if level is not None else "Creature"]
+    if level is not None and level < 1:
+        # the stat block's level starts at 1; the text keeps the creature's own level
+        words = [f"Level {level} creature (its stat block says level 1, the lowest it holds)"]
+    else:
+        words = [f"Creature {level}" if level is not None else "Creature"]
     if isinstance(size, str) and size:
         words.append(SIZES.get(size, size))
     words.extend(traits)
     return ", ".join(words) + "."
+
+
+ACTION_COSTS = {"reaction": "Reaction", "free": "Free action", "passive": ""}
+
+
+def _ability_facts(item: dict[str, Any]) -> str:
+    """``Reaction. Traits: aura.`` for an ability stored without a description."""
+    kind = str(path(item, "actionType.value") or "")
+    cost = whole(path(item, "actions.value"))
+    facts = []
+    if kind == "action" and cost:
+        facts.append(f"{cost} action" + ("s" if cost > 1 else ""))
+    elif ACTION_COSTS.get(kind):
+        facts.append(ACTION_COSTS[kind])
+    traits = [t for t in path(item, "traits.value", []) or [] if isinstance(t, str) and t]
+    if traits:
+        facts.append("Traits: " + ", ".join(traits))
+    return ". ".join(facts) + "." if facts else ""
 
 
 def _license(system: dict[str, Any]) -> str:

@@ -26,12 +26,18 @@ from storyai.core.importers.foundry.convert_common import (
     Made,
     clip_name,
     embedded,
+    plain_name,
     system_data,
     uuid_of,
 )
 from storyai.core.importers.foundry.documents import DOCUMENT_NAMES, FoundryDoc, FoundrySource
 from storyai.core.importers.foundry.items import PHYSICAL_TYPES, item_entries
-from storyai.core.importers.foundry.journal import journal_lore, table_lore
+from storyai.core.importers.foundry.journal import (
+    doc_visibility,
+    journal_lore,
+    page_visibility,
+    table_lore,
+)
 from storyai.core.importers.foundry.scenes import scene_entries
 from storyai.core.importers.html_text import html_to_markdown
 from storyai.core.importers.plan import Entry, ImportPlan
@@ -65,7 +71,10 @@ GROUP_ACTORS = {
 def plan_from_foundry(source: FoundrySource) -> ImportPlan:
     """Convert everything read from one Foundry path; nothing is written."""
     plan = ImportPlan(
-        source=source.path, kind=source.kind, title=source.title, system=source.system_id
+        source=source.path,
+        kind=source.kind,
+        title=plain_name(source.title),
+        system=source.system_id,
     )
     if source.description:
         plan.description = html_to_markdown(source.description).text[:5_000]
@@ -169,8 +178,11 @@ def _add(
     data = made.data
     name_key = "title" if made.section == "lore" else "name"
     data[name_key] = clip_name(data.get(name_key), f"Unnamed {doc.document}")
-    tags = [*ctx.folder_tags(doc), *data.get("tags", [])]
-    data["tags"] = list(dict.fromkeys(tags))
+    tags = [*ctx.folder_tags(doc), *(plain_name(t) for t in data.get("tags", []))]
+    data["tags"] = list(dict.fromkeys(t for t in tags if t))
+    if isinstance(data.get("keywords"), list):
+        words = (plain_name(w) for w in data["keywords"])
+        data["keywords"] = list(dict.fromkeys(w for w in words if w))
     source = ctx.source_info(doc) if first else ctx.source_info(doc, raw=False)
     source["ref"] = (source["ref"] + made.ref_suffix)[:500]
     data["source"] = source
@@ -185,8 +197,14 @@ def _add(
         ctx.plan.skip(origin, f"does not fit the world format ({where}: {problem.get('msg')})")
         return None
     id_name = f"{owner.id} {data[name_key]}" if made.carried and owner else data[name_key]
-    entry_id = ctx.ids.take(made.section, id_name, fallback=made.section.rstrip("s"))
-    if made.section == "characters" and isinstance(doc.data.get("_id"), str):
+    entry_id = made.entry_id or ctx.ids.take(
+        made.section, id_name, fallback=made.section.rstrip("s")
+    )
+    if (
+        made.section == "characters"
+        and doc.document == "Actor"
+        and isinstance(doc.data.get("_id"), str)
+    ):
         ctx.actor_ids.setdefault(doc.data["_id"], entry_id)
     return ctx.plan.add(Entry(made.section, entry_id, data, origin, made.kind))
 
@@ -200,12 +218,17 @@ def _index(docs: list[FoundryDoc], ctx: Context) -> None:
         if doc.document == "Folder" and isinstance(doc_id, str):
             parent = data.get("folder") or data.get("parent")
             ctx.folders[doc_id] = (
-                str(name or "folder"),
+                plain_name(name) or "folder",
                 parent if isinstance(parent, str) else None,
             )
             continue
+        if doc.document == "Actor" and isinstance(doc_id, str):
+            ctx.actor_docs.setdefault(doc_id, doc)
+        if doc.document == "JournalEntry":
+            _index_visibility(doc, ctx)
         if not isinstance(name, str):
             continue
+        name = plain_name(name)
         if isinstance(doc_id, str):
             ctx.names.setdefault(doc_id, name)
         uuid = uuid_of(doc)
@@ -214,9 +237,25 @@ def _index(docs: list[FoundryDoc], ctx: Context) -> None:
             for child in embedded(data, child_key):
                 child_id, child_name = child.get("_id"), child.get("name")
                 if isinstance(child_id, str) and isinstance(child_name, str):
+                    child_name = plain_name(child_name)
                     ctx.names.setdefault(child_id, child_name)
                     if child_key == "pages":
                         ctx.pages.setdefault(child_id, (name, child_name))
+
+
+def _index_visibility(doc: FoundryDoc, ctx: Context) -> None:
+    """Which journal entries and pages become GM-only lore (map notes must not leak them)."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    seen = doc_visibility(doc, ctx)
+    doc_id = data.get("_id")
+    if seen == "gm-only":
+        ctx.gm_only.add(uuid_of(doc))
+        if isinstance(doc_id, str):
+            ctx.gm_only.add(doc_id)
+    for page in embedded(data, "pages"):
+        page_id = page.get("_id")
+        if isinstance(page_id, str) and page_visibility(page, seen) == "gm-only":
+            ctx.gm_only.add(page_id)
 
 
 def _expand_adventures(docs: list[FoundryDoc], plan: ImportPlan) -> list[FoundryDoc]:

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from storyai.core.domain.stats import D20Attack, D20StatBlock
 from storyai.core.importers.foundry.documents import FoundryDoc, FoundrySource
 from storyai.core.importers.foundry.enrichers import Rolls
-from storyai.core.importers.html_text import HtmlText, html_to_markdown
+from storyai.core.importers.html_text import HtmlText, html_to_markdown, plain_text
 from storyai.core.importers.plan import IdAllocator, ImportPlan, Section, slug
 
 TEXT_LIMIT = 20_000
@@ -83,8 +83,16 @@ def clip(text: str, limit: int = TEXT_LIMIT) -> str:
     return text[: limit - len(note)].rstrip() + note
 
 
+def plain_name(name: Any) -> str:
+    """A name or title without HTML tags or entities, on one line."""
+    text = str(name) if isinstance(name, str | int | float) else ""
+    if "<" in text or "&" in text:
+        text = plain_text(text)
+    return " ".join(text.split())
+
+
 def clip_name(name: Any, fallback: str) -> str:
-    text = " ".join(str(name).split()) if isinstance(name, str | int | float) else ""
+    text = plain_name(name)
     text = text or fallback
     return text if len(text) <= NAME_LIMIT else text[: NAME_LIMIT - 1].rstrip() + "…"
 
@@ -326,6 +334,8 @@ class Made:
     """Added to the document's UUID when one document makes several entries."""
     carried: bool = False
     """An item the document's character carries: listed in that character's inventory."""
+    entry_id: str | None = None
+    """An id taken already (a token's character, so its scene can list it)."""
 
 
 @dataclass
@@ -343,6 +353,10 @@ class Context:
     actor_ids: dict[str, str] = field(default_factory=dict)
     """Foundry actor id -> the character id given in this plan."""
     generic: dict[str, dict[str, Any]] = field(default_factory=dict)
+    actor_docs: dict[str, FoundryDoc] = field(default_factory=dict)
+    """Foundry actor id -> its document, for tokens that change their actor."""
+    gm_only: set[str] = field(default_factory=set)
+    """Ids and UUIDs of journal entries and pages players may not see."""
     """System id -> what the generic actor mapping saw (count, fields not understood)."""
 
     def resolve(self, ref: str) -> str | None:
@@ -371,7 +385,7 @@ class Context:
         while isinstance(folder, str) and folder in self.folders and folder not in seen:
             seen.add(folder)
             name, folder = self.folders[folder]
-            tags.append(slug(name, fallback="folder"))
+            tags.append(slug(plain_name(name), fallback="folder"))
         if doc.pack:
             tags.append(slug(doc.pack, fallback="pack"))
         return list(dict.fromkeys(tags))

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from storyai.core.importers.errors import ImportRefused
-from storyai.core.importers.srd import fivee_database, open5e
+from storyai.core.importers.srd import fivee_database, srd52_reader
 from storyai.core.importers.srd.entries import SrdRead, finish
 from storyai.core.importers.srd.files import load_records
 from storyai.core.importers.srd.manifest import (
@@ -20,7 +20,7 @@ from storyai.core.importers.srd.manifest import (
 HINT = "Download the SRD first, or use --from PATH with a folder laid out like that."
 Progress = Callable[[str, int, int], None]
 
-_READERS = ((FIVEE_DATABASE, fivee_database.drafts), (OPEN5E, open5e.drafts))
+_READERS = ((FIVEE_DATABASE, fivee_database.drafts), (OPEN5E, srd52_reader.drafts))
 
 
 def read_srd(root: Path, *, progress: Progress | None = None) -> SrdRead:

@@ -16,8 +16,6 @@ from storyai.core.importers.srd.convert import convert_all
 from storyai.core.importers.srd.entries import Draft, SrdRead, source
 from storyai.core.importers.srd.items import item_draft
 from storyai.core.importers.srd.manifest import OPEN5E
-from storyai.core.importers.srd.open5e_items import Arsenal, equipment, magic_item
-from storyai.core.importers.srd.open5e_monsters import CreatureParts, creature
 from storyai.core.importers.srd.reference import (
     ClassInfo,
     RaceInfo,
@@ -27,6 +25,8 @@ from storyai.core.importers.srd.reference import (
     race_draft,
 )
 from storyai.core.importers.srd.spells import SpellInfo, save_ability, spell_draft
+from storyai.core.importers.srd.srd52_items import Arsenal, equipment, magic_item
+from storyai.core.importers.srd.srd52_monsters import CreatureParts, creature
 from storyai.core.importers.srd.statblocks import monster_draft
 from storyai.core.importers.srd.values import DAMAGE_TYPES, dice
 

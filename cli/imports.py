@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -11,6 +13,7 @@ from storyai.cli.errors import StoryGroup
 from storyai.cli.import_report import outcome_json, print_outcome, progress_bar
 from storyai.cli.runtime import with_container
 from storyai.core.bootstrap import Container
+from storyai.core.domain.errors import StoryError
 from storyai.core.importers.plan import ImportPlan
 from storyai.core.importers.service import ImportOutcome, import_plan
 
@@ -61,6 +64,30 @@ def _run(
     return with_container(use)
 
 
+@contextmanager
+def json_refusals(as_json: bool) -> Iterator[None]:
+    """With --json, a refusal is JSON on stdout too (``{"status": "refused", ...}``), so
+    a script reads one format; the message still goes to stderr and the exit code is 1."""
+    try:
+        yield
+    except StoryError as error:
+        if as_json:
+            problems = getattr(error, "problems", None) or []
+            typer.echo(
+                json.dumps(
+                    {
+                        "status": "refused",
+                        "error": error.message.split("\n")[0],
+                        "hint": error.hint,
+                        "problems": [p.as_dict() for p in problems],
+                    },
+                    indent=2,
+                    ensure_ascii=False,
+                )
+            )
+        raise
+
+
 def _show(outcome: ImportOutcome, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(outcome_json(outcome), indent=2, ensure_ascii=False))
@@ -97,10 +124,11 @@ def foundry(
     from storyai.core.importers.foundry.convert import plan_from_foundry
     from storyai.core.importers.foundry.read import read_foundry
 
-    with progress_bar(enabled=not as_json) as progress:
-        source = read_foundry(path, progress=progress)
-        plan = plan_from_foundry(source)
-    _show(_run(plan, into, new, dry_run, overwrite), as_json)
+    with json_refusals(as_json):
+        with progress_bar(enabled=not as_json) as progress:
+            source = read_foundry(path, progress=progress)
+            plan = plan_from_foundry(source)
+        _show(_run(plan, into, new, dry_run, overwrite), as_json)
 
 
 @app.command("card")
@@ -127,5 +155,6 @@ def card(
     """
     from storyai.core.importers.cards import plan_from_card_file
 
-    plan = plan_from_card_file(file)
-    _show(_run(plan, into, new, dry_run, overwrite), as_json)
+    with json_refusals(as_json):
+        plan = plan_from_card_file(file)
+        _show(_run(plan, into, new, dry_run, overwrite), as_json)

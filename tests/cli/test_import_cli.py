@@ -151,3 +151,13 @@ def test_a_reimport_keeps_the_authors_edits_and_says_so(cli, foundry_fixtures: P
     cli("world", "export", "heroes", "--to", "third")
     third = yaml.safe_load(Path("third/world.yaml").read_text(encoding="utf-8"))
     assert third["characters"][hero_id].get("personality", "") != "serene, never hurried"
+
+
+def test_with_json_a_refusal_is_json_too(cli, tmp_path: Path) -> None:
+    fake = tmp_path / "monsters.db"
+    fake.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    result = cli("import", "foundry", fake, "--new", "broken", "--json", code=1)
+    report = json.loads(result.stdout)
+    assert report["status"] == "refused" and "monsters.db" in report["error"]
+    card = cli("import", "card", fake, "--json", code=1)
+    assert json.loads(card.stdout)["status"] == "refused"

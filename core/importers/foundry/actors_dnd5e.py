@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from storyai.core.domain.stats import XP_BY_CR, nearest_cr
+from storyai.core.domain.stats import XP_BY_CR, cr_number, nearest_cr, proficiency_for_cr
 from storyai.core.importers.foundry.attacks_dnd5e import (
     ABILITIES,
     AttackMaker,
@@ -84,11 +84,10 @@ def cr_text(value: Any) -> str | None:
 
 
 def proficiency(cr: str | None, level: int | None) -> int:
+    """By character level when there is one (the same table as CR), else by CR."""
     if level:
-        return 2 + (clamp(level, 1, 30) - 1) // 4
-    if cr and "/" not in cr and cr != "0":
-        return 2 + (int(cr) - 1) // 4
-    return 2
+        return proficiency_for_cr(clamp(level, 1, 30))
+    return proficiency_for_cr(cr_number(cr)) if cr else 2
 
 
 def dnd5e_actor(doc: FoundryDoc, ctx: Context) -> dict[str, Any]:

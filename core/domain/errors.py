@@ -1,16 +1,45 @@
-"""One error hierarchy, every message ready to show a player or an author.
+"""Every error a user of storyai can see, in one tree, each message ready to show.
 
-* StoryError                       anything the user can act on
-  + WorldError                     a world file or folder is wrong
-    - WorldLoadError               cannot be read or parsed (size, encoding, YAML)
-    - WorldValidationError         parsed, but the content has problems (carries all of them)
-  + WorldNotFound                  no installed world has that id (or not that version)
-  + SessionNotFound                no session has that id
-  + WorldConflict                  an install or fork would overwrite something
-  + StorageError                   the database cannot be reached or is not ready
-    - DatabaseNotMigrated          the schema is behind; run `storyai db upgrade`
-  + RuleError                      the rules refuse an action (not carried, too heavy, ...)
-    - DiceError                    dice that cannot be read or are too many to roll
+::
+
+    StoryError                        anything a player, author or host can act on
+    + WorldError                      a world file or folder is wrong
+    | - WorldLoadError                cannot be read or parsed (size, encoding, YAML)
+    | - WorldValidationError          parsed, but the content has problems (all of them)
+    + WorldNotFound                   no installed world has that id (or not that version)
+    + WorldConflict                   an install or fork would overwrite something
+    + LibraryError                    the content library (the SRD)
+    | - LibraryNotInstalled
+    | - LibraryEntryNotFound
+    + ImportRefused                   an import cannot be done; nothing was written
+    | - SourceLocked                  another program (a running Foundry) holds the data
+    + SettingsError                   a setting (file, variable) is wrong
+    | - PriceConfigError              a price table entry is wrong
+    + ProviderError                   a model provider failed (mapped from every SDK error)
+    | - ProviderTimeout, RateLimited, ProviderUnavailable, StreamBroken, AuthFailed,
+    |   BadRequest, NoProviderAnswered
+    + ReplyError                      a model's reply could not be read (never shown)
+    + StorageError                    the database cannot be reached or used
+    | - DatabaseNotMigrated           the schema is behind: run `storyai db upgrade`
+    | - HistoryBroken                 a story's stored history does not hold together
+    + RuleError                       the rules refuse an action (not carried, too heavy)
+    | - DiceError                     dice that cannot be read or are too many to roll
+    | - InvalidChange                 a change the rules or the world do not allow
+    + PlayError                       the story refuses what a player asked
+      - SessionNotFound               no story has that id
+      - NoStoryHere                   no story is told in this channel
+      - ChannelBusy                   a story is already told in this channel
+      - StoryEnded                    the story has ended
+      - NothingTyped                  an empty action
+      - NotSeated                     this user has no character (here, or any more)
+      - NotYourTurn                   turn mode: someone else is to act
+      - HostOnly                      only the host may do this
+      - NameTaken                     someone at the table already has that name
+      - UnknownArchetype              the world has no such archetype
+      - BranchError                   no such branch, a name taken, no such turn
+      - TurnConflict                  the story moved on while this was being told
+      - ChoiceExpired                 a choice button from an earlier turn
+      - QuotaExceeded                 a daily limit of turns or credits is used up
 
 Interfaces map these once: the CLI prints them and exits 1, the TUI shows a
 notification, the bot replies ephemerally. Anything else is a bug and is never
@@ -19,7 +48,9 @@ swallowed.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import datetime
 
 
 class StoryError(Exception):
@@ -32,6 +63,9 @@ class StoryError(Exception):
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+
+# ------------------------------------------------------------------------------- worlds
 
 
 class WorldError(StoryError):
@@ -109,19 +143,123 @@ class WorldNotFound(StoryError):
         self.version = version
 
 
-class SessionNotFound(StoryError):
-    def __init__(
-        self, session_id: str, *, message: str | None = None, hint: str | None = None
-    ) -> None:
-        super().__init__(
-            message or f"No session has the id '{session_id}'.",
-            hint=hint or "`storyai session list` shows your sessions.",
-        )
-        self.session_id = session_id
-
-
 class WorldConflict(StoryError):
     """Installing or forking would overwrite a world that is already there."""
+
+
+# ------------------------------------------------------------------------------- library
+
+INSTALL_SRD_HINT = "install it with `storyai srd install` (or `--from PATH` for a local copy)"
+
+
+class LibraryError(StoryError):
+    """The content library (the SRD) cannot answer."""
+
+
+class LibraryNotInstalled(LibraryError):
+    def __init__(self) -> None:
+        super().__init__("The SRD is not installed.", hint=INSTALL_SRD_HINT)
+
+
+class LibraryEntryNotFound(LibraryError):
+    """Nothing in the library has that name or key."""
+
+
+# ------------------------------------------------------------------------------- imports
+
+
+class ImportRefused(StoryError):
+    """The input cannot be imported: wrong format, corrupt, unsafe or too large.
+
+    The message names the file and says why; nothing has been written.
+    """
+
+
+class SourceLocked(ImportRefused):
+    """Another program (a running Foundry) holds the data open."""
+
+
+# ------------------------------------------------------------------------------ settings
+
+
+class SettingsError(StoryError):
+    """A setting is wrong: the message names the file or variable and the key."""
+
+
+class PriceConfigError(SettingsError):
+    """A ``[prices."model"]`` entry is wrong."""
+
+
+# ----------------------------------------------------------------------------- providers
+
+
+class ProviderError(StoryError):
+    """A model provider could not give a usable answer. ``provider`` names it."""
+
+    retryable = False
+
+    def __init__(self, message: str, *, provider: str = "", hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.provider = provider
+
+
+class ProviderTimeout(ProviderError):
+    retryable = True
+
+
+class RateLimited(ProviderError):
+    retryable = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        retry_after: float | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, provider=provider, hint=hint)
+        self.retry_after = retry_after
+
+
+class ProviderUnavailable(ProviderError):
+    """5xx, a refused connection, an overloaded server."""
+
+    retryable = True
+
+
+class StreamBroken(ProviderError):
+    """The stream ended or failed before the reply was complete."""
+
+    retryable = True
+
+
+class AuthFailed(ProviderError):
+    """A missing or refused key."""
+
+
+class BadRequest(ProviderError):
+    """The provider refused the request itself (4xx other than auth and rate limits)."""
+
+
+class NoProviderAnswered(ProviderError):
+    """Every provider for a task failed; carries each one's error."""
+
+    def __init__(self, task: str, errors: list[ProviderError]) -> None:
+        detail = "; ".join(f"{e.provider or '?'}: {e.message}" for e in errors) or "none configured"
+        super().__init__(
+            f"No model answered the {task} request ({detail}).",
+            hint="`storyai providers check` shows which providers answer",
+        )
+        self.errors = errors
+
+
+class ReplyError(StoryError):
+    """A model's reply is not the structured turn we asked for (the narrator repairs or
+    tells the turn in the engine's words; it never reaches a player as an error)."""
+
+
+# ------------------------------------------------------------------------------- storage
 
 
 class StorageError(StoryError):
@@ -137,9 +275,151 @@ class DatabaseNotMigrated(StorageError):
         )
 
 
+class HistoryBroken(StorageError):
+    """A story's stored history does not hold together (a missing event, a row no
+    release wrote): a fault of the storage, never of what a player did."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            f"This story's stored history is damaged: {detail}",
+            hint="restore the database from a backup, or rewind to an earlier turn",
+        )
+        self.detail = detail
+
+
+# --------------------------------------------------------------------------------- rules
+
+
 class RuleError(StoryError):
     """The rules refuse an action; the message says why, in the player's words."""
 
 
 class DiceError(RuleError):
     """Dice notation that cannot be read, or asks for more dice than we roll."""
+
+
+class InvalidChange(RuleError):
+    """A change that the rules or the world do not allow (it changes nothing)."""
+
+
+# ---------------------------------------------------------------------------------- play
+
+
+class PlayError(StoryError):
+    """The story refuses what a player asked; nothing was changed."""
+
+
+class SessionNotFound(PlayError):
+    def __init__(
+        self, session_id: str, *, message: str | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(
+            message or f"No session has the id '{session_id}'.",
+            hint=hint or "`storyai session list` shows your sessions.",
+        )
+        self.session_id = session_id
+
+
+class NoStoryHere(PlayError):
+    def __init__(self) -> None:
+        super().__init__("No story is being told here.", hint="start one with /story start")
+
+
+class ChannelBusy(PlayError):
+    def __init__(self) -> None:
+        super().__init__(
+            "A story is already being told here.",
+            hint="/story status shows it; /story join takes a seat; the host can /story end it",
+        )
+
+
+class StoryEnded(PlayError):
+    def __init__(self, hint: str = "the host can rewind it, or start a new one") -> None:
+        super().__init__("This story has ended.", hint=hint)
+
+
+class NothingTyped(PlayError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Type something to do, or pick a numbered choice.",
+            hint="`help` lists what you can do",
+        )
+
+
+class NotSeated(PlayError):
+    """This user has no character in the story (or left the table)."""
+
+
+class NotYourTurn(PlayError):
+    """Turn mode: someone else is to act."""
+
+
+class HostOnly(PlayError):
+    """Only the story's host may do this."""
+
+
+class NameTaken(PlayError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Someone called {name} is already playing.", hint="pick another name")
+
+
+class UnknownArchetype(PlayError):
+    def __init__(self, archetype: str, known: list[str]) -> None:
+        super().__init__(
+            f"This world has no archetype '{archetype}'.",
+            hint="choose one of: " + ", ".join(known),
+        )
+
+
+class BranchError(PlayError):
+    """No such branch or turn, or a branch name that is taken or empty."""
+
+
+class TurnConflict(PlayError):
+    """The story moved on (a rewind, another teller) while this turn was being told."""
+
+
+class ChoiceExpired(PlayError):
+    def __init__(self) -> None:
+        super().__init__(
+            "That choice has expired: the story has moved on.",
+            hint="pick from the newest choices, or type what you do with /act",
+        )
+
+
+class QuotaExceeded(PlayError):
+    """A daily limit refuses the turn. The message is ready to show the player."""
+
+    def __init__(
+        self, *, scope: str, kind: str, limit: int, resets_at: datetime, now: datetime
+    ) -> None:
+        super().__init__(_exhausted(scope, kind, limit, resets_at, now))
+        self.scope = scope
+        """"user" or "guild": whose limit it is."""
+        self.kind = kind
+        """"turns" or "credits"."""
+        self.limit = limit
+        self.resets_at = resets_at
+
+
+def _exhausted(scope: str, kind: str, limit: int, resets_at: datetime, now: datetime) -> str:
+    who, whose = ("You have", "your") if scope == "user" else ("This server has", "its")
+    if limit == 0:
+        subject = "you" if scope == "user" else "this server"
+        return f"No {kind} are allowed for {subject}: the daily limit is 0."
+    amount = f"{limit} {kind if limit != 1 else kind[:-1]}"
+    return (
+        f"{who} used {whose} {amount} for today; they refresh at "
+        f"{resets_at:%H:%M} UTC (in {until(now, resets_at)})."
+    )
+
+
+def until(now: datetime, then: datetime) -> str:
+    """``"3 h 12 min"``: the time from ``now`` to ``then``, minutes rounded up."""
+    minutes = max(0, math.ceil((then - now).total_seconds() / 60))
+    hours, minutes = divmod(minutes, 60)
+    if hours and minutes:
+        return f"{hours} h {minutes} min"
+    if hours:
+        return f"{hours} h"
+    return f"{minutes} min"

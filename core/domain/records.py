@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from storyai.core.domain.events import Event
+
 
 @dataclass(frozen=True)
 class WorldVersionRecord:
@@ -34,6 +36,19 @@ class WorldSummary:
 
 
 @dataclass(frozen=True)
+class Telling:
+    """A telling under way: who may write the narration of ``event_id`` until ``until``.
+
+    Set when a pending event (an action, an arrival) is stored, cleared when its
+    telling is stored. Anyone else who wants to write to the story waits for it; once
+    ``until`` has passed (its teller stopped), the next writer tells it instead.
+    """
+
+    event_id: str
+    until: datetime
+
+
+@dataclass(frozen=True)
 class SessionRecord:
     id: str
     world_id: str
@@ -45,6 +60,16 @@ class SessionRecord:
     updated_at: datetime
     channel: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    """The story's seed (``seed``) and, in multiplayer, its table (``table``)."""
+    next_seq: int = 1
+    """The seq the next appended event gets (events are numbered 1, 2, 3... per session)."""
+    next_segment: int = 1
+    """The segment the next new branch gets (see ``BranchRecord.lineage``)."""
+    telling: Telling | None = None
+    deadline: datetime | None = None
+    """When the story next needs tending with nobody acting: an idle player to skip, a
+    free-mode round to tell, a telling whose teller stopped. Indexed, so a bot finds
+    the stories that are due without reading every story."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +89,8 @@ class PlayerRecord:
 
 @dataclass(frozen=True)
 class EventRecord:
-    """An immutable event in a session's tree. ``depth`` = parent's depth + 1 (root: 1)."""
+    """An immutable event in a session's tree. ``depth`` = parent's depth + 1 (root: 1);
+    ``segment`` is the line of the tree it was appended on (``BranchRecord.lineage``)."""
 
     id: str
     session_id: str
@@ -72,10 +98,22 @@ class EventRecord:
     seq: int
     depth: int
     turn: int
-    kind: str
     actor: str
-    payload: dict[str, Any]
+    event: Event
     created_at: datetime
+    segment: int = 0
+
+    @property
+    def kind(self) -> str:
+        return self.event.kind
+
+
+Lineage = tuple[tuple[int, int | None], ...]
+"""The segments a branch sees, its own first: ``((segment, up to depth or None), ...)``.
+
+A branch appends to its own segment (seen whole). A new branch gets a new segment and
+sees the segments of the event it was made from up to that event's depth, so "is this
+event on the branch" is a look at its segment and depth, however long the story."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +122,34 @@ class BranchRecord:
     name: str
     head_event_id: str | None
     created_at: datetime
+    lineage: Lineage = ((0, None),)
+
+    @property
+    def segment(self) -> int:
+        """The segment this branch appends to."""
+        return self.lineage[0][0]
+
+
+def on_line(lineage: Lineage, segment: int, depth: int) -> bool:
+    """Whether an event (its segment and depth) is on the line ``lineage`` describes."""
+    return any(s == segment and (limit is None or depth <= limit) for s, limit in lineage)
+
+
+def forked_lineage(source: Lineage, segment: int, depth: int, new: int) -> Lineage:
+    """The lineage of a new branch with segment ``new``, made at an event at ``depth`` in
+    ``segment``, where ``source`` is the lineage of a branch that sees that event."""
+    older = [(s, limit) for s, limit in source if s != segment and limit is not None]
+    return ((new, None), (segment, depth), *[(s, d) for s, d in older if d <= depth])
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A session as a use case opens it: the record, its active branch, and that
+    branch's head event (None for a branch without events)."""
+
+    session: SessionRecord
+    branch: BranchRecord | None
+    head: EventRecord | None
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,10 @@
 """Game state, derived by folding events, never edited in place by interfaces.
 
-State changes only through *change ops*: small JSON records such as
-``{"op": "move", "who": "p1", "to": "hall"}``. A turn's ops are stored in its
-``state_changed`` event; folding a session replays them with ``apply_op``,
-the same function the engine used when the turn was taken, so replay and play
-can never disagree. Ops carry final values (a whole new sheet, a flag's new
-value), so replaying needs no dice, no world and no narrator.
+State changes only through the typed change ops of ``storyai.core.domain.ops``
+(``Move``, ``SetSheet``, ...), each with its own ``apply``. The nested models here are
+frozen: an op replaces them, never edits them, so ``GameState.fork`` (a copy of the
+containers only) is all a turn needs to work on a state without touching the one it
+came from, whatever the length of the story.
 """
 
 from __future__ import annotations
@@ -14,12 +13,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storyai.core.domain.errors import StoryError
 from storyai.core.domain.sheet import Sheet
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Choice(_Model):
@@ -68,7 +66,12 @@ class Chapter(_Model):
     summary: str
 
 
-class GameState(_Model):
+class GameState(BaseModel):
+    """The whole state of a story at one event. Its containers change (through ops);
+    the models inside them never do."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
     world_id: str
     world_version: str
     system: str
@@ -94,8 +97,28 @@ class GameState(_Model):
     def from_json(cls, data: dict[str, Any]) -> GameState:
         return cls.model_validate(data)
 
-    def copy_deep(self) -> GameState:
-        return self.model_copy(deep=True)
+    def fork(self) -> GameState:
+        """A state to change without changing this one: new containers, shared (frozen)
+        contents. Costs the number of entries, not the size of what they hold."""
+        return GameState.model_construct(
+            world_id=self.world_id,
+            world_version=self.world_version,
+            system=self.system,
+            turn=self.turn,
+            players=dict(self.players),
+            npcs=dict(self.npcs),
+            location_items=dict(self.location_items),
+            discovered=list(self.discovered),
+            visited=list(self.visited),
+            flags=list(self.flags),
+            quests=dict(self.quests),
+            lore_known=list(self.lore_known),
+            topics_heard=list(self.topics_heard),
+            combat=self.combat,
+            ending=self.ending,
+            choices=list(self.choices),
+            chapters=list(self.chapters),
+        )
 
     def has_flag(self, flag: str) -> bool:
         return flag in self.flags
@@ -108,83 +131,3 @@ class GameState(_Model):
 
     def characters_at(self, location: str) -> list[str]:
         return [cid for cid, npc in self.npcs.items() if npc.location == location and not npc.fled]
-
-
-class InvalidChange(StoryError):
-    """A proposed change that the rules or the world do not allow."""
-
-
-def _add_unique(values: list[str], value: str) -> None:
-    if value not in values:
-        values.append(value)
-
-
-def apply_op(state: GameState, op: dict[str, Any]) -> None:
-    """Apply one change op to ``state`` in place. Unknown ops raise InvalidChange."""
-    kind = op.get("op")
-    if kind == "player":
-        state.players[op["id"]] = PlayerState.model_validate(op["state"])
-    elif kind == "sheet":
-        sheet = Sheet.model_validate(op["sheet"])
-        who = op["who"]
-        if who in state.players:
-            state.players[who].sheet = sheet
-        elif who in state.npcs:
-            state.npcs[who].sheet = sheet
-        else:
-            raise InvalidChange(f"Nobody called '{who}' is in this story.")
-    elif kind == "move":
-        player = state.players[op["who"]]
-        if player.location != op["to"]:
-            player.previous = player.location
-        player.location = op["to"]
-    elif kind == "npc":
-        npc = state.npcs[op["who"]]
-        for field in ("location", "attitude", "defeated", "fled"):
-            if field in op:
-                setattr(npc, field, op[field])
-    elif kind == "items":
-        here = state.location_items.setdefault(op["location"], {})
-        count = here.get(op["item"], 0) + int(op["delta"])
-        if count < 0:
-            raise InvalidChange(f"There is no {op['item']} there to take.")
-        if count:
-            here[op["item"]] = count
-        else:
-            here.pop(op["item"], None)
-    elif kind == "discover":
-        _add_unique(state.discovered, op["location"])
-    elif kind == "visit":
-        _add_unique(state.visited, op["location"])
-        _add_unique(state.discovered, op["location"])
-    elif kind == "flag":
-        if op.get("value", True):
-            _add_unique(state.flags, op["flag"])
-        elif op["flag"] in state.flags:
-            state.flags.remove(op["flag"])
-    elif kind == "quest":
-        state.quests[op["quest"]] = QuestState.model_validate(op["state"])
-    elif kind == "lore":
-        _add_unique(state.lore_known, op["lore"])
-    elif kind == "topic":
-        _add_unique(state.topics_heard, op["key"])
-    elif kind == "combat":
-        state.combat = Combat.model_validate(op["combat"]) if op["combat"] else None
-    elif kind == "ending":
-        state.ending = op["ending"]
-    elif kind == "choices":
-        state.choices = [Choice.model_validate(c) for c in op["choices"]]
-    elif kind == "chapter":
-        chapter = Chapter.model_validate(op["chapter"])
-        if state.chapters and chapter.number != state.chapters[-1].number + 1:
-            raise InvalidChange("Chapters are closed in order.")
-        state.chapters.append(chapter)
-    elif kind == "turn":
-        state.turn = int(op["turn"])
-    else:
-        raise InvalidChange(f"Unknown change '{kind}'.")
-
-
-def apply_ops(state: GameState, ops: list[dict[str, Any]]) -> None:
-    for op in ops:
-        apply_op(state, op)

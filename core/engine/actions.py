@@ -10,6 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from storyai.core.domain.errors import RuleError
+from storyai.core.domain.ops import (
+    Discover,
+    HearTopic,
+    LearnLore,
+    Move,
+    MoveItems,
+    SetCombat,
+    Visit,
+)
 from storyai.core.domain.world import Exit
 from storyai.core.engine import combat, describe
 from storyai.core.engine.draft import Draft
@@ -173,18 +182,18 @@ def go(draft: Draft, intent: Intent) -> None:
         combat.parting_blows(draft)
         if not draft.rules.can_act(draft.sheet):
             return
-        draft.do({"op": "combat", "combat": None})
+        draft.do(SetCombat(combat=None))
         draft.say("You break away from the fight.", "notice")
     enter(draft, ex.to)
 
 
 def enter(draft: Draft, location: str) -> None:
     first = location not in draft.state.visited
-    draft.do({"op": "move", "who": draft.actor, "to": location})
-    draft.do({"op": "visit", "location": location})
+    draft.do(Move(who=draft.actor, to=location))
+    draft.do(Visit(location=location))
     for ex in draft.world.locations[location].exits.values():
         if not ex.hidden:
-            draft.do({"op": "discover", "location": ex.to})
+            draft.do(Discover(location=ex.to))
     describe.location(draft, full=first, first_visit=first)
     apply_effects(draft, draft.world.locations[location].on_enter, source="here")
     combat.ambush(draft)
@@ -216,7 +225,7 @@ def _take_one(draft: Draft, item_id: str) -> None:
     except RuleError as exc:
         draft.say(exc.message, "notice")
         return
-    if draft.do({"op": "items", "location": draft.here, "item": item_id, "delta": -1}):
+    if draft.do(MoveItems(location=draft.here, item=item_id, delta=-1)):
         draft.set_sheet(draft.actor, new)
         draft.say(f"You take the {item.name}.")
 
@@ -226,7 +235,7 @@ def drop(draft: Draft, intent: Intent) -> None:
     if not item_id:
         return
     draft.set_sheet(draft.actor, draft.rules.take_item(draft.sheet, item_id, draft.world))
-    draft.do({"op": "items", "location": draft.here, "item": item_id, "delta": 1})
+    draft.do(MoveItems(location=draft.here, item=item_id, delta=1))
     draft.say(f"You put down the {draft.world.items[item_id].name}.")
 
 
@@ -251,7 +260,7 @@ def use(draft: Draft, intent: Intent) -> None:
             else f"You turn the {item.name} over in your hands. Nothing happens."
         )
     )
-    draft.do({"op": "topic", "key": f"use:{item_id}"})
+    draft.do(HearTopic(key=f"use:{item_id}"))
     apply_effects(draft, item.effects, source=item.name)
     if item.consumed_on_use and item_id in draft.sheet.inventory:
         draft.set_sheet(draft.actor, draft.rules.take_item(draft.sheet, item_id, draft.world))
@@ -289,7 +298,7 @@ def talk(draft: Draft, intent: Intent) -> None:
         draft.say(line, "dialogue", speaker=ch.name)
     if not any(lines):
         draft.say(f"{ch.name} regards you in silence.")
-    draft.do({"op": "topic", "key": who})
+    draft.do(HearTopic(key=who))
     topics = describe.open_topics(draft, who)
     if topics:
         draft.say(f"You could ask {ch.name} about: " + ", ".join(topics) + ".", "notice")
@@ -304,7 +313,7 @@ def ask(draft: Draft, intent: Intent) -> None:
         draft.say(f"{ch.name} is in no state to talk.", "notice")
         return
     if who not in draft.state.topics_heard:
-        draft.do({"op": "topic", "key": who})
+        draft.do(HearTopic(key=who))
     available = {
         tid: [tid.replace("_", " "), *t.keywords]
         for tid, t in ch.dialogue.topics.items()
@@ -325,10 +334,10 @@ def ask(draft: Draft, intent: Intent) -> None:
         return
     topic = ch.dialogue.topics[match.id]
     draft.say(topic.text, "dialogue", speaker=ch.name)
-    draft.do({"op": "topic", "key": f"{who}:{match.id}"})
+    draft.do(HearTopic(key=f"{who}:{match.id}"))
     for lore_id in topic.reveals:
         if lore_id not in draft.state.lore_known:
-            draft.do({"op": "lore", "lore": lore_id})
+            draft.do(LearnLore(lore=lore_id))
             draft.say(f"Learned: {draft.world.lore[lore_id].title}", "notice")
     apply_effects(draft, topic.effects, source=ch.name)
 
@@ -393,7 +402,7 @@ def give(draft: Draft, intent: Intent) -> None:
     draft.say(
         f"You give the {draft.world.items[item_id].name} to {draft.world.characters[who].name}."
     )
-    draft.do({"op": "topic", "key": f"give:{who}:{item_id}"})
+    draft.do(HearTopic(key=f"give:{who}:{item_id}"))
 
 
 def not_understood(draft: Draft, intent: Intent) -> None:

@@ -7,6 +7,7 @@ player action, hands out loot and XP, and ends the fight.
 
 from __future__ import annotations
 
+from storyai.core.domain.ops import ChangeNpc, MoveItems, ReachEnding, SetCombat
 from storyai.core.domain.state import Combat
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.intent import Intent, resolve
@@ -33,12 +34,7 @@ def _start(draft: Draft, foes: list[str]) -> None:
         return
     sheets = [draft.sheet] + [draft.state.npcs[c].sheet for c in foes]
     order = roll_initiative([s for s in sheets if s], draft.dice, draft.rules)
-    draft.do(
-        {
-            "op": "combat",
-            "combat": Combat(location=draft.here, order=[e.sheet_id for e in order]).model_dump(),
-        }
-    )
+    draft.do(SetCombat(combat=Combat(location=draft.here, order=[e.sheet_id for e in order])))
     draft.roll_line("Initiative: " + ", ".join(f"{e.name} {e.score}" for e in order))
 
 
@@ -71,7 +67,7 @@ def attack(draft: Draft, intent: Intent) -> None:
         return
     npc = draft.state.npcs[target]
     if npc.attitude != "hostile":
-        draft.do({"op": "npc", "who": target, "attitude": "hostile"})
+        draft.do(ChangeNpc(who=target, attitude="hostile"))
         draft.say(f"{draft.world.characters[target].name} turns hostile.", "notice")
     _start(draft, [target, *[c for c in hostiles_here(draft) if c != target]])
     weapon_words = intent.target or None
@@ -90,16 +86,16 @@ def attack(draft: Draft, intent: Intent) -> None:
 
 def defeat(draft: Draft, target: str) -> None:
     ch = draft.world.characters[target]
-    draft.do({"op": "npc", "who": target, "defeated": True})
+    draft.do(ChangeNpc(who=target, defeated=True))
     draft.say(f"{ch.name} is defeated.", "heading")
     sheet = draft.state.npcs[target].sheet
     for item_id, count in sheet.inventory.items() if sheet else []:
-        draft.do({"op": "items", "location": draft.here, "item": item_id, "delta": count})
+        draft.do(MoveItems(location=draft.here, item=item_id, delta=count))
         draft.say(f"{ch.name} drops: {draft.world.items[item_id].name}.", "notice")
     award_xp(draft, sheet.xp_value if sheet else 0)
     apply_effects(draft, ch.on_defeat, source=ch.name)
     if not hostiles_here(draft):
-        draft.do({"op": "combat", "combat": None})
+        draft.do(SetCombat(combat=None))
         draft.say("The fight is over.", "notice")
 
 
@@ -109,7 +105,7 @@ def flee(draft: Draft, intent: Intent) -> None:
         return
     parting_blows(draft)
     if draft.rules.can_act(draft.sheet):
-        draft.do({"op": "combat", "combat": None})
+        draft.do(SetCombat(combat=None))
         back = draft.player.previous
         exits = draft.world.locations[draft.here].exits
         target = next((e.to for e in exits.values() if e.to == back), None) or next(
@@ -147,7 +143,7 @@ def enemies_act(draft: Draft, *, reason: str = "") -> None:
             draft.say(f"{name} gives ground and guards ({decision.reason}).", "notice")
             continue
         if decision.kind == "flee":
-            draft.do({"op": "npc", "who": cid, "fled": True})
+            draft.do(ChangeNpc(who=cid, fled=True))
             draft.say(f"{name} flees ({decision.reason}).", "notice")
             continue
         if decision.kind != "attack":
@@ -160,13 +156,13 @@ def enemies_act(draft: Draft, *, reason: str = "") -> None:
         if draft.sheet.is_dead:
             break
     if not hostiles_here(draft):
-        draft.do({"op": "combat", "combat": None})
+        draft.do(SetCombat(combat=None))
 
 
 def check_death(draft: Draft) -> None:
     sheet = draft.sheet
     if sheet.is_dead and not draft.state.ending:
-        draft.do({"op": "ending", "ending": "__death"})
+        draft.do(ReachEnding(ending="__death"))
         draft.say("You have died.", "heading")
         draft.say("Your story ends here — unless you rewind to an earlier turn.", "ending")
     elif sheet.hp <= 0 and not draft.rules.is_dying(sheet) and not sheet.is_dead:

@@ -1,9 +1,9 @@
 """A turn in progress: a working copy of the state plus what happened to it.
 
-Every change goes through ``do(op)``, which validates it by applying it to the
-working copy and records it; a change that cannot apply is recorded as
-rejected with its reason and leaves the state untouched. What the player is
-told is collected as ``Line``s for the narrator to tell.
+Every change goes through ``do(op)``: the op checks itself against the working state
+and applies, or refuses (``InvalidChange``) and is recorded as rejected with its
+reason, leaving the state untouched. What the player is told is collected as
+``Line``s for the narrator to tell.
 """
 
 from __future__ import annotations
@@ -13,22 +13,14 @@ from typing import Any
 
 from storyai.core.domain.dice import Dice
 from storyai.core.domain.errors import StoryError
+from storyai.core.domain.events import Line, Rejection, Roll
+from storyai.core.domain.ops import BaseOp, SetSheet
 from storyai.core.domain.sheet import Sheet
-from storyai.core.domain.state import GameState, apply_op
+from storyai.core.domain.state import GameState, PlayerState
 from storyai.core.domain.world import World
 from storyai.core.rules.base import RuleSystem
 
-
-@dataclass(frozen=True)
-class Line:
-    """One thing to tell: narration, a character's words, a dice roll, or a notice."""
-
-    kind: str  # "narration", "dialogue", "dice", "notice", "heading", "ending"
-    text: str
-    speaker: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "text": self.text, "speaker": self.speaker}
+__all__ = ["Draft", "Line"]
 
 
 @dataclass
@@ -38,29 +30,26 @@ class Draft:
     rules: RuleSystem
     dice: Dice
     actor: str
-    ops: list[dict[str, Any]] = field(default_factory=list)
-    rejected: list[dict[str, Any]] = field(default_factory=list)
+    ops: list[BaseOp] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
-    rolls: list[dict[str, Any]] = field(default_factory=list)
+    rolls: list[Roll] = field(default_factory=list)
     understood: bool = True
 
     # ------------------------------------------------------------- changes
 
-    def do(self, op: dict[str, Any]) -> bool:
+    def do(self, op: BaseOp) -> bool:
         """Apply and record one change; a change that cannot apply is rejected."""
-        probe = self.state.copy_deep()
         try:
-            apply_op(probe, op)
-        except (StoryError, KeyError, ValueError) as exc:
-            reason = exc.message if isinstance(exc, StoryError) else f"invalid change: {exc}"
-            self.rejected.append({"change": op, "reason": reason})
+            op.apply(self.state)
+        except StoryError as exc:
+            self.rejected.append(Rejection(change=op.to_json(), reason=exc.message))
             return False
-        apply_op(self.state, op)
         self.ops.append(op)
         return True
 
     def set_sheet(self, who: str, sheet: Sheet) -> None:
-        self.do({"op": "sheet", "who": who, "sheet": sheet.model_dump(mode="json")})
+        self.do(SetSheet(who=who, sheet=sheet))
 
     # ------------------------------------------------------------- telling
 
@@ -70,12 +59,12 @@ class Draft:
 
     def roll_line(self, text: str, detail: dict[str, Any] | None = None) -> None:
         self.lines.append(Line("dice", text))
-        self.rolls.append({"text": text, **(detail or {})})
+        self.rolls.append(Roll(text=text, **(detail or {})))
 
     # ------------------------------------------------------------- shortcuts
 
     @property
-    def player(self):
+    def player(self) -> PlayerState:
         return self.state.players[self.actor]
 
     @property

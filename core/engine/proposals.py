@@ -43,8 +43,21 @@ from typing import Any
 
 from storyai.core.domain.dice import Dice, RollResult
 from storyai.core.domain.errors import DiceError, StoryError
-from storyai.core.domain.sheet import Sheet, tag
-from storyai.core.domain.state import GameState, QuestState, apply_ops
+from storyai.core.domain.events import Rejection
+from storyai.core.domain.ops import (
+    BaseOp,
+    ChangeNpc,
+    Discover,
+    LearnLore,
+    Move,
+    MoveItems,
+    SetQuest,
+    SetSheet,
+    Visit,
+    apply_ops,
+)
+from storyai.core.domain.sheet import tag
+from storyai.core.domain.state import GameState, QuestState
 from storyai.core.domain.world import World
 from storyai.core.engine import actions, describe
 from storyai.core.engine.draft import Draft
@@ -85,14 +98,13 @@ _BIG = 10**15
 class Proposals:
     """The outcome of checking a narrator's ``state_changes``.
 
-    ``ops`` are change ops in the ``apply_op`` vocabulary, in order, that apply
-    cleanly to the state that was checked. ``applied`` and ``rejected`` hold the
-    proposals as ``{"field": ..., "value": ...}``; each rejected one is
-    ``{"change": {...}, "reason": "..."}``.
+    ``ops`` are typed change ops, in order, that apply cleanly to the state that was
+    checked. ``applied`` holds the accepted proposals as ``{"field": ..., "value":
+    ...}``; ``rejected`` the refused ones, each with its reason.
     """
 
-    ops: list[dict[str, Any]] = field(default_factory=list)
-    rejected: list[dict[str, Any]] = field(default_factory=list)
+    ops: list[BaseOp] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
     applied: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -127,7 +139,7 @@ class _NoDice(Dice):
         raise DiceError("Checking a narrator's proposals rolls no dice.")
 
 
-_Check = Callable[[Any], list[dict[str, Any]]]
+_Check = Callable[[Any], list[BaseOp]]
 
 
 class _Checker:
@@ -138,7 +150,7 @@ class _Checker:
         self.rules = rules
         self.actor = actor
         self.dice = dice
-        self.draft = Draft(state.copy_deep(), world, rules, dice or _NoDice(), actor)
+        self.draft = Draft(state.fork(), world, rules, dice or _NoDice(), actor)
         self.out = Proposals()
 
     @property
@@ -245,9 +257,9 @@ class _Checker:
         else:
             self.out.applied.append({"field": name, "value": _plain(value)})
 
-    def _commit(self, ops: list[dict[str, Any]]) -> str | None:
+    def _commit(self, ops: list[BaseOp]) -> str | None:
         """Apply ``ops`` all together or not at all; a reason when they do not apply."""
-        probe = self.state.copy_deep()
+        probe = self.state.fork()
         try:
             apply_ops(probe, ops)
         except StoryError as exc:
@@ -260,7 +272,7 @@ class _Checker:
 
     def _reject(self, name: Any, value: Any, reason: str) -> None:
         change = {"field": _plain(name), "value": _plain(value)}
-        self.out.rejected.append({"change": change, "reason": reason})
+        self.out.rejected.append(Rejection(change=change, reason=reason))
 
     # ------------------------------------------------------------- lookups
 
@@ -313,7 +325,7 @@ class _Checker:
 
     # -------------------------------------------------------------- fields
 
-    def _location(self, value: Any) -> list[dict[str, Any]]:
+    def _location(self, value: Any) -> list[BaseOp]:
         if value is None:
             return []
         target = self._location_id(value)
@@ -342,33 +354,30 @@ class _Checker:
             f"{self._place_name(self.here)} in one step."
         )
 
-    def _arrive(self, target: str) -> list[dict[str, Any]]:
+    def _arrive(self, target: str) -> list[BaseOp]:
         """The engine's arrival: in full with dice, else move, visit and discover."""
         if self.dice is not None:
-            scratch = Draft(self.state.copy_deep(), self.world, self.rules, self.dice, self.actor)
+            scratch = Draft(self.state.fork(), self.world, self.rules, self.dice, self.actor)
             try:
                 actions.enter(scratch, target)
             except (StoryError, KeyError, ValueError):
                 pass  # an on-enter effect the rules refuse: arrive plainly instead
             else:
                 return scratch.ops
-        ops: list[dict[str, Any]] = [
-            {"op": "move", "who": self.actor, "to": target},
-            {"op": "visit", "location": target},
-        ]
+        ops: list[BaseOp] = [Move(who=self.actor, to=target), Visit(location=target)]
         ops += [
-            {"op": "discover", "location": ex.to}
+            Discover(location=ex.to)
             for ex in self.world.locations[target].exits.values()
             if not ex.hidden
         ]
         return ops
 
-    def _discovered(self, value: Any) -> list[dict[str, Any]]:
+    def _discovered(self, value: Any) -> list[BaseOp]:
         target = self._location_id(value)
         if target in self.state.discovered or target == self.here:
             return []
         if target in describe.open_exits(self.draft).values():
-            return [{"op": "discover", "location": target}]
+            return [Discover(location=target)]
         exits = self.world.locations[self.here].exits.values()
         if any(ex.to == target for ex in exits):
             raise _Refused(
@@ -379,7 +388,7 @@ class _Checker:
             "only neighbouring places come into view."
         )
 
-    def _items(self, value: Any) -> list[dict[str, Any]]:
+    def _items(self, value: Any) -> list[BaseOp]:
         entry = _entry(value, "items", ("item", "delta"))
         text = _text(entry["item"], "an item id")
         delta = _whole(entry["delta"], "delta")
@@ -410,8 +419,8 @@ class _Checker:
                 raise _Refused(f"The {item.name} can't be carried.")
             new = self.rules.give_item(sheet, item_id, self.world, delta)
             return [
-                {"op": "items", "location": self.here, "item": item_id, "delta": -delta},
-                _sheet_op(self.actor, new),
+                MoveItems(location=self.here, item=item_id, delta=-delta),
+                SetSheet(who=self.actor, sheet=new),
             ]
         held = sheet.count(item_id)
         if held < -delta:
@@ -422,11 +431,11 @@ class _Checker:
             )
         new = self.rules.take_item(sheet, item_id, self.world, -delta)
         return [
-            _sheet_op(self.actor, new),
-            {"op": "items", "location": self.here, "item": item_id, "delta": -delta},
+            SetSheet(who=self.actor, sheet=new),
+            MoveItems(location=self.here, item=item_id, delta=-delta),
         ]
 
-    def _gold(self, value: Any) -> list[dict[str, Any]]:
+    def _gold(self, value: Any) -> list[BaseOp]:
         if value is None:
             return []
         delta = _whole(value, "gold")
@@ -439,9 +448,9 @@ class _Checker:
             raise _Refused(
                 f"{sheet.name} has only {sheet.gold} gold; {_num(-delta)} can't be spent."
             )
-        return [_sheet_op(self.actor, self.rules.adjust_gold(sheet, delta))]
+        return [SetSheet(who=self.actor, sheet=self.rules.adjust_gold(sheet, delta))]
 
-    def _hp(self, value: Any) -> list[dict[str, Any]]:
+    def _hp(self, value: Any) -> list[BaseOp]:
         entry = _entry(value, "hp", ("who", "delta"), optional=("reason",))
         if not isinstance(entry.get("reason", ""), str | None):
             raise _Refused(f"The reason should be text, not {_kind(entry['reason'])}.")
@@ -482,9 +491,9 @@ class _Checker:
             new = self.rules.heal(sheet, delta)
         else:
             new, _notes = self.rules.apply_damage(sheet, -delta)
-        return [_sheet_op(who, new)]
+        return [SetSheet(who=who, sheet=new)]
 
-    def _quests(self, value: Any) -> list[dict[str, Any]]:
+    def _quests(self, value: Any) -> list[BaseOp]:
         entry = _entry(value, "quests", ("quest", "stage"))
         text = _text(entry["quest"], "a quest id")
         stage = _text(entry["stage"], "a stage id")
@@ -515,9 +524,9 @@ class _Checker:
                 f"'{stage}' skips ahead."
             )
         new = QuestState(status="active", stage=index)
-        return [{"op": "quest", "quest": qid, "state": new.model_dump()}]
+        return [SetQuest(quest=qid, state=new)]
 
-    def _lore(self, value: Any) -> list[dict[str, Any]]:
+    def _lore(self, value: Any) -> list[BaseOp]:
         text = _text(value, "a lore id")
         lid = _resolve(text, {lid: lore.title for lid, lore in self.world.lore.items()})
         if lid is None:
@@ -537,9 +546,9 @@ class _Checker:
                 raise _Refused(
                     f"Only {names} know about '{lore.title}', and none of them is here to tell it."
                 )
-        return [{"op": "lore", "lore": lid}]
+        return [LearnLore(lore=lid)]
 
-    def _attitudes(self, value: Any) -> list[dict[str, Any]]:
+    def _attitudes(self, value: Any) -> list[BaseOp]:
         entry = _entry(value, "attitudes", ("who", "attitude"))
         attitude = _text(entry["attitude"], "an attitude")
         who = self._someone_here(entry["who"], players=False)
@@ -560,14 +569,10 @@ class _Checker:
             raise _Refused(
                 f"{name} is {now}; attitudes change one step at a time (to {neighbours})."
             )
-        return [{"op": "npc", "who": who, "attitude": attitude}]
+        return [ChangeNpc(who=who, attitude=attitude)]
 
 
 # ------------------------------------------------------------------ helpers
-
-
-def _sheet_op(who: str, sheet: Sheet) -> dict[str, Any]:
-    return {"op": "sheet", "who": who, "sheet": sheet.model_dump(mode="json")}
 
 
 def _entry(

@@ -8,6 +8,7 @@ objective completes as soon as its stage is reached.
 from __future__ import annotations
 
 from storyai.core.domain.errors import RuleError
+from storyai.core.domain.ops import MoveItems, ReachEnding, SetFlag, SetQuest
 from storyai.core.domain.state import GameState, QuestState
 from storyai.core.domain.world import Condition, Effect, Quest, Trigger, World
 from storyai.core.engine.draft import Draft
@@ -84,7 +85,7 @@ def apply_effect(draft: Draft, effect: Effect, *, source: str = "") -> None:
             draft.set_sheet(draft.actor, new)
             draft.say(f"You take {sheet.hp - new.hp} damage. " + " ".join(notes), "notice")
         case "set_flag" | "clear_flag":
-            draft.do({"op": "flag", "flag": effect.flag, "value": effect.type == "set_flag"})
+            draft.do(SetFlag(flag=effect.flag or "", value=effect.type == "set_flag"))
         case "add_condition":
             draft.set_sheet(draft.actor, rules.add_condition(sheet, effect.condition or ""))
             draft.say(f"You are {effect.condition}.", "notice")
@@ -112,7 +113,7 @@ def give_item(draft: Draft, item_id: str) -> None:
         draft.set_sheet(draft.actor, draft.rules.give_item(draft.sheet, item_id, draft.world))
         draft.say(f"You receive: {item.name}.", "notice")
     except RuleError as exc:
-        draft.do({"op": "items", "location": draft.here, "item": item_id, "delta": 1})
+        draft.do(MoveItems(location=draft.here, item=item_id, delta=1))
         draft.say(f"{exc.message} The {item.name} is left on the ground.", "notice")
 
 
@@ -148,7 +149,7 @@ def advance_quests(draft: Draft) -> None:
 
 
 def _set_quest(draft: Draft, qid: str, qs: QuestState) -> None:
-    draft.do({"op": "quest", "quest": qid, "state": qs.model_dump()})
+    draft.do(SetQuest(quest=qid, state=qs))
 
 
 def _advance_one(draft: Draft, qid: str, quest: Quest, qs: QuestState) -> bool:
@@ -187,11 +188,11 @@ def _advance_one(draft: Draft, qid: str, quest: Quest, qs: QuestState) -> bool:
     for item_id in rewards.items:
         give_item(draft, item_id)
     for flag in rewards.flags:
-        draft.do({"op": "flag", "flag": flag, "value": True})
+        draft.do(SetFlag(flag=flag, value=True))
     if quest.endings:
         for ending in quest.endings:
             if holds(ending.requires, draft.state, draft.actor, draft.world):
-                draft.do({"op": "ending", "ending": ending.id})
+                draft.do(ReachEnding(ending=ending.id))
                 draft.say(ending.title, "heading")
                 draft.say(ending.text, "ending")
                 break

@@ -1,16 +1,17 @@
 """One turn: input -> intent -> rules -> changes -> what to tell.
 
 ``play_turn`` is pure given its inputs (state, world, rules, seeded dice): it
-works on a copy and returns the ops to append, never touching the caller's
-state. The offline narrator then tells the outcome's lines.
+works on a fork of the state and returns the ops to append, never touching the
+caller's state. The offline narrator then tells the outcome's lines.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from storyai.core.domain.dice import Dice
+from storyai.core.domain.events import Rejection, Roll
+from storyai.core.domain.ops import AdvanceTurn, BaseOp, OfferChoices, SeatPlayer
 from storyai.core.domain.sheet import Sheet, sheet_from_stat_block
 from storyai.core.domain.state import GameState, NpcState, PlayerState
 from storyai.core.domain.world import World
@@ -26,10 +27,10 @@ class Outcome:
     """What a turn did: the ops to store, what to tell, and what was refused."""
 
     intent: Intent
-    ops: list[dict[str, Any]]
+    ops: list[BaseOp]
     lines: list[Line]
-    rolls: list[dict[str, Any]] = field(default_factory=list)
-    rejected: list[dict[str, Any]] = field(default_factory=list)
+    rolls: list[Roll] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
     understood: bool = True
 
 
@@ -59,18 +60,14 @@ def join(
     opening: bool,
 ) -> Outcome:
     """A player arrives at the start; the first one also hears the opening."""
-    draft = Draft(state.copy_deep(), world, rules, dice, player_id)
+    draft = Draft(state.fork(), world, rules, dice, player_id)
     draft.do(
-        {
-            "op": "player",
-            "id": player_id,
-            "state": PlayerState(
-                id=player_id,
-                name=sheet.name,
-                location=world.start.location,
-                sheet=sheet,
-            ).model_dump(mode="json"),
-        }
+        SeatPlayer(
+            id=player_id,
+            state=PlayerState(
+                id=player_id, name=sheet.name, location=world.start.location, sheet=sheet
+            ),
+        )
     )
     if opening:
         start_quests(draft)
@@ -78,7 +75,7 @@ def join(
         draft.say(world.start.text)
     actions.enter(draft, world.start.location)
     advance_quests(draft)
-    draft.do({"op": "choices", "choices": [c.model_dump() for c in choices.offer(draft)]})
+    draft.do(OfferChoices(choices=choices.offer(draft)))
     return Outcome(Intent("join"), draft.ops, draft.lines, draft.rolls, draft.rejected)
 
 
@@ -86,7 +83,7 @@ def play_turn(
     state: GameState, world: World, rules: RuleSystem, dice: Dice, actor: str, text: str
 ) -> Outcome:
     """Resolve one player input against ``state`` (which is left untouched)."""
-    draft = Draft(state.copy_deep(), world, rules, dice, actor)
+    draft = Draft(state.fork(), world, rules, dice, actor)
     intent = parse(text)
     if intent.verb == "choose":
         options = state.choices
@@ -117,6 +114,6 @@ def play_turn(
     advance_quests(draft)
     if time_passes:
         combat.check_death(draft)
-    draft.do({"op": "turn", "turn": state.turn + 1})
-    draft.do({"op": "choices", "choices": [c.model_dump() for c in choices.offer(draft)]})
+    draft.do(AdvanceTurn(turn=state.turn + 1))
+    draft.do(OfferChoices(choices=choices.offer(draft)))
     return Outcome(intent, draft.ops, draft.lines, draft.rolls, draft.rejected, draft.understood)

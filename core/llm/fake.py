@@ -26,15 +26,8 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 
-from storyai.core.llm.port import (
-    ModelChunk,
-    ModelDone,
-    ModelPort,
-    ModelRequest,
-    ProviderError,
-    TextPiece,
-    Usage,
-)
+from storyai.core.domain.errors import ProviderError
+from storyai.core.llm.port import ModelChunk, ModelDone, ModelPort, ModelRequest, TextPiece, Usage
 
 CHARS_PER_TOKEN = 4
 

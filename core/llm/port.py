@@ -25,8 +25,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from storyai.core.domain.errors import StoryError
-
 Task = Literal["narration", "summary"]
 
 
@@ -165,69 +163,3 @@ class ModelPort(abc.ABC):
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
-
-
-# ---------------------------------------------------------------- errors
-
-
-class ProviderError(StoryError):
-    """A model provider failed. Messages never contain API keys."""
-
-    retryable: bool = False
-
-    def __init__(self, message: str, *, provider: str = "", hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
-        self.provider = provider
-
-
-class ProviderTimeout(ProviderError):
-    retryable = True
-
-
-class RateLimited(ProviderError):
-    """429 (or Anthropic 529 overloaded). ``retry_after`` in seconds when the server said."""
-
-    retryable = True
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        provider: str = "",
-        retry_after: float | None = None,
-        hint: str | None = None,
-    ) -> None:
-        super().__init__(message, provider=provider, hint=hint)
-        self.retry_after = retry_after
-
-
-class ProviderUnavailable(ProviderError):
-    """5xx, connection refused or reset."""
-
-    retryable = True
-
-
-class StreamBroken(ProviderError):
-    """The stream stopped before the reply was complete."""
-
-    retryable = True
-
-
-class AuthFailed(ProviderError):
-    """401/403: the key is missing, wrong or lacks access. Not retried; failover still applies."""
-
-
-class BadRequest(ProviderError):
-    """400/404/422: the request or model name is wrong. Not retried; failover still applies."""
-
-
-class NoProviderAnswered(ProviderError):
-    """Every provider for a task failed; carries each one's error."""
-
-    def __init__(self, task: str, errors: list[ProviderError]) -> None:
-        detail = "; ".join(f"{e.provider or '?'}: {e.message}" for e in errors) or "none configured"
-        super().__init__(
-            f"No model answered the {task} request ({detail}).",
-            hint="`storyai providers check` shows which providers answer",
-        )
-        self.errors = errors

@@ -18,7 +18,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import TypeVar
 
-from storyai.core.domain.errors import StoryError
+from storyai.core.domain.errors import PriceConfigError
 from storyai.core.llm.port import Usage
 
 
@@ -82,10 +82,6 @@ DEFAULT_PRICES: dict[str, Price] = {
 
 LOCAL_PROVIDERS = frozenset({"local", "ollama", "lmstudio", "llamacpp", "vllm", "fake", "cache"})
 """Provider names whose models cost nothing unless the user sets a price."""
-
-
-class PriceConfigError(StoryError):
-    """A price override in the configuration cannot be used."""
 
 
 class PriceTable:

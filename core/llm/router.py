@@ -30,17 +30,14 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from storyai.core.domain.errors import NoProviderAnswered, ProviderError, RateLimited, StreamBroken
 from storyai.core.llm.cache import ReplyCache
 from storyai.core.llm.port import (
     ModelChunk,
     ModelDone,
     ModelPort,
     ModelRequest,
-    NoProviderAnswered,
-    ProviderError,
-    RateLimited,
     Restart,
-    StreamBroken,
     TextPiece,
     Usage,
 )

@@ -1,18 +1,19 @@
 """Gathering what the story remembers for one narration, from storage.
 
-* **Recent turns**: every turn after the end of the second-newest closed
-  chapter, read from the event window above it (at most ``MAX_WINDOW`` events).
-  The window only moves when a chapter closes, so this block is append-only.
-* **Recall**: full-text search over the rest of the event log for the
-  player's words, kept to the current branch (the head's lineage) and to what
-  the acting character witnessed.
+* **Recent turns**: every turn after the end of the second-newest closed chapter,
+  read from the branch's line above it (at most ``MAX_WINDOW`` events). The window
+  only moves when a chapter closes, so this block is append-only.
+* **Recall**: full-text search over the rest of the branch for the player's words,
+  kept to what the acting character witnessed (``storage.recall``: its cost does not
+  grow with the story).
 """
 
 from __future__ import annotations
 
 import re
 
-from storyai.core.domain.records import EventRecord
+from storyai.core.domain.events import Narration, PlayerAction
+from storyai.core.domain.records import EventRecord, Lineage
 from storyai.core.domain.state import GameState
 from storyai.core.narrators.port import Memory, Recalled, TurnText
 from storyai.core.storage.ports import UnitOfWork
@@ -32,45 +33,51 @@ def window_start(state: GameState) -> tuple[int, int]:
 
 async def gather_memory(
     uow: UnitOfWork,
-    session_id: str,
+    lineage: Lineage,
     head: EventRecord | None,
     state: GameState,
     actor: str,
     action: str,
     turn: int,
 ) -> Memory:
+    """What the narrator of turn ``turn`` (whose action is ``head``) may remember."""
     if head is None:
         return Memory(witness=actor)
     names = {pid: p.name for pid, p in state.players.items()}
     _, start_depth = window_start(state)
     low = max(start_depth + 1, head.depth - MAX_WINDOW, 1)
-    events = await uow.events.between_depths(session_id, low, head.depth)
-    by_id = {e.id: e for e in events}
-    chain: list[EventRecord] = []
-    current: EventRecord | None = head
-    while current is not None and current.depth >= low:
-        chain.append(current)
-        current = by_id.get(current.parent_id or "")
-    chain.reverse()
+    chain = await uow.events.on_line(
+        head.session_id,
+        lineage,
+        min_depth=low,
+        max_depth=head.depth,
+        kinds=("player_action", "narration"),
+    )
     recent = _turns(chain, names, turn)
     recalled: tuple[Recalled, ...] = ()
     if action.strip():
-        recalled = await _recall(uow, session_id, head, action, actor, low)
+        recalled = await _recall(uow, head, lineage, action, actor, low)
     return Memory(recent=tuple(recent), recalled=recalled, witness=actor)
 
 
 def _turns(chain: list[EventRecord], names: dict[str, str], current: int) -> list[TurnText]:
     turns: dict[int, dict] = {}
     for e in chain:
-        if e.turn >= current and e.kind == "player_action":
-            continue  # the action being narrated now is the input, not history
-        if e.kind == "player_action":
+        event = e.event
+        if isinstance(event, PlayerAction):
+            if e.turn >= current:
+                continue  # the action being narrated now is the input, not history
             t = turns.setdefault(e.turn, {"actor": "", "action": "", "told": [], "w": ()})
-            t["actor"], t["action"] = names.get(e.actor, e.actor), e.payload.get("text", "")
-        elif e.kind == "narration":
+            t["actor"], t["action"] = names.get(e.actor, e.actor), event.text
+        elif isinstance(event, Narration):
             t = turns.setdefault(e.turn, {"actor": "", "action": "", "told": [], "w": ()})
-            t["told"] += [_line_text(line) for line in e.payload.get("lines", [])]
-            t["w"] = tuple(e.payload.get("witnesses", ()))
+            t["told"] += [
+                f"{line.speaker}: {line.text}"
+                if line.kind == "dialogue" and line.speaker
+                else line.text
+                for line in event.lines
+            ]
+            t["w"] = tuple(event.witnesses or ())
     return [
         TurnText(n, t["actor"], t["action"], "\n".join(t["told"]), t["w"])
         for n, t in sorted(turns.items())
@@ -78,27 +85,21 @@ def _turns(chain: list[EventRecord], names: dict[str, str], current: int) -> lis
     ]
 
 
-def _line_text(line: dict) -> str:
-    if line.get("kind") == "dialogue" and line.get("speaker"):
-        return f"{line['speaker']}: {line['text']}"
-    return str(line.get("text", ""))
-
-
 async def _recall(
     uow: UnitOfWork,
-    session_id: str,
     head: EventRecord,
+    lineage: Lineage,
     action: str,
     actor: str,
     before_depth: int,
 ) -> tuple[Recalled, ...]:
     hits = await uow.recall.search(
-        session_id,
+        head.session_id,
         action,
         limit=RECALL_LIMIT,
         before_depth=before_depth,
         witness=actor,
-        head_id=head.id,
+        lineage=lineage,
     )
     asked = {w.lower() for w in _WORD.findall(action)}
     out = []

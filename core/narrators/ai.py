@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
+from storyai.core.domain.errors import ProviderError
 from storyai.core.domain.world import World
 from storyai.core.engine.draft import Line
 from storyai.core.llm.port import (
@@ -23,7 +24,6 @@ from storyai.core.llm.port import (
     ModelDone,
     ModelRequest,
     PromptSection,
-    ProviderError,
     Restart,
     TextPiece,
     Usage,
@@ -66,7 +66,6 @@ class AINarrator(Narrator):
         self.tokenizer = tokenizer or default_tokenizer()
         self.calibration = calibration or Calibration()
         self.name = name
-        self.last_prompt: Prompt | None = None
 
     def prompt_for(self, request: NarrationRequest) -> Prompt:
         factor = self.calibration.factor(self._calibration_key())
@@ -84,7 +83,6 @@ class AINarrator(Narrator):
 
     async def stream(self, request: NarrationRequest) -> AsyncIterator[NarrationChunk]:
         prompt = self.prompt_for(request)
-        self.last_prompt = prompt
         model_request = self.model_request(request, prompt)
         usage = Usage()
         problems: list[str] = []
@@ -139,7 +137,7 @@ class AINarrator(Narrator):
             for line in reply.lines:
                 yield TextDelta(line.text + "\n")
         else:
-            reply = self._reply(request, parsed)
+            reply = self._reply(request, parsed, prompt)
             if problems:
                 reply.error = "; ".join(
                     x for x in ("repaired: " + "; ".join(problems), reply.error) if x
@@ -150,9 +148,14 @@ class AINarrator(Narrator):
 
     # ------------------------------------------------------------ replies
 
-    def _reply(self, request: NarrationRequest, parsed: ParsedReply) -> NarratorReply:
+    def _reply(
+        self, request: NarrationRequest, parsed: ParsedReply, prompt: Prompt
+    ) -> NarratorReply:
+        """The reply laid out for display, without any passage that quotes gm-only lore
+        this very prompt carried (nothing of a call lives on the narrator: tables told
+        at once never see each other's secrets)."""
         world = request.world
-        secrets = _secret_shingles(request, self.last_prompt)
+        secrets = _secret_shingles(request, prompt)
         leaks = 0
         lines = [line for line in request.facts if line.kind in KEEP_FROM_RULES]
         for paragraph in parsed.narrative.split("\n\n"):
@@ -243,10 +246,8 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", text.lower())
 
 
-def _secret_shingles(request: NarrationRequest, prompt: Prompt | None) -> set[tuple[str, ...]]:
+def _secret_shingles(request: NarrationRequest, prompt: Prompt) -> set[tuple[str, ...]]:
     """Every run of SHINGLE words in the gm-only lore the prompt carried."""
-    if prompt is None:
-        return set()
     out: set[tuple[str, ...]] = set()
     for hit in prompt.lore:
         if hit.status == "secret" and hit.id in request.world.lore:

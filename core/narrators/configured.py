@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storyai.core.domain.errors import StoryError
+from storyai.core.domain.errors import ProviderError, StoryError
 from storyai.core.llm.cache import FileReplyCache, ReplyCache
-from storyai.core.llm.port import ProviderError
 from storyai.core.llm.pricing import PriceTable
 from storyai.core.llm.router import RouteEntry, Router
 from storyai.core.narrators.ai import AINarrator

@@ -15,14 +15,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from storyai.core.domain.errors import StoryError
+from storyai.core.domain.errors import ReplyError
 
 _KEY = re.compile(r'"narrative"\s*:\s*"')
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
-
-
-class ReplyError(StoryError):
-    """A model reply that is not the structured turn we asked for."""
 
 
 class NarrativeStream:

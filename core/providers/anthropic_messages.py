@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from storyai.core.domain.errors import BadRequest
 from storyai.core.llm.port import (
-    BadRequest,
     ModelChunk,
     ModelDone,
     ModelRequest,

@@ -8,13 +8,8 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
-from storyai.core.llm.port import (
-    BadRequest,
-    ModelChunk,
-    ModelPort,
-    ModelRequest,
-    ProviderError,
-)
+from storyai.core.domain.errors import BadRequest, ProviderError
+from storyai.core.llm.port import ModelChunk, ModelPort, ModelRequest
 from storyai.core.providers.errors import ErrorMapper, is_provider_failure
 
 log = logging.getLogger("storyai.providers")

@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx2
 
-from storyai.core.llm.port import (
+from storyai.core.domain.errors import (
     AuthFailed,
     BadRequest,
     ProviderError,

@@ -5,13 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from storyai.core.llm.port import (
-    ModelDone,
-    ModelPort,
-    ModelRequest,
-    PromptSection,
-    ProviderError,
-)
+from storyai.core.domain.errors import ProviderError
+from storyai.core.llm.port import ModelDone, ModelPort, ModelRequest, PromptSection
 from storyai.core.providers.errors import redact
 
 PROBE_REQUEST = ModelRequest(

@@ -69,8 +69,8 @@ from pydantic_settings import (
     SettingsError,
 )
 
-from storyai.core.domain.errors import StoryError
-from storyai.core.llm.port import AuthFailed, ModelPort
+from storyai.core.domain.errors import AuthFailed, StoryError
+from storyai.core.llm.port import ModelPort
 from storyai.core.providers.errors import redact
 
 Kind = Literal["openai", "openai-responses", "anthropic", "openai-compatible"]

@@ -167,6 +167,13 @@ def check_new_events(
     return ordered
 
 
+def check_chain(records: Iterable[EventRecord], parent: EventRecord) -> list[EventRecord]:
+    """``check_new_events`` for events that follow ``parent``, a stored event the caller
+    read in this unit of work: the same checks with no read. Ids and seqs taken by
+    events the caller did not read are left to the database's constraints."""
+    return check_new_events(records, {parent.id: parent}, ())
+
+
 # ----------------------------------------------------------------------------- branches
 
 

@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import (
 
 from storyai.core.domain.errors import DatabaseNotMigrated, StorageError
 from storyai.core.storage.failures import translated
+from storyai.core.storage.sqlite_thread import SqliteThread
 from storyai.core.storage.urls import (
     ENV_VAR,
     default_database_url,
@@ -93,6 +94,14 @@ class Database:
         self.sessionmaker: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False
         )
+        self._echo = echo
+        self._sqlite_thread: SqliteThread | None = None
+
+    def sqlite_thread(self) -> SqliteThread:
+        """The sync engine and thread units of work use on SQLite (made on first use)."""
+        if self._sqlite_thread is None:
+            self._sqlite_thread = SqliteThread(self.url, _sqlite_on_connect, echo=self._echo)
+        return self._sqlite_thread
 
     def __repr__(self) -> str:
         return f"Database({self.display_url!r})"
@@ -146,6 +155,9 @@ class Database:
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
+        if self._sqlite_thread is not None:
+            thread, self._sqlite_thread = self._sqlite_thread, None
+            await thread.dispose()
         await self.engine.dispose()
 
     async def __aenter__(self) -> Self:
@@ -301,14 +313,26 @@ def _create_engine(url: URL, *, echo: bool) -> AsyncEngine:
     return engine
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
-    """SQLite ignores foreign keys unless each connection asks for them.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+"""How long a SQLite writer waits for another process's write to finish."""
 
-    Transactions otherwise keep Python sqlite3's default: BEGIN is deferred to
-    the first write, so readers never hold locks that make a concurrent writer
-    fail with "database is locked". Migrations take over BEGIN themselves.
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    """Per connection: foreign keys on (SQLite ignores them otherwise), write-ahead
+    logging with ``synchronous=NORMAL`` (a commit appends to the log instead of waiting
+    for an fsync of the database: measured 23 ms -> 0.65 ms a commit; a power cut may
+    lose the last commits, never corrupt the file), and a busy timeout for writers of
+    other processes.
+
+    Transactions otherwise keep Python sqlite3's default: reads run outside any
+    transaction and BEGIN is deferred to the first write; a unit of work that writes
+    starts with ``BEGIN IMMEDIATE`` itself (``storage/sql/link.py``). Migrations take
+    over BEGIN themselves.
     """
     _sqlite_pragma(dbapi_connection, "PRAGMA foreign_keys=ON")
+    _sqlite_pragma(dbapi_connection, f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    _sqlite_pragma(dbapi_connection, "PRAGMA journal_mode=WAL")
+    _sqlite_pragma(dbapi_connection, "PRAGMA synchronous=NORMAL")
 
 
 def _sqlite_pragma(dbapi_connection: Any, statement: str) -> list[Any]:

@@ -20,7 +20,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
-    Column,
     Date,
     DateTime,
     Dialect,
@@ -30,7 +29,6 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
-    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -49,6 +47,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 """Deterministic constraint names, so migrations can drop and alter them by name."""
+
+RUNNING_IN_A_CHANNEL = "channel IS NOT NULL AND status != 'ended'"
+"""The sessions the unique index on ``channel`` covers: running stories in a channel."""
 
 JsonDocument = JSON().with_variant(JSONB(), "postgresql")
 """JSON everywhere; JSONB on PostgreSQL, which can index and query into it."""
@@ -129,6 +130,14 @@ class SessionRow(Base):
             ["world_id", "world_version"], ["world_versions.world_id", "world_versions.version"]
         ),
         Index(None, "world_id", "world_version"),
+        # One running story per channel, whichever process starts it (migration 0005).
+        Index(
+            "ix_sessions_running_channel",
+            "channel",
+            unique=True,
+            sqlite_where=text(RUNNING_IN_A_CHANNEL),
+            postgresql_where=text(RUNNING_IN_A_CHANNEL),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -142,6 +151,15 @@ class SessionRow(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    next_seq: Mapped[int] = mapped_column(BigInteger, server_default=text("1"), default=1)
+    """The seq of the session's next event (kept here: no max() per turn)."""
+    next_segment: Mapped[int] = mapped_column(Integer, server_default=text("1"), default=1)
+    """The segment the next new branch appends to (see ``BranchRow.lineage``)."""
+    telling_event_id: Mapped[str | None] = mapped_column(String(64))
+    """The pending event being told, if any; its teller holds it until ``telling_until``."""
+    telling_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    deadline: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    """When the story next needs tending with nobody acting (indexed for the bot)."""
 
 
 class PlayerRow(Base):
@@ -171,6 +189,7 @@ class EventRow(Base):
         UniqueConstraint("session_id", "seq"),
         Index(None, "session_id", "parent_id"),
         Index(None, "session_id", "depth"),
+        Index(None, "session_id", "turn"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -186,6 +205,8 @@ class EventRow(Base):
     actor: Mapped[str] = mapped_column(String(100))
     payload: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    segment: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    """The line of the tree the event was appended on (``BranchRow.lineage``)."""
 
 
 class BranchRow(Base):
@@ -200,6 +221,11 @@ class BranchRow(Base):
     head_event_id: Mapped[str | None] = mapped_column(ForeignKey("events.id"))
     """None until the branch has its first event."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    lineage: Mapped[list[Any]] = mapped_column(
+        JsonDocument, server_default=text("'[[0, null]]'"), default=lambda: [[0, None]]
+    )
+    """``[[segment, up to depth or null], ...]``: the segments this branch sees, its own
+    first (``storyai.core.domain.records.Lineage``)."""
 
 
 class SnapshotRow(Base):
@@ -309,36 +335,26 @@ class LibraryEntryRow(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
 
 
-RECALL_METADATA = MetaData(naming_convention=NAMING_CONVENTION)
-"""The recall index lives outside ``Base.metadata``: its full-text half differs per
-dialect (an FTS5 virtual table on SQLite, a generated ``tsvector`` column with a GIN
-index on PostgreSQL), which no portable model describes. Migration 0002 builds it."""
+class RecallTermRow(Base):
+    """The recall index (migration 0005): one row per word stem of a told or typed event.
 
-recall_table = Table(
-    "recall",
-    RECALL_METADATA,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("event_id", String(64), nullable=False),
-    Column("session_id", String(64), nullable=False),
-    Column("depth", Integer, nullable=False),
-    Column("turn", Integer, nullable=False),
-    Column("kind", String(32), nullable=False),
-    Column("actor", String(100), nullable=False),
-    Column("witnesses", JsonDocument, nullable=False),
-    Column("text", Text, nullable=False),
-)
-"""One row per indexed event (``storyai.core.storage.recall``), the columns every
-dialect shares: what the SQL adapter inserts and reads. ``event_id`` is unique and
-references ``events`` (ON DELETE CASCADE) in the migration. On SQLite the FTS5 table
-``recall_fts`` indexes ``text`` with ``content='recall'`` (rowid = ``id``), kept in step
-by triggers; on PostgreSQL the column ``search`` is ``to_tsvector('english', text)``."""
+    ``storyai.core.storage.recall`` makes the rows and ranks what a search finds; a
+    search reads, for each stem, its deepest rows on one line of the tree through the
+    ``(session_id, term, depth)`` index, so its cost does not grow with the story."""
 
-RECALL_TABLE_PREFIX = "recall"
+    __tablename__ = "recall_terms"
+    __table_args__ = (Index(None, "session_id", "term", "depth"),)
 
-
-def described_by_orm(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
-    """An Alembic ``include_name`` hook: compare only what ``Base.metadata`` describes,
-    not the recall index (``recall`` and SQLite's ``recall_fts*`` shadow tables)."""
-    if type_ == "table":
-        return not (name or "").startswith(RECALL_TABLE_PREFIX)
-    return True
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    term: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_id: Mapped[str] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    depth: Mapped[int] = mapped_column(Integer)
+    segment: Mapped[int] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer)
+    """How often the stem occurs in the event."""
+    length: Mapped[int] = mapped_column(Integer)
+    """How many indexed words the event has."""

@@ -1,22 +1,29 @@
 """The storage port: a unit of work with repositories in domain words.
 
-Usage, in a service::
+Usage, in a use case::
 
     async with uow_factory() as uow:
-        await uow.worlds.add_version(record)
+        opened = await uow.sessions.open(session_id, lock=True)
+        await uow.events.append([...], parent=opened.head)
         await uow.commit()
 
-Leaving the block without ``commit()`` rolls everything back, so a failure
-half-way writes nothing. One unit of work per use case, never shared between
-tasks. Adapters: ``memory.InMemoryUnitOfWork`` (tests) and
-``sql.SqlUnitOfWork`` (SQLAlchemy 2 async: SQLite or PostgreSQL).
+Leaving the block without ``commit()`` rolls everything back, so a failure half-way
+writes nothing. One unit of work per use case, never shared between tasks. Adapters:
+``memory`` (in-process, for tests and throwaway runs) and ``sql`` (SQLAlchemy 2 async:
+SQLite or PostgreSQL); ``tests/storage`` runs one contract suite against all three.
+
+Writers of one story take its lock with ``sessions.open(id, lock=True)`` (or
+``sessions.lock``) before reading what they are about to change: a PostgreSQL row
+lock, a write transaction on SQLite, an ``asyncio.Lock`` in memory. It is held until
+the unit of work ends.
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
-from datetime import date
+import builtins
+from collections.abc import Callable, Collection
+from datetime import date, datetime
 from types import TracebackType
 from typing import Self
 
@@ -25,6 +32,8 @@ from storyai.core.domain.records import (
     EventRecord,
     LibraryInfo,
     LibraryRecord,
+    Lineage,
+    Opened,
     PlayerRecord,
     QuotaCounter,
     RecallHit,
@@ -57,29 +66,45 @@ class WorldRepository(abc.ABC):
 
 
 class SessionRepository(abc.ABC):
-    """Filled by the session engine (issue 3); the schema is there from the start."""
-
     @abc.abstractmethod
-    async def add(self, record: SessionRecord) -> None: ...
+    async def add(self, record: SessionRecord) -> None:
+        """Store a new session. A running session (status not "ended") in a channel that
+        already has one is refused with ``ChannelBusy``: one story per channel."""
 
     @abc.abstractmethod
     async def get(self, session_id: str) -> SessionRecord:
         """Raises SessionNotFound."""
 
     @abc.abstractmethod
-    async def list(self, world_id: str | None = None) -> list[SessionRecord]: ...
+    async def open(self, session_id: str, *, lock: bool = False) -> Opened:
+        """The session with its active branch and that branch's head event, in one read.
+        With ``lock``, the story's lock is taken first (see the module docstring).
+        Raises SessionNotFound."""
+
+    @abc.abstractmethod
+    async def update(self, record: SessionRecord) -> None:
+        """Replace everything but the id, the world and created_at."""
+
+    @abc.abstractmethod
+    async def list(
+        self, world_id: str | None = None, *, limit: int | None = None
+    ) -> list[SessionRecord]:
+        """Most recently updated first."""
 
     @abc.abstractmethod
     async def count_for_world_version(self, world_id: str, version: str) -> int: ...
 
-    async def update(self, record: SessionRecord) -> None:
-        """Replace title, status, active_branch, channel, settings and updated_at."""
-        raise NotImplementedError
+    @abc.abstractmethod
+    async def in_channel(self, channel: str) -> SessionRecord | None:
+        """The running story in a channel, else the one most recently updated there."""
 
+    @abc.abstractmethod
+    async def due(self, now: datetime, *, limit: int = 100) -> builtins.list[SessionRecord]:
+        """Running sessions whose ``deadline`` has come, earliest first."""
+
+    @abc.abstractmethod
     async def lock(self, session_id: str) -> None:
-        """Serialise turns of one session until this unit of work ends: a PostgreSQL
-        advisory transaction lock; SQLite and memory serialise in-process."""
-        raise NotImplementedError
+        """Take the story's lock until this unit of work ends (``open(lock=True)`` does)."""
 
 
 class PlayerRepository(abc.ABC):
@@ -97,36 +122,52 @@ class PlayerRepository(abc.ABC):
 
 class EventRepository(abc.ABC):
     @abc.abstractmethod
-    async def append(self, records: list[EventRecord]) -> None:
-        """Store new events (never updated afterwards). Duplicate ids raise StorageError."""
+    async def append(
+        self, records: list[EventRecord], *, parent: EventRecord | None = None
+    ) -> None:
+        """Store new events (never changed afterwards), parents first.
+
+        ``parent``: the stored event the first record follows, as read in this unit of
+        work (the head the caller opened); the adapter then needs no read to check the
+        chain. Duplicate ids or seqs, a parent in another session or a wrong depth raise
+        StorageError."""
 
     @abc.abstractmethod
     async def get(self, event_id: str) -> EventRecord | None: ...
 
     @abc.abstractmethod
-    async def next_seq(self, session_id: str) -> int:
-        """1 + the highest seq in the session (1 for an empty session)."""
+    async def get_many(self, event_ids: Collection[str]) -> list[EventRecord]:
+        """The events with these ids that exist (any order)."""
 
     @abc.abstractmethod
-    async def between_depths(
-        self, session_id: str, min_depth: int, max_depth: int
+    async def on_line(
+        self,
+        session_id: str,
+        lineage: Lineage,
+        *,
+        min_depth: int = 1,
+        max_depth: int | None = None,
+        kinds: Collection[str] | None = None,
+        newest: int | None = None,
+        turns: tuple[int, int] | None = None,
     ) -> list[EventRecord]:
-        """Every event of the session (all branches) with min_depth <= depth <= max_depth,
-        ordered by seq. Used to rebuild one path near a head without walking the tree."""
+        """The events of one line of the tree (``lineage``, see ``BranchRecord``) with
+        min_depth <= depth <= max_depth, oldest first; only ``kinds`` when given; only
+        turns ``first..last`` (``turns``) when given; with ``newest``, only that many
+        of the deepest."""
 
     @abc.abstractmethod
     async def list(self, session_id: str) -> list[EventRecord]:
-        """All events of a session ordered by seq (for exports and the history screen)."""
-
-    @abc.abstractmethod
-    async def lineage(self, session_id: str, head_id: str, min_depth: int = 0) -> set[str]:
-        """The ids of ``head_id`` and its ancestors with depth >= min_depth: the events on
-        a branch whose head is ``head_id``. Empty when the session has no such event."""
+        """All events of a session, every branch, ordered by seq (the turn tree)."""
 
 
 class RecallRepository(abc.ABC):
-    """Full-text memory of a session: player actions and narration, indexed as
-    ``events.append`` stores them (in the same transaction). See ``recall.py``."""
+    """Full-text memory of a session: player actions and narration, indexed by
+    ``index`` in the unit of work that tells them (``storyai.core.storage.recall``)."""
+
+    @abc.abstractmethod
+    async def index(self, records: list[EventRecord]) -> None:
+        """Index what these events said (kinds without text are skipped)."""
 
     @abc.abstractmethod
     async def search(
@@ -137,24 +178,22 @@ class RecallRepository(abc.ABC):
         limit: int = 20,
         before_depth: int | None = None,
         witness: str | None = None,
-        head_id: str | None = None,
+        lineage: Lineage | None = None,
     ) -> list[RecallHit]:
         """The indexed events of the session that best match ``query``, best first.
 
-        ``query`` is raw player text: its words (letters and digits, 3 or more long, no
-        stopwords, at most 16) are ORed together, matched in any word form ("smiths"
-        finds "smith's"); no character of it is query syntax, and a query with no such
-        word finds nothing. Only events with depth < ``before_depth`` when given, whose
-        witnesses include ``witness`` when given, and on the branch whose head is
-        ``head_id`` when given (the head and its ancestors, as ``events.lineage``).
-        Ties go to the later event.
-        """
+        ``query`` is raw player text: its words (``recall.search_terms``) are ORed
+        together, matched in any word form ("smiths" finds "smith's"); no character of
+        it is query syntax, and a query with no such word finds nothing. Only events
+        with depth < ``before_depth``, witnessed by ``witness``, on ``lineage`` when
+        given. Every term looks at no more than ``recall.PER_TERM`` of its most recent
+        matches, so a search costs the same in a story of any length."""
 
 
 class BranchRepository(abc.ABC):
     @abc.abstractmethod
     async def put(self, record: BranchRecord) -> None:
-        """Create the branch, or move its head."""
+        """Create the branch, or move its head (its lineage and created_at stay)."""
 
     @abc.abstractmethod
     async def get(self, session_id: str, name: str) -> BranchRecord | None: ...
@@ -174,7 +213,7 @@ class SnapshotRepository(abc.ABC):
 
 
 class QuotaRepository(abc.ABC):
-    """Daily counters of turns and credits per (scope, key, UTC day); see ``core/quotas.py``.
+    """Daily counters of turns and credits per (scope, key, UTC day).
 
     A counter that was never written reads as zeros. ``take`` and ``add`` write the
     counter under its row lock, held until the unit of work ends: on PostgreSQL and
@@ -266,8 +305,10 @@ class UnitOfWork(abc.ABC):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self.rollback()
-        await self.close()
+        try:
+            await self.rollback()
+        finally:
+            await self.close()
 
     @abc.abstractmethod
     async def commit(self) -> None: ...

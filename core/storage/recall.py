@@ -1,35 +1,40 @@
-"""Recall: what goes into the full-text index of the event log, and how a question is read.
+"""Recall: the full-text memory of a story, the same on memory, SQLite and PostgreSQL.
 
-Every adapter shares these rules, so the game master remembers the same things on
-memory, SQLite and PostgreSQL; only the ranking differs (bm25 on SQLite, ts_rank on
-PostgreSQL, word overlap in memory).
+Indexing: a ``player_action`` is indexed by what was typed, a ``narration`` by the text
+of its lines; other kinds have nothing to remember. Each indexed event gives one
+*posting* per distinct word stem it contains: ``(session, stem, event, depth, segment,
+count, length)``. Stems come from ``stem`` (a small English stemmer: "smiths" and
+"smith's" meet), so nothing depends on a database's text-search dialect.
 
-* ``entry_for(event)`` is the index row of an event: ``player_action`` events are
-  indexed by ``payload["text"]``, ``narration`` events by the ``text`` of each entry
-  of ``payload["lines"]`` joined with newlines; other kinds, and events with no text,
-  are not indexed. Witnesses are ``payload["witnesses"]`` (player ids), or the actor
-  alone when the payload does not say.
-* ``search_terms(query)`` turns raw player text into at most ``MAX_TERMS`` words made
-  of letters and digits only, so nothing a player types can reach a query syntax:
-  ``fts5_query`` and ``tsquery`` OR them together.
+Searching (``search``): the question's words (``search_terms``: letters and digits, at
+least ``MIN_TERM_LENGTH`` long, no stopwords, at most ``MAX_TERMS``) are stemmed; for
+each stem the store returns its ``PER_TERM`` deepest postings on the branch (one
+indexed range read per stem). Those candidates are ranked with BM25 (a word that
+matched fewer events weighs more; ties go to the later event), the best are read, and
+what the asking character did not witness is dropped. A word that occurs everywhere
+only ever costs its ``PER_TERM`` newest postings, and a rare word (the name of a place
+told at turn 10) is found whatever the story's length: a search costs the same at turn
+10 and turn 10,000.
 
-``migrations/versions/0002_recall.py`` keeps its own frozen copy of ``entry_for``
-for the backfill, so changing the rules here never changes an old migration.
+No character of a question ever reaches a query language: stems are bound parameters.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from storyai.core.domain.records import EventRecord, RecallHit
-
-INDEXED_KINDS = frozenset({"player_action", "narration"})
+from storyai.core.domain.events import Narration, PlayerAction, text_of
+from storyai.core.domain.records import EventRecord, Lineage, RecallHit, on_line
 
 MIN_TERM_LENGTH = 3
 MAX_TERMS = 16
+PER_TERM = 64
+"""The most postings of one stem a search looks at: its deepest on the branch."""
 
 _STOPWORDS = """
     about above after again all also and any are because been before being below between
@@ -46,91 +51,66 @@ STOPWORDS = frozenset(_STOPWORDS.split())
 _WORD = re.compile(r"[^\W_]+")
 """A run of letters and digits (any script); everything else separates words."""
 
+MAX_STEM = 64
+"""Longer words are cut to this many characters (the column's size)."""
+
 
 @dataclass(frozen=True)
-class RecallEntry:
-    """One row of the recall index."""
+class Posting:
+    """One stem of one indexed event."""
 
-    event_id: str
     session_id: str
+    term: str
+    event_id: str
     depth: int
-    turn: int
-    kind: str
-    actor: str
-    witnesses: tuple[str, ...]
-    text: str
+    segment: int
+    count: int
+    length: int
 
     def values(self) -> dict[str, Any]:
-        """The row of a bulk insert into the ``recall`` table."""
         return {
-            "event_id": self.event_id,
             "session_id": self.session_id,
+            "term": self.term,
+            "event_id": self.event_id,
             "depth": self.depth,
-            "turn": self.turn,
-            "kind": self.kind,
-            "actor": self.actor,
-            "witnesses": list(self.witnesses),
-            "text": self.text,
+            "segment": self.segment,
+            "count": self.count,
+            "length": self.length,
         }
 
-    def hit(self, score: float) -> RecallHit:
-        return RecallHit(
-            event_id=self.event_id,
-            depth=self.depth,
-            turn=self.turn,
-            kind=self.kind,
-            actor=self.actor,
-            witnesses=self.witnesses,
-            text=self.text,
-            score=score,
-        )
+
+def indexed(record: EventRecord) -> bool:
+    return isinstance(record.event, PlayerAction | Narration) and bool(text_of(record.event))
 
 
-def entry_for(event: EventRecord) -> RecallEntry | None:
-    """The recall index row of an event, or None when it has nothing to remember."""
-    text = event_text(event.kind, event.payload)
-    if not text.strip():
-        return None
-    return RecallEntry(
-        event_id=event.id,
-        session_id=event.session_id,
-        depth=event.depth,
-        turn=event.turn,
-        kind=event.kind,
-        actor=event.actor,
-        witnesses=witnesses_of(event.actor, event.payload),
-        text=text,
-    )
+def postings_for(records: Iterable[EventRecord]) -> list[Posting]:
+    """The postings of the events worth remembering among ``records``."""
+    out: list[Posting] = []
+    for record in records:
+        if not indexed(record):
+            continue
+        stems = Counter(stem(word)[:MAX_STEM] for word in words(text_of(record.event)))
+        length = sum(stems.values())
+        out += [
+            Posting(record.session_id, term, record.id, record.depth, record.segment, n, length)
+            for term, n in stems.items()
+        ]
+    return out
 
 
-def entries_for(events: Iterable[EventRecord]) -> list[RecallEntry]:
-    return [entry for entry in map(entry_for, events) if entry is not None]
+def words(text: str) -> list[str]:
+    """The words of a text worth indexing: lower case, long enough, no stopwords."""
+    return [
+        w for w in _WORD.findall(text.lower()) if len(w) >= MIN_TERM_LENGTH and w not in STOPWORDS
+    ]
 
 
-def event_text(kind: str, payload: Mapping[str, Any]) -> str:
-    """The searchable text of an event ("" for kinds that are not indexed)."""
-    if kind == "player_action":
-        text = payload.get("text")
-        return text if isinstance(text, str) else ""
-    if kind == "narration":
-        lines = payload.get("lines")
-        if not isinstance(lines, list):
-            return ""
-        texts = [line.get("text") for line in lines if isinstance(line, dict)]
-        return "\n".join(t for t in texts if isinstance(t, str) and t)
-    return ""
-
-
-def witnesses_of(actor: str, payload: Mapping[str, Any]) -> tuple[str, ...]:
-    """``payload["witnesses"]`` as player ids, or the actor alone when it is absent."""
-    witnesses = payload.get("witnesses")
-    if witnesses is None:
-        return (actor,)
-    if isinstance(witnesses, str):
-        return (witnesses,)
-    if not isinstance(witnesses, list | tuple):
-        return (actor,)
-    return tuple(dict.fromkeys(str(w) for w in witnesses))
+def witnesses_of(record: EventRecord) -> tuple[str, ...]:
+    """Who saw an event: a narration's witnesses, else its actor alone."""
+    event = record.event
+    if isinstance(event, Narration) and event.witnesses is not None:
+        return tuple(dict.fromkeys(event.witnesses))
+    return (record.actor,)
 
 
 def search_terms(query: str) -> list[str]:
@@ -145,24 +125,13 @@ def search_terms(query: str) -> list[str]:
     return list(terms)
 
 
-def fts5_query(terms: Iterable[str]) -> str:
-    """An FTS5 MATCH expression: each term a quoted string (never an operator, column
-    filter or prefix), ORed together. The tokenizer stems each one."""
-    return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
-
-
-def tsquery(terms: Iterable[str]) -> str:
-    """The text of ``to_tsquery('english', ...)``: the terms ORed together. Terms are
-    letters and digits only (``search_terms``), so none is an operator or a quote."""
-    return " | ".join(term for term in terms if _WORD.fullmatch(term))
-
-
-# ------------------------------------------------------------------------ memory adapter
+def query_stems(query: str) -> list[str]:
+    return list(dict.fromkeys(stem(term)[:MAX_STEM] for term in search_terms(query)))
 
 
 def stem(word: str) -> str:
-    """A crude English stemmer for the in-memory adapter: enough that "daughters" finds
-    "daughter" and "called" finds "calling", not a linguist's tool."""
+    """A small English stemmer: enough that "daughters" finds "daughter", "called"
+    finds "calling" and "smith's" finds "smiths"; not a linguist's tool."""
     w = word.lower()
     if len(w) > 4 and w.endswith("ies"):
         w = w[:-3] + "y"
@@ -181,12 +150,87 @@ def stem(word: str) -> str:
     return w
 
 
-def overlap_score(terms: Iterable[str], text: str) -> float:
-    """How well ``text`` answers the terms: the number of distinct terms it contains
-    (stemmed), plus the share of its words that are one of them (less than 1)."""
-    wanted = {stem(term) for term in terms}
-    words = [stem(word) for word in _WORD.findall(text.lower())]
-    found = [word for word in words if word in wanted]
-    if not found:
-        return 0.0
-    return len(set(found)) + len(found) / (len(words) + 1)
+# ------------------------------------------------------------------------------- search
+
+FetchPostings = Callable[[Sequence[str]], Awaitable[list[Posting]]]
+"""The store's half of a search: for each stem, its ``PER_TERM`` deepest postings of
+the session on the line and before the depth asked (already bound by the store)."""
+FetchEvents = Callable[[Sequence[str]], Awaitable[list[EventRecord]]]
+
+K1, B, AVERAGE_LENGTH = 1.2, 0.75, 30.0
+
+
+async def search(
+    query: str,
+    *,
+    limit: int,
+    before_depth: int | None,
+    witness: str | None,
+    postings: FetchPostings,
+    events: FetchEvents,
+) -> list[RecallHit]:
+    """Rank what ``postings`` finds for ``query`` and read the best through ``events``."""
+    stems = query_stems(query)
+    if not stems or limit <= 0:
+        return []
+    found = await postings(stems)
+    by_term: dict[str, list[Posting]] = defaultdict(list)
+    for posting in found:
+        by_term[posting.term].append(posting)
+    documents = max(before_depth or 0, max((p.depth for p in found), default=0), 1)
+    scores: dict[str, float] = defaultdict(float)
+    depth_of: dict[str, int] = {}
+    for matches in by_term.values():
+        df = len(matches) if len(matches) < PER_TERM else max(PER_TERM, documents // 4)
+        idf = math.log(1 + (documents - df + 0.5) / (df + 0.5))
+        for p in matches:
+            fit = p.count * (K1 + 1) / (p.count + K1 * (1 - B + B * p.length / AVERAGE_LENGTH))
+            scores[p.event_id] += idf * fit
+            depth_of[p.event_id] = p.depth
+    ranked = sorted(scores, key=lambda e: (-scores[e], -depth_of[e], e))
+    hits: list[RecallHit] = []
+    for start in range(0, len(ranked), max(limit * 3, 8)):
+        batch = ranked[start : start + max(limit * 3, 8)]
+        by_id = {r.id: r for r in await events(batch)}
+        for event_id in batch:
+            record = by_id.get(event_id)
+            if record is None:
+                continue
+            seen = witnesses_of(record)
+            if witness is not None and witness not in seen:
+                continue
+            hits.append(_hit(record, seen, scores[event_id]))
+            if len(hits) == limit:
+                return hits
+    return hits
+
+
+def _hit(record: EventRecord, witnesses: tuple[str, ...], score: float) -> RecallHit:
+    return RecallHit(
+        event_id=record.id,
+        depth=record.depth,
+        turn=record.turn,
+        kind=record.kind,
+        actor=record.actor,
+        witnesses=witnesses,
+        text=text_of(record.event),
+        score=score,
+    )
+
+
+def deepest_on_line(
+    newest_first: Iterable[Posting], lineage: Lineage | None, before_depth: int | None
+) -> list[Posting]:
+    """What a store without a database keeps of one stem's postings (given deepest
+    first): on the line, before the depth, the ``PER_TERM`` deepest; it stops reading
+    there (the memory store)."""
+    kept: list[Posting] = []
+    for p in newest_first:
+        if before_depth is not None and p.depth >= before_depth:
+            continue
+        if lineage is not None and not on_line(lineage, p.segment, p.depth):
+            continue
+        kept.append(p)
+        if len(kept) == PER_TERM:
+            break
+    return kept

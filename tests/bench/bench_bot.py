@@ -69,6 +69,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the fakes package
 
 import discord
+import playing
 from bench_turns import machine, open_store, percentile
 from fakes.discord.harness import DiscordHarness, patched_endpoints
 from fakes.discord.server import FakeInteraction
@@ -507,7 +508,7 @@ async def start_directly(uow: UnitOfWorkFactory, seats: list[list]) -> int:
     for user_id, name, channel_id in seats:
         if await table.session_in_channel(uow, str(channel_id)) is not None:
             continue  # the bot finished it after all
-        opening = await services.start_session(uow, WORLD, player_name=name, user_ref=str(user_id))
+        opening = await playing.start_session(uow, WORLD, player_name=name, user_ref=str(user_id))
         await table.open_table(uow, opening.session_id, mode="turn", channel=str(channel_id))
         started += 1
     return started

@@ -32,6 +32,7 @@ import statistics
 import time
 from dataclasses import dataclass, field
 
+import playing
 from bench_turns import LOOP, machine, open_store, percentile
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -170,7 +171,7 @@ async def play(args: argparse.Namespace, uow) -> Run:
 
     narrator.prompt_for = timed_prompt  # type: ignore[method-assign]
     await services.install_world(uow, world, source="bench")
-    start = await services.start_session(
+    start = await playing.start_session(
         uow, "ember_hollow", player_name="Ash", seed=3, narrator=narrator
     )
     static = count(RULES) + count("\n".join(world_bible(world, start.state)))
@@ -186,7 +187,7 @@ async def play(args: argparse.Namespace, uow) -> Run:
         for n, text in enumerate(inputs, 1):
             seen = len(model.requests)
             t0 = time.perf_counter()
-            result = await services.take_turn(uow, start.session_id, text, narrator=narrator)
+            result = await playing.take_turn(uow, start.session_id, text, narrator=narrator)
             run.turn_ms[n] = (time.perf_counter() - t0) * 1000
             narrations = [r for r in model.requests[seen:] if r.task == "narration"]
             if narrations:

@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import playing
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -219,10 +220,10 @@ async def measure_loads(uow: UnitOfWorkFactory, session_id: str, repeats: int) -
     out = []
     for _ in range(repeats):
         services._WORLD_CACHE.clear()
-        result, ms = await timed(services.resume(uow, session_id))
+        result, ms = await timed(playing.resume(uow, session_id))
         assert result.state.ending is None
         out.append(ms)
-    await services.session_world(uow, session_id)  # warm again, so the next turn isn't charged
+    await playing.session_world(uow, session_id)  # warm again, so the next turn isn't charged
     return out
 
 
@@ -233,7 +234,7 @@ async def run(args: argparse.Namespace, store: Store) -> Results:
     uow = store.uow
     world = load_world(bundled_world_paths()[WORLD])
     await services.install_world(uow, world, source="bench")
-    opening = await services.start_session(uow, WORLD, player_name="Bench", seed=args.seed)
+    opening = await playing.start_session(uow, WORLD, player_name="Bench", seed=args.seed)
     session_id = opening.session_id
     profile_window = windows[marks[-1]] if args.profile else None
     profiler = cProfile.Profile() if args.profile else None
@@ -255,7 +256,7 @@ async def run(args: argparse.Namespace, store: Store) -> Results:
             profiling = profiler is not None and profile_window[0] <= turn <= profile_window[1]
             if profiling:
                 profiler.enable()
-            result, ms = await timed(services.take_turn(uow, session_id, text))
+            result, ms = await timed(playing.take_turn(uow, session_id, text))
             if profiling:
                 profiler.disable()
             if not result.understood or result.ended or result.turn != turn:

@@ -7,12 +7,12 @@ import json
 import shutil
 from pathlib import Path
 
+import playing
 import pytest
 import yaml
 from typer.testing import CliRunner
 
 from storyai.cli.main import app
-from storyai.core import services
 from storyai.core.storage.database import Database
 from storyai.core.storage.sql import sql_uow_factory
 from storyai.core.worlds.bundled import bundled_world_paths
@@ -158,7 +158,7 @@ def test_save_keeps_the_session_in_the_database(cli, tmp_path: Path, cli_databas
 
     async def load():
         async with Database(cli_database) as db:
-            return await services.resume(sql_uow_factory(db), session_id)
+            return await playing.resume(sql_uow_factory(db), session_id)
 
     resumed = asyncio.run(load())
     assert resumed.state.turn == len(VILLAGE)

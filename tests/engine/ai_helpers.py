@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import playing
 from walkthrough import bundled
 
 from storyai.core import services
@@ -61,7 +62,7 @@ def gm(*replies, default=echo, name: str = "fake") -> tuple[AINarrator, Scripted
 
 async def start(uow: UnitOfWorkFactory, narrator: AINarrator, seed: int = 7, world="ember_hollow"):
     await services.install_world(uow, bundled(world), source="bundled")
-    return await services.start_session(uow, world, player_name="Ash", seed=seed, narrator=narrator)
+    return await playing.start_session(uow, world, player_name="Ash", seed=seed, narrator=narrator)
 
 
 def prompt_of(request: ModelRequest) -> str:

@@ -13,8 +13,9 @@ from typing import Any
 from walkthrough import bundled
 
 from storyai.core.domain.dice import Dice, SeededDice
+from storyai.core.domain.ops import BaseOp, apply_ops, read_ops
 from storyai.core.domain.sheet import new_player_sheet
-from storyai.core.domain.state import GameState, apply_ops
+from storyai.core.domain.state import GameState
 from storyai.core.domain.world import Condition, Exit, World
 from storyai.core.engine.proposals import Proposals, check_proposals
 from storyai.core.engine.turn import initial_state, join
@@ -111,13 +112,13 @@ class Game:
             self.state, self.world, self.rules, actor or self.actor, changes, dice=dice
         )
         assert self.state.to_json() == before, "check_proposals never touches the state it gets"
-        after = self.state.copy_deep()
+        after = self.state.fork()
         apply_ops(after, result.ops)
         return result, after
 
-    def do(self, *ops: dict[str, Any]) -> None:
-        """Set a scene up, the only way state changes: through ops."""
-        apply_ops(self.state, list(ops))
+    def do(self, *ops: dict[str, Any] | BaseOp) -> None:
+        """Set a scene up, the only way state changes: through ops (typed, or as stored)."""
+        apply_ops(self.state, [op if isinstance(op, BaseOp) else read_ops([op])[0] for op in ops])
 
     def move(self, location: str, who: str | None = None) -> None:
         self.do({"op": "move", "who": who or self.actor, "to": location})
@@ -163,15 +164,15 @@ def with_hidden_exit(world: World, at: str, direction: str, to: str, flag: str) 
 
 
 def reasons(result: Proposals) -> list[str]:
-    return [r["reason"] for r in result.rejected]
+    return [r.reason for r in result.rejected]
 
 
 def rejected_fields(result: Proposals) -> list[str]:
-    return [r["change"]["field"] for r in result.rejected]
+    return [r.change["field"] for r in result.rejected]
 
 
 def only_reason(result: Proposals) -> str:
     """The one rejection's reason, for a proposal that changed nothing."""
     assert not result.ops and not result.applied, result.applied
     assert len(result.rejected) == 1, result.rejected
-    return result.rejected[0]["reason"]
+    return result.rejected[0].reason

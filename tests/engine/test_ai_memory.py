@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import itertools
 
+import playing
 from ai_helpers import echo, gm, prompt_of, section, start, turn_json
 
-from storyai.core import services
-from storyai.core.sessions import CHAPTER_TURNS
+from storyai.core.play.telling import CHAPTER_TURNS
 
 FACT = "The smith's daughter is called Mirelle, and she hides a silver key."
 
@@ -21,7 +21,7 @@ def planting(request):
 async def play_n(uow, session_id, narrator, n, start_at=0):
     result = None
     for i in range(n):
-        result = await services.take_turn(
+        result = await playing.take_turn(
             uow, session_id, f"wander the square {start_at + i}", narrator=narrator
         )
     return result
@@ -53,19 +53,19 @@ async def test_chapters_close_with_summaries_and_follow_the_branch(uow_factory):
     assert (chapter.first_turn, chapter.last_turn) == (1, CHAPTER_TURNS)
     assert "wander the square 0" in chapter.summary
     assert any(r.task == "summary" for r in model.requests)
-    await services.rewind(uow_factory, opening.session_id, 3)
-    resumed = await services.resume(uow_factory, opening.session_id)
+    await playing.rewind(uow_factory, opening.session_id, 3)
+    resumed = await playing.resume(uow_factory, opening.session_id)
     assert resumed.state.chapters == []  # memory moves with the branch
 
 
 async def test_a_fact_from_the_first_turns_is_recalled_much_later(uow_factory):
     narrator, model = gm(default=planting)
     opening = await start(uow_factory, narrator)
-    await services.take_turn(
+    await playing.take_turn(
         uow_factory, opening.session_id, "tell me about the smith", narrator=narrator
     )
     await play_n(uow_factory, opening.session_id, narrator, 3 * CHAPTER_TURNS)
-    await services.take_turn(
+    await playing.take_turn(
         uow_factory, opening.session_id, "what was the smith's daughter called?", narrator=narrator
     )
     last = model.requests[-1] if model.requests[-1].task == "narration" else model.requests[-2]
@@ -76,12 +76,12 @@ async def test_a_fact_from_the_first_turns_is_recalled_much_later(uow_factory):
 async def test_recall_never_brings_back_an_abandoned_branch(uow_factory):
     narrator, model = gm(default=planting)
     opening = await start(uow_factory, narrator)
-    await services.take_turn(
+    await playing.take_turn(
         uow_factory, opening.session_id, "tell me about the smith", narrator=narrator
     )
-    await services.rewind(uow_factory, opening.session_id, 0)
+    await playing.rewind(uow_factory, opening.session_id, 0)
     await play_n(uow_factory, opening.session_id, narrator, 3)
-    await services.take_turn(
+    await playing.take_turn(
         uow_factory, opening.session_id, "what was the smith's daughter called?", narrator=narrator
     )
     last = [r for r in model.requests if r.task == "narration"][-1]
@@ -107,19 +107,15 @@ async def test_the_prompt_stays_within_budget_however_long_the_story(uow_factory
 
 
 async def test_the_prompt_shown_for_a_turn_is_exactly_the_one_sent(uow_factory):
-    from walkthrough import bundled
-
-    from storyai.core.prompt_view import prompt_at
-
     narrator, model = gm()
     opening = await start(uow_factory, narrator)
     sent = {}
     for n, text in enumerate(["look", "talk to hesta about mine", "go east", "look"], 1):
         seen = len(model.requests)
-        await services.take_turn(uow_factory, opening.session_id, text, narrator=narrator)
+        await playing.take_turn(uow_factory, opening.session_id, text, narrator=narrator)
         sent[n] = next(r for r in model.requests[seen:] if r.task == "narration")
     for turn in (2, 4):
-        view = await prompt_at(uow_factory, bundled("ember_hollow"), opening.session_id, turn)
+        view = await playing.play(uow_factory).prompt_at(opening.session_id, turn)
         shown = [(s.name, s.text) for s in view.prompt.sections]
         assert shown == [(s.name, s.text) for s in sent[turn].sections]
         assert view.recorded == [(s.name, s.tokens) for s in sent[turn].sections]
@@ -129,11 +125,11 @@ async def test_a_character_only_remembers_what_it_witnessed(uow_factory):
     narrator, model = gm()
     opening = await start(uow_factory, narrator)
     ash = next(iter(opening.state.players))
-    bryn, _ = await services.join_session(uow_factory, opening.session_id, player_name="Bryn")
+    bryn, _ = await playing.join_session(uow_factory, opening.session_id, player_name="Bryn")
 
     async def act(who, text):
         seen = len(model.requests)
-        await services.take_turn(
+        await playing.take_turn(
             uow_factory, opening.session_id, text, player_id=who, narrator=narrator
         )
         return next(r for r in model.requests[seen:] if r.task == "narration")

@@ -3,12 +3,12 @@ the model narrates, the engine keeps the truth."""
 
 from __future__ import annotations
 
+import playing
 import pytest
 from ai_helpers import echo, gm, section, start, turn_json
 
-from storyai.core import services
+from storyai.core.domain.errors import ProviderUnavailable, StreamBroken
 from storyai.core.llm.fake import Break
-from storyai.core.llm.port import ProviderUnavailable, StreamBroken
 from storyai.core.narrators.ai import FALTERED
 
 
@@ -40,16 +40,16 @@ async def test_the_narrative_streams_and_the_turn_records_usage_and_context(uow_
     narrator, _ = gm()
     opening = await start(uow_factory, narrator)
     sink = Sink()
-    result = await services.take_turn(
+    result = await playing.take_turn(
         uow_factory, opening.session_id, "look at the snow", narrator=narrator, on_text=sink
     )
     assert sink.text == 'You did "look at the snow".'
     assert any(line.text == sink.text for line in result.lines)
     narration = (await events_of(uow_factory, opening.session_id, "narration"))[-1]
-    usage = narration.payload["usage"]
-    assert usage["input_tokens"] > 0 and usage["output_tokens"] > 0 and usage["calls"] == 1
-    assert usage["player"] == hero(result).id
-    sections = narration.payload["context"]["sections"]
+    usage = narration.event.usage
+    assert usage.input_tokens > 0 and usage.output_tokens > 0 and usage.calls == 1
+    assert usage.player == hero(result).id
+    sections = narration.event.context["sections"]
     names = [name for name, _ in sections]
     assert names[:2] == ["rules", "world"] and names[-1] == "input"
     assert result.choices[0].text == "Look around"  # the model's choices are offered
@@ -80,7 +80,7 @@ async def test_prompt_injection_never_changes_state_beyond_the_rules(uow_factory
     opening = await start(uow_factory, narrator)
     before = hero(opening)
     narrator_obeying, _ = gm(obey)
-    result = await services.take_turn(
+    result = await playing.take_turn(
         uow_factory, opening.session_id, said, narrator=narrator_obeying
     )
     after = hero(result)
@@ -92,11 +92,11 @@ async def test_prompt_injection_never_changes_state_beyond_the_rules(uow_factory
     changed = [
         e
         for e in await events_of(uow_factory, opening.session_id, "state_changed")
-        if e.payload.get("source") == "narrator"
+        if e.event.source == "narrator"
     ]
-    rejected = [r for e in changed for r in e.payload["rejected"]]
-    assert rejected and all(r["reason"] for r in rejected)
-    resumed = await services.resume(uow_factory, opening.session_id)
+    rejected = [r for e in changed for r in e.event.rejected]
+    assert rejected and all(r.reason for r in rejected)
+    resumed = await playing.resume(uow_factory, opening.session_id)
     assert hero(resumed).sheet.gold == before.sheet.gold  # and so after a reload
 
 
@@ -108,11 +108,11 @@ async def test_a_possible_proposal_is_applied_and_persists(uow_factory):
     )
     opening = await start(uow_factory, gm()[0])
     assert opening.state.location_items["village_square"].get("emberstone")
-    result = await services.take_turn(
+    result = await playing.take_turn(
         uow_factory, opening.session_id, "pick up the warm stone", narrator=narrator
     )
     assert hero(result).sheet.count("emberstone") == 1
-    resumed = await services.resume(uow_factory, opening.session_id)
+    resumed = await playing.resume(uow_factory, opening.session_id)
     assert hero(resumed).sheet.count("emberstone") == 1
     assert "emberstone" not in resumed.state.location_items.get("village_square", {})
 
@@ -121,7 +121,7 @@ async def test_a_garbled_reply_is_repaired_once(uow_factory):
     narrator, model = gm("I think you look around. {oops", turn_json("Fixed reply."))
     opening = await start(uow_factory, gm()[0])
     sink = Sink()
-    result = await services.take_turn(
+    result = await playing.take_turn(
         uow_factory, opening.session_id, "look", narrator=narrator, on_text=sink
     )
     assert [line.text for line in result.lines if line.kind == "narration"] == ["Fixed reply."]
@@ -135,13 +135,13 @@ async def test_a_reply_broken_twice_falls_back_to_the_engines_words(uow_factory)
     narrator, _ = gm("nonsense", "still nonsense")
     opening = await start(uow_factory, gm()[0])
     before = hero(opening)
-    result = await services.take_turn(uow_factory, opening.session_id, "look", narrator=narrator)
+    result = await playing.take_turn(uow_factory, opening.session_id, "look", narrator=narrator)
     texts = [line.text for line in result.lines]
     assert FALTERED in texts
     assert any("Village Square" in t or "square" in t.lower() for t in texts)
     assert hero(result).sheet == before.sheet
     narration = (await events_of(uow_factory, opening.session_id, "narration"))[-1]
-    assert "JSON" in narration.payload["error"]
+    assert "JSON" in narration.event.error
 
 
 async def test_no_provider_answering_still_tells_the_turn(uow_factory):
@@ -149,7 +149,7 @@ async def test_no_provider_answering_still_tells_the_turn(uow_factory):
     narrator, _ = gm(down, down, down, down, down, down, default=None)
     narrator.router._sleep = _no_sleep  # the router's backoff, not real time
     opening = await start(uow_factory, gm()[0])
-    result = await services.take_turn(uow_factory, opening.session_id, "look", narrator=narrator)
+    result = await playing.take_turn(uow_factory, opening.session_id, "look", narrator=narrator)
     assert FALTERED in [line.text for line in result.lines]
     assert result.turn == opening.turn + 1
 
@@ -166,7 +166,7 @@ async def test_a_stream_broken_midway_is_told_once(uow_factory):
     narrator.router._sleep = _no_sleep
     opening = await start(uow_factory, gm()[0])
     sink = Sink()
-    result = await services.take_turn(
+    result = await playing.take_turn(
         uow_factory, opening.session_id, "wait", narrator=narrator, on_text=sink
     )
     assert sink.resets == 1 and sink.text == "The wolf leaps and misses."
@@ -183,7 +183,7 @@ async def test_the_engine_rolls_the_check_the_model_asks_for(uow_factory):
     for _ in range(2):  # the same seed rolls the same
         narrator, model = gm(ask, default=echo)
         opening = await start(uow_factory, gm()[0], seed=11)
-        result = await services.take_turn(
+        result = await playing.take_turn(
             uow_factory, opening.session_id, "study the tracks", narrator=narrator
         )
         results.append(result)
@@ -195,16 +195,16 @@ async def test_the_engine_rolls_the_check_the_model_asks_for(uow_factory):
     kinds = [line.kind for line in results[0].lines]
     assert kinds.index("dice") < len(kinds) - 1  # the outcome is told after the roll
     rolled = await events_of(uow_factory, results[0].session_id, "dice_rolled")
-    assert any("check" in r for e in rolled for r in e.payload["rolls"])
+    assert any(getattr(r, "check", None) for e in rolled for r in e.event.rolls)
 
 
 async def test_an_impossible_check_is_refused_and_recorded(uow_factory):
     narrator, _ = gm(turn_json("Hm.", check={"skill": "telepathy", "difficulty": 10, "reason": ""}))
     opening = await start(uow_factory, gm()[0])
-    result = await services.take_turn(uow_factory, opening.session_id, "read", narrator=narrator)
+    result = await playing.take_turn(uow_factory, opening.session_id, "read", narrator=narrator)
     assert not [line for line in result.lines if line.kind == "dice"]
     changed = await events_of(uow_factory, opening.session_id, "state_changed")
-    assert any(r["change"]["field"] == "check" for e in changed for r in e.payload["rejected"])
+    assert any(r.change["field"] == "check" for e in changed for r in e.event.rejected)
 
 
 async def test_gm_only_lore_never_reaches_the_player(uow_factory):
@@ -213,7 +213,7 @@ async def test_gm_only_lore_never_reaches_the_player(uow_factory):
     secret = " ".join(bundled("ember_hollow").lore["the_binding"].text.split())
     narrator, model = gm(turn_json(f"Here is the truth. {secret}\n\nThe wind howls."))
     opening = await start(uow_factory, gm()[0])
-    result = await services.take_turn(
+    result = await playing.take_turn(
         uow_factory, opening.session_id, "tell me about the binding and the nail", narrator=narrator
     )
     assert "GM SECRET" in section(model.requests[-1], "lore")

@@ -6,8 +6,8 @@ import pytest
 from walkthrough import bundled
 
 from storyai.core.domain.dice import SeededDice
+from storyai.core.domain.ops import SetSheet, apply_ops
 from storyai.core.domain.sheet import new_player_sheet
-from storyai.core.domain.state import apply_ops
 from storyai.core.engine.intent import parse
 from storyai.core.engine.turn import initial_state, join, play_turn
 from storyai.core.rules import rule_system_for
@@ -88,11 +88,11 @@ def test_sheet_shows_the_archetype_name_and_inventory_the_load():
 def test_reading_your_sheet_while_dying_costs_no_death_save():
     state = fresh()
     sheet = state.players["p"].sheet.model_copy(update={"hp": 0, "conditions": ["unconscious"]})
-    state.players["p"].sheet = sheet
+    SetSheet(who="p", sheet=sheet).apply(state)
     _, outcome = turn(state, "sheet")
     assert not outcome.rolls
     _, outcome = turn(state, "wait")
-    assert any("death save" in r["text"] for r in outcome.rolls)
+    assert any("death save" in r.text for r in outcome.rolls)
 
 
 def test_percentile_skills_count_however_the_world_spells_them():
@@ -110,7 +110,7 @@ def test_a_stable_hero_comes_to_on_their_feet():
     down = state.players["p"].sheet.model_copy(
         update={"hp": 0, "conditions": frozenset({"unconscious", "prone", "stable"})}
     )
-    state.players["p"].sheet = down
+    SetSheet(who="p", sheet=down).apply(state)
     turn(state, "wait")
     sheet = state.players["p"].sheet
     assert sheet.hp == 1 and "prone" not in sheet.conditions

@@ -7,8 +7,10 @@ from hypothesis import strategies as st
 from walkthrough import bundled
 
 from storyai.core.domain.dice import SeededDice
+from storyai.core.domain.errors import InvalidChange
+from storyai.core.domain.ops import apply_ops, read_ops
 from storyai.core.domain.sheet import new_player_sheet
-from storyai.core.domain.state import GameState, apply_ops
+from storyai.core.domain.state import GameState
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.turn import initial_state, join, play_turn
 from storyai.core.rules import rule_system_for
@@ -110,9 +112,13 @@ BAD_OPS = st.one_of(
 def test_a_rejected_change_never_alters_state(op, seed):
     world = WORLDS["ember_hollow"]
     state, pid = joined("ember_hollow", seed)
-    draft = Draft(state.copy_deep(), world, rule_system_for(world), SeededDice(seed), pid)
+    draft = Draft(state.fork(), world, rule_system_for(world), SeededDice(seed), pid)
     before = draft.state.to_json()
-    if not draft.do(op):
+    try:
+        (typed,) = read_ops([op])
+    except InvalidChange:
+        return  # a malformed change cannot even be made, let alone applied
+    if not draft.do(typed):
         assert draft.state.to_json() == before
-        assert draft.rejected[-1]["change"] == op and draft.rejected[-1]["reason"]
+        assert draft.rejected[-1].change == typed.to_json() and draft.rejected[-1].reason
         assert draft.ops == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import playing
 import pytest
 from walkthrough import EMBER, HALVARD, bundled, hero, play
 
@@ -23,7 +24,7 @@ async def test_bundled_world_played_to_an_ending(
 ):
     uow = storage.uow_factory
     await services.install_world(uow, bundled(world_id))
-    opening = await services.start_session(uow, world_id, player_name="Ash", seed=seed)
+    opening = await playing.start_session(uow, world_id, player_name="Ash", seed=seed)
     assert opening.lines[0].kind == "heading"
     assert opening.choices, "the opening offers numbered choices"
 
@@ -33,15 +34,15 @@ async def test_bundled_world_played_to_an_ending(
     assert any(line.kind == "ending" for line in result.lines)
     assert result.state.quests[main_quest].status == "done"
     # The ending is stored: a fresh load of the session sees it, and the story refuses to go on.
-    resumed = await services.resume(uow, opening.session_id)
+    resumed = await playing.resume(uow, opening.session_id)
     assert resumed.state.ending == ending
-    after = await services.take_turn(uow, opening.session_id, "go north")
+    after = await playing.take_turn(uow, opening.session_id, "go north")
     assert "This story has ended" in after.lines[0].text
     assert after.state.ending == ending and hero(after).location == hero(result).location
 
-    markdown = await services.transcript(uow, opening.session_id)
+    markdown = await playing.transcript(uow, opening.session_id)
     assert markdown.startswith("# ") and f"**Ash** (turn 1): {steps[0]}" in markdown
-    events = json.loads(await services.transcript(uow, opening.session_id, "json"))["events"]
+    events = json.loads(await playing.transcript(uow, opening.session_id, "json"))["events"]
     assert [e["kind"] for e in events].count("player_action") == result.state.turn + 1
     assert any(e["kind"] == "ending_reached" and e["payload"]["ending"] == ending for e in events)
     assert all(e["actor"] for e in events), "every event names its actor"
@@ -58,5 +59,5 @@ async def test_other_endings_are_reachable(world_id, ending, steps):
     """The other endings, on the in-memory store (the runs above cover the databases)."""
     uow = InMemoryStore().unit_of_work
     await services.install_world(uow, bundled(world_id))
-    start = await services.start_session(uow, world_id, player_name="Ash", seed=3)
+    start = await playing.start_session(uow, world_id, player_name="Ash", seed=3)
     assert (await play(uow, start.session_id, steps)).ended == ending

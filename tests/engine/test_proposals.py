@@ -162,7 +162,7 @@ def test_walking_in_on_a_hostile_creature_starts_a_fight_when_dice_are_given():
 
     plain, after = game.propose({"location": "mine_road"})
     assert after.players["p1"].location == "mine_road" and after.combat is None
-    assert [op["op"] for op in plain.ops][:2] == ["move", "visit"]
+    assert [op.op for op in plain.ops][:2] == ["move", "visit"]
 
 
 # ---------------------------------------------------------------- discovered
@@ -588,7 +588,7 @@ def test_badly_formed_proposals_are_refused_with_a_reason(changes, expected):
     result, after = game.propose(changes)
     assert after == game.state
     assert expected in only_reason(result)
-    json.dumps(result.rejected)  # storable as it is
+    json.dumps([r.model_dump(mode="json") for r in result.rejected])  # storable as it is
 
 
 def test_a_flood_of_proposals_is_cut_short():
@@ -596,8 +596,8 @@ def test_a_flood_of_proposals_is_cut_short():
     flood = [f"rumour_{n}" for n in range(MAX_ENTRIES + 10)]
     result, _ = game.propose({"lore": flood})
     assert len(result.rejected) == MAX_ENTRIES + 1
-    assert "Too many lore changes" in result.rejected[-1]["reason"]
-    assert result.rejected[-1]["change"]["value"] == flood[MAX_ENTRIES:]
+    assert "Too many lore changes" in result.rejected[-1].reason
+    assert result.rejected[-1].change["value"] == flood[MAX_ENTRIES:]
 
 
 def test_a_story_whose_world_lost_a_place_refuses_instead_of_failing():
@@ -639,7 +639,7 @@ def test_a_model_that_obeys_a_prompt_injection_changes_nothing(world_id, request
     assert not result.ops and not result.applied
     count = sum(len(v) if isinstance(v, list) else 1 for v in proposed.values())
     assert len(result.rejected) == count
-    assert all(r["reason"].strip() for r in result.rejected)
+    assert all(r.reason.strip() for r in result.rejected)
 
 
 # ----------------------------------------------------------------- property
@@ -713,7 +713,7 @@ def _scenes(changes):
 def _check_the_story_is_kept(scene, dice: bool) -> None:
     world_id, where, hurt, fighting, together, changes = scene
     template = GAMES[world_id]
-    game = Game(template.world, template.rules, template.state.copy_deep())
+    game = Game(template.world, template.rules, template.state.fork())
     game.move(where)
     if together:
         game.move(where, who="p2")
@@ -732,13 +732,19 @@ def _check_the_story_is_kept(scene, dice: bool) -> None:
     assert game.sheet(after).gold <= before.gold, "the narrator never adds gold"
     exits = game.world.locations[where].exits.values()
     assert after.players["p1"].location in {where, *(ex.to for ex in exits)}
-    json.dumps([result.ops, result.rejected, result.applied])  # storable in an event
+    json.dumps(  # storable in an event
+        [
+            [op.to_json() for op in result.ops],
+            [r.model_dump(mode="json") for r in result.rejected],
+            result.applied,
+        ]
+    )
     for change in result.applied:
         event(f"accepted {change['field']}")
     for rejection in result.rejected:
-        assert set(rejection["change"]) == {"field", "value"}
-        assert rejection["reason"].strip().endswith((".", "?", "!"))
-        assert UNCHECKABLE not in rejection["reason"], "a sound state is always checkable"
+        assert set(rejection.change) == {"field", "value"}
+        assert rejection.reason.strip().endswith((".", "?", "!"))
+        assert UNCHECKABLE not in rejection.reason, "a sound state is always checkable"
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

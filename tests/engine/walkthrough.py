@@ -6,9 +6,10 @@ creature is defeated or gone, failing the test if the hero dies first.
 
 from __future__ import annotations
 
-from storyai.core import services
+import playing
+
 from storyai.core.domain.world import World
-from storyai.core.sessions import TurnResult
+from storyai.core.play import TurnResult
 from storyai.core.storage.ports import UnitOfWorkFactory
 from storyai.core.worlds.bundled import bundled_world_paths
 from storyai.core.worlds.validate import load_world
@@ -92,9 +93,9 @@ async def play(uow: UnitOfWorkFactory, session_id: str, steps: list[str]) -> Tur
                 me = hero(result).sheet if result else None
                 hurt = me is not None and me.hp * 3 <= me.max_hp
                 if hurt and me.count("healing_draught"):
-                    result = await services.take_turn(uow, session_id, "drink healing draught")
+                    result = await playing.take_turn(uow, session_id, "drink healing draught")
                     continue
-                result = await services.take_turn(uow, session_id, step[:-1])
+                result = await playing.take_turn(uow, session_id, step[:-1])
                 npc = result.state.npcs[target]
                 assert not hero(result).sheet.is_down, f"the hero fell fighting {target}"
                 if npc.defeated or npc.fled or npc.location != hero(result).location:
@@ -102,7 +103,7 @@ async def play(uow: UnitOfWorkFactory, session_id: str, steps: list[str]) -> Tur
             else:
                 raise AssertionError(f"{target} was never defeated")
         else:
-            result = await services.take_turn(uow, session_id, step)
+            result = await playing.take_turn(uow, session_id, step)
             assert result.understood, f"{step!r} was not understood: {result.lines}"
         if result.ended:
             break

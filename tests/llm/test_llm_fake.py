@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from storyai.core.domain.errors import ProviderUnavailable, RateLimited, StreamBroken
 from storyai.core.llm.fake import Break, ScriptedModel, ScriptExhausted
-from storyai.core.llm.port import (
-    ModelDone,
-    ModelPort,
-    ProviderUnavailable,
-    RateLimited,
-    StreamBroken,
-    TextPiece,
-)
+from storyai.core.llm.port import ModelDone, ModelPort, TextPiece
 
 
 async def collect(model: ModelPort, request) -> list:

@@ -9,22 +9,18 @@ import random
 
 import pytest
 
-from storyai.core.llm.cache import MemoryReplyCache
-from storyai.core.llm.fake import Break, ScriptedModel, ScriptExhausted
-from storyai.core.llm.port import (
+from storyai.core.domain.errors import (
     AuthFailed,
     BadRequest,
-    ModelDone,
-    ModelPort,
     NoProviderAnswered,
     ProviderTimeout,
     ProviderUnavailable,
     RateLimited,
-    Restart,
     StreamBroken,
-    TextPiece,
-    Usage,
 )
+from storyai.core.llm.cache import MemoryReplyCache
+from storyai.core.llm.fake import Break, ScriptedModel, ScriptExhausted
+from storyai.core.llm.port import ModelDone, ModelPort, Restart, TextPiece, Usage
 from storyai.core.llm.pricing import PriceTable
 from storyai.core.llm.router import RouteEntry, Router
 

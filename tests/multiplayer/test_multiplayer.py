@@ -6,6 +6,7 @@ import asyncio
 import itertools
 from datetime import UTC, datetime, timedelta
 
+import playing
 import pytest
 
 from storyai.core import services, sessions
@@ -34,7 +35,7 @@ class Time:
 async def game(uow_factory):
     t = Time()
     await services.install_world(uow_factory, WORLD, source="bundled")
-    start = await services.start_session(
+    start = await playing.start_session(
         uow_factory, "ember_hollow", player_name="Ash", seed=4, clock=t.clock
     )
     sid = start.session_id

@@ -12,6 +12,7 @@ import pytest
 from provider_helpers import KINDS, MODELS, TEST_KEY
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "engine"))
+import playing
 from ai_helpers import turn_json
 from walkthrough import bundled
 
@@ -65,7 +66,7 @@ class Sink:
 
 async def opening(uow, narrator):
     await services.install_world(uow, bundled("ember_hollow"), source="bundled")
-    return await services.start_session(
+    return await playing.start_session(
         uow, "ember_hollow", player_name="Ash", seed=5, narrator=narrator
     )
 
@@ -91,7 +92,7 @@ async def test_a_turn_through_each_provider_streams_validates_and_is_billed(
         )
     )
     sink = Sink()
-    result = await services.take_turn(
+    result = await playing.take_turn(
         uow_factory,
         start.session_id,
         "take the stone and the gold",
@@ -125,7 +126,7 @@ async def test_failover_to_the_next_provider_when_the_first_errors(fake_llm, uow
     start = await opening(uow_factory, configured.narrator)
     fake_llm.push_fault(status=500)
     fake_llm.push(turn_json("The backup storyteller picks up the thread."))
-    result = await services.take_turn(
+    result = await playing.take_turn(
         uow_factory, start.session_id, "look", narrator=configured.narrator
     )
     assert "The backup storyteller picks up the thread." in [x.text for x in result.lines]
@@ -142,7 +143,7 @@ async def test_a_disconnect_midstream_is_retried_and_told_once(fake_llm, uow_fac
     fake_llm.push_fault(disconnect_after=3)
     fake_llm.push(turn_json("A gust slams the shutters."))
     sink = Sink()
-    result = await services.take_turn(
+    result = await playing.take_turn(
         uow_factory, start.session_id, "listen", narrator=configured.narrator, on_text=sink
     )
     prose = [x.text for x in result.lines if x.kind == "narration"]
@@ -160,7 +161,7 @@ async def test_the_api_key_is_never_stored_logged_or_shown(fake_llm, uow_factory
     fake_llm.push(turn_json("Opening."))
     start = await opening(uow_factory, configured.narrator)
     fake_llm.push_fault(status=401)  # the fake echoes the key back in its error body
-    result = await services.take_turn(
+    result = await playing.take_turn(
         uow_factory, start.session_id, "look", narrator=configured.narrator
     )
     assert FALTERED in [x.text for x in result.lines]  # the turn is still told
@@ -169,7 +170,7 @@ async def test_the_api_key_is_never_stored_logged_or_shown(fake_llm, uow_factory
     dumped = json.dumps([e.payload for e in events])
     assert "401" in dumped or "key" in dumped.lower()  # the failure is recorded ...
     assert TEST_KEY not in dumped  # ... without the key
-    transcript = await services.transcript(uow_factory, start.session_id, "json")
+    transcript = await playing.transcript(uow_factory, start.session_id, "json")
     assert TEST_KEY not in transcript
     assert TEST_KEY not in caplog.text
     assert TEST_KEY in fake_llm.last.key  # it was really sent, so the checks above mean something

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email.utils
 
-from storyai.core.llm.port import AuthFailed, ProviderUnavailable, RateLimited
+from storyai.core.domain.errors import AuthFailed, ProviderUnavailable, RateLimited
 from storyai.core.providers.errors import ErrorMapper, parse_retry_after, redact
 
 NOW = 1_800_000_000.0

@@ -10,7 +10,7 @@ import traceback
 import pytest
 from provider_helpers import KINDS, TEST_KEY, collect, stream_until_error, turn_request
 
-from storyai.core.llm.port import (
+from storyai.core.domain.errors import (
     AuthFailed,
     BadRequest,
     ProviderTimeout,

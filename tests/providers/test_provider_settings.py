@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from storyai.core.domain.errors import StoryError
-from storyai.core.llm.port import AuthFailed
+from storyai.core.domain.errors import AuthFailed, StoryError
 from storyai.core.providers.anthropic_messages import AnthropicMessagesAdapter
 from storyai.core.providers.openai_chat import OpenAIChatAdapter
 from storyai.core.providers.openai_responses import OpenAIResponsesAdapter

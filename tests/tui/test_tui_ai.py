@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 
+import playing
 from tui_helpers import screen_text, settle, type_text
 
-from storyai.core import services
+from storyai.core.domain.errors import StreamBroken
 from storyai.core.llm.fake import Break, ScriptedModel
-from storyai.core.llm.port import StreamBroken
 from storyai.core.llm.router import RouteEntry, Router
 from storyai.core.narrators.ai import AINarrator
 from storyai.tui.widgets.log import NarrativeLog
@@ -24,7 +24,7 @@ async def _instant(seconds: float) -> None:
 
 
 async def test_a_stream_that_breaks_is_withdrawn_and_told_once(make_app, memory_uow):
-    start = await services.start_session(memory_uow, "ember_hollow", player_name="Wren", seed=1)
+    start = await playing.start_session(memory_uow, "ember_hollow", player_name="Wren", seed=1)
     model = ScriptedModel(
         replies=[
             Break('{"narrative": "Half a sentence that', StreamBroken("reset", provider="fake")),

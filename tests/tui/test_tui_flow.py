@@ -6,10 +6,10 @@ the same file resumes where the first one stopped.
 
 from __future__ import annotations
 
+import playing
 from textual.widgets import OptionList, Select
 from tui_helpers import settle, type_text
 
-from storyai.core import services
 from storyai.core.domain.sheet import STANDARD_ARRAY
 from storyai.tui.screens.create import CreateScreen
 from storyai.tui.screens.history import HistoryScreen, TurnTree
@@ -156,5 +156,5 @@ async def test_new_story_turns_rewind_quit_and_resume(make_app, sqlite_uow) -> N
         await settle(pilot)
         assert isinstance(direct.screen, PlayScreen)
         assert direct.screen.state is not None and direct.screen.state.turn == 2
-        branches = await services.list_branches(sqlite_uow, session_id)
+        branches = await playing.list_branches(sqlite_uow, session_id)
         assert {b.name for b in branches} == {"main", "branch-2"}

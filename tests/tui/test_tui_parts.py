@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import playing
 import pytest
 from rich.console import Console
 from rich.text import Text
 
-from storyai.core import services
 from storyai.core.engine.draft import Line
 from storyai.core.engine.intent import parse
 from storyai.core.history import TurnNode
@@ -61,10 +61,10 @@ def test_every_offered_verb_is_understood_by_the_parser() -> None:
 
 
 async def test_view_of_a_new_story(memory_uow) -> None:
-    start = await services.start_session(
+    start = await playing.start_session(
         memory_uow, "ember_hollow", player_name="Wren", archetype="scout", seed=3
     )
-    world = await services.session_world(memory_uow, start.session_id)
+    world = await playing.session_world(memory_uow, start.session_id)
     view = build_view(start.state, world)
     assert view.location_name == "Village Square"
     assert {e.direction for e in view.exits} == {"north", "south", "east", "west"}

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 
+import playing
 from textual.command import CommandPalette
 from textual.widgets import OptionList
 from tui_helpers import install_data, screen_text, settle, tiny_world, type_text
 
-from storyai.core import services
 from storyai.core.narrators.offline import OfflineNarrator
 from storyai.core.narrators.port import TextDelta
 from storyai.tui.screens.create import CreateScreen
@@ -44,7 +44,7 @@ class GatedNarrator(OfflineNarrator):
 
 
 async def test_narration_streams_then_becomes_styled_lines(make_app, memory_uow) -> None:
-    start = await services.start_session(memory_uow, "ember_hollow", player_name="Wren", seed=1)
+    start = await playing.start_session(memory_uow, "ember_hollow", player_name="Wren", seed=1)
     narrator = GatedNarrator()
     app = make_app(memory_uow, session_id=start.session_id, narrator=narrator)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -113,8 +113,8 @@ async def test_an_ending_is_shown_with_rewind_and_new_story(make_app, memory_uow
 
 
 async def test_palette_exports_the_transcript(make_app, memory_uow, tmp_path) -> None:
-    start = await services.start_session(memory_uow, "ember_hollow", player_name="Wren", seed=1)
-    await services.take_turn(memory_uow, start.session_id, "talk to hesta")
+    start = await playing.start_session(memory_uow, "ember_hollow", player_name="Wren", seed=1)
+    await playing.take_turn(memory_uow, start.session_id, "talk to hesta")
     app = make_app(memory_uow, session_id=start.session_id, export_dir=tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -133,12 +133,12 @@ async def test_palette_exports_the_transcript(make_app, memory_uow, tmp_path) ->
 
 
 async def test_branches_switch_and_rename_from_history(make_app, memory_uow, clock) -> None:
-    start = await services.start_session(
+    start = await playing.start_session(
         memory_uow, "ember_hollow", player_name="Wren", seed=1, clock=clock
     )
     sid = start.session_id
     for text in ("talk to hesta", "go west"):
-        await services.take_turn(memory_uow, sid, text, clock=clock)
+        await playing.take_turn(memory_uow, sid, text, clock=clock)
     app = make_app(memory_uow, session_id=sid)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -167,7 +167,7 @@ async def test_branches_switch_and_rename_from_history(make_app, memory_uow, clo
         await type_text(pilot, "tavern")
         await pilot.press("enter")
         await settle(pilot)
-        names = {b.name for b in await services.list_branches(memory_uow, sid)}
+        names = {b.name for b in await playing.list_branches(memory_uow, sid)}
         assert names == {"tavern", "quiet"}
         await pilot.press("tab")
         branches = app.screen.query_one("#branches", OptionList)
@@ -179,7 +179,7 @@ async def test_branches_switch_and_rename_from_history(make_app, memory_uow, clo
 
 
 async def test_number_keys_only_pick_on_an_empty_line(make_app, memory_uow) -> None:
-    start = await services.start_session(memory_uow, "ember_hollow", player_name="Wren", seed=1)
+    start = await playing.start_session(memory_uow, "ember_hollow", player_name="Wren", seed=1)
     app = make_app(memory_uow, session_id=start.session_id)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -200,7 +200,7 @@ async def test_number_keys_only_pick_on_an_empty_line(make_app, memory_uow) -> N
 
 
 async def test_side_panel_toggles_and_fits_80_columns(make_app, memory_uow) -> None:
-    start = await services.start_session(memory_uow, "ember_hollow", player_name="Wren", seed=1)
+    start = await playing.start_session(memory_uow, "ember_hollow", player_name="Wren", seed=1)
     app = make_app(memory_uow, session_id=start.session_id)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -272,7 +272,7 @@ async def test_4d6_scores_come_from_the_seeded_dice(make_app, memory_uow) -> Non
 
 
 async def test_tab_completes_cycles_and_otherwise_moves_on(make_app, memory_uow) -> None:
-    start = await services.start_session(memory_uow, "ember_hollow", player_name="Wren", seed=1)
+    start = await playing.start_session(memory_uow, "ember_hollow", player_name="Wren", seed=1)
     app = make_app(memory_uow, session_id=start.session_id)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -293,12 +293,12 @@ async def test_tab_completes_cycles_and_otherwise_moves_on(make_app, memory_uow)
 
 
 async def test_palette_switches_branch(make_app, memory_uow, clock) -> None:
-    start = await services.start_session(
+    start = await playing.start_session(
         memory_uow, "ember_hollow", player_name="Wren", seed=1, clock=clock
     )
     sid = start.session_id
-    await services.take_turn(memory_uow, sid, "go west", clock=clock)
-    await services.rewind(memory_uow, sid, 0, name="stay", clock=clock)
+    await playing.take_turn(memory_uow, sid, "go west", clock=clock)
+    await playing.rewind(memory_uow, sid, 0, name="stay", clock=clock)
     app = make_app(memory_uow, session_id=sid)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import playing
 from textual.widgets import Input
 from tui_helpers import install_data, screen_text, settle, tiny_world, type_text
 
-from storyai.core import services
 from storyai.core.domain.errors import StoryError
 from storyai.tui.commands import story_commands
 from storyai.tui.screens.history import HistoryScreen
@@ -53,8 +53,8 @@ async def test_markup_in_names_and_text_is_shown_literally(make_app, memory_uow,
         session_id = app.screen.session_id
 
     # a branch named with markup, on the history screen and in the command palette
-    await services.rewind(memory_uow, session_id, 0, name="[red]b[/]", clock=clock)
-    await services.switch_branch(memory_uow, session_id, "main", clock=clock)
+    await playing.rewind(memory_uow, session_id, 0, name="[red]b[/]", clock=clock)
+    await playing.switch_branch(memory_uow, session_id, "main", clock=clock)
     again = make_app(memory_uow, session_id=session_id)
     async with again.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -73,7 +73,7 @@ async def test_markup_in_names_and_text_is_shown_literally(make_app, memory_uow,
 
 
 async def test_a_core_error_is_a_notification_not_a_crash(make_app, memory_uow) -> None:
-    start = await services.start_session(memory_uow, "ember_hollow", player_name="Wren", seed=1)
+    start = await playing.start_session(memory_uow, "ember_hollow", player_name="Wren", seed=1)
     app = make_app(memory_uow, session_id=start.session_id)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(pilot)
@@ -90,7 +90,7 @@ async def test_a_core_error_is_a_notification_not_a_crash(make_app, memory_uow) 
         screen = screen_text(app)
         assert "A branch called 'main' already" in screen  # the message, in a toast
         assert "Hint: pick another name" in screen
-        branches = await services.list_branches(memory_uow, start.session_id)
+        branches = await playing.list_branches(memory_uow, start.session_id)
         assert [b.name for b in branches] == ["main"]
 
 
@@ -112,7 +112,7 @@ async def test_a_failing_narrator_leaves_the_screen_usable(make_app, memory_uow)
     async def _fail():
         raise StoryError("The game master lost their notes.", hint="try again")
 
-    start = await services.start_session(memory_uow, "ember_hollow", player_name="Wren", seed=1)
+    start = await playing.start_session(memory_uow, "ember_hollow", player_name="Wren", seed=1)
     app = make_app(memory_uow, session_id=start.session_id, narrator=Broken())
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(pilot)

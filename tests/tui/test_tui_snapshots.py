@@ -7,19 +7,19 @@ SVGs in tests/tui/snapshots/ before committing.
 
 from __future__ import annotations
 
+import playing
 from tui_helpers import SEED, settle, still, type_text
 
-from storyai.core import services
 from storyai.tui.screens.history import HistoryScreen
 from storyai.tui.screens.play import PlayScreen
 
 
 async def played_session(uow, clock, inputs: list[str]) -> str:
-    start = await services.start_session(
+    start = await playing.start_session(
         uow, "ember_hollow", player_name="Wren", archetype="sellsword", seed=SEED, clock=clock
     )
     for text in inputs:
-        await services.take_turn(uow, start.session_id, text, clock=clock)
+        await playing.take_turn(uow, start.session_id, text, clock=clock)
     return start.session_id
 
 
@@ -52,9 +52,9 @@ async def test_character_creation_screen_percentile(make_app, memory_uow, clock,
 
 async def test_play_panel_history_and_help_screens(make_app, memory_uow, clock, snapshot) -> None:
     session_id = await played_session(memory_uow, clock, ["talk to hesta", "look", "go west"])
-    await services.rewind(memory_uow, session_id, 1, clock=clock)
+    await playing.rewind(memory_uow, session_id, 1, clock=clock)
     for text in ("ask hesta about mine", "take emberstone", "go north"):
-        await services.take_turn(memory_uow, session_id, text, clock=clock)
+        await playing.take_turn(memory_uow, session_id, text, clock=clock)
     app = make_app(memory_uow, session_id=session_id)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

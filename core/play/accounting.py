@@ -1,16 +1,17 @@
-"""What a session's models cost: tokens and money per turn, per player, in total.
+"""What a story's models cost: tokens and money per turn, per player, in total.
 
-Every model call's usage is stored with the event it produced (a narration, or
-a chapter summary), so the accounts follow the event log: nothing to keep in
-step, and turns on abandoned branches still count, because they were paid for.
+Every model call's usage is stored with the event it produced (a narration, a chapter
+summary), so the accounts follow the event log: nothing to keep in step, and turns on
+abandoned branches still count, because they were paid for.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from storyai.core.domain.events import ChapterClosed, Narration, StateChanged
 from storyai.core.llm.port import Usage
-from storyai.core.storage.ports import UnitOfWorkFactory
+from storyai.core.play.pipeline import Deps
 
 
 @dataclass
@@ -33,20 +34,21 @@ class UsageReport:
         return self.total.cached_tokens / self.total.input_tokens if self.total.input_tokens else 0
 
 
-async def session_usage(uow_factory: UnitOfWorkFactory, session_id: str) -> UsageReport:
-    async with uow_factory() as uow:
+async def session_usage(deps: Deps, session_id: str) -> UsageReport:
+    async with deps.uow() as uow:
         await uow.sessions.get(session_id)  # SessionNotFound when it does not exist
         players = {p.id: p.display_name for p in await uow.players.list(session_id)}
         events = await uow.events.list(session_id)
     report = UsageReport(session_id)
-    for event in events:
-        raw = event.payload.get("usage") if isinstance(event.payload, dict) else None
-        if not raw:
+    for record in events:
+        event = record.event
+        if not isinstance(event, Narration | ChapterClosed | StateChanged) or event.usage is None:
             continue
+        raw = event.usage.model_dump()
         usage = Usage.from_dict(raw)
-        player = players.get(raw.get("player", ""), raw.get("player", "") or "?")
-        kind = "narration" if event.kind == "narration" else "summary"
-        report.turns.append(TurnUsage(event.turn, kind, player, usage))
+        player = players.get(event.usage.player, event.usage.player or "?")
+        kind = "narration" if isinstance(event, Narration) else "summary"
+        report.turns.append(TurnUsage(record.turn, kind, player, usage))
         report.total.add(usage)
         report.by_player.setdefault(player, Usage()).add(usage)
     return report

@@ -1,14 +1,15 @@
-"""Reading a session's past: the active line, the turn tree, and transcripts."""
+"""Reading a story's past: a page of the active line, the turn tree, transcripts."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 
-from storyai.core.domain.errors import StoryError
+from storyai.core.domain.errors import BranchError, HistoryBroken
+from storyai.core.domain.events import Narration, PlayerAction, PlayerLeft, PlayerReturned
 from storyai.core.domain.records import EventRecord
-from storyai.core.sessions import head_of, last_line, path_to
-from storyai.core.storage.ports import UnitOfWorkFactory
+from storyai.core.play.loading import last_line
+from storyai.core.play.pipeline import Deps
 
 
 @dataclass
@@ -29,16 +30,25 @@ class TurnNode:
     children: list[str] = field(default_factory=list)
 
 
-async def history(uow_factory: UnitOfWorkFactory, session_id: str) -> list[EventRecord]:
-    """The active branch's events from the start."""
-    async with uow_factory() as uow:
-        session = await uow.sessions.get(session_id)
-        return await path_to(uow, session_id, (await head_of(uow, session)).id)
+async def history(
+    deps: Deps, session_id: str, *, last_turns: int | None = None
+) -> list[EventRecord]:
+    """The active line's events from the start, or only its last ``last_turns`` turns
+    (one indexed read either way; a page costs the same in a story of any length)."""
+    async with deps.uow() as uow:
+        opened = await uow.sessions.open(session_id)
+        head, branch = opened.head, opened.branch
+        if head is None or branch is None:
+            raise HistoryBroken(f"the branch '{opened.session.active_branch}' has no events")
+        turns = None if last_turns is None else (max(0, head.turn - last_turns + 1), head.turn)
+        return await uow.events.on_line(
+            session_id, branch.lineage, max_depth=head.depth, turns=turns
+        )
 
 
-async def turn_tree(uow_factory: UnitOfWorkFactory, session_id: str) -> list[TurnNode]:
+async def turn_tree(deps: Deps, session_id: str) -> list[TurnNode]:
     """Every told turn of every branch, in the order they were played."""
-    async with uow_factory() as uow:
+    async with deps.uow() as uow:
         session = await uow.sessions.get(session_id)
         events = await uow.events.list(session_id)
         branches = await uow.branches.list(session_id)
@@ -46,19 +56,19 @@ async def turn_tree(uow_factory: UnitOfWorkFactory, session_id: str) -> list[Tur
     by_id = {e.id: e for e in events}
 
     def told_at(event: EventRecord | None) -> EventRecord | None:
-        while event is not None and event.kind != "narration":
+        while event is not None and not isinstance(event.event, Narration):
             event = by_id.get(event.parent_id or "")
         return event
 
     nodes: dict[str, TurnNode] = {}
     for e in events:
-        if e.kind != "narration":
+        if not isinstance(e.event, Narration):
             continue
         action, actor = "", ""
         up = by_id.get(e.parent_id or "")
-        while up is not None and up.kind != "narration":
-            if up.kind == "player_action":
-                action, actor = up.payload.get("text", ""), players.get(up.actor, up.actor)
+        while up is not None and not isinstance(up.event, Narration):
+            if isinstance(up.event, PlayerAction):
+                action, actor = up.event.text, players.get(up.actor, up.actor)
             up = by_id.get(up.parent_id or "")
         parent = up.id if up is not None else None
         nodes[e.id] = TurnNode(e.id, parent, e.turn, actor, action, last_line([e]))
@@ -76,12 +86,14 @@ async def turn_tree(uow_factory: UnitOfWorkFactory, session_id: str) -> list[Tur
     return list(nodes.values())
 
 
-async def transcript(uow_factory: UnitOfWorkFactory, session_id: str, fmt: str = "markdown") -> str:
-    """The active branch as Markdown (for people) or JSON (for programs)."""
-    async with uow_factory() as uow:
+async def transcript(deps: Deps, session_id: str, fmt: str = "markdown") -> str:
+    """The active line as Markdown (for people) or JSON (for programs)."""
+    if fmt not in ("markdown", "json"):
+        raise BranchError(f"Unknown transcript format '{fmt}'.", hint="use markdown or json")
+    async with deps.uow() as uow:
         session = await uow.sessions.get(session_id)
         players = {p.id: p.display_name for p in await uow.players.list(session_id)}
-    events = await history(uow_factory, session_id)
+    events = await history(deps, session_id)
     if fmt == "json":
         return json.dumps(
             {
@@ -99,7 +111,7 @@ async def transcript(uow_factory: UnitOfWorkFactory, session_id: str, fmt: str =
                         "kind": e.kind,
                         "actor": e.actor,
                         "actor_name": players.get(e.actor, e.actor),
-                        "payload": e.payload,
+                        "payload": e.event.to_payload(),
                         "at": e.created_at.isoformat(),
                     }
                     for e in events
@@ -108,8 +120,6 @@ async def transcript(uow_factory: UnitOfWorkFactory, session_id: str, fmt: str =
             indent=2,
             ensure_ascii=False,
         )
-    if fmt != "markdown":
-        raise StoryError(f"Unknown transcript format '{fmt}'.", hint="use markdown or json")
     out = [
         f"# {session.title}",
         "",
@@ -117,18 +127,23 @@ async def transcript(uow_factory: UnitOfWorkFactory, session_id: str, fmt: str =
         "",
     ]
     for e in events:
-        if e.kind == "player_action":
-            out += [f"**{players.get(e.actor, e.actor)}** (turn {e.turn}): {e.payload['text']}", ""]
-        elif e.kind == "narration":
-            for line in e.payload["lines"]:
-                text = line["text"]
-                if line["kind"] == "heading":
-                    out.append(f"### {text}")
-                elif line["kind"] == "dialogue":
-                    out.append(f"> **{line['speaker']}:** {text}")
-                elif line["kind"] == "dice":
-                    out.append(f"`🎲 {text}`")
+        event = e.event
+        who = players.get(e.actor, e.actor)
+        if isinstance(event, PlayerAction):
+            out += [f"**{who}** (turn {e.turn}): {event.text}", ""]
+        elif isinstance(event, PlayerLeft):
+            out += [f"*{event.name} leaves the table.*", ""]
+        elif isinstance(event, PlayerReturned):
+            out += [f"*{event.name} is back at the table.*", ""]
+        elif isinstance(event, Narration):
+            for line in event.lines:
+                if line.kind == "heading":
+                    out.append(f"### {line.text}")
+                elif line.kind == "dialogue":
+                    out.append(f"> **{line.speaker}:** {line.text}")
+                elif line.kind == "dice":
+                    out.append(f"`🎲 {line.text}`")
                 else:
-                    out.append(text)
+                    out.append(line.text)
                 out.append("")
     return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,363 @@
+"""``Play``: the one service every interface calls to start, play and read stories.
+
+Built once per process (``storyai.core.bootstrap``) with the storage, the narrator,
+the clock and the quota policy; it keeps only caches of immutable things (validated
+worlds, folded states) and per-story wakeups, never per-call state, so any number of
+tasks may call it at once. The TUI, ``storyai run`` and the Discord bot only parse
+input, call these methods and render what comes back.
+
+The use cases live in the modules beside this one: ``starting`` (a story, alone or in
+a channel), ``acting`` (an action, a table action within quota, a free-mode round, an
+idle player, an interrupted telling), ``seating`` (join, leave, the host's powers),
+``branches`` (rewind, switch, rename), ``queries`` and ``history`` (reading, never
+writing), ``tending`` (what happens while nobody acts), ``prompts`` and
+``accounting``. ``pipeline`` is how each of them writes.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from storyai.core.domain.clock import Clock
+from storyai.core.domain.records import EventRecord, PlayerRecord, SessionRecord
+from storyai.core.domain.state import Choice, GameState, PlayerState
+from storyai.core.domain.world import World
+from storyai.core.memory.context import Budgets
+from storyai.core.memory.tokens import Tokenizer
+from storyai.core.narrators.offline import OfflineNarrator
+from storyai.core.narrators.port import Narrator, OnText
+from storyai.core.play import (
+    accounting,
+    acting,
+    branches,
+    history,
+    prompts,
+    queries,
+    seating,
+    starting,
+    tending,
+)
+from storyai.core.play.history import TurnNode
+from storyai.core.play.pipeline import LEASE_SECONDS, Deps
+from storyai.core.play.quota import QuotaReport, usage_report
+from storyai.core.play.results import (
+    ActResult,
+    BranchInfo,
+    Seat,
+    SessionSummary,
+    StoryStatus,
+    TableView,
+    Tended,
+    TurnResult,
+)
+from storyai.core.play.table import Mode
+from storyai.core.quotas import QuotaPolicy
+from storyai.core.storage.ports import UnitOfWorkFactory
+
+
+class Play:
+    """Every use case of playing stories, on one storage."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        *,
+        narrator: Narrator | None = None,
+        clock: Clock | None = None,
+        quota: QuotaPolicy | None = None,
+        lease_seconds: float = LEASE_SECONDS,
+    ) -> None:
+        self.deps = Deps(
+            uow=uow,
+            narrator=narrator or OfflineNarrator(),
+            clock=clock or Clock(),
+            quota=quota or QuotaPolicy(),
+            lease=timedelta(seconds=lease_seconds),
+        )
+
+    @property
+    def uow(self) -> UnitOfWorkFactory:
+        return self.deps.uow
+
+    @property
+    def narrator(self) -> Narrator:
+        return self.deps.narrator
+
+    @property
+    def clock(self) -> Clock:
+        return self.deps.clock
+
+    @property
+    def quota(self) -> QuotaPolicy:
+        return self.deps.quota
+
+    def _narrator(self, narrator: Narrator | None) -> Narrator:
+        return narrator or self.deps.narrator
+
+    # ------------------------------------------------------------------ starting
+
+    async def start(
+        self,
+        world_id: str,
+        *,
+        player_name: str,
+        version: str | None = None,
+        archetype: str | None = None,
+        scores: dict[str, int] | None = None,
+        seed: int | None = None,
+        user_ref: str = "local",
+        title: str | None = None,
+        narrator: Narrator | None = None,
+        on_text: OnText | None = None,
+    ) -> TurnResult:
+        """Start a story alone in an installed world; its opening is told."""
+        return await starting.start(
+            self.deps,
+            world_id,
+            player_name=player_name,
+            version=version,
+            archetype=archetype,
+            scores=scores,
+            seed=seed,
+            user_ref=user_ref,
+            title=title,
+            narrator=self._narrator(narrator),
+            on_text=on_text,
+        )
+
+    async def start_in_channel(
+        self,
+        channel: str,
+        world_id: str,
+        *,
+        user_ref: str,
+        player_name: str,
+        mode: Mode = "turn",
+        seed: int | None = None,
+        narrator: Narrator | None = None,
+        on_text: OnText | None = None,
+    ) -> TurnResult:
+        """Start a story in a channel, the caller its host, with a table in ``mode``.
+        Raises ``ChannelBusy`` when a story already runs there (whoever started it,
+        in this process or another)."""
+        return await starting.start(
+            self.deps,
+            world_id,
+            player_name=player_name,
+            seed=seed,
+            user_ref=user_ref,
+            channel=channel,
+            mode=mode,
+            narrator=self._narrator(narrator),
+            on_text=on_text,
+        )
+
+    # ------------------------------------------------------------------ playing
+
+    async def act(
+        self,
+        session_id: str,
+        text: str,
+        *,
+        player_id: str | None = None,
+        narrator: Narrator | None = None,
+        on_text: OnText | None = None,
+    ) -> TurnResult:
+        """Play one input (as the host unless ``player_id`` says who)."""
+        return await acting.act(
+            self.deps,
+            session_id,
+            text,
+            player_id=player_id,
+            narrator=self._narrator(narrator),
+            on_text=on_text,
+        )
+
+    async def act_at_table(
+        self,
+        session_id: str,
+        *,
+        user_ref: str,
+        text: str,
+        guild: str | None = None,
+        metered: bool = True,
+        narrator: Narrator | None = None,
+        on_text: OnText | None = None,
+    ) -> ActResult:
+        """A table player's action, counted against their (and their server's) daily
+        quota unless ``metered`` is false: played now in turn mode when it is their
+        turn, queued in free mode."""
+        return await acting.act_as(
+            self.deps,
+            session_id,
+            user_ref=user_ref,
+            text=text,
+            guild=guild,
+            narrator=self._narrator(narrator),
+            on_text=on_text,
+            metered=metered,
+        )
+
+    async def tell_pending(
+        self,
+        session_id: str,
+        *,
+        take_over: bool = False,
+        narrator: Narrator | None = None,
+        on_text: OnText | None = None,
+    ) -> TurnResult | None:
+        """Tell a turn that was stored but never told (see ``acting.tell_pending``)."""
+        return await acting.tell_pending(
+            self.deps,
+            session_id,
+            narrator=self._narrator(narrator),
+            on_text=on_text,
+            take_over=take_over,
+        )
+
+    async def resolve_round(
+        self, session_id: str, *, force: bool = False, on_text: OnText | None = None
+    ) -> TurnResult | None:
+        return await acting.resolve_round(
+            self.deps, session_id, narrator=self.deps.narrator, on_text=on_text, force=force
+        )
+
+    async def skip_idle(self, session_id: str) -> str | None:
+        return await acting.skip_idle(self.deps, session_id)
+
+    async def tend(self) -> list[Tended]:
+        """Tend the stories in channels that are due (idle players, rounds, tellings)."""
+        return await tending.tend(self.deps, narrator=self.deps.narrator)
+
+    # ------------------------------------------------------------------ the table
+
+    async def join(
+        self,
+        session_id: str,
+        *,
+        name: str,
+        user_ref: str = "local",
+        archetype: str | None = None,
+        scores: dict[str, int] | None = None,
+        narrator: Narrator | None = None,
+        on_text: OnText | None = None,
+    ) -> tuple[Seat, TurnResult | None]:
+        """Seat a user with a new character (told arriving), or bring back one who left."""
+        return await seating.join(
+            self.deps,
+            session_id,
+            user_ref=user_ref,
+            name=name,
+            archetype=archetype,
+            scores=scores,
+            narrator=self._narrator(narrator),
+            on_text=on_text,
+        )
+
+    async def leave(self, session_id: str, *, user_ref: str) -> TableView:
+        return await seating.leave(self.deps, session_id, user_ref=user_ref)
+
+    async def remove_player(self, session_id: str, *, host_ref: str, user_ref: str) -> TableView:
+        return await seating.remove_player(
+            self.deps, session_id, host_ref=host_ref, user_ref=user_ref
+        )
+
+    async def set_mode(self, session_id: str, *, user_ref: str, mode: Mode) -> TableView:
+        return await seating.set_mode(self.deps, session_id, user_ref=user_ref, mode=mode)
+
+    async def end(self, session_id: str, *, user_ref: str) -> TableView:
+        return await seating.end(self.deps, session_id, user_ref=user_ref)
+
+    # ------------------------------------------------------------------ branches
+
+    async def rewind(
+        self,
+        session_id: str,
+        turn: int | None = None,
+        *,
+        event_id: str | None = None,
+        name: str | None = None,
+        by: str | None = None,
+    ) -> BranchInfo:
+        return await branches.rewind(
+            self.deps, session_id, turn, event_id=event_id, name=name, by=by
+        )
+
+    async def switch_branch(self, session_id: str, name: str, *, by: str | None = None) -> None:
+        await branches.switch_branch(self.deps, session_id, name, by=by)
+
+    async def rename_branch(self, session_id: str, old: str, new: str) -> None:
+        await branches.rename_branch(self.deps, session_id, old, new)
+
+    async def list_branches(self, session_id: str) -> list[BranchInfo]:
+        return await branches.list_branches(self.deps, session_id)
+
+    # ------------------------------------------------------------------ queries
+
+    async def status(self, session_id: str) -> StoryStatus:
+        return await queries.status(self.deps, session_id)
+
+    async def state(self, session_id: str) -> tuple[GameState, World]:
+        """The story's state now and its world (reading only)."""
+        current = await queries.story_now(self.deps, session_id)
+        return current.state, current.world
+
+    async def character(
+        self, session_id: str, *, user_ref: str | None = None, player_id: str | None = None
+    ) -> tuple[PlayerState, GameState, World]:
+        return await queries.character_of(
+            self.deps, session_id, user_ref=user_ref, player_id=player_id
+        )
+
+    async def choices(self, session_id: str) -> tuple[int, list[Choice], bool]:
+        return await queries.choices(self.deps, session_id)
+
+    async def table(self, session_id: str) -> TableView:
+        return await queries.table_of(self.deps, session_id)
+
+    async def in_channel(self, channel: str) -> SessionRecord | None:
+        return await queries.in_channel(self.deps, channel)
+
+    async def here(self, channel: str) -> SessionRecord:
+        """The story in a channel, or ``NoStoryHere``."""
+        return await queries.here(self.deps, channel)
+
+    async def seat(self, session_id: str, user_ref: str) -> PlayerRecord | None:
+        return await queries.seat(self.deps, session_id, user_ref)
+
+    async def recent(self, *, limit: int = 10, world_id: str | None = None) -> list[SessionSummary]:
+        return await queries.recent(self.deps, limit=limit, world_id=world_id)
+
+    async def history(self, session_id: str, *, last_turns: int | None = None) -> list[EventRecord]:
+        return await history.history(self.deps, session_id, last_turns=last_turns)
+
+    async def turn_tree(self, session_id: str) -> list[TurnNode]:
+        return await history.turn_tree(self.deps, session_id)
+
+    async def transcript(self, session_id: str, fmt: str = "markdown") -> str:
+        return await history.transcript(self.deps, session_id, fmt)
+
+    async def usage(self, session_id: str) -> accounting.UsageReport:
+        return await accounting.session_usage(self.deps, session_id)
+
+    async def quota_report(self, *, user: str, guild: str | None = None) -> QuotaReport:
+        return await usage_report(
+            self.deps.uow, user=user, guild=guild, clock=self.deps.clock, policy=self.deps.quota
+        )
+
+    async def prompt_at(
+        self,
+        session_id: str,
+        turn: int | None = None,
+        *,
+        budgets: Budgets | None = None,
+        tokenizer: Tokenizer | None = None,
+    ) -> prompts.PromptView:
+        return await prompts.prompt_at(
+            self.deps, session_id, turn, budgets=budgets, tokenizer=tokenizer
+        )
+
+    async def world(self, world_id: str, version: str | None = None) -> World:
+        """An installed world, validated (cached: versions never change)."""
+        async with self.deps.uow() as uow:
+            return await self.deps.worlds.get(uow, world_id, version)

@@ -1,0 +1,102 @@
+"""Starting a story: alone, or in a channel where only one story may run at a time.
+
+The new story, its host and its first events are stored in one transaction before
+anything is told, the host's arrival marked as being told; then the opening is told
+and stored like any turn. In a channel, the database refuses a second running story
+(a unique index on running stories' channels), so two hosts starting at the same
+instant, in one process or two, get one story and one clear refusal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from storyai.core.domain.events import PlayerJoined, SessionStarted
+from storyai.core.domain.records import BranchRecord, Opened, PlayerRecord, SessionRecord, Telling
+from storyai.core.engine.turn import initial_state
+from storyai.core.narrators.port import Narrator, OnText
+from storyai.core.play import pipeline
+from storyai.core.play.pipeline import Claim, Deps, Scene, with_deadline
+from storyai.core.play.results import TurnResult
+from storyai.core.play.seating import character
+from storyai.core.play.table import Mode, Table
+
+MAIN = "main"
+
+
+async def start(
+    deps: Deps,
+    world_id: str,
+    *,
+    player_name: str,
+    version: str | None = None,
+    archetype: str | None = None,
+    scores: dict[str, int] | None = None,
+    seed: int | None = None,
+    user_ref: str = "local",
+    title: str | None = None,
+    channel: str | None = None,
+    mode: Mode = "turn",
+    narrator: Narrator,
+    on_text: OnText | None = None,
+) -> TurnResult:
+    """Start playing an installed world (its newest version unless one is named); in a
+    ``channel``, with a table in ``mode`` that the host sits at first."""
+    clock = deps.clock
+    async with deps.uow() as uow:
+        world = await deps.worlds.get(uow, world_id, version)
+    seed = clock.new_seed() if seed is None else seed
+    name, archetype, sheet, player_id = character(
+        world, player_name, archetype, scores, seed, 0, clock.new_id()
+    )
+    now = clock.now()
+    settings: dict = {"seed": seed}
+    if channel is not None:
+        table = Table(mode=mode)
+        table.seat(player_id, now)
+        settings["table"] = table.to_json()
+    session = SessionRecord(
+        id=clock.new_id(),
+        world_id=world.id,
+        world_version=world.version,
+        title=title or f"{world.world.title} — {name}",
+        status="active",
+        active_branch=MAIN,
+        created_at=now,
+        updated_at=now,
+        channel=channel,
+        settings=settings,
+    )
+    branch = BranchRecord(session.id, MAIN, None, now)
+    state = initial_state(world)
+    growth = pipeline.Growth(session, branch, None, state.fork(), clock)
+    growth.add(
+        SessionStarted(world_id=world.id, world_version=world.version, seed=seed), "system", 0
+    )
+    arrival = PlayerJoined(name=name, archetype=archetype, sheet=sheet, opening=True)
+    growth.add(arrival, player_id, 0)
+    host = PlayerRecord(
+        id=player_id,
+        session_id=session.id,
+        user_ref=user_ref,
+        display_name=name,
+        role="host",
+        character=sheet.model_dump(mode="json"),
+        presence="joined",
+        joined_at=now,
+    )
+    async with deps.uow() as uow:
+        await uow.sessions.add(session)
+        await uow.players.add(host)
+        stored = await growth.write(uow, session, base=None)
+        pending = growth.records[-1]
+        stored = with_deadline(replace(stored, telling=Telling(pending.id, now + deps.lease)))
+        await uow.sessions.update(stored)
+        await uow.commit()
+    deps.states.put(pending.id, growth.state)
+    scene = Scene(uow, Opened(stored, branch, pending), world, growth.state, stored)
+    telling = pipeline.arrival_telling(scene, pending, narrator)
+    claim = Claim(stored, branch, pending, growth.state, telling)
+    result = await pipeline.finish(deps, claim, on_text)
+    result.events = [*growth.records[:-1], *result.events]
+    return result

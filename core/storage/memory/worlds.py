@@ -1,0 +1,76 @@
+"""Installed worlds, in memory."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from storyai.core.domain.errors import WorldNotFound
+from storyai.core.domain.records import WorldSummary, WorldVersionRecord
+from storyai.core.storage import behaviour
+from storyai.core.storage.memory.store import fresh_world, json_copy
+from storyai.core.storage.ports import WorldRepository
+
+if TYPE_CHECKING:
+    from storyai.core.storage.memory.unit_of_work import InMemoryUnitOfWork
+
+
+class InMemoryWorldRepository(WorldRepository):
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def _versions(self, world_id: str) -> list[WorldVersionRecord]:
+        world = self._uow.committed.worlds.get(world_id)
+        found = list(world.versions) if world else []
+        return found + [v for v in self._uow.pending.worlds if v.world_id == world_id]
+
+    async def add_version(self, record: WorldVersionRecord) -> None:
+        if any(v.version == record.version for v in self._versions(record.world_id)):
+            raise behaviour.version_conflict(record.world_id, record.version)
+        record = replace(
+            record,
+            content=json_copy(record.content),
+            installed_at=behaviour.utc(record.installed_at),
+        )
+        self._uow.pending.worlds.append(record)
+
+    async def get_version(self, world_id: str, version: str | None = None) -> WorldVersionRecord:
+        versions = self._versions(world_id)
+        if not versions:
+            raise WorldNotFound(world_id)
+        if version is None:
+            return fresh_world(versions[-1])
+        found = await self.find_version(world_id, version)
+        if found is None:
+            raise WorldNotFound(world_id, version)
+        return found
+
+    async def find_version(self, world_id: str, version: str) -> WorldVersionRecord | None:
+        for record in self._versions(world_id):
+            if record.version == version:
+                return fresh_world(record)
+        return None
+
+    async def list(self) -> list[WorldSummary]:
+        ids = set(self._uow.committed.worlds) | {v.world_id for v in self._uow.pending.worlds}
+        counts: dict[str, int] = {}
+        for session in self._uow.view.sessions():
+            counts[session.world_id] = counts.get(session.world_id, 0) + 1
+        out = []
+        for world_id in sorted(ids):
+            versions = self._versions(world_id)
+            world = self._uow.committed.worlds.get(world_id)
+            forked = world.forked_from if world else versions[0].forked_from
+            out.append(
+                behaviour.summary(
+                    world_id,
+                    versions[-1].title,
+                    forked,
+                    [v.version for v in reversed(versions)],
+                    counts.get(world_id, 0),
+                )
+            )
+        return out
+
+    async def exists(self, world_id: str) -> bool:
+        return bool(self._versions(world_id))

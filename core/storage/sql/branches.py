@@ -1,0 +1,68 @@
+"""Branches: named heads of the event tree, each with the line of segments it sees."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from storyai.core.domain.errors import SessionNotFound
+from storyai.core.domain.records import BranchRecord
+from storyai.core.storage import behaviour
+from storyai.core.storage.ports import BranchRepository
+from storyai.core.storage.sql.link import Link
+from storyai.core.storage.sql.rows import (
+    BRANCHES,
+    EVENTS,
+    SESSIONS,
+    branch_record,
+    branch_values,
+    rows_of,
+)
+
+B = BRANCHES.c
+
+
+class SqlBranchRepository(BranchRepository):
+    def __init__(self, link: Link) -> None:
+        self._link = link
+
+    async def put(self, record: BranchRecord) -> None:
+        link = self._link
+        await link.begin_write()
+        head = record.head_event_id
+        # Moving a branch is one statement; the EXISTS keeps the head in the session
+        # (a head from elsewhere moves nothing and is refused below).
+        in_session = (
+            select(EVENTS.c.id)
+            .where(EVENTS.c.id == head, EVENTS.c.session_id == record.session_id)
+            .exists()
+        )
+        moved = await link.write(
+            update(BRANCHES)
+            .where(B.session_id == record.session_id, B.name == record.name)
+            .where(in_session if head is not None else B.name == record.name)
+            .values(head_event_id=head)
+        )
+        if moved.rowcount:
+            return
+        found = await link.run(select(SESSIONS.c.id).where(SESSIONS.c.id == record.session_id))
+        if found.first() is None:
+            raise SessionNotFound(record.session_id)
+        if head is not None:
+            owner = await link.run(select(EVENTS.c.session_id).where(EVENTS.c.id == head))
+            if owner.scalar() != record.session_id:
+                raise behaviour.unknown_event(head, record.session_id)
+        try:
+            await link.write(insert(BRANCHES).values(**branch_values(record)))
+        except IntegrityError as exc:
+            await link.rollback()
+            raise behaviour.branch_conflict(record.session_id, record.name) from exc
+
+    async def get(self, session_id: str, name: str) -> BranchRecord | None:
+        query = select(BRANCHES).where(B.session_id == session_id, B.name == name)
+        row = (await self._link.run(query)).first()
+        return None if row is None else branch_record(row._mapping)
+
+    async def list(self, session_id: str) -> list[BranchRecord]:
+        query = select(BRANCHES).where(B.session_id == session_id).order_by(B.created_at, B.name)
+        return [branch_record(row) for row in rows_of(await self._link.run(query))]

@@ -1,0 +1,137 @@
+"""Sessions (playthroughs): the row, its lock, and the reads a turn starts with."""
+
+from __future__ import annotations
+
+import builtins
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from storyai.core.domain.errors import ChannelBusy, SessionNotFound, WorldNotFound
+from storyai.core.domain.records import Opened, SessionRecord
+from storyai.core.storage import behaviour
+from storyai.core.storage.ports import SessionRepository
+from storyai.core.storage.sql.link import Link
+from storyai.core.storage.sql.rows import (
+    BRANCHES,
+    EVENTS,
+    SESSIONS,
+    WORLD_VERSIONS,
+    branch_record,
+    event_record,
+    rows_of,
+    session_changes,
+    session_record,
+    session_values,
+)
+
+S, B, E = SESSIONS.c, BRANCHES.c, EVENTS.c
+
+_OPEN = select(SESSIONS, BRANCHES, EVENTS).select_from(
+    SESSIONS.outerjoin(BRANCHES, and_(B.session_id == S.id, B.name == S.active_branch)).outerjoin(
+        EVENTS, E.id == B.head_event_id
+    )
+)
+"""A session, its active branch and that branch's head event: one statement."""
+
+
+class SqlSessionRepository(SessionRepository):
+    def __init__(self, link: Link) -> None:
+        self._link = link
+
+    async def add(self, record: SessionRecord) -> None:
+        link = self._link
+        await link.begin_write()
+        if (await link.run(select(S.id).where(S.id == record.id))).first() is not None:
+            raise behaviour.session_conflict(record.id)
+        version = await link.run(
+            select(WORLD_VERSIONS.c.seq).where(
+                WORLD_VERSIONS.c.world_id == record.world_id,
+                WORLD_VERSIONS.c.version == record.world_version,
+            )
+        )
+        if version.first() is None:
+            raise WorldNotFound(record.world_id, record.world_version)
+        try:
+            await link.write(insert(SESSIONS).values(**session_values(record)))
+        except IntegrityError as exc:
+            await link.rollback()
+            if record.channel is not None and record.status != "ended":
+                raise ChannelBusy() from exc
+            raise behaviour.session_conflict(record.id) from exc
+
+    async def get(self, session_id: str) -> SessionRecord:
+        row = (await self._link.run(select(SESSIONS).where(S.id == session_id))).first()
+        if row is None:
+            raise SessionNotFound(session_id)
+        return session_record(row._mapping)
+
+    async def open(self, session_id: str, *, lock: bool = False) -> Opened:
+        link = self._link
+        query = _OPEN.where(S.id == session_id)
+        if lock:
+            if link.postgres:
+                query = query.with_for_update(of=SESSIONS)
+            row = (await link.run_locked(query)).first()
+        else:
+            row = (await link.run(query)).first()
+        if row is None:
+            raise SessionNotFound(session_id)
+        found = row._mapping
+        branch = branch_record(found) if found[B.name] is not None else None
+        head = event_record(found) if found[E.id] is not None else None
+        return Opened(session_record(found), branch, head)
+
+    async def update(self, record: SessionRecord) -> None:
+        done = await self._link.write(
+            update(SESSIONS).where(S.id == record.id).values(**session_changes(record))
+        )
+        if done.rowcount == 0:
+            raise SessionNotFound(record.id)
+
+    async def list(
+        self, world_id: str | None = None, *, limit: int | None = None
+    ) -> list[SessionRecord]:
+        query = select(SESSIONS).order_by(S.updated_at.desc(), S.id)
+        if world_id is not None:
+            query = query.where(S.world_id == world_id)
+        if limit is not None:
+            query = query.limit(limit)
+        return [session_record(row) for row in rows_of(await self._link.run(query))]
+
+    async def count_for_world_version(self, world_id: str, version: str) -> int:
+        query = (
+            select(func.count())
+            .select_from(SESSIONS)
+            .where(S.world_id == world_id, S.world_version == version)
+        )
+        return (await self._link.run(query)).scalar() or 0
+
+    async def in_channel(self, channel: str) -> SessionRecord | None:
+        running_first = case((S.status != "ended", 0), else_=1)
+        query = (
+            select(SESSIONS)
+            .where(S.channel == channel)
+            .order_by(running_first, S.updated_at.desc(), S.id)
+            .limit(1)
+        )
+        row = (await self._link.run(query)).first()
+        return None if row is None else session_record(row._mapping)
+
+    async def due(self, now: datetime, *, limit: int = 100) -> builtins.list[SessionRecord]:
+        query = (
+            select(SESSIONS)
+            .where(S.deadline <= now, S.status != "ended")
+            .order_by(S.deadline, S.id)
+            .limit(limit)
+        )
+        return [session_record(row) for row in rows_of(await self._link.run(query))]
+
+    async def lock(self, session_id: str) -> None:
+        link = self._link
+        await link.begin_write()
+        if link.postgres:
+            query = select(S.id).where(S.id == session_id).with_for_update()
+            if (await link.run(query)).first() is None:
+                raise SessionNotFound(session_id)

@@ -43,6 +43,7 @@ from storyai.core.multiplayer import service as table
 from storyai.core.narrators.port import Narrator
 from storyai.core.quotas import QuotaPolicy
 from storyai.core.storage.ports import UnitOfWorkFactory
+from storyai.core.views import player_view
 
 OOC = ("((", "//")
 log = logging.getLogger("storyai.bot")
@@ -577,24 +578,25 @@ async def _show_privately(interaction: discord.Interaction, build) -> None:
 
     async def work(bot: StoryBot) -> None:
         player, state, world = await _my_player(bot, interaction)
-        await bot.reply(interaction, "", ephemeral=True, embed=build(player, state, world))
+        view = player_view(state, world, player.id)
+        await bot.reply(interaction, "", ephemeral=True, embed=build(view))
 
     await _guard(interaction, work)
 
 
 @app_commands.command(name="sheet", description="Your character sheet (only you see it)")
 async def sheet(interaction: discord.Interaction) -> None:
-    await _show_privately(interaction, lambda player, _, world: sheet_embed(player, world))
+    await _show_privately(interaction, sheet_embed)
 
 
 @app_commands.command(name="inventory", description="What you carry (only you see it)")
 async def inventory(interaction: discord.Interaction) -> None:
-    await _show_privately(interaction, lambda player, _, world: inventory_embed(player, world))
+    await _show_privately(interaction, inventory_embed)
 
 
 @app_commands.command(name="quests", description="The story's quests (only you see it)")
 async def quests_(interaction: discord.Interaction) -> None:
-    await _show_privately(interaction, lambda _, state, world: quests_embed(state, world))
+    await _show_privately(interaction, lambda view: quests_embed(view.quests))
 
 
 @app_commands.command(name="whisper", description="Tell the GM something; only you see the answer")

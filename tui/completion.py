@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from storyai.core.engine.intent import VERBS
-from storyai.tui.view import PlayView
+from storyai.core.views import PlayerView
 
 # What Tab offers at the start of a line, most useful first.
 COMMON_VERBS = (
@@ -74,17 +74,17 @@ class Vocabulary:
         return _unique([*self.people, *self.items_here, *self.carried, *self.exits])
 
     @classmethod
-    def from_view(cls, view: PlayView) -> Vocabulary:
+    def from_view(cls, view: PlayerView) -> Vocabulary:
+        place = view.location
         exits: list[str] = []
-        for ex in view.exits:
+        for ex in place.exits:
             exits += [ex.direction, ex.name]
-        people = [p.name for p in view.people]
         return cls(
             exits=_unique(exits),
-            items_here=[i.name for i in view.items_here],
-            carried=[i.name for i in view.inventory],
-            people=people,
-            topics={p.name.lower(): list(p.topics) for p in view.people},
+            items_here=[i.name for i in place.items],
+            carried=[i.name for i in view.inventory.items],
+            people=[p.name for p in place.people],
+            topics={p.name.lower(): [t.label for t in p.topics] for p in place.people},
         )
 
 

@@ -27,10 +27,7 @@ from storyai.bots.output.limits import (
     EMBEDS_PER_MESSAGE,
 )
 from storyai.bots.output.split import MIN_LIMIT, clip_markdown, fit_field
-from storyai.core.domain.sheet import Sheet, ability_modifier
-from storyai.core.domain.state import GameState, PlayerState
-from storyai.core.domain.stats import ABILITIES, CHARACTERISTICS
-from storyai.core.domain.world import World
+from storyai.core.views import PlayerView, QuestView, Resource, SheetView
 
 NAME = 80
 """How much of a name (an item, a player, a condition) a list line shows."""
@@ -123,33 +120,25 @@ def hp_bar(hp: int, max_hp: int, width: int = 10) -> str:
     return "▰" * filled + "▱" * (width - filled)
 
 
-def _colour(sheet: Sheet) -> discord.Colour:
-    if sheet.is_dead:
+SKILLS_SHOWN = 12
+"""How many skills a sheet lists (the rules put the most telling first)."""
+
+
+def _colour(sheet: SheetView) -> discord.Colour:
+    if sheet.dead:
         return discord.Colour.dark_grey()
-    fraction = sheet.hp / max(1, sheet.max_hp)
+    fraction = sheet.hp.fraction
     if fraction > 0.5:
         return discord.Colour.green()
     return discord.Colour.gold() if fraction > 0.25 else discord.Colour.red()
 
 
-def _name_of(table: dict[str, Any], key: str | None) -> str:
-    entry = table.get(key) if key else None
-    return entry.name if entry is not None else (key or "")
-
-
-def _scores(sheet: Sheet) -> str:
-    if sheet.system == "d20":
-        known = [a for a in ABILITIES if a in sheet.abilities]
-        names = known + [a for a in sheet.abilities if a not in known]
-        parts = [
-            f"**{escape_inline(a.upper(), 20)}** {sheet.abilities[a]} "
-            f"({ability_modifier(sheet.abilities[a]):+d})"
-            for a in names
-        ]
-    else:
-        known = [c for c in CHARACTERISTICS if c in sheet.characteristics]
-        names = known + [c for c in sheet.characteristics if c not in known]
-        parts = [f"**{escape_inline(c.upper(), 20)}** {sheet.characteristics[c]}" for c in names]
+def _scores(sheet: SheetView) -> str:
+    parts = [
+        f"**{escape_inline(s.label, 20)}** {s.value}"
+        + (f" ({s.modifier:+d})" if s.modifier is not None else "")
+        for s in sheet.scores
+    ]
     return _joined(parts, " · ", EMBED_FIELD_VALUE)
 
 
@@ -167,71 +156,86 @@ def _joined(parts: Sequence[str], sep: str, budget: int) -> str:
     return sep.join(out)
 
 
-def sheet_embed(player: PlayerState, world: World) -> discord.Embed:
-    """A character sheet: HP bar, defence, gold, level, conditions, scores, gear."""
-    sheet = player.sheet
-    embed = discord.Embed(title=escape_inline(player.name, EMBED_TITLE), colour=_colour(sheet))
+def _amount(resource: Resource) -> str:
+    text = resource.amount
+    if resource.note:
+        text += f" ({escape_inline(resource.note, NAME)})"
+    return text
+
+
+def sheet_embed(view: PlayerView) -> discord.Embed:
+    """A character sheet: HP bar, defence, gold, level, resources, conditions,
+    scores, skills, attacks and gear, labelled by the world's rule system."""
+    sheet = view.sheet
+    embed = discord.Embed(title=escape_inline(sheet.name, EMBED_TITLE), colour=_colour(sheet))
     about = []
     if sheet.archetype:
-        about.append(escape_inline(_name_of(world.archetypes, sheet.archetype), NAME))
-    if sheet.system == "d20":
+        about.append(escape_inline(sheet.archetype, NAME))
+    if sheet.level is not None:
         about.append(f"Level {sheet.level}")
-    about.append("📍 " + escape_inline(_name_of(world.locations, player.location), NAME))
+    about.append("📍 " + escape_inline(view.location.name, NAME))
     embed.description = " · ".join(about)
 
-    hp = f"{hp_bar(sheet.hp, sheet.max_hp)} {sheet.hp}/{sheet.max_hp}"
-    if sheet.temp_hp:
-        hp += f" (+{sheet.temp_hp} temp)"
-    embed.add_field(name="HP", value=hp, inline=True)
-    if sheet.system == "d20":
-        embed.add_field(name="AC", value=str(sheet.ac), inline=True)
-    else:
-        embed.add_field(name="Armor", value=str(sheet.armor), inline=True)
+    hp = sheet.hp
+    value = f"{hp_bar(hp.current, hp.maximum or hp.current)} {hp.amount}"
+    if hp.temporary:
+        value += f" (+{hp.temporary} temp)"
+    embed.add_field(name=escape_inline(hp.label, NAME), value=value, inline=True)
+    embed.add_field(
+        name=escape_inline(sheet.defence.label, NAME), value=sheet.defence.value, inline=True
+    )
     embed.add_field(name="Gold", value=str(sheet.gold), inline=True)
-    if sheet.system == "d20":
-        embed.add_field(name="XP", value=str(sheet.xp), inline=True)
-    elif sheet.sanity is not None:
-        embed.add_field(name="Sanity", value=str(sheet.sanity), inline=True)
-    conditions = [escape_inline(c.replace("_", " "), NAME) for c in sorted(sheet.conditions)]
+    for stat in sheet.stats:
+        embed.add_field(name=escape_inline(stat.label, NAME), value=stat.value, inline=True)
+    for resource in sheet.other_resources:
+        embed.add_field(
+            name=escape_inline(resource.label, NAME), value=_amount(resource), inline=True
+        )
+    conditions = [escape_inline(c, NAME) for c in sheet.conditions]
     embed.add_field(
         name="Conditions",
         value=_joined(conditions, ", ", EMBED_FIELD_VALUE) if conditions else "none",
         inline=False,
     )
-    embed.add_field(name="Scores", value=_scores(sheet) or "—", inline=False)
-    gear = [
-        f"{label}: {escape_inline(_name_of(world.items, item), NAME)}"
-        for label, item in (
-            ("Weapon", sheet.equipped.weapon),
-            ("Armor", sheet.equipped.armor),
-            ("Shield", sheet.equipped.shield),
+    embed.add_field(
+        name=escape_inline(sheet.score_label, NAME), value=_scores(sheet) or "—", inline=False
+    )
+    if sheet.skills:
+        skills = [f"{escape_inline(k.label, NAME)} {k.text}" for k in sheet.skills[:SKILLS_SHOWN]]
+        embed.add_field(
+            name=escape_inline(sheet.skill_label, NAME),
+            value=_joined(skills, " · ", EMBED_FIELD_VALUE),
+            inline=False,
         )
-        if item
-    ]
+    if sheet.attacks:
+        attacks = [
+            f"**{escape_inline(a.name, NAME)}** {a.chance}, {escape_inline(a.damage, NAME)}"
+            for a in sheet.attacks
+        ]
+        embed.add_field(name="Attacks", value=_listing(attacks, EMBED_FIELD_VALUE), inline=False)
+    gear = [f"{slot.label}: {escape_inline(slot.value, NAME)}" for slot in sheet.equipped]
     if gear:
         embed.add_field(name="Equipped", value="\n".join(gear), inline=False)
     return fit_embed(embed)
 
 
-def inventory_embed(player: PlayerState, world: World) -> discord.Embed:
+def inventory_embed(view: PlayerView) -> discord.Embed:
     """What a character carries, by name, with counts; equipped items marked."""
-    sheet = player.sheet
+    pack = view.inventory
     embed = discord.Embed(
-        title=f"Inventory · {escape_inline(player.name, EMBED_TITLE - 12)}",
+        title=f"Inventory · {escape_inline(view.sheet.name, EMBED_TITLE - 12)}",
         colour=discord.Colour.blurple(),
     )
-    items = sorted(
-        sheet.inventory.items(), key=lambda pair: (_name_of(world.items, pair[0]).lower(), pair)
-    )
+    items = sorted(pack.items, key=lambda item: (item.name.lower(), item.id))
     lines = []
-    for item_id, count in items:
-        line = "• " + escape_inline(_name_of(world.items, item_id), NAME)
-        if count > 1:
-            line += f" ×{count}"
-        if sheet.equipped.holds(item_id):
+    for item in items:
+        line = "• " + escape_inline(item.name, NAME)
+        if item.count > 1:
+            line += f" ×{item.count}"
+        if item.equipped:
             line += " *(equipped)*"
         lines.append(line)
-    head = f"💰 {sheet.gold} gold"
+    head = f"💰 {pack.gold} gold · 🎒 {pack.load}"
     body = _listing(lines, EMBED_DESCRIPTION - len(head) - 2) if lines else "*Nothing carried.*"
     embed.description = f"{head}\n\n{body}"
     return fit_embed(embed)
@@ -240,37 +244,35 @@ def inventory_embed(player: PlayerState, world: World) -> discord.Embed:
 # ------------------------------------------------------------------- quests
 
 
-def _quest_value(state_stage: int, done: Sequence[int], quest: Any) -> str:
-    stage = quest.stages[max(0, min(state_stage, len(quest.stages) - 1))]
-    lines = [escape_text(" ".join(stage.description.split()))]
+def _quest_value(quest: QuestView) -> str:
+    if quest.status == "done":
+        return f"*{escape_text(quest.stage)}*"
+    lines = [escape_text(quest.stage)]
     objectives = [
-        ("☑ " if i in done else "☐ ")
+        ("☑ " if o.done else "☐ ")
         + escape_inline(o.description, NAME * 2)
         + (" *(optional)*" if o.optional else "")
-        for i, o in enumerate(stage.objectives)
+        for o in quest.objectives
     ]
     if objectives:
         lines.append(_listing(objectives, EMBED_FIELD_VALUE // 2, "more objectives"))
     return clip_markdown("\n".join(lines), EMBED_FIELD_VALUE)
 
 
-def quests_embed(state: GameState, world: World) -> discord.Embed:
-    """The quest log: active quests with their current stage and objectives, then
-    finished ones. Quests the world no longer has are left out."""
+def quests_embed(quests: Sequence[QuestView]) -> discord.Embed:
+    """The quest log (``PlayerView.quests``): active quests with their current
+    stage and objectives, then finished ones."""
     embed = discord.Embed(title="Quests", colour=discord.Colour.dark_gold())
-    active = [(q, s) for q, s in state.quests.items() if s.status == "active" and q in world.quests]
-    done = [(q, s) for q, s in state.quests.items() if s.status == "done" and q in world.quests]
-    if not active and not done:
+    if not quests:
         embed.description = "*No quests yet.*"
         return fit_embed(embed)
     fields = []
-    for quest_id, qs in active:
-        quest = world.quests[quest_id]
-        name = ("⭐ " if quest.main else "") + escape_inline(quest.title, 200)
-        fields.append((name, _quest_value(qs.stage, qs.done_objectives, quest)))
-    for quest_id, _ in done:
-        quest = world.quests[quest_id]
-        fields.append(("✅ " + escape_inline(quest.title, 200), "*Complete.*"))
+    for quest in quests:
+        if quest.status == "done":
+            name = "✅ " + escape_inline(quest.title, 200)
+        else:
+            name = ("⭐ " if quest.main else "") + escape_inline(quest.title, 200)
+        fields.append((name, _quest_value(quest)))
     footer_room = 40
     used = len(embed.title or "") + footer_room
     shown = 0

@@ -5,6 +5,9 @@ from __future__ import annotations
 from storyai.core.domain.world import Item
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.story import holds
+from storyai.core.views.quests import quest_log as quest_log_view
+from storyai.core.views.sheet import inventory_view, sheet_view
+from storyai.core.views.text import inventory_text, quest_log_text, sheet_text
 from storyai.core.worlds.mapgrid import draw, layout
 
 
@@ -72,48 +75,15 @@ def open_topics(draft: Draft, who: str) -> list[str]:
 
 
 def inventory(draft: Draft) -> str:
-    sheet = draft.sheet
-    if not sheet.inventory:
-        return f"You carry nothing. Gold: {sheet.gold}."
-    lines = []
-    for item_id, count in sheet.inventory.items():
-        item = draft.world.items[item_id]
-        worn = " (equipped)" if sheet.equipped.holds(item_id) else ""
-        lines.append(f"- {item.name}{f' ×{count}' if count > 1 else ''}{worn}")
-    weight = draft.rules.carried_weight(sheet, draft.world)
-    cap = draft.rules.capacity(sheet)
-    load = f"{weight:g}/{cap:g} lb" if cap != float("inf") else f"{weight:g} lb"
-    return "You carry:\n" + "\n".join(lines) + f"\nGold: {sheet.gold} · Load: {load}"
+    return inventory_text(inventory_view(draft.sheet, draft.world, draft.rules))
 
 
 def sheet(draft: Draft) -> str:
-    s = draft.sheet
-    parts = [
-        f"{s.name} — level {s.level} {_archetype(draft, s.archetype)}".rstrip(),
-        f"HP {s.hp}/{s.max_hp}" + (f" · AC {s.ac}" if s.system == "d20" else f" · armor {s.armor}"),
-    ]
-    scores = s.abilities if s.system == "d20" else s.characteristics
-    if scores:
-        parts.append(" ".join(f"{k.upper()} {v}" for k, v in scores.items()))
-    if s.conditions:
-        parts.append("Conditions: " + ", ".join(sorted(s.conditions)))
-    parts.append(f"XP {s.xp} · Gold {s.gold}")
-    return "\n".join(parts)
+    return sheet_text(sheet_view(draft.sheet, draft.world, draft.rules))
 
 
 def quest_log(draft: Draft) -> str:
-    lines = []
-    for qid, qs in draft.state.quests.items():
-        quest = draft.world.quests[qid]
-        if qs.status == "done":
-            lines.append(f"✓ {quest.title} (complete)")
-        elif qs.status == "active":
-            stage = quest.stages[qs.stage]
-            lines.append(f"• {quest.title}: {stage.description}")
-            for i, obj in enumerate(stage.objectives):
-                mark = "x" if i in qs.done_objectives else " "
-                lines.append(f"    [{mark}] {obj.description}")
-    return "\n".join(lines) if lines else "No quests yet."
+    return quest_log_text(quest_log_view(draft.state, draft.world))
 
 
 def discovered_map(draft: Draft) -> str:
@@ -124,8 +94,3 @@ def discovered_map(draft: Draft) -> str:
     names = {lid: loc.name for lid, loc in draft.world.locations.items()}
     grid = layout(exits, draft.world.start.location, only=draft.state.discovered)
     return draw(grid, names, here=draft.here, width=12)
-
-
-def _archetype(draft: Draft, archetype: str | None) -> str:
-    found = draft.world.archetypes.get(archetype or "")
-    return found.name if found else (archetype or "")

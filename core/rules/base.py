@@ -33,6 +33,7 @@ from storyai.core.domain.sheet import (
     with_defence,
 )
 from storyai.core.domain.world import Item, World
+from storyai.core.rules.display import CreationRules, SheetSummary
 
 Notes = tuple[str, ...]
 RestKind = Literal["short", "long"]
@@ -202,6 +203,17 @@ class RuleSystem(ABC):
     @abstractmethod
     def capacity(self, sheet: Sheet) -> float:
         """The most weight (lb) the character can carry; ``inf`` if unlimited."""
+
+    # ------------------------------------------------------------ display
+
+    @abstractmethod
+    def summarize(self, sheet: Sheet, world: World) -> SheetSummary:
+        """The sheet as a player reads it: scores, defence, resources, skills and
+        attacks, labelled the way this system names them."""
+
+    @abstractmethod
+    def creation(self) -> CreationRules:
+        """How a player makes scores at character creation in this system."""
 
     # ------------------------------------------------------------ health
 
@@ -407,6 +419,15 @@ class RuleSystem(ABC):
         if item.kind != "weapon" and not item.damage:
             raise RuleError(f"The {item.name} isn't a weapon.")
         return Weapon(item.name, choice, item)
+
+    def ready_weapons(self, sheet: Sheet, world: World) -> list[Weapon]:
+        """What the character would attack with: the wielded weapon, then each
+        listed attack; bare hands when there is neither."""
+        weapons: list[Weapon] = []
+        if sheet.equipped.weapon and sheet.equipped.weapon in world.items:
+            weapons.append(self.choose_weapon(sheet, None, world))
+        weapons += [Weapon(a.name, listed=a) for a in sheet.attacks]
+        return weapons or [Weapon("Unarmed strike")]
 
 
 def dead_update(sheet: Sheet) -> dict[str, Any]:

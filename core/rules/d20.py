@@ -17,10 +17,13 @@ from storyai.core.domain.dice import Dice, RollResult
 from storyai.core.domain.errors import RuleError
 from storyai.core.domain.sheet import (
     MAX_LEVEL,
+    STANDARD_ARRAY,
     Sheet,
+    ability_modifier,
     hit_die_average,
     level_for_xp,
     proficiency_for_level,
+    roll_ability_scores,
 )
 from storyai.core.domain.stats import ABILITIES
 from storyai.core.domain.world import D20Options, World
@@ -36,6 +39,16 @@ from storyai.core.rules.base import (
     normalise,
     typed_damage,
     with_bonus,
+)
+from storyai.core.rules.display import (
+    AttackLine,
+    CreationRules,
+    Resource,
+    Score,
+    ScoreMethod,
+    SheetSummary,
+    SkillEntry,
+    Stat,
 )
 
 ABILITY_NAMES = {
@@ -609,6 +622,94 @@ class D20System(RuleSystem):
         if not self.options.encumbrance:
             return math.inf
         return float(sheet.score("str") * 15)
+
+    # ------------------------------------------------------------- display
+
+    def summarize(self, sheet: Sheet, world: World) -> SheetSummary:
+        """Abilities with modifiers, AC, HP and hit dice, XP, proficient skills and
+        the attacks the character would make."""
+        keys = [a for a in ABILITIES if a in sheet.abilities]
+        keys += [a for a in sheet.abilities if a not in keys]
+        scores = tuple(
+            Score(a, a.upper(), _label(a), sheet.abilities[a], ability_modifier(sheet.abilities[a]))
+            for a in keys
+        )
+        resources = [Resource("hp", "HP", sheet.hp, sheet.max_hp, temporary=sheet.temp_hp)]
+        stats: list[Stat] = []
+        if sheet.is_player:
+            resources.append(
+                Resource(
+                    "hit_dice", "Hit dice", sheet.hit_dice, sheet.level, note=f"d{sheet.hit_die}"
+                )
+            )
+            stats.append(Stat("xp", "XP", str(sheet.xp)))
+        if self.is_dying(sheet):
+            saves = sheet.death_saves
+            stats.append(
+                Stat("death_saves", "Death saves", f"{saves.successes}✓ {saves.failures}✗")
+            )
+        return SheetSummary(
+            score_label="Abilities",
+            scores=scores,
+            scores_per_row=3,
+            defence=Stat("ac", "AC", str(sheet.ac)),
+            resources=tuple(resources),
+            stats=tuple(stats),
+            level=sheet.level,
+            skill_label="Skills",
+            skills=self._skill_entries(sheet),
+            attacks=self._attack_lines(sheet, world),
+        )
+
+    def _skill_entries(self, sheet: Sheet) -> tuple[SkillEntry, ...]:
+        entries: dict[str, SkillEntry] = {}
+        for name in [*sorted(sheet.skill_proficiencies), *sheet.skills]:
+            key = SKILL_ALIASES.get(normalise(name), normalise(name))
+            if key in entries:
+                continue
+            try:
+                label, bonus = self._check_bonus(sheet, key)
+            except RuleError:  # a skill these rules don't know: nothing to roll with
+                continue
+            entries[key] = SkillEntry(key, label, bonus, f"{bonus:+d}")
+        return tuple(sorted(entries.values(), key=lambda e: e.label))
+
+    def _attack_lines(self, sheet: Sheet, world: World) -> tuple[AttackLine, ...]:
+        lines = []
+        for weapon in self.ready_weapons(sheet, world):
+            to_hit, damage, damage_type, ranged = self.attack_profile(sheet, weapon)
+            lines.append(
+                AttackLine(weapon.name, f"{to_hit:+d} to hit", f"{damage} {damage_type}", ranged)
+            )
+        return tuple(lines)
+
+    def creation(self) -> CreationRules:
+        """The standard array and/or 4d6-drop-lowest, as the world allows; both are
+        arranged over the six abilities by the player."""
+        methods = {
+            "4d6kh3": ScoreMethod(
+                "4d6kh3",
+                "Roll 4d6, drop lowest",
+                arrangeable=True,
+                rerollable=True,
+                hint="Rolled. Pick a value to swap",
+                values=lambda dice: list(roll_ability_scores(dice).values()),
+            ),
+            "standard_array": ScoreMethod(
+                "standard_array",
+                "Standard array",
+                arrangeable=True,
+                rerollable=False,
+                hint="Pick a value for an ability to swap it with another",
+                values=lambda dice: list(STANDARD_ARRAY),
+            ),
+        }
+        offered = [methods[m] for m in self.options.ability_generation if m in methods]
+        return CreationRules(
+            score_label="Ability scores",
+            score_keys=ABILITIES,
+            methods=tuple(offered or [methods["standard_array"]]),
+        )
 
 
 _NO_SAVES = {"successes": 0, "failures": 0}

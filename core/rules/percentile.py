@@ -15,7 +15,7 @@ from typing import Any
 
 from storyai.core.domain.dice import Dice, MaxDice, RollResult
 from storyai.core.domain.errors import RuleError
-from storyai.core.domain.sheet import BASE_SKILLS, Sheet
+from storyai.core.domain.sheet import BASE_SKILLS, Sheet, roll_characteristics
 from storyai.core.domain.stats import CHARACTERISTICS
 from storyai.core.domain.world import PercentileOptions, World
 from storyai.core.rules.base import (
@@ -29,6 +29,16 @@ from storyai.core.rules.base import (
     dead_update,
     normalise,
     typed_damage,
+)
+from storyai.core.rules.display import (
+    AttackLine,
+    CreationRules,
+    Resource,
+    Score,
+    ScoreMethod,
+    SheetSummary,
+    SkillEntry,
+    Stat,
 )
 
 DEGREES = ("fumble", "failure", "regular", "hard", "extreme", "critical")
@@ -451,3 +461,68 @@ class PercentileSystem(RuleSystem):
     def capacity(self, sheet: Sheet) -> float:
         """STR + SIZ in lb (about 115 lb for an average adult)."""
         return float(sheet.score("str") + sheet.score("siz"))
+
+    # ------------------------------------------------------------- display
+
+    def summarize(self, sheet: Sheet, world: World) -> SheetSummary:
+        """Characteristics, armor, HP (and sanity where the world keeps it), every
+        skill once at its best value, best first, and the attacks the character
+        would make."""
+        keys = [c for c in CHARACTERISTICS if c in sheet.characteristics]
+        keys += [c for c in sheet.characteristics if c not in keys]
+        scores = tuple(
+            Score(c, c.upper(), CHARACTERISTIC_LABELS.get(c, c.upper()), sheet.characteristics[c])
+            for c in keys
+        )
+        resources = [Resource("hp", "HP", sheet.hp, sheet.max_hp, temporary=sheet.temp_hp)]
+        if sheet.sanity is not None:
+            resources.append(Resource("sanity", "Sanity", sheet.sanity))
+        return SheetSummary(
+            score_label="Characteristics",
+            scores=scores,
+            scores_per_row=4,
+            defence=Stat("armor", "Armor", str(sheet.armor)),
+            resources=tuple(resources),
+            level=None,
+            skill_label="Skills",
+            skills=_skill_entries(sheet),
+            attacks=self._attack_lines(sheet, world),
+        )
+
+    def _attack_lines(self, sheet: Sheet, world: World) -> tuple[AttackLine, ...]:
+        lines = []
+        for weapon in self.ready_weapons(sheet, world):
+            _, chance, damage, damage_type, ranged = self.attack_profile(sheet, weapon)
+            lines.append(AttackLine(weapon.name, f"{chance}%", f"{damage} {damage_type}", ranged))
+        return tuple(lines)
+
+    def creation(self) -> CreationRules:
+        """Characteristics are rolled in place (each has its own dice)."""
+        method = ScoreMethod(
+            "roll",
+            "Roll (3d6×5, 2d6+6 ×5)",
+            arrangeable=False,
+            rerollable=True,
+            hint="Rolled for you",
+            values=lambda dice: list(roll_characteristics(dice).values()),
+        )
+        return CreationRules(
+            score_label="Characteristics", score_keys=CHARACTERISTICS, methods=(method,)
+        )
+
+
+CHARACTERISTIC_LABELS = {short: long.capitalize() for long, short in CHARACTERISTIC_NAMES.items()}
+
+
+def _skill_entries(sheet: Sheet) -> tuple[SkillEntry, ...]:
+    """Each skill once (a sheet may hold "Spot Hidden" and "spot_hidden", "Brawl"
+    and "fighting"), at its best value, named as the author wrote the best one."""
+    best: dict[str, tuple[int, str]] = {}
+    for name, value in sheet.skills.items():
+        key = _skill_key(name)
+        shown = name.replace("_", " ").strip()
+        shown = shown[:1].upper() + shown[1:]
+        if key not in best or value >= best[key][0]:  # ties: the later, the author's
+            best[key] = (value, shown)
+    entries = [SkillEntry(key, shown, value, f"{value}%") for key, (value, shown) in best.items()]
+    return tuple(sorted(entries, key=lambda e: (-e.value, e.label)))

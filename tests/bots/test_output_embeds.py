@@ -22,6 +22,7 @@ from storyai.core.domain.sheet import Equipped, new_player_sheet
 from storyai.core.domain.state import GameState, PlayerState, QuestState
 from storyai.core.domain.world import World
 from storyai.core.multiplayer.service import Seat, TableView
+from storyai.core.views import PlayerView, player_view, quest_log
 
 HUGE = 10_000
 
@@ -96,22 +97,65 @@ def make_player(world: World, name: str = "Ann", **sheet_changes) -> PlayerState
     return PlayerState(id="p1", name=name, location="hall", sheet=sheet)
 
 
+def view_of(player: PlayerState, world: World) -> PlayerView:
+    state = GameState(
+        world_id="test_world", world_version="1.0.0", system="d20", players={player.id: player}
+    )
+    return player_view(state, world, player.id)
+
+
+def quests_of(world: World, **quests: QuestState):
+    state = GameState(world_id="test_world", world_version="1.0.0", system="d20", quests=quests)
+    return quest_log(state, world)
+
+
 # ------------------------------------------------------------------- sheet
 
 
 def test_a_sheet_shows_hp_defence_gold_scores_and_gear() -> None:
     world = make_world()
-    data = assert_within_limits(sheet_embed(make_player(world, hp=5), world))
+    data = assert_within_limits(sheet_embed(view_of(make_player(world, hp=5), world)))
     fields = {f["name"]: f["value"] for f in data["fields"]}
     assert data["title"] == "Ann"
     assert data["description"] == "Fighter · Level 1 · 📍 Great Hall"
     assert fields["HP"] == "▰▰▰▰▰▱▱▱▱▱ 5/11"
     assert fields["AC"] == "12"
     assert fields["Gold"] == "10"
+    assert fields["XP"] == "0"
+    assert fields["Hit dice"] == "1/1 (d10)"
     assert fields["Conditions"] == "none"
-    assert fields["Scores"].startswith("**STR** 15 (+2) · **DEX** 14 (+2) · **CON** 13 (+1)")
+    assert fields["Abilities"].startswith("**STR** 15 (+2) · **DEX** 14 (+2) · **CON** 13 (+1)")
+    assert fields["Attacks"] == "**Sword** +4 to hit, 1d8+2 bludgeoning"
     assert fields["Equipped"] == "Weapon: Sword"
     assert data["color"] == discord.Colour.gold().value  # hurt: between a quarter and a half
+
+
+def test_a_percentile_sheet_shows_characteristics_armor_sanity_and_skills() -> None:
+    world = make_world(
+        rules={"system": "percentile", "options": {"sanity": True}},
+        archetypes={"fighter": {"name": "Medic", "stats": {"hp": 12, "skills": {"First Aid": 70}}}},
+    )
+    scores = {
+        "str": 50,
+        "con": 60,
+        "siz": 55,
+        "dex": 70,
+        "app": 40,
+        "int": 75,
+        "pow": 65,
+        "edu": 80,
+    }
+    sheet = new_player_sheet("Ann", "fighter", world, scores=scores)
+    player = PlayerState(id="p1", name="Ann", location="hall", sheet=sheet)
+    data = assert_within_limits(sheet_embed(view_of(player, world)))
+    fields = {f["name"]: f["value"] for f in data["fields"]}
+    assert data["description"] == "Medic · 📍 Great Hall"  # no levels in percentile
+    assert fields["HP"] == "▰▰▰▰▰▰▰▰▰▰ 12/12"
+    assert fields["Armor"] == "0" and fields["Sanity"] == "65"
+    assert "AC" not in fields and "XP" not in fields
+    assert fields["Characteristics"].startswith("**STR** 50 · **CON** 60 · **SIZ** 55")
+    assert "(+" not in fields["Characteristics"]  # characteristics have no modifiers
+    assert fields["Skills"].startswith("Own language 80% · First Aid 70%")
 
 
 def test_hp_bar_is_never_empty_while_alive() -> None:
@@ -127,7 +171,7 @@ def test_a_sheet_with_absurd_content_stays_within_limits() -> None:
     conditions = frozenset(f"cursed_{i}_" + "x" * 500 for i in range(200))
     player = make_player(world, name=hostile, conditions=conditions, temp_hp=5)
     player = player.model_copy(update={"location": "nowhere_" + "y" * HUGE})
-    data = assert_within_limits(sheet_embed(player, world))
+    data = assert_within_limits(sheet_embed(view_of(player, world)))
     assert data["title"].startswith("\\*\\*@\u200beveryone\\*\\* \\<@&1> NNN")
     assert data["title"].endswith("…")
     conditions_field = next(f for f in data["fields"] if f["name"] == "Conditions")
@@ -141,22 +185,25 @@ def test_a_sheet_with_absurd_content_stays_within_limits() -> None:
 def test_inventory_lists_items_by_name_with_counts_and_equipped_marked() -> None:
     world = make_world()
     player = make_player(world, inventory={"sword": 1, "rope": 3, "lost_thing": 1})
-    data = assert_within_limits(inventory_embed(player, world))
+    data = assert_within_limits(inventory_embed(view_of(player, world)))
     assert data["title"] == "Inventory · Ann"
-    assert data["description"] == ("💰 10 gold\n\n• lost\\_thing\n• Rope ×3\n• Sword *(equipped)*")
+    assert data["description"] == (
+        "💰 10 gold · 🎒 0/225 lb\n\n• lost\\_thing\n• Rope ×3\n• Sword *(equipped)*"
+    )
 
 
 def test_an_empty_inventory_says_so() -> None:
     world = make_world()
-    data = inventory_embed(make_player(world, inventory={}, equipped=Equipped()), world).to_dict()
-    assert data["description"] == "💰 10 gold\n\n*Nothing carried.*"
+    player = make_player(world, inventory={}, equipped=Equipped())
+    data = inventory_embed(view_of(player, world)).to_dict()
+    assert data["description"] == "💰 10 gold · 🎒 0/225 lb\n\n*Nothing carried.*"
 
 
 def test_two_hundred_absurd_items_stay_within_limits() -> None:
     world = make_world()
     inventory = {f"item_{i:03d}_" + "z" * HUGE: i + 1 for i in range(200)}
     player = make_player(world, name="Q" * HUGE, inventory=inventory, equipped=Equipped())
-    data = assert_within_limits(inventory_embed(player, world))
+    data = assert_within_limits(inventory_embed(view_of(player, world)))
     lines = data["description"].split("\n")
     assert lines[-1].startswith("…and ") and lines[-1].endswith(" more")
     shown = sum(1 for line in lines if line.startswith("• "))
@@ -168,18 +215,19 @@ def test_two_hundred_absurd_items_stay_within_limits() -> None:
 
 def test_quests_show_the_current_stage_and_objectives() -> None:
     world = make_world()
-    state = GameState(world_id="test_world", world_version="1.0.0", system="d20")
-    state.quests["lamp"] = QuestState(status="active", stage=0, done_objectives=[1])
-    state.quests["cat"] = QuestState(status="done")
-    state.quests["gone"] = QuestState(status="active")  # no longer in the world
-    data = assert_within_limits(quests_embed(state, world))
+    quests = quests_of(
+        world,
+        cat=QuestState(status="done"),
+        lamp=QuestState(status="active", stage=0, done_objectives=[1]),
+        gone=QuestState(status="active"),  # no longer in the world
+    )
+    data = assert_within_limits(quests_embed(quests))
     assert [f["name"] for f in data["fields"]] == ["⭐ Light the Lamp", "✅ Find the Cat"]
     assert data["fields"][0]["value"] == "Climb the tower.\n☐ Find the key\n☑ Open the door"
 
 
 def test_no_quests_yet() -> None:
-    state = GameState(world_id="test_world", world_version="1.0.0", system="d20")
-    assert quests_embed(state, make_world()).description == "*No quests yet.*"
+    assert quests_embed(quests_of(make_world())).description == "*No quests yet.*"
 
 
 def test_two_hundred_long_quests_stay_within_limits() -> None:
@@ -201,10 +249,8 @@ def test_two_hundred_long_quests_stay_within_limits() -> None:
         for i in range(200)
     }
     world = make_world().model_copy(update={"quests": make_world(quests=quests).quests})
-    state = GameState(world_id="test_world", world_version="1.0.0", system="d20")
-    for i in range(200):
-        state.quests[f"q{i}"] = QuestState(status="active")
-    data = assert_within_limits(quests_embed(state, world))
+    active = {f"q{i}": QuestState(status="active") for i in range(200)}
+    data = assert_within_limits(quests_embed(quests_of(world, **active)))
     assert 1 <= len(data["fields"]) < 200
     assert data["footer"]["text"] == f"…and {200 - len(data['fields'])} more quests"
 

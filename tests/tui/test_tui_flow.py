@@ -65,8 +65,9 @@ async def test_new_story_turns_rewind_quit_and_resume(make_app, sqlite_uow) -> N
         assert "The Cold Hearths of Ember Hollow" in log_text(app)
         assert play.view is not None
         sheet = play.view.sheet
-        assert sheet.name == "Wren Ashdown" and sheet.archetype == "hedge_wizard"
-        assert sheet.abilities["int"] == 15 + 2  # the archetype's bonus on the chosen 15
+        assert sheet.name == "Wren Ashdown" and sheet.archetype == "Hedge-Wizard"
+        scores = {s.key: s.value for s in sheet.scores}
+        assert scores["int"] == 15 + 2  # the archetype's bonus on the chosen 15
         assert "Village Square" in status(app) and "turn 0" in status(app)
 
         # --------------------------------------- turns: number key, typing, click

@@ -10,11 +10,11 @@ from rich.text import Text
 from storyai.core.engine.draft import Line
 from storyai.core.engine.intent import parse
 from storyai.core.history import TurnNode
+from storyai.core.views import player_view
 from storyai.tui.completion import COMMON_VERBS, Vocabulary, completions
 from storyai.tui.render import line_renderable, shorten, speaker_colour
 from storyai.tui.screens.history import runs, turn_label
 from storyai.tui.screens.play import past_turns
-from storyai.tui.view import build_view
 
 VOCAB = Vocabulary(
     exits=["north", "Mine Road", "west", "The Banked Coal"],
@@ -65,12 +65,12 @@ async def test_view_of_a_new_story(memory_uow) -> None:
         memory_uow, "ember_hollow", player_name="Wren", archetype="scout", seed=3
     )
     world = await playing.session_world(memory_uow, start.session_id)
-    view = build_view(start.state, world)
-    assert view.location_name == "Village Square"
-    assert {e.direction for e in view.exits} == {"north", "south", "east", "west"}
-    assert [p.name for p in view.people] == ["Reeve Hesta"]
-    assert [i.name for i in view.items_here] == ["Emberstone"]
-    assert view.sheet.archetype == "scout" and view.inventory
+    view = player_view(start.state, world)
+    assert view.location.name == "Village Square"
+    assert {e.direction for e in view.location.exits} == {"north", "south", "east", "west"}
+    assert [p.name for p in view.location.people] == ["Reeve Hesta"]
+    assert [i.name for i in view.location.items] == ["Emberstone"]
+    assert view.sheet.archetype == "Scout" and view.inventory.items
     assert any(q.status == "active" for q in view.quests)
     assert "*Village" in view.map_text  # here, marked
     vocab = Vocabulary.from_view(view)
@@ -155,8 +155,23 @@ def test_shorten() -> None:
     assert len(shorten("x" * 50, 10)) == 10
 
 
-def test_percentile_skills_are_shown_once_each_best_first() -> None:
-    from storyai.tui.widgets.side_panel import best_skills
+async def test_the_sheet_tab_draws_a_percentile_investigator(memory_uow) -> None:
+    from storyai.tui.widgets.side_panel import sheet_renderable
+    from storyai.tui.widgets.status import status_text
 
-    skills = {"spot_hidden": 25, "Spot Hidden": 60, "dodge": 37, "Dodge": 35, "own_language": 75}
-    assert best_skills(skills) == [("Own language", 75), ("Spot Hidden", 60), ("Dodge", 37)]
+    start = await services.start_session(
+        memory_uow, "halvard_relay", player_name="Ines", archetype="inspector", seed=3
+    )
+    world = await services.session_world(memory_uow, start.session_id)
+    view = player_view(start.state, world)
+    console = Console(width=40, record=True, file=None, force_terminal=False)
+    with console.capture() as captured:
+        console.print(sheet_renderable(view))
+    sheet = captured.get()
+    assert sheet.splitlines()[0] == "Ines  Combine Inspector"  # no level in percentile
+    assert "Armor 0  Gold 200" in sheet and "POW " in sheet and "EDU " in sheet
+    flowing = " ".join(sheet.split())
+    assert "Skills: " in flowing and "Spot Hidden 60%" in flowing
+    assert "⚔ Unarmed strike 50%" in flowing
+    status = status_text(view).plain
+    assert "HP " in status and "Armor 0" in status and "AC" not in status

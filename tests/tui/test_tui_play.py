@@ -246,8 +246,8 @@ async def test_percentile_character_and_reroll(make_app, memory_uow) -> None:
         await settle(pilot)
         play = app.screen
         assert isinstance(play, PlayScreen) and play.view is not None
-        assert play.view.sheet.archetype == "security"
-        assert play.view.sheet.characteristics == rolled
+        assert play.view.sheet.archetype == "Security Contractor"
+        assert {s.key: s.value for s in play.view.sheet.scores} == rolled
         assert "Armor" in str(play.query_one("#status").render())
 
 

@@ -98,3 +98,40 @@ def test_installed_package_claims_no_generic_name(generic: str, tmp_path: Path) 
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "None"
+
+
+RULE_NAMES = {"d20", "percentile"}
+RULE_INTERNALS = (
+    "storyai.core.rules.d20",
+    "storyai.core.rules.percentile",
+    "storyai.core.domain.stats",
+)
+
+
+def _rule_branches(path: Path) -> list[str]:
+    """Comparisons with a rule system's name or a ``.system`` attribute, and imports
+    of one system's internals: the interface deciding what the rules are."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            named = any(
+                (isinstance(o, ast.Constant) and o.value in RULE_NAMES)
+                or (isinstance(o, ast.Attribute) and o.attr == "system")
+                for o in operands
+            )
+            if named:
+                found.append(f"{path}:{node.lineno}: {ast.unparse(node)}")
+        elif isinstance(node, ast.ImportFrom) and node.module in RULE_INTERNALS:
+            found.append(f"{path}:{node.lineno}: imports {node.module}")
+        elif isinstance(node, ast.Name) and node.id in ("D20Options", "PercentileOptions"):
+            found.append(f"{path}:{node.lineno}: uses {node.id}")
+    return found
+
+
+@pytest.mark.parametrize("interface", ["tui", "cli", "bots"])
+def test_interfaces_never_branch_on_the_rule_system(interface: str) -> None:
+    """Interfaces draw the read models in core/views; the rule system labels itself."""
+    root = CORE.parent / interface
+    assert [b for path in sorted(root.rglob("*.py")) for b in _rule_branches(path)] == []

@@ -26,20 +26,13 @@ from textual.widgets.option_list import Option
 
 from storyai.core import services
 from storyai.core.domain.dice import Dice
-from storyai.core.domain.sheet import STANDARD_ARRAY, roll_ability_scores, roll_characteristics
-from storyai.core.domain.stats import ABILITIES, CHARACTERISTICS
-from storyai.core.domain.world import D20Options, World
+from storyai.core.domain.world import World
+from storyai.core.views import CreationView, creation_view
 from storyai.tui.widgets.scores import ScoreTable
 from storyai.tui.worlds import ensure_installed
 
 if TYPE_CHECKING:
     from storyai.tui.app import StoryApp
-
-METHOD_LABELS = {
-    "4d6kh3": "Roll 4d6, drop lowest",
-    "standard_array": "Standard array",
-    "roll": "Roll (3d6×5, 2d6+6 ×5)",
-}
 
 
 @dataclass(frozen=True)
@@ -52,39 +45,11 @@ class NewStory:
     scores: dict[str, int]
 
 
-def methods_for(world: World) -> list[str]:
-    """The ways this world lets a player make scores that we offer."""
-    options = world.rules.typed_options()
-    if isinstance(options, D20Options):
-        offered = [m for m in options.ability_generation if m in ("4d6kh3", "standard_array")]
-        return offered or ["standard_array"]
-    return ["roll"]
-
-
-def archetype_text(world: World, archetype_id: str) -> Text:
-    arch = world.archetypes[archetype_id]
-    text = Text(arch.description.strip())
-    stats = arch.stats or {}
-    facts: list[str] = []
-    bonus = stats.get("ability_bonus") or {}
-    if bonus:
-        facts.append("Bonus " + ", ".join(f"{k.upper()} {v:+d}" for k, v in bonus.items()))
-    if stats.get("hit_die"):
-        facts.append(f"hit die d{stats['hit_die']}")
-    if stats.get("hp"):
-        facts.append(f"HP {stats['hp']}")
-    if isinstance(stats.get("skills"), dict):
-        best = sorted(stats["skills"].items(), key=lambda kv: -kv[1])[:4]
-        facts.append("skills " + ", ".join(f"{k} {v}%" for k, v in best))
-    elif stats.get("skills"):
-        facts.append("skills " + ", ".join(stats["skills"]))
-    if arch.starting_items:
-        names = [world.items[i].name if i in world.items else i for i in arch.starting_items]
-        facts.append("starts with " + ", ".join(names))
-    if arch.starting_gold:
-        facts.append(f"{arch.starting_gold} gold")
-    if facts:
-        text.append("\n" + " · ".join(facts), "dim")
+def archetype_text(view: CreationView, archetype_id: str) -> Text:
+    choice = view.archetype(archetype_id)
+    text = Text(choice.description)
+    if choice.facts:
+        text.append("\n" + " · ".join(choice.facts), "dim")
     return text
 
 
@@ -99,7 +64,7 @@ class CreateScreen(Screen[None]):
         super().__init__()
         self.world_id = world_id
         self.world: World | None = None
-        self.methods: list[str] = []
+        self.creation: CreationView | None = None
         self.method = ""
         self._dice: Dice | None = None
 
@@ -119,7 +84,7 @@ class CreateScreen(Screen[None]):
                 yield OptionList(id="archetypes")
                 yield Static("", id="archetype-info")
             with VerticalScroll(id="create-right"):
-                yield Label("Ability scores", classes="section")
+                yield Label("Ability scores", classes="section", id="scores-label")
                 yield RadioSet(id="method")
                 yield ScoreTable(id="scores")
                 yield Static("", id="scores-hint")
@@ -141,20 +106,21 @@ class CreateScreen(Screen[None]):
             self.story_app.go_title()
             return
         world = self.world
+        self.creation = creation = creation_view(world)
         self.title = f"New character — {world.world.title}"
+        self.query_one("#scores-label", Label).update(creation.score_label)
         archetypes = self.query_one("#archetypes", OptionList)
-        for aid, arch in world.archetypes.items():
-            archetypes.add_option(Option(Text(arch.name), id=aid))
+        for choice in creation.archetypes:
+            archetypes.add_option(Option(Text(choice.name), id=choice.id))
         archetypes.highlighted = 0
-        self.methods = methods_for(world)
         radio = self.query_one("#method", RadioSet)
         await radio.mount_all(
             [
-                RadioButton(METHOD_LABELS[m], value=(i == 0), id=f"method-{m}")
-                for i, m in enumerate(self.methods)
+                RadioButton(m.label, value=(i == 0), id=f"method-{m.id}")
+                for i, m in enumerate(creation.methods)
             ]
         )
-        await self.use_method(self.methods[0])
+        await self.use_method(creation.methods[0].id)
         self.query_one("#name", Input).focus()
 
     @property
@@ -170,44 +136,32 @@ class CreateScreen(Screen[None]):
             return None
         return archetypes.get_option_at_index(archetypes.highlighted).id
 
-    async def use_method(self, method: str) -> None:
-        assert self.world is not None
-        self.method = method
+    async def use_method(self, method_id: str) -> None:
+        assert self.creation is not None
+        method = self.creation.method(method_id)
+        self.method = method_id
         self.refresh_bindings()
-        table = self.query_one("#scores", ScoreTable)
-        bonus = self._bonus()
-        hint = self.query_one("#scores-hint", Static)
-        reroll = self.query_one("#reroll", Button)
-        if method == "standard_array":
-            await table.show(ABILITIES, list(STANDARD_ARRAY), arrangeable=True, bonus=bonus)
-            hint.update(Text("Pick a value for an ability to swap it with another.", "dim"))
-            reroll.display = False
-        elif method == "4d6kh3":
-            rolled = roll_ability_scores(self.dice)
-            await table.show(ABILITIES, list(rolled.values()), arrangeable=True, bonus=bonus)
-            hint.update(Text("Rolled. Pick a value to swap; ctrl+r rolls again.", "dim"))
-            reroll.display = True
-        else:
-            rolled = roll_characteristics(self.dice)
-            await table.show(
-                CHARACTERISTICS, [rolled[c] for c in CHARACTERISTICS], arrangeable=False
-            )
-            hint.update(Text("Rolled for you; ctrl+r rolls again.", "dim"))
-            reroll.display = True
+        await self.query_one("#scores", ScoreTable).show(
+            self.creation.score_keys,
+            method.values(self.dice),
+            arrangeable=method.arrangeable,
+            bonus=self._bonus(),
+        )
+        hint = f"{method.hint}; ctrl+r rolls again." if method.rerollable else f"{method.hint}."
+        self.query_one("#scores-hint", Static).update(Text(hint, "dim"))
+        self.query_one("#reroll", Button).display = method.rerollable
 
     def _bonus(self) -> dict[str, int]:
-        if self.world is None or self.archetype is None:
+        if self.creation is None or self.archetype is None:
             return {}
-        stats = self.world.archetypes[self.archetype].stats or {}
-        bonus = stats.get("ability_bonus") or {}
-        return {k: int(v) for k, v in bonus.items()}
+        return dict(self.creation.archetype(self.archetype).bonus)
 
     @on(OptionList.OptionHighlighted, "#archetypes")
     async def _archetype_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if self.world is None or event.option.id is None:
+        if self.creation is None or event.option.id is None:
             return
         self.query_one("#archetype-info", Static).update(
-            archetype_text(self.world, event.option.id)
+            archetype_text(self.creation, event.option.id)
         )
         table = self.query_one("#scores", ScoreTable)
         if table.names:
@@ -235,13 +189,18 @@ class CreateScreen(Screen[None]):
     def _begin_pressed(self) -> None:
         self.action_begin()
 
+    def _rerollable(self) -> bool:
+        if self.creation is None or not self.method:
+            return False
+        return self.creation.method(self.method).rerollable
+
     async def action_reroll(self) -> None:
-        if self.method in ("4d6kh3", "roll"):
+        if self._rerollable():
             await self.use_method(self.method)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reroll":
-            return self.method in ("4d6kh3", "roll")
+            return self._rerollable()
         return True
 
     def action_back(self) -> None:

@@ -20,9 +20,9 @@ from storyai.core.domain.state import GameState
 from storyai.core.domain.world import World
 from storyai.core.engine.draft import Line
 from storyai.core.sessions import BranchInfo, TurnResult
+from storyai.core.views import PlayerView, player_view
 from storyai.tui.completion import Vocabulary
 from storyai.tui.screens.create import NewStory
-from storyai.tui.view import PlayView, build_view
 from storyai.tui.widgets.choices import ChoiceBar
 from storyai.tui.widgets.command_input import CommandInput
 from storyai.tui.widgets.log import NarrativeLog
@@ -75,7 +75,7 @@ class PlayScreen(Screen[None]):
         self.new = new
         self.world: World | None = None
         self.state: GameState | None = None
-        self.view: PlayView | None = None
+        self.view: PlayerView | None = None
         self.branches: list[BranchInfo] = []
         self.busy = False
         self._panel_choice: bool | None = None  # None: by width
@@ -185,7 +185,7 @@ class PlayScreen(Screen[None]):
         """Draw the state after a turn: status, panel, choices, completion words."""
         assert self.world is not None and self.session_id is not None
         self.state = result.state
-        self.view = build_view(result.state, self.world)
+        self.view = player_view(result.state, self.world)
         self.branches = await services.list_branches(self.story_app.deps.uow, self.session_id)
         branch = next((b.name for b in self.branches if b.active), "")
         self.query_one("#status", StatusLine).show(self.view, branch)

@@ -2,124 +2,131 @@
 
 from __future__ import annotations
 
-from rich.console import Group
+from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import ScrollableContainer, Vertical, VerticalScroll
 from textual.widgets import Static, TabbedContent, TabPane
 
+from storyai.core.views import PlayerView, Resource
 from storyai.tui.render import hp_bar
-from storyai.tui.view import PlayView
 
 TABS = ("tab-sheet", "tab-pack", "tab-quests", "tab-map")
+SKILLS_SHOWN = 8
+"""How many skills the sheet tab lists (the rules put the most telling first)."""
 
 
-def sheet_renderable(view: PlayView) -> Group:
+def sheet_renderable(view: PlayerView) -> Group:
     s = view.sheet
     title = Text.assemble((s.name, "bold"))
-    if s.system == "d20":
+    if s.level is not None:
         title.append(f"  level {s.level}", "dim")
     if s.archetype:
-        title.append(f"  {s.archetype.replace('_', ' ')}", "dim")
-    hp = Text.assemble("HP ", hp_bar(s.hp, s.max_hp, 12), f" {s.hp}/{s.max_hp}")
-    if s.temp_hp:
-        hp.append(f" (+{s.temp_hp})", "cyan")
-    defence = f"AC {s.ac}" if s.system == "d20" else f"Armor {s.armor}"
-    extra = [defence]
-    if s.system == "d20":
-        extra.append(f"XP {s.xp}")
-    elif s.sanity is not None:
-        extra.append(f"SAN {s.sanity}")
-    extra.append(f"Gold {s.gold}")
+        title.append(f"  {s.archetype}", "dim")
+    hp = s.hp
+    hp_line = Text.assemble(f"{hp.label} ", hp_bar(hp.current, hp.maximum or hp.current, 12))
+    hp_line.append(f" {hp.amount}")
+    if hp.temporary:
+        hp_line.append(f" (+{hp.temporary})", "cyan")
+    numbers = [f"{s.defence.label} {s.defence.value}"]
+    numbers += [f"{stat.label} {stat.value}" for stat in s.stats]
+    numbers.append(f"Gold {s.gold}")
+    parts: list[RenderableType] = [title, hp_line, Text("  ".join(numbers))]
+    if s.other_resources:
+        parts.append(Text("  ".join(_resource(r) for r in s.other_resources)))
     scores = Table.grid(padding=(0, 1))
-    items = list(view.scores.items())
-    per_row = 3 if s.system == "d20" else 4
+    per_row = max(1, s.scores_per_row)
     for _ in range(per_row):
         scores.add_column(justify="left")
-    for i in range(0, len(items), per_row):
+    for i in range(0, len(s.scores), per_row):
         row = []
-        for name, value in items[i : i + per_row]:
-            cell = Text.assemble((name.upper(), "bold"), f" {value}")
-            if s.system == "d20":
-                mod = (value - 10) // 2
-                cell.append(f" {mod:+d}", "dim")
+        for score in s.scores[i : i + per_row]:
+            cell = Text.assemble((score.label, "bold"), f" {score.value}")
+            if score.modifier is not None:
+                cell.append(f" {score.modifier:+d}", "dim")
             row.append(cell)
         scores.add_row(*row)
-    conditions = (
-        Text("Conditions: " + ", ".join(sorted(s.conditions)), style="italic red")
+    parts.append(scores)
+    parts.append(
+        Text("Conditions: " + ", ".join(s.conditions), style="italic red")
         if s.conditions
         else Text("No conditions.", style="dim")
     )
-    parts = [title, hp, Text("  ".join(extra)), scores, conditions]
-    if s.system == "percentile" and s.skills:
-        skills = Text("Skills: ", style="bold")
-        skills.append(", ".join(f"{k} {v}%" for k, v in best_skills(s.skills)), style="")
+    if s.skills:
+        skills = Text(f"{s.skill_label}: ", style="bold")
+        shown = s.skills[:SKILLS_SHOWN]
+        skills.append(", ".join(f"{k.label} {k.text}" for k in shown), style="")
         parts.append(skills)
+    for attack in s.attacks:
+        parts.append(
+            Text.assemble(("⚔ ", "bold"), f"{attack.name} {attack.chance}, {attack.damage}")
+        )
     return Group(*parts)
 
 
-def best_skills(skills: dict[str, int], count: int = 8) -> list[tuple[str, int]]:
-    """The highest skills by name as people write them ("Spot Hidden", not spot_hidden),
-    each once (a sheet may hold both spellings)."""
-    best: dict[str, tuple[str, int]] = {}
-    for name, value in skills.items():
-        key = name.replace("_", " ").strip().lower()
-        shown = name.replace("_", " ").strip()
-        shown = shown[:1].upper() + shown[1:]
-        if key not in best or value > best[key][1]:
-            best[key] = (shown, value)
-    return sorted(best.values(), key=lambda kv: (-kv[1], kv[0]))[:count]
+def _resource(r: Resource) -> str:
+    text = f"{r.label} {r.amount}"
+    return f"{text} ({r.note})" if r.note else text
 
 
-def pack_renderable(view: PlayView) -> Group:
+def pack_renderable(view: PlayerView) -> Group:
+    pack = view.inventory
     lines: list[Text] = []
-    if not view.inventory:
+    if not pack.items:
         lines.append(Text("You carry nothing.", style="dim"))
-    for item in view.inventory:
+    for item in pack.items:
         t = Text("• " + item.name)
         if item.count > 1:
             t.append(f" ×{item.count}")
         if item.equipped:
             t.append(" (equipped)", "dim")
         lines.append(t)
-    lines.append(Text.assemble(("Gold ", "bold"), str(view.sheet.gold)))
-    if view.items_here:
+    lines.append(
+        Text.assemble(("Gold ", "bold"), str(pack.gold), "  ", ("Load ", "bold"), pack.load)
+    )
+    here = view.location.items
+    if here:
         lines.append(Text(""))
         lines.append(Text("Lying here:", style="bold"))
-        for item in view.items_here:
+        for item in here:
             lines.append(Text("• " + item.name + (f" ×{item.count}" if item.count > 1 else "")))
     return Group(*lines)
 
 
-def quests_renderable(view: PlayView) -> Group:
+def quests_renderable(view: PlayerView) -> Group:
     if not view.quests:
         return Group(Text("No quests yet.", style="dim"))
-    lines: list[Text] = []
+    lines: list[RenderableType] = []
     for q in view.quests:
         if q.status == "done":
             lines.append(Text.assemble(("✓ ", "green"), (q.title, "strike dim")))
             continue
         lines.append(Text.assemble(("• ", "bold"), (q.title, "bold")))
-        lines.append(Text("  " + q.stage))
-        for description, done in q.objectives:
-            mark = ("☑ ", "green") if done else ("☐ ", "")
-            lines.append(Text.assemble("  ", mark, (description, "dim" if done else "")))
+        lines.append(Padding(Text(q.stage), (0, 0, 0, 2)))
+        for objective in q.objectives:
+            mark = ("☑ ", "green") if objective.done else ("☐ ", "")
+            line = Text.assemble(mark, (objective.description, "dim" if objective.done else ""))
+            if objective.optional:
+                line.append(" (optional)", "dim italic")
+            lines.append(Padding(line, (0, 0, 0, 2)))
     return Group(*lines)
 
 
-def place_renderable(view: PlayView) -> Group:
-    lines: list[Text] = [Text(view.location_name, style="bold")]
-    if view.exits:
-        for ex in view.exits:
+def place_renderable(view: PlayerView) -> Group:
+    place = view.location
+    lines: list[Text] = [Text(place.name, style="bold")]
+    if place.exits:
+        for ex in place.exits:
             t = Text.assemble(("  " + ex.direction, "bold"), " → ", ex.name)
             if ex.locked:
                 t.append(" (locked)", "red")
             lines.append(t)
     else:
         lines.append(Text("  No way out.", style="dim"))
-    if view.people:
-        names = [p.name + (" (defeated)" if p.defeated else "") for p in view.people]
+    if place.people:
+        names = [p.name + (" (defeated)" if p.defeated else "") for p in place.people]
         lines.append(Text.assemble(("Here: ", "bold"), ", ".join(names)))
     return Group(*lines)
 
@@ -144,7 +151,7 @@ class SidePanel(Vertical):
     def active(self) -> str:
         return self.query_one("#panel-tabs", TabbedContent).active
 
-    def show(self, view: PlayView) -> None:
+    def show(self, view: PlayerView) -> None:
         self.query_one("#panel-sheet", Static).update(sheet_renderable(view))
         self.query_one("#panel-pack", Static).update(pack_renderable(view))
         self.query_one("#panel-quests", Static).update(quests_renderable(view))

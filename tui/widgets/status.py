@@ -5,20 +5,21 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from storyai.core.views import PlayerView
 from storyai.tui.render import hp_bar
-from storyai.tui.view import PlayView
 
 
-def status_text(view: PlayView, world_title: str = "", branch: str = "") -> Text:
+def status_text(view: PlayerView, world_title: str = "", branch: str = "") -> Text:
     s = view.sheet
+    hp = s.hp
     parts: list[tuple[str, str] | Text | str] = [(s.name, "bold")]
-    parts += ["  HP ", hp_bar(s.hp, s.max_hp, 8), f" {s.hp}/{s.max_hp}"]
-    parts += ["  ⌂ ", (view.location_name, "bold")]
+    parts += [f"  {hp.label} ", hp_bar(hp.current, hp.maximum or hp.current, 8), f" {hp.amount}"]
+    parts += ["  ⌂ ", (view.location.name, "bold")]
     if s.conditions:
-        parts.append(("  " + ", ".join(sorted(s.conditions)), "italic red"))
+        parts.append(("  " + ", ".join(s.conditions), "italic red"))
     if view.in_combat:
         parts.append(("  ⚔ combat", "bold red"))
-    parts.append(f"  AC {s.ac}" if s.system == "d20" else f"  Armor {s.armor}")
+    parts.append(f"  {s.defence.label} {s.defence.value}")
     parts.append((f"  turn {view.turn}", "dim"))
     if branch and branch != "main":
         parts.append((f"  ⎇ {branch}", "dim"))
@@ -26,5 +27,5 @@ def status_text(view: PlayView, world_title: str = "", branch: str = "") -> Text
 
 
 class StatusLine(Static):
-    def show(self, view: PlayView, branch: str = "") -> None:
+    def show(self, view: PlayerView, branch: str = "") -> None:
         self.update(status_text(view, branch=branch))

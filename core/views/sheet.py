@@ -1,0 +1,139 @@
+"""A character sheet and a pack as a player reads them, whatever the rule system.
+
+The rule system labels its own numbers (``RuleSystem.summarize``); this adds
+what every system shares: the name and archetype, conditions, gold, gear and
+what is carried. Interfaces draw a ``SheetView`` as it is.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from storyai.core.domain.sheet import Sheet
+from storyai.core.domain.world import World
+from storyai.core.rules.base import RuleSystem
+from storyai.core.rules.display import AttackLine, Resource, Score, SkillEntry, Stat
+from storyai.core.rules.registry import rule_system_for
+
+SLOTS = (("weapon", "Weapon"), ("armor", "Armor"), ("shield", "Shield"))
+
+
+@dataclass(frozen=True)
+class SheetView:
+    """Who a character is and what the rules say about them, labelled.
+
+    ``resources`` holds hit points first, then whatever else the system
+    tracks (hit dice, sanity). ``level`` is None where the system has none.
+    """
+
+    id: str
+    name: str
+    archetype: str  # the archetype's name, "" for none
+    level: int | None
+    resources: tuple[Resource, ...]
+    defence: Stat
+    stats: tuple[Stat, ...]
+    score_label: str
+    scores: tuple[Score, ...]
+    scores_per_row: int
+    conditions: tuple[str, ...]  # as read: "major wound", sorted
+    skill_label: str
+    skills: tuple[SkillEntry, ...]
+    attacks: tuple[AttackLine, ...]
+    gold: int
+    equipped: tuple[Stat, ...]  # ("weapon", "Weapon", "Longsword"), worn slots only
+    dead: bool = False
+    down: bool = False  # dead, or at 0 HP / unconscious
+
+    @property
+    def hp(self) -> Resource:
+        return next(r for r in self.resources if r.key == "hp")
+
+    @property
+    def other_resources(self) -> tuple[Resource, ...]:
+        """Everything tracked besides hit points."""
+        return tuple(r for r in self.resources if r.key != "hp")
+
+
+@dataclass(frozen=True)
+class ItemView:
+    id: str
+    name: str
+    count: int = 1
+    equipped: bool = False
+
+
+@dataclass(frozen=True)
+class InventoryView:
+    """What a character carries, in the order they got it, and how heavy it is."""
+
+    items: tuple[ItemView, ...]
+    gold: int
+    carried: float  # lb
+    capacity: float  # lb; inf when the world does not count weight
+
+    @property
+    def load(self) -> str:
+        """``12/225 lb``, or ``12 lb`` when weight is not limited."""
+        if math.isinf(self.capacity):
+            return f"{self.carried:g} lb"
+        return f"{self.carried:g}/{self.capacity:g} lb"
+
+
+def item_name(world: World, item_id: str) -> str:
+    item = world.items.get(item_id)
+    return item.name if item is not None else item_id
+
+
+def conditions_text(conditions: Iterable[str]) -> tuple[str, ...]:
+    """Condition names as a player reads them, sorted: ``major_wound`` -> ``major wound``."""
+    return tuple(sorted(c.replace("_", " ") for c in conditions))
+
+
+def sheet_view(sheet: Sheet, world: World, rules: RuleSystem | None = None) -> SheetView:
+    """A sheet as its owner reads it; ``rules`` defaults to the world's system."""
+    rules = rules or rule_system_for(world)
+    summary = rules.summarize(sheet, world)
+    archetype = world.archetypes.get(sheet.archetype or "")
+    equipped = tuple(
+        Stat(slot, label, item_name(world, item_id))
+        for slot, label in SLOTS
+        if (item_id := getattr(sheet.equipped, slot))
+    )
+    return SheetView(
+        id=sheet.id,
+        name=sheet.name,
+        archetype=archetype.name if archetype else (sheet.archetype or "").replace("_", " "),
+        level=summary.level,
+        resources=summary.resources,
+        defence=summary.defence,
+        stats=summary.stats,
+        score_label=summary.score_label,
+        scores=summary.scores,
+        scores_per_row=summary.scores_per_row,
+        conditions=conditions_text(sheet.conditions),
+        skill_label=summary.skill_label,
+        skills=summary.skills,
+        attacks=summary.attacks,
+        gold=sheet.gold,
+        equipped=equipped,
+        dead=sheet.is_dead,
+        down=sheet.is_down,
+    )
+
+
+def inventory_view(sheet: Sheet, world: World, rules: RuleSystem | None = None) -> InventoryView:
+    """The pack: every item by name with its count, equipped ones marked."""
+    rules = rules or rule_system_for(world)
+    items = tuple(
+        ItemView(item_id, item_name(world, item_id), count, sheet.equipped.holds(item_id))
+        for item_id, count in sheet.inventory.items()
+    )
+    return InventoryView(
+        items=items,
+        gold=sheet.gold,
+        carried=rules.carried_weight(sheet, world),
+        capacity=rules.capacity(sheet),
+    )

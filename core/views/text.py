@@ -1,0 +1,67 @@
+"""Read models as plain text, for the story's own replies (``sheet``,
+``inventory``, ``quests``) and for anything that prints without markup."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from storyai.core.rules.display import Resource
+from storyai.core.views.quests import QuestView
+from storyai.core.views.sheet import InventoryView, SheetView
+
+
+def _resource(r: Resource) -> str:
+    text = f"{r.label} {r.amount}"
+    if r.temporary:
+        text += f" (+{r.temporary})"
+    return f"{text} ({r.note})" if r.note else text
+
+
+def sheet_text(s: SheetView) -> str:
+    """``Ash — level 1 Hedge-Wizard``, then resources, scores, conditions, skills, attacks."""
+    who = " ".join(
+        part for part in (f"level {s.level}" if s.level is not None else "", s.archetype) if part
+    )
+    lines = [f"{s.name} — {who}" if who else s.name]
+    lines.append(
+        " · ".join([_resource(s.hp), f"{s.defence.label} {s.defence.value}"])
+        + "".join(f" · {_resource(r)}" for r in s.other_resources)
+    )
+    if s.scores:
+        lines.append(
+            " ".join(
+                f"{c.label} {c.value}" + (f" ({c.modifier:+d})" if c.modifier is not None else "")
+                for c in s.scores
+            )
+        )
+    if s.conditions:
+        lines.append("Conditions: " + ", ".join(s.conditions))
+    lines.append(" · ".join([*(f"{t.label} {t.value}" for t in s.stats), f"Gold {s.gold}"]))
+    if s.skills:
+        lines.append(f"{s.skill_label}: " + ", ".join(f"{k.label} {k.text}" for k in s.skills[:8]))
+    if s.attacks:
+        lines.append("Attacks: " + "; ".join(f"{a.name} {a.chance}, {a.damage}" for a in s.attacks))
+    return "\n".join(lines)
+
+
+def inventory_text(pack: InventoryView) -> str:
+    if not pack.items:
+        return f"You carry nothing. Gold: {pack.gold}."
+    lines = [
+        f"- {i.name}{f' ×{i.count}' if i.count > 1 else ''}{' (equipped)' if i.equipped else ''}"
+        for i in pack.items
+    ]
+    return "You carry:\n" + "\n".join(lines) + f"\nGold: {pack.gold} · Load: {pack.load}"
+
+
+def quest_log_text(quests: Sequence[QuestView]) -> str:
+    lines = []
+    for q in quests:
+        if q.status == "done":
+            lines.append(f"✓ {q.title} (complete)")
+            continue
+        lines.append(f"• {q.title}: {q.stage}")
+        for o in q.objectives:
+            optional = " (optional)" if o.optional else ""
+            lines.append(f"    [{'x' if o.done else ' '}] {o.description}{optional}")
+    return "\n".join(lines) if lines else "No quests yet."

@@ -148,9 +148,7 @@ async def test_a_pending_action_is_resolved_before_the_next_one(storage):
     with pytest.raises(ConnectionError):
         await playing.take_turn(uow, sid, "go north", narrator=Exploding())
     after = await playing.take_turn(uow, sid, "look")
-    actions = [
-        e.event.text for e in await playing.history(uow, sid) if e.kind == "player_action"
-    ]
+    actions = [e.event.text for e in await playing.history(uow, sid) if e.kind == "player_action"]
     assert actions == ["go north", "look"] and after.state.turn == 2
     told = [line.text for line in after.lines]
     assert "Mine Road" in told, "the interrupted turn is told before the new one"

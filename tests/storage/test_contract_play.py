@@ -1,6 +1,7 @@
-"""The contract of what the session engine stores: session updates and locks, players,
-the event tree, branches and snapshots. Every test runs on memory, SQLite and PostgreSQL
-(the ``storage`` / ``uow_factory`` fixtures in conftest.py)."""
+"""The contract of what the play service stores: sessions (with their channel, telling
+and deadline), locks, players, the event tree with its branch lines, branches and
+snapshots. Every test runs on memory, SQLite and PostgreSQL (the ``storage`` /
+``uow_factory`` fixtures in conftest.py)."""
 
 from __future__ import annotations
 
@@ -13,17 +14,18 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from storyai.core.domain.errors import SessionNotFound, StorageError
+from storyai.core.domain.errors import ChannelBusy, SessionNotFound, StorageError
+from storyai.core.domain.events import Line, Narration, PlayerAction
 from storyai.core.domain.records import (
     BranchRecord,
     EventRecord,
     PlayerRecord,
     SessionRecord,
     SnapshotRecord,
+    Telling,
     WorldVersionRecord,
 )
 from storyai.core.storage.ports import UnitOfWorkFactory
-from storyai.core.storage.sql import advisory_lock_key
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
 SAFETY_NET = 10.0
@@ -48,8 +50,8 @@ def world() -> WorldVersionRecord:
     )
 
 
-def session(session_id: str = "s1") -> SessionRecord:
-    return SessionRecord(
+def session(session_id: str = "s1", channel: str | None = None, **changes: Any) -> SessionRecord:
+    record = SessionRecord(
         id=session_id,
         world_id="harbour",
         world_version="1.0.0",
@@ -58,9 +60,14 @@ def session(session_id: str = "s1") -> SessionRecord:
         active_branch="main",
         created_at=T0,
         updated_at=T0,
-        channel="123",
+        channel=channel,
         settings={"mode": "solo"},
     )
+    return replace(record, **changes)
+
+
+def told(words: str) -> Narration:
+    return Narration(lines=(Line("narration", words),), narrator="offline")
 
 
 def event(
@@ -78,9 +85,8 @@ def event(
         seq=seq,
         depth=depth,
         turn=depth,
-        kind="narration",
         actor="gm",
-        payload={"text": f"event {event_id}"},
+        event=told(f"event {event_id}"),
         created_at=T0 + timedelta(seconds=seq),
     )
     return replace(record, **changes)
@@ -100,8 +106,10 @@ def player(player_id: str = "p1", session_id: str = "s1", **changes: Any) -> Pla
     return replace(record, **changes)
 
 
-def branch(name: str, head: str | None, *, created_at: datetime = T0) -> BranchRecord:
-    return BranchRecord(session_id="s1", name=name, head_event_id=head, created_at=created_at)
+def branch(
+    name: str, head: str | None, *, created_at: datetime = T0, lineage: Any = ((0, None),)
+) -> BranchRecord:
+    return BranchRecord("s1", name, head, created_at, lineage)
 
 
 def snapshot(event_id: str, state: dict[str, Any], session_id: str = "s1") -> SnapshotRecord:
@@ -115,20 +123,24 @@ async def uow(uow_factory: UnitOfWorkFactory) -> UnitOfWorkFactory:
     """``uow_factory`` with the world installed and the sessions s1 and s2 started."""
     async with uow_factory() as unit:
         await unit.worlds.add_version(world())
-        await unit.sessions.add(session("s1"))
+        await unit.sessions.add(session("s1", channel="123"))
         await unit.sessions.add(session("s2"))
         await unit.commit()
     return uow_factory
 
 
+# The tree of s1:  e1 - e2 - e3 - e4 - e5     segment 0 (main)
+#                         \
+#                          b3 - b4            segment 1 (alt, made at e2: depth 2)
+MAIN = ((0, None),)
+ALT = ((1, None), (0, 2))
 TREE = [
-    #     id    seq depth parent       s1 is:  e1 - e2 - e3 - e4 - e5   (main)
-    event("e1", 1, 1),  #                                 \
-    event("e2", 2, 2, "e1"),  #                            b3 - b4      (alt)
+    event("e1", 1, 1),
+    event("e2", 2, 2, "e1"),
     event("e3", 3, 3, "e2"),
-    event("b3", 4, 3, "e2"),
+    event("b3", 4, 3, "e2", segment=1),
     event("e4", 5, 4, "e3"),
-    event("b4", 6, 4, "b3"),
+    event("b4", 6, 4, "b3", segment=1),
     event("e5", 7, 5, "e4"),
 ]
 
@@ -156,11 +168,16 @@ async def test_update_replaces_the_changing_fields(uow: UnitOfWorkFactory) -> No
             world_version="ignored",
             channel="thread-42",  # a story moves to a thread when the bot opens one
             created_at=later,
+            next_seq=8,
+            next_segment=3,
+            telling=Telling("e5", later),
+            deadline=later,
         )
         await unit.sessions.update(changed)
         await unit.commit()
     async with uow() as unit:
-        assert await unit.sessions.get("s1") == replace(
+        got = await unit.sessions.get("s1")
+        assert got == replace(
             session("s1"),
             title="Renamed",
             status="ended",
@@ -168,8 +185,12 @@ async def test_update_replaces_the_changing_fields(uow: UnitOfWorkFactory) -> No
             channel="thread-42",
             settings={"mode": "solo", "narrator": {"name": "Ünï", "temperature": 0.7}},
             updated_at=T0 + timedelta(hours=1),
+            next_seq=8,
+            next_segment=3,
+            telling=Telling("e5", T0 + timedelta(hours=1)),
+            deadline=T0 + timedelta(hours=1),
         )
-        assert (await unit.sessions.get("s1")).updated_at.utcoffset() == timedelta(0)
+        assert got.updated_at.utcoffset() == timedelta(0)
         assert (await unit.sessions.get("s2")) == session("s2")
 
 
@@ -181,10 +202,88 @@ async def test_update_of_an_unknown_session_is_not_found(uow: UnitOfWorkFactory)
 
 async def test_update_is_discarded_without_commit(uow: UnitOfWorkFactory) -> None:
     async with uow() as unit:
-        await unit.sessions.update(replace(session("s1"), title="Draft"))
+        await unit.sessions.update(replace(session("s1", channel="123"), title="Draft"))
         assert (await unit.sessions.get("s1")).title == "Draft"
     async with uow() as unit:
         assert (await unit.sessions.get("s1")).title == session("s1").title
+
+
+async def test_open_reads_the_session_its_branch_and_head_at_once(uow: UnitOfWorkFactory) -> None:
+    await append(uow, *TREE)
+    async with uow() as unit:
+        opened = await unit.sessions.open("s1")
+        assert opened.session == session("s1", channel="123")
+        assert opened.branch is None and opened.head is None  # no branch yet
+        await unit.branches.put(branch("main", "e5"))
+        await unit.branches.put(branch("alt", "b4", lineage=ALT))
+        await unit.sessions.update(replace(opened.session, active_branch="alt"))
+        await unit.commit()
+    async with uow() as unit:
+        opened = await unit.sessions.open("s1", lock=True)
+        assert opened.branch == branch("alt", "b4", lineage=ALT)
+        assert opened.head == next(e for e in TREE if e.id == "b4")
+        with pytest.raises(SessionNotFound):
+            await unit.sessions.open("nope")
+
+
+async def test_one_running_story_per_channel(uow: UnitOfWorkFactory) -> None:
+    async with uow() as unit:
+        with pytest.raises(ChannelBusy, match="already being told here"):
+            await unit.sessions.add(session("s3", channel="123"))
+    async with uow() as unit:  # an ended story frees its channel
+        ended = replace(await unit.sessions.get("s1"), status="ended")
+        await unit.sessions.update(ended)
+        await unit.sessions.add(session("s3", channel="123"))
+        await unit.commit()
+    async with uow() as unit:
+        found = await unit.sessions.in_channel("123")
+        assert found is not None and found.id == "s3"  # the running one, not the latest
+        await unit.sessions.update(replace(found, status="ended", updated_at=T0))
+        await unit.commit()
+    async with uow() as unit:
+        found = await unit.sessions.in_channel("123")
+        assert found is not None and found.id in {"s1", "s3"}
+        assert await unit.sessions.in_channel("elsewhere") is None
+
+
+async def test_two_starts_in_one_channel_at_once_leave_one_story(
+    storage, uow: UnitOfWorkFactory
+) -> None:
+    """Both units of work insert before either commits: the database refuses the second."""
+    first_added = asyncio.Event()
+
+    async def start(session_id: str, wait: bool) -> str:
+        async with uow() as unit:
+            if wait:
+                await first_added.wait()
+            await unit.sessions.add(session(session_id, channel="999"))
+            first_added.set()
+            await asyncio.sleep(0)
+            await unit.commit()
+            return session_id
+
+    async with asyncio.timeout(SAFETY_NET):
+        results = await asyncio.gather(start("a", False), start("b", True), return_exceptions=True)
+    assert sorted(type(r).__name__ for r in results) == ["ChannelBusy", "str"]
+    async with uow() as unit:
+        found = await unit.sessions.in_channel("999")
+        assert found is not None and found.id in results
+
+
+async def test_due_finds_running_sessions_whose_deadline_came(uow: UnitOfWorkFactory) -> None:
+    async with uow() as unit:
+        s1 = await unit.sessions.get("s1")
+        s2 = await unit.sessions.get("s2")
+        await unit.sessions.update(replace(s1, deadline=T0 + timedelta(minutes=5)))
+        await unit.sessions.update(replace(s2, deadline=T0 - timedelta(minutes=5)))
+        await unit.commit()
+    async with uow() as unit:
+        assert [s.id for s in await unit.sessions.due(T0)] == ["s2"]
+        assert [s.id for s in await unit.sessions.due(T0 + timedelta(hours=1))] == ["s2", "s1"]
+        assert [s.id for s in await unit.sessions.due(T0 + timedelta(hours=1), limit=1)] == ["s2"]
+        s2 = await unit.sessions.get("s2")
+        await unit.sessions.update(replace(s2, status="ended"))
+        assert [s.id for s in await unit.sessions.due(T0 + timedelta(hours=1))] == ["s1"]
 
 
 # ------------------------------------------------------------------------------ players
@@ -251,20 +350,24 @@ async def test_returned_character_is_a_copy(uow: UnitOfWorkFactory) -> None:
 
 async def test_append_get_list_round_trip(uow: UnitOfWorkFactory) -> None:
     local = timezone(timedelta(hours=9))
-    first = event("e1", 1, 1, payload=PAYLOAD, created_at=T0.astimezone(local))
-    rest = [event("e2", 2, 2, "e1", kind="roll", actor="p1"), event("e3", 3, 3, "e2")]
+    first = event("e1", 1, 1, created_at=T0.astimezone(local))
+    rest = [
+        event("e2", 2, 2, "e1", event=PlayerAction(text="ünï «go»"), actor="p1"),
+        event("e3", 3, 3, "e2"),
+    ]
     async with uow() as unit:
         await unit.events.append([rest[1], first, rest[0]])  # any order: stored by seq
         await unit.commit()
     async with uow() as unit:
         got = await unit.events.get("e1")
         assert got == replace(first, created_at=T0)
-        assert got is not None and got.payload == PAYLOAD
-        assert got.created_at.utcoffset() == timedelta(0)
+        assert got is not None and got.created_at.utcoffset() == timedelta(0)
         assert await unit.events.get("nope") is None
         assert [e.id for e in await unit.events.list("s1")] == ["e1", "e2", "e3"]
         assert (await unit.events.list("s1"))[1:] == rest
         assert await unit.events.list("s2") == []
+        assert sorted(e.id for e in await unit.events.get_many(["e3", "e1", "zz"])) == ["e1", "e3"]
+        assert await unit.events.get_many([]) == []
 
 
 async def test_append_nothing_is_fine(uow: UnitOfWorkFactory) -> None:
@@ -273,7 +376,8 @@ async def test_append_nothing_is_fine(uow: UnitOfWorkFactory) -> None:
         assert await unit.events.list("s1") == []
 
 
-async def test_payload_round_trips_through_json_exactly(uow: UnitOfWorkFactory) -> None:
+async def test_event_json_round_trips_exactly(uow: UnitOfWorkFactory) -> None:
+    """What a narration carries for the record (its prompt trace) comes back as it went."""
     shapes: list[dict[str, Any]] = [
         {},
         PAYLOAD,
@@ -282,53 +386,35 @@ async def test_payload_round_trips_through_json_exactly(uow: UnitOfWorkFactory) 
     await append(
         uow,
         *(
-            event(f"e{i}", i, i, f"e{i - 1}" if i > 1 else None, payload=p)
+            event(f"e{i}", i, i, f"e{i - 1}" if i > 1 else None, event=Narration(context=p))
             for i, p in enumerate(shapes, 1)
         ),
     )
     async with uow() as unit:
-        assert [e.payload for e in await unit.events.list("s1")] == shapes
+        found = await unit.events.list("s1")
+        assert [e.event.context for e in found] == shapes
 
 
-async def test_returned_payload_is_a_copy(uow: UnitOfWorkFactory) -> None:
-    given = event("e1", 1, 1, payload=copy.deepcopy(PAYLOAD))
-    await append(uow, given)
-    given.payload["nested"]["list"].clear()
-    async with uow() as unit:
-        got = await unit.events.get("e1")
-        assert got is not None
-        got.payload["nested"]["list"].clear()
-        (await unit.events.list("s1"))[0].payload.clear()
-        (await unit.events.between_depths("s1", 1, 1))[0].payload.clear()
-        again = await unit.events.get("e1")
-        assert again is not None and again.payload == PAYLOAD
-
-
-async def test_next_seq(uow: UnitOfWorkFactory) -> None:
-    async with uow() as unit:
-        assert await unit.events.next_seq("s1") == 1
-        await unit.events.append([event("e1", 1, 1), event("e2", 2, 2, "e1")])
-        assert await unit.events.next_seq("s1") == 3  # own uncommitted events count
-        await unit.commit()
-    await append(uow, event("x1", 7, 1, session_id="s2"))
-    async with uow() as unit:
-        assert await unit.events.next_seq("s1") == 3
-        assert await unit.events.next_seq("s2") == 8
-        assert await unit.events.next_seq("nope") == 1
-
-
-async def test_between_depths_spans_every_branch_in_seq_order(uow: UnitOfWorkFactory) -> None:
+async def test_events_of_a_line(uow: UnitOfWorkFactory) -> None:
     await append(uow, *TREE)
     await append(uow, event("x1", 1, 1, session_id="s2"), event("x2", 2, 2, "x1", session_id="s2"))
+    by_id = {e.id: e for e in TREE}
     async with uow() as unit:
-        window = await unit.events.between_depths("s1", 3, 4)
-        assert [e.id for e in window] == ["e3", "b3", "e4", "b4"]
-        assert window == [e for e in TREE if e.id in {"e3", "b3", "e4", "b4"}]
-        assert [e.id for e in await unit.events.between_depths("s1", 5, 5)] == ["e5"]
-        assert [e.id for e in await unit.events.between_depths("s1", 1, 99)] == [e.id for e in TREE]
-        assert await unit.events.between_depths("s1", 6, 9) == []
-        assert await unit.events.between_depths("s1", 4, 3) == []
-        assert [e.id for e in await unit.events.between_depths("s2", 0, 1)] == ["x1"]
+        line = await unit.events.on_line("s1", MAIN)
+        assert line == [by_id[i] for i in ("e1", "e2", "e3", "e4", "e5")]
+        alt = await unit.events.on_line("s1", ALT)
+        assert [e.id for e in alt] == ["e1", "e2", "b3", "b4"]
+        assert [e.id for e in await unit.events.on_line("s1", ALT, min_depth=2, max_depth=3)] == [
+            "e2",
+            "b3",
+        ]
+        assert [e.id for e in await unit.events.on_line("s1", MAIN, newest=2)] == ["e4", "e5"]
+        newest = await unit.events.on_line("s1", ALT, max_depth=3, newest=1)
+        assert [e.id for e in newest] == ["b3"]
+        assert [e.id for e in await unit.events.on_line("s1", MAIN, turns=(2, 3))] == ["e2", "e3"]
+        assert await unit.events.on_line("s1", MAIN, kinds=("player_action",)) == []
+        assert await unit.events.on_line("s1", MAIN, min_depth=6) == []
+        assert [e.id for e in await unit.events.on_line("s2", MAIN)] == ["x1", "x2"]
 
 
 async def test_appending_bad_events_is_refused(uow: UnitOfWorkFactory) -> None:
@@ -361,15 +447,29 @@ async def test_appending_bad_events_is_refused(uow: UnitOfWorkFactory) -> None:
         assert [e.id for e in await unit.events.list("s1")] == ["e1", "e2", "e3", "e4"]
 
 
+async def test_appending_after_a_known_parent_checks_the_chain(uow: UnitOfWorkFactory) -> None:
+    """With the head the caller read (``parent``), the chain is checked with no read."""
+    await append(uow, event("e1", 1, 1), event("e2", 2, 2, "e1"))
+    async with uow() as unit:
+        head = await unit.events.get("e2")
+        assert head is not None
+        with pytest.raises(StorageError, match="not its parent's depth"):
+            await unit.events.append([event("n1", 3, 4, "e2")], parent=head)
+        with pytest.raises(StorageError, match="no parent event with the id 'e1'"):
+            await unit.events.append([event("n1", 3, 2, "e1")], parent=head)
+        await unit.events.append([event("e3", 3, 3, "e2"), event("e4", 4, 4, "e3")], parent=head)
+        await unit.commit()
+    async with uow() as unit:
+        assert [e.id for e in await unit.events.list("s1")] == ["e1", "e2", "e3", "e4"]
+
+
 async def test_rollback_discards_events(uow: UnitOfWorkFactory) -> None:
     async with uow() as unit:
         await unit.events.append([event("e1", 1, 1)])
         await unit.commit()
         await unit.events.append([event("e2", 2, 2, "e1")])
-        assert await unit.events.next_seq("s1") == 3
         await unit.rollback()
         assert await unit.events.get("e2") is None
-        assert await unit.events.next_seq("s1") == 2
     with pytest.raises(RuntimeError):
         async with uow() as unit:
             await unit.events.append([event("e2", 2, 2, "e1")])
@@ -378,7 +478,7 @@ async def test_rollback_discards_events(uow: UnitOfWorkFactory) -> None:
         await unit.events.append([event("e2", 2, 2, "e1")])  # never committed
     async with uow() as unit:
         assert [e.id for e in await unit.events.list("s1")] == ["e1"]
-        assert await unit.events.between_depths("s1", 1, 9) == [event("e1", 1, 1)]
+        assert await unit.events.on_line("s1", MAIN) == [event("e1", 1, 1)]
 
 
 async def test_uncommitted_events_are_invisible_to_others(uow: UnitOfWorkFactory) -> None:
@@ -386,10 +486,10 @@ async def test_uncommitted_events_are_invisible_to_others(uow: UnitOfWorkFactory
         await writer.events.append([event("e1", 1, 1)])
         async with uow() as reader:
             assert await reader.events.list("s1") == []
-            assert await reader.events.next_seq("s1") == 1
+            assert await reader.events.get("e1") is None
         await writer.commit()
     async with uow() as reader:
-        assert await reader.events.next_seq("s1") == 2
+        assert [e.id for e in await reader.events.list("s1")] == ["e1"]
 
 
 # ----------------------------------------------------------------------------- branches
@@ -401,12 +501,12 @@ async def test_branches_put_move_get_list(uow: UnitOfWorkFactory) -> None:
     async with uow() as unit:
         await unit.branches.put(branch("main", None))
         await unit.branches.put(branch("zeta", "e2", created_at=T0))  # same time: by name
-        await unit.branches.put(branch("alt", "b3", created_at=later))
+        await unit.branches.put(branch("alt", "b3", created_at=later, lineage=ALT))
         await unit.commit()
     async with uow() as unit:
         assert await unit.branches.get("s1", "main") == branch("main", None)
         await unit.branches.put(branch("main", "e5", created_at=later + timedelta(days=1)))
-        await unit.branches.put(branch("alt", "b4", created_at=T0))
+        await unit.branches.put(branch("alt", "b4", created_at=T0))  # a move keeps the line
         assert (await unit.branches.get("s1", "main")) == branch("main", "e5")
         await unit.commit()
     async with uow() as unit:
@@ -414,7 +514,7 @@ async def test_branches_put_move_get_list(uow: UnitOfWorkFactory) -> None:
         assert await unit.branches.list("s1") == [
             branch("main", "e5"),
             branch("zeta", "e2"),
-            branch("alt", "b4", created_at=later),
+            branch("alt", "b4", created_at=later, lineage=ALT),
         ]
         assert await unit.branches.get("s1", "nope") is None
         assert await unit.branches.get("s2", "main") is None
@@ -431,6 +531,8 @@ async def test_branch_errors(uow: UnitOfWorkFactory) -> None:
             await unit.branches.put(branch("main", "zz"))
         with pytest.raises(StorageError, match="no event with the id 'x1'"):
             await unit.branches.put(branch("alt", "x1"))  # an event of another session
+        with pytest.raises(StorageError, match="no event with the id 'x1'"):
+            await unit.branches.put(branch("main", "x1"))  # moving there neither
         await unit.commit()
     async with uow() as unit:
         assert await unit.branches.list("s1") == [branch("main", "e1")]
@@ -488,18 +590,18 @@ async def test_snapshot_errors_and_rollback(uow: UnitOfWorkFactory) -> None:
 # -------------------------------------------------------------------------------- locks
 
 
-async def _until_waiting(storage: Any, task: asyncio.Task[None]) -> None:
-    """Return once ``task`` waits for a session lock (the test's safety net bounds it).
+async def _until_waiting(storage: Any, task: asyncio.Task[Any]) -> None:
+    """Return once ``task`` waits for a story's lock (the test's safety net bounds it).
 
-    PostgreSQL: its backend shows up in pg_locks as waiting for an advisory lock.
-    Memory and SQLite: ``lock`` does no I/O before waiting on its asyncio.Lock, so a
-    few turns of the event loop are enough for the task to get there.
+    PostgreSQL: its backend shows up in pg_locks waiting (a row lock). Memory and
+    SQLite: ``lock`` does no I/O before waiting on its asyncio.Lock, so a few turns of
+    the event loop are enough for the task to get there.
     """
     if storage.backend != "postgres":
         for _ in range(5):
             await asyncio.sleep(0)
         return
-    query = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+    query = text("SELECT count(*) FROM pg_locks WHERE NOT granted")
     while not task.done():
         async with storage.database.connect() as connection:
             if (await connection.execute(query)).scalar():
@@ -519,28 +621,26 @@ async def test_a_second_lock_waits_until_the_first_commits(storage, uow: UnitOfW
             await unit.events.append([event("e1", 1, 1), event("e2", 2, 2, "e1")])
             await second_waiting.wait()
             order.append("first commits")
-            # No marker after the commit: PostgreSQL grants the lock as the COMMIT ends,
-            # and the second task may run before this one sees the commit return.
             await unit.commit()
 
-    async def second() -> int:
+    async def second() -> list[str]:
         await first_locked.wait()
         async with uow() as unit:
-            locking = asyncio.create_task(unit.sessions.lock("s1"))
+            locking = asyncio.create_task(unit.sessions.open("s1", lock=True))
             await _until_waiting(storage, locking)
             assert not locking.done()
             second_waiting.set()
             await locking
             order.append("second locked")
-            seq = await unit.events.next_seq("s1")  # sees what the first committed
-            await unit.events.append([event("e3", seq, 3, "e2")])
+            seen = [e.id for e in await unit.events.list("s1")]  # what the first committed
+            await unit.events.append([event("e3", 3, 3, "e2")])
             await unit.commit()
-            return seq
+            return seen
 
     async with asyncio.timeout(SAFETY_NET):
-        _, seq = await asyncio.gather(first(), second())
+        _, seen = await asyncio.gather(first(), second())
     assert order == ["first commits", "second locked"]
-    assert seq == 3  # the second saw the first's committed events once it had the lock
+    assert seen == ["e1", "e2"]
     async with uow() as unit:
         assert [e.seq for e in await unit.events.list("s1")] == [1, 2, 3]
 
@@ -578,31 +678,25 @@ async def test_a_lock_is_released_when_the_unit_of_work_fails(
         await unit.sessions.lock("s1")  # nobody holds it any more
 
 
-async def test_locks_are_per_session_reentrant_and_end_with_commit_or_rollback(
-    uow: UnitOfWorkFactory,
+async def test_locks_are_reentrant_and_end_with_commit_or_rollback(
+    storage, uow: UnitOfWorkFactory
 ) -> None:
     async with asyncio.timeout(SAFETY_NET):
-        async with uow() as first, uow() as other:
+        async with uow() as first:
             await first.sessions.lock("s1")
             await first.sessions.lock("s1")  # the holder may ask again
-            await other.sessions.lock("s2")  # another session is not blocked
-            await other.sessions.lock("unknown")  # a lock needs no stored session
+            await first.sessions.open("s1", lock=True)
+            with pytest.raises(SessionNotFound):
+                await first.sessions.lock("unknown")  # a story's lock needs the story
             await first.commit()
             async with uow() as third:
                 await third.sessions.lock("s1")  # free again after the commit
                 await third.rollback()
             await first.sessions.lock("s1")  # and again after the rollback
             await first.rollback()
-            await other.rollback()
-        async with uow() as unit:
-            await unit.sessions.lock("s1")
-            await unit.sessions.lock("s2")
-
-
-def test_advisory_lock_key_is_stable_and_a_signed_64_bit_integer() -> None:
-    # sha256("s1") starts with e8bc163c82eee187: a different key in a new version would
-    # let an old and a new bot process play the same session at once.
-    assert advisory_lock_key("s1") == 0xE8BC163C82EEE187 - 2**64 == -1676440512138124921
-    keys = {advisory_lock_key(name) for name in ("s1", "s2", "ünïcode", "")}
-    assert len(keys) == 4
-    assert all(-(2**63) <= key < 2**63 for key in keys)
+        if storage.backend != "sqlite":  # SQLite has one writer per database file
+            async with uow() as first, uow() as other:
+                await first.sessions.lock("s1")
+                await other.sessions.lock("s2")  # another story is not blocked
+                await first.rollback()
+                await other.rollback()

@@ -10,16 +10,10 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
+from storyai.core.domain.errors import QuotaExceeded
 from storyai.core.domain.records import QuotaCounter
-from storyai.core.quotas import (
-    QuotaExceeded,
-    QuotaPolicy,
-    Reservation,
-    release,
-    reserve_turn,
-    settle,
-    usage_report,
-)
+from storyai.core.play.quota import Reservation, release, reserve_turn, settle, usage_report
+from storyai.core.quotas import QuotaPolicy
 from storyai.core.storage.ports import UnitOfWorkFactory
 
 EVENING = datetime(2026, 3, 4, 20, 48, tzinfo=UTC)

@@ -2,26 +2,26 @@
 search over the event log, on the current branch and among what a character witnessed.
 
 Every test runs on memory, SQLite and PostgreSQL (the ``storage`` / ``uow_factory``
-fixtures in conftest.py), except those about the SQL schema itself (triggers, the
-backfill in migration 0002), which run on both databases.
+fixtures in conftest.py), except those about the SQL schema itself (cascades, the
+backfill in migration 0005), which run on both databases.
 """
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import text
 
+from storyai.core.domain.events import DiceRolled, Line, Narration, PlayerAction, Roll
 from storyai.core.domain.records import EventRecord, SessionRecord, WorldVersionRecord
-from storyai.core.storage import converters
 from storyai.core.storage.database import Database, upgrade
-from storyai.core.storage.orm import EventRow
 from storyai.core.storage.ports import UnitOfWorkFactory
-from storyai.core.storage.recall import MAX_TERMS, search_terms
+from storyai.core.storage.recall import MAX_TERMS, PER_TERM, search_terms
 from storyai.core.storage.sql import sql_uow_factory
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -72,9 +72,13 @@ def narration(
     parent: str | None,
     *lines: str,
     session_id: str = "s1",
-    **payload: Any,
+    witnesses: list[str] | None = None,
 ) -> EventRecord:
     """A narration event of the game master; its depth is its seq (a chain) unless changed."""
+    told = Narration(
+        lines=tuple(Line("narration", line) for line in lines),
+        witnesses=None if witnesses is None else tuple(witnesses),
+    )
     return EventRecord(
         id=event_id,
         session_id=session_id,
@@ -82,27 +86,17 @@ def narration(
         seq=seq,
         depth=seq,
         turn=(seq + 1) // 2,
-        kind="narration",
         actor="gm",
-        payload={
-            "lines": [{"kind": "narration", "text": line, "speaker": None} for line in lines],
-            "choices": [],
-            **payload,
-        },
+        event=told,
         created_at=T0 + timedelta(seconds=seq),
     )
 
 
 def action(
-    event_id: str, seq: int, parent: str | None, said: str, actor: str = "p1", **payload: Any
+    event_id: str, seq: int, parent: str | None, said: str, actor: str = "p1", **_: Any
 ) -> EventRecord:
-    """A player's action (depth = seq)."""
-    return replace(
-        narration(event_id, seq, parent),
-        kind="player_action",
-        actor=actor,
-        payload={"text": said, **payload},
-    )
+    """A player's action (depth = seq); who saw it is the actor."""
+    return replace(narration(event_id, seq, parent), actor=actor, event=PlayerAction(text=said))
 
 
 def chain(*texts: str, start: int = 1, parent: str | None = None) -> list[EventRecord]:
@@ -126,8 +120,10 @@ async def uow(uow_factory: UnitOfWorkFactory) -> UnitOfWorkFactory:
 
 
 async def append(uow_factory: UnitOfWorkFactory, *records: EventRecord) -> None:
+    """Store and index events, as a telling does."""
     async with uow_factory() as unit:
         await unit.events.append(list(records))
+        await unit.recall.index(list(records))
         await unit.commit()
 
 
@@ -167,14 +163,14 @@ async def test_every_line_of_a_narration_is_searchable(uow: UnitOfWorkFactory) -
 async def test_player_actions_are_found_with_their_witnesses(uow: UnitOfWorkFactory) -> None:
     await append(
         uow,
-        action("a1", 1, None, "I whisper the password: silverfin", witnesses=["p1", "p2"]),
+        action("a1", 1, None, "I whisper the password: silverfin"),
         action("a2", 2, "a1", "I hide the silverfin key under the mat", actor="p2"),
         *chain(*FILLER, start=3, parent="a2"),
     )
     async with uow() as unit:
         hits = await unit.recall.search("s1", "silverfin")
     assert {(h.event_id, h.kind, h.actor, h.witnesses) for h in hits} == {
-        ("a1", "player_action", "p1", ("p1", "p2")),
+        ("a1", "player_action", "p1", ("p1",)),
         ("a2", "player_action", "p2", ("p2",)),
     }
 
@@ -183,7 +179,9 @@ async def test_other_kinds_and_other_sessions_are_not_searched(uow: UnitOfWorkFa
     await append(uow, *chain(*FILLER))
     await append(
         uow,
-        replace(action("x1", 9, "n8", "silverfin"), kind="dice_rolled"),
+        replace(
+            action("x1", 9, "n8", "silverfin"), event=DiceRolled(rolls=(Roll(text="silverfin"),))
+        ),
         action("x2", 10, "x1", "   "),
         narration("o1", 1, None, "The silverfin sails at dawn.", session_id="s2"),
     )
@@ -271,48 +269,47 @@ async def test_witness_keeps_what_that_character_saw(uow: UnitOfWorkFactory) -> 
 # -------------------------------------------------------------------------------- branches
 
 TREE = [
-    #    id   seq depth parent                s1 is:  e1 - e2 - e3 - e4 - e5   (main)
+    #    id   seq depth parent                s1 is:  e1 - e2 - e3 - e4 - e5   (main, segment 0)
     narration("e1", 1, None, "You arrive at the harbour."),  # \
-    narration("e2", 2, "e1", "The smith's forge glows."),  #     b3 - b4        (alt)
+    narration("e2", 2, "e1", "The smith's forge glows."),  #     b3 - b4        (alt, segment 1)
     narration("e3", 3, "e2", FACT),
-    replace(narration("b3", 4, "e2", "The smith's daughter left for the capital."), depth=3),
+    replace(
+        narration("b3", 4, "e2", "The smith's daughter left for the capital."), depth=3, segment=1
+    ),
     replace(narration("e4", 5, "e3", *FILLER[:2]), depth=4),
-    replace(narration("b4", 6, "b3", "The daughters of the smith are twins."), depth=4),
+    replace(narration("b4", 6, "b3", "The daughters of the smith are twins."), depth=4, segment=1),
     replace(narration("e5", 7, "e4", *FILLER[2:]), depth=5),
 ]
 
 
-async def test_lineage_is_the_head_and_its_ancestors(uow: UnitOfWorkFactory) -> None:
-    await append(uow, *TREE)
-    await append(uow, narration("o1", 1, None, "Elsewhere.", session_id="s2"))
-    async with uow() as unit:
-        assert await unit.events.lineage("s1", "e5") == {"e1", "e2", "e3", "e4", "e5"}
-        assert await unit.events.lineage("s1", "b4") == {"e1", "e2", "b3", "b4"}
-        assert await unit.events.lineage("s1", "e2") == {"e1", "e2"}
-        assert await unit.events.lineage("s1", "e5", min_depth=3) == {"e3", "e4", "e5"}
-        assert await unit.events.lineage("s1", "b4", 4) == {"b4"}
-        assert await unit.events.lineage("s1", "b4", 5) == set()
-        assert await unit.events.lineage("s1", "nope") == set()
-        assert await unit.events.lineage("s1", "o1") == set()  # another session's event
-        assert await unit.events.lineage("s2", "o1") == {"o1"}
+MAIN = ((0, None),)
+ALT = ((1, None), (0, 2))
 
 
 async def test_search_on_a_branch_ignores_the_other_branch(uow: UnitOfWorkFactory) -> None:
     await append(uow, *TREE)
     async with uow() as unit:
-        on_main = await unit.events.lineage("s1", "e5")
-        on_alt = await unit.events.lineage("s1", "b4")
         everywhere = await unit.recall.search("s1", QUESTION)
     assert {hit.event_id for hit in everywhere} == {"e2", "e3", "b3", "b4"}
-    # Intersecting with the lineage, as a caller may do...
-    assert {hit.event_id for hit in everywhere if hit.event_id in on_main} == {"e2", "e3"}
-    assert {hit.event_id for hit in everywhere if hit.event_id in on_alt} == {"e2", "b3", "b4"}
-    # ...or letting the search do it, so `limit` counts only hits on the branch.
-    assert set(await found(uow, QUESTION, head_id="e5")) == {"e2", "e3"}
-    assert set(await found(uow, QUESTION, head_id="b4")) == {"e2", "b3", "b4"}
-    assert await found(uow, "daughters", head_id="e5", limit=1) == ["e3"]
-    assert await found(uow, QUESTION, head_id="e5", before_depth=3) == ["e2"]
-    assert await found(uow, QUESTION, head_id="nope") == []
+    # The search keeps to a branch's line, so `limit` counts only hits on the branch.
+    assert set(await found(uow, QUESTION, lineage=MAIN)) == {"e2", "e3"}
+    assert set(await found(uow, QUESTION, lineage=ALT)) == {"e2", "b3", "b4"}
+    assert await found(uow, "daughters", lineage=MAIN, limit=1) == ["e3"]
+    assert await found(uow, QUESTION, lineage=MAIN, before_depth=3) == ["e2"]
+    assert await found(uow, QUESTION, lineage=((7, None),)) == []
+
+
+async def test_a_rare_word_is_found_however_much_a_common_one_was_said(
+    uow: UnitOfWorkFactory,
+) -> None:
+    """Every word of a question reads at most its PER_TERM newest mentions: a word said in
+    every turn costs no more than that, and a name told once, long ago, is still found."""
+    said = [f"The smith hammers at the forge, stroke {n}." for n in range(3 * PER_TERM)]
+    await append(uow, *chain(FACT, *said))
+    hits = await found(uow, "Mirelle the smith", limit=3)
+    assert hits[0] == "n1", "the one event naming Mirelle ranks first"
+    common = await found(uow, "smith", limit=100)
+    assert len(common) == PER_TERM and "n1" not in common  # only the newest mentions
 
 
 # -------------------------------------------------------------------------- hostile input
@@ -411,12 +408,14 @@ async def test_a_rolled_back_unit_of_work_leaves_no_index_rows(storage: Any) -> 
     await _start(factory)
     async with factory() as unit:
         await unit.events.append(chain(FACT, *FILLER))
+        await unit.recall.index(chain(FACT, *FILLER))
         assert [h.event_id for h in await unit.recall.search("s1", QUESTION)] == ["n1"]
         await unit.rollback()
         assert await unit.recall.search("s1", QUESTION) == []
     with pytest.raises(RuntimeError):
         async with factory() as unit:
             await unit.events.append(chain(FACT, *FILLER))
+            await unit.recall.index(chain(FACT, *FILLER))
             raise RuntimeError("the narrator failed after the events were added")
     assert await found(factory, QUESTION) == []
     if storage.database is not None:
@@ -427,18 +426,14 @@ async def test_a_rolled_back_unit_of_work_leaves_no_index_rows(storage: Any) -> 
 
 
 async def _recall_rows(database: Database) -> int:
-    """Rows in the recall table, plus on SQLite the FTS5 index entries for "smith"."""
+    """Rows in the recall index."""
     async with database.connect() as connection:
-        count = (await connection.execute(text("SELECT count(*) FROM recall"))).scalar_one()
-        if database.is_sqlite:
-            query = text("SELECT count(*) FROM recall_fts WHERE recall_fts MATCH 'smith'")
-            count += (await connection.execute(query)).scalar_one()
-        return count
+        return (await connection.execute(text("SELECT count(*) FROM recall_terms"))).scalar_one()
 
 
 async def test_deleted_events_are_forgotten(migrated_database: Database) -> None:
     """The index follows the events table: deleting a session in SQL takes its recall
-    along (a foreign key on both databases, plus a trigger for SQLite's FTS5 index)."""
+    along (foreign keys on both databases)."""
     factory = sql_uow_factory(migrated_database)
     await _start(factory)
     await append(factory, *chain(FACT, *FILLER))
@@ -455,37 +450,87 @@ async def test_deleted_events_are_forgotten(migrated_database: Database) -> None
 @pytest.mark.parametrize(
     "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
-async def test_upgrading_indexes_events_stored_before_recall(
+async def test_upgrading_indexes_events_stored_by_the_previous_release(
     backend: str, database_url_factory
 ) -> None:
+    """Events stored before 0005 (raw rows, as 0004 stored them) are indexed by the upgrade."""
     old = [
-        *chain(FACT, *FILLER[:3]),
-        action("a5", 5, "n4", "I ask about the smith's daughters", witnesses=["p1", "p2"]),
-        replace(action("x6", 6, "a5", "smith"), kind="dice_rolled", payload={"text": "smith"}),
+        ("n1", None, "narration", {"lines": [{"kind": "narration", "text": FACT}]}),
+        ("n2", "n1", "narration", {"lines": [{"kind": "narration", "text": FILLER[0]}]}),
+        ("a3", "n2", "player_action", {"text": "I ask about the smith's daughters"}),
+        ("x4", "a3", "dice_rolled", {"rolls": [{"text": "smith"}]}),
+        ("n5", "x4", "narration", {"lines": [{"kind": "narration", "text": FILLER[1]}]}),
     ]
-    old += chain(*FILLER[3:], start=7, parent="x6")
     async with database_url_factory(backend) as url, Database(url) as database:
-        await upgrade(database, "0001")
-        factory = sql_uow_factory(database)
-        async with factory() as unit:  # worlds and sessions have not changed since 0001
-            await unit.worlds.add_version(world())
-            await unit.sessions.add(session("s1"))
-            await unit.commit()
-        async with database.connect() as connection:  # as storyai 0001 stored events
-            await connection.execute(insert(EventRow), [converters.event_values(e) for e in old])
+        await upgrade(database, "0004")
+        async with database.connect() as connection:  # as storyai 0004 stored them
+            await connection.execute(
+                text(
+                    "INSERT INTO worlds (id, title, created_at) VALUES ('harbour', 'H', :t);"
+                    if backend == "sqlite"
+                    else "INSERT INTO worlds (id, title, created_at) VALUES ('harbour', 'H', :t)"
+                ),
+                {"t": T0},
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO world_versions (world_id, version, seq, title, content, "
+                    "content_hash, source, installed_at) VALUES ('harbour', '1.0.0', 1, 'H', "
+                    "'{}', 'x', '', :t)"
+                ),
+                {"t": T0},
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO sessions (id, world_id, world_version, title, status, "
+                    "active_branch, settings, created_at, updated_at) VALUES ('s1', 'harbour', "
+                    "'1.0.0', 'T', 'active', 'main', '{}', :t, :t)"
+                ),
+                {"t": T0},
+            )
+            for depth, (event_id, parent, kind, payload) in enumerate(old, 1):
+                await connection.execute(
+                    text(
+                        "INSERT INTO events (id, session_id, parent_id, seq, depth, turn, kind, "
+                        "actor, payload, created_at) VALUES (:id, 's1', :parent, :seq, :depth, "
+                        ":turn, :kind, 'p1', :payload, :t)"
+                    ),
+                    {
+                        "id": event_id,
+                        "parent": parent,
+                        "seq": depth,
+                        "depth": depth,
+                        "turn": depth // 2,
+                        "kind": kind,
+                        "payload": json.dumps(payload),
+                        "t": T0,
+                    },
+                )
+            await connection.execute(
+                text(
+                    "INSERT INTO branches (session_id, name, head_event_id, created_at) "
+                    "VALUES ('s1', 'main', 'n5', :t)"
+                ),
+                {"t": T0},
+            )
             await connection.commit()
 
         await upgrade(database)
 
+        factory = sql_uow_factory(database)
         async with factory() as unit:
-            hits = await unit.recall.search("s1", QUESTION)
-            assert {(h.event_id, h.kind, h.witnesses) for h in hits} == {
-                ("n1", "narration", ("gm",)),
-                ("a5", "player_action", ("p1", "p2")),
+            hits = await unit.recall.search("s1", QUESTION, lineage=MAIN)
+            assert {(h.event_id, h.kind) for h in hits} == {
+                ("n1", "narration"),
+                ("a3", "player_action"),
             }
             assert [h.text for h in hits if h.event_id == "n1"] == [FACT]
+            opened = await unit.sessions.open("s1")
+            assert opened.session.next_seq == 6 and opened.branch is not None
+            assert opened.branch.lineage == MAIN
             # Events stored after the upgrade join the same index.
-            later = len(old) + 1
-            await unit.events.append([narration("late", later, old[-1].id, "Mirelle smiles.")])
+            late = replace(narration("late", 6, "n5", "Mirelle smiles."), depth=6)
+            await unit.events.append([late])
+            await unit.recall.index([late])
             await unit.commit()
         assert set(await found(factory, "Mirelle")) == {"late", "n1"}

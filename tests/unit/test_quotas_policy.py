@@ -7,13 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from storyai.core.domain.errors import StoryError
-from storyai.core.quotas import (
-    QuotaExceeded,
-    QuotaPolicy,
-    reserve_turn,
-    until,
-)
+from storyai.core.domain.errors import QuotaExceeded, StoryError, until
+from storyai.core.play.quota import reserve_turn
+from storyai.core.quotas import QuotaPolicy
 from storyai.core.storage.memory import InMemoryStore
 
 # ------------------------------------------------------------------------------ policy

@@ -18,11 +18,23 @@ if TYPE_CHECKING:
 
 
 def _stored(record: SessionRecord) -> SessionRecord:
+    telling = record.telling
     return replace(
         record,
         settings=json_copy(record.settings),
         created_at=behaviour.utc(record.created_at),
         updated_at=behaviour.utc(record.updated_at),
+        telling=replace(telling, until=behaviour.utc(telling.until)) if telling else None,
+        deadline=behaviour.utc(record.deadline) if record.deadline else None,
+    )
+
+
+def _player(record: PlayerRecord) -> PlayerRecord:
+    return replace(
+        record,
+        character=json_copy(record.character),
+        joined_at=behaviour.utc(record.joined_at),
+        left_at=behaviour.utc(record.left_at) if record.left_at else None,
     )
 
 
@@ -117,18 +129,14 @@ class InMemoryPlayerRepository(PlayerRepository):
         if view.player(record.id) is not None:
             raise behaviour.player_conflict(record.id)
         view.require_session(record.session_id)
-        self._uow.pending.players[record.id] = replace(
-            record, character=json_copy(record.character)
-        )
+        self._uow.pending.players[record.id] = _player(record)
         self._uow.pending.new_players.add(record.id)
 
     async def update(self, record: PlayerRecord) -> None:
         stored = self._uow.view.player(record.id)
         if stored is None or stored.session_id != record.session_id:
             raise behaviour.player_not_found(record.id, record.session_id)
-        self._uow.pending.players[record.id] = replace(
-            record, character=json_copy(record.character)
-        )
+        self._uow.pending.players[record.id] = _player(record)
 
     async def list(self, session_id: str) -> list[PlayerRecord]:
         found = behaviour.players_in_order(self._uow.view.players(session_id))

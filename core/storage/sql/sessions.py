@@ -129,9 +129,8 @@ class SqlSessionRepository(SessionRepository):
         return [session_record(row) for row in rows_of(await self._link.run(query))]
 
     async def lock(self, session_id: str) -> None:
-        link = self._link
-        await link.begin_write()
-        if link.postgres:
-            query = select(S.id).where(S.id == session_id).with_for_update()
-            if (await link.run(query)).first() is None:
-                raise SessionNotFound(session_id)
+        query = select(S.id).where(S.id == session_id)
+        if self._link.postgres:
+            query = query.with_for_update()
+        if (await self._link.run_locked(query)).first() is None:
+            raise SessionNotFound(session_id)

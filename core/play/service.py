@@ -134,10 +134,14 @@ class Play:
         player_name: str,
         mode: Mode = "turn",
         seed: int | None = None,
+        timeout_s: int | None = None,
+        window_s: int | None = None,
         narrator: Narrator | None = None,
         on_text: OnText | None = None,
     ) -> TurnResult:
-        """Start a story in a channel, the caller its host, with a table in ``mode``.
+        """Start a story in a channel, the caller its host, with a table in ``mode``
+        (turn mode skips a player idle for ``timeout_s``; free mode tells a round
+        ``window_s`` after its first action).
         Raises ``ChannelBusy`` when a story already runs there (whoever started it,
         in this process or another)."""
         return await starting.start(
@@ -148,6 +152,8 @@ class Play:
             user_ref=user_ref,
             channel=channel,
             mode=mode,
+            timeout_s=timeout_s,
+            window_s=window_s,
             narrator=self._narrator(narrator),
             on_text=on_text,
         )

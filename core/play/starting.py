@@ -37,6 +37,8 @@ async def start(
     title: str | None = None,
     channel: str | None = None,
     mode: Mode = "turn",
+    timeout_s: int | None = None,
+    window_s: int | None = None,
     narrator: Narrator,
     on_text: OnText | None = None,
 ) -> TurnResult:
@@ -53,6 +55,10 @@ async def start(
     settings: dict = {"seed": seed}
     if channel is not None:
         table = Table(mode=mode)
+        if timeout_s:
+            table.timeout_s = timeout_s
+        if window_s:
+            table.window_s = window_s
         table.seat(player_id, now)
         settings["table"] = table.to_json()
     session = SessionRecord(

@@ -17,7 +17,6 @@ from ai_helpers import turn_json
 from walkthrough import bundled
 
 from storyai.core import services
-from storyai.core.accounting import session_usage
 from storyai.core.narrators.ai import FALTERED
 from storyai.core.narrators.configured import narrator_for
 from storyai.core.providers.settings import load_settings
@@ -114,7 +113,7 @@ async def test_a_turn_through_each_provider_streams_validates_and_is_billed(
         assert body["text"]["format"]["type"] == "json_schema"
     else:
         assert body["response_format"]["type"] == "json_schema"
-    usage = await session_usage(uow_factory, start.session_id)
+    usage = await playing.play(uow_factory).usage(start.session_id)
     assert usage.total.calls >= 2 and usage.total.input_tokens > 0
     assert usage.total.cost_usd > 0
     assert usage.turns[-1].usage.provider == kind.replace("-", "_")
@@ -167,7 +166,7 @@ async def test_the_api_key_is_never_stored_logged_or_shown(fake_llm, uow_factory
     assert FALTERED in [x.text for x in result.lines]  # the turn is still told
     async with uow_factory() as uow:
         events = await uow.events.list(start.session_id)
-    dumped = json.dumps([e.payload for e in events])
+    dumped = json.dumps([e.event.to_payload() for e in events])
     assert "401" in dumped or "key" in dumped.lower()  # the failure is recorded ...
     assert TEST_KEY not in dumped  # ... without the key
     transcript = await playing.transcript(uow_factory, start.session_id, "json")

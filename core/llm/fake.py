@@ -14,6 +14,9 @@ When the script runs out, ``default(request)`` answers (``default`` may also be 
 plain ``str``); without a default the call fails with ``ScriptExhausted``, an
 ``AssertionError`` naming the model and the call.
 
+``hold`` (an async callable) is awaited before each reply: a slow model, or one a test
+lets go of when it is ready.
+
 Usage imitates a provider: about four characters a token, and ``cached_tokens``
 is the prefix this call's prompt shares with the previous *served* call's prompt
 (prefix caching; a call that failed before any text never reached the model).
@@ -23,7 +26,7 @@ Every request is recorded in ``requests``.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from storyai.core.domain.errors import ProviderError
@@ -63,6 +66,7 @@ class ScriptedModel(ModelPort):
         replies: Iterable[Reply] = (),
         default: Callable[[ModelRequest], str] | str | None = None,
         chunk_size: int = 12,
+        hold: Callable[[ModelRequest], Awaitable[None]] | None = None,
     ) -> None:
         if chunk_size < 1:
             raise ValueError("chunk_size must be at least 1")
@@ -72,10 +76,15 @@ class ScriptedModel(ModelPort):
         self.default = default
         self.chunk_size = chunk_size
         self.requests: list[ModelRequest] = []
+        self.hold = hold
+        """Awaited before each reply: a slow model (``asyncio.sleep``), or one a test
+        holds until it lets go (an ``asyncio.Event``), so concurrency windows are real."""
         self._last_prompt: str | None = None
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[ModelChunk]:
         self.requests.append(request)
+        if self.hold is not None:
+            await self.hold(request)
         reply = self._next_reply(request)
         if callable(reply):
             reply = reply(request)

@@ -114,8 +114,8 @@ async def act_as(
             narrator=narrator,
             reservation=reservation,
         )
-        up = next((s for s in seats(table, players) if s.player_id == nxt), None)
-        return claim, ActResult("played", next_up=up)
+        next_up = next((s for s in seats(table, players) if s.player_id == nxt), None)
+        return claim, ActResult("played", next_up=next_up)
 
     (claim, outcome), finished = await pipeline.as_writer(
         deps, session_id, step, narrator=narrator, on_text=on_text

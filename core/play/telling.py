@@ -81,7 +81,9 @@ async def tell(growth: Growth, telling: Telling, on_text: OnText | None) -> list
     if outcome.rolls:
         growth.add(DiceRolled(rolls=tuple(outcome.rolls)), t.actor, t.turn)
     if outcome.ops or outcome.rejected:
-        changes = StateChanged(ops=tuple(outcome.ops), rejected=tuple(outcome.rejected))
+        changes = StateChanged.model_validate(
+            {"ops": list(outcome.ops), "rejected": list(outcome.rejected)}
+        )
         growth.add(changes, t.actor, t.turn)
     request = NarrationRequest(
         world=t.world,
@@ -163,7 +165,9 @@ def _roll_check(
     if refused is not None:
         rejected.append(Rejection(change={"field": "check", "value": check}, reason=refused))
         return None
-    roll = Roll(text=result.text, check=check, success=result.success, degree=result.degree)
+    roll = Roll.model_validate(
+        {"text": result.text, "check": check, "success": result.success, "degree": result.degree}
+    )
     growth.add(DiceRolled(rolls=(roll,)), t.actor, t.turn)
     return Line("dice", result.text)
 
@@ -190,7 +194,9 @@ def _add_proposals(
     if choices and not growth.state.ending:
         ops.append(OfferChoices(choices=choices))
     if ops or refused:
-        changes = StateChanged(ops=tuple(ops), rejected=tuple(refused), source="narrator")
+        changes = StateChanged.model_validate(
+            {"ops": ops, "rejected": refused, "source": "narrator"}
+        )
         growth.add(changes, t.actor, t.turn)
 
 

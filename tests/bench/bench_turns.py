@@ -1,13 +1,18 @@
 """Benchmark: does a turn cost the same at turn 10, 1,000 and 10,000?
 
-Plays one long story in the bundled world Ember Hollow with the offline
-narrator, through the same use cases every interface calls
-(``services.take_turn``), against a real database, and reports:
+Plays one long story in the bundled world Ember Hollow through the play service every
+interface calls (``Play.act``, one service for the whole run, as a process keeps it),
+against a real database, and reports:
 
-* per-turn engine time (``take_turn``, storage included) as p50/p95/p99 over a
-  window of turns around turn 10, 1,000 and 10,000;
-* session load time (``services.resume``: nearest snapshot + the events since)
-  at those lengths, with the validated-world cache cleared before each load.
+* per-turn engine time (``Play.act``: rules, narration and storage, both transactions)
+  as p50/p95/p99 over a window of turns around turn 10, 1,000 and 10,000;
+* the load of a story by a fresh process (a new ``Play``: no cached world or state; the
+  world validated, the nearest snapshot and the events since read) at those lengths.
+
+``--narrator offline`` (the default) tells turns with the built-in narrator;
+``--narrator ai`` with the AI narrator on a scripted model that answers at once (no
+latency): the prompt, memory (recent turns, recall), chapter summaries and the reply's
+checks are all the engine's work, so its cost is what the engine adds to a model.
 
 The story never ends: the player walks between the village square, the tavern
 and the chapel, talks, looks, rests and checks their pack; nothing there can
@@ -20,6 +25,7 @@ Run from the repository root (not part of the test suite):
     python tests/bench/bench_turns.py --quick         # 1,200 turns
     python tests/bench/bench_turns.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
     python tests/bench/bench_turns.py --memory        # the in-memory store
+    python tests/bench/bench_turns.py --narrator ai   # the AI narrator, a model with no latency
     python tests/bench/bench_turns.py --profile turns.prof   # cProfile the last window
 
 With a PostgreSQL URL, a throwaway database is created on that server (the
@@ -46,7 +52,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import playing
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -59,6 +64,12 @@ from rich.progress import (
 from rich.table import Table
 
 from storyai.core import services
+from storyai.core.llm.fake import ScriptedModel
+from storyai.core.llm.port import ModelRequest
+from storyai.core.llm.router import RouteEntry, Router
+from storyai.core.narrators.ai import AINarrator
+from storyai.core.narrators.port import Narrator
+from storyai.core.play import Play
 from storyai.core.storage.database import Database, ensure_ready
 from storyai.core.storage.memory import InMemoryStore
 from storyai.core.storage.ports import UnitOfWorkFactory
@@ -193,6 +204,7 @@ class Results:
     load_ms: dict[int, list[float]] = field(default_factory=dict)
     """resume() times in ms, by the session's length in turns."""
     wall_s: float = 0.0
+    narrator: str = "offline"
 
 
 def plan(turns: int, window: int) -> tuple[list[int], dict[int, tuple[int, int]]]:
@@ -216,25 +228,50 @@ async def timed(call: Awaitable[Any]) -> tuple[Any, float]:
 
 
 async def measure_loads(uow: UnitOfWorkFactory, session_id: str, repeats: int) -> list[float]:
-    """resume() as a fresh process would do it: no validated world cached."""
+    """Opening the story as a fresh process does: nothing cached."""
     out = []
     for _ in range(repeats):
-        services._WORLD_CACHE.clear()
-        result, ms = await timed(playing.resume(uow, session_id))
-        assert result.state.ending is None
+        (state, _world), ms = await timed(Play(uow).state(session_id))
+        assert state.ending is None
         out.append(ms)
-    await playing.session_world(uow, session_id)  # warm again, so the next turn isn't charged
     return out
+
+
+def instant_model() -> Narrator:
+    """The AI narrator on a model that answers at once: a short reply in the structured
+    format, an echo of what the player did; chapter summaries likewise."""
+    import json
+
+    def answer(request: ModelRequest) -> str:
+        if request.task == "summary":
+            return "The hero walked the village, talked and rested."
+        asked = next((s.text for s in request.sections if s.name == "input"), "")
+        said = asked.rsplit("says: ", 1)[-1][:80]
+        return json.dumps(
+            {
+                "narrative": f"You {said}. The snow keeps falling on Ember Hollow.",
+                "dialogue": [],
+                "choices": [{"id": "a", "text": "Look around"}],
+                "state_changes": {},
+                "check": None,
+                "media_hints": {"image_prompt": "", "ambient_audio": ""},
+            }
+        )
+
+    model = ScriptedModel(name="instant", default=answer, chunk_size=64)
+    return AINarrator(Router({"narration": [RouteEntry(model)], "summary": [RouteEntry(model)]}))
 
 
 async def run(args: argparse.Namespace, store: Store) -> Results:
     turns = args.turns
     marks, windows = plan(turns, args.window)
-    results = Results(turns, marks, windows)
+    results = Results(turns, marks, windows, narrator=args.narrator)
     uow = store.uow
     world = load_world(bundled_world_paths()[WORLD])
     await services.install_world(uow, world, source="bench")
-    opening = await playing.start_session(uow, WORLD, player_name="Bench", seed=args.seed)
+    narrator = instant_model() if args.narrator == "ai" else None
+    play = Play(uow, narrator=narrator)
+    opening = await play.start(WORLD, player_name="Bench", seed=args.seed)
     session_id = opening.session_id
     profile_window = windows[marks[-1]] if args.profile else None
     profiler = cProfile.Profile() if args.profile else None
@@ -256,7 +293,7 @@ async def run(args: argparse.Namespace, store: Store) -> Results:
             profiling = profiler is not None and profile_window[0] <= turn <= profile_window[1]
             if profiling:
                 profiler.enable()
-            result, ms = await timed(playing.take_turn(uow, session_id, text))
+            result, ms = await timed(play.act(session_id, text))
             if profiling:
                 profiler.disable()
             if not result.understood or result.ended or result.turn != turn:
@@ -318,7 +355,8 @@ def machine() -> str:
 
 def report(results: Results, store: Store) -> Table:
     table = Table(
-        title=f"{results.turns:,} turns of {WORLD} with the offline narrator, {store.label}",
+        title=f"{results.turns:,} turns of {WORLD} with the {results.narrator} narrator, "
+        f"{store.label}",
         caption=machine(),
     )
     table.add_column("turn", justify="right")
@@ -347,16 +385,19 @@ def growth(results: Results) -> str:
 
     turn_ratio = p50(last) / p50(first)
     load_ratio = percentile(results.load_ms[last], 50) / percentile(results.load_ms[first], 50)
+
+    def p99(mark: int) -> float:
+        a, b = results.windows[mark]
+        return percentile([results.turn_ms[t] for t in range(a, b + 1)], 99)
+
     return (
         f"p50 at turn {last:,} / p50 at turn {first:,}: turns x{turn_ratio:.2f}, "
-        f"loads x{load_ratio:.2f}"
+        f"loads x{load_ratio:.2f}; p99 x{p99(last) / p99(first):.2f}"
     )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description="Per-turn and session-load time over a long story (offline narrator)."
-    )
+    parser = argparse.ArgumentParser(description="Per-turn and story-load time over a long story.")
     parser.add_argument("--turns", type=int, default=10_000, help="turns to play (10,000)")
     parser.add_argument("--quick", action="store_true", help="1,200 turns (a quick check)")
     where = parser.add_mutually_exclusive_group()
@@ -371,7 +412,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="with a PostgreSQL URL: use (and migrate) that database instead of a throwaway one",
     )
     parser.add_argument("--window", type=int, default=100, help="turns per mark (100)")
-    parser.add_argument("--loads", type=int, default=20, help="resume() calls per mark (20)")
+    parser.add_argument("--loads", type=int, default=20, help="fresh loads per mark (20)")
+    parser.add_argument(
+        "--narrator",
+        choices=("offline", "ai"),
+        default="offline",
+        help="offline (default), or the AI narrator on a model with no latency",
+    )
     parser.add_argument("--seed", type=int, default=7, help="the story's dice seed (7)")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the last window to FILE")
     args = parser.parse_args(argv)

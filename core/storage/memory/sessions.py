@@ -103,8 +103,8 @@ class InMemorySessionRepository(SessionRepository):
         here = [s for s in self._uow.view.sessions() if s.channel == channel]
         ordered = behaviour.sessions_in_order(here)
         running = [s for s in ordered if s.status != "ended"]
-        found = (running or ordered or [None])[0]
-        return None if found is None else _fresh(found)
+        found = running or ordered
+        return _fresh(found[0]) if found else None
 
     async def due(self, now: datetime, *, limit: int = 100) -> builtins.list[SessionRecord]:
         found = [

@@ -234,44 +234,44 @@ def commit(committed: Committed, pending: Pending) -> None:
 
 
 def _check(c: Committed, p: Pending) -> None:
-    for record in p.worlds:
-        world = c.worlds.get(record.world_id)
-        if world is not None and any(v.version == record.version for v in world.versions):
-            raise behaviour.version_conflict(record.world_id, record.version)
+    for version in p.worlds:
+        world = c.worlds.get(version.world_id)
+        if world is not None and any(v.version == version.version for v in world.versions):
+            raise behaviour.version_conflict(version.world_id, version.version)
     for session_id in p.new_sessions:
         if session_id in c.sessions:
             raise behaviour.session_conflict(session_id)
     view = View(c, p)
-    for record in p.sessions.values():
-        if view.channel_taken(record):
+    for session in p.sessions.values():
+        if view.channel_taken(session):
             raise ChannelBusy()
     for player_id in p.new_players:
         if player_id in c.players:
             raise behaviour.player_conflict(player_id)
-    for record in p.events.values():
-        if record.id in c.events:
-            raise behaviour.concurrent_events(record.session_id)
-        index = c.index.get(record.session_id)
-        if index is not None and record.seq in index.by_seq:
-            raise behaviour.concurrent_events(record.session_id)
+    for event in p.events.values():
+        if event.id in c.events:
+            raise behaviour.concurrent_events(event.session_id)
+        index = c.index.get(event.session_id)
+        if index is not None and event.seq in index.by_seq:
+            raise behaviour.concurrent_events(event.session_id)
 
 
 def _apply(c: Committed, p: Pending) -> None:
-    for record in p.worlds:
-        world = c.worlds.get(record.world_id)
+    for version in p.worlds:
+        world = c.worlds.get(version.world_id)
         if world is None:
-            world = WorldEntry(record.title, record.forked_from, record.installed_at)
-            c.worlds[record.world_id] = world
-        world.title = record.title
-        world.versions.append(record)
+            world = WorldEntry(version.title, version.forked_from, version.installed_at)
+            c.worlds[version.world_id] = world
+        world.title = version.title
+        world.versions.append(version)
     c.sessions.update(p.sessions)
-    for player_id, record in p.players.items():
+    for player_id, player in p.players.items():
         if player_id not in c.players:
-            c.players_of[record.session_id].append(player_id)
-        c.players[player_id] = record
-    for record in sorted(p.events.values(), key=lambda e: e.seq):
-        c.events[record.id] = record
-        c.index[record.session_id].add_event(record)
+            c.players_of[player.session_id].append(player_id)
+        c.players[player_id] = player
+    for event in sorted(p.events.values(), key=lambda e: e.seq):
+        c.events[event.id] = event
+        c.index[event.session_id].add_event(event)
     for key, branch in p.branches.items():
         if key not in c.branches:
             c.branches_of[key[0]].append(key[1])

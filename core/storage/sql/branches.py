@@ -37,10 +37,11 @@ class SqlBranchRepository(BranchRepository):
             .where(EVENTS.c.id == head, EVENTS.c.session_id == record.session_id)
             .exists()
         )
+        known = head is None or head in link.appended  # stored by this caller just now
         moved = await link.write(
             update(BRANCHES)
             .where(B.session_id == record.session_id, B.name == record.name)
-            .where(in_session if head is not None else B.name == record.name)
+            .where(B.name == record.name if known else in_session)
             .values(head_event_id=head)
         )
         if moved.rowcount:

@@ -77,7 +77,9 @@ class Link:
         self.url = database.url
         self._writing = False
         self.appended: set[str] = set()
-        """Ids of the events this unit of work stored (checks on them need no read)."""
+        """Ids of the events this transaction stored (checks on them need no read)."""
+        self.sessions_read: dict[str, dict[str, Any]] = {}
+        """Session columns as this transaction read or wrote them (see sessions.py)."""
 
     async def run(self, statement: Executable, params: Any = None) -> Rows:
         raise NotImplementedError
@@ -107,6 +109,7 @@ class Link:
     def _end(self) -> None:
         self._writing = False
         self.appended = set()
+        self.sessions_read = {}
 
 
 class AsyncLink(Link):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import copy
 from datetime import datetime
 
 from sqlalchemy import and_, case, func, insert, select, update
@@ -40,6 +41,14 @@ class SqlSessionRepository(SessionRepository):
     def __init__(self, link: Link) -> None:
         self._link = link
 
+    def _remember(self, record: SessionRecord) -> SessionRecord:
+        """Keep what was read, so an update in this transaction writes only the columns
+        that changed (a turn changes four of them)."""
+        seen = session_changes(record)
+        seen["settings"] = copy.deepcopy(seen["settings"])  # the caller may edit its copy
+        self._link.sessions_read[record.id] = seen
+        return record
+
     async def add(self, record: SessionRecord) -> None:
         link = self._link
         await link.begin_write()
@@ -65,7 +74,7 @@ class SqlSessionRepository(SessionRepository):
         row = (await self._link.run(select(SESSIONS).where(S.id == session_id))).first()
         if row is None:
             raise SessionNotFound(session_id)
-        return session_record(row._mapping)
+        return self._remember(session_record(row._mapping))
 
     async def open(self, session_id: str, *, lock: bool = False) -> Opened:
         link = self._link
@@ -81,14 +90,21 @@ class SqlSessionRepository(SessionRepository):
         found = row._mapping
         branch = branch_record(found) if found[B.name] is not None else None
         head = event_record(found) if found[E.id] is not None else None
-        return Opened(session_record(found), branch, head)
+        return Opened(self._remember(session_record(found)), branch, head)
 
     async def update(self, record: SessionRecord) -> None:
-        done = await self._link.write(
-            update(SESSIONS).where(S.id == record.id).values(**session_changes(record))
-        )
+        changes = session_changes(record)
+        read = self._link.sessions_read
+        before = read.get(record.id)
+        if before is not None:
+            changes = {k: v for k, v in changes.items() if before.get(k) != v}
+            if not changes:
+                return
+        done = await self._link.write(update(SESSIONS).where(S.id == record.id).values(**changes))
         if done.rowcount == 0:
+            read.pop(record.id, None)
             raise SessionNotFound(record.id)
+        read[record.id] = {**(before or {}), **copy.deepcopy(changes)}
 
     async def list(
         self, world_id: str | None = None, *, limit: int | None = None

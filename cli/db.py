@@ -9,11 +9,10 @@ import typer
 
 from storyai.cli.errors import StoryGroup
 from storyai.cli.render import console
-from storyai.core.settings import load_settings
+from storyai.core.bootstrap import build
 from storyai.core.storage.database import (
     Database,
     current_revision,
-    default_database_url,
     head_revision,
 )
 from storyai.core.storage.database import (
@@ -33,8 +32,8 @@ postgresql://storyai@localhost/storyai, then run [bold]storyai db upgrade[/].
 )
 
 
-def _database() -> Database:
-    return Database(load_settings().database_url or default_database_url())
+async def _database() -> Database:
+    return (await build(migrate=False)).database
 
 
 @app.command("upgrade")
@@ -45,7 +44,7 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
     """
 
     async def main() -> tuple[str | None, str | None]:
-        db = _database()
+        db = await _database()
         try:
             before = await current_revision(db)
             await upgrade_schema(db, revision)
@@ -65,7 +64,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     """Show which database is used and whether its schema is up to date."""
 
     async def main() -> tuple[str, str | None]:
-        db = _database()
+        db = await _database()
         try:
             return db.display_url, await current_revision(db)
         finally:

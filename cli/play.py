@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from storyai.cli.errors import err_console
-from storyai.cli.narration import configured_narrator, model_option, provider_option
+from storyai.cli.narration import model_option, provider_option
 from storyai.cli.runtime import looks_like_path, validate_path_async
 from storyai.core import services
 from storyai.core.bootstrap import Container, build
@@ -93,11 +93,10 @@ def play(
     if world and session:
         raise StoryError("Give a world to start a new story, or --session to resume one, not both.")
 
-    configured = configured_narrator(provider, model, quiet=True)
-
     async def main() -> None:
-        container = await build()
+        container = await build(provider=provider, model=model)
         try:
+            configured = container.narrator
             await install_bundled(container)
             world_id = await world_to_play(container, world) if world else None
             session_id = await session_to_resume(container, session) if session else None
@@ -106,6 +105,7 @@ def play(
                 world_id=world_id,
                 session_id=session_id,
                 seed=seed,
+                clock=container.clock,
                 narrator=configured.narrator,
                 narrator_label=configured.label,
                 notices=configured.warnings,

@@ -9,8 +9,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from storyai.cli.render import console
+from storyai.core.config import Settings, load_settings
 from storyai.core.narrators.configured import HOW_TO_ADD
-from storyai.core.providers.settings import StoryaiSettings, build_port, describe, load_settings
+from storyai.core.providers.listing import describe
+from storyai.core.providers.registry import build_port
 
 app = typer.Typer(
     help="Language-model providers: list what is configured, check that each answers.",
@@ -31,7 +33,7 @@ STORYAI_LOCAL_BASE_URL / OLLAMA_HOST) and from the config file
 """
 
 
-def _settings() -> StoryaiSettings:
+def _settings() -> Settings:
     return load_settings()
 
 

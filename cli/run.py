@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from storyai.cli.errors import err_console
-from storyai.cli.narration import configured_narrator, model_option, provider_option
+from storyai.cli.narration import model_option, provider_option, show_warnings
 from storyai.cli.render import console
 from storyai.core import services, sessions
 from storyai.core.bootstrap import Container, build
@@ -151,7 +151,6 @@ def run(
     else:
         w, _ = _resolve_world(world)
     inputs = _read_inputs(script)
-    narrator = configured_narrator(provider, model, quiet=False).narrator
 
     def show(text_in: str | None, result: sessions.TurnResult) -> None:
         if as_json:
@@ -179,33 +178,24 @@ def run(
             )
 
     async def main() -> Played:
-        if save:
-            container: Container = await build()
-            try:
-                await services.install_world(container.uow, w, source="run")
-                return await play_script(
-                    container.uow,
-                    w,
-                    inputs,
-                    seed=seed,
-                    name=name,
-                    archetype=archetype,
-                    on_turn=show,
-                    narrator=narrator,
-                )
-            finally:
-                await container.close()
-        uow = await _memory_store(w)
-        return await play_script(
-            uow,
-            w,
-            inputs,
-            seed=seed,
-            name=name,
-            archetype=archetype,
-            on_turn=show,
-            narrator=narrator,
-        )
+        container: Container = await build(migrate=save, provider=provider, model=model)
+        try:
+            show_warnings(container.narrator)
+            uow = container.uow if save else await _memory_store(w)
+            if save:
+                await services.install_world(uow, w, source="run")
+            return await play_script(
+                uow,
+                w,
+                inputs,
+                seed=seed,
+                name=name,
+                archetype=archetype,
+                on_turn=show,
+                narrator=container.narrator.narrator,
+            )
+        finally:
+            await container.close()
 
     played = asyncio.run(main())
     last = played.results[-1]

@@ -1,9 +1,9 @@
 """The narrator the user configured: an AI game master behind the router, or offline.
 
-Interfaces (TUI, ``storyai run``, the Discord bot) call ``narrator_for`` with
-the provider settings; it builds one adapter per configured provider, orders
-them per task for failover, and falls back to the offline narrator when no
-provider is configured (with a hint on how to add one).
+``bootstrap.Container.narrator`` calls ``narrator_for`` with the settings tree
+(every interface takes the narrator from there). It builds one adapter per
+configured provider, orders them per task for failover, and falls back to the
+offline narrator when no provider is configured (with a hint on how to add one).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from storyai.core.config import Settings
 from storyai.core.domain.errors import StoryError
 from storyai.core.llm.cache import FileReplyCache, ReplyCache
 from storyai.core.llm.port import ProviderError
@@ -20,7 +21,7 @@ from storyai.core.llm.router import RouteEntry, Router
 from storyai.core.narrators.ai import AINarrator
 from storyai.core.narrators.offline import OfflineNarrator
 from storyai.core.narrators.port import Narrator
-from storyai.core.providers.settings import StoryaiSettings, build_port
+from storyai.core.providers.registry import build_port
 
 HOW_TO_ADD = (
     "Playing with the built-in offline game master. For an AI game master set "
@@ -41,7 +42,7 @@ class Configured:
 
 
 def narrator_for(
-    settings: StoryaiSettings,
+    settings: Settings,
     *,
     provider: str | None = None,
     model: str | None = None,

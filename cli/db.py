@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import TYPE_CHECKING
 
 import typer
 
 from storyai.cli.errors import StoryGroup
 from storyai.cli.render import console
-from storyai.core.bootstrap import build
-from storyai.core.storage.database import (
-    Database,
-    current_revision,
-    head_revision,
-)
-from storyai.core.storage.database import (
-    upgrade as upgrade_schema,
-)
+
+if TYPE_CHECKING:
+    from storyai.core.storage.database import Database
 
 app = typer.Typer(
     cls=StoryGroup,
@@ -33,6 +28,8 @@ postgresql://storyai@localhost/storyai, then run [bold]storyai db upgrade[/].
 
 
 async def _database() -> Database:
+    from storyai.core.bootstrap import build
+
     return (await build(migrate=False)).database
 
 
@@ -42,6 +39,9 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
 
     [bold]Example[/bold]: STORYAI_DATABASE_URL=postgresql://me@localhost/story storyai db upgrade
     """
+
+    from storyai.core.storage.database import current_revision
+    from storyai.core.storage.database import upgrade as upgrade_schema
 
     async def main() -> tuple[str | None, str | None]:
         db = await _database()
@@ -62,6 +62,8 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
 @app.command("status")
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Show which database is used and whether its schema is up to date."""
+
+    from storyai.core.storage.database import current_revision, head_revision
 
     async def main() -> tuple[str, str | None]:
         db = await _database()

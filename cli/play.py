@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -11,15 +12,18 @@ from rich.markup import escape
 from storyai.cli.errors import err_console
 from storyai.cli.narration import model_option, provider_option
 from storyai.cli.runtime import looks_like_path, validate_path_async
-from storyai.core import services
-from storyai.core.bootstrap import Container, build
 from storyai.core.domain.errors import StoryError, WorldValidationError
-from storyai.core.worlds.bundled import bundled_world_paths
-from storyai.core.worlds.validate import load_world
+
+if TYPE_CHECKING:
+    from storyai.core.bootstrap import Container
 
 
 async def install_bundled(container: Container) -> None:
     """Install (or update) the bundled worlds; identical content is a no-op."""
+    from storyai.core import services
+    from storyai.core.worlds.bundled import bundled_world_paths
+    from storyai.core.worlds.validate import load_world
+
     for world_id, path in bundled_world_paths().items():
         try:
             await services.install_world(
@@ -33,6 +37,8 @@ async def install_bundled(container: Container) -> None:
 
 async def world_to_play(container: Container, ref: str) -> str:
     """The id of the world to play: an installed id, or a path that is validated and installed."""
+    from storyai.core import services
+
     if looks_like_path(ref):
         report = await validate_path_async(container, Path(ref))
         if not report.ok or report.world is None:
@@ -88,6 +94,7 @@ def play(
     With an API key or a local server configured (see `storyai providers list`),
     an AI game master narrates; otherwise the built-in offline one does.
     """
+    from storyai.core.bootstrap import build
     from storyai.tui.app import StoryApp
 
     if world and session:

@@ -16,23 +16,20 @@ from storyai.core.domain.errors import StoryError, WorldValidationError
 
 if TYPE_CHECKING:
     from storyai.core.bootstrap import Container
+    from storyai.core.worlds.bundled import BundledInstall
 
 
-async def install_bundled(container: Container) -> None:
-    """Install (or update) the bundled worlds; identical content is a no-op."""
-    from storyai.core import services
-    from storyai.core.worlds.bundled import bundled_world_paths
-    from storyai.core.worlds.validate import load_world
+async def install_bundled(container: Container) -> BundledInstall:
+    """Install the bundled worlds that changed since the last start (or that the
+    database lacks); say which were skipped and why."""
+    from storyai.core.worlds.bundled import bundled_marker
+    from storyai.core.worlds.bundled import install_bundled as install
 
-    for world_id, path in bundled_world_paths().items():
-        try:
-            await services.install_world(
-                container.uow, load_world(path), source=f"bundled:{world_id}"
-            )
-        except StoryError as error:  # e.g. a user world already uses the id
-            err_console.print(
-                f"[yellow]Skipped the bundled world {escape(world_id)}:[/] {escape(error.message)}"
-            )
+    key = container.database.url.render_as_string(hide_password=False)
+    done = await install(container.uow, bundled_marker(key))
+    for world_id, why in done.skipped:  # e.g. a user world already uses the id
+        err_console.print(f"[yellow]Skipped the bundled world {escape(world_id)}:[/] {escape(why)}")
+    return done
 
 
 async def world_to_play(container: Container, ref: str) -> str:

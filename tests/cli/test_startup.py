@@ -10,6 +10,10 @@ import sys
 
 import pytest
 
+from storyai.cli.play import install_bundled
+from storyai.core.bootstrap import build
+from storyai.core.worlds.bundled import BundledInstall, bundled_world_paths
+
 HEAVY = ("discord", "sqlalchemy", "alembic", "openai", "anthropic", "textual", "aiohttp")
 
 PROBE = """
@@ -50,3 +54,22 @@ def test_the_probe_sees_heavy_imports() -> None:
     # `providers list` loads the settings; `db status` opens the database: both may
     # import what they need, and the probe notices.
     assert "sqlalchemy" in imported_by("db", "status")["heavy"]
+
+
+async def launch() -> BundledInstall:
+    """What `storyai play` and `storyai bot` do with the bundled worlds at start."""
+    container = await build()
+    try:
+        return await install_bundled(container)
+    finally:
+        await container.close()
+
+
+async def test_a_second_start_does_not_reinstall_unchanged_bundled_worlds(cli_database: str):
+    names = sorted(bundled_world_paths())
+
+    first = await launch()
+    second = await launch()
+
+    assert (sorted(first.installed), first.current, first.skipped) == (names, [], [])
+    assert (second.installed, sorted(second.current), second.skipped) == ([], names, [])

@@ -42,13 +42,15 @@ async def _serve(settings: Settings, provider: str | None, model: str | None) ->
 
     from storyai.bots import endpoints
     from storyai.bots.app import BotDeps, StoryBot
-    from storyai.cli.play import install_bundled
+    from storyai.cli.errors import err_console
+    from storyai.cli.play import install_bundled, skipped_notices
     from storyai.core.bootstrap import build
 
     container = await build(settings, provider=provider, model=model)
     try:
         show_warnings(container.narrator)
-        await install_bundled(container)
+        for notice in skipped_notices(await install_bundled(container)):
+            err_console.print(notice, style="yellow", markup=False, highlight=False)
         endpoints.apply(settings.discord)
         deps = BotDeps(
             container.uow,

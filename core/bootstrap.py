@@ -12,7 +12,7 @@ narrates imports no provider SDK.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -26,12 +26,6 @@ if TYPE_CHECKING:
     from storyai.core.storage.ports import UnitOfWork
 
 
-def _system_clock() -> Clock:
-    from storyai.core.sessions import Clock
-
-    return Clock()
-
-
 @dataclass
 class Container:
     """Everything a use case needs, built from settings."""
@@ -41,8 +35,13 @@ class Container:
     """``--provider``: narrate with this one first ("offline": the built-in narrator)."""
     model: str | None = None
     """``--model``: that provider's model instead of its configured one."""
-    clock: Clock = field(default_factory=_system_clock)
-    """Time, ids and seeds."""
+
+    @cached_property
+    def clock(self) -> Clock:
+        """Time, ids and seeds (assign another to fix them)."""
+        from storyai.core.sessions import Clock
+
+        return Clock()
 
     @cached_property
     def quota(self) -> QuotaPolicy:
@@ -70,6 +69,15 @@ class Container:
 
         return narrator_for(self.settings, provider=self.provider, model=self.model)
 
+    async def open(self) -> None:
+        """Connect to the database and make sure its schema is current: SQLite
+        databases are migrated (local, single user); PostgreSQL ones need
+        `storyai db upgrade`, since several processes share them."""
+        from storyai.core.storage.database import ensure_ready
+
+        database = self.database
+        await ensure_ready(database, auto_migrate=database.is_sqlite)
+
     async def close(self) -> None:
         if "database" in self.__dict__:
             await self.database.dispose()
@@ -83,18 +91,11 @@ async def build(
     model: str | None = None,
 ) -> Container:
     """Load the settings (unless given) and, with ``migrate``, open the configured
-    database and make sure its schema is current.
-
-    SQLite databases are migrated automatically (local, single user);
-    PostgreSQL needs `storyai db upgrade`, since several processes share it.
-    """
+    database (``Container.open``); without, nothing touches it until it is used."""
     container = Container(settings or load_settings(), provider=provider, model=model)
     if migrate:
-        from storyai.core.storage.database import ensure_ready
-
-        database = container.database
         try:
-            await ensure_ready(database, auto_migrate=database.is_sqlite)
+            await container.open()
         except BaseException:
             await container.close()
             raise

@@ -81,8 +81,9 @@ class Tmux:
 
     def __init__(self) -> None:
         self.socket = f"storyai-bench-{os.getpid()}"
+        self.sessions = 0
 
-    def run(self, *args: str, env: dict[str, str] | None = None) -> str:
+    def run(self, *args: str, env: dict[str, str] | None = None, check: bool = False) -> str:
         done = subprocess.run(
             ["tmux", "-L", self.socket, *args],
             env=env,
@@ -90,22 +91,28 @@ class Tmux:
             text=True,
             check=False,
         )
+        if check and done.returncode:
+            raise RuntimeError(f"tmux {' '.join(args)}: {done.stderr.strip()}")
         return done.stdout
 
     def first_frame(self, env: dict[str, str], timeout: float) -> float:
         """Seconds from starting `storyai play` in a new 80x24 pane to the title banner."""
-        command = " ".join([*storyai_command(), "play"])
+        # On failure the pane keeps what storyai said (the error) for the report below.
+        command = " ".join([*storyai_command(), "play"]) + "; echo storyai exited: $?; sleep 60"
+        self.sessions += 1
+        name = f"play{self.sessions}"  # a new name: the last one may still be closing
         start = time.perf_counter()
-        self.run("new-session", "-d", "-s", "play", "-x", "80", "-y", "24", command, env=env)
+        size = ("-x", "80", "-y", "24")
+        self.run("new-session", "-d", "-s", name, *size, command, env=env, check=True)
         try:
             while time.perf_counter() - start < timeout:
-                if BANNER in self.run("capture-pane", "-p", "-t", "play"):
+                if BANNER in self.run("capture-pane", "-p", "-t", name):
                     return time.perf_counter() - start
                 time.sleep(0.005)
-            screen = self.run("capture-pane", "-p", "-t", "play")
+            screen = self.run("capture-pane", "-p", "-t", name)
             raise RuntimeError(f"no title screen within {timeout} s; the pane shows:\n{screen}")
         finally:
-            self.run("kill-session", "-t", "play")
+            self.run("kill-session", "-t", name)
 
     def close(self) -> None:
         self.run("kill-server")

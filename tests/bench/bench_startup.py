@@ -77,11 +77,13 @@ def time_help(runs: int, env: dict[str, str]) -> list[float]:
 
 
 class Tmux:
-    """A private tmux server (its own socket), killed at the end."""
+    """A private tmux server (its own socket), killed at the end. An idle session keeps
+    it running between measurements (tmux exits with its last session)."""
 
     def __init__(self) -> None:
         self.socket = f"storyai-bench-{os.getpid()}"
         self.sessions = 0
+        self.run("new-session", "-d", "-s", "idle", "sleep 3600", check=True)
 
     def run(self, *args: str, env: dict[str, str] | None = None, check: bool = False) -> str:
         done = subprocess.run(

@@ -28,16 +28,18 @@ def bot(provider: str = provider_option(), model: str = model_option()) -> None:
     from storyai.core.config import load_settings
 
     settings = load_settings()
-    if settings.discord.token is None:
+    token = settings.discord.token.get_secret_value() if settings.discord.token else ""
+    if not token:
         raise StoryError(
             f"{TOKEN_ENV} is not set.",
             hint="create a bot at https://discord.com/developers/applications, copy its "
-            f"token, then export {TOKEN_ENV}=...",
+            f"token, then export {TOKEN_ENV}=... (or set token in the [discord] table of "
+            "the storyai config file)",
         )
-    asyncio.run(_serve(settings, provider, model))
+    asyncio.run(_serve(settings, token, provider, model))
 
 
-async def _serve(settings: Settings, provider: str | None, model: str | None) -> None:
+async def _serve(settings: Settings, token: str, provider: str | None, model: str | None) -> None:
     import discord
 
     from storyai.bots import endpoints
@@ -60,8 +62,7 @@ async def _serve(settings: Settings, provider: str | None, model: str | None) ->
         )
         client = StoryBot(deps)
         try:
-            assert settings.discord.token is not None
-            await client.start(settings.discord.token.get_secret_value())
+            await client.start(token)
         except discord.LoginFailure:
             raise StoryError(
                 "Discord refused the bot token.",

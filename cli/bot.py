@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
+from typing import TYPE_CHECKING
 
-import discord
-
-from storyai.cli.narration import configured_narrator, model_option, provider_option
-from storyai.cli.play import install_bundled
-from storyai.core.bootstrap import build
+from storyai.cli.narration import model_option, provider_option, show_warnings
 from storyai.core.domain.errors import StoryError
+
+if TYPE_CHECKING:
+    from storyai.core.config import Settings
 
 TOKEN_ENV = "STORYAI_DISCORD_TOKEN"
 
@@ -26,32 +25,50 @@ def bot(provider: str = provider_option(), model: str = model_option()) -> None:
 
       STORYAI_DISCORD_TOKEN=... STORYAI_DATABASE_URL=postgresql://... storyai bot
     """
-    from storyai.bots.app import BotDeps, StoryBot
+    from storyai.core.config import load_settings
 
-    token = os.environ.get(TOKEN_ENV, "").strip()
+    settings = load_settings()
+    token = settings.discord.token.get_secret_value() if settings.discord.token else ""
     if not token:
         raise StoryError(
             f"{TOKEN_ENV} is not set.",
             hint="create a bot at https://discord.com/developers/applications, copy its "
-            f"token, then export {TOKEN_ENV}=...",
+            f"token, then export {TOKEN_ENV}=... (or set token in the [discord] table of "
+            "the storyai config file)",
         )
-    configured = configured_narrator(provider, model, quiet=False)
+    asyncio.run(_serve(settings, token, provider, model))
 
-    async def main() -> None:
-        container = await build()
+
+async def _serve(settings: Settings, token: str, provider: str | None, model: str | None) -> None:
+    import discord
+
+    from storyai.bots import endpoints
+    from storyai.bots.app import BotDeps, StoryBot
+    from storyai.cli.errors import err_console
+    from storyai.cli.play import install_bundled, skipped_notices
+    from storyai.core.bootstrap import build
+
+    container = await build(settings, provider=provider, model=model)
+    try:
+        show_warnings(container.narrator)
+        for notice in skipped_notices(await install_bundled(container)):
+            err_console.print(notice, style="yellow", markup=False, highlight=False)
+        endpoints.apply(settings.discord)
+        deps = BotDeps(
+            container.uow,
+            container.narrator.narrator,
+            clock=container.clock,
+            policy=container.quota,
+        )
+        client = StoryBot(deps)
         try:
-            await install_bundled(container)
-            client = StoryBot(BotDeps(container.uow, configured.narrator))
-            try:
-                await client.start(token)
-            except discord.LoginFailure:
-                raise StoryError(
-                    "Discord refused the bot token.",
-                    hint=f"check {TOKEN_ENV}: copy it again from the developer portal",
-                ) from None
-            finally:
-                await client.close()
+            await client.start(token)
+        except discord.LoginFailure:
+            raise StoryError(
+                "Discord refused the bot token.",
+                hint=f"check {TOKEN_ENV}: copy it again from the developer portal",
+            ) from None
         finally:
-            await container.close()
-
-    asyncio.run(main())
+            await client.close()
+    finally:
+        await container.close()

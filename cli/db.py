@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import TYPE_CHECKING
 
 import typer
 
 from storyai.cli.errors import StoryGroup
 from storyai.cli.render import console
-from storyai.core.settings import load_settings
-from storyai.core.storage.database import (
-    Database,
-    current_revision,
-    default_database_url,
-    head_revision,
-)
-from storyai.core.storage.database import (
-    upgrade as upgrade_schema,
-)
+
+if TYPE_CHECKING:
+    from storyai.core.storage.database import Database
 
 app = typer.Typer(
     cls=StoryGroup,
@@ -33,8 +27,10 @@ postgresql://storyai@localhost/storyai, then run [bold]storyai db upgrade[/].
 )
 
 
-def _database() -> Database:
-    return Database(load_settings().database_url or default_database_url())
+async def _database() -> Database:
+    from storyai.core.bootstrap import build
+
+    return (await build(migrate=False)).database
 
 
 @app.command("upgrade")
@@ -44,8 +40,11 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
     [bold]Example[/bold]: STORYAI_DATABASE_URL=postgresql://me@localhost/story storyai db upgrade
     """
 
+    from storyai.core.storage.database import current_revision
+    from storyai.core.storage.database import upgrade as upgrade_schema
+
     async def main() -> tuple[str | None, str | None]:
-        db = _database()
+        db = await _database()
         try:
             before = await current_revision(db)
             await upgrade_schema(db, revision)
@@ -64,8 +63,10 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Show which database is used and whether its schema is up to date."""
 
+    from storyai.core.storage.database import current_revision, head_revision
+
     async def main() -> tuple[str, str | None]:
-        db = _database()
+        db = await _database()
         try:
             return db.display_url, await current_revision(db)
         finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -11,10 +12,11 @@ from rich.markup import escape
 from storyai.cli.errors import StoryGroup
 from storyai.cli.render import console
 from storyai.cli.runtime import with_container
-from storyai.core import services
-from storyai.core.bootstrap import Container
-from storyai.core.domain.world import Character, LoreEntry, World
 from storyai.core.importers.errors import ImportRefused
+
+if TYPE_CHECKING:  # the commands import what they use: `storyai --help` stays quick
+    from storyai.core.bootstrap import Container
+    from storyai.core.domain.world import Character, LoreEntry, World
 
 app = typer.Typer(
     cls=StoryGroup,
@@ -100,6 +102,7 @@ def card(
     A character that came from a card gets back every field and extension it came
     with, updated with what the world changed; its lorebook comes back too.
     """
+    from storyai.core import services
     from storyai.core.importers.cards.export import (
         card_from_character,
         write_card_json,

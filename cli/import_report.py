@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -13,8 +13,10 @@ from rich.table import Table
 
 from storyai.cli.render import console
 from storyai.core.domain.errors import Problem
-from storyai.core.importers.plan import Entry
-from storyai.core.importers.service import ImportOutcome
+
+if TYPE_CHECKING:
+    from storyai.core.importers.plan import Entry
+    from storyai.core.importers.service import ImportOutcome
 
 SECTION_NAMES = {
     "characters": "characters",

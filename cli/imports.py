@@ -6,16 +6,19 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from storyai.cli.errors import StoryGroup
 from storyai.cli.import_report import outcome_json, print_outcome, progress_bar
 from storyai.cli.runtime import with_container
-from storyai.core.bootstrap import Container
 from storyai.core.domain.errors import StoryError
-from storyai.core.importers.plan import ImportPlan
-from storyai.core.importers.service import ImportOutcome, import_plan
+
+if TYPE_CHECKING:  # the commands import what they use: `storyai --help` stays quick
+    from storyai.core.bootstrap import Container
+    from storyai.core.importers.plan import ImportPlan
+    from storyai.core.importers.service import ImportOutcome
 
 app = typer.Typer(
     cls=StoryGroup,
@@ -56,6 +59,8 @@ OVERWRITE = typer.Option(
 def _run(
     plan: ImportPlan, into: str | None, new: str | None, dry_run: bool, overwrite: bool
 ) -> ImportOutcome:
+    from storyai.core.importers.service import import_plan
+
     async def use(c: Container) -> ImportOutcome:
         return await import_plan(
             c.uow, plan, into=into, new_id=new, dry_run=dry_run, overwrite=overwrite

@@ -6,8 +6,6 @@ place (``StoryGroup``); anything else is a bug and shows its traceback.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 import typer
 
 from storyai.cli import bot as bot_commands
@@ -65,6 +63,8 @@ world_commands.app.command("test")(run_commands.world_test)
 
 def _version_callback(value: bool) -> None:
     if value:
+        from importlib.metadata import PackageNotFoundError, version
+
         try:
             typer.echo(f"storyai {version('storyai')}")
         except PackageNotFoundError:  # pragma: no cover - running from a bare checkout

@@ -1,13 +1,16 @@
-"""Choosing the narrator for a command from `--provider` / `--model` and the settings."""
+"""The `--provider` / `--model` options, and showing the narrator's warnings."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 
 from storyai.cli.errors import err_console
-from storyai.core.narrators.configured import Configured, narrator_for
-from storyai.core.providers.settings import load_settings
+
+if TYPE_CHECKING:
+    from storyai.core.narrators.configured import Configured
 
 PROVIDER_HELP = (
     "The language-model provider to narrate with (see `storyai providers list`); "
@@ -24,10 +27,7 @@ def model_option() -> str | None:
     return typer.Option(None, "--model", "-m", help=MODEL_HELP, show_default=False)
 
 
-def configured_narrator(provider: str | None, model: str | None, *, quiet: bool) -> Configured:
-    """The narrator to use; warnings (a provider without a key, ...) go to stderr."""
-    configured = narrator_for(load_settings(), provider=provider, model=model)
-    if not quiet:
-        for warning in configured.warnings:
-            err_console.print(f"[yellow]{escape(warning)}[/]")
-    return configured
+def show_warnings(configured: Configured) -> None:
+    """Tell the user on stderr what the narrator could not use (a provider without a key, ...)."""
+    for warning in configured.warnings:
+        err_console.print(f"[yellow]{escape(warning)}[/]")

@@ -4,35 +4,38 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 
-from storyai.cli.errors import err_console
-from storyai.cli.narration import configured_narrator, model_option, provider_option
+from storyai.cli.narration import model_option, provider_option
 from storyai.cli.runtime import looks_like_path, validate_path_async
-from storyai.core import services
-from storyai.core.bootstrap import Container, build
 from storyai.core.domain.errors import StoryError, WorldValidationError
-from storyai.core.worlds.bundled import bundled_world_paths
-from storyai.core.worlds.validate import load_world
+
+if TYPE_CHECKING:
+    from storyai.core.bootstrap import Container
+    from storyai.core.worlds.bundled import BundledInstall
 
 
-async def install_bundled(container: Container) -> None:
-    """Install (or update) the bundled worlds; identical content is a no-op."""
-    for world_id, path in bundled_world_paths().items():
-        try:
-            await services.install_world(
-                container.uow, load_world(path), source=f"bundled:{world_id}"
-            )
-        except StoryError as error:  # e.g. a user world already uses the id
-            err_console.print(
-                f"[yellow]Skipped the bundled world {escape(world_id)}:[/] {escape(error.message)}"
-            )
+async def install_bundled(container: Container) -> BundledInstall:
+    """Install the bundled worlds that changed since the last start (or that the
+    database lacks)."""
+    from storyai.core.worlds.bundled import bundled_marker
+    from storyai.core.worlds.bundled import install_bundled as install
+
+    key = container.database.url.render_as_string(hide_password=False)
+    return await install(container.uow, bundled_marker(key))
+
+
+def skipped_notices(done: BundledInstall) -> list[str]:
+    """Why bundled worlds were not installed (e.g. a user world already uses the id)."""
+    return [f"Skipped the bundled world {world_id}: {why}" for world_id, why in done.skipped]
 
 
 async def world_to_play(container: Container, ref: str) -> str:
     """The id of the world to play: an installed id, or a path that is validated and installed."""
+    from storyai.core import services
+
     if looks_like_path(ref):
         report = await validate_path_async(container, Path(ref))
         if not report.ok or report.world is None:
@@ -88,29 +91,55 @@ def play(
     With an API key or a local server configured (see `storyai providers list`),
     an AI game master narrates; otherwise the built-in offline one does.
     """
+    from storyai.core.bootstrap import build
     from storyai.tui.app import StoryApp
+    from storyai.tui.deps import when_ready
 
     if world and session:
         raise StoryError("Give a world to start a new story, or --session to resume one, not both.")
 
-    configured = configured_narrator(provider, model, quiet=True)
-
     async def main() -> None:
-        container = await build()
+        container = await build(provider=provider, model=model, migrate=False)
         try:
-            await install_bundled(container)
-            world_id = await world_to_play(container, world) if world else None
-            session_id = await session_to_resume(container, session) if session else None
+            configured = container.narrator
+            notices = list(configured.warnings)
+            ready = asyncio.get_running_loop().create_future()
+            world_id = session_id = None
+            if world or session:  # straight into a story: the database is needed first
+                await container.open()
+                notices += skipped_notices(await install_bundled(container))
+                world_id = await world_to_play(container, world) if world else None
+                session_id = await session_to_resume(container, session) if session else None
+                ready.set_result(None)
+
+            async def open_database() -> None:
+                """After the title is on screen: open (and migrate) the database and
+                install changed bundled worlds; the lists wait for it."""
+                try:
+                    await container.open()
+                    done = await install_bundled(container)
+                except BaseException as error:
+                    ready.set_exception(error)
+                    app.exit(return_code=1)
+                    return
+                ready.set_result(None)
+                for notice in skipped_notices(done):
+                    app.notify(notice, severity="warning", timeout=8, markup=False)
+
             app = StoryApp(
-                container.uow,
+                when_ready(ready, container.uow),
                 world_id=world_id,
                 session_id=session_id,
                 seed=seed,
-                narrator=configured.narrator,
+                clock=container.clock,
+                narrator=None if configured.offline else configured.narrator,
                 narrator_label=configured.label,
-                notices=configured.warnings,
+                notices=notices,
+                after_first_frame=None if ready.done() else open_database,
             )
             await app.run_async()
+            if ready.done() and ready.exception() is not None:
+                raise ready.exception()  # type: ignore[misc]
         finally:
             await container.close()
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from storyai.cli.render import console
-from storyai.core.narrators.configured import HOW_TO_ADD
-from storyai.core.providers.settings import StoryaiSettings, build_port, describe, load_settings
+
+if TYPE_CHECKING:
+    from storyai.core.config import Settings
 
 app = typer.Typer(
     help="Language-model providers: list what is configured, check that each answers.",
@@ -31,7 +33,9 @@ STORYAI_LOCAL_BASE_URL / OLLAMA_HOST) and from the config file
 """
 
 
-def _settings() -> StoryaiSettings:
+def _settings() -> Settings:
+    from storyai.core.config import load_settings
+
     return load_settings()
 
 
@@ -39,6 +43,9 @@ def _settings() -> StoryaiSettings:
 def list_providers() -> None:
     """Every configured provider: kind, model, address, where its key comes from
     (never the key), and its place in the failover order of each task."""
+    from storyai.core.narrators.configured import HOW_TO_ADD
+    from storyai.core.providers.listing import describe
+
     settings = _settings()
     infos = describe(settings)
     if not infos:
@@ -63,7 +70,9 @@ def check(
     Exits with 1 when a checked provider does not answer.
     """
     from storyai.core.domain.errors import StoryError
+    from storyai.core.narrators.configured import HOW_TO_ADD
     from storyai.core.providers.probe import probe
+    from storyai.core.providers.registry import build_port
 
     settings = _settings()
     names = [name] if name else list(settings.providers)

@@ -7,22 +7,24 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 
 from storyai.cli.errors import err_console
-from storyai.cli.narration import configured_narrator, model_option, provider_option
+from storyai.cli.narration import model_option, provider_option, show_warnings
 from storyai.cli.render import console
-from storyai.core import services, sessions
-from storyai.core.bootstrap import Container, build
 from storyai.core.domain.errors import StoryError
-from storyai.core.domain.state import GameState
-from storyai.core.domain.world import Playtest, World
-from storyai.core.engine.draft import Line
-from storyai.core.narrators.port import Narrator
-from storyai.core.storage.memory import InMemoryStore
-from storyai.core.storage.ports import UnitOfWorkFactory
+
+if TYPE_CHECKING:  # the commands import what they use: `storyai --help` stays quick
+    from storyai.core import sessions
+    from storyai.core.bootstrap import Container
+    from storyai.core.domain.state import GameState
+    from storyai.core.domain.world import Playtest, World
+    from storyai.core.engine.draft import Line
+    from storyai.core.narrators.port import Narrator
+    from storyai.core.storage.ports import UnitOfWorkFactory
 
 STYLE = {"heading": "bold", "dice": "dim cyan", "notice": "yellow", "ending": "bold magenta"}
 
@@ -57,6 +59,8 @@ async def play_script(
     on_turn=None,
     narrator: Narrator | None = None,
 ) -> Played:
+    from storyai.core import sessions
+
     start = await sessions.start_session(
         uow_factory, world, player_name=name, archetype=archetype, seed=seed, narrator=narrator
     )
@@ -109,6 +113,9 @@ def _read_inputs(script: Path | None) -> list[str]:
 
 
 async def _memory_store(world: World) -> UnitOfWorkFactory:
+    from storyai.core import services
+    from storyai.core.storage.memory import InMemoryStore
+
     store = InMemoryStore()
     await services.install_world(store.unit_of_work, world, source="run")
     return store.unit_of_work
@@ -141,6 +148,8 @@ def run(
       storyai run ember_hollow -s moves.txt --provider anthropic --save
     """
     from storyai.cli.world import _resolve_world
+    from storyai.core import services
+    from storyai.core.bootstrap import build
 
     if as_json:
         # Keep stdout to JSON lines: the world's validation warnings go to stderr.
@@ -151,7 +160,6 @@ def run(
     else:
         w, _ = _resolve_world(world)
     inputs = _read_inputs(script)
-    narrator = configured_narrator(provider, model, quiet=False).narrator
 
     def show(text_in: str | None, result: sessions.TurnResult) -> None:
         if as_json:
@@ -179,33 +187,24 @@ def run(
             )
 
     async def main() -> Played:
-        if save:
-            container: Container = await build()
-            try:
-                await services.install_world(container.uow, w, source="run")
-                return await play_script(
-                    container.uow,
-                    w,
-                    inputs,
-                    seed=seed,
-                    name=name,
-                    archetype=archetype,
-                    on_turn=show,
-                    narrator=narrator,
-                )
-            finally:
-                await container.close()
-        uow = await _memory_store(w)
-        return await play_script(
-            uow,
-            w,
-            inputs,
-            seed=seed,
-            name=name,
-            archetype=archetype,
-            on_turn=show,
-            narrator=narrator,
-        )
+        container: Container = await build(migrate=save, provider=provider, model=model)
+        try:
+            show_warnings(container.narrator)
+            uow = container.uow if save else await _memory_store(w)
+            if save:
+                await services.install_world(uow, w, source="run")
+            return await play_script(
+                uow,
+                w,
+                inputs,
+                seed=seed,
+                name=name,
+                archetype=archetype,
+                on_turn=show,
+                narrator=container.narrator.narrator,
+            )
+        finally:
+            await container.close()
 
     played = asyncio.run(main())
     last = played.results[-1]

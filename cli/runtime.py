@@ -5,20 +5,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from storyai.core import library
-from storyai.core.bootstrap import Container, build
-from storyai.core.domain.world import World
-from storyai.core.worlds import bases
-from storyai.core.worlds.loader import read_world
-from storyai.core.worlds.validate import Report, validate_raw
+if TYPE_CHECKING:
+    from storyai.core.bootstrap import Container
+    from storyai.core.domain.world import World
+    from storyai.core.worlds.validate import Report
 
 T = TypeVar("T")
 
 
 def with_container(use: Callable[[Container], Awaitable[T]], *, migrate: bool = True) -> T:
     """Build the object graph, run one use case with it, and clean up."""
+
+    from storyai.core.bootstrap import build
 
     async def main() -> T:
         container = await build(migrate=migrate)
@@ -38,6 +38,11 @@ def looks_like_path(text: str) -> bool:
 def validate_path(path: Path) -> Report:
     """Validate a world on disk; ``base: srd:...`` references are looked up in the
     installed library (the database is opened only when the world has some)."""
+    from storyai.core import library
+    from storyai.core.worlds import bases
+    from storyai.core.worlds.loader import read_world
+    from storyai.core.worlds.validate import validate_raw
+
     raw = read_world(path)
     refs = list(bases.references(raw.data)) if raw.data else []
     if not refs:
@@ -52,6 +57,11 @@ def validate_path(path: Path) -> Report:
 
 async def validate_path_async(container: Container, path: Path) -> Report:
     """``validate_path`` inside a running event loop, with an open container."""
+    from storyai.core import library
+    from storyai.core.worlds import bases
+    from storyai.core.worlds.loader import read_world
+    from storyai.core.worlds.validate import validate_raw
+
     raw = read_world(path)
     refs = list(bases.references(raw.data)) if raw.data else []
     if not refs:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -10,8 +11,10 @@ from rich.table import Table
 
 from storyai.cli.render import console
 from storyai.cli.runtime import with_container
-from storyai.core import services
-from storyai.core.bootstrap import Container
+
+if TYPE_CHECKING:  # the commands import what they use: `storyai --help` stays quick
+    from storyai.core import services
+    from storyai.core.bootstrap import Container
 
 app = typer.Typer(
     help="Saved stories: list them, see branches, costs and prompts, export transcripts.",
@@ -27,6 +30,7 @@ def list_sessions(
 
     [bold]Example[/bold]: storyai session list -n 5
     """
+    from storyai.core import services
 
     async def use(c: Container) -> list[services.SessionSummary]:
         return await services.recent_sessions(c.uow, limit=limit)
@@ -50,6 +54,7 @@ def list_sessions(
 
 async def full_session_id(c: Container, prefix: str) -> str:
     """A session id from its first characters, as `session list` shows them."""
+    from storyai.core import services
     from storyai.core.domain.errors import SessionNotFound
 
     matches = [
@@ -71,6 +76,7 @@ async def full_session_id(c: Container, prefix: str) -> str:
 @app.command("branches")
 def branches(session: str = typer.Argument(..., help="A session id (or its start).")) -> None:
     """The branches of a story: where each one is and which one plays on."""
+    from storyai.core import services
 
     async def use(c: Container) -> list:
         return await services.list_branches(c.uow, await full_session_id(c, session))
@@ -93,6 +99,7 @@ def export(
       storyai session export 3f2a --format markdown -o my_story.md
       storyai session export 3f2a --format json | jq '.events | length'
     """
+    from storyai.core import services
 
     async def use(c: Container) -> str:
         return await services.transcript(c.uow, await full_session_id(c, session), fmt)
@@ -128,6 +135,7 @@ def context(
       storyai session context 3f2a                the last turn's prompt
       storyai session context 3f2a --turn 12 --summary
     """
+    from storyai.core import services
     from storyai.core.prompt_view import prompt_at
 
     async def use(c: Container):
@@ -169,6 +177,7 @@ def show(session: str = typer.Argument(..., help="A session id (or its start).")
 
     Tokens (cached ones too) and dollars, in total, per player and per turn.
     """
+    from storyai.core import services
     from storyai.core.accounting import session_usage
 
     async def use(c: Container):

@@ -6,6 +6,7 @@ import json
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markdown import Markdown
@@ -18,9 +19,11 @@ from storyai.cli.import_report import progress_bar
 from storyai.cli.render import console
 from storyai.cli.runtime import with_container
 from storyai.core import library
-from storyai.core.bootstrap import Container
-from storyai.core.domain.records import LibraryInfo, LibraryRecord
 from storyai.core.importers.errors import ImportRefused
+
+if TYPE_CHECKING:
+    from storyai.core.bootstrap import Container
+    from storyai.core.domain.records import LibraryInfo, LibraryRecord
 
 app = typer.Typer(
     cls=StoryGroup,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -13,15 +14,14 @@ from rich.table import Table
 from storyai.cli.errors import StoryGroup, err_console
 from storyai.cli.render import console, print_problems
 from storyai.cli.runtime import looks_like_path, validate_path, with_container
-from storyai.core import services
-from storyai.core.bootstrap import Container
 from storyai.core.domain.errors import WorldValidationError
-from storyai.core.domain.world import ID_RE, World
 from storyai.core.worlds.bundled import bundled_world_paths
-from storyai.core.worlds.mapgrid import draw, layout
-from storyai.core.worlds.scaffold import create_world
-from storyai.core.worlds.schema import world_json_schema
-from storyai.core.worlds.validate import Report
+
+if TYPE_CHECKING:  # the commands import what they use: `storyai --help` stays quick
+    from storyai.core import services
+    from storyai.core.bootstrap import Container
+    from storyai.core.domain.world import World
+    from storyai.core.worlds.validate import Report
 
 app = typer.Typer(
     cls=StoryGroup,
@@ -62,6 +62,8 @@ def _resolve_world(ref: str) -> tuple[World, str]:
     if ref in bundled and not _installed(ref):
         return _load_or_fail(bundled[ref]), f"bundled:{ref}"
 
+    from storyai.core import services
+
     async def use(c: Container) -> World:
         world, _ = await services.get_world(c.uow, ref)
         return world
@@ -89,6 +91,8 @@ def new(
 
     [bold]Example[/bold]: storyai world new harbour_town --title "Harbour Town"
     """
+    from storyai.core.worlds.scaffold import create_world
+
     target = create_world(name, title=title)
     console.print(f"[green]✓[/] Created {escape(str(target))}")
     next_step = f"storyai world validate {shlex.quote(str(name))}"
@@ -296,6 +300,8 @@ def graph(
 
     [bold]Example[/bold]: storyai world graph my_world/
     """
+    from storyai.core.worlds.mapgrid import draw, layout
+
     w, _ = _resolve_world(world)
     exits = {
         lid: {d: (e.to, e.requires is not None) for d, e in loc.exits.items()}
@@ -325,6 +331,8 @@ def install(
 
     [bold]Example[/bold]: storyai world install my_world/
     """
+    from storyai.core import services
+
     bundled = bundled_world_paths()
     worlds = [  # validate all before writing any; a bundled world's name works too
         (_load_or_fail(bundled[str(p)]), f"bundled:{p}")
@@ -377,6 +385,8 @@ def list_(as_json: bool = JSON_OPT) -> None:
 
     [bold]Example[/bold]: storyai world list --json
     """
+    from storyai.core import services
+
     summaries = with_container(lambda c: services.list_worlds(c.uow))
     bundled = sorted(bundled_world_paths())
     if as_json:
@@ -430,6 +440,8 @@ def export(
 
     [bold]Example[/bold]: storyai world export ember_hollow --to ./ember_copy
     """
+    from storyai.core import services
+
     path, record = with_container(
         lambda c: services.export_world(c.uow, world_id, to, version=world_version, overwrite=force)
     )
@@ -450,6 +462,9 @@ def fork(
 
     [bold]Example[/bold]: storyai world fork ember_hollow ember_hollow_dark --title "Dark Hollow"
     """
+    from storyai.core import services
+    from storyai.core.domain.world import ID_RE
+
     if not ID_RE.match(new_id):
         from storyai.core.domain.errors import StoryError
         from storyai.core.worlds.scaffold import world_id_for
@@ -491,6 +506,8 @@ def schema(
 
     [bold]Example[/bold]: storyai world schema --out world.schema.json
     """
+    from storyai.core.worlds.schema import world_json_schema
+
     text = json.dumps(world_json_schema(), indent=2)
     if out is None:
         typer.echo(text)

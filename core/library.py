@@ -13,11 +13,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from storyai.core.domain.errors import StoryError
 from storyai.core.domain.records import LibraryInfo, LibraryRecord
-from storyai.core.storage.ports import UnitOfWorkFactory
-from storyai.core.worlds import bases
+
+if TYPE_CHECKING:  # cheap to import: `storyai srd --help` reads KINDS
+    from storyai.core.storage.ports import UnitOfWorkFactory
+    from storyai.core.worlds import bases
 
 SRD = "srd"
 KINDS = ("monster", "spell", "equipment", "magic-item", "class", "race", "condition")
@@ -26,7 +29,9 @@ EDITIONS = ("5.1", "5.2")
 
 class LibraryNotInstalled(StoryError):
     def __init__(self) -> None:
-        super().__init__("The SRD is not installed.", hint=bases.INSTALL_HINT)
+        from storyai.core.worlds.bases import INSTALL_HINT
+
+        super().__init__("The SRD is not installed.", hint=INSTALL_HINT)
 
 
 class LibraryEntryNotFound(StoryError):
@@ -110,7 +115,9 @@ async def show(
     Every edition and kind with that key comes back (5.1 first); the caller shows
     the first and mentions the others.
     """
-    key = bases.key_of(name)
+    from storyai.core.worlds.bases import key_of
+
+    key = key_of(name)
     if not key:
         raise LibraryEntryNotFound(
             "Say which entry to show.", hint="e.g. `storyai srd show goblin`"
@@ -143,6 +150,8 @@ async def lookup(
     uow_factory: UnitOfWorkFactory, refs: Iterable[bases.BaseRef]
 ) -> bases.LibraryLookup:
     """What resolving these ``base:`` references needs, in one read."""
+    from storyai.core.worlds import bases
+
     refs = list(refs)
     async with uow_factory() as uow:
         if await uow.library.info(SRD) is None:

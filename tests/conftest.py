@@ -132,10 +132,12 @@ async def cli_database(
 
 @pytest.fixture(autouse=True)
 def _isolated_user_dirs(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory):
-    """No test reads or writes the real user's data folder or database setting."""
+    """No test reads or writes the real user's data, config or cache folder, or database
+    setting."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.delenv("STORYAI_DATABASE_URL", raising=False)
 
 

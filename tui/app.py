@@ -7,26 +7,27 @@ so tests drive it on an in-memory store with fixed dice.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from storyai.core.domain.dice import Dice
 from storyai.core.domain.errors import StoryError
-from storyai.core.narrators.port import Narrator
-from storyai.core.sessions import Clock
-from storyai.core.storage.ports import UnitOfWorkFactory
 from storyai.tui.commands import StoryCommands
 from storyai.tui.deps import Deps
-from storyai.tui.screens.create import CreateScreen, NewStory
-from storyai.tui.screens.help import HelpScreen
-from storyai.tui.screens.play import PlayScreen
 from storyai.tui.screens.title import TitleScreen
+
+if TYPE_CHECKING:  # the other screens, and the story engine, load after the first frame
+    from storyai.core.domain.dice import Dice
+    from storyai.core.narrators.port import Narrator
+    from storyai.core.sessions import Clock
+    from storyai.core.storage.ports import UnitOfWorkFactory
+    from storyai.tui.screens.create import NewStory
+    from storyai.tui.screens.play import PlayScreen
 
 
 class StoryApp(App[None]):
@@ -54,7 +55,11 @@ class StoryApp(App[None]):
         notices: list[str] | None = None,
         dice: Dice | None = None,
         export_dir: Path | None = None,
+        after_first_frame: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
+        """``after_first_frame`` runs (as a worker) once the first screen is drawn:
+        `storyai play` opens and migrates the database there, behind a ``uow`` that
+        waits for it (``deps.when_ready``), so the title shows at once."""
         super().__init__()
         self.deps = Deps(
             uow=uow,
@@ -69,14 +74,22 @@ class StoryApp(App[None]):
             self.deps.export_dir = export_dir
         self._start_world = world_id
         self._start_session = session_id
+        self._after_first_frame = after_first_frame
 
     def on_mount(self) -> None:
+        if self._after_first_frame is not None:
+            work = self._after_first_frame
+            self.call_after_refresh(lambda: self.run_worker(work(), name="after first frame"))
         for notice in self.deps.notices:
             self.notify(notice, severity="warning", timeout=8)
         if self._start_session:
+            from storyai.tui.screens.play import PlayScreen
+
             self.push_screen(TitleScreen())
             self.push_screen(PlayScreen(session_id=self._start_session))
         elif self._start_world:
+            from storyai.tui.screens.create import CreateScreen
+
             self.push_screen(TitleScreen())
             self.push_screen(CreateScreen(self._start_world))
         else:
@@ -116,24 +129,34 @@ class StoryApp(App[None]):
         """Back to the title screen; with a world, straight on to character creation."""
         screens: list[Screen] = [TitleScreen()]
         if world_id:
+            from storyai.tui.screens.create import CreateScreen
+
             screens.append(CreateScreen(world_id))
         self.call_later(self._reset_to, *screens)
 
     def open_session(self, session_id: str) -> None:
+        from storyai.tui.screens.play import PlayScreen
+
         self.call_later(self._reset_to, TitleScreen(), PlayScreen(session_id=session_id))
 
     def begin(self, new: NewStory) -> None:
         """Character made: tell the opening on a new play screen."""
+        from storyai.tui.screens.play import PlayScreen
+
         self.push_screen(PlayScreen(new=new))
 
     # ----------------------------------------------------------- actions
 
     def action_help(self) -> None:
+        from storyai.tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
     @property
     def play_screen(self) -> PlayScreen | None:
+        from storyai.tui.screens.play import PlayScreen
+
         for screen in reversed(self.screen_stack):
             if isinstance(screen, PlayScreen):
                 return screen

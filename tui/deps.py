@@ -6,14 +6,18 @@ seed; ``storyai play`` passes the user's database.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, cast
 
-from storyai.core.domain.dice import Dice, SeededDice
-from storyai.core.narrators.port import Narrator
-from storyai.core.sessions import Clock
-from storyai.core.storage.ports import UnitOfWorkFactory
+if TYPE_CHECKING:  # the title screen draws before the story engine is imported
+    from storyai.core.domain.dice import Dice
+    from storyai.core.narrators.port import Narrator
+    from storyai.core.sessions import Clock
+    from storyai.core.storage.ports import UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass
@@ -35,4 +39,29 @@ class Deps:
     def new_dice(self) -> Dice:
         if self.dice is not None:
             return self.dice()
+        from storyai.core.domain.dice import SeededDice
+
         return SeededDice(self.seed)
+
+
+def when_ready(ready: asyncio.Future[Any], factory: UnitOfWorkFactory) -> UnitOfWorkFactory:
+    """A unit-of-work factory whose units first wait for ``ready`` (the database being
+    opened after the first frame); if it failed, each unit raises its error."""
+
+    class Waiting:
+        inner: UnitOfWork
+
+        async def __aenter__(self) -> UnitOfWork:
+            await asyncio.shield(ready)
+            self.inner = factory()
+            return await self.inner.__aenter__()
+
+        async def __aexit__(
+            self,
+            exc_type: type[BaseException] | None,
+            exc: BaseException | None,
+            tb: TracebackType | None,
+        ) -> None:
+            await self.inner.__aexit__(exc_type, exc, tb)
+
+    return lambda: cast("UnitOfWork", Waiting())

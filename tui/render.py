@@ -8,12 +8,14 @@ character called ``[bold red]x[/]`` is shown exactly as typed.
 from __future__ import annotations
 
 import zlib
+from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
 from rich.markdown import Markdown
 from rich.text import Text
 
-from storyai.core.engine.draft import Line
+if TYPE_CHECKING:
+    from storyai.core.engine.draft import Line
 
 SPEAKER_COLOURS = (
     "#7fd1b9",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from storyai.core import services
 from storyai.core.domain.errors import StoryError
-from storyai.core.storage.ports import UnitOfWorkFactory
 from storyai.core.worlds.bundled import bundled_world_paths
-from storyai.core.worlds.validate import load_world
+
+if TYPE_CHECKING:
+    from storyai.core.storage.ports import UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,9 @@ class WorldEntry:
 
 async def world_entries(uow: UnitOfWorkFactory) -> list[WorldEntry]:
     """Installed worlds, then bundled ones not installed yet."""
+    from storyai.core import services
+    from storyai.core.worlds.validate import load_world
+
     installed = await services.list_worlds(uow)
     bundled = bundled_world_paths()
     entries = [
@@ -44,4 +48,7 @@ async def ensure_installed(uow: UnitOfWorkFactory, world_id: str) -> None:
         raise StoryError(
             f"There is no world '{world_id}'.", hint="`storyai world list` shows what is installed"
         )
+    from storyai.core import services
+    from storyai.core.worlds.validate import load_world
+
     await services.install_world(uow, load_world(path), source=f"bundled:{world_id}")

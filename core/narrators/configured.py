@@ -1,25 +1,27 @@
 """The narrator the user configured: an AI game master behind the router, or offline.
 
-Interfaces (TUI, ``storyai run``, the Discord bot) call ``narrator_for`` with
-the provider settings; it builds one adapter per configured provider, orders
-them per task for failover, and falls back to the offline narrator when no
-provider is configured (with a hint on how to add one).
+``bootstrap.Container.narrator`` calls ``narrator_for`` with the settings tree
+(every interface takes the narrator from there). It builds one adapter per
+configured provider, orders them per task for failover, and falls back to the
+offline narrator when no provider is configured (with a hint on how to add one).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from storyai.core.domain.errors import ProviderError, StoryError
-from storyai.core.llm.cache import FileReplyCache, ReplyCache
-from storyai.core.llm.pricing import PriceTable
-from storyai.core.llm.router import RouteEntry, Router
-from storyai.core.narrators.ai import AINarrator
-from storyai.core.narrators.offline import OfflineNarrator
-from storyai.core.narrators.port import Narrator
-from storyai.core.providers.settings import StoryaiSettings, build_port
+from storyai.core.config import Settings
+from storyai.core.domain.errors import StoryError
+from storyai.core.domain.errors import ProviderError
+from storyai.core.llm.port import ModelPort
+from storyai.core.providers.registry import build_port
+
+if TYPE_CHECKING:  # imported when the narrator is first used (see Configured)
+    from storyai.core.narrators.port import Narrator
 
 HOW_TO_ADD = (
     "Playing with the built-in offline game master. For an AI game master set "
@@ -30,17 +32,35 @@ HOW_TO_ADD = (
 
 @dataclass
 class Configured:
-    narrator: Narrator
+    """Who narrates. The label and warnings are known at once; the narrator itself is
+    built on first use, so a title screen can show who narrates before the story
+    engine is loaded."""
+
     label: str  # "offline" or "anthropic/claude-sonnet-4-6 (then openai)"
     warnings: list[str] = field(default_factory=list)
+    offline: bool = True
+    make: Callable[[], Narrator] = field(default=lambda: _offline(), repr=False)
 
-    @property
-    def offline(self) -> bool:
-        return not isinstance(self.narrator, AINarrator)
+    @cached_property
+    def narrator(self) -> Narrator:
+        return self.make()
+
+
+def _offline() -> Narrator:
+    from storyai.core.narrators.offline import OfflineNarrator
+
+    return OfflineNarrator()
+
+
+@dataclass(frozen=True)
+class _Port:
+    port: ModelPort
+    max_retries: int
+    requests_per_minute: float | None
 
 
 def narrator_for(
-    settings: StoryaiSettings,
+    settings: Settings,
     *,
     provider: str | None = None,
     model: str | None = None,
@@ -50,7 +70,7 @@ def narrator_for(
     """Build the narrator. ``provider`` goes first (the others stay as failover);
     ``model`` overrides that provider's model. ``provider="offline"`` forces offline."""
     if provider == "offline" or (provider is None and not settings.providers):
-        return Configured(OfflineNarrator(), "offline", [] if provider else [HOW_TO_ADD])
+        return Configured("offline", [] if provider else [HOW_TO_ADD])
     if provider is not None and provider not in settings.providers:
         known = ", ".join(sorted(settings.providers)) or "none"
         raise StoryError(
@@ -60,7 +80,7 @@ def narrator_for(
     if model is not None and provider is None:
         provider = settings.narration[0] if settings.narration else None
     warnings: list[str] = []
-    ports: dict[str, RouteEntry] = {}
+    ports: dict[str, _Port] = {}
     for name, cfg in settings.providers.items():
         try:
             port = build_port(
@@ -69,25 +89,41 @@ def narrator_for(
         except ProviderError as exc:
             warnings.append(f"{name}: {exc.message}")
             continue
-        ports[name] = RouteEntry(
-            port, max_retries=cfg.max_retries, requests_per_minute=cfg.requests_per_minute
-        )
-    routes = {}
+        ports[name] = _Port(port, cfg.max_retries, cfg.requests_per_minute)
+    routes: dict[str, list[_Port]] = {}
     for task in ("narration", "summary"):
         order = list(getattr(settings, task))
         if provider is not None:
             order = [provider, *(n for n in order if n != provider)]
         routes[task] = [ports[n] for n in order if n in ports]
     if not routes["narration"]:
-        return Configured(OfflineNarrator(), "offline", [*warnings, HOW_TO_ADD])
-    cache: ReplyCache | None = None
-    if settings.cache:
-        cache = FileReplyCache(settings.cache_dir or cache_dir or _default_cache_dir())
-    router = Router(routes, prices=PriceTable(settings.prices), cache=cache)
+        return Configured("offline", [*warnings, HOW_TO_ADD])
     first = routes["narration"][0].port
     rest = [e.port.name for e in routes["narration"][1:]]
     label = f"{first.name}/{first.model}" + (f" (then {', '.join(rest)})" if rest else "")
-    return Configured(AINarrator(router, name=f"{first.name}/{first.model}"), label, warnings)
+
+    def make() -> Narrator:
+        from storyai.core.llm.cache import FileReplyCache, ReplyCache
+        from storyai.core.llm.pricing import PriceTable
+        from storyai.core.llm.router import RouteEntry, Router
+        from storyai.core.narrators.ai import AINarrator
+
+        cache: ReplyCache | None = None
+        if settings.cache:
+            cache = FileReplyCache(settings.cache_dir or cache_dir or _default_cache_dir())
+        entries = {
+            task: [
+                RouteEntry(
+                    p.port, max_retries=p.max_retries, requests_per_minute=p.requests_per_minute
+                )
+                for p in chosen
+            ]
+            for task, chosen in routes.items()
+        }
+        router = Router(entries, prices=PriceTable(settings.prices), cache=cache)
+        return AINarrator(router, name=f"{first.name}/{first.model}")
+
+    return Configured(label, warnings, offline=False, make=make)
 
 
 def _default_cache_dir() -> Path:

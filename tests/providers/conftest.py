@@ -13,8 +13,9 @@ import pytest
 from fakes.llm_server import FakeLLMServer, fake_llm_server
 from provider_helpers import MODELS, TEST_KEY
 
+from storyai.core.config import ProviderSettings
 from storyai.core.llm.port import ModelPort
-from storyai.core.providers.settings import ProviderSettings, build_port
+from storyai.core.providers.registry import build_port
 
 
 @pytest.fixture

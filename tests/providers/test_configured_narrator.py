@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from storyai.core.config import load_settings
 from storyai.core.domain.errors import StoryError
 from storyai.core.narrators.ai import AINarrator
 from storyai.core.narrators.configured import HOW_TO_ADD, narrator_for
-from storyai.core.providers.settings import load_settings
 
 NO_FILE = Path("/nonexistent/storyai.toml")
 

@@ -17,9 +17,9 @@ from ai_helpers import turn_json
 from walkthrough import bundled
 
 from storyai.core import services
+from storyai.core.config import load_settings
 from storyai.core.narrators.ai import FALTERED
 from storyai.core.narrators.configured import narrator_for
-from storyai.core.providers.settings import load_settings
 
 PRICE = {"input": 2.0, "cached_input": 0.5, "output": 8.0}
 

@@ -10,6 +10,7 @@ import traceback
 import pytest
 from provider_helpers import KINDS, TEST_KEY, collect, stream_until_error, turn_request
 
+from storyai.core.config import ProviderSettings
 from storyai.core.domain.errors import (
     AuthFailed,
     BadRequest,
@@ -18,7 +19,7 @@ from storyai.core.domain.errors import (
     RateLimited,
     StreamBroken,
 )
-from storyai.core.providers.settings import ProviderSettings, build_port
+from storyai.core.providers.registry import build_port
 
 KEYED = ["openai", "openai-responses", "anthropic"]
 

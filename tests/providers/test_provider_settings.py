@@ -8,17 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from storyai.core.config import ProviderSettings, Settings, load_settings
 from storyai.core.domain.errors import AuthFailed, StoryError
 from storyai.core.providers.anthropic_messages import AnthropicMessagesAdapter
+from storyai.core.providers.listing import describe
 from storyai.core.providers.openai_chat import OpenAIChatAdapter
 from storyai.core.providers.openai_responses import OpenAIResponsesAdapter
-from storyai.core.providers.settings import (
-    ProviderSettings,
-    StoryaiSettings,
-    build_port,
-    describe,
-    load_settings,
-)
+from storyai.core.providers.registry import build_port
 
 FILE_KEY = "file-secret-4c1d88e0a2"
 ENV_KEY = "env-secret-93be71f0d4"
@@ -261,7 +257,7 @@ def test_settings_built_directly_read_the_process_environment(monkeypatch):
     monkeypatch.delenv("STORYAI_LOCAL_BASE_URL", raising=False)
     monkeypatch.delenv("OLLAMA_HOST", raising=False)
 
-    settings = StoryaiSettings()
+    settings = Settings()
 
     assert settings.narration == ["anthropic"]
     assert ANTHROPIC_KEY not in repr(settings)

@@ -95,7 +95,8 @@ async def test_port_repr_names_the_provider_but_not_the_key(make_port, kind):
 async def test_a_shared_http_client_serves_several_ports_and_outlives_them(fake_llm):
     import httpx2
 
-    from storyai.core.providers.settings import ProviderSettings, build_port
+    from storyai.core.config import ProviderSettings
+    from storyai.core.providers.registry import build_port
 
     shared = httpx2.AsyncClient()
     ports = [

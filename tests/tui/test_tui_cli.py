@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from textual.widgets import OptionList
+from tui_helpers import settle
 from typer.testing import CliRunner
 
 from storyai.cli.main import app as cli
 from storyai.tui.app import StoryApp
+from storyai.tui.screens.title import TitleScreen
 
 
 def invoke(*args: str, code: int = 0) -> str:
@@ -34,12 +37,10 @@ def test_help_has_examples() -> None:
         assert text in out
 
 
-def test_no_world_opens_the_title_screen_with_bundled_worlds_installed(launched) -> None:
+def test_no_world_opens_the_title_screen(launched) -> None:
     invoke("play")
     [app] = launched
     assert app._start_world is None and app._start_session is None
-    out = invoke("world", "list")
-    assert "ember_hollow" in out and "halvard_relay" in out  # installed for play
 
 
 def test_a_world_goes_to_character_creation(launched) -> None:
@@ -72,3 +73,41 @@ def test_session_by_the_start_of_its_id(launched) -> None:
     [app] = launched
     assert app._start_session is not None and app._start_session.startswith(short_id)
     assert len(app._start_session) > len(short_id)
+
+
+@pytest.fixture
+def headless(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """`storyai play` runs its app in Textual's headless test mode until it settles;
+    records the title screen's world list each time."""
+    seen: list[list[str]] = []
+
+    async def run_async(self: StoryApp, **_kwargs) -> None:
+        async with self.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()  # the first frame: the database opens after it
+            await self.workers.wait_for_complete()
+            if self.return_code is not None:  # it ended itself (the database failed)
+                return
+            await settle(pilot)
+            if isinstance(self.screen, TitleScreen):
+                worlds = self.screen.query_one("#worlds", OptionList)
+                count = worlds.option_count
+                seen.append([str(worlds.get_option_at_index(i).id) for i in range(count)])
+
+    monkeypatch.setattr(StoryApp, "run_async", run_async)
+    return seen
+
+
+def test_the_title_opens_the_database_after_it_is_drawn(headless) -> None:
+    invoke("play")
+    invoke("play")  # a second start finds everything in place
+    assert headless == [["ember_hollow", "halvard_relay"]] * 2
+    out = invoke("world", "list")
+    assert "Installed worlds" in out and "halvard_relay" in out
+
+
+def test_a_database_that_cannot_be_opened_ends_the_app_with_its_error(
+    headless, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    monkeypatch.setenv("STORYAI_DATABASE_URL", f"sqlite:///{tmp_path / 'missing' / 'x.db'}")
+    out = invoke("play", code=1)
+    assert "folder" in out and "does not exist" in out

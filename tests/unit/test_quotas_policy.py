@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from storyai.core.config import load_settings
 from storyai.core.domain.errors import QuotaExceeded, StoryError, until
 from storyai.core.play.quota import reserve_turn
 from storyai.core.quotas import QuotaPolicy
@@ -22,18 +23,20 @@ def test_the_defaults_are_the_free_tier() -> None:
     assert policy.credits_per_usd == 100
 
 
-def test_the_policy_comes_from_storyai_quota_variables() -> None:
-    policy = QuotaPolicy.from_env(
-        {
-            "STORYAI_QUOTA_USER_TURNS": "50",
-            "STORYAI_QUOTA_GUILD_TURNS": " unlimited ",
-            "STORYAI_QUOTA_USER_CREDITS": "0",
-            "STORYAI_QUOTA_GUILD_CREDITS": "",  # empty, as compose passes an unset one
-            "STORYAI_QUOTA_CREDITS_PER_USD": "250.5",
-            "STORYAI_DATABASE_URL": "sqlite:///x.db",
-        }
-    )
-    assert policy == QuotaPolicy(
+def policy(environ: dict[str, str], config: Path) -> QuotaPolicy:
+    return load_settings(environ, config_file=config).quota.policy()
+
+
+def test_the_policy_comes_from_storyai_quota_variables(tmp_path: Path) -> None:
+    environ = {
+        "STORYAI_QUOTA_USER_TURNS": "50",
+        "STORYAI_QUOTA_GUILD_TURNS": " unlimited ",
+        "STORYAI_QUOTA_USER_CREDITS": "0",
+        "STORYAI_QUOTA_GUILD_CREDITS": "",  # empty, as compose passes an unset one
+        "STORYAI_QUOTA_CREDITS_PER_USD": "250.5",
+        "STORYAI_DATABASE_URL": "sqlite:///x.db",
+    }
+    assert policy(environ, tmp_path / "none.toml") == QuotaPolicy(
         user_turns=50,
         guild_turns=None,
         user_credits=0,
@@ -47,33 +50,36 @@ def test_variables_override_the_quota_table_of_the_config_file(tmp_path: Path) -
     config.write_text(
         '[quota]\nuser_turns = 10\nguild_turns = "off"\nguild_credits = 5000\n', encoding="utf-8"
     )
-    policy = QuotaPolicy.load({"STORYAI_QUOTA_USER_TURNS": "12"}, config_file=config)
-    assert policy == QuotaPolicy(user_turns=12, guild_turns=None, guild_credits=5000)
+    assert policy({"STORYAI_QUOTA_USER_TURNS": "12"}, config) == QuotaPolicy(
+        user_turns=12, guild_turns=None, guild_credits=5000
+    )
     # STORYAI_CONFIG names the file when none is given.
-    assert QuotaPolicy.load({"STORYAI_CONFIG": str(config)}).user_turns == 10
-    assert QuotaPolicy.load({}, config_file=tmp_path / "missing.toml") == QuotaPolicy()
+    assert load_settings({"STORYAI_CONFIG": str(config)}).quota.user_turns == 10
+    assert policy({}, tmp_path / "missing.toml") == QuotaPolicy()
 
 
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
-        ("STORYAI_QUOTA_USER_TURNS", "-1", "user_turns .* whole number of 0 or more"),
+        ("STORYAI_QUOTA_USER_TURNS", "-1", "user_turns .*whole number of 0 or more"),
         ("STORYAI_QUOTA_GUILD_CREDITS", "lots", "guild_credits .* or 'unlimited', not 'lots'"),
-        ("STORYAI_QUOTA_CREDITS_PER_USD", "0", "credits_per_usd .* a number above 0"),
-        ("STORYAI_QUOTA_CREDITS_PER_USD", "cheap", "credits_per_usd .* not 'cheap'"),
+        ("STORYAI_QUOTA_CREDITS_PER_USD", "0", "credits_per_usd .*a number above 0"),
+        ("STORYAI_QUOTA_CREDITS_PER_USD", "cheap", "credits_per_usd .*not 'cheap'"),
     ],
 )
-def test_a_bad_variable_is_named_in_the_error(variable: str, value: str, message: str) -> None:
+def test_a_bad_variable_is_named_in_the_error(
+    tmp_path: Path, variable: str, value: str, message: str
+) -> None:
     with pytest.raises(StoryError, match=message) as error:
-        QuotaPolicy.from_env({variable: value})
-    assert variable in str(error.value)  # the hint shows what to set
+        policy({variable: value}, tmp_path / "none.toml")
+    assert f"({variable})" in str(error.value)
 
 
 def test_unknown_keys_in_the_quota_table_are_refused(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text("[quota]\nuser_turn = 10\n", encoding="utf-8")
-    with pytest.raises(StoryError, match="unknown keys: user_turn") as error:
-        QuotaPolicy.load({}, config_file=config)
+    with pytest.raises(StoryError, match=r"quota\.user_turn .*unknown setting") as error:
+        policy({}, config)
     assert str(config) in str(error.value)
 
 

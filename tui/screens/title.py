@@ -13,15 +13,12 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from storyai.core import services
-from storyai.core.services import SessionSummary
 from storyai.core.worlds.bundled import bundled_world_paths
-from storyai.core.worlds.validate import load_world
 from storyai.tui.render import shorten
-from storyai.tui.screens.create import CreateScreen
 from storyai.tui.worlds import WorldEntry, ensure_installed, world_entries
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the story engine is imported once the title is on screen
+    from storyai.core.services import SessionSummary
     from storyai.tui.app import StoryApp
 
 RECENT_LIMIT = 8
@@ -100,12 +97,16 @@ class TitleScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#continue").display = False
-        self.refresh_lists()
+        # Draw first, then fill the lists: loading them imports the story engine.
+        self.call_after_refresh(self.refresh_lists)
 
     @work(exclusive=True, group="title")
     async def refresh_lists(self) -> None:
         uow = self.story_app.deps.uow
         with self.story_app.story_errors():
+            from storyai.core import services
+            from storyai.core.worlds.validate import load_world
+
             self.worlds = await world_entries(uow)
             self.recent = await services.recent_sessions(uow, limit=RECENT_LIMIT)
             for entry in self.worlds:
@@ -170,6 +171,8 @@ class TitleScreen(Screen[None]):
     async def start_world(self, world_id: str) -> None:
         with self.story_app.story_errors():
             await ensure_installed(self.story_app.deps.uow, world_id)
+            from storyai.tui.screens.create import CreateScreen
+
             self.app.push_screen(CreateScreen(world_id))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -1,0 +1,60 @@
+"""What `storyai providers list` shows: each provider, never its key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from storyai.core.providers import registry
+
+if TYPE_CHECKING:
+    from storyai.core.config import Settings
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    """One provider as ``storyai providers list`` shows it. Never holds the key."""
+
+    name: str
+    kind: str
+    model: str
+    base_url: str
+    key: str  # where the key comes from: "env OPENAI_API_KEY", "config file", "none"
+    structured: str
+    tasks: tuple[str, ...]  # "narration #1", "summary #2", ...
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "model": self.model,
+            "base_url": self.base_url,
+            "key": self.key,
+            "structured": self.structured,
+            "tasks": list(self.tasks),
+        }
+
+
+def describe(settings: Settings) -> list[ProviderInfo]:
+    """Every provider, in narration order first, with where its key comes from."""
+    order = list(dict.fromkeys([*settings.narration, *settings.summary, *settings.providers]))
+    infos = []
+    for name in order:
+        cfg = settings.providers[name]
+        tasks = tuple(
+            f"{task} #{getattr(settings, task).index(name) + 1}"
+            for task in ("narration", "summary")
+            if name in getattr(settings, task)
+        )
+        infos.append(
+            ProviderInfo(
+                name=name,
+                kind=cfg.kind,
+                model=cfg.model,
+                base_url=cfg.base_url or registry.get_kind(cfg.kind).base_url or "",
+                key=cfg.key_source(),
+                structured=cfg.structured,
+                tasks=tasks,
+            )
+        )
+    return infos

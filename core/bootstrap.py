@@ -77,9 +77,7 @@ class Container:
         the clock, shared by every story this process plays (built on first use)."""
         from storyai.core.play import Play
 
-        return Play(
-            self.uow, narrator=self.narrator.narrator, clock=self.clock, quota=self.quota
-        )
+        return Play(self.uow, narrator=self.narrator.narrator, clock=self.clock, quota=self.quota)
 
     async def open(self) -> None:
         """Connect to the database and make sure its schema is current: SQLite

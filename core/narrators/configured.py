@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from storyai.core.config import Settings
-from storyai.core.domain.errors import StoryError
-from storyai.core.domain.errors import ProviderError
+from storyai.core.domain.errors import ProviderError, StoryError
 from storyai.core.llm.port import ModelPort
 from storyai.core.providers.registry import build_port
 

@@ -30,8 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from storyai.core.domain.errors import StoryError
-from storyai.core.domain.errors import AuthFailed
+from storyai.core.domain.errors import AuthFailed, StoryError
 
 if TYPE_CHECKING:
     from storyai.core.config.providers import ProviderSettings

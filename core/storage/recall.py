@@ -19,6 +19,7 @@ for the backfill, so changing the rules here never changes an old migration.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -160,6 +161,7 @@ def tsquery(terms: Iterable[str]) -> str:
 # ------------------------------------------------------------------------ memory adapter
 
 
+@functools.lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
     """A crude English stemmer for the in-memory adapter: enough that "daughters" finds
     "daughter" and "called" finds "calling", not a linguist's tool."""

@@ -21,6 +21,7 @@ No character of a question ever reaches a query language: stems are bound parame
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter, defaultdict
@@ -129,6 +130,7 @@ def query_stems(query: str) -> list[str]:
     return list(dict.fromkeys(stem(term)[:MAX_STEM] for term in search_terms(query)))
 
 
+@functools.lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
     """A small English stemmer: enough that "daughters" finds "daughter", "called"
     finds "calling" and "smith's" finds "smiths"; not a linguist's tool."""

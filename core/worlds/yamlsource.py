@@ -127,15 +127,19 @@ def decode_text(raw: bytes, name: str) -> tuple[str, Problem | None]:
 
 def load_yaml_text(text: str, name: str) -> LoadedFile:
     """Parse YAML text into plain data plus a SourceMap, collecting problems."""
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-    except yaml.MarkedYAMLError as exc:
-        return LoadedFile(None, SourceMap(), [_syntax_problem(exc, name, text)])
-    except yaml.YAMLError as exc:  # e.g. a control character in the stream
-        return _failer(name)(f"YAML could not be read: {exc}")
-    finally:
-        loader.dispose()
+    composed = _compose_with_libyaml(text)
+    if composed is not None:
+        loader, node = composed
+    else:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            return LoadedFile(None, SourceMap(), [_syntax_problem(exc, name, text)])
+        except yaml.YAMLError as exc:  # e.g. a control character in the stream
+            return _failer(name)(f"YAML could not be read: {exc}")
+        finally:
+            loader.dispose()
     if node is None:
         return LoadedFile(None, SourceMap(), [])
     builder = _Builder(loader, name)
@@ -148,6 +152,27 @@ def load_yaml_text(text: str, name: str) -> LoadedFile:
             "(an 'alias bomb'); write the content out instead of nesting aliases",
         )
     return LoadedFile(data, builder.source, builder.problems)
+
+
+_LIBYAML_LOADER: Any = getattr(yaml, "CSafeLoader", None)
+"""PyYAML's libyaml binding, when it was built with it: composes about ten times faster."""
+
+
+def _compose_with_libyaml(text: str) -> tuple[Any, yaml.Node | None] | None:
+    """The node graph composed by libyaml, or None to use the pure-Python parser.
+
+    Both give the same nodes and positions; on any error we return None, so that
+    the pure-Python parser reads the text again and words the problem as always.
+    """
+    if _LIBYAML_LOADER is None:
+        return None
+    loader = _LIBYAML_LOADER(text)
+    try:
+        return loader, loader.get_single_node()
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
 
 
 def _failer(name: str):
@@ -197,7 +222,8 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, name: str, text: str) -> Problem:
 class _Builder:
     """Build plain data from a composed node graph, recording positions."""
 
-    def __init__(self, loader: yaml.SafeLoader, name: str) -> None:
+    def __init__(self, loader: Any, name: str) -> None:
+        """``loader`` composed the nodes: a ``yaml.SafeLoader`` or ``yaml.CSafeLoader``."""
         self.loader = loader
         self.name = name
         self.source = SourceMap()

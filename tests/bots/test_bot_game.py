@@ -160,17 +160,16 @@ async def test_out_of_character_messages_are_ignored_and_others_are_actions(worl
     async with running_bot(new_bot(uow, t)) as fake:
         await start_story(fake)
         before = len(fake.history("adventures"))
-        await fake.say("(( brb, pizza ))", user="alice", channel="adventures")
-        await fake.say("// rules question", user="bob", channel="adventures")
-        assert len(fake.history("adventures")) == before + 2  # only the two messages
-        async with uow() as u:
-            sid = next(iter(await u.sessions.list())).id
-            kinds = [e.kind for e in await u.events.list(sid)]
-        assert "player_action" not in kinds
+        aside = await fake.say("(( brb, pizza ))", user="alice", channel="adventures")
+        question = await fake.say("// rules question", user="bob", channel="adventures")
         said = await fake.say("talk to hesta about mine", user="alice", channel="adventures")
+        # The bot answers the action; it read the two lines before it first, so by now
+        # an answer to them (or a turn played from them) would be there: none is.
         told = await fake.wait_message("adventures", after=said, contains="What next?")
         assert told.author.bot
+        assert fake.history("adventures")[before : before + 3] == [aside, question, said]
         async with uow() as u:
+            sid = next(iter(await u.sessions.list())).id
             actions = [e for e in await u.events.list(sid) if e.kind == "player_action"]
         assert [a.payload["text"] for a in actions] == ["talk to hesta about mine"]
         assert fake.violations == []

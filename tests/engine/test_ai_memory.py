@@ -91,12 +91,14 @@ async def test_recall_never_brings_back_an_abandoned_branch(uow_factory):
 async def test_the_prompt_stays_within_budget_however_long_the_story(uow_factory):
     def wordy(request):
         if request.task == "summary":
-            return "A long summary. " * 60
+            return "A long summary. " * 100  # two fit the summaries' budget, a third does not
         return turn_json("The wind carries old songs through the square. " * 40)
 
     narrator, model = gm(default=wordy)
     opening = await start(uow_factory, narrator)
-    await play_n(uow_factory, opening.session_id, narrator, 9 * CHAPTER_TURNS)
+    # Chapter summaries join the prompt from turn 21 on: by turn 31 two fill their
+    # budget, and each later chapter brings one more that must not make the prompt grow.
+    await play_n(uow_factory, opening.session_id, narrator, 6 * CHAPTER_TURNS)
     narrations = [r for r in model.requests if r.task == "narration"]
     sizes = [sum(s.tokens for s in r.sections) for r in narrations]
     assert max(sizes) <= narrator.budgets.total

@@ -296,7 +296,7 @@ async def test_discord_py_throttles_itself_on_the_channel_bucket() -> None:
     bot.burst = 8
     async with running_bot(bot, rate_limits={"channel_messages": (5, 0.3)}) as fake:
         await fake.say("!burst", user="bob")
-        await fake.wait_until(lambda: len(fake.history()) == 9, timeout=3.0)
+        await fake.wait_until(lambda: len(fake.history()) == 9)
 
         assert [m.content for m in fake.history()[1:]] == [f"line {i}" for i in range(8)]
         assert fake.rate_limited == []

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 import playing
 from textual.command import CommandPalette
 from textual.widgets import OptionList
-from tui_helpers import install_data, screen_text, settle, tiny_world, type_text
+from tui_helpers import (
+    install_data,
+    resize,
+    screen_text,
+    settle,
+    tiny_world,
+    type_text,
+    wait_until,
+)
 
 from storyai.core.narrators.offline import OfflineNarrator
 from storyai.core.narrators.port import TextDelta
@@ -52,17 +61,16 @@ async def test_narration_streams_then_becomes_styled_lines(make_app, memory_uow)
         log = app.screen.query_one("#log", NarrativeLog)
         await type_text(pilot, "look")
         await pilot.press("enter")
-        for _ in range(5000):  # until the first words have arrived (no clock involved)
-            await pilot.pause()
-            if log.streaming_text:
-                break
+        await wait_until(pilot, lambda: log.streaming_text, "the first words arrived")
         assert log.streaming_text.startswith("Village Square")
         assert "Exits:" not in log.streaming_text  # only the first words so far
-        for _ in range(50):  # let the screen catch up with the widget (a busy CI machine)
-            await pilot.pause()
-            if "Village Square" in screen_text(app):
-                break
-        assert "Village Square" in screen_text(app) and "▌" in screen_text(app)
+        # the screen repaints after the widget changed: the words, then the cursor
+        # (the status bar names the place too, so the cursor must follow them)
+        await wait_until(
+            pilot,
+            lambda: re.search(r"Village Square\s+▌", screen_text(app)),
+            "the first words and the streaming cursor are on the screen",
+        )
         assert app.screen.busy
 
         narrator.gate.set()
@@ -206,13 +214,9 @@ async def test_side_panel_toggles_and_fits_80_columns(make_app, memory_uow) -> N
         await settle(pilot)
         panel = app.screen.query_one("#panel")
         assert not panel.display  # narrow: hidden until asked for
-        await pilot.resize_terminal(130, 30)
-        await pilot.pause(0.1)  # Textual applies a resize after a 1/120 s debounce
-        await settle(pilot)
+        await resize(pilot, 130, 30)
         assert panel.display  # wide: shown by default
-        await pilot.resize_terminal(80, 24)
-        await pilot.pause(0.1)
-        await settle(pilot)
+        await resize(pilot, 80, 24)
         assert not panel.display
         await pilot.press("f2")
         await settle(pilot)
@@ -220,9 +224,7 @@ async def test_side_panel_toggles_and_fits_80_columns(make_app, memory_uow) -> N
         assert "HP ▰" in screen_text(app) and "Sheet  Pack  Quests  Map" in screen_text(app)
         await pilot.press("f2")
         assert not panel.display
-        await pilot.resize_terminal(130, 30)
-        await pilot.pause(0.1)
-        await settle(pilot)
+        await resize(pilot, 130, 30)
         assert not panel.display  # hidden by the player: stays hidden
 
 

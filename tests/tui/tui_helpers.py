@@ -1,14 +1,17 @@
 """Helpers for driving the TUI with Textual's Pilot: fixed time and ids, screen text.
 
 ``settle(pilot)`` waits until the app has nothing left to do (no running workers,
-no pending messages), so tests never sleep or time anything. ``screen_text(app)``
-is the screen as a person reads it.
+no pending messages), so tests never sleep or time anything. ``wait_until(pilot, ...)``
+waits for a condition a test can name (text on the screen, a widget's state), however
+slow the machine. ``screen_text(app)`` is the screen as a person reads it.
 """
 
 from __future__ import annotations
 
 import io
 import itertools
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -58,6 +61,34 @@ async def settle(pilot: Pilot, rounds: int = 50) -> None:
                 return
         await app.workers.wait_for_complete()
     raise AssertionError("the app did not settle")
+
+
+WAIT_LIMIT = 30.0
+"""Seconds before ``wait_until`` gives up: it returns as soon as its condition holds,
+so this only bounds how long a broken test hangs (a busy CI machine is never that slow)."""
+
+
+async def wait_until(
+    pilot: Pilot, condition: Callable[[], object], what: str, *, limit: float = WAIT_LIMIT
+) -> None:
+    """Let the app run (handle messages, repaint) until ``condition()`` is true."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"waited {limit:.0f} s and still not: {what}\n" + screen_text(pilot.app)
+            )
+        await pilot.pause()
+
+
+async def resize(pilot: Pilot, width: int, height: int) -> None:
+    """Resize the terminal and wait until the screen has been laid out at the new size
+    (Textual applies a resize after a short debounce timer)."""
+    await pilot.resize_terminal(width, height)
+    await wait_until(
+        pilot, lambda: tuple(pilot.app.screen.size) == (width, height), f"a {width}x{height} screen"
+    )
+    await settle(pilot)
 
 
 async def type_text(pilot: Pilot, text: str) -> None:

@@ -81,7 +81,9 @@ class NarrativeLog(VerticalScroll):
         await self.end_stream()
         self._stream = StreamingEntry()
         await self.mount(self._stream)
-        self.scroll_end(animate=False)
+        # Anchored, the log stays at its end while the entry grows: each layout scrolls,
+        # so a line break that arrives just before a pause is not left below the fold.
+        self.anchor()
 
     async def stream(self, delta: str) -> None:
         if self._stream is None:
@@ -104,6 +106,7 @@ class NarrativeLog(VerticalScroll):
     async def end_stream(self) -> None:
         if self._stream is not None:
             stream, self._stream = self._stream, None
+            self.anchor(False)
             await stream.remove()
 
     async def _add(self, entries: list[Static], *, new_turn: bool) -> None:

@@ -65,6 +65,7 @@ from discord.http import Route
 from . import limits as L
 from .server import (
     ALL_PERMISSIONS,
+    WAIT_TIMEOUT,
     FakeChannel,
     FakeDiscord,
     FakeInteraction,
@@ -102,7 +103,7 @@ class DiscordHarness(FakeDiscord):
         *,
         guild_ready_timeout: float = GUILD_READY_TIMEOUT,
         reidentify_delay: float | None = 0.0,
-        ready_timeout: float = 5.0,
+        ready_timeout: float = WAIT_TIMEOUT,
         **options: Any,
     ) -> None:
         super().__init__(**options)
@@ -158,7 +159,9 @@ class DiscordHarness(FakeDiscord):
             await task
         raise AssertionError(f"bot not ready within {self.ready_timeout} s")
 
-    async def stop_bot(self, bot: discord.Client | None = None, timeout: float = 5.0) -> None:
+    async def stop_bot(
+        self, bot: discord.Client | None = None, timeout: float = WAIT_TIMEOUT
+    ) -> None:
         """Close ``bot`` (default: the only running one) as a shutdown would."""
         running = self._running(bot)
         self.running.remove(running)
@@ -449,7 +452,7 @@ class DiscordHarness(FakeDiscord):
         after: FakeMessage | int | None = None,
         author: FakeUser | str | int | None = None,
         contains: str | None = None,
-        timeout: float = 2.0,
+        timeout: float = WAIT_TIMEOUT,
     ) -> FakeMessage:
         """Wait for a message in ``channel`` newer than ``after``, by ``author`` (default:
         the bot), whose text contains ``contains``; return the first such message."""

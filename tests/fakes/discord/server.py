@@ -31,7 +31,10 @@ interaction never answered, i.e. after ``running_bot`` exits), ``already_acknowl
 Driving it: ``dispatch(event, data)``, ``send_interaction(ix, to=)``,
 ``force_rate_limit(method, path_regex, retry_after=, count=, is_global=)``,
 ``request_reconnect()`` (op 7), ``wait_for(method, path_regex)`` and
-``wait_until(predicate)``; the player-facing helpers are in ``harness.py``.
+``wait_until(predicate)``; the player-facing helpers are in ``harness.py``. Every wait
+returns as soon as its condition holds; its ``timeout`` (``WAIT_TIMEOUT``, 30 s) only
+bounds how long a broken test hangs, so a busy machine never fails a test. A wait is
+never a proof that something did not happen: wait for a later event, then check.
 
 Options: ``token``, ``bot_name``, ``guild_name``, ``members`` (names; the first is
 the guild owner), ``channels`` (text channel names), ``privileged_intents`` (those the
@@ -86,6 +89,10 @@ ALL_PERMISSIONS = (1 << 51) - 1
 
 DEFAULT_MEMBERS = ("alice", "bob", "carol", "dave")
 DEFAULT_CHANNELS = ("general", "adventures", "ooc")
+
+WAIT_TIMEOUT = 30.0
+"""Default limit of every wait (seconds): generous, since a wait ends when its condition
+holds and a busy CI machine can be many times slower than a laptop."""
 
 
 def _now_iso() -> str:
@@ -429,7 +436,9 @@ class FakeInteraction:
         assert replies, f"{self!r} has no reply yet (callbacks: {self.callbacks})"
         return replies[-1]
 
-    async def wait_replies(self, count: int = 1, timeout: float = 2.0) -> list[FakeMessage]:
+    async def wait_replies(
+        self, count: int = 1, timeout: float = WAIT_TIMEOUT
+    ) -> list[FakeMessage]:
         """Wait until at least ``count`` replies exist; return them all."""
         await self._fake.wait_until(
             lambda: len(self.replies) >= count,
@@ -438,7 +447,7 @@ class FakeInteraction:
         )
         return self.replies
 
-    async def wait_reply(self, timeout: float = 2.0) -> FakeMessage:
+    async def wait_reply(self, timeout: float = WAIT_TIMEOUT) -> FakeMessage:
         """Wait for the first reply (original response with content, or a followup)."""
         return (await self.wait_replies(1, timeout))[0]
 
@@ -763,7 +772,7 @@ class FakeDiscord:
             self._changed = asyncio.Event()
 
     async def wait_until(
-        self, predicate: Callable[[], Any], timeout: float = 2.0, what: str = "condition"
+        self, predicate: Callable[[], Any], timeout: float = WAIT_TIMEOUT, what: str = "condition"
     ) -> Any:
         """Wait until ``predicate()`` is truthy and return its value; AssertionError after
         ``timeout`` seconds. Re-checked on every change the fake sees and every 10 ms (for
@@ -783,7 +792,13 @@ class FakeDiscord:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}") from None
 
     async def wait_for(
-        self, method: str, path_regex: str, timeout: float = 2.0, *, count: int = 1, after: int = 0
+        self,
+        method: str,
+        path_regex: str,
+        timeout: float = WAIT_TIMEOUT,
+        *,
+        count: int = 1,
+        after: int = 0,
     ) -> Call:
         """Wait until ``count`` REST calls matching ``method`` and ``path_regex`` (searched
         in the path, e.g. ``r"/callback$"``) have been answered, counting calls from index

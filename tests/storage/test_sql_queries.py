@@ -86,7 +86,7 @@ async def test_append_inserts_every_event_in_one_statement(migrated_database: Da
         with statements(migrated_database) as seen:
             await uow.events.append(events[:1])
             await uow.events.append(events[1:], parent=events[0])
-        await uow.commit()
+            await uow.commit()  # the second goes with the commit
     inserts = [s for s in seen if s[0].lstrip().upper().startswith("INSERT")]
     assert len(inserts) == 2, inserts
     work = [s for s in seen if not is_transaction(s[0])]

@@ -38,6 +38,15 @@ class SqlBranchRepository(BranchRepository):
             .exists()
         )
         known = head is None or head in link.appended  # stored by this caller just now
+        if known and (record.session_id, record.name) in link.branches_read:
+            # A branch read in this transaction, moved to an event stored in it: nothing
+            # to check, so the update goes with the commit.
+            await link.defer(
+                update(BRANCHES)
+                .where(B.session_id == record.session_id, B.name == record.name)
+                .values(head_event_id=head)
+            )
+            return
         moved = await link.write(
             update(BRANCHES)
             .where(B.session_id == record.session_id, B.name == record.name)

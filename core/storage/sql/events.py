@@ -40,14 +40,22 @@ class SqlEventRepository(EventRepository):
         link = self._link
         await link.begin_write()
         if parent is not None:
+            # The caller read ``parent`` in this transaction: the chain is checked here,
+            # and the insert goes with the next read or the commit.
             ordered = behaviour.check_chain(records, parent)
-        else:
-            for session_id in sorted({r.session_id for r in records}):
-                found = await link.run(select(SESSIONS.c.id).where(SESSIONS.c.id == session_id))
-                if found.first() is None:
-                    raise SessionNotFound(session_id)
-            stored, taken = await self._stored(records)
-            ordered = behaviour.check_new_events(records, stored, taken)
+            await link.defer(
+                insert(EVENTS).execution_options(render_nulls=True),
+                [event_values(r) for r in ordered],
+                conflict=lambda: behaviour.concurrent_events(ordered[0].session_id),
+            )
+            link.appended.update(r.id for r in ordered)
+            return
+        for session_id in sorted({r.session_id for r in records}):
+            found = await link.run(select(SESSIONS.c.id).where(SESSIONS.c.id == session_id))
+            if found.first() is None:
+                raise SessionNotFound(session_id)
+        stored, taken = await self._stored(records)
+        ordered = behaviour.check_new_events(records, stored, taken)
         try:
             # One executemany, parents first (lower seq) for the foreign key.
             # render_nulls: else a root event (parent_id None) gets a statement of its own.

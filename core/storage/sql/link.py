@@ -15,10 +15,11 @@ statement: see ``storage/sqlite_thread.py``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storyai.core.storage.failures import translated
@@ -67,6 +68,20 @@ def _fetched(result: Any) -> Rows:
     return Rows(rows, result.rowcount if not result.returns_rows else len(rows))
 
 
+class Deferred(NamedTuple):
+    """A write whose result nobody needs: sent with the next read, or with the commit."""
+
+    statement: Executable
+    params: Any
+    conflict: Callable[[], Exception] | None
+    """What a constraint failure of it means (raised instead of the driver's error)."""
+
+
+class _Conflict(Exception):
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
 class Link:
     """A unit of work's connection (not shared between tasks, like the unit of work)."""
 
@@ -80,9 +95,29 @@ class Link:
         """Ids of the events this transaction stored (checks on them need no read)."""
         self.sessions_read: dict[str, dict[str, Any]] = {}
         """Session columns as this transaction read or wrote them (see sessions.py)."""
+        self.branches_read: set[tuple[str, str]] = set()
+        """Branches this transaction read, so known to exist (see branches.py)."""
+        self._deferred: list[Deferred] = []
 
     async def run(self, statement: Executable, params: Any = None) -> Rows:
         raise NotImplementedError
+
+    async def defer(
+        self,
+        statement: Executable,
+        params: Any = None,
+        *,
+        conflict: Callable[[], Exception] | None = None,
+    ) -> None:
+        """A write whose result is not needed: it goes to the database with the next
+        read or the commit, in the same hand-off (SQLite) as that. A constraint it breaks
+        is raised then, as ``conflict()`` when given; the transaction is rolled back."""
+        await self.begin_write()
+        self._deferred.append(Deferred(statement, params, conflict))
+
+    def _take_deferred(self) -> list[Deferred]:
+        taken, self._deferred = self._deferred, []
+        return taken
 
     async def write(self, statement: Executable, params: Any = None) -> Rows:
         """Run a statement as the writer (see ``begin_write``)."""
@@ -97,6 +132,11 @@ class Link:
     async def begin_write(self) -> None:
         self._writing = True
 
+    @property
+    def writing(self) -> bool:
+        """Whether this transaction is the writer (it took the lock)."""
+        return self._writing
+
     async def commit(self) -> None:
         raise NotImplementedError
 
@@ -110,6 +150,20 @@ class Link:
         self._writing = False
         self.appended = set()
         self.sessions_read = {}
+        self.branches_read = set()
+        self._deferred = []
+
+
+def _send(connection: Connection, deferred: list[Deferred]) -> None:
+    """Run deferred writes on a sync connection; a constraint failure of one that says
+    what it means becomes ``_Conflict`` (the caller rolls back and raises it)."""
+    for statement, params, conflict in deferred:
+        try:
+            connection.execute(statement, params)
+        except IntegrityError as exc:
+            if conflict is None:
+                raise
+            raise _Conflict(conflict()) from exc
 
 
 class AsyncLink(Link):
@@ -127,14 +181,27 @@ class AsyncLink(Link):
                 self._connection = await self.database.engine.connect()
         return self._connection
 
+    async def _flush(self, connection: AsyncConnection) -> None:
+        for statement, params, conflict in self._take_deferred():
+            try:
+                with translated(self.url):
+                    await connection.execute(statement, params)
+            except IntegrityError as exc:
+                if conflict is None:
+                    raise
+                await self.rollback()
+                raise conflict() from exc
+
     async def run(self, statement: Executable, params: Any = None) -> Rows:
         connection = await self._connected()
+        await self._flush(connection)
         with translated(self.url):
             return _fetched(await connection.execute(statement, params))
 
     async def commit(self) -> None:
         try:
             if self._connection is not None:
+                await self._flush(self._connection)
                 with translated(self.url):
                     await self._connection.commit()
         finally:
@@ -159,76 +226,83 @@ class AsyncLink(Link):
 
 
 class ThreadLink(Link):
-    """SQLite through the stdlib driver, in the database's thread (one hand-off a call)."""
+    """SQLite through the stdlib driver, in the database's thread: one hand-off a read,
+    and one for the commit with every deferred write (so a turn's transaction is two)."""
 
     def __init__(self, database: Database) -> None:
         super().__init__(database)
         self._thread = database.sqlite_thread()
         self._connection: Connection | None = None
         self._held = HeldLocks(_SQLITE_WRITERS)
+        self._begin = False
+        """``BEGIN IMMEDIATE`` is owed: sent first in the next hand-off."""
 
-    def _connected(self) -> Connection:  # in the thread
+    def _connected(self, begin: bool) -> Connection:  # in the thread
         if self._connection is None:
             self._connection = self._thread.engine.connect()
+        if begin:
+            raw = self._connection.connection.dbapi_connection
+            if raw is not None and not raw.in_transaction:
+                self._connection.exec_driver_sql("BEGIN IMMEDIATE")
         return self._connection
 
-    def _run(self, statement: Executable, params: Any) -> Rows:  # in the thread
-        return _fetched(self._connected().execute(statement, params))
+    def _run(
+        self, begin: bool, deferred: list[Deferred], statement: Executable, params: Any
+    ) -> Rows:  # in the thread
+        connection = self._connected(begin)
+        _send(connection, deferred)
+        return _fetched(connection.execute(statement, params))
+
+    def _owed(self) -> bool:
+        begin, self._begin = self._begin, False
+        return begin
 
     async def run(self, statement: Executable, params: Any = None) -> Rows:
-        with translated(self.url):
-            return await self._thread.call(self._run, statement, params)
-
-    def _begin_immediate(self, statement: Executable | None, params: Any) -> Rows | None:
-        # in the thread
-        connection = self._connected()
-        raw = connection.connection.dbapi_connection
-        if raw is not None and not raw.in_transaction:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        return None if statement is None else _fetched(connection.execute(statement, params))
-
-    async def _become_writer(self, statement: Executable | None, params: Any) -> Rows | None:
-        await self._held.acquire(str(self.url))
+        call = (self._run, self._owed(), self._take_deferred(), statement, params)
         try:
             with translated(self.url):
-                found = await self._thread.call(self._begin_immediate, statement, params)
-        except BaseException:
-            self._held.release_all()
-            raise
-        self._writing = True
+                found: Rows = await self._thread.call(*call)
+        except _Conflict as conflict:
+            await self.rollback()
+            raise conflict.error from conflict.__cause__
         return found
 
     async def begin_write(self) -> None:
-        if not self._writing:
-            await self._become_writer(None, None)
-
-    async def write(self, statement: Executable, params: Any = None) -> Rows:
+        """Become the writer: this process's lock for the file now (it may wait for
+        another writer of this process), ``BEGIN IMMEDIATE`` with the next hand-off."""
         if self._writing:
-            return await self.run(statement, params)
-        found = await self._become_writer(statement, params)
-        assert found is not None
-        return found
+            return
+        await self._held.acquire(str(self.url))
+        self._writing = True
+        self._begin = True
 
-    async def run_locked(self, statement: Executable, params: Any = None) -> Rows:
-        return await self.write(statement, params)
-
-    def _finish(self, how: str) -> None:  # in the thread: end the transaction, and let go
+    def _finish(self, how: str, begin: bool, deferred: list[Deferred]) -> None:
+        # in the thread: the deferred writes, then end the transaction, and let go
+        if how == "commit" and deferred:
+            self._connected(begin)
         connection, self._connection = self._connection, None
         if connection is None:
             return
         try:
             if how == "commit":
+                _send(connection, deferred)
                 connection.commit()
             else:
                 connection.rollback()
+        except BaseException:
+            connection.rollback()
+            raise
         finally:
             connection.close()
 
     async def _done(self, how: str) -> None:
+        begin, deferred = self._owed(), self._take_deferred()
         try:
-            if self._connection is not None:
+            if self._connection is not None or (how == "commit" and deferred):
                 with translated(self.url):
-                    await self._thread.call(self._finish, how)
+                    await self._thread.call(self._finish, how, begin, deferred)
+        except _Conflict as conflict:
+            raise conflict.error from conflict.__cause__
         finally:
             self._end()
             self._held.release_all()

@@ -29,8 +29,8 @@ class SqlRecallRepository(RecallRepository):
 
     async def index(self, records: list[EventRecord]) -> None:
         postings = recall.postings_for(records)
-        if postings:
-            await self._link.write(insert(RECALL_TERMS), [p.values() for p in postings])
+        if postings:  # with the commit: nothing reads the index in the same transaction
+            await self._link.defer(insert(RECALL_TERMS), [p.values() for p in postings])
 
     async def search(
         self,

@@ -89,6 +89,8 @@ class SqlSessionRepository(SessionRepository):
             raise SessionNotFound(session_id)
         found = row._mapping
         branch = branch_record(found) if found[B.name] is not None else None
+        if branch is not None and lock:
+            link.branches_read.add((session_id, branch.name))
         head = event_record(found) if found[E.id] is not None else None
         return Opened(self._remember(session_record(found)), branch, head)
 
@@ -100,10 +102,16 @@ class SqlSessionRepository(SessionRepository):
             changes = {k: v for k, v in changes.items() if before.get(k) != v}
             if not changes:
                 return
-        done = await self._link.write(update(SESSIONS).where(S.id == record.id).values(**changes))
-        if done.rowcount == 0:
-            read.pop(record.id, None)
-            raise SessionNotFound(record.id)
+        statement = update(SESSIONS).where(S.id == record.id).values(**changes)
+        if before is not None and self._link.writing:
+            # Read under this transaction's lock: it is there; the update goes with the
+            # commit (or the next read).
+            await self._link.defer(statement)
+        else:
+            done = await self._link.write(statement)
+            if done.rowcount == 0:
+                read.pop(record.id, None)
+                raise SessionNotFound(record.id)
         read[record.id] = {**(before or {}), **copy.deepcopy(changes)}
 
     async def list(

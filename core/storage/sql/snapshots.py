@@ -24,11 +24,15 @@ class SqlSnapshotRepository(SnapshotRepository):
                 raise behaviour.unknown_event(record.event_id, record.session_id)
         dialect = postgresql if self._link.postgres else sqlite
         # INSERT ... ON CONFLICT DO NOTHING: the first snapshot of an event stays.
-        await self._link.write(
+        statement = (
             dialect.insert(SNAPSHOTS)
             .values(**snapshot_values(record))
             .on_conflict_do_nothing(index_elements=[SNAPSHOTS.c.event_id])
         )
+        if record.event_id in link.appended:
+            await link.defer(statement)  # with the events it follows
+        else:
+            await link.write(statement)
 
     async def get(self, event_id: str) -> SnapshotRecord | None:
         row = (

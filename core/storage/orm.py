@@ -339,20 +339,21 @@ class RecallTermRow(Base):
     """The recall index (migration 0005): one row per word stem of a told or typed event.
 
     ``storyai.core.storage.recall`` makes the rows and ranks what a search finds; a
-    search reads, for each stem, its deepest rows on one line of the tree through the
-    ``(session_id, term, depth)`` index, so its cost does not grow with the story."""
+    search reads, for each stem, its deepest rows on one line of the tree straight off
+    the primary key ``(session_id, term, depth, event_id)``, so its cost does not grow
+    with the story. On SQLite the table is the key (``WITHOUT ROWID``): one B-tree to
+    write per stem, not three. Rows go with their session; events are never deleted
+    alone."""
 
     __tablename__ = "recall_terms"
-    __table_args__ = (Index(None, "session_id", "term", "depth"),)
+    __table_args__ = {"sqlite_with_rowid": False}
 
     session_id: Mapped[str] = mapped_column(
         ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
     )
     term: Mapped[str] = mapped_column(String(64), primary_key=True)
-    event_id: Mapped[str] = mapped_column(
-        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    depth: Mapped[int] = mapped_column(Integer)
+    depth: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     segment: Mapped[int] = mapped_column(Integer)
     count: Mapped[int] = mapped_column(Integer)
     """How often the stem occurs in the event."""

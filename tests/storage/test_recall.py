@@ -432,8 +432,8 @@ async def _recall_rows(database: Database) -> int:
 
 
 async def test_deleted_events_are_forgotten(migrated_database: Database) -> None:
-    """The index follows the events table: deleting a session in SQL takes its recall
-    along (foreign keys on both databases)."""
+    """The index follows its session: deleting a session in SQL takes its recall along
+    (a foreign key on both databases)."""
     factory = sql_uow_factory(migrated_database)
     await _start(factory)
     await append(factory, *chain(FACT, *FILLER))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storyai.core.domain.errors import SessionNotFound
@@ -20,6 +20,12 @@ from storyai.core.storage.sql.rows import (
 )
 
 B = BRANCHES.c
+_MOVE = (
+    update(BRANCHES)
+    .where(B.session_id == bindparam("branch_session"), B.name == bindparam("branch_name"))
+    .values(head_event_id=bindparam("head"))
+)
+"""A branch's head moved, built once (a turn moves it twice)."""
 
 
 class SqlBranchRepository(BranchRepository):
@@ -41,11 +47,8 @@ class SqlBranchRepository(BranchRepository):
         if known and (record.session_id, record.name) in link.branches_read:
             # A branch read in this transaction, moved to an event stored in it: nothing
             # to check, so the update goes with the commit.
-            await link.defer(
-                update(BRANCHES)
-                .where(B.session_id == record.session_id, B.name == record.name)
-                .values(head_event_id=head)
-            )
+            params = {"branch_session": record.session_id, "branch_name": record.name}
+            await link.defer(_MOVE, {**params, "head": head})
             return
         moved = await link.write(
             update(BRANCHES)

@@ -287,6 +287,7 @@ class ThreadLink(Link):
             if how == "commit":
                 _send(connection, deferred)
                 connection.commit()
+                self._thread.committed()
             else:
                 connection.rollback()
         except BaseException:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import builtins
 import copy
+import functools
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, case, func, insert, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storyai.core.domain.errors import ChannelBusy, SessionNotFound, WorldNotFound
@@ -35,6 +37,20 @@ _OPEN = select(SESSIONS, BRANCHES, EVENTS).select_from(
     )
 )
 """A session, its active branch and that branch's head event: one statement."""
+_OPEN_ONE = _OPEN.where(S.id == bindparam("session_id"))
+_OPEN_ONE_LOCKED = _OPEN_ONE.with_for_update(of=SESSIONS)
+"""Built once: a turn runs them twice, and building a statement costs more than
+running it on SQLite."""
+
+
+@functools.lru_cache(maxsize=64)
+def _update_of(columns: frozenset[str]) -> Any:
+    """``UPDATE sessions SET <columns> WHERE id = :session_id``, built once per set."""
+    return (
+        update(SESSIONS)
+        .where(S.id == bindparam("session_id"))
+        .values({name: bindparam(name) for name in sorted(columns)})
+    )
 
 
 class SqlSessionRepository(SessionRepository):
@@ -78,13 +94,12 @@ class SqlSessionRepository(SessionRepository):
 
     async def open(self, session_id: str, *, lock: bool = False) -> Opened:
         link = self._link
-        query = _OPEN.where(S.id == session_id)
+        params = {"session_id": session_id}
         if lock:
-            if link.postgres:
-                query = query.with_for_update(of=SESSIONS)
-            row = (await link.run_locked(query)).first()
+            query = _OPEN_ONE_LOCKED if link.postgres else _OPEN_ONE
+            row = (await link.run_locked(query, params)).first()
         else:
-            row = (await link.run(query)).first()
+            row = (await link.run(_OPEN_ONE, params)).first()
         if row is None:
             raise SessionNotFound(session_id)
         found = row._mapping
@@ -102,13 +117,14 @@ class SqlSessionRepository(SessionRepository):
             changes = {k: v for k, v in changes.items() if before.get(k) != v}
             if not changes:
                 return
-        statement = update(SESSIONS).where(S.id == record.id).values(**changes)
+        statement = _update_of(frozenset(changes))
+        params = {**changes, "session_id": record.id}
         if before is not None and self._link.writing:
             # Read under this transaction's lock: it is there; the update goes with the
             # commit (or the next read).
-            await self._link.defer(statement)
+            await self._link.defer(statement, params)
         else:
-            done = await self._link.write(statement)
+            done = await self._link.write(statement, params)
             if done.rowcount == 0:
                 read.pop(record.id, None)
                 raise SessionNotFound(record.id)

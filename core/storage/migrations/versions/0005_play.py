@@ -14,8 +14,9 @@
   release) are reduced to the most recently played; the others are ended.
 * ``recall_terms`` replaces ``recall`` and its per-dialect full-text index (FTS5 on
   SQLite, a tsvector on PostgreSQL): one row per word stem of an action or narration,
-  read stem by stem within the branch, so a search costs the same in a story of any
-  length (``storyai.core.storage.recall``). Stored events are indexed here with a
+  keyed ``(session_id, term, depth, event_id)`` and read stem by stem off that key
+  within the branch, so a search costs the same in a story of any length
+  (``storyai.core.storage.recall``). On SQLite it is ``WITHOUT ROWID``. Stored events are indexed here with a
   frozen copy of the rules of that module as they were when this was written.
 * ``events(session_id, turn)`` is indexed, for turn pages and rewinds.
 
@@ -83,30 +84,21 @@ def upgrade() -> None:
         "recall_terms",
         sa.Column("session_id", sa.String(length=64), nullable=False),
         sa.Column("term", sa.String(length=64), nullable=False),
-        sa.Column("event_id", sa.String(length=64), nullable=False),
         sa.Column("depth", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.String(length=64), nullable=False),
         sa.Column("segment", sa.Integer(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.Column("length", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["event_id"],
-            ["events.id"],
-            name=op.f("fk_recall_terms_event_id_events"),
-            ondelete="CASCADE",
-        ),
         sa.ForeignKeyConstraint(
             ["session_id"],
             ["sessions.id"],
             name=op.f("fk_recall_terms_session_id_sessions"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("session_id", "term", "event_id", name=op.f("pk_recall_terms")),
-    )
-    op.create_index(op.f("ix_recall_terms_event_id"), "recall_terms", ["event_id"])
-    op.create_index(
-        op.f("ix_recall_terms_session_id_term_depth"),
-        "recall_terms",
-        ["session_id", "term", "depth"],
+        sa.PrimaryKeyConstraint(
+            "session_id", "term", "depth", "event_id", name=op.f("pk_recall_terms")
+        ),
+        sqlite_with_rowid=False,
     )
     if not context.is_offline_mode():  # `alembic upgrade --sql` has no rows to read
         connection = op.get_bind()

@@ -16,8 +16,9 @@
   SQLite, a tsvector on PostgreSQL): one row per word stem of an action or narration,
   keyed ``(session_id, term, depth, event_id)`` and read stem by stem off that key
   within the branch, so a search costs the same in a story of any length
-  (``storyai.core.storage.recall``). On SQLite it is ``WITHOUT ROWID``. Stored events are indexed here with a
-  frozen copy of the rules of that module as they were when this was written.
+  (``storyai.core.storage.recall``). On SQLite it is ``WITHOUT ROWID``. Stored events
+  are indexed here with a frozen copy of the rules of that module as they were when
+  this was written.
 * ``events(session_id, turn)`` is indexed, for turn pages and rewinds.
 
 Events keep their stored JSON: the typed events read it as it is (old chapter

@@ -53,11 +53,18 @@ class SqlRecallRepository(RecallRepository):
                 reads.append(read.order_by(R.depth.desc()).limit(recall.PER_TERM).subquery())
             statement = union_all(*(select(sub) for sub in reads))
             rows = await self._link.run(statement)
+            found = [row._mapping for row in rows]  # `count` is also a method of a row
             return [
                 recall.Posting(
-                    r.session_id, r.term, r.event_id, r.depth, r.segment, r.count, r.length
+                    m["session_id"],
+                    m["term"],
+                    m["event_id"],
+                    m["depth"],
+                    m["segment"],
+                    m["count"],
+                    m["length"],
                 )
-                for r in rows
+                for m in found
             ]
 
         return await recall.search(

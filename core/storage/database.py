@@ -389,6 +389,7 @@ def _migration_transaction(connection: Connection) -> Iterator[None]:
     # atomic, and switch foreign keys off meanwhile: batch mode copies and drops
     # tables, which with foreign keys on would cascade into their children.
     dbapi_connection = connection.connection.dbapi_connection
+    assert dbapi_connection is not None  # a live connection has its driver connection
     previous_isolation = dbapi_connection.isolation_level
     _sqlite_pragma(dbapi_connection, "PRAGMA foreign_keys=OFF")
     dbapi_connection.isolation_level = None

@@ -35,6 +35,10 @@ T = TypeVar("T")
 
 CHECKPOINT_BYTES = 4 * 2**20
 """Log size past which the checkpoint thread copies it into the database."""
+RESTART_BYTES = 8 * CHECKPOINT_BYTES
+"""Log size past which a commit restarts the log itself: a passive checkpoint copies only
+the frames there when it started, so under writes that never pause the log would grow
+for ever; this bounds it (rarely: a checkpoint usually keeps up)."""
 
 
 class SqliteThread:
@@ -57,14 +61,24 @@ class SqliteThread:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
 
-    def committed(self) -> None:
-        """After a commit (in the database's thread): checkpoint in the background once
-        the log is long enough."""
+    def committed(self, connection: Any) -> None:
+        """After a commit (in the database's thread, on its DB-API connection):
+        checkpoint in the background once the log is long enough, restart it here once
+        it is far too long."""
         if self._file is None:
             return
         try:
             size = os.stat(f"{self._file}-wal").st_size
         except OSError:
+            return
+        if size >= RESTART_BYTES:
+            cursor = connection.cursor()
+            try:
+                cursor.execute("PRAGMA wal_checkpoint(RESTART)")
+            except sqlite3.Error:
+                pass  # busy: the next commit past the mark tries again
+            finally:
+                cursor.close()
             return
         if size < CHECKPOINT_BYTES or not self._checkpointing.acquire(blocking=False):
             return
@@ -75,6 +89,7 @@ class SqliteThread:
         self._checkpointer.submit(self._checkpoint)
 
     def _checkpoint(self) -> None:
+        assert self._file is not None
         try:
             connection = sqlite3.connect(self._file, timeout=10)
             try:

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
     from storyai.core.storage.database import Database
 
+AnyRow = Row[*tuple[Any, ...]]
+"""A row of any columns."""
+
 _SQLITE_WRITERS = LockRegistry()
 """One writer lock per SQLite database (by URL), shared by every unit of work of this
 process: SQLite allows one writing transaction per file at a time."""
@@ -38,20 +41,20 @@ process: SQLite allows one writing transaction per file at a time."""
 class Rows:
     """A statement's result, fetched whole: its rows and how many rows it changed."""
 
-    def __init__(self, rows: Sequence[Row[Any]], rowcount: int) -> None:
+    def __init__(self, rows: Sequence[AnyRow], rowcount: int) -> None:
         self._rows = rows
         self.rowcount = rowcount
 
-    def __iter__(self) -> Iterator[Row[Any]]:
+    def __iter__(self) -> Iterator[AnyRow]:
         return iter(self._rows)
 
-    def all(self) -> list[Row[Any]]:
+    def all(self) -> list[AnyRow]:
         return list(self._rows)
 
-    def first(self) -> Row[Any] | None:
+    def first(self) -> AnyRow | None:
         return self._rows[0] if self._rows else None
 
-    def one(self) -> Row[Any]:
+    def one(self) -> AnyRow:
         if len(self._rows) != 1:
             raise ValueError(f"expected one row, got {len(self._rows)}")
         return self._rows[0]
@@ -287,7 +290,7 @@ class ThreadLink(Link):
             if how == "commit":
                 _send(connection, deferred)
                 connection.commit()
-                self._thread.committed()
+                self._thread.committed(connection.connection.dbapi_connection)
             else:
                 connection.rollback()
         except BaseException:

@@ -43,9 +43,11 @@ class SqlQuotaRepository(QuotaRepository):
         max_credits: int | None,
     ) -> QuotaCounter | None:
         behaviour.check_quota_scope(scope)
-        limits = {"add_credits": credits, "max_turns": max_turns, "max_credits": max_credits}
         # A first write inserts the row at 1 turn, which the WHERE below never checks.
-        if not behaviour.quota_allows(0, 0, **limits):
+        allowed = behaviour.quota_allows(
+            0, 0, add_credits=credits, max_turns=max_turns, max_credits=max_credits
+        )
+        if not allowed:
             return None
         within: list[ColumnElement[bool]] = []
         if max_turns is not None:
@@ -63,7 +65,7 @@ class SqlQuotaRepository(QuotaRepository):
             .returning(_QUOTA.turns, _QUOTA.credits)
         )
         found = (await self._link.write(statement)).first()
-        return None if found is None else quota_counter(scope, key, day, *found)
+        return None if found is None else quota_counter(scope, key, day, found[0], found[1])
 
     async def add(
         self, scope: str, key: str, day: date, *, turns: int = 0, credits: int = 0
@@ -82,7 +84,7 @@ class SqlQuotaRepository(QuotaRepository):
             .returning(_QUOTA.turns, _QUOTA.credits)
         )
         found = (await self._link.write(statement)).one()
-        return quota_counter(scope, key, day, *found)
+        return quota_counter(scope, key, day, found[0], found[1])
 
     async def get(self, scope: str, key: str, day: date) -> QuotaCounter:
         behaviour.check_quota_scope(scope)
@@ -90,7 +92,8 @@ class SqlQuotaRepository(QuotaRepository):
             _QUOTA.scope == scope, _QUOTA.key == key, _QUOTA.day == day
         )
         found = (await self._link.run(query)).first()
-        return quota_counter(scope, key, day, *(found or (0, 0)))
+        turns, credits = (found[0], found[1]) if found is not None else (0, 0)
+        return quota_counter(scope, key, day, turns, credits)
 
     def _insert(self) -> Any:
         dialect = postgresql if self._link.postgres else sqlite

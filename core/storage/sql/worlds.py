@@ -80,12 +80,12 @@ class SqlWorldRepository(WorldRepository):
         versions: dict[str, list[str]] = defaultdict(list)
         # Only the columns we need: content can be large.
         found = await link.run(select(V.world_id, V.version).order_by(V.world_id, V.seq.desc()))
-        for world_id, version in found:
-            versions[world_id].append(version)
+        for row in found:
+            versions[row[0]].append(row[1])
         counted = await link.run(
             select(SESSIONS.c.world_id, func.count()).group_by(SESSIONS.c.world_id)
         )
-        counts = {world_id: count for world_id, count in counted}
+        counts = {row[0]: row[1] for row in counted}
         return [
             behaviour.summary(
                 w[W.id], w[W.title], w[W.forked_from], versions[w[W.id]], counts.get(w[W.id], 0)

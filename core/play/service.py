@@ -53,6 +53,7 @@ from storyai.core.play.results import (
 from storyai.core.play.table import Mode
 from storyai.core.quotas import QuotaPolicy
 from storyai.core.storage.ports import UnitOfWorkFactory
+from storyai.core.views import PlayerView, player_view
 
 
 class Play:
@@ -314,6 +315,17 @@ class Play:
         return await queries.character_of(
             self.deps, session_id, user_ref=user_ref, player_id=player_id
         )
+
+    async def view(
+        self, session_id: str, *, user_ref: str | None = None, player_id: str | None = None
+    ) -> PlayerView:
+        """What a player sees now (sheet, inventory, quests, place, map), the read model
+        every interface draws (``storyai.core.views``): by user ref or player id, default
+        the host."""
+        player, state, world = await self.character(
+            session_id, user_ref=user_ref, player_id=player_id
+        )
+        return player_view(state, world, player.id)
 
     async def choices(self, session_id: str) -> tuple[int, list[Choice], bool]:
         return await queries.choices(self.deps, session_id)

@@ -49,7 +49,7 @@ Example ``config.toml``::
     user_turns = 50
     guild_credits = "unlimited"
 
-Anything wrong (a bad value, an unknown key, a broken file) is a ``StoryError``
+Anything wrong (a bad value, an unknown key, a broken file) is a ``SettingsError``
 naming the variable or the file, and the key. ``core/bootstrap.py`` loads the tree
 once per process and hands it, and what is built from it, to every interface.
 """

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from pydantic_settings import SettingsError
+from pydantic_settings import SettingsError as SourceError
 
 from storyai.core.config import sources
 from storyai.core.config.files import default_config_path, read_config_file
 from storyai.core.config.model import Settings
 from storyai.core.config.providers import secrets_in
-from storyai.core.domain.errors import StoryError
+from storyai.core.domain.errors import SettingsError
 
 
 def load_settings(
@@ -27,7 +27,7 @@ def load_settings(
     ``$STORYAI_CONFIG``, else ``config.toml`` in the user config folder; a missing file
     is fine), then the defaults.
 
-    Raises ``StoryError`` naming the variable or the file, and the key, of every value
+    Raises ``SettingsError`` naming the variable or the file, and the key, of every value
     that is wrong.
     """
     env = dict(os.environ if environ is None else environ)
@@ -39,8 +39,8 @@ def load_settings(
         return Settings(**overrides)
     except ValidationError as exc:
         raise _invalid(exc, ctx) from None
-    except SettingsError as exc:
-        raise StoryError(
+    except SourceError as exc:
+        raise SettingsError(
             _redact(f"A STORYAI_ setting cannot be read: {exc}", secrets_in(env, data)),
             hint="check the STORYAI_ variables that hold JSON or lists",
         ) from None
@@ -48,7 +48,7 @@ def load_settings(
         sources.deactivate(token)
 
 
-def _invalid(exc: ValidationError, ctx: sources.LoadContext) -> StoryError:
+def _invalid(exc: ValidationError, ctx: sources.LoadContext) -> SettingsError:
     lines = ["The storyai settings are not valid:"]
     for error in exc.errors(include_input=False, include_url=False):
         loc = tuple(error["loc"])
@@ -69,7 +69,7 @@ def _invalid(exc: ValidationError, ctx: sources.LoadContext) -> StoryError:
         else "fix the STORYAI_ variable"
     )
     text = _redact("\n".join(lines), secrets_in(ctx.environ, ctx.file_data))
-    return StoryError(text, hint=hint)
+    return SettingsError(text, hint=hint)
 
 
 def _redact(text: str, secrets: list[str]) -> str:

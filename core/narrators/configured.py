@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from storyai.core.config import Settings
-from storyai.core.domain.errors import ProviderError, StoryError
+from storyai.core.domain.errors import ProviderError, SettingsError
 from storyai.core.llm.port import ModelPort
 from storyai.core.providers.registry import build_port
 
@@ -72,7 +72,7 @@ def narrator_for(
         return Configured("offline", [] if provider else [HOW_TO_ADD])
     if provider is not None and provider not in settings.providers:
         known = ", ".join(sorted(settings.providers)) or "none"
-        raise StoryError(
+        raise SettingsError(
             f"No provider called '{provider}' is configured (configured: {known}).",
             hint="`storyai providers list` shows them; " + HOW_TO_ADD.split(". ", 1)[1],
         )

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from storyai.core.domain.errors import AuthFailed, StoryError
+from storyai.core.domain.errors import AuthFailed, SettingsError
 
 if TYPE_CHECKING:
     from storyai.core.config.providers import ProviderSettings
@@ -126,7 +126,7 @@ class Registry:
         try:
             return self._kinds[name]
         except KeyError:
-            raise StoryError(
+            raise SettingsError(
                 f"There is no provider kind '{name}'.", hint=f"use {', '.join(self.names())}"
             ) from None
 
@@ -142,7 +142,7 @@ class Registry:
         if not kind.name or kind.name != kind.name.strip():
             raise ValueError(f"a provider kind needs a name without spaces around it: {kind!r}")
         if kind.name in self._kinds:
-            raise StoryError(f"The provider kind '{kind.name}' is registered twice.")
+            raise SettingsError(f"The provider kind '{kind.name}' is registered twice.")
         self._kinds[kind.name] = kind
 
     def _load(self) -> None:
@@ -159,7 +159,7 @@ class Registry:
             try:
                 hook = entry.load()
             except Exception as exc:
-                raise StoryError(
+                raise SettingsError(
                     f"The provider plugin '{entry.name}' ({entry.value}) cannot be loaded: {exc}",
                     hint="update or uninstall the package that provides it",
                 ) from exc
@@ -169,7 +169,7 @@ class Registry:
 def _call_hook(hook: Any, where: str, register: Register) -> None:
     function = getattr(hook, "register_providers", hook)
     if not callable(function):
-        raise StoryError(f"The provider plugin {where} has no register_providers(register).")
+        raise SettingsError(f"The provider plugin {where} has no register_providers(register).")
     function(register)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storyai.core.domain.errors import StoryError
+from storyai.core.domain.errors import NotSeated
 from storyai.core.domain.state import GameState
 from storyai.core.domain.world import World
 from storyai.core.rules.base import RuleSystem
@@ -45,11 +45,11 @@ def first_player(state: GameState) -> str:
     """The player who joined first: the host, and the only one in a solo story.
 
     Raises:
-        StoryError: Nobody has joined yet.
+        NotSeated: Nobody has joined yet.
     """
     for who in state.players:
         return who
-    raise StoryError("Nobody is playing this story yet.")
+    raise NotSeated("Nobody is playing this story yet.")
 
 
 def player_view(
@@ -63,12 +63,12 @@ def player_view(
     """The story as player ``who`` (default: the first player) sees it now.
 
     Raises:
-        StoryError: ``who`` is not playing in this story.
+        NotSeated: ``who`` is not playing in this story.
     """
     who = who or first_player(state)
     player = state.players.get(who)
     if player is None:
-        raise StoryError(f"Nobody called '{who}' is playing in this story.")
+        raise NotSeated(f"Nobody called '{who}' is playing in this story.")
     rules = rules or rule_system_for(world)
     return PlayerView(
         player_id=who,

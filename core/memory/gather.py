@@ -2,7 +2,10 @@
 
 * **Recent turns**: every turn after the end of the second-newest closed chapter,
   read from the branch's line above it (at most ``MAX_WINDOW`` events). The window
-  only moves when a chapter closes, so this block is append-only.
+  only moves when a chapter closes, so this block is append-only. A ``WindowCache``
+  keeps each story's window between turns, so a turn reads only what was stored
+  since the last one (a window is fixed by the event it ends at, so it is right
+  whatever other processes do).
 * **Recall**: full-text search over the rest of the branch for the player's words,
   kept to what the acting character witnessed (``storage.recall``: its cost does not
   grow with the story).
@@ -11,16 +14,58 @@
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
+from dataclasses import dataclass
 
 from storyai.core.domain.events import Narration, PlayerAction
-from storyai.core.domain.records import EventRecord, Lineage
+from storyai.core.domain.records import EventRecord, Lineage, on_line
 from storyai.core.domain.state import GameState
 from storyai.core.narrators.port import Memory, Recalled, TurnText
 from storyai.core.storage.ports import UnitOfWork
 
 MAX_WINDOW = 240  # events; bounds the read when a long story has no chapters yet
 RECALL_LIMIT = 8
+WINDOW_KINDS = ("player_action", "narration")
 _WORD = re.compile(r"[^\W_]{3,}")
+
+
+@dataclass(frozen=True)
+class _Window:
+    low: int  # the first depth read
+    end: EventRecord  # the newest event read: everything on its line up to it is here
+    events: tuple[EventRecord, ...]  # the window's actions and narrations, oldest first
+
+
+class WindowCache:
+    """Each story's last recent-turns window, by session id. A window read up to an
+    event holds every action and narration on that event's line between two depths;
+    those never change, so a later turn on a line through that event reuses them."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._windows: OrderedDict[str, _Window] = OrderedDict()
+
+    def reusable(
+        self, session_id: str, lineage: Lineage, low: int, head: EventRecord
+    ) -> _Window | None:
+        """The cached window if ``head``'s line runs through its end and it starts at or
+        before ``low``."""
+        found = self._windows.get(session_id)
+        if (
+            found is None
+            or found.low > low
+            or found.end.depth > head.depth
+            or not on_line(lineage, found.end.segment, found.end.depth)
+        ):
+            return None
+        self._windows.move_to_end(session_id)
+        return found
+
+    def put(self, session_id: str, window: _Window) -> None:
+        self._windows[session_id] = window
+        self._windows.move_to_end(session_id)
+        while len(self._windows) > self._size:
+            self._windows.popitem(last=False)
 
 
 def window_start(state: GameState) -> tuple[int, int]:
@@ -39,6 +84,7 @@ async def gather_memory(
     actor: str,
     action: str,
     turn: int,
+    windows: WindowCache | None = None,
 ) -> Memory:
     """What the narrator of turn ``turn`` (whose action is ``head``) may remember."""
     if head is None:
@@ -46,13 +92,7 @@ async def gather_memory(
     names = {pid: p.name for pid, p in state.players.items()}
     _, start_depth = window_start(state)
     low = max(start_depth + 1, head.depth - MAX_WINDOW, 1)
-    chain = await uow.events.on_line(
-        head.session_id,
-        lineage,
-        min_depth=low,
-        max_depth=head.depth,
-        kinds=("player_action", "narration"),
-    )
+    chain = await _window(uow, lineage, head, low, windows)
     recent = _turns(chain, names, turn)
     recalled: tuple[Recalled, ...] = ()
     if action.strip():
@@ -60,7 +100,34 @@ async def gather_memory(
     return Memory(recent=tuple(recent), recalled=recalled, witness=actor)
 
 
-def _turns(chain: list[EventRecord], names: dict[str, str], current: int) -> list[TurnText]:
+async def _window(
+    uow: UnitOfWork,
+    lineage: Lineage,
+    head: EventRecord,
+    low: int,
+    windows: WindowCache | None,
+) -> tuple[EventRecord, ...]:
+    """The actions and narrations on ``lineage`` from depth ``low`` to ``head``."""
+    cached = windows.reusable(head.session_id, lineage, low, head) if windows else None
+    if cached is None:
+        start, kept = low, ()
+    else:
+        start = cached.end.depth + 1
+        kept = tuple(e for e in cached.events if e.depth >= low)
+    newer: list[EventRecord] = []
+    if start <= head.depth:
+        newer = await uow.events.on_line(
+            head.session_id, lineage, min_depth=start, max_depth=head.depth, kinds=WINDOW_KINDS
+        )
+    chain = kept + tuple(newer)
+    if windows is not None and chain:
+        # Up to the newest event read, not to ``head``: a pending action is gathered
+        # for before it is stored.
+        windows.put(head.session_id, _Window(low, chain[-1], chain))
+    return chain
+
+
+def _turns(chain: tuple[EventRecord, ...], names: dict[str, str], current: int) -> list[TurnText]:
     turns: dict[int, dict] = {}
     for e in chain:
         event = e.event

@@ -42,7 +42,7 @@ from storyai.core.domain.world import World
 from storyai.core.engine.draft import Line
 from storyai.core.engine.intent import Intent
 from storyai.core.engine.turn import Outcome, join, play_turn
-from storyai.core.memory.gather import gather_memory
+from storyai.core.memory.gather import WindowCache, gather_memory
 from storyai.core.narrators.port import Narrator, OnText
 from storyai.core.play import telling as tellings
 from storyai.core.play.caches import StateCache, WorldCache
@@ -91,6 +91,7 @@ class Deps:
     lease: timedelta = timedelta(seconds=LEASE_SECONDS)
     worlds: WorldCache = field(default_factory=WorldCache)
     states: StateCache = field(default_factory=StateCache)
+    windows: WindowCache = field(default_factory=WindowCache)
     board: Board = field(default_factory=Board)
 
 
@@ -269,7 +270,14 @@ async def action_telling(
         seen = state.fork()
         apply_ops(seen, outcome.ops)
         memory = await gather_memory(
-            scene.uow, scene.branch.lineage, pending, seen, pending.actor, event.text, pending.turn
+            scene.uow,
+            scene.branch.lineage,
+            pending,
+            seen,
+            pending.actor,
+            event.text,
+            pending.turn,
+            deps.windows,
         )
     return tellings.Telling(
         world=world,

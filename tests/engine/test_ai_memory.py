@@ -144,3 +144,34 @@ async def test_a_character_only_remembers_what_it_witnessed(uow_factory):
     assert "marigold" not in prompt_of(bryn_sees)  # Bryn was not there
     recalled = await act(bryn, "what is the password marigold?")
     assert "marigold" not in section(recalled, "memories")
+
+
+async def test_a_service_kept_between_turns_sends_the_prompts_a_fresh_one_would(uow_factory):
+    """The recent-turns window is kept between turns; across chapters, a rewind and a
+    switch back it must still be exactly what reading the story afresh gives."""
+    narrator, model = gm()
+    opening = await start(uow_factory, narrator)
+    kept = playing.play(uow_factory, narrator)
+    session_id = opening.session_id
+
+    async def act(text):
+        seen = len(model.requests)
+        result = await kept.act(session_id, text)
+        sent = next(r for r in model.requests[seen:] if r.task == "narration")
+        fresh = await playing.play(uow_factory).prompt_at(session_id, result.turn)
+        assert [(s.name, s.text) for s in sent.sections] == [
+            (s.name, s.text) for s in fresh.prompt.sections
+        ]
+        return section(sent, "recent")
+
+    for i in range(2 * CHAPTER_TURNS + 3):
+        await act(f"wander the square {i}")
+    main = (await kept.list_branches(session_id))[0].name
+    await kept.rewind(session_id, CHAPTER_TURNS + 2)
+    recent = await act("pray in the chapel")
+    assert "wander the square 12" not in recent  # the abandoned line's turns are gone
+    assert "wander the square 11" in recent
+    await kept.switch_branch(session_id, main)
+    recent = await act("hum by the fire")
+    assert "wander the square 22" in recent
+    assert "pray in the chapel" not in recent

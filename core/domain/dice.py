@@ -18,7 +18,8 @@ from __future__ import annotations
 import random
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import d20
 from pydantic import BaseModel, ConfigDict
@@ -142,7 +143,11 @@ class _PlainText(d20.SimpleStringifier):
 
     def __init__(self) -> None:
         super().__init__()
-        self._nodes = {**self._nodes, _DiceSet: self._str_dice, _Die: self._str_die}
+        self._nodes: Mapping[type, Callable[[Any], str]] = {
+            **self._nodes,
+            _DiceSet: self._str_dice,
+            _Die: self._str_die,
+        }
         self._in_dropped = False
 
     def _stringify(self, node: d20.Number) -> str:

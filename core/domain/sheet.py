@@ -408,7 +408,7 @@ def sheet_from_stat_block(char_id: str, character: Character, system: System) ->
             natural_ac=stats.ac,
             abilities=stats.abilities.model_dump(),
             proficiency_bonus=stats.proficiency_bonus,
-            saves=dict(stats.saves),
+            saves=dict(stats.saves.items()),
             skills=dict(stats.skills),
             hit_dice=level,
             attacks=tuple(
@@ -430,7 +430,7 @@ def sheet_from_stat_block(char_id: str, character: Character, system: System) ->
     assert isinstance(stats, PercentileStatBlock)
     return Sheet(
         **common,
-        characteristics=dict(stats.characteristics),
+        characteristics=dict(stats.characteristics.items()),
         armor=stats.armor,
         natural_armor=stats.armor,
         skills=dict(stats.skills),

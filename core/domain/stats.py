@@ -90,8 +90,11 @@ class PercentileArchetypeStats(Strict):
     sanity: int | None = Field(None, ge=0, le=99)
 
 
-STAT_BLOCKS = {"d20": D20StatBlock, "percentile": PercentileStatBlock}
-ARCHETYPE_STATS = {"d20": D20ArchetypeStats, "percentile": PercentileArchetypeStats}
+STAT_BLOCKS: dict[str, type[Strict]] = {"d20": D20StatBlock, "percentile": PercentileStatBlock}
+ARCHETYPE_STATS: dict[str, type[Strict]] = {
+    "d20": D20ArchetypeStats,
+    "percentile": PercentileArchetypeStats,
+}
 
 
 # ------------------------------------------------------------------ challenge ratings

@@ -93,10 +93,17 @@ class Metadata(Strict):
 # ------------------------------------------------------------------------ rules
 
 
+AbilityGeneration = Literal["4d6kh3", "standard_array", "point_buy"]
+
+
+def _default_ability_generation() -> list[AbilityGeneration]:
+    return ["4d6kh3", "standard_array"]
+
+
 class D20Options(Strict):
     starting_level: int = Field(1, ge=1, le=20)
-    ability_generation: list[Literal["4d6kh3", "standard_array", "point_buy"]] = Field(
-        default_factory=lambda: ["4d6kh3", "standard_array"],
+    ability_generation: list[AbilityGeneration] = Field(
+        default_factory=_default_ability_generation,
         description="How players may generate ability scores.",
     )
     death_saves: bool = True

@@ -24,6 +24,7 @@ from storyai.core.engine import combat, describe
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.intent import Intent, Match, resolve
 from storyai.core.engine.story import apply_effects, holds
+from storyai.core.rules.base import RestKind
 
 HELP_TEXT = """You can type things like:
   look · examine {thing} · go north · go to {place} · go back · n / s / e / w / up / down
@@ -210,9 +211,9 @@ def take(draft: Draft, intent: Intent) -> None:
         for item_id in visible:
             _take_one(draft, item_id)
         return
-    item_id = _find(draft, intent.object, _visible_items(draft), "take")
-    if item_id:
-        _take_one(draft, item_id)
+    found = _find(draft, intent.object, _visible_items(draft), "take")
+    if found:
+        _take_one(draft, found)
 
 
 def _take_one(draft: Draft, item_id: str) -> None:
@@ -349,7 +350,7 @@ def rest(draft: Draft, intent: Intent) -> None:
     if draft.state.combat and combat.hostiles_here(draft):
         draft.say("You can't rest with enemies at your throat.", "notice")
         return
-    kind = "long" if intent.object == "long" else "short"
+    kind: RestKind = "long" if intent.object == "long" else "short"
     new, notes = draft.rules.rest(draft.sheet, kind, draft.dice)
     draft.set_sheet(draft.actor, new)
     draft.say(f"You take a {kind} rest.")

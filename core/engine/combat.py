@@ -8,6 +8,7 @@ player action, hands out loot and XP, and ends the fight.
 from __future__ import annotations
 
 from storyai.core.domain.ops import ChangeNpc, MoveItems, ReachEnding, SetCombat
+from storyai.core.domain.sheet import Sheet
 from storyai.core.domain.state import Combat
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.intent import Intent, resolve
@@ -16,17 +17,17 @@ from storyai.core.rules import npc_action, roll_initiative
 
 
 def hostiles_here(draft: Draft) -> list[str]:
-    return [cid for cid in draft.state.characters_at(draft.here) if _fighting(draft, cid)]
+    return [
+        cid for cid in draft.state.characters_at(draft.here) if _fighter(draft, cid) is not None
+    ]
 
 
-def _fighting(draft: Draft, cid: str) -> bool:
+def _fighter(draft: Draft, cid: str) -> Sheet | None:
+    """The sheet of an NPC who fights (hostile, not defeated, not dead), else None."""
     npc = draft.state.npcs[cid]
-    return (
-        npc.attitude == "hostile"
-        and not npc.defeated
-        and npc.sheet is not None
-        and not npc.sheet.is_dead
-    )
+    if npc.attitude != "hostile" or npc.defeated or npc.sheet is None or npc.sheet.is_dead:
+        return None
+    return npc.sheet
 
 
 def _start(draft: Draft, foes: list[str]) -> None:
@@ -75,7 +76,9 @@ def attack(draft: Draft, intent: Intent) -> None:
     if weapon_words:
         m = resolve(weapon_words, {i: [draft.world.items[i].name] for i in draft.sheet.inventory})
         weapon = m.id
-    result = draft.rules.attack(draft.sheet, npc.sheet, weapon, draft.dice, draft.world)
+    defender = npc.sheet
+    assert defender is not None  # every target above has a sheet
+    result = draft.rules.attack(draft.sheet, defender, weapon, draft.dice, draft.world)
     draft.roll_line(
         result.text, {"attack": result.attack, "hit": result.hit, "damage": result.damage}
     )
@@ -128,11 +131,11 @@ def enemies_act(draft: Draft, *, reason: str = "") -> None:
     if not draft.state.combat:
         return
     for cid in list(draft.state.combat.order):
-        if cid not in draft.state.npcs or not _fighting(draft, cid):
+        if cid not in draft.state.npcs or draft.state.npcs[cid].location != draft.here:
             continue
-        if draft.state.npcs[cid].location != draft.here:
+        npc_sheet = _fighter(draft, cid)
+        if npc_sheet is None:
             continue
-        npc_sheet = draft.state.npcs[cid].sheet
         if "dodging" in npc_sheet.conditions:  # a dodge lasts until the NPC's next turn
             npc_sheet = draft.rules.remove_condition(npc_sheet, "dodging")
             draft.set_sheet(cid, npc_sheet)

@@ -50,7 +50,7 @@ def location(draft: Draft, *, full: bool = True, first_visit: bool = False) -> N
 
 
 def item_facts(item: Item) -> str:
-    facts = [item.kind]
+    facts: list[str] = [item.kind]
     if item.damage:
         facts.append(f"{item.damage} {item.damage_type or ''}".strip())
     if item.armor_class is not None:

@@ -46,12 +46,12 @@ def fired(trigger: Trigger, state: GameState, actor: str) -> bool:
         case "enter":
             return trigger.enter in state.visited
         case "have_item":
-            return player.sheet.count(trigger.have_item) > 0
+            return player.sheet.count(trigger.target) > 0
         case "talk_to":
             key = f"{trigger.talk_to}:{trigger.topic}" if trigger.topic else trigger.talk_to
             return key in state.topics_heard
         case "defeat":
-            npc = state.npcs.get(trigger.defeat)
+            npc = state.npcs.get(trigger.target)
             return bool(npc and npc.defeated)
         case "flag":
             return trigger.flag in state.flags
@@ -94,9 +94,10 @@ def apply_effect(draft: Draft, effect: Effect, *, source: str = "") -> None:
         case "give_item":
             give_item(draft, effect.item or "")
         case "take_item":
-            if sheet.count(effect.item or "") > 0:
-                draft.set_sheet(draft.actor, rules.take_item(sheet, effect.item or "", draft.world))
-                draft.say(f"You hand over the {draft.world.items[effect.item].name}.", "notice")
+            item = effect.item or ""
+            if sheet.count(item) > 0:
+                draft.set_sheet(draft.actor, rules.take_item(sheet, item, draft.world))
+                draft.say(f"You hand over the {draft.world.items[item].name}.", "notice")
         case "gold":
             draft.set_sheet(draft.actor, rules.adjust_gold(sheet, value))
             draft.say(f"{'+' if value >= 0 else ''}{value} gold.", "notice")

@@ -58,9 +58,9 @@ def select_lore(
     fired: list[tuple[int, int, str, str]] = []
     for lore_id in sorted(world.lore):
         entry = world.lore[lore_id]
-        why = _first_trigger(entry.keywords, lowered)
-        if why is not None:
-            fired.append((-entry.priority, why[0], lore_id, why[1]))
+        trigger = _first_trigger(entry.keywords, lowered)
+        if trigger is not None:
+            fired.append((-entry.priority, trigger[0], lore_id, trigger[1]))
     fired.sort()
     here = _location(state, actor)
     present = set(state.characters_at(here)) if here else set()

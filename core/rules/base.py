@@ -351,7 +351,7 @@ class RuleSystem(ABC):
             raise RuleError(f"{sheet.name} isn't carrying the {item.name}.")
         if item.kind not in ("weapon", "armor", "shield"):
             raise RuleError(f"The {item.name} isn't something to wield or wear.")
-        slot: Slot = item.kind  # type: ignore[assignment]
+        slot: Slot = item.kind
         eq = sheet.equipped
         update: dict[str, str | None] = {slot: item_id}
         if slot == "shield" and eq.weapon and _two_handed(world, eq.weapon):

@@ -27,7 +27,7 @@ _BASE_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 """libyaml's emitter when PyYAML has it (about ten times faster, same text), else Python's."""
 
 
-class _Dumper(_BASE_DUMPER):  # type: ignore[misc, valid-type]
+class _Dumper(_BASE_DUMPER):
     """Block style, multi-line text as | literals, keys in authored order."""
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pydantic_core import ErrorDetails
 
 
-def friendly(err: dict[str, Any]) -> str:
+def friendly(err: ErrorDetails) -> str:
     """A pydantic error message, worded for authors."""
     msg = err["msg"]
     msg = msg.replace("Value error, ", "").replace("Input should be", "must be")

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from storyai.core.domain.errors import Problem, WorldValidationError
 from storyai.core.domain.world import ID_PATTERN, World
@@ -193,7 +194,7 @@ def _looks_like_tag(step: str) -> bool:
 
 
 def _schema_problem(
-    path: tuple[Any, ...], err: dict[str, Any], data: dict[str, Any], source: SourceMap, root: str
+    path: tuple[Any, ...], err: ErrorDetails, data: dict[str, Any], source: SourceMap, root: str
 ) -> Problem:
     kind = err["type"]
     where = _dotted(path)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import yaml
 
@@ -28,6 +28,13 @@ MAX_VALUES = 250_000
 """Values built from one file, counting every expansion of an alias."""
 
 Path_ = tuple[str | int, ...]
+
+
+class _LineColumn(TypedDict):
+    """A node's position as ``Problem`` keywords."""
+
+    line: int
+    column: int
 
 
 @dataclass(frozen=True)
@@ -249,7 +256,7 @@ class _Builder:
             self.problems.append(Problem(str(exc.problem or exc), file=self.name, **self._lc(node)))
             return None
 
-    def _lc(self, node: yaml.Node) -> dict[str, int]:
+    def _lc(self, node: yaml.Node) -> _LineColumn:
         p = self.pos(node)
         return {"line": p.line, "column": p.column}
 

@@ -109,9 +109,9 @@ async def _window(
 ) -> tuple[EventRecord, ...]:
     """The actions and narrations on ``lineage`` from depth ``low`` to ``head``."""
     cached = windows.reusable(head.session_id, lineage, low, head) if windows else None
-    if cached is None:
-        start, kept = low, ()
-    else:
+    kept: tuple[EventRecord, ...] = ()
+    start = low
+    if cached is not None:
         start = cached.end.depth + 1
         kept = tuple(e for e in cached.events if e.depth >= low)
     newer: list[EventRecord] = []

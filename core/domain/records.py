@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from storyai.core.domain.events import Event
+if TYPE_CHECKING:  # only named in annotations: reading records needs no event models
+    from storyai.core.domain.events import Event
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from storyai.core.domain.errors import StoryError, WorldValidationError
 
 if TYPE_CHECKING:
     from storyai.core.bootstrap import Container
+    from storyai.core.play import Play
     from storyai.core.worlds.bundled import BundledInstall
 
 
@@ -46,11 +48,20 @@ async def world_to_play(container: Container, ref: str) -> str:
     return ref
 
 
-async def session_to_resume(container: Container, ref: str) -> str:
-    """A session id from the id or its first characters (as `storyai session list` shows)."""
-    from storyai.cli.session import full_session_id
+def play_when_ready(container: Container, ready: asyncio.Future[None]) -> Play:
+    """The container's play service, on units of work that wait for ``ready`` (the
+    database opened after the title is drawn), with its narrator made on first use
+    (an AI one takes seconds: listing stories need not wait for it)."""
+    from storyai.cli.deferred import DeferredNarrator
+    from storyai.core.play import Play
+    from storyai.tui.deps import when_ready
 
-    return await full_session_id(container, ref)
+    return Play(
+        when_ready(ready, container.uow),
+        narrator=DeferredNarrator(container.narrator),
+        clock=container.clock,
+        quota=container.quota,
+    )
 
 
 def play(
@@ -93,49 +104,53 @@ def play(
     """
     from storyai.core.bootstrap import build
     from storyai.tui.app import StoryApp
-    from storyai.tui.deps import when_ready
 
     if world and session:
         raise StoryError("Give a world to start a new story, or --session to resume one, not both.")
 
     async def main() -> None:
+        from storyai.cli.session import full_session_id
+
         container = await build(provider=provider, model=model, migrate=False)
         try:
             configured = container.narrator
             notices = list(configured.warnings)
             ready = asyncio.get_running_loop().create_future()
+            service = functools.cache(lambda: play_when_ready(container, ready))
             world_id = session_id = None
             if world or session:  # straight into a story: the database is needed first
                 await container.open()
+                ready.set_result(None)
                 notices += skipped_notices(await install_bundled(container))
                 world_id = await world_to_play(container, world) if world else None
-                session_id = await session_to_resume(container, session) if session else None
-                ready.set_result(None)
+                session_id = await full_session_id(service(), session) if session else None
 
-            async def open_database() -> None:
-                """After the title is on screen: open (and migrate) the database and
-                install changed bundled worlds; the lists wait for it."""
-                try:
-                    await container.open()
-                    done = await install_bundled(container)
-                except BaseException as error:
-                    ready.set_exception(error)
-                    app.exit(return_code=1)
-                    return
-                ready.set_result(None)
-                for notice in skipped_notices(done):
-                    app.notify(notice, severity="warning", timeout=8, markup=False)
+            async def after_first_frame() -> None:
+                """After the first screen is drawn: open (and migrate) the database and
+                install changed bundled worlds (the lists wait for it), then make the
+                narrator on a thread (an AI one takes seconds) before the first turn."""
+                if not ready.done():
+                    try:
+                        await container.open()
+                        done = await install_bundled(container)
+                    except BaseException as error:
+                        ready.set_exception(error)
+                        app.exit(return_code=1)
+                        return
+                    ready.set_result(None)
+                    for notice in skipped_notices(done):
+                        app.notify(notice, severity="warning", timeout=8, markup=False)
+                if not configured.offline:
+                    await asyncio.to_thread(lambda: configured.narrator)
 
             app = StoryApp(
-                when_ready(ready, container.uow),
+                service,  # the story engine loads on first use, after the first frame
                 world_id=world_id,
                 session_id=session_id,
                 seed=seed,
-                clock=container.clock,
-                narrator=None if configured.offline else configured.narrator,
                 narrator_label=configured.label,
                 notices=notices,
-                after_first_frame=None if ready.done() else open_database,
+                after_first_frame=after_first_frame,
             )
             await app.run_async()
             if ready.done() and ready.exception() is not None:

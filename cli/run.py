@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,12 +19,11 @@ from storyai.cli.render import console
 from storyai.core.domain.errors import StoryError
 
 if TYPE_CHECKING:  # the commands import what they use: `storyai --help` stays quick
-    from storyai.core import sessions
     from storyai.core.bootstrap import Container
+    from storyai.core.domain.events import Line
     from storyai.core.domain.state import GameState
     from storyai.core.domain.world import Playtest, World
-    from storyai.core.engine.draft import Line
-    from storyai.core.narrators.port import Narrator
+    from storyai.core.play import Play, TurnResult
     from storyai.core.storage.ports import UnitOfWorkFactory
 
 STYLE = {"heading": "bold", "dice": "dim cyan", "notice": "yellow", "ending": "bold magenta"}
@@ -44,25 +44,24 @@ def render_lines(lines: list[Line]) -> None:
 
 @dataclass
 class Played:
-    results: list[sessions.TurnResult]
+    results: list[TurnResult]
     session_id: str
 
 
 async def play_script(
-    uow_factory: UnitOfWorkFactory,
+    play: Play,
     world: World,
     inputs: list[str],
     *,
     seed: int,
     name: str,
     archetype: str | None,
-    on_turn=None,
-    narrator: Narrator | None = None,
+    on_turn: Callable[[str | None, TurnResult], None] | None = None,
 ) -> Played:
-    from storyai.core import sessions
-
-    start = await sessions.start_session(
-        uow_factory, world, player_name=name, archetype=archetype, seed=seed, narrator=narrator
+    """Start a story in ``world`` (installed where ``play`` plays) and play ``inputs``
+    (blank and ``#`` lines skipped) until they run out or the story ends."""
+    start = await play.start(
+        world.id, version=world.version, player_name=name, archetype=archetype, seed=seed
     )
     results = [start]
     if on_turn:
@@ -70,9 +69,7 @@ async def play_script(
     for text in inputs:
         if not text.strip() or text.lstrip().startswith("#"):
             continue
-        result = await sessions.take_turn(
-            uow_factory, world, start.session_id, text, narrator=narrator
-        )
+        result = await play.act(start.session_id, text)
         results.append(result)
         if on_turn:
             on_turn(text, result)
@@ -161,16 +158,16 @@ def run(
         w, _ = _resolve_world(world)
     inputs = _read_inputs(script)
 
-    def show(text_in: str | None, result: sessions.TurnResult) -> None:
+    def show(text_in: str | None, result: TurnResult) -> None:
         if as_json:
-            for event in result.events:
+            for record in result.events:
                 typer.echo(
                     json.dumps(
                         {
-                            "turn": event.turn,
-                            "kind": event.kind,
-                            "actor": event.actor,
-                            "payload": event.payload,
+                            "turn": record.turn,
+                            "kind": record.kind,
+                            "actor": record.actor,
+                            "payload": record.event.to_payload(),
                         },
                         ensure_ascii=False,
                     )
@@ -190,18 +187,20 @@ def run(
         container: Container = await build(migrate=save, provider=provider, model=model)
         try:
             show_warnings(container.narrator)
-            uow = container.uow if save else await _memory_store(w)
             if save:
-                await services.install_world(uow, w, source="run")
+                await services.install_world(container.uow, w, source="run")
+                play = container.play
+            else:  # the container's narrator, clock and quota, on a store in memory
+                from storyai.core.play import Play
+
+                play = Play(
+                    await _memory_store(w),
+                    narrator=container.narrator.narrator,
+                    clock=container.clock,
+                    quota=container.quota,
+                )
             return await play_script(
-                uow,
-                w,
-                inputs,
-                seed=seed,
-                name=name,
-                archetype=archetype,
-                on_turn=show,
-                narrator=container.narrator.narrator,
+                play, w, inputs, seed=seed, name=name, archetype=archetype, on_turn=show
             )
         finally:
             await container.close()
@@ -271,11 +270,13 @@ def check_expectation(test: Playtest, world: World, state: GameState) -> str | N
 
 
 async def run_playtests(world: World) -> list[PlaytestResult]:
+    from storyai.core.play import Play
+
     out = []
     for test in world.playtests:
-        uow = await _memory_store(world)
+        play = Play(await _memory_store(world))  # offline, each playtest on its own store
         played = await play_script(
-            uow, world, test.inputs, seed=test.seed, name="Tester", archetype=test.archetype
+            play, world, test.inputs, seed=test.seed, name="Tester", archetype=test.archetype
         )
         last = played.results[-1]
         reason = check_expectation(test, world, last.state)

@@ -13,8 +13,10 @@ from storyai.cli.render import console
 from storyai.cli.runtime import with_container
 
 if TYPE_CHECKING:  # the commands import what they use: `storyai --help` stays quick
-    from storyai.core import services
     from storyai.core.bootstrap import Container
+    from storyai.core.play import BranchInfo, Play, SessionSummary, StoryStatus
+    from storyai.core.play.accounting import UsageReport
+    from storyai.core.play.prompts import PromptView
 
 app = typer.Typer(
     help="Saved stories: list them, see branches, costs and prompts, export transcripts.",
@@ -30,10 +32,9 @@ def list_sessions(
 
     [bold]Example[/bold]: storyai session list -n 5
     """
-    from storyai.core import services
 
-    async def use(c: Container) -> list[services.SessionSummary]:
-        return await services.recent_sessions(c.uow, limit=limit)
+    async def use(c: Container) -> list[SessionSummary]:
+        return await c.play.recent(limit=limit)
 
     found = with_container(use)
     if not found:
@@ -41,7 +42,7 @@ def list_sessions(
         return
     table = Table("id", "story", "turn", "branch", "last line", box=None)
     for s in found:
-        mark = " (ended)" if s.ended else ""
+        mark = " (ended)" if s.ended else " (untold)" if s.telling else ""
         table.add_row(
             s.id[:12],
             escape(s.title),
@@ -52,14 +53,11 @@ def list_sessions(
     console.print(table)
 
 
-async def full_session_id(c: Container, prefix: str) -> str:
+async def full_session_id(play: Play, prefix: str) -> str:
     """A session id from its first characters, as `session list` shows them."""
-    from storyai.core import services
     from storyai.core.domain.errors import SessionNotFound
 
-    matches = [
-        s.id for s in await services.recent_sessions(c.uow, limit=10_000) if s.id.startswith(prefix)
-    ]
+    matches = [s.id for s in await play.recent(limit=10_000) if s.id.startswith(prefix)]
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
@@ -76,10 +74,9 @@ async def full_session_id(c: Container, prefix: str) -> str:
 @app.command("branches")
 def branches(session: str = typer.Argument(..., help="A session id (or its start).")) -> None:
     """The branches of a story: where each one is and which one plays on."""
-    from storyai.core import services
 
-    async def use(c: Container) -> list:
-        return await services.list_branches(c.uow, await full_session_id(c, session))
+    async def use(c: Container) -> list[BranchInfo]:
+        return await c.play.list_branches(await full_session_id(c.play, session))
 
     for b in with_container(use):
         mark = "[green]●[/]" if b.active else " "
@@ -99,10 +96,9 @@ def export(
       storyai session export 3f2a --format markdown -o my_story.md
       storyai session export 3f2a --format json | jq '.events | length'
     """
-    from storyai.core import services
 
     async def use(c: Container) -> str:
-        return await services.transcript(c.uow, await full_session_id(c, session), fmt)
+        return await c.play.transcript(await full_session_id(c.play, session), fmt)
 
     text = with_container(use)
     if out is None:
@@ -135,13 +131,9 @@ def context(
       storyai session context 3f2a                the last turn's prompt
       storyai session context 3f2a --turn 12 --summary
     """
-    from storyai.core import services
-    from storyai.core.prompt_view import prompt_at
 
-    async def use(c: Container):
-        session_id = await full_session_id(c, session)
-        world = await services.session_world(c.uow, session_id)
-        return await prompt_at(c.uow, world, session_id, turn)
+    async def use(c: Container) -> PromptView:
+        return await c.play.prompt_at(await full_session_id(c.play, session), turn)
 
     view = with_container(use)
     prompt = view.prompt
@@ -177,22 +169,24 @@ def show(session: str = typer.Argument(..., help="A session id (or its start).")
 
     Tokens (cached ones too) and dollars, in total, per player and per turn.
     """
-    from storyai.core import services
-    from storyai.core.accounting import session_usage
 
-    async def use(c: Container):
-        session_id = await full_session_id(c, session)
-        summary = next(
-            s for s in await services.recent_sessions(c.uow, limit=10_000) if s.id == session_id
+    async def use(c: Container) -> tuple[StoryStatus, list[BranchInfo], UsageReport]:
+        session_id = await full_session_id(c.play, session)
+        return (
+            await c.play.status(session_id),
+            await c.play.list_branches(session_id),
+            await c.play.usage(session_id),
         )
-        branch_list = await services.list_branches(c.uow, session_id)
-        return summary, branch_list, await session_usage(c.uow, session_id)
 
-    summary, branch_list, usage = with_container(use)
-    console.print(f"[bold]{escape(summary.title)}[/]  ({summary.id})")
-    ended = " — ended" if summary.ended else ""
-    console.print(f"turn {summary.turn} on branch {escape(summary.branch)}{ended}")
+    status, branch_list, usage = with_container(use)
+    console.print(f"[bold]{escape(status.title)}[/]  ({status.session_id})")
+    ended = " — ended" if status.ended else ""
+    untold = " — its last action is not told yet" if status.telling else ""
+    active = next((b.name for b in branch_list if b.active), "")
+    console.print(f"turn {status.turn} on branch {escape(active)}{ended}{untold}")
     console.print(f"branches: {escape(', '.join(b.name for b in branch_list))}")
+    if status.telling and status.table is None:  # played alone: its player can tell it
+        console.print(f"[dim]`storyai play --session {status.session_id[:12]}` tells it.[/]")
     total = usage.total
     if not usage.turns:
         console.print("Model usage: none (told by the offline game master).")

@@ -1,8 +1,9 @@
 """The Story AI terminal app: title, character creation, play, history, help.
 
 Run it with ``storyai play``. It takes everything from outside by injection
-(``Deps``): the unit-of-work factory of a database, a clock, a seed, a narrator,
-so tests drive it on an in-memory store with fixed dice.
+(``Deps``): the play service (a database, a narrator, a clock), a seed, dice, so
+tests drive it on an in-memory store with fixed dice. Every story use case is a call
+of that service; the screens only draw what it returns.
 """
 
 from __future__ import annotations
@@ -23,9 +24,7 @@ from storyai.tui.screens.title import TitleScreen
 
 if TYPE_CHECKING:  # the other screens, and the story engine, load after the first frame
     from storyai.core.domain.dice import Dice
-    from storyai.core.narrators.port import Narrator
-    from storyai.core.sessions import Clock
-    from storyai.core.storage.ports import UnitOfWorkFactory
+    from storyai.core.play import Play
     from storyai.tui.screens.create import NewStory
     from storyai.tui.screens.play import PlayScreen
 
@@ -44,29 +43,34 @@ class StoryApp(App[None]):
 
     def __init__(
         self,
-        uow: UnitOfWorkFactory,
+        play: Play | Callable[[], Play],
         *,
         world_id: str | None = None,
         session_id: str | None = None,
         seed: int | None = None,
-        clock: Clock | None = None,
-        narrator: Narrator | None = None,
         narrator_label: str | None = None,
         notices: list[str] | None = None,
         dice: Dice | None = None,
         export_dir: Path | None = None,
         after_first_frame: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
-        """``after_first_frame`` runs (as a worker) once the first screen is drawn:
-        `storyai play` opens and migrates the database there, behind a ``uow`` that
-        waits for it (``deps.when_ready``), so the title shows at once."""
+        """``play`` is the play service, or a function that makes it on first use (the
+        story engine then loads after the first frame). ``after_first_frame`` runs (as
+        a worker) once the first screen is drawn: `storyai play` opens and migrates the
+        database there, behind units of work that wait for it (``deps.when_ready``),
+        so the title shows at once."""
         super().__init__()
+        if callable(play):
+            make_play = play
+            label = narrator_label or "offline"
+        else:
+            service = play
+            make_play = lambda: service  # noqa: E731
+            label = narrator_label or service.narrator.name
         self.deps = Deps(
-            uow=uow,
+            make_play=make_play,
             seed=seed,
-            clock=clock,
-            narrator=narrator,
-            narrator_label=narrator_label or (narrator.name if narrator else "offline"),
+            narrator_label=label,
             notices=list(notices or []),
             dice=(lambda: dice) if dice is not None else None,
         )

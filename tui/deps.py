@@ -1,7 +1,10 @@
-"""What the app is given from outside: storage, time, dice, narrator, where to export.
+"""What the app is given from outside: the play service, dice, where to export.
 
-Tests pass an in-memory store or a temporary SQLite database, a fixed clock and a
-seed; ``storyai play`` passes the user's database.
+Every story use case goes through ``Play`` (storage, narrator, clock and quota are
+its business). Tests pass one on an in-memory store or a temporary SQLite database
+with a fixed clock and a seed; ``storyai play`` passes a function that makes the
+container's one on first use, so the title screen draws before the story engine is
+imported.
 """
 
 from __future__ import annotations
@@ -9,25 +12,23 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:  # the title screen draws before the story engine is imported
     from storyai.core.domain.dice import Dice
-    from storyai.core.narrators.port import Narrator
-    from storyai.core.sessions import Clock
+    from storyai.core.play import Play
     from storyai.core.storage.ports import UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass
 class Deps:
-    uow: UnitOfWorkFactory
+    make_play: Callable[[], Play]
+    """Makes the play service, once, on first use (``play``)."""
     seed: int | None = None
     """Seeds new stories and the dice of character creation (None: random)."""
-    clock: Clock | None = None
-    narrator: Narrator | None = None
-    """None: the offline narrator."""
     narrator_label: str = "offline"
     """Who narrates, as the title screen says it ("offline", "anthropic/claude-...")."""
     notices: list[str] = field(default_factory=list)
@@ -35,6 +36,16 @@ class Deps:
     dice: Callable[[], Dice] | None = None
     """Dice for rolling ability scores; default: seeded from ``seed``."""
     export_dir: Path = field(default_factory=Path.cwd)
+
+    @cached_property
+    def play(self) -> Play:
+        """Every story use case: start, act, rewind, history, transcripts..."""
+        return self.make_play()
+
+    @property
+    def uow(self) -> UnitOfWorkFactory:
+        """The play service's storage, for the world catalogue (list, install)."""
+        return self.play.uow
 
     def new_dice(self) -> Dice:
         if self.dice is not None:

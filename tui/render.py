@@ -15,7 +15,7 @@ from rich.markdown import Markdown
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from storyai.core.engine.draft import Line
+    from storyai.core.domain.events import Line
 
 SPEAKER_COLOURS = (
     "#7fd1b9",

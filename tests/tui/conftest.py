@@ -18,7 +18,8 @@ import pytest
 from textual.app import App
 from tui_helpers import SEED, SNAPSHOTS, UPDATE_ENV, fixed_clock, install_bundled, screen_text
 
-from storyai.core.sessions import Clock
+from storyai.core.domain.clock import Clock
+from storyai.core.play import Play
 from storyai.core.storage.database import Database, upgrade
 from storyai.core.storage.memory import InMemoryStore
 from storyai.core.storage.ports import UnitOfWorkFactory
@@ -73,13 +74,13 @@ def clock() -> Clock:
 
 @pytest.fixture
 def make_app(tmp_path: Path, clock: Clock) -> Callable[..., StoryApp]:
-    """``make_app(uow, **kwargs)``: a StoryApp with a fixed clock and seed."""
+    """``make_app(uow, narrator=None, **kwargs)``: a StoryApp playing on ``uow`` with
+    ``narrator`` (default: offline), a fixed clock and seed."""
 
-    def make(uow: UnitOfWorkFactory, **kwargs) -> StoryApp:
+    def make(uow: UnitOfWorkFactory, *, narrator=None, **kwargs) -> StoryApp:
         kwargs.setdefault("seed", SEED)
-        kwargs.setdefault("clock", clock)
         kwargs.setdefault("export_dir", tmp_path)
-        return StoryApp(uow, **kwargs)
+        return StoryApp(Play(uow, narrator=narrator, clock=clock), **kwargs)
 
     return make
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import OptionList
-from tui_helpers import settle
+from tui_helpers import settle, wait_until
 from typer.testing import CliRunner
 
 from storyai.cli.main import app as cli
@@ -83,8 +83,15 @@ def headless(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
 
     async def run_async(self: StoryApp, **_kwargs) -> None:
         async with self.run_test(size=(80, 24)) as pilot:
-            await pilot.pause()  # the first frame: the database opens after it
-            await self.workers.wait_for_complete()
+            # the database opens after the first frame: the lists fill, or the app ends
+            await wait_until(
+                pilot,
+                lambda: (
+                    self.return_code is not None
+                    or (isinstance(self.screen, TitleScreen) and bool(self.screen.worlds))
+                ),
+                "the title's lists are filled, or the app ended",
+            )
             if self.return_code is not None:  # it ended itself (the database failed)
                 return
             await settle(pilot)

@@ -7,9 +7,9 @@ import pytest
 from rich.console import Console
 from rich.text import Text
 
-from storyai.core.engine.draft import Line
+from storyai.core.domain.events import Line
 from storyai.core.engine.intent import parse
-from storyai.core.history import TurnNode
+from storyai.core.play.history import TurnNode
 from storyai.core.views import player_view
 from storyai.tui.completion import COMMON_VERBS, Vocabulary, completions
 from storyai.tui.render import line_renderable, shorten, speaker_colour
@@ -112,26 +112,30 @@ def test_turn_label_marks_here_and_branches() -> None:
     assert label.startswith("▶ T3") and "⎇ branch-2" in label and "act e" in label
 
 
-def test_past_turns_pair_inputs_with_what_was_told(memory_uow) -> None:
+def test_past_turns_pair_inputs_with_what_was_told() -> None:
+    from datetime import UTC, datetime
+
+    from storyai.core.domain.events import Narration, PlayerAction, StateChanged
     from storyai.core.domain.records import EventRecord
 
-    def event(kind: str, payload: dict) -> EventRecord:
-        from datetime import UTC, datetime
+    def record(event) -> EventRecord:
+        return EventRecord("x", "s", None, 1, 1, 0, "p", event, datetime.now(UTC))
 
-        return EventRecord("x", "s", None, 1, 1, 0, kind, "p", payload, datetime.now(UTC))
-
-    told = {"lines": [{"kind": "narration", "text": "Hi.", "speaker": None}]}
+    told = Narration(lines=(Line("narration", "Hi."),))
     events = [
-        event("narration", told),
-        event("player_action", {"text": "look"}),
-        event("state_changed", {"ops": []}),
-        event("narration", told),
+        record(told),
+        record(PlayerAction(text="look")),
+        record(StateChanged()),
+        record(told),
     ]
     assert past_turns(events) == [
         (None, [Line("narration", "Hi.")]),
         ("look", [Line("narration", "Hi.")]),
     ]
     assert len(past_turns(events, limit=1)) == 1
+    # an action stored but never told (the app stopped while telling it) comes last
+    untold = [*events, record(PlayerAction(text="go north"))]
+    assert past_turns(untold)[-1] == ("go north", [])
 
 
 def test_lines_render_without_reading_markup() -> None:
@@ -159,10 +163,10 @@ async def test_the_sheet_tab_draws_a_percentile_investigator(memory_uow) -> None
     from storyai.tui.widgets.side_panel import sheet_renderable
     from storyai.tui.widgets.status import status_text
 
-    start = await services.start_session(
+    start = await playing.start_session(
         memory_uow, "halvard_relay", player_name="Ines", archetype="inspector", seed=3
     )
-    world = await services.session_world(memory_uow, start.session_id)
+    world = await playing.session_world(memory_uow, start.session_id)
     view = player_view(start.state, world)
     console = Console(width=40, record=True, file=None, force_terminal=False)
     with console.capture() as captured:

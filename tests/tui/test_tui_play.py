@@ -312,3 +312,76 @@ async def test_palette_switches_branch(make_app, memory_uow, clock) -> None:
         await settle(pilot)
         assert app.screen is play and play.state.turn == 1
         assert "⌂ The Banked Coal" in str(play.query_one("#status").render())
+
+
+class HeldNarrator(OfflineNarrator):
+    """Tells nothing until let go (``go``); says when a telling reached it (``reached``)."""
+
+    def __init__(self) -> None:
+        self.reached = asyncio.Event()
+        self.go = asyncio.Event()
+
+    async def stream(self, request):
+        self.reached.set()
+        await self.go.wait()
+        async for chunk in super().stream(request):
+            yield chunk
+
+
+async def test_a_turn_left_untold_is_told_on_resume_while_you_watch(
+    make_app, memory_uow, clock
+) -> None:
+    start = await playing.start_session(
+        memory_uow, "ember_hollow", player_name="Wren", seed=1, clock=clock
+    )
+    sid = start.session_id
+    await playing.take_turn(memory_uow, sid, "talk to hesta", clock=clock)
+    # another teller stored "look" and stopped while telling it: its lease still runs
+    # (the clock stands still), so only taking the telling over tells it now
+    stuck = HeldNarrator()
+    telling = asyncio.create_task(
+        playing.take_turn(memory_uow, sid, "look", narrator=stuck, clock=clock)
+    )
+    await stuck.reached.wait()
+
+    ours = HeldNarrator()
+    app = make_app(memory_uow, session_id=sid, narrator=ours)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: ours.reached.is_set(), "the resumed screen tells the turn")
+        play = app.screen
+        assert isinstance(play, PlayScreen) and play.busy
+        log = play.query_one("#log", NarrativeLog)
+        assert "› talk to hesta" in log.entries_text()  # the story so far is back
+        await wait_until(
+            pilot,
+            lambda: "The last turn is being told…" in screen_text(app),
+            "the screen says the last turn is being told",
+        )
+        assert "› look" in screen_text(app)
+        # the story as it was before that turn, without the choices it outdated
+        assert "⌂ Village Square" in str(play.query_one("#status").render())
+        assert "turn 1" in str(play.query_one("#status").render())
+        assert not play.query_one("#choices", ChoiceBar).display
+
+        ours.go.set()
+        await settle(pilot)
+        told = log.entries_text()
+        assert told[told.index("› look") + 1].startswith("Village Square")
+        assert told[-1].startswith("Exits:")
+        assert "being told" not in screen_text(app)
+        assert play.state is not None and play.state.turn == 2 and not play.busy
+        assert play.query_one("#choices", ChoiceBar).display
+
+        await type_text(pilot, "go west")  # and play goes on from there
+        await pilot.press("enter")
+        await settle(pilot)
+        assert play.state.turn == 3
+
+    stuck.go.set()
+    await telling  # its telling came too late: the one told on screen stands
+    actions = [
+        e.event.text for e in await playing.history(memory_uow, sid) if e.kind == "player_action"
+    ]
+    assert actions == ["talk to hesta", "look", "go west"]
+    narrations = [e for e in await playing.history(memory_uow, sid) if e.kind == "narration"]
+    assert [n.turn for n in narrations] == [0, 1, 2, 3]

@@ -54,7 +54,7 @@ async def test_markup_in_names_and_text_is_shown_literally(make_app, memory_uow,
 
     # a branch named with markup, on the history screen and in the command palette
     await playing.rewind(memory_uow, session_id, 0, name="[red]b[/]", clock=clock)
-    await playing.switch_branch(memory_uow, session_id, "main", clock=clock)
+    await playing.switch_branch(memory_uow, session_id, "main")
     again = make_app(memory_uow, session_id=session_id)
     async with again.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -122,10 +122,16 @@ async def test_a_failing_narrator_leaves_the_screen_usable(make_app, memory_uow)
         assert "The game master lost their" in screen_text(app)
         log = app.screen.query_one("#log", NarrativeLog)
         assert log.streaming_text is None  # the half-told stream is gone
-        await type_text(pilot, "inventory")  # and play goes on
+        assert app.screen.state.turn == 0  # nothing of the look was applied...
+        await type_text(pilot, "inventory")  # ...and play goes on:
         await pilot.press("enter")
         await settle(pilot)
-        assert any("You carry" in line for line in log.entries_text())
+        told = log.entries_text()  # the look, kept, is told first, under its input
+        assert told.count("› look") == 1
+        assert told[told.index("› look") + 1].startswith("Village Square")
+        assert told.index("› look") < told.index("› inventory")
+        assert any("You carry" in line for line in told[told.index("› inventory") :])
+        assert app.screen.state.turn == 2
 
 
 async def test_a_session_that_cannot_open_goes_back_to_the_title(make_app, memory_uow) -> None:

@@ -21,7 +21,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from storyai.core import services
-from storyai.core.sessions import Clock
+from storyai.core.domain.clock import Clock
 from storyai.core.storage.ports import UnitOfWorkFactory
 from storyai.core.worlds.bundled import bundled_world_paths
 from storyai.core.worlds.validate import load_world

@@ -135,3 +135,49 @@ def test_interfaces_never_branch_on_the_rule_system(interface: str) -> None:
     """Interfaces draw the read models in core/views; the rule system labels itself."""
     root = CORE.parent / interface
     assert [b for path in sorted(root.rglob("*.py")) for b in _rule_branches(path)] == []
+
+
+PLAY_PARTS = (
+    "acting",
+    "branches",
+    "caches",
+    "growth",
+    "loading",
+    "pipeline",
+    "queries",
+    "quota",
+    "seating",
+    "starting",
+    "table",
+    "telling",
+    "tending",
+)
+PLAY_INTERNALS = (
+    *(f"storyai.core.play.{part}" for part in PLAY_PARTS),
+    "storyai.core.engine.turn",
+    "storyai.core.memory.gather",
+)
+STORY_REPOSITORIES = {"sessions", "events", "branches", "snapshots", "recall"}
+
+
+def _story_storage_calls(path: Path) -> list[str]:
+    """Calls of a unit of work's story repositories (``uow.sessions.open(...)``): a
+    use case done by hand instead of through the play service."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [
+        f"{path}:{node.lineno}: {ast.unparse(node.func)}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Attribute)
+        and node.func.value.attr in STORY_REPOSITORIES
+    ]
+
+
+@pytest.mark.parametrize("interface", ["tui", "cli"])
+def test_interfaces_play_stories_only_through_the_play_service(interface: str) -> None:
+    """Starting, playing, rewinding and reading stories is ``Play``'s: an interface
+    neither runs the turn pipeline's parts nor reads a story's records itself."""
+    root = CORE.parent / interface
+    assert _violations(root, PLAY_INTERNALS) == []
+    assert [c for path in sorted(root.rglob("*.py")) for c in _story_storage_calls(path)] == []

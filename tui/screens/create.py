@@ -24,7 +24,6 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from storyai.core import services
 from storyai.core.domain.dice import Dice
 from storyai.core.domain.world import World
 from storyai.core.views import CreationView, creation_view
@@ -98,10 +97,10 @@ class CreateScreen(Screen[None]):
 
     @work(exclusive=True, group="create")
     async def load(self) -> None:
-        uow = self.story_app.deps.uow
+        deps = self.story_app.deps
         with self.story_app.story_errors():
-            await ensure_installed(uow, self.world_id)
-            self.world, _ = await services.get_world(uow, self.world_id)
+            await ensure_installed(deps.uow, self.world_id)
+            self.world = await deps.play.world(self.world_id)
         if self.world is None:
             self.story_app.go_title()
             return

@@ -20,9 +20,8 @@ from textual.widgets import Button, Footer, Header, Input, Label, OptionList, St
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
-from storyai.core import services
-from storyai.core.history import TurnNode
-from storyai.core.sessions import BranchInfo
+from storyai.core.play import BranchInfo, Play
+from storyai.core.play.history import TurnNode
 from storyai.tui.render import shorten
 
 if TYPE_CHECKING:
@@ -138,6 +137,10 @@ class HistoryScreen(Screen[bool]):
     def story_app(self) -> StoryApp:
         return self.app  # type: ignore[return-value]
 
+    @property
+    def service(self) -> Play:
+        return self.story_app.deps.play
+
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="history"):
@@ -164,10 +167,9 @@ class HistoryScreen(Screen[bool]):
 
     @work(exclusive=True, group="history-load")
     async def load(self) -> None:
-        uow = self.story_app.deps.uow
         with self.story_app.story_errors():
-            self.nodes = await services.turn_tree(uow, self.session_id)
-            self.branches = await services.list_branches(uow, self.session_id)
+            self.nodes = await self.service.turn_tree(self.session_id)
+            self.branches = await self.service.list_branches(self.session_id)
         active = next((b for b in self.branches if b.active), None)
         active_name = active.name if active else ""
         head_id = next(
@@ -268,13 +270,7 @@ class HistoryScreen(Screen[bool]):
     @work(exclusive=True, group="history-change")
     async def rewind(self, node: TurnNode, name: str | None = None) -> None:
         with self.story_app.story_errors():
-            info = await services.rewind(
-                self.story_app.deps.uow,
-                self.session_id,
-                event_id=node.event_id,
-                name=name,
-                clock=self.story_app.deps.clock,
-            )
+            info = await self.service.rewind(self.session_id, event_id=node.event_id, name=name)
             self.notify(
                 f"Rewound to turn {info.turn}, on the new branch {info.name}.",
                 title="Rewind",
@@ -285,18 +281,14 @@ class HistoryScreen(Screen[bool]):
     @work(exclusive=True, group="history-change")
     async def switch(self, name: str) -> None:
         with self.story_app.story_errors():
-            await services.switch_branch(
-                self.story_app.deps.uow, self.session_id, name, clock=self.story_app.deps.clock
-            )
+            await self.service.switch_branch(self.session_id, name)
             self.notify(f"On branch {name}.", markup=False)
             self.dismiss(True)
 
     @work(exclusive=True, group="history-change")
     async def rename(self, old: str, new: str) -> None:
         with self.story_app.story_errors():
-            await services.rename_branch(
-                self.story_app.deps.uow, self.session_id, old, new, clock=self.story_app.deps.clock
-            )
+            await self.service.rename_branch(self.session_id, old, new)
             self.changed = True
             self.notify(f"Branch {old} is now {new}.", markup=False)
         self.load()

@@ -13,13 +13,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from storyai.core import services
 from storyai.core.domain.errors import StoryError
+from storyai.core.domain.events import Line, Narration, PlayerAction
 from storyai.core.domain.records import EventRecord
 from storyai.core.domain.state import GameState
 from storyai.core.domain.world import World
-from storyai.core.engine.draft import Line
-from storyai.core.sessions import BranchInfo, TurnResult
+from storyai.core.play import BranchInfo, Play, TurnResult
 from storyai.core.views import PlayerView, player_view
 from storyai.tui.completion import Vocabulary
 from storyai.tui.screens.create import NewStory
@@ -34,6 +33,8 @@ if TYPE_CHECKING:
 
 RESUME_TURNS = 40
 """How many past turns are put back in the log when a story is opened."""
+UNTOLD = "The last turn is being told…"
+"""What the log shows while a turn that was stored but never told is told."""
 WIDE = 110
 """From this width on, the side panel shows unless hidden with F2."""
 PANEL_WIDTH = 42
@@ -45,16 +46,20 @@ TWO_COLUMNS = 64
 def past_turns(
     events: list[EventRecord], limit: int = RESUME_TURNS
 ) -> list[tuple[str | None, list[Line]]]:
-    """(what the player typed, what they were told) for the last ``limit`` turns of a line."""
+    """(what the player typed, what they were told) for the last ``limit`` turns of a
+    line; an action that was never told (the app stopped while telling it) comes last,
+    with nothing told yet."""
     turns: list[tuple[str | None, list[Line]]] = []
     action: str | None = None
-    for event in events:
-        if event.kind == "player_action":
-            action = str(event.payload.get("text", ""))
-        elif event.kind == "narration":
-            lines = [Line(**line) for line in event.payload.get("lines", [])]
-            turns.append((action, lines))
+    for record in events:
+        event = record.event
+        if isinstance(event, PlayerAction):
+            action = event.text
+        elif isinstance(event, Narration):
+            turns.append((action, list(event.lines)))
             action = None
+    if action is not None:
+        turns.append((action, []))
     return turns[-limit:]
 
 
@@ -78,11 +83,17 @@ class PlayScreen(Screen[None]):
         self.view: PlayerView | None = None
         self.branches: list[BranchInfo] = []
         self.busy = False
+        self.untold = False
+        """A turn was stored but not told (its narrator failed): told before the next."""
         self._panel_choice: bool | None = None  # None: by width
 
     @property
     def story_app(self) -> StoryApp:
         return self.app  # type: ignore[return-value]
+
+    @property
+    def service(self) -> Play:
+        return self.story_app.deps.play
 
     # ------------------------------------------------------------ layout
 
@@ -152,51 +163,76 @@ class PlayScreen(Screen[None]):
         log = self.log_view
         await log.begin_stream()
         try:
-            result = await services.start_session(
-                deps.uow,
+            result = await self.service.start(
                 new.world_id,
                 player_name=new.name,
                 archetype=new.archetype,
                 scores=new.scores,
                 seed=deps.seed,
-                narrator=deps.narrator,
                 on_text=log.sink,
-                clock=deps.clock,
             )
         finally:
             await log.end_stream()
         self.session_id = result.session_id
-        self.world = await services.session_world(deps.uow, result.session_id)
+        _, self.world = await self.service.state(result.session_id)
         await log.add_lines(result.lines, new_turn=True)
-        await self._show(result)
+        await self._show(result.state, branches=True)
 
     async def _resume(self, session_id: str) -> None:
-        uow = self.story_app.deps.uow
-        self.world = await services.session_world(uow, session_id)
-        result = await services.resume(uow, session_id, narrator=self.story_app.deps.narrator)
-        events = await services.history(uow, session_id)
+        """The story as it was left: its last turns in the log, and a turn that was
+        stored but never told (the app stopped while telling it) told now, streamed."""
+        play = self.service
+        state, self.world = await play.state(session_id)
+        events = await play.history(session_id, last_turns=RESUME_TURNS)
         log = self.log_view
         await log.clear()
         for action, lines in past_turns(events):
             await log.add_turn(action, lines)
-        await self._show(result)
+        await self._show(state, branches=True)
+        self.untold = bool(events) and events[-1].event.awaits_telling
+        if self.untold:
+            with self.story_app.story_errors():  # a narrator that fails again: shown, and
+                told = await self._tell_untold()  # told before the next turn
+                if told is not None:
+                    await self._show(told.state)
 
-    async def _show(self, result: TurnResult) -> None:
-        """Draw the state after a turn: status, panel, choices, completion words."""
+    async def _tell_untold(self) -> TurnResult | None:
+        """Tell the turn that was stored but never told, streaming it into the log."""
+        assert self.session_id is not None
+        log = self.log_view
+        choices = self.query_one("#choices", ChoiceBar)
+        choices.display = False  # they were offered before that turn
+        await log.begin_stream(UNTOLD)
+        try:
+            result = await self.service.tell_pending(
+                self.session_id, take_over=True, on_text=log.sink
+            )
+        finally:
+            await log.end_stream()
+            choices.display = bool(choices.children)
+        self.untold = False
+        if result is not None:
+            await log.add_lines(result.lines)
+        return result
+
+    async def _show(self, state: GameState, *, branches: bool = False) -> None:
+        """Draw the story's state: status, panel, choices, completion words; with
+        ``branches``, read the branches again (a turn never changes them)."""
         assert self.world is not None and self.session_id is not None
-        self.state = result.state
-        self.view = player_view(result.state, self.world)
-        self.branches = await services.list_branches(self.story_app.deps.uow, self.session_id)
+        self.state = state
+        self.view = player_view(state, self.world)
+        if branches:
+            self.branches = await self.service.list_branches(self.session_id)
         branch = next((b.name for b in self.branches if b.active), "")
         self.query_one("#status", StatusLine).show(self.view, branch)
         self.query_one("#panel", SidePanel).show(self.view)
-        ended = bool(result.state.ending)
-        await self.query_one("#choices", ChoiceBar).show(result.choices, ended=ended)
+        ended = bool(state.ending)
+        await self.query_one("#choices", ChoiceBar).show(state.choices, ended=ended)
         command = self.command
         command.vocabulary = Vocabulary.from_view(self.view)
-        command.choice_count = 0 if ended else len(result.choices)
+        command.choice_count = 0 if ended else len(state.choices)
         self.title = f"{self.world.world.title} — {self.view.sheet.name}"
-        self.sub_title = f"turn {result.state.turn}"
+        self.sub_title = f"turn {state.turn}"
         if ended:
             self.notify(
                 "The story has ended. Rewind to an earlier turn (F3) or start a new story.",
@@ -253,25 +289,26 @@ class PlayScreen(Screen[None]):
 
     @work(group="story")
     async def play(self, text: str) -> None:
-        """One turn: echo the input, stream the narration, then draw the told lines."""
+        """One turn: echo the input, stream the narration, then draw the told lines. A
+        turn whose narrator failed is told first (it was stored, never lost)."""
         assert self.session_id is not None
-        deps = self.story_app.deps
         log = self.log_view
         try:
-            await log.add_action(text)
-            await log.begin_stream()
             with self.story_app.story_errors():
-                result = await services.take_turn(
-                    deps.uow,
-                    self.session_id,
-                    text,
-                    narrator=deps.narrator,
-                    on_text=log.sink,
-                    clock=deps.clock,
-                )
+                if self.untold:
+                    told = await self._tell_untold()
+                    if told is not None:
+                        await self._show(told.state)
+                await log.add_action(text)
+                await log.begin_stream()
+                try:
+                    result = await self.service.act(self.session_id, text, on_text=log.sink)
+                except StoryError:
+                    self.untold = True  # stored before it was told: told before the next
+                    raise
                 await log.end_stream()
                 await log.add_lines(result.lines)
-                await self._show(result)
+                await self._show(result.state)
         finally:
             await log.end_stream()
             self.busy = False
@@ -327,13 +364,10 @@ class PlayScreen(Screen[None]):
     @work(group="story")
     async def _reload(self, branch: str | None) -> None:
         assert self.session_id is not None
-        deps = self.story_app.deps
         try:
             with self.story_app.story_errors():
                 if branch is not None:
-                    await services.switch_branch(
-                        deps.uow, self.session_id, branch, clock=deps.clock
-                    )
+                    await self.service.switch_branch(self.session_id, branch)
                 await self._resume(self.session_id)
                 if branch is not None:
                     self.notify(f"On branch {branch}.", markup=False)
@@ -348,7 +382,7 @@ class PlayScreen(Screen[None]):
         if self.session_id is None or self.world is None:
             return None
         with self.story_app.story_errors():
-            text = await services.transcript(self.story_app.deps.uow, self.session_id, fmt)
+            text = await self.service.transcript(self.session_id, fmt)
             name = _slug(self.title or self.world.world.title)
             suffix = "md" if fmt == "markdown" else "json"
             path = self.story_app.deps.export_dir / f"{name}-{self.session_id[:8]}.{suffix}"

@@ -18,7 +18,7 @@ from storyai.tui.render import shorten
 from storyai.tui.worlds import WorldEntry, ensure_installed, world_entries
 
 if TYPE_CHECKING:  # the story engine is imported once the title is on screen
-    from storyai.core.services import SessionSummary
+    from storyai.core.play import SessionSummary
     from storyai.tui.app import StoryApp
 
 RECENT_LIMIT = 8
@@ -38,6 +38,8 @@ def session_prompt(s: SessionSummary, width: int = 60) -> Text:
         meta += f" · branch {s.branch}"
     if s.ended:
         meta += " · ended"
+    elif s.telling:
+        meta += " · last turn untold"
     meta += f" · {s.updated_at.astimezone():%d %b %H:%M} · {s.id[:8]}"
     text.append(meta, "dim")
     if s.last_line:
@@ -102,16 +104,15 @@ class TitleScreen(Screen[None]):
 
     @work(exclusive=True, group="title")
     async def refresh_lists(self) -> None:
-        uow = self.story_app.deps.uow
+        deps = self.story_app.deps
         with self.story_app.story_errors():
-            from storyai.core import services
             from storyai.core.worlds.validate import load_world
 
-            self.worlds = await world_entries(uow)
-            self.recent = await services.recent_sessions(uow, limit=RECENT_LIMIT)
+            self.worlds = await world_entries(deps.uow)
+            self.recent = await deps.play.recent(limit=RECENT_LIMIT)
             for entry in self.worlds:
                 if entry.installed:
-                    world, _ = await services.get_world(uow, entry.id)
+                    world = await deps.play.world(entry.id)
                 else:
                     world = load_world(bundled_world_paths()[entry.id])
                 self.descriptions[entry.id] = world.world.description.strip()

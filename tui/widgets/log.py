@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from storyai.core.engine.draft import Line
+from storyai.core.domain.events import Line
 from storyai.tui.render import action_renderable, line_renderable
 
 MAX_ENTRIES = 600
@@ -31,10 +32,15 @@ class ActionEntry(Static):
 
 
 class StreamingEntry(Static):
-    """Narration as it arrives, replaced by the styled lines when the turn is told."""
+    """Narration as it arrives, replaced by the styled lines when the turn is told.
+    Until the first words arrive it shows ``waiting`` (if given)."""
 
-    def __init__(self) -> None:
-        super().__init__("", classes="line streaming", markup=False)
+    def __init__(self, waiting: str = "") -> None:
+        super().__init__(
+            Text(waiting + " ▌", style="dim italic") if waiting else "",
+            classes="line streaming",
+            markup=False,
+        )
         self.text = ""
 
     def add(self, delta: str) -> None:
@@ -77,9 +83,10 @@ class NarrativeLog(VerticalScroll):
         self._turn_start = None
         await self.remove_children()
 
-    async def begin_stream(self) -> None:
+    async def begin_stream(self, waiting: str = "") -> None:
+        """Start showing narration as it streams (``waiting`` until it does)."""
         await self.end_stream()
-        self._stream = StreamingEntry()
+        self._stream = StreamingEntry(waiting)
         await self.mount(self._stream)
         # Anchored, the log stays at its end while the entry grows: each layout scrolls,
         # so a line break that arrives just before a pause is not left below the fold.

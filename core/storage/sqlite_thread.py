@@ -12,15 +12,17 @@ Checkpoints: in WAL mode a commit only appends to the log; copying the log back 
 the database (a checkpoint, with an fsync) is what takes milliseconds. SQLite does it
 inside whichever commit crosses its threshold, which would make every few dozenth
 turn slow. Here those connections never checkpoint on commit; a second thread runs a
-passive checkpoint (which never blocks readers or writers) once the log has grown past
-``CHECKPOINT_BYTES``.
+passive checkpoint (which never blocks readers or writers) every ``CHECKPOINT_EVERY``
+commits. The log starts again from its beginning once a checkpoint has copied all of
+it; under writes that never pause that may not happen, so when a checkpoint finds the
+log longer than ``RESTART_FRAMES`` the next commit restarts it (a rare, slower commit).
+The log file is cut back to ``LOG_LIMIT_BYTES`` whenever it starts again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import os
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -33,12 +35,12 @@ from sqlalchemy.engine import URL, Engine
 
 T = TypeVar("T")
 
-CHECKPOINT_BYTES = 4 * 2**20
-"""Log size past which the checkpoint thread copies it into the database."""
-RESTART_BYTES = 8 * CHECKPOINT_BYTES
-"""Log size past which a commit restarts the log itself: a passive checkpoint copies only
-the frames there when it started, so under writes that never pause the log would grow
-for ever; this bounds it (rarely: a checkpoint usually keeps up)."""
+CHECKPOINT_EVERY = 64
+"""Commits between two passive checkpoints (a turn is two commits of a few dozen pages)."""
+RESTART_FRAMES = 8192
+"""Pages in the log (32 MiB of 4 KiB pages) past which a commit restarts it."""
+LOG_LIMIT_BYTES = 16 * 2**20
+"""What the log file is cut back to when it starts again (``journal_size_limit``)."""
 
 
 class SqliteThread:
@@ -53,6 +55,13 @@ class SqliteThread:
         self._executor: ThreadPoolExecutor | None = None
         self._checkpointer: ThreadPoolExecutor | None = None
         self._checkpointing = threading.Lock()
+        self._commits = 0
+        self.checkpoint_every = CHECKPOINT_EVERY
+        self.restart_frames = RESTART_FRAMES
+        self.log_frames = 0
+        """Pages in the log at the last passive checkpoint."""
+        self.checkpoints = 0
+        self.restarts = 0
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(*args)`` in the database's thread."""
@@ -62,26 +71,28 @@ class SqliteThread:
         return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
 
     def committed(self, connection: Any) -> None:
-        """After a commit (in the database's thread, on its DB-API connection):
-        checkpoint in the background once the log is long enough, restart it here once
-        it is far too long."""
+        """After a commit (in the database's thread, on its DB-API connection): start a
+        passive checkpoint in the background every ``checkpoint_every`` commits; restart
+        the log here when the last checkpoint found it far too long."""
         if self._file is None:
             return
-        try:
-            size = os.stat(f"{self._file}-wal").st_size
-        except OSError:
-            return
-        if size >= RESTART_BYTES:
+        self._commits += 1
+        if self.log_frames >= self.restart_frames:
             cursor = connection.cursor()
             try:
                 cursor.execute("PRAGMA wal_checkpoint(RESTART)")
+                busy, _log, _done = cursor.fetchone()
+                if not busy:
+                    self.log_frames = 0
+                    self.restarts += 1
             except sqlite3.Error:
-                pass  # busy: the next commit past the mark tries again
+                pass  # busy: the next commit tries again
             finally:
                 cursor.close()
             return
-        if size < CHECKPOINT_BYTES or not self._checkpointing.acquire(blocking=False):
+        if self._commits < self.checkpoint_every or not self._checkpointing.acquire(blocking=False):
             return
+        self._commits = 0
         if self._checkpointer is None:
             self._checkpointer = ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="storyai-checkpoint"
@@ -93,11 +104,14 @@ class SqliteThread:
         try:
             connection = sqlite3.connect(self._file, timeout=10)
             try:
-                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                row = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                if row is not None and not row[0]:
+                    self.log_frames = row[1]  # pages in the log when it ran
+                    self.checkpoints += 1
             finally:
                 connection.close()
         except sqlite3.Error:
-            pass  # the next commit past the threshold tries again
+            pass  # the next round tries again
         finally:
             self._checkpointing.release()
 
@@ -124,5 +138,6 @@ def _no_checkpoint_on_commit(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA wal_autocheckpoint=0")
+        cursor.execute(f"PRAGMA journal_size_limit={LOG_LIMIT_BYTES}")
     finally:
         cursor.close()

@@ -262,10 +262,18 @@ class CloseChapter(BaseOp):
         close_chapter(state, self.chapter)
 
 
+CHAPTERS_KEPT = 64
+"""The newest closed chapters a state keeps. An older summary would never fit a prompt's
+summaries budget (the newest that fit are sent); what it told is still found by recall,
+and its chapter stays in the story's events. Without this bound every snapshot, load and
+prompt would grow with the length of the story."""
+
+
 def close_chapter(state: GameState, chapter: Chapter) -> None:
     if state.chapters and chapter.number != state.chapters[-1].number + 1:
         raise InvalidChange("Chapters are closed in order.")
     state.chapters.append(chapter)
+    del state.chapters[:-CHAPTERS_KEPT]
 
 
 class AdvanceTurn(BaseOp):

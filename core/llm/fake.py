@@ -20,7 +20,7 @@ lets go of when it is ready.
 Usage imitates a provider: about four characters a token, and ``cached_tokens``
 is the prefix this call's prompt shares with the previous *served* call's prompt
 (prefix caching; a call that failed before any text never reached the model).
-Every request is recorded in ``requests``.
+Every request is recorded in ``requests`` (only the latest ``keep``, when given).
 """
 
 from __future__ import annotations
@@ -67,6 +67,7 @@ class ScriptedModel(ModelPort):
         default: Callable[[ModelRequest], str] | str | None = None,
         chunk_size: int = 12,
         hold: Callable[[ModelRequest], Awaitable[None]] | None = None,
+        keep: int | None = None,
     ) -> None:
         if chunk_size < 1:
             raise ValueError("chunk_size must be at least 1")
@@ -76,6 +77,9 @@ class ScriptedModel(ModelPort):
         self.default = default
         self.chunk_size = chunk_size
         self.requests: list[ModelRequest] = []
+        self.keep = keep
+        """How many of the latest requests ``requests`` keeps (None: all of them; a
+        benchmark keeps none, so ten thousand prompts do not stay in memory)."""
         self.hold = hold
         """Awaited before each reply: a slow model (``asyncio.sleep``), or one a test
         holds until it lets go (an ``asyncio.Event``), so concurrency windows are real."""
@@ -83,6 +87,8 @@ class ScriptedModel(ModelPort):
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[ModelChunk]:
         self.requests.append(request)
+        if self.keep is not None and len(self.requests) > self.keep:
+            del self.requests[: len(self.requests) - self.keep]
         if self.hold is not None:
             await self.hold(request)
         reply = self._next_reply(request)

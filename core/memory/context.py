@@ -124,6 +124,8 @@ def build_prompt(
         f"Chapter {c.number} (turns {c.first_turn}-{c.last_turn}): {c.summary}" for c in chapters
     ]
     summaries = _fit_newest(summary_lines, budgets.summaries, count, dropped, "summaries")
+    if chapters and chapters[0].number > 1:  # older ones the state no longer keeps
+        dropped["summaries"] = dropped.get("summaries", 0) + chapters[0].number - 1
 
     seen = [t for t in (memory.recent if memory else ()) if _witnessed(t, request.actor)]
     recent_lines = [_turn_text(t) for t in seen]

@@ -212,7 +212,7 @@ async def play(args: argparse.Namespace, uow) -> Run:
             told = " ".join(line.text for line in result.lines)
             history_tokens += count(f"[Turn {n}] Ash: {text}\nGM: {told}\n\n")
             progress.advance(task)
-    run.chapters = len(result.state.chapters)
+    run.chapters = result.state.chapters[-1].number if result.state.chapters else 0
     return run
 
 

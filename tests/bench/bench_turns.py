@@ -258,7 +258,7 @@ def instant_model() -> Narrator:
             }
         )
 
-    model = ScriptedModel(name="instant", default=answer, chunk_size=64)
+    model = ScriptedModel(name="instant", default=answer, chunk_size=64, keep=0)
     return AINarrator(Router({"narration": [RouteEntry(model)], "summary": [RouteEntry(model)]}))
 
 

@@ -5,8 +5,15 @@ from __future__ import annotations
 import itertools
 
 import playing
+import pytest
 from ai_helpers import echo, gm, prompt_of, section, start, turn_json
+from walkthrough import bundled
 
+from storyai.core.domain.errors import InvalidChange
+from storyai.core.domain.ops import CHAPTERS_KEPT, close_chapter
+from storyai.core.domain.state import Chapter
+from storyai.core.memory.context import build_prompt
+from storyai.core.narrators.port import NarrationRequest
 from storyai.core.play.telling import CHAPTER_TURNS
 
 FACT = "The smith's daughter is called Mirelle, and she hides a silver key."
@@ -175,3 +182,27 @@ async def test_a_service_kept_between_turns_sends_the_prompts_a_fresh_one_would(
     recent = await act("hum by the fire")
     assert "wander the square 22" in recent
     assert "pray in the chapel" not in recent
+
+
+async def test_a_state_keeps_only_the_chapters_a_prompt_can_use(uow_factory):
+    """A thousand-chapter story must not carry a thousand summaries in every snapshot,
+    load and prompt; the prompt still says how many older chapters it left out."""
+    narrator, _ = gm()
+    opening = await start(uow_factory, narrator)
+    world = bundled("ember_hollow")
+    state = opening.state.fork()
+    for n in range(1, 101):
+        chapter = Chapter(
+            number=n, first_turn=10 * n - 9, last_turn=10 * n, end_depth=30 * n, summary=f"c{n}."
+        )
+        close_chapter(state, chapter)
+    assert [c.number for c in state.chapters] == list(range(101 - CHAPTERS_KEPT, 101))
+    actor = next(iter(state.players))
+    request = NarrationRequest(world, state, actor, "look", [], [], turn=1001, seed=7)
+    prompt = build_prompt(request)
+    summaries = next(s.text for s in prompt.sections if s.name == "summaries")
+    shown = summaries.count("Chapter ")
+    assert "Chapter 99 " in summaries and "Chapter 100 " not in summaries  # 100 is recent
+    assert shown + prompt.dropped.get("summaries", 0) == 99
+    with pytest.raises(InvalidChange):
+        close_chapter(state, chapter.model_copy(update={"number": 7}))

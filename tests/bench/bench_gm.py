@@ -1,6 +1,6 @@
 """Benchmark: what the AI game master's memory costs over a 1,000-turn story.
 
-Plays Ember Hollow for 1,000 turns through ``services.take_turn`` with the AI
+Plays Ember Hollow for 1,000 turns through the play service (``Play.act``) with the AI
 narrator wired exactly as in play (router, prompt builder, validator, chapter
 summaries, full-text recall, a real database) but with a zero-latency scripted
 model, so every millisecond measured is the engine's. It reports:
@@ -12,7 +12,7 @@ model, so every millisecond measured is the engine's. It reports:
   last cache breakpoint;
 * recall: five facts planted in turns 1-5 are asked about at turn 1,000; a fact
   counts as recalled when its answer is in that prompt;
-* engine overhead per turn (take_turn, storage included, model excluded):
+* engine overhead per turn (``Play.act``, storage included, model excluded):
   p50/p95 around turns 10, 100 and 1,000, and prompt assembly alone.
 
 Run from the repository root (not part of the test suite):
@@ -32,7 +32,6 @@ import statistics
 import time
 from dataclasses import dataclass, field
 
-import playing
 from bench_turns import LOOP, machine, open_store, percentile
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -45,6 +44,7 @@ from storyai.core.llm.router import RouteEntry, Router
 from storyai.core.memory.context import RULES, world_bible
 from storyai.core.memory.tokens import default_tokenizer
 from storyai.core.narrators.ai import AINarrator
+from storyai.core.play import Play
 from storyai.core.worlds.bundled import bundled_world_paths
 from storyai.core.worlds.validate import load_world
 
@@ -171,9 +171,8 @@ async def play(args: argparse.Namespace, uow) -> Run:
 
     narrator.prompt_for = timed_prompt  # type: ignore[method-assign]
     await services.install_world(uow, world, source="bench")
-    start = await playing.start_session(
-        uow, "ember_hollow", player_name="Ash", seed=3, narrator=narrator
-    )
+    service = Play(uow, narrator=narrator)
+    start = await service.start("ember_hollow", player_name="Ash", seed=3)
     static = count(RULES) + count("\n".join(world_bible(world, start.state)))
     history_tokens = 0
     inputs = [f[0] for f in FACTS]
@@ -187,7 +186,7 @@ async def play(args: argparse.Namespace, uow) -> Run:
         for n, text in enumerate(inputs, 1):
             seen = len(model.requests)
             t0 = time.perf_counter()
-            result = await playing.take_turn(uow, start.session_id, text, narrator=narrator)
+            result = await service.act(start.session_id, text)
             run.turn_ms[n] = (time.perf_counter() - t0) * 1000
             narrations = [r for r in model.requests[seen:] if r.task == "narration"]
             if narrations:

@@ -6,7 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from storyai.cli.narration import model_option, provider_option, show_warnings
-from storyai.core.domain.errors import StoryError
+from storyai.core.domain.errors import SettingsError
 
 if TYPE_CHECKING:
     from storyai.core.config import Settings
@@ -30,7 +30,7 @@ def bot(provider: str = provider_option(), model: str = model_option()) -> None:
     settings = load_settings()
     token = settings.discord.token.get_secret_value() if settings.discord.token else ""
     if not token:
-        raise StoryError(
+        raise SettingsError(
             f"{TOKEN_ENV} is not set.",
             hint="create a bot at https://discord.com/developers/applications, copy its "
             f"token, then export {TOKEN_ENV}=... (or set token in the [discord] table of "
@@ -64,7 +64,7 @@ async def _serve(settings: Settings, token: str, provider: str | None, model: st
         try:
             await client.start(token)
         except discord.LoginFailure:
-            raise StoryError(
+            raise SettingsError(
                 "Discord refused the bot token.",
                 hint=f"check {TOKEN_ENV}: copy it again from the developer portal",
             ) from None

@@ -11,7 +11,7 @@ import typer
 
 from storyai.cli.narration import model_option, provider_option
 from storyai.cli.runtime import looks_like_path, validate_path_async
-from storyai.core.domain.errors import StoryError, WorldValidationError
+from storyai.core.domain.errors import UsageError, WorldValidationError
 
 if TYPE_CHECKING:
     from storyai.core.bootstrap import Container
@@ -106,7 +106,7 @@ def play(
     from storyai.tui.app import StoryApp
 
     if world and session:
-        raise StoryError("Give a world to start a new story, or --session to resume one, not both.")
+        raise UsageError("Give a world to start a new story, or --session to resume one, not both.")
 
     async def main() -> None:
         from storyai.cli.session import full_session_id

@@ -69,7 +69,7 @@ def check(
 
     Exits with 1 when a checked provider does not answer.
     """
-    from storyai.core.domain.errors import StoryError
+    from storyai.core.domain.errors import SettingsError, StoryError
     from storyai.core.narrators.configured import HOW_TO_ADD
     from storyai.core.providers.probe import probe
     from storyai.core.providers.registry import build_port
@@ -78,7 +78,7 @@ def check(
     names = [name] if name else list(settings.providers)
     if name and name not in settings.providers:
         known = ", ".join(sorted(settings.providers)) or "none"
-        raise StoryError(f"No provider called '{name}' is configured (configured: {known}).")
+        raise SettingsError(f"No provider called '{name}' is configured (configured: {known}).")
     if not names:
         console.print(escape(HOW_TO_ADD))
         return

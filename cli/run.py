@@ -16,7 +16,7 @@ from rich.markup import escape
 from storyai.cli.errors import err_console
 from storyai.cli.narration import model_option, provider_option, show_warnings
 from storyai.cli.render import console
-from storyai.core.domain.errors import StoryError
+from storyai.core.domain.errors import UsageError
 
 if TYPE_CHECKING:  # the commands import what they use: `storyai --help` stays quick
     from storyai.core.bootstrap import Container
@@ -99,11 +99,11 @@ def _read_inputs(script: Path | None) -> list[str]:
     try:
         return script.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
-        raise StoryError(
+        raise UsageError(
             f"There is no script file '{script}'.", hint="give a text file, one input per line"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise StoryError(
+        raise UsageError(
             f"The script file '{script}' can't be read ({exc}).",
             hint="give a UTF-8 text file, one input per line",
         ) from None
@@ -308,7 +308,7 @@ def world_test(
 
     world = _load_or_fail(path)
     if not world.playtests:
-        raise StoryError(
+        raise UsageError(
             "This world has no playtests.",
             hint="add `playtests:` with inputs and an `expect:` block",
         )

@@ -466,10 +466,10 @@ def fork(
     from storyai.core.domain.world import ID_RE
 
     if not ID_RE.match(new_id):
-        from storyai.core.domain.errors import StoryError
+        from storyai.core.domain.errors import UsageError
         from storyai.core.worlds.scaffold import world_id_for
 
-        raise StoryError(
+        raise UsageError(
             f"'{new_id}' is not a valid world id.",
             hint=f"ids use lower-case letters, digits and underscores, e.g. "
             f"'{world_id_for(new_id)}'",

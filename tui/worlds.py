@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from storyai.core.domain.errors import StoryError
+from storyai.core.domain.errors import WorldNotFound
 from storyai.core.worlds.bundled import bundled_world_paths
 
 if TYPE_CHECKING:
@@ -45,9 +45,7 @@ async def ensure_installed(uow: UnitOfWorkFactory, world_id: str) -> None:
             return
     path = bundled_world_paths().get(world_id)
     if path is None:
-        raise StoryError(
-            f"There is no world '{world_id}'.", hint="`storyai world list` shows what is installed"
-        )
+        raise WorldNotFound(world_id)
     from storyai.core import services
     from storyai.core.worlds.validate import load_world
 

@@ -13,8 +13,9 @@
     | - LibraryEntryNotFound
     + ImportRefused                   an import cannot be done; nothing was written
     | - SourceLocked                  another program (a running Foundry) holds the data
-    + SettingsError                   a setting (file, variable) is wrong
+    + SettingsError                   a setting (file, variable, token) is wrong
     | - PriceConfigError              a price table entry is wrong
+    + UsageError                      a command's arguments or files cannot be used
     + ProviderError                   a model provider failed (mapped from every SDK error)
     | - ProviderTimeout, RateLimited, ProviderUnavailable, StreamBroken, AuthFailed,
     |   BadRequest, NoProviderAnswered
@@ -188,6 +189,11 @@ class SettingsError(StoryError):
 
 class PriceConfigError(SettingsError):
     """A ``[prices."model"]`` entry is wrong."""
+
+
+class UsageError(StoryError):
+    """What an interface was asked cannot be done as asked: arguments that do not go
+    together, an invalid id, a file that cannot be read or written."""
 
 
 # ----------------------------------------------------------------------------- providers

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
-from storyai.core.domain.errors import StoryError
+from storyai.core.domain.errors import StoryError, UsageError
 from storyai.core.domain.events import Line, Narration, PlayerAction
 from storyai.core.domain.records import EventRecord
 from storyai.core.domain.state import GameState
@@ -389,7 +389,7 @@ class PlayScreen(Screen[None]):
             try:
                 path.write_text(text, encoding="utf-8")
             except OSError as exc:
-                raise StoryError(
+                raise UsageError(
                     f"Could not write the transcript to {path}: {exc.strerror}.",
                     hint="run storyai play from a folder you can write to",
                 ) from exc

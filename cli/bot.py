@@ -43,7 +43,7 @@ async def _serve(settings: Settings, token: str, provider: str | None, model: st
     import discord
 
     from storyai.bots import endpoints
-    from storyai.bots.app import BotDeps, StoryBot
+    from storyai.bots.client import StoryBot
     from storyai.cli.errors import err_console
     from storyai.cli.play import install_bundled, skipped_notices
     from storyai.core.bootstrap import build
@@ -54,13 +54,7 @@ async def _serve(settings: Settings, token: str, provider: str | None, model: st
         for notice in skipped_notices(await install_bundled(container)):
             err_console.print(notice, style="yellow", markup=False, highlight=False)
         endpoints.apply(settings.discord)
-        deps = BotDeps(
-            container.uow,
-            container.narrator.narrator,
-            clock=container.clock,
-            policy=container.quota,
-        )
-        client = StoryBot(deps)
+        client = StoryBot(container.play)  # its narrator, quota policy, clock and database
         try:
             await client.start(token)
         except discord.LoginFailure:

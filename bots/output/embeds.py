@@ -314,7 +314,7 @@ class StatusSummary:
 
     @classmethod
     def from_table(cls, view: Any, *, world_title: str, turn: int) -> StatusSummary:
-        """From a ``storyai.core.multiplayer.service.TableView``."""
+        """From a ``storyai.core.play.results.TableView``."""
         deadline = datetime.fromisoformat(view.deadline) if view.deadline else None
         return cls(
             world_title=world_title,

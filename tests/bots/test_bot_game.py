@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fakes.discord.harness import running_bot, running_fake
 
-from storyai.bots.app import BotDeps, StoryBot
-from storyai.core import services, sessions
+from storyai.bots.client import StoryBot
+from storyai.core import services
+from storyai.core.domain.clock import Clock
+from storyai.core.play import Play
 from storyai.core.worlds.bundled import bundled_world_paths
 from storyai.core.worlds.validate import load_world
 
@@ -19,7 +21,7 @@ WORLD = load_world(bundled_world_paths()["ember_hollow"])
 class Time:
     def __init__(self) -> None:
         self.now = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
-        self.clock = sessions.Clock(now=lambda: self.now, new_seed=lambda: 4)
+        self.clock = Clock(now=lambda: self.now, new_seed=lambda: 4)
 
     def pass_(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
@@ -31,9 +33,9 @@ async def world_installed(uow_factory):
     return uow_factory
 
 
-def new_bot(uow, t: Time, **deps) -> StoryBot:
-    deps.setdefault("stream_interval", 0.05)
-    return StoryBot(BotDeps(uow, clock=t.clock, **deps), tick=0.05)
+def new_bot(uow, t: Time, *, stream_interval: float = 0.05, **play) -> StoryBot:
+    """A bot over its own play service (``narrator=``, ``quota=``), as one process has."""
+    return StoryBot(Play(uow, clock=t.clock, **play), tick=0.05, stream_interval=stream_interval)
 
 
 async def start_story(fake, channel: str = "adventures"):
@@ -171,7 +173,7 @@ async def test_out_of_character_messages_are_ignored_and_others_are_actions(worl
         async with uow() as u:
             sid = next(iter(await u.sessions.list())).id
             actions = [e for e in await u.events.list(sid) if e.kind == "player_action"]
-        assert [a.payload["text"] for a in actions] == ["talk to hesta about mine"]
+        assert [a.event.text for a in actions] == ["talk to hesta about mine"]
         assert fake.violations == []
 
 

@@ -59,7 +59,7 @@ async def test_narration_streams_by_editing_one_message_within_limits(installed)
 async def test_the_daily_quota_is_enforced_before_the_model_is_called(installed):
     narrator, model = ai("Fine.")
     policy = QuotaPolicy(user_turns=2)
-    bot = new_bot(installed, Time(), narrator=narrator, policy=policy)
+    bot = new_bot(installed, Time(), narrator=narrator, quota=policy)
     async with running_bot(bot) as fake:
         await start(fake)
         for _ in range(2):

@@ -21,7 +21,7 @@ from storyai.bots.output.embeds import (
 from storyai.core.domain.sheet import Equipped, new_player_sheet
 from storyai.core.domain.state import GameState, PlayerState, QuestState
 from storyai.core.domain.world import World
-from storyai.core.multiplayer.service import Seat, TableView
+from storyai.core.play.results import Seat, TableView
 from storyai.core.views import PlayerView, player_view, quest_log
 
 HUGE = 10_000

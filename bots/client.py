@@ -1,0 +1,129 @@
+"""``StoryBot``: the discord.py client. It registers the commands and the choice buttons,
+hears plain messages, and tends the stories in its channels.
+
+State lives in the core's storage only: a restarted bot, or another bot process on
+the same database, finds each story by its channel, and choice buttons carry the
+story and the turn in their custom id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+
+import discord
+from discord.ext import commands
+
+from storyai.bots import messages, turns
+from storyai.bots.commands import all_commands
+from storyai.bots.components import ChoiceButton
+from storyai.bots.output import NO_PINGS, escape_text
+from storyai.bots.replies import post
+from storyai.core.domain.dice import Dice, SeededDice
+from storyai.core.play import Play
+from storyai.core.play.results import Tended
+
+log = logging.getLogger("storyai.bot")
+
+TICK = 2.0
+"""Seconds between two looks for stories that need tending."""
+STREAM_INTERVAL = 1.2
+"""Seconds between two edits of a message that shows narration as it is written."""
+
+
+class StoryBot(commands.Bot):
+    """The bot, over one ``Play`` service (its storage, narrator, quota policy, clock).
+
+    ``tick``: seconds between two calls of ``Play.tend`` (idle players, free-mode
+    rounds, tellings whose teller stopped); ``stream_interval``: seconds between edits
+    of a streamed narration; ``dice``: what ``/roll`` rolls."""
+
+    def __init__(
+        self,
+        play: Play,
+        *,
+        tick: float = TICK,
+        stream_interval: float = STREAM_INTERVAL,
+        dice: Callable[[], Dice] = lambda: SeededDice(None),
+        **options,
+    ) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = True  # out-of-character messages are told apart by content
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=NO_PINGS,
+            **options,
+        )
+        self.play = play
+        self.tick = tick
+        self.stream_interval = stream_interval
+        self.dice = dice
+        self._tending: asyncio.Task | None = None
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(ChoiceButton)
+        for command in all_commands():
+            self.tree.add_command(command)
+        await self.tree.sync()
+        self._tending = asyncio.create_task(self._tend_forever(), name="storyai-tending")
+
+    async def close(self) -> None:
+        if self._tending is not None:  # stop tending before the database goes away
+            self._tending.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._tending
+            self._tending = None
+        await super().close()
+
+    async def on_message(self, message: discord.Message) -> None:
+        await messages.heard(self, message)
+
+    # ------------------------------------------------------------ tending
+
+    async def _tend_forever(self) -> None:
+        await self.wait_until_ready()
+        while not self.is_closed():
+            try:
+                await self.tend()
+            except Exception:  # one bad story must not stop the others
+                log.exception("tending the stories failed")
+            await asyncio.sleep(self.tick)
+
+    async def tend(self) -> None:
+        """Post what tending the due stories did (the core decides, once, whichever bot
+        process asks): each channel's notices and turns in order, channels side by side."""
+        by_channel: defaultdict[str, list[Tended]] = defaultdict(list)
+        for tended in await self.play.tend():
+            if tended.channel is not None:
+                by_channel[tended.channel].append(tended)
+        posted = await asyncio.gather(
+            *(self._post_tended(c, done) for c, done in by_channel.items()),
+            return_exceptions=True,
+        )
+        for failed in posted:
+            if isinstance(failed, Exception):
+                log.error("posting what tending did failed", exc_info=failed)
+
+    async def _post_tended(self, channel_id: str, done: list[Tended]) -> None:
+        channel = await self.channel_of(channel_id)
+        if channel is None:
+            return
+        for tended in done:
+            if tended.notice:
+                await post(channel, escape_text(tended.notice))
+            if tended.result is not None:
+                await turns.show_in(channel, tended.result)
+
+    async def channel_of(self, channel_id: str) -> discord.abc.Messageable | None:
+        """A channel or thread by id: from the cache, else asked of Discord."""
+        if not channel_id.isdigit():
+            return None
+        channel = self.get_channel(int(channel_id))
+        if channel is None:
+            with contextlib.suppress(discord.NotFound, discord.Forbidden):
+                channel = await self.fetch_channel(int(channel_id))
+        return channel if isinstance(channel, discord.abc.Messageable) else None

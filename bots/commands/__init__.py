@@ -1,0 +1,33 @@
+"""The bot's slash commands, one module per group of what players do:
+
+``story``      /story start | join | leave | status | mode | remove | end
+``acting``     /act, /whisper, /roll
+``character``  /sheet, /inventory, /quests
+``branches``   /rewind, /branch
+``usage``      /usage
+
+Each command defers at once (``replies.answering``), calls one ``Play`` use case or
+query and renders what comes back; a ``StoryError`` is shown to the asker only.
+"""
+
+from __future__ import annotations
+
+from discord import app_commands
+
+from storyai.bots.commands import acting, branches, character, story, usage
+
+
+def all_commands() -> list[app_commands.Command | app_commands.Group]:
+    """Every command, new objects for each bot (groups keep per-bot state)."""
+    return [
+        story.Story(),
+        acting.act,
+        acting.whisper,
+        acting.roll,
+        character.sheet,
+        character.inventory,
+        character.quests,
+        branches.rewind,
+        branches.branch,
+        usage.usage,
+    ]

@@ -1,0 +1,160 @@
+"""/story start | join | leave | status | mode | remove | end: the table in a channel."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from storyai.bots import turns
+from storyai.bots.output import StatusSummary, escape_text, status_embed
+from storyai.bots.replies import answering, channel_streamer, send, streamer
+from storyai.core import services
+from storyai.core.play.results import TableView
+
+MODES = [
+    app_commands.Choice(name="turn: one player at a time", value="turn"),
+    app_commands.Choice(name="free: everyone acts, told together", value="free"),
+]
+BEGINS = "A new story begins. Join with /story join.\n\n"
+THREAD_NAME = 100
+"""Discord's limit on a thread's name."""
+
+
+def whose(view: TableView) -> str:
+    """Whose turn it is, or how free mode stands (escaped)."""
+    if view.ended:
+        return "The story has ended."
+    if view.mode == "free":
+        return f"Free mode: everyone acts; {view.queued} action(s) waiting."
+    return f"It is {escape_text(view.whose_turn.name)}'s turn." if view.whose_turn else ""
+
+
+async def worlds(interaction: discord.Interaction, current: str) -> list[app_commands.Choice]:
+    """The installed worlds whose id or title contains what was typed."""
+    play = interaction.client.play  # type: ignore[attr-defined]
+    typed = current.casefold()
+    return [
+        app_commands.Choice(name=w.title[:100], value=w.world_id)
+        for w in await services.list_worlds(play.uow)
+        if typed in f"{w.world_id} {w.title}".casefold()
+    ][:25]
+
+
+class Story(app_commands.Group):
+    def __init__(self) -> None:
+        super().__init__(name="story", description="Start, join and run a story in this channel")
+
+    @app_commands.command(name="start", description="Start a story here (you are the host)")
+    @app_commands.describe(
+        world="The world to play",
+        mode="turn: one at a time; free: together",
+        thread="Play in a new thread",
+        timeout="Turn mode: seconds before an idle player's turn passes (default 300)",
+        window="Free mode: seconds a round gathers actions before it is told (default 20)",
+    )
+    @app_commands.autocomplete(world=worlds)
+    @app_commands.choices(mode=MODES)
+    async def start(
+        self,
+        interaction: discord.Interaction,
+        world: str,
+        mode: str = "turn",
+        thread: bool = False,
+        timeout: app_commands.Range[int, 10, 86_400] | None = None,
+        window: app_commands.Range[int, 1, 3_600] | None = None,
+    ) -> None:
+        async with answering(interaction) as bot:
+            user = interaction.user
+            options = {
+                "user_ref": str(user.id),
+                "player_name": user.display_name,
+                "mode": "free" if mode == "free" else "turn",
+                "timeout_s": timeout,
+                "window_s": window,
+            }
+            here = interaction.channel
+            if not (thread and isinstance(here, discord.TextChannel)):
+                stream = streamer(interaction, BEGINS, interval=bot.stream_interval)
+                started = await bot.play.start_in_channel(
+                    str(interaction.channel_id), world, on_text=stream, **options
+                )
+                await turns.show(interaction, started, BEGINS, stream)
+                return
+            title = (await bot.play.world(world)).world.title  # WorldNotFound: no thread
+            made = await here.create_thread(
+                name=f"Story: {title}"[:THREAD_NAME], type=discord.ChannelType.public_thread
+            )
+            await send(interaction, f"A new story begins in {made.mention}. Join it there.")
+            stream = channel_streamer(made, BEGINS, interval=bot.stream_interval)
+            started = await bot.play.start_in_channel(
+                str(made.id), world, on_text=stream, **options
+            )
+            await turns.show_in(made, started, BEGINS, stream)
+
+    @app_commands.command(name="join", description="Join the story here with a new character")
+    @app_commands.describe(name="Your character's name (default: your display name)")
+    async def join(self, interaction: discord.Interaction, name: str | None = None) -> None:
+        async with answering(interaction) as bot:
+            story = await bot.play.here(str(interaction.channel_id))
+            asked = name or interaction.user.display_name
+            stream = streamer(interaction, _joins(asked) + "\n\n", interval=bot.stream_interval)
+            seat, told = await bot.play.join(
+                story.id, user_ref=str(interaction.user.id), name=asked, on_text=stream
+            )
+            if told is None:  # back at the table with the same character
+                await send(interaction, f"**{escape_text(seat.name)}** is back at the table.")
+                return
+            await turns.show(interaction, told, _joins(seat.name) + "\n\n", stream)
+
+    @app_commands.command(name="leave", description="Leave the table (your character stays)")
+    async def leave(self, interaction: discord.Interaction) -> None:
+        async with answering(interaction) as bot:
+            story = await bot.play.here(str(interaction.channel_id))
+            view = await bot.play.leave(story.id, user_ref=str(interaction.user.id))
+            who = escape_text(interaction.user.display_name)
+            await send(interaction, f"{who} left. {whose(view)}")
+
+    @app_commands.command(name="status", description="Who is playing and whose turn it is")
+    async def status(self, interaction: discord.Interaction) -> None:
+        async with answering(interaction) as bot:
+            story = await bot.play.here(str(interaction.channel_id))
+            now = await bot.play.status(story.id)
+            view = now.table or await bot.play.table(story.id)
+            summary = StatusSummary.from_table(view, world_title=now.world_title, turn=now.turn)
+            text = whose(view)
+            if now.telling and not now.ended:
+                text += "\n*A turn is being told right now.*"
+            await send(interaction, text, embed=status_embed(summary))
+
+    @app_commands.command(name="mode", description="Host: turn by turn, or everyone at once")
+    @app_commands.choices(mode=MODES)
+    async def mode(self, interaction: discord.Interaction, mode: str) -> None:
+        async with answering(interaction) as bot:
+            story = await bot.play.here(str(interaction.channel_id))
+            view = await bot.play.set_mode(
+                story.id,
+                user_ref=str(interaction.user.id),
+                mode="free" if mode == "free" else "turn",
+            )
+            await send(interaction, f"Mode: {view.mode}. {whose(view)}")
+
+    @app_commands.command(name="remove", description="Host: remove a player from the table")
+    async def remove(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        async with answering(interaction) as bot:
+            story = await bot.play.here(str(interaction.channel_id))
+            view = await bot.play.remove_player(
+                story.id, host_ref=str(interaction.user.id), user_ref=str(member.id)
+            )
+            who = escape_text(member.display_name)
+            await send(interaction, f"{who} was removed from the table. {whose(view)}")
+
+    @app_commands.command(name="end", description="Host: end the story")
+    async def end(self, interaction: discord.Interaction) -> None:
+        async with answering(interaction) as bot:
+            story = await bot.play.here(str(interaction.channel_id))
+            await bot.play.end(story.id, user_ref=str(interaction.user.id))
+            await send(interaction, "The story ends here. Thank you for playing.")
+
+
+def _joins(name: str) -> str:
+    return f"**{escape_text(name)}** joins the story."

@@ -1,0 +1,113 @@
+"""Turns in Discord: an action (a command, a choice button, a plain message) streamed
+while it is told, then the choices as buttons and whose turn is next.
+
+Only parsing and rendering: who may act, whether the turn is counted against a quota,
+and what happens while another turn is told are the core's (``Play.act_at_table``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+
+from storyai.bots.components import choice_view
+from storyai.bots.output import MessageStreamer, escape_text, render_lines
+from storyai.bots.replies import channel_streamer, post, send, streamer
+from storyai.core.play.results import ActResult, TurnResult
+
+if TYPE_CHECKING:
+    from storyai.bots.client import StoryBot
+
+WHAT_NEXT = "What next?"
+
+
+def said(name: str, text: str) -> str:
+    """The heading of an action's narration: who did what, escaped."""
+    return f"**{escape_text(name)}** › {escape_text(text)}\n\n"
+
+
+def guild_of(interaction: discord.Interaction) -> str | None:
+    return str(interaction.guild_id) if interaction.guild_id else None
+
+
+def up_next(outcome: ActResult) -> str:
+    return f"It is {escape_text(outcome.next_up.name)}'s turn." if outcome.next_up else ""
+
+
+async def act(interaction: discord.Interaction, text: str, *, private: bool = False) -> None:
+    """The asker's action in the story of this channel, within their daily quota: told
+    in public (streamed), or, ``private``, answered to them only (a whisper)."""
+    bot: StoryBot = interaction.client  # type: ignore[assignment]
+    session = await bot.play.here(str(interaction.channel_id))
+    heading = said(interaction.user.display_name, text)
+    stream = None if private else streamer(interaction, heading, interval=bot.stream_interval)
+    outcome = await bot.play.act_at_table(
+        session.id,
+        user_ref=str(interaction.user.id),
+        text=text,
+        guild=guild_of(interaction),
+        on_text=stream,
+    )
+    if outcome.kind == "queued" or outcome.result is None:
+        note = f"*Queued ({outcome.place}); the round is told together soon.*"
+        await send(interaction, heading + note, ephemeral=private)
+    elif private:
+        await send(interaction, render_lines(outcome.result.lines), ephemeral=True)
+    else:
+        await show(interaction, outcome.result, heading, stream)
+        if outcome.next_up is not None:
+            await send(interaction, up_next(outcome))
+
+
+async def show(
+    interaction: discord.Interaction,
+    result: TurnResult,
+    heading: str = "",
+    stream: MessageStreamer | None = None,
+) -> None:
+    """A told turn as the interaction's answer: the streamed message finished with the
+    turn as rendered (or sent whole), then its choices as buttons."""
+    text = heading + render_lines(result.lines)
+    if stream is not None and stream.messages:
+        await stream.finish(text)
+    else:
+        await send(interaction, text)
+    view = choice_view(result)
+    if view is not None:
+        await send(interaction, WHAT_NEXT, view=view)
+
+
+async def show_in(
+    channel: discord.abc.Messageable,
+    result: TurnResult,
+    heading: str = "",
+    stream: MessageStreamer | None = None,
+) -> None:
+    """``show`` for a channel or thread (no interaction to answer)."""
+    text = heading + render_lines(result.lines)
+    if stream is not None and stream.messages:
+        await stream.finish(text)
+    else:
+        await post(channel, text)
+    view = choice_view(result)
+    if view is not None:
+        await post(channel, WHAT_NEXT, view=view)
+
+
+async def act_in(bot: StoryBot, message: discord.Message, session_id: str) -> ActResult:
+    """A plain message's action, told into its channel as it is written."""
+    channel = message.channel
+    stream = channel_streamer(channel, interval=bot.stream_interval)
+    outcome = await bot.play.act_at_table(
+        session_id,
+        user_ref=str(message.author.id),
+        text=message.content,
+        guild=str(message.guild.id) if message.guild else None,
+        on_text=stream,
+    )
+    if outcome.result is not None:  # None in free mode: told with the round
+        await show_in(channel, outcome.result, stream=stream)
+        if outcome.next_up is not None:
+            await post(channel, up_next(outcome))
+    return outcome

@@ -1,53 +1,52 @@
-"""Benchmark: N concurrent stories in one bot process, with a model that takes 1 s a turn.
+"""Benchmark: many stories in one bot process, with a model that takes 1 s a reply.
 
-The real ``StoryBot`` (bots/app.py) with the AI narrator (router, prompt builder,
-validator, a real database) over a fake model that sleeps ``--latency`` seconds
-(``asyncio.sleep``) and then streams a valid JSON turn, connected through
-unmodified discord.py to the local fake Discord (tests/fakes/discord).
+The target: "Bot, one process, 1 s model: 500 stories whose players act every 10 s:
+loop lag p99 ≤ 50 ms, nothing refused; report the all-at-once burst at 500 and
+2,000 too."
 
-For each N in ``--sizes`` (10, 100, 500): N players each start a story in their own
-channel (``/story start``, all at once), then every player plays ``--turns`` turns
-with ``/act``, all concurrently, each sending its next ``/act`` as soon as the bot
-has answered the last one (the narration, then "It is ...'s turn."). Reported:
+The real ``StoryBot`` (bots/client.py) over a ``Play`` service with the AI narrator
+(router, prompt builder, validator, memory, quotas metered, a real database) and a
+``ScriptedModel`` that holds each reply ``--latency`` seconds
+(``hold=lambda r: asyncio.sleep(1)``) and then streams a valid JSON turn, connected
+through unmodified discord.py to the local fake Discord (tests/fakes/discord).
 
-* turns per second: completed turns / wall time of the acting phase (the ideal,
-  with a free engine, is N / latency);
-* turn latency from the slash command to the narration's reply (p50/p95/max), and
-  how long the bot took to acknowledge (defer) the interaction (p99/max);
-* event-loop lag of the bot's loop during the acting phase: a task sleeps 10 ms
-  and records how late it wakes (p50/p99/max), and the bot process's CPU use;
-* errors: interactions not acknowledged within Discord's 3-second window, errors
-  the fake sent back, ephemeral refusals, replies that are not the model's text,
-  turns that never finished (``--timeout``), and errors the bot logged.
+Scenarios (each on a fresh database; N players, one story each, in N channels; all N
+``/story start`` at once first, not measured):
 
-A turn is done when the bot's command handler returns (``app_command_completion``
-or the tree's ``on_error``, reported to the players' process), so the numbers do not
-depend on how many messages a turn is told in. Stories whose ``/story start`` failed
-(SQLite: "database is locked"; any store: "every connection is busy") are then
-started through the core with the offline narrator, so that N stories always act;
-the output says how many. Quotas are off: the fake has one guild, whose daily turn
-limit would refuse what on Discord would come from many servers.
+``paced N``   every player sends ``/act`` every ``--every`` seconds (10), ``--turns``
+              times (6), the players' schedules spread evenly over the interval: a
+              steady N / every turns per second. A player whose last turn is not yet
+              told waits for it (a turn that takes longer than the interval makes
+              the next one late: counted).
+``burst N``   every player sends ``/act`` at the same instant, ``--burst-turns`` times
+              (2), each as soon as the last one was answered.
 
-The fake Discord and the simulated players run in a child process (this script
-with ``--serve-fake``) with their own event loop and interpreter, so neither the
-fake's work nor the players' share the bot's loop or GIL (on a 2-core machine they
-still share the CPU). The two processes talk over the fake's real HTTP and
-WebSocket sockets; the child reports its timings (``time.monotonic``, which is
-system-wide on Linux) as JSON lines on stdout. The fake's rate limits are raised out
-of the way (interaction callbacks and followups are exempt on Discord anyway); its
-3-second acknowledgement window stays enforced and every violation is counted.
+Reported per scenario: turns done and refused (ephemeral answers: quota, busy, not your
+turn...) and failed; turn latency from the slash command to the first reply (the
+narration starts) and to the handler's end (every reply sent), p50/p99; the bot
+loop's lag (a task sleeps 10 ms again and again and records how late it wakes),
+p50/p99/max; the bot process's CPU use; what the fake Discord flagged.
 
-The bot runs as in production (``storyai bot``): the table ticker looks at every
-running story every ``--tick`` seconds (2 s, the bot's default).
+The fake Discord and the players run in a child process (this script with
+``--serve-fake``) with their own event loop and interpreter, so neither the fake's work
+nor the players' run on the bot's loop (on a 2-core machine they still share the CPU).
+They talk over the fake's real HTTP and WebSocket sockets; the child reports its
+timings (``time.monotonic``, system-wide on Linux) as JSON lines. The fake's rate limits
+are raised out of the way (interaction callbacks and followups are exempt on Discord
+anyway); its 3-second acknowledgement window stays enforced. Quotas are metered with no
+limits: the fake has one guild, whose daily limit would refuse what on Discord would
+come from many servers. The bot tends its stories every 2 s, as in production.
+
+``--profile`` runs the bot's side of the measured phase under cProfile and prints the
+functions that took the most time (own and cumulative).
 
 Run from the repository root (not part of the test suite):
 
-    python tests/bench/bench_bot.py                          # temp SQLite file; N = 10, 100, 500
-    python tests/bench/bench_bot.py --sizes 10 100 --turns 3
+    python tests/bench/bench_bot.py                                 # paced 500, burst 500 2000
+    python tests/bench/bench_bot.py --paced 100 --burst             # just a paced 100
     python tests/bench/bench_bot.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
-    python tests/bench/bench_bot.py --memory                 # the in-memory store
 
-With a PostgreSQL URL each size gets a throwaway database on that server (see
+With a PostgreSQL URL each scenario gets a throwaway database on that server (see
 bench_turns.py; ``--in-place`` uses the named database).
 """
 
@@ -55,13 +54,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import io
 import json
 import logging
+import pstats
 import sys
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,39 +70,33 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the fakes package
 
 import discord
-import playing
 from bench_turns import machine, open_store, percentile
 from fakes.discord.harness import DiscordHarness, patched_endpoints
 from fakes.discord.server import FakeInteraction
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from storyai.bots.app import BotDeps, StoryBot
+from storyai.bots.client import StoryBot
 from storyai.core import services
-from storyai.core.llm.port import ModelDone, ModelPort, ModelRequest, TextPiece, Usage
+from storyai.core.llm.fake import ScriptedModel
+from storyai.core.llm.port import ModelRequest
 from storyai.core.llm.router import RouteEntry, Router
-from storyai.core.multiplayer import service as table
 from storyai.core.narrators.ai import AINarrator
+from storyai.core.play import Play
 from storyai.core.quotas import QuotaPolicy
 from storyai.core.storage.ports import UnitOfWorkFactory
 from storyai.core.worlds.bundled import bundled_world_paths
 from storyai.core.worlds.validate import load_world
 
 WORLD = "ember_hollow"
-SIZES = (10, 100, 500)
 MARKER = "Lantern light wavers over the snow."
 """In every narration the model writes: a reply without it was not the model's."""
 ACTIONS = ("look around", "examine emberstone", "talk to hesta about village", "listen")
 UNTHROTTLED = (1_000_000_000, 1.0)
 LAG_INTERVAL = 0.01
 HEARTBEAT_RACE = "Can't keep up"
+NO_LIMITS = QuotaPolicy(user_turns=None, guild_turns=None, user_credits=None, guild_credits=None)
 
 console = Console(highlight=False, width=None if Console().is_terminal else 160)
 
@@ -131,35 +126,27 @@ def _turn(narrative: str) -> str:
     )
 
 
-class SlowModel(ModelPort):
-    """Thinks for ``latency`` seconds (without blocking the loop), then streams a valid
-    turn (or a one-line chapter summary) in ``chunk_size`` pieces."""
+class SlowModel:
+    """A ``ScriptedModel`` that holds each reply ``latency`` seconds (never blocking the
+    loop), then streams a valid turn (or a one-line chapter summary)."""
 
-    name = "slow-fake"
-    model = "slow-fake-1"
-
-    def __init__(self, latency: float, chunk_size: int = 48) -> None:
-        self.latency = latency
-        self.chunk_size = chunk_size
+    def __init__(self, latency: float) -> None:
         self.calls: Counter[str] = Counter()
-        self.reply = _turn(MARKER + " The village keeps its own counsel tonight.")
+        turn = _turn(MARKER + " The village keeps its own counsel tonight.")
 
-    async def stream(self, request: ModelRequest) -> AsyncIterator[Any]:
-        self.calls[request.task] += 1
-        await asyncio.sleep(self.latency)
-        text = "The hero wandered the village." if request.task == "summary" else self.reply
-        for i in range(0, len(text), self.chunk_size):
-            yield TextPiece(text[i : i + self.chunk_size])
-        yield ModelDone(
-            text=text,
-            usage=Usage(
-                provider=self.name,
-                model=self.model,
-                input_tokens=sum(s.tokens for s in request.sections),
-                output_tokens=len(text) // 4,
-                calls=1,
-            ),
-        )
+        async def hold(request: ModelRequest) -> None:
+            self.calls[request.task] += 1
+            await asyncio.sleep(latency)
+
+        def answer(request: ModelRequest) -> str:
+            self.model.requests.clear()  # keep no history: thousands of prompts
+            return "The hero wandered the village." if request.task == "summary" else turn
+
+        self.model = ScriptedModel(name="slow-fake", default=answer, hold=hold, chunk_size=48)
+
+    def narrator(self) -> AINarrator:
+        route = [RouteEntry(self.model)]
+        return AINarrator(Router({"narration": route, "summary": route}))
 
 
 # ------------------------------------------------------------------ measuring
@@ -192,8 +179,7 @@ def lags_between(samples: list[tuple[float, float]], start: float, end: float) -
 
 
 class Counting(logging.Handler):
-    """Counts what the bot and discord.py log at WARNING and above (the bot's errors,
-    discord.py's "Can't keep up" heartbeat warnings); keeps the first few of each level."""
+    """Counts what the bot and discord.py log at WARNING and above; keeps the first few."""
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -205,9 +191,8 @@ class Counting(logging.Handler):
         if len(self.first[record.levelname]) < 2:
             message = " ".join(record.getMessage().split())
             if record.exc_info and record.exc_info[1] is not None:
-                error = record.exc_info[1]
-                message += f" ({type(error).__name__})"
-            self.first[record.levelname].append(message[:200])
+                message += f" ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})"
+            self.first[record.levelname].append(message[:240])
 
 
 # ------------------------------------------------------------------ the child: fake + players
@@ -251,27 +236,28 @@ class BenchFake(DiscordHarness):
         self.completed[ix_id] = (at, error)
         self._event(ix_id).set()
 
-    async def finished(self, ix: FakeInteraction, timeout: float) -> str | None:
-        """Wait until the bot's handler for ``ix`` returned; None, or what went wrong."""
+    async def finished(self, ix: FakeInteraction, timeout: float) -> tuple[str, str] | None:
+        """Wait until the bot's handler for ``ix`` returned; None, or (kind, detail) of
+        what went wrong: "refused" (an answer only the player sees) or "failed"."""
         try:
             async with asyncio.timeout(timeout):
                 await self._event(ix.id).wait()
         except TimeoutError:
-            return f"the bot did not finish within {timeout:g} s"
+            return "failed", f"the bot did not finish within {timeout:g} s"
         finally:
             self._events.pop(ix.id, None)
         _, failed = self.completed[ix.id]
         if not ix.acknowledged:
-            return "not acknowledged within the window"
+            return "failed", "not acknowledged within the window"
         if ix.errors:
-            return f"error sent back: {ix.errors[0].kind}"
+            return "failed", f"error sent back: {ix.errors[0].kind}"
         if failed:
-            return f"the command failed: {failed}"
+            return "failed", f"the command failed: {failed}"
         private = [m.content for m in ix.replies if m.ephemeral]
         if private:
-            return "refused: " + private[0][:200]
+            return "refused", private[0][:200]
         if not any(MARKER in m.text for m in ix.replies):
-            return "no narration by the model among the replies"
+            return "failed", "no narration by the model among the replies"
         return None
 
 
@@ -283,21 +269,26 @@ class Record:
     acked: float | None
     first: float | None  # the first reply (a streamed narration's first words)
     done: float | None  # the bot's handler returned: every reply sent
-    error: str | None
+    error: list[str] | None  # [kind, detail]
+    late: float = 0.0  # paced: seconds after its planned time it was sent
 
     def row(self) -> list:
-        return [self.created, self.acked, self.first, self.done, self.error]
+        return [self.created, self.acked, self.first, self.done, self.error, self.late]
+
+
+CREATED, ACKED, FIRST, DONE, ERROR, LATE = range(6)  # the columns of Record.row()
 
 
 async def serve_fake(config: dict) -> None:
-    n, turns, timeout = config["n"], config["turns"], config["timeout"]
+    n, timeout = config["n"], config["timeout"]
     fake = BenchFake(
-        members=[f"player{i:03d}" for i in range(n)],
-        channels=[f"table-{i:03d}" for i in range(n)],
+        members=[f"player{i:04d}" for i in range(n)],
+        channels=[f"table-{i:04d}" for i in range(n)],
         ack_window=config["ack_window"],
         rate_limits={"channel_messages": UNTHROTTLED, "message_edits": UNTHROTTLED,
                      "default": UNTHROTTLED},
         global_rate_limit=UNTHROTTLED,
+        ready_timeout=120.0,
     )  # fmt: skip
     await fake.start()
     loop = asyncio.get_running_loop()
@@ -317,8 +308,6 @@ async def serve_fake(config: dict) -> None:
 
     threading.Thread(target=listen, daemon=True).start()
     users, channels = list(fake.users.values()), list(fake.channels.values())
-    lags: list[tuple[float, float]] = []
-    monitor = asyncio.create_task(lag_monitor(lags))
     emit(
         {
             "port": fake.port,
@@ -332,7 +321,7 @@ async def serve_fake(config: dict) -> None:
     if await orders.get() != "go":
         return
     await fake.wait_until(
-        lambda: fake.ready_sessions and "act" in fake.commands, 30, "the bot and its commands"
+        lambda: fake.ready_sessions and "act" in fake.commands, 120, "the bot and its commands"
     )
     done = Counter[str]()
 
@@ -343,22 +332,35 @@ async def serve_fake(config: dict) -> None:
 
     progress = asyncio.create_task(reporter())
 
-    async def one(command: str, i: int, **options: Any) -> Record:
+    async def one(command: str, i: int, late: float = 0.0, **options: Any) -> Record:
         ix = await fake.slash(command, user=users[i], channel=channels[i], wait=False, **options)
         error = await fake.finished(ix, timeout)
         replied = fake.replied_at.get(ix.id) or [None]
         at = fake.completed.get(ix.id, (None, None))[0]
-        return Record(ix.created, fake.acked_at.get(ix.id), replied[0], at, error)
+        return Record(
+            ix.created, fake.acked_at.get(ix.id), replied[0], at, list(error or []) or None, late
+        )
 
     async def start(i: int) -> Record:
         record = await one("story start", i, world=config["world"])
         done["start"] += 1
         return record
 
-    async def play(i: int) -> list[Record]:
+    async def burst(i: int) -> list[Record]:
         out = []
-        for turn in range(turns):
+        for turn in range(config["turns"]):
             out.append(await one("act", i, text=ACTIONS[(i + turn) % len(ACTIONS)]))
+            done["act"] += 1
+        return out
+
+    async def paced(i: int, t0: float) -> list[Record]:
+        every = config["every"]
+        out = []
+        for turn in range(config["turns"]):
+            planned = t0 + every * (turn + i / n)
+            await asyncio.sleep(max(0.0, planned - time.monotonic()))
+            late = max(0.0, time.monotonic() - planned)
+            out.append(await one("act", i, late, text=ACTIONS[(i + turn) % len(ACTIONS)]))
             done["act"] += 1
         return out
 
@@ -368,8 +370,12 @@ async def serve_fake(config: dict) -> None:
     emit({"started": [r.error is None for r in starts]})
     if await orders.get() != "play":  # the bot's side starts the stories that failed
         return
-    phases["act"] = [time.monotonic()]
-    played = await asyncio.gather(*(play(i) for i in range(n)))
+    t0 = time.monotonic()
+    phases["act"] = [t0]
+    if config["scenario"] == "paced":
+        played = await asyncio.gather(*(paced(i, t0) for i in range(n)))
+    else:
+        played = await asyncio.gather(*(burst(i) for i in range(n)))
     phases["act"].append(time.monotonic())
     progress.cancel()
     emit({"progress": dict(done)})
@@ -379,14 +385,10 @@ async def serve_fake(config: dict) -> None:
                 "phases": phases,
                 "starts": [r.row() for r in starts],
                 "turns": [r.row() for records in played for r in records],
-                "fake_lag": {
-                    name: _summary(lags_between(lags, a, b)) for name, (a, b) in phases.items()
-                },
             }
         }
     )
     await orders.get()  # "close", once the bot has stopped
-    monitor.cancel()
     await fake.close()  # records interactions never acknowledged
     emit(
         {
@@ -412,20 +414,29 @@ def _summary(lags: list[float]) -> dict[str, float]:
 
 
 @dataclass
-class SizeResult:
+class Scenario:
+    kind: str  # "paced" or "burst"
     n: int
-    turns_planned: int
+    turns: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind} {self.n}"
+
+
+@dataclass
+class Outcome:
+    scenario: Scenario
     phases: dict[str, list[float]]
     starts: list[list]
     turns: list[list]
     bot_lag: dict[str, dict[str, float]]
-    fake_lag: dict[str, dict[str, float]]
     closed: dict
     logged: Counting
     cpu: dict[str, float]
     repaired: int
-    repair_s: float
     model_calls: Counter[str] = field(default_factory=Counter)
+    profile: str = ""
 
     def wall(self, phase: str) -> float:
         a, b = self.phases[phase]
@@ -436,11 +447,8 @@ class SizeResult:
         return [r for r in rows if r[ERROR] is None]
 
     @staticmethod
-    def errors(rows: list[list]) -> Counter[str]:
-        return Counter(r[ERROR] for r in rows if r[ERROR] is not None)
-
-
-CREATED, ACKED, FIRST, DONE, ERROR = range(5)  # the columns of Record.row()
+    def of_kind(rows: list[list], kind: str) -> Counter[str]:
+        return Counter(r[ERROR][1] for r in rows if r[ERROR] is not None and r[ERROR][0] == kind)
 
 
 class Child:
@@ -502,38 +510,38 @@ def watch_commands(bot: StoryBot, child: Child) -> None:
 
 
 async def start_directly(uow: UnitOfWorkFactory, seats: list[list]) -> int:
-    """Start, through the core and with the offline narrator, the stories whose
+    """Start, through the core with the offline narrator, the stories whose
     ``/story start`` failed, so that every player can act; returns how many."""
+    play = Play(uow, quota=NO_LIMITS)
     started = 0
     for user_id, name, channel_id in seats:
-        if await table.session_in_channel(uow, str(channel_id)) is not None:
+        if await play.in_channel(str(channel_id)) is not None:
             continue  # the bot finished it after all
-        opening = await playing.start_session(uow, WORLD, player_name=name, user_ref=str(user_id))
-        await table.open_table(uow, opening.session_id, mode="turn", channel=str(channel_id))
+        await play.start_in_channel(str(channel_id), WORLD, user_ref=str(user_id), player_name=name)
         started += 1
     return started
 
 
-async def run_size(args: argparse.Namespace, n: int, progress: Progress) -> SizeResult:
+def profiled(profile: cProfile.Profile, top: int = 25) -> str:
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
+
+
+async def run(args: argparse.Namespace, scenario: Scenario, progress: Progress) -> Outcome:
     world = load_world(bundled_world_paths()[WORLD])
     async with open_store(args) as store:
         await services.install_world(store.uow, world, source="bench")
         model = SlowModel(args.latency)
-        router = Router({"narration": [RouteEntry(model)], "summary": [RouteEntry(model)]})
-        deps = BotDeps(
-            store.uow,
-            narrator=AINarrator(router),
-            # One fake guild holds every player: its daily turn limit (500) would refuse
-            # turns that on Discord would come from many servers.
-            policy=QuotaPolicy(user_turns=None, guild_turns=None, user_credits=None,
-                               guild_credits=None),
-        )  # fmt: skip
-        if args.stream_interval is not None:
-            deps.stream_interval = args.stream_interval
-        bot = StoryBot(deps, tick=args.tick)
+        play = Play(store.uow, narrator=model.narrator(), quota=NO_LIMITS)
+        bot = StoryBot(play, tick=args.tick, stream_interval=args.stream_interval)
         config = {
-            "n": n,
-            "turns": args.turns,
+            "n": scenario.n,
+            "scenario": scenario.kind,
+            "turns": scenario.turns,
+            "every": args.every,
             "timeout": args.timeout,
             "ack_window": args.ack_window,
             "world": WORLD,
@@ -544,9 +552,10 @@ async def run_size(args: argparse.Namespace, n: int, progress: Progress) -> Size
         for logger in loggers:
             logger.addHandler(logged)
             logger.propagate = False
+        profile = cProfile.Profile() if args.profile else None
         try:
             hello = await child.receive()
-            proxy = DiscordHarness(token=hello["token"], ready_timeout=60.0)  # never started:
+            proxy = DiscordHarness(token=hello["token"], ready_timeout=120.0)  # never started:
             proxy.port = hello["port"]  # it only points discord.py at the child's fake
             samples: list[tuple[float, float]] = []
             cpu: list[tuple[float, float]] = []
@@ -554,22 +563,26 @@ async def run_size(args: argparse.Namespace, n: int, progress: Progress) -> Size
                 await proxy.start_bot(bot)
                 watch_commands(bot, child)
                 monitor = asyncio.create_task(lag_monitor(samples, cpu))
-                starting = progress.add_task(f"N={n} /story start", total=n)
-                acting = progress.add_task(f"N={n} /act", total=n * args.turns)
+                starting = progress.add_task(f"{scenario.name}: /story start", total=scenario.n)
+                acting = progress.add_task(
+                    f"{scenario.name}: /act", total=scenario.n * scenario.turns
+                )
                 child.send({"order": "go"})
-                repaired, repair_s = 0, 0.0
+                repaired = 0
                 while "result" not in (message := await child.receive()):
                     if "started" in message:
                         seats = zip(hello["seats"], message["started"], strict=True)
                         failed = [seat for seat, ok in seats if not ok]
-                        began = time.monotonic()
                         repaired = await start_directly(store.uow, failed)
-                        repair_s = time.monotonic() - began
+                        if profile is not None:
+                            profile.enable()
                         child.send({"order": "play"})
                         continue
                     done = message["progress"]
                     progress.update(starting, completed=done.get("start", 0))
                     progress.update(acting, completed=done.get("act", 0))
+                if profile is not None:
+                    profile.disable()
                 result = message["result"]
                 await proxy.stop_bot(bot)
                 monitor.cancel()
@@ -581,22 +594,20 @@ async def run_size(args: argparse.Namespace, n: int, progress: Progress) -> Size
                 logger.propagate = True
             await child.stop()
         phases = result["phases"]
-        return SizeResult(
-            n=n,
-            turns_planned=args.turns,
+        return Outcome(
+            scenario=scenario,
             phases=phases,
             starts=result["starts"],
             turns=result["turns"],
             bot_lag={
                 name: _summary(lags_between(samples, a, b)) for name, (a, b) in phases.items()
             },
-            fake_lag=result["fake_lag"],
             closed=closed,
             logged=logged,
             cpu={name: cpu_share(cpu, a, b) for name, (a, b) in phases.items()},
             repaired=repaired,
-            repair_s=repair_s,
             model_calls=model.calls,
+            profile=profiled(profile) if profile is not None else "",
         )
 
 
@@ -611,111 +622,115 @@ def _seconds(rows: list[list], column: int, p: float) -> float:
 
 
 COLUMNS = (
-    "N",
+    "scenario",
     "turns ok",
-    "wall s",
+    "refused",
+    "failed",
     "turns/s",
-    "reply p50 s",
-    "reply p95 s",
-    "done p50 s",
-    "done p95 s",
+    "first p50/p99 s",
+    "done p50/p99 s",
     "ack max ms",
     "lag p50 ms",
     "lag p99 ms",
     "lag max ms",
     "bot CPU",
-    "errors",
     "viol.",
 )
 
 
-def report(results: list[SizeResult], args: argparse.Namespace, label: str) -> Table:
+def report(outcomes: list[Outcome], args: argparse.Namespace, label: str) -> Table:
     table = Table(
-        title=(
-            f"StoryBot, N concurrent one-player stories, {args.turns} /act each, "
-            f"model {args.latency:g} s a call, {label}"
-        ),
+        title=f"StoryBot, one process, model {args.latency:g} s a reply, {label}",
         caption=(
-            f"{machine()}. Fake Discord and players in a child process. "
-            "reply: slash to the first reply (the narration starts); done: to "
-            "the handler's end (every reply sent); ack: to the defer; lag: bot loop, 10 ms "
-            "sleeps; bot CPU: share of one core; viol.: what the fake Discord flagged"
+            f"{machine()}. Fake Discord and players in a child process. paced: each player "
+            f"acts every {args.every:g} s; burst: all at once, one after another. first: "
+            "slash to the first reply (the narration starts); done: to the handler's end; "
+            "ack: to the defer; lag: the bot's loop, 10 ms sleeps; bot CPU: share of one core"
         ),
     )
     for name in COLUMNS:
         table.add_column(name, justify="right")
-    for r in results:
-        ok = r.ok(r.turns)
-        wall = r.wall("act")
-        lag = r.bot_lag["act"]
+    for o in outcomes:
+        ok = o.ok(o.turns)
+        wall = o.wall("act")
+        lag = o.bot_lag["act"]
         table.add_row(
-            str(r.n),
-            f"{len(ok)}/{r.n * r.turns_planned}",
-            f"{wall:.1f}",
+            o.scenario.name,
+            f"{len(ok)}/{len(o.turns)}",
+            str(sum(o.of_kind(o.turns, "refused").values())),
+            str(sum(o.of_kind(o.turns, "failed").values())),
             f"{len(ok) / wall:.1f}" if wall else "-",
-            f"{_seconds(ok, FIRST, 50):.2f}",
-            f"{_seconds(ok, FIRST, 95):.2f}",
-            f"{_seconds(ok, DONE, 50):.2f}",
-            f"{_seconds(ok, DONE, 95):.2f}",
-            f"{_seconds(r.turns, ACKED, 100) * 1000:.0f}",
+            f"{_seconds(ok, FIRST, 50):.2f} / {_seconds(ok, FIRST, 99):.2f}",
+            f"{_seconds(ok, DONE, 50):.2f} / {_seconds(ok, DONE, 99):.2f}",
+            f"{_seconds(o.turns, ACKED, 100) * 1000:.0f}",
             f"{lag['p50']:.1f}",
             f"{lag['p99']:.1f}",
             f"{lag['max']:.0f}",
-            f"{r.cpu['act']:.0%}",
-            str(sum(r.errors(r.turns).values())),
-            str(sum(r.closed["violations"].values())),
+            f"{o.cpu['act']:.0%}",
+            str(sum(o.closed["violations"].values())),
         )
     return table
 
 
-def details(r: SizeResult) -> None:
-    ok = r.ok(r.starts)
-    lag, fake = r.bot_lag["start"], r.fake_lag["act"]
+def details(o: Outcome, args: argparse.Namespace) -> None:
+    ok = o.ok(o.starts)
+    lag = o.bot_lag["start"]
+    late = [r[LATE] for r in o.turns if r[LATE] > 0.5]
     console.print(
-        f"[bold]N={r.n}[/]: /story start x{r.n}: {len(ok)} ok in {r.wall('start'):.1f} s "
-        f"(reply p50 {_seconds(ok, FIRST, 50):.2f} s, done p95 {_seconds(ok, DONE, 95):.2f} s, "
-        f"ack max {_seconds(r.starts, ACKED, 100) * 1000:.0f} ms; bot loop lag p99 "
-        f"{lag['p99']:.0f} ms, max {lag['max']:.0f} ms). Model calls: "
-        + ", ".join(f"{task} {count}" for task, count in sorted(r.model_calls.items()))
-        + f". While acting: done max {_seconds(r.ok(r.turns), DONE, 100):.2f} s; the fake's "
-        f"own loop lag p99 {fake['p99']:.1f} ms, max {fake['max']:.0f} ms; "
-        f"{r.closed['calls']} REST calls, {r.closed['rate_limited']} rate limited."
-    )
-    if r.repaired:
-        console.print(
-            f"  {r.repaired} stories whose /story start failed were then started through the "
-            f"core with the offline narrator ({r.repair_s:.1f} s), so that all {r.n} can act"
+        f"[bold]{o.scenario.name}[/]: /story start x{o.scenario.n} at once: {len(ok)} ok in "
+        f"{o.wall('start'):.1f} s (first reply p50 {_seconds(ok, FIRST, 50):.2f} s, done p99 "
+        f"{_seconds(ok, DONE, 99):.2f} s, ack max {_seconds(o.starts, ACKED, 100) * 1000:.0f} "
+        f"ms; bot loop lag p99 {lag['p99']:.0f} ms, max {lag['max']:.0f} ms). Acting: "
+        f"{o.wall('act'):.0f} s, done max {_seconds(o.ok(o.turns), DONE, 100):.2f} s"
+        + (
+            f", {len(late)} turns sent more than 0.5 s after their planned time"
+            if o.scenario.kind == "paced"
+            else ""
         )
-    for phase, rows in (("/story start", r.starts), ("/act", r.turns)):
-        for error, count in r.errors(rows).most_common(4):
-            console.print(f"  {phase}: {count} x {error}", markup=False)
-    for level, count in r.logged.counts.items():
-        console.print(f"  {count} {level} logged by the bot: {r.logged.first[level]}", markup=False)
-        if any(HEARTBEAT_RACE in message for message in r.logged.first[level]):
+        + ". Model calls: "
+        + ", ".join(f"{task} {count}" for task, count in sorted(o.model_calls.items()))
+        + f"; {o.closed['calls']} REST calls, {o.closed['rate_limited']} rate limited."
+    )
+    if o.repaired:
+        console.print(
+            f"  {o.repaired} stories whose /story start failed were started through the core "
+            "(offline narrator), so that all can act"
+        )
+    for phase, rows in (("/story start", o.starts), ("/act", o.turns)):
+        for kind in ("refused", "failed"):
+            for error, count in o.of_kind(rows, kind).most_common(3):
+                console.print(f"  {phase} {kind}: {count} x {error}", markup=False)
+    for level, count in o.logged.counts.items():
+        console.print(f"  {count} {level} logged: {o.logged.first[level]}", markup=False)
+        if any(HEARTBEAT_RACE in message for message in o.logged.first[level]):
             console.print(
                 f"    ({HEARTBEAT_RACE!r} ~41 s: discord.py notes a heartbeat's send time only "
-                "after the send returns; the local fake acknowledges before that, so the "
-                "previous heartbeat's time is used. Not lag.)",
+                "after the send returns; the local fake acknowledges before that. Not lag.)",
                 markup=False,
             )
-    for kind, count in r.closed["violations"].items():
+    for kind, count in o.closed["violations"].items():
         console.print(f"  violation {kind}: {count}")
-    for first in r.closed["first"]:
+    for first in o.closed["first"]:
         console.print(f"    {first}", markup=False)
+    if o.profile:
+        console.print(o.profile, markup=False, highlight=False)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="N (10 100 500)")
-    parser.add_argument("--turns", type=int, default=5, help="turns per story (5)")
-    parser.add_argument("--latency", type=float, default=1.0, help="model seconds per call (1)")
     parser.add_argument(
-        "--tick", type=float, default=2.0, help="the bot's table ticker period (2 s, its default)"
+        "--paced", type=int, nargs="*", default=[500], help="N for paced runs (500)"
     )
     parser.add_argument(
-        "--stream-interval",
-        type=float,
-        help="seconds between edits of a streamed narration (default: the bot's, 1.2)",
+        "--burst", type=int, nargs="*", default=[500, 2000], help="N for bursts (500 2000)"
+    )
+    parser.add_argument("--every", type=float, default=10.0, help="paced: seconds between acts")
+    parser.add_argument("--turns", type=int, default=6, help="paced: turns per player (6)")
+    parser.add_argument("--burst-turns", type=int, default=2, help="burst: turns per player (2)")
+    parser.add_argument("--latency", type=float, default=1.0, help="model seconds a reply (1)")
+    parser.add_argument("--tick", type=float, default=2.0, help="seconds between tendings (2)")
+    parser.add_argument(
+        "--stream-interval", type=float, default=1.2, help="seconds between streamed edits"
     )
     parser.add_argument(
         "--ack-window", type=float, default=3.0, help="seconds to acknowledge (3, as Discord)"
@@ -723,6 +738,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--timeout", type=float, default=300.0, help="give up on an interaction after (300 s)"
     )
+    parser.add_argument("--profile", action="store_true", help="cProfile the measured phase")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--database-url", help="a database URL (PostgreSQL: throwaway database)")
     where.add_argument("--memory", action="store_true", help="use the in-memory store")
@@ -731,24 +747,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--serve-fake", metavar="CONFIG", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.turns < 1 or min(args.sizes) < 1:
-        parser.error("--turns and --sizes must be at least 1")
+    if min([args.turns, args.burst_turns, *args.paced, *args.burst], default=1) < 1:
+        parser.error("--turns, --burst-turns and every N must be at least 1")
     return args
 
 
 async def main(args: argparse.Namespace) -> None:
-    results = []
     label = "in-memory store" if args.memory else "SQLite file"
     if args.database_url:
         label = "PostgreSQL" if args.database_url.startswith("postgres") else "SQL"
     console.print(f"[bold]Machine:[/] {machine()}; [bold]storage:[/] {label}")
+    scenarios = [Scenario("paced", n, args.turns) for n in args.paced]
+    scenarios += [Scenario("burst", n, args.burst_turns) for n in args.burst]
+    outcomes = []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, TimeElapsedColumn(), console=console) as progress:
-        for n in args.sizes:
-            results.append(await run_size(args, n, progress))
-    console.print(report(results, args, label))
-    for result in results:
-        details(result)
+        for scenario in scenarios:
+            outcomes.append(await run(args, scenario, progress))
+    console.print(report(outcomes, args, label))
+    for outcome in outcomes:
+        details(outcome, args)
 
 
 if __name__ == "__main__":

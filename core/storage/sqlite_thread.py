@@ -41,13 +41,26 @@ RESTART_FRAMES = 8192
 """Pages in the log (32 MiB of 4 KiB pages) past which a commit restarts it."""
 LOG_LIMIT_BYTES = 16 * 2**20
 """What the log file is cut back to when it starts again (``journal_size_limit``)."""
+POOL_SIZE = 20
+"""Connections kept open for reuse; more are opened while more units of work are open."""
 
 
 class SqliteThread:
     """A sync engine on the same file, the one thread that uses it, and a checkpointer."""
 
     def __init__(self, url: URL, on_connect: Callable[[Any, Any], None], *, echo: bool) -> None:
-        self.engine: Engine = create_engine(url.set(drivername="sqlite+pysqlite"), echo=echo)
+        # Every unit of work holds its connection until it ends, and every checkout runs
+        # in the one thread: a checkout that waited for a free connection would wait for
+        # units of work that need that very thread to end (a deadlock until the pool's
+        # timeout). So a file's pool never waits: past ``POOL_SIZE`` kept connections it
+        # opens more, closed when given back. (An in-memory database keeps SQLAlchemy's
+        # one connection per thread.)
+        pool: dict[str, Any] = {"pool_size": POOL_SIZE, "max_overflow": -1}
+        self.engine: Engine = create_engine(
+            url.set(drivername="sqlite+pysqlite"),
+            echo=echo,
+            **(pool if _is_file_db(url) else {}),
+        )
         event.listen(self.engine, "connect", on_connect)
         self._file = _file_of(url)
         if self._file is not None:
@@ -125,6 +138,11 @@ class SqliteThread:
         if self._checkpointer is not None:
             checkpointer, self._checkpointer = self._checkpointer, None
             checkpointer.shutdown(wait=True)
+
+
+def _is_file_db(url: URL) -> bool:
+    """What SQLAlchemy pools with a ``QueuePool`` (not ``:memory:``, not ``mode=memory``)."""
+    return bool(url.database) and url.database != ":memory:" and url.query.get("mode") != "memory"
 
 
 def _file_of(url: URL) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from storyai.core.storage.database import (
     open_database,
     upgrade,
 )
+from storyai.core.storage.sql import sql_uow_factory
 from storyai.core.storage.urls import ENV_VAR, display_url
 
 # ------------------------------------------------------------------------------- URLs
@@ -91,6 +93,32 @@ async def test_sqlite_is_migrated_automatically(tmp_path: Path) -> None:
         assert await ensure_ready(db) is True
         assert await current_revision(db) == head_revision()
         assert await ensure_ready(db) is False
+
+
+async def test_many_units_of_work_open_at_once_on_sqlite_never_wait_for_a_connection(
+    tmp_path: Path,
+) -> None:
+    """A bot holds one unit of work per story being played; SQLite runs them all in one
+    thread, so a connection pool that made one of them wait would wait forever."""
+    opened = 60  # more than any pool keeps
+    all_read = asyncio.Event()
+    reads = 0
+
+    async def one(uow_factory) -> int:
+        nonlocal reads
+        async with uow_factory() as uow:
+            found = await uow.sessions.list()
+            reads += 1
+            if reads == opened:
+                all_read.set()
+            await all_read.wait()  # every unit of work holds its connection now
+            return len(found)
+
+    async with Database(f"sqlite:///{tmp_path / 'busy.db'}") as db:
+        await upgrade(db)
+        async with asyncio.timeout(20):
+            counts = await asyncio.gather(*(one(sql_uow_factory(db)) for _ in range(opened)))
+    assert counts == [0] * opened
 
 
 async def test_sqlite_enforces_foreign_keys(tmp_path: Path) -> None:

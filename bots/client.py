@@ -52,6 +52,8 @@ class StoryBot(commands.Bot):
     ) -> None:
         intents = discord.Intents.default()
         intents.message_content = True  # out-of-character messages are told apart by content
+        options.setdefault("max_messages", None)  # the bot never reads past messages:
+        # discord.py's cache of 1,000 would be scanned on every edit event it receives
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,

@@ -55,9 +55,14 @@ async def act(interaction: discord.Interaction, text: str, *, private: bool = Fa
     elif private:
         await send(interaction, render_lines(outcome.result.lines), ephemeral=True)
     else:
-        await show(interaction, outcome.result, heading, stream)
-        if outcome.next_up is not None:
-            await send(interaction, up_next(outcome))
+        await show(interaction, outcome.result, heading, stream, up_next(outcome))
+
+
+def _next(result: TurnResult, whose: str) -> tuple[str, discord.ui.View | None]:
+    """What follows a told turn, in one message: whose turn it is and the choices."""
+    view = choice_view(result)
+    text = " ".join(part for part in (whose, WHAT_NEXT if view is not None else "") if part)
+    return text, view
 
 
 async def show(
@@ -65,17 +70,18 @@ async def show(
     result: TurnResult,
     heading: str = "",
     stream: MessageStreamer | None = None,
+    whose: str = "",
 ) -> None:
     """A told turn as the interaction's answer: the streamed message finished with the
-    turn as rendered (or sent whole), then its choices as buttons."""
+    turn as rendered (or sent whole), then whose turn it is and the choices as buttons."""
     text = heading + render_lines(result.lines)
     if stream is not None and stream.messages:
         await stream.finish(text)
     else:
         await send(interaction, text)
-    view = choice_view(result)
-    if view is not None:
-        await send(interaction, WHAT_NEXT, view=view)
+    after, view = _next(result, whose)
+    if after:
+        await send(interaction, after, view=view)
 
 
 async def show_in(
@@ -83,6 +89,7 @@ async def show_in(
     result: TurnResult,
     heading: str = "",
     stream: MessageStreamer | None = None,
+    whose: str = "",
 ) -> None:
     """``show`` for a channel or thread (no interaction to answer)."""
     text = heading + render_lines(result.lines)
@@ -90,9 +97,9 @@ async def show_in(
         await stream.finish(text)
     else:
         await post(channel, text)
-    view = choice_view(result)
-    if view is not None:
-        await post(channel, WHAT_NEXT, view=view)
+    after, view = _next(result, whose)
+    if after:
+        await post(channel, after, view=view)
 
 
 async def act_in(bot: StoryBot, message: discord.Message, session_id: str) -> ActResult:
@@ -107,7 +114,5 @@ async def act_in(bot: StoryBot, message: discord.Message, session_id: str) -> Ac
         on_text=stream,
     )
     if outcome.result is not None:  # None in free mode: told with the round
-        await show_in(channel, outcome.result, stream=stream)
-        if outcome.next_up is not None:
-            await post(channel, up_next(outcome))
+        await show_in(channel, outcome.result, stream=stream, whose=up_next(outcome))
     return outcome

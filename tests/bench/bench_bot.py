@@ -55,6 +55,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import io
 import json
 import logging
@@ -176,6 +177,33 @@ def cpu_share(cpu: list[tuple[float, float]], start: float, end: float) -> float
 
 def lags_between(samples: list[tuple[float, float]], start: float, end: float) -> list[float]:
     return [lag for at, lag in samples if start <= at <= end] or [0.0]
+
+
+class GcPauses:
+    """How long the garbage collector stopped the bot's process, by generation."""
+
+    def __init__(self) -> None:
+        self.pauses: defaultdict[int, list[float]] = defaultdict(list)
+        self._began = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.pauses[info["generation"]].append(time.perf_counter() - self._began)
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self)
+
+    def describe(self) -> str:
+        return "; ".join(
+            f"gen {g}: {len(p)} x, max {max(p) * 1000:.0f} ms, total {sum(p):.2f} s"
+            for g, p in sorted(self.pauses.items())
+        )
 
 
 class Counting(logging.Handler):
@@ -437,6 +465,7 @@ class Outcome:
     repaired: int
     model_calls: Counter[str] = field(default_factory=Counter)
     profile: str = ""
+    gc: str = ""
 
     def wall(self, phase: str) -> float:
         a, b = self.phases[phase]
@@ -553,6 +582,7 @@ async def run(args: argparse.Namespace, scenario: Scenario, progress: Progress) 
             logger.addHandler(logged)
             logger.propagate = False
         profile = cProfile.Profile() if args.profile else None
+        pauses = GcPauses()
         try:
             hello = await child.receive()
             proxy = DiscordHarness(token=hello["token"], ready_timeout=120.0)  # never started:
@@ -576,6 +606,7 @@ async def run(args: argparse.Namespace, scenario: Scenario, progress: Progress) 
                         repaired = await start_directly(store.uow, failed)
                         if profile is not None:
                             profile.enable()
+                        pauses.__enter__()
                         child.send({"order": "play"})
                         continue
                     done = message["progress"]
@@ -583,6 +614,7 @@ async def run(args: argparse.Namespace, scenario: Scenario, progress: Progress) 
                     progress.update(acting, completed=done.get("act", 0))
                 if profile is not None:
                     profile.disable()
+                pauses.__exit__()
                 result = message["result"]
                 await proxy.stop_bot(bot)
                 monitor.cancel()
@@ -608,6 +640,7 @@ async def run(args: argparse.Namespace, scenario: Scenario, progress: Progress) 
             repaired=repaired,
             model_calls=model.calls,
             profile=profiled(profile) if profile is not None else "",
+            gc=pauses.describe(),
         )
 
 
@@ -691,6 +724,7 @@ def details(o: Outcome, args: argparse.Namespace) -> None:
         + ", ".join(f"{task} {count}" for task, count in sorted(o.model_calls.items()))
         + f"; {o.closed['calls']} REST calls, {o.closed['rate_limited']} rate limited."
     )
+    console.print(f"  garbage collection while acting: {o.gc or 'none'}", markup=False)
     if o.repaired:
         console.print(
             f"  {o.repaired} stories whose /story start failed were started through the core "

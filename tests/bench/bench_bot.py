@@ -590,6 +590,7 @@ async def run(args: argparse.Namespace, scenario: Scenario, progress: Progress) 
             samples: list[tuple[float, float]] = []
             cpu: list[tuple[float, float]] = []
             with patched_endpoints(proxy):
+                gc.freeze()  # as `storyai bot` does before it connects
                 await proxy.start_bot(bot)
                 watch_commands(bot, child)
                 monitor = asyncio.create_task(lag_monitor(samples, cpu))

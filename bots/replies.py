@@ -58,7 +58,7 @@ async def answering(
         await refuse(interaction, error)
     except Exception:
         with contextlib.suppress(Exception):
-            await send(interaction, UNEXPECTED, ephemeral=True)
+            await privately(interaction, UNEXPECTED)
         raise
 
 
@@ -89,13 +89,18 @@ async def send(
 
 
 async def refuse(interaction: discord.Interaction, error: StoryError) -> None:
-    """A refusal, shown to who asked only. A public "thinking…" placeholder is removed
+    """A refusal, shown to who asked only."""
+    await privately(interaction, escape_text(str(error)))
+
+
+async def privately(interaction: discord.Interaction, text: str) -> None:
+    """``text`` (escaped) to who asked only. A public "thinking…" placeholder is removed
     first: the first followup after a public defer replaces it, in public."""
     if interaction.extras.get("public") and not interaction.is_expired():
         with contextlib.suppress(discord.HTTPException):
             await interaction.delete_original_response()
         interaction.extras["public"] = False
-    await send(interaction, escape_text(str(error)), ephemeral=True)
+    await send(interaction, text, ephemeral=True)
 
 
 async def post(

@@ -551,9 +551,49 @@ async def start_directly(uow: UnitOfWorkFactory, seats: list[list]) -> int:
     return started
 
 
+AREAS = (
+    ("storyai bots/", "/bots/"),
+    ("storyai core/storage", "/core/storage/"),
+    ("storyai core/ (the rest)", "/core/"),
+    ("sqlalchemy", "/sqlalchemy/"),
+    ("pydantic", "pydantic"),
+    ("discord.py", "/discord/"),
+    ("aiohttp, yarl, multidict", "/aiohttp/"),
+    ("aiohttp, yarl, multidict", "/yarl/"),
+    ("aiohttp, yarl, multidict", "/multidict/"),
+    ("asyncio", "/asyncio/"),
+    ("json", "/json/"),
+)
+
+
+BUILTINS = (  # functions in C, by name
+    ("pydantic", "pydantic_core"),
+    ("storyai core/ (the rest)", "quicktok"),
+    ("sockets (and waiting for the GIL after)", "socket"),
+    ("handing work to the SQLite thread", "SimpleQueue"),
+)
+
+
+def by_area(stats: pstats.Stats) -> str:
+    """The main thread's own time, by what spent it (waiting in epoll left out)."""
+    spent: Counter[str] = Counter()
+    for (filename, _, name), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        if name == "<method 'poll' of 'select.epoll' objects>":
+            continue
+        area = next((a for a, part in AREAS if part in filename), None)
+        if area is None:
+            area = next((a for a, part in BUILTINS if part in name), "other builtins and stdlib")
+        spent[area] += tottime
+    total = sum(spent.values())
+    return "Own time of the bot's loop thread by area (s, share): " + ", ".join(
+        f"{area} {seconds:.1f} ({seconds / total:.0%})" for area, seconds in spent.most_common()
+    )
+
+
 def profiled(profile: cProfile.Profile, top: int = 25) -> str:
     out = io.StringIO()
     stats = pstats.Stats(profile, stream=out)
+    out.write(by_area(stats) + "\n")
     stats.sort_stats("tottime").print_stats(top)
     stats.sort_stats("cumulative").print_stats(top)
     return out.getvalue()

@@ -143,7 +143,7 @@ async def test_two_bot_processes_on_one_database_never_play_a_turn_twice(databas
             for ix in both:
                 await ix.wait_reply()
             texts = [text_of(ix) for ix in both]
-            assert sum("It is Bob's turn" in x and "Alice** ›" not in x for x in texts) == 1
+            assert sum("It is Bob's turn" in x and "Alice** ›" not in x for x in texts) == 1, texts
             async with first() as uow:
                 sid = next(iter(await uow.sessions.list())).id
                 actions = [e for e in await uow.events.list(sid) if e.kind == "player_action"]

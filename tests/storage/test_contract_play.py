@@ -645,6 +645,43 @@ async def test_a_second_lock_waits_until_the_first_commits(storage, uow: UnitOfW
         assert [e.seq for e in await unit.events.list("s1")] == [1, 2, 3]
 
 
+async def test_a_lock_that_waited_reads_what_the_first_committed(
+    storage, uow: UnitOfWorkFactory
+) -> None:
+    """The story as the holder of its lock left it (the head it moved, the telling it
+    marked), never a mix of that and what was there when the second one asked: a turn
+    just told must not look as if it still waited to be told."""
+    await append(uow, event("e1", 1, 1))
+    async with uow() as unit:
+        await unit.branches.put(branch("main", "e1"))
+        await unit.commit()
+    first_locked = asyncio.Event()
+    second_waiting = asyncio.Event()
+
+    async def first() -> None:
+        async with uow() as unit:
+            opened = await unit.sessions.open("s1", lock=True)
+            first_locked.set()
+            await unit.events.append([event("e2", 2, 2, "e1")])
+            await unit.branches.put(branch("main", "e2"))
+            await unit.sessions.update(replace(opened.session, title="Moved on"))
+            await second_waiting.wait()
+            await unit.commit()
+
+    async def second() -> Any:
+        await first_locked.wait()
+        async with uow() as unit:
+            locking = asyncio.create_task(unit.sessions.open("s1", lock=True))
+            await _until_waiting(storage, locking)
+            second_waiting.set()
+            return await locking
+
+    async with asyncio.timeout(SAFETY_NET):
+        _, seen = await asyncio.gather(first(), second())
+    assert seen.session.title == "Moved on"
+    assert seen.branch.head_event_id == "e2" and seen.head.id == "e2"
+
+
 async def test_a_lock_is_released_when_the_unit_of_work_fails(
     storage, uow: UnitOfWorkFactory
 ) -> None:

@@ -38,7 +38,7 @@ _OPEN = select(SESSIONS, BRANCHES, EVENTS).select_from(
 )
 """A session, its active branch and that branch's head event: one statement."""
 _OPEN_ONE = _OPEN.where(S.id == bindparam("session_id"))
-_OPEN_ONE_LOCKED = _OPEN_ONE.with_for_update(of=SESSIONS)
+_LOCK_ONE = select(S.id).where(S.id == bindparam("session_id")).with_for_update()
 """Built once: a turn runs them twice, and building a statement costs more than
 running it on SQLite."""
 
@@ -95,9 +95,14 @@ class SqlSessionRepository(SessionRepository):
     async def open(self, session_id: str, *, lock: bool = False) -> Opened:
         link = self._link
         params = {"session_id": session_id}
-        if lock:
-            query = _OPEN_ONE_LOCKED if link.postgres else _OPEN_ONE
-            row = (await link.run_locked(query, params)).first()
+        if lock and link.postgres:
+            # Lock first, then read. One statement that waited for the row lock would
+            # return the session row as its holder committed it but the branch and head
+            # joined to it as they were before: a turn just told would look untold.
+            await link.run_locked(_LOCK_ONE, params)
+            row = (await link.run(_OPEN_ONE, params)).first()
+        elif lock:
+            row = (await link.run_locked(_OPEN_ONE, params)).first()
         else:
             row = (await link.run(_OPEN_ONE, params)).first()
         if row is None:

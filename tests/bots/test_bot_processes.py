@@ -221,5 +221,6 @@ async def test_two_bot_processes_share_a_story_and_never_play_a_turn_twice(
         assert arrivals == ["Alice", "Bob"]
         narrations = [e for e in history if isinstance(e.event, Narration)]
         assert len(narrations) == 5  # the opening, Bob's arrival and three turns, once each
+        assert len(model.requests) == 5, "each was told by the model once, in one process"
         assert [e.turn for e in history if isinstance(e.event, PlayerAction)] == [1, 2, 3]
         assert fake.violations == []

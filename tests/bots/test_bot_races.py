@@ -215,6 +215,7 @@ async def test_reading_and_a_choice_during_an_ai_turn_never_tell_it_or_charge_tw
         assert not any("nothing special" in text for text in everything)
         narrations = [e.event for e in await story_events(installed) if e.kind == "narration"]
         assert [n.narrator for n in narrations] == ["held/fake-1"] * 2
+        assert [r.task for r in held.model.requests] == ["narration"] * 2  # each told once
         report = await bot.play.quota_report(user=str(fake.user("alice").id))
         assert report.user.turns == 1 and report.user.credits == 1
         again = await fake.slash("usage", user="alice", channel="adventures")

@@ -149,8 +149,12 @@ async def test_an_offline_turn_is_two_short_transactions_of_few_statements(
         assert len(work) <= 12, work
         commits = sum(1 for s in seen if s[0].lstrip().upper().startswith("COMMIT"))
         writes = [s for s in work if s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
-        sessions_locked = [s for s in work if "FROM sessions" in s]
-        assert len(sessions_locked) == 2, "one read to claim the turn, one to store it"
+        sessions_read = [s for s in work if "FROM sessions" in s and "JOIN" in s]
+        assert len(sessions_read) == 2, "one read to claim the turn, one to store it"
+        locks = [s for s in work if "FROM sessions" in s and "JOIN" not in s]
+        # PostgreSQL locks the row before each of them (a read that waited for the lock
+        # in the same statement would see the branch as it was before the lock's holder).
+        assert len(locks) == (2 if migrated_database.is_postgresql else 0), locks
         assert commits == 2 and writes
         assert not [s for s in work if "world_versions" in s], "the world is not re-read"
         assert not [s for s in work if "snapshots" in s and "SELECT" in s.upper()]

@@ -174,7 +174,7 @@ def _story_storage_calls(path: Path) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("interface", ["tui", "cli"])
+@pytest.mark.parametrize("interface", ["tui", "cli", "bots"])
 def test_interfaces_play_stories_only_through_the_play_service(interface: str) -> None:
     """Starting, playing, rewinding and reading stories is ``Play``'s: an interface
     neither runs the turn pipeline's parts nor reads a story's records itself."""

@@ -3,7 +3,8 @@ choice, so a button on an old message still answers after a restart, in any bot
 process, or says clearly that it expired.
 
 A button is valid only while the story is at the turn it was offered after and no
-turn is being told (``Play.choices``); otherwise the click is refused with
+turn is being told (``Play.choices``, and again by the play service when the action
+is taken: a turn told in between refuses it); otherwise the click is refused with
 ``ChoiceExpired``, privately. A valid click plays the choice as the clicker's action.
 """
 
@@ -57,7 +58,7 @@ async def choose(interaction: discord.Interaction, ref: ChoiceRef) -> None:
         turn, choices, telling = await bot.play.choices(session.id)
         if telling or ref.expired(turn) or ref.index >= len(choices):
             raise ChoiceExpired()
-        await turns.act(interaction, choices[ref.index].command)
+        await turns.act(interaction, choices[ref.index].command, after_turn=ref.turn)
 
 
 def choice_view(result: TurnResult) -> discord.ui.View | None:

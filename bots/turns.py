@@ -35,9 +35,16 @@ def up_next(outcome: ActResult) -> str:
     return f"It is {escape_text(outcome.next_up.name)}'s turn." if outcome.next_up else ""
 
 
-async def act(interaction: discord.Interaction, text: str, *, private: bool = False) -> None:
+async def act(
+    interaction: discord.Interaction,
+    text: str,
+    *,
+    private: bool = False,
+    after_turn: int | None = None,
+) -> None:
     """The asker's action in the story of this channel, within their daily quota: told
-    in public (streamed), or, ``private``, answered to them only (a whisper)."""
+    in public (streamed), or, ``private``, answered to them only (a whisper). A choice
+    offered after ``after_turn`` is taken only while the story is still there."""
     bot: StoryBot = interaction.client  # type: ignore[assignment]
     session = await bot.play.here(str(interaction.channel_id))
     heading = said(interaction.user.display_name, text)
@@ -48,6 +55,7 @@ async def act(interaction: discord.Interaction, text: str, *, private: bool = Fa
         text=text,
         guild=guild_of(interaction),
         on_text=stream,
+        after_turn=after_turn,
     )
     if outcome.kind == "queued" or outcome.result is None:
         note = f"*Queued ({outcome.place}); the round is told together soon.*"

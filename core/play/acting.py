@@ -11,9 +11,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from storyai.core.domain.errors import NothingTyped, NotSeated, NotYourTurn, StoryEnded
+from storyai.core.domain.errors import (
+    ChoiceExpired,
+    NothingTyped,
+    NotSeated,
+    NotYourTurn,
+    StoryEnded,
+)
 from storyai.core.domain.events import GroupMember, PlayerAction
-from storyai.core.domain.records import PlayerRecord, SessionRecord
+from storyai.core.domain.records import Opened, PlayerRecord, SessionRecord
 from storyai.core.narrators.port import Narrator, OnText
 from storyai.core.play import pipeline
 from storyai.core.play.pipeline import Claim, Deps, Scene, host_of, with_deadline
@@ -79,16 +85,22 @@ async def act_as(
     narrator: Narrator,
     on_text: OnText | None = None,
     metered: bool = True,
+    after_turn: int | None = None,
 ) -> ActResult:
     """A table player's action within their daily quota (``metered``): played now in
-    turn mode if it is their turn, queued in free mode."""
+    turn mode if it is their turn, queued in free mode. With ``after_turn`` (a choice
+    offered after that turn) only while the story is still at that turn."""
     text = clean_input(text)
     uses_model = bool(narrator.proposes)
-    queued = await _enqueue_if_free(deps, session_id, user_ref, text, guild, uses_model, metered)
+    queued = await _enqueue_if_free(
+        deps, session_id, user_ref, text, guild, uses_model, metered, after_turn
+    )
     if queued is not None:
         return queued
 
     async def step(scene: Scene) -> tuple[Claim | None, ActResult | None]:
+        if after_turn is not None and scene.state.turn != after_turn:
+            raise ChoiceExpired()  # a turn was told since the choice was offered
         players = await scene.uow.players.list(session_id)
         table = _playable(scene.session, players, user_ref)
         me = seat_of(players, user_ref)
@@ -128,6 +140,14 @@ async def act_as(
     return outcome
 
 
+def _still_at(opened: Opened, turn: int) -> bool:
+    """Whether the story is still where it was after ``turn``: nothing being told, and
+    its newest event belongs to that turn (a join or a departure does not move it)."""
+    return opened.session.telling is None and (
+        opened.head.turn == turn if opened.head is not None else turn == 0
+    )
+
+
 def _playable(session: SessionRecord, players: list[PlayerRecord], user_ref: str) -> Table:
     table = Table.from_json(session.settings.get("table"))
     if session.status == "ended" or table.ended:
@@ -161,6 +181,7 @@ async def _enqueue_if_free(
     guild: str | None,
     uses_model: bool,
     metered: bool,
+    after_turn: int | None,
 ) -> ActResult | None:
     """Free mode: queue at once, without waiting for a telling under way."""
     async with deps.uow() as uow:
@@ -168,6 +189,8 @@ async def _enqueue_if_free(
         table = Table.from_json(opened.session.settings.get("table"))
         if table.mode != "free":
             return None
+        if after_turn is not None and not _still_at(opened, after_turn):
+            raise ChoiceExpired()
         players = await uow.players.list(session_id)
         _playable(opened.session, players, user_ref)
         me = seat_of(players, user_ref)

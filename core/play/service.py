@@ -188,12 +188,17 @@ class Play:
         text: str,
         guild: str | None = None,
         metered: bool = True,
+        after_turn: int | None = None,
         narrator: Narrator | None = None,
         on_text: OnText | None = None,
     ) -> ActResult:
         """A table player's action, counted against their (and their server's) daily
         quota unless ``metered`` is false: played now in turn mode when it is their
-        turn, queued in free mode."""
+        turn, queued in free mode.
+
+        ``after_turn``: the action is a choice offered after that turn; it is refused
+        (``ChoiceExpired``) unless the story is still there when the action is taken,
+        so a turn told in between never takes a stale choice."""
         return await acting.act_as(
             self.deps,
             session_id,
@@ -203,6 +208,7 @@ class Play:
             narrator=self._narrator(narrator),
             on_text=on_text,
             metered=metered,
+            after_turn=after_turn,
         )
 
     async def tell_pending(

@@ -10,7 +10,13 @@ import pytest
 
 from storyai.core import services
 from storyai.core.domain.clock import Clock
-from storyai.core.domain.errors import HostOnly, NotSeated, NotYourTurn, StoryError
+from storyai.core.domain.errors import (
+    ChoiceExpired,
+    HostOnly,
+    NotSeated,
+    NotYourTurn,
+    StoryError,
+)
 from storyai.core.domain.events import PlayerAction
 from storyai.core.play import Play
 from storyai.core.worlds.bundled import bundled_world_paths
@@ -100,6 +106,24 @@ async def test_free_mode_resolves_everyone_in_one_gm_turn_in_arrival_order(game)
     assert second is not None
     group = second.events[0].event
     assert isinstance(group, PlayerAction) and [m.text for m in group.group or ()] == ["rest"]
+
+
+async def test_in_free_mode_a_choice_from_before_the_last_round_is_refused(game):
+    play, sid, t = game
+    await play.set_mode(sid, user_ref="u-ash", mode="free")
+    at, offered, _ = await play.choices(sid)
+    await play.act_at_table(sid, user_ref="u-cole", text="look")
+    t.pass_(30)
+    assert await play.resolve_round(sid) is not None  # a round told since the choice
+    with pytest.raises(ChoiceExpired):
+        await play.act_at_table(sid, user_ref="u-bryn", text=offered[0].command, after_turn=at)
+    assert (await play.table(sid)).queued == 0
+    now, offered, _ = await play.choices(sid)
+    assert now == at + 1
+    queued = await play.act_at_table(
+        sid, user_ref="u-bryn", text=offered[0].command, after_turn=now
+    )
+    assert queued.kind == "queued"
 
 
 async def test_only_the_host_rewinds_and_ends(game):

@@ -16,7 +16,7 @@ import pytest
 
 from storyai.core import services
 from storyai.core.domain.clock import Clock
-from storyai.core.domain.errors import ChannelBusy
+from storyai.core.domain.errors import ChannelBusy, ChoiceExpired
 from storyai.core.domain.events import Narration, PlayerAction, PlayerJoined
 from storyai.core.llm.fake import ScriptedModel
 from storyai.core.llm.port import ModelRequest
@@ -190,6 +190,40 @@ async def test_reading_during_an_ai_turn_never_tells_it_or_charges_twice(world) 
     assert not after.telling and after.turn == 1
     usage = await play.quota_report(user="u1", guild="g")
     assert usage.user.turns == 1 and usage.user.credits == played.charged == 1
+
+
+async def test_a_choice_clicked_while_another_turn_is_told_is_refused_after_it(world) -> None:
+    """The choice was offered after turn 0; a turn is told in between, so when its
+    action's turn comes the story has moved on: refused, nothing stored or charged."""
+    held = Held()
+    held.go.set()
+    policy = QuotaPolicy(user_turns=10, user_credits=10, guild_turns=None, guild_credits=None)
+    play = Play(world, narrator=held.narrator(), quota=policy)
+    opened = await play.start_in_channel(
+        "table-7", "ember_hollow", user_ref="u1", player_name="Ash"
+    )
+    sid = opened.session_id
+    at, offered, telling = await play.choices(sid)
+    assert at == 0 and offered and not telling  # what the buttons show
+    held.go.clear()
+    held.reached.clear()
+    async with asyncio.timeout(SAFETY_NET):
+        typed = asyncio.create_task(play.act_at_table(sid, user_ref="u1", text="look"))
+        await held.reached.wait()
+        clicked = asyncio.create_task(
+            play.act_at_table(sid, user_ref="u1", text=offered[0].command, after_turn=at)
+        )
+        held.go.set()
+        await typed
+        with pytest.raises(ChoiceExpired):
+            await clicked
+    actions = [e.event.text for e in await play.history(sid) if isinstance(e.event, PlayerAction)]
+    assert actions == ["look"]
+    assert (await play.quota_report(user="u1", guild=None)).user.turns == 1
+    # A choice offered now is taken.
+    at, offered, _ = await play.choices(sid)
+    chosen = await play.act_at_table(sid, user_ref="u1", text=offered[0].command, after_turn=at)
+    assert chosen.result is not None and chosen.result.turn == at + 1
 
 
 async def test_two_channels_told_at_once_keep_their_secrets(world) -> None:

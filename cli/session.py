@@ -55,20 +55,7 @@ def list_sessions(
 
 async def full_session_id(play: Play, prefix: str) -> str:
     """A session id from its first characters, as `session list` shows them."""
-    from storyai.core.domain.errors import SessionNotFound
-
-    matches = [s.id for s in await play.recent(limit=10_000) if s.id.startswith(prefix)]
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
-        raise SessionNotFound(
-            prefix, message=f"Several stories start with '{prefix}'.", hint="type more of the id"
-        )
-    raise SessionNotFound(
-        prefix,
-        message=f"There is no story '{prefix}'.",
-        hint="`storyai session list` shows the stories there are",
-    )
+    return await play.find_session(prefix)
 
 
 @app.command("branches")

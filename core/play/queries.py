@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storyai.core.domain.errors import HistoryBroken, NoStoryHere, NotSeated
+from storyai.core.domain.errors import HistoryBroken, NoStoryHere, NotSeated, SessionNotFound
 from storyai.core.domain.records import Opened, PlayerRecord, SessionRecord
 from storyai.core.domain.state import Choice, GameState, PlayerState
 from storyai.core.domain.world import World
@@ -117,6 +117,23 @@ async def seat(deps: Deps, session_id: str, user_ref: str) -> PlayerRecord | Non
     async with deps.uow() as uow:
         players = await uow.players.list(session_id)
     return next((p for p in players if p.user_ref == user_ref), None)
+
+
+async def find_session(deps: Deps, prefix: str) -> str:
+    """The id of the one story whose id starts with ``prefix`` (as lists show ids cut
+    short). Raises SessionNotFound when none does, or when several do."""
+    prefix = prefix.strip()
+    found: list[str] = []
+    if prefix:
+        async with deps.uow() as uow:
+            found = await uow.sessions.starting_with(prefix, limit=2)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise SessionNotFound(
+            prefix, message=f"Several stories start with '{prefix}'.", hint="type more of the id"
+        )
+    raise SessionNotFound(prefix, message=f"There is no story '{prefix}'.")
 
 
 async def recent(

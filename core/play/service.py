@@ -349,6 +349,10 @@ class Play:
     async def seat(self, session_id: str, user_ref: str) -> PlayerRecord | None:
         return await queries.seat(self.deps, session_id, user_ref)
 
+    async def find_session(self, prefix: str) -> str:
+        """The full id of the one story whose id starts with ``prefix``."""
+        return await queries.find_session(self.deps, prefix)
+
     async def recent(self, *, limit: int = 10, world_id: str | None = None) -> list[SessionSummary]:
         return await queries.recent(self.deps, limit=limit, world_id=world_id)
 

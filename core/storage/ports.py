@@ -92,6 +92,10 @@ class SessionRepository(abc.ABC):
         """Most recently updated first."""
 
     @abc.abstractmethod
+    async def starting_with(self, prefix: str, *, limit: int = 2) -> builtins.list[str]:
+        """Ids of sessions that begin with ``prefix`` (sorted, at most ``limit``)."""
+
+    @abc.abstractmethod
     async def count_for_world_version(self, world_id: str, version: str) -> int: ...
 
     @abc.abstractmethod

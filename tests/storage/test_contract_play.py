@@ -286,6 +286,23 @@ async def test_due_finds_running_sessions_whose_deadline_came(uow: UnitOfWorkFac
         assert [s.id for s in await unit.sessions.due(T0 + timedelta(hours=1))] == ["s1"]
 
 
+async def test_sessions_found_by_the_start_of_their_id(uow: UnitOfWorkFactory) -> None:
+    """Exact and case-sensitive on every store; % and _ are only characters."""
+    async with uow() as unit:
+        for sid in ("abc1", "abc2", "ABC9", "a%c", "a_c", "axc"):
+            await unit.sessions.add(session(sid))
+        await unit.commit()
+    async with uow() as unit:
+        found = unit.sessions.starting_with
+        assert await found("abc") == ["abc1", "abc2"]
+        assert await found("abc", limit=1) == ["abc1"]
+        assert await found("ABC") == ["ABC9"]
+        assert await found("a%") == ["a%c"]
+        assert await found("a_") == ["a_c"]
+        assert await found("abc2") == ["abc2"]
+        assert await found("zz") == []
+
+
 # ------------------------------------------------------------------------------ players
 
 

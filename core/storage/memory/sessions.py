@@ -92,6 +92,9 @@ class InMemorySessionRepository(SessionRepository):
         ordered = behaviour.sessions_in_order(found)
         return [_fresh(s) for s in ordered[:limit]]
 
+    async def starting_with(self, prefix: str, *, limit: int = 2) -> builtins.list[str]:
+        return sorted(s.id for s in self._uow.view.sessions() if s.id.startswith(prefix))[:limit]
+
     async def count_for_world_version(self, world_id: str, version: str) -> int:
         return sum(
             1

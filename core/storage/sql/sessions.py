@@ -145,6 +145,12 @@ class SqlSessionRepository(SessionRepository):
             query = query.limit(limit)
         return [session_record(row) for row in rows_of(await self._link.run(query))]
 
+    async def starting_with(self, prefix: str, *, limit: int = 2) -> builtins.list[str]:
+        # substr, not LIKE: exact and case-sensitive on both databases, no escaping
+        start = func.substr(S.id, 1, len(prefix))
+        query = select(S.id).where(start == prefix).order_by(S.id).limit(limit)
+        return [row[0] for row in await self._link.run(query)]
+
     async def count_for_world_version(self, world_id: str, version: str) -> int:
         query = (
             select(func.count())

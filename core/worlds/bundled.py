@@ -37,6 +37,50 @@ def bundled_world_paths() -> dict[str, Path]:
     return found
 
 
+@dataclass(frozen=True)
+class WorldEntry:
+    """A world a player may start a story in."""
+
+    id: str
+    title: str
+    installed: bool
+    bundled: bool
+    sessions: int = 0
+
+
+async def world_catalogue(uow_factory: UnitOfWorkFactory) -> list[WorldEntry]:
+    """Installed worlds (with their stories' count), then bundled ones not installed yet."""
+    from storyai.core import services
+    from storyai.core.worlds.validate import load_world
+
+    installed = await services.list_worlds(uow_factory)
+    bundled = bundled_world_paths()
+    entries = [
+        WorldEntry(w.world_id, w.title, True, w.world_id in bundled, w.sessions) for w in installed
+    ]
+    known = {w.world_id for w in installed}
+    for world_id, path in bundled.items():
+        if world_id not in known:
+            entries.append(WorldEntry(world_id, load_world(path).world.title, False, True))
+    return entries
+
+
+async def install_if_missing(uow_factory: UnitOfWorkFactory, world_id: str) -> None:
+    """Make sure ``world_id`` is installed, installing the bundled world of that name the
+    first time it is played. Raises WorldNotFound when it is neither."""
+    from storyai.core import services
+    from storyai.core.domain.errors import WorldNotFound
+    from storyai.core.worlds.validate import load_world
+
+    async with uow_factory() as uow:
+        if await uow.worlds.exists(world_id):
+            return
+    path = bundled_world_paths().get(world_id)
+    if path is None:
+        raise WorldNotFound(world_id)
+    await services.install_world(uow_factory, load_world(path), source=f"bundled:{world_id}")
+
+
 def fingerprint(path: Path) -> str:
     """A hash of a world file or folder: every YAML file's relative path and bytes, and
     the storyai version (a new release may read the same files differently)."""

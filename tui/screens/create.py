@@ -27,8 +27,8 @@ from textual.widgets.option_list import Option
 from storyai.core.domain.dice import Dice
 from storyai.core.domain.world import World
 from storyai.core.views import CreationView, creation_view
+from storyai.core.worlds.bundled import install_if_missing
 from storyai.tui.widgets.scores import ScoreTable
-from storyai.tui.worlds import ensure_installed
 
 if TYPE_CHECKING:
     from storyai.tui.app import StoryApp
@@ -99,7 +99,7 @@ class CreateScreen(Screen[None]):
     async def load(self) -> None:
         deps = self.story_app.deps
         with self.story_app.story_errors():
-            await ensure_installed(deps.uow, self.world_id)
+            await install_if_missing(deps.uow, self.world_id)
             self.world = await deps.play.world(self.world_id)
         if self.world is None:
             self.story_app.go_title()

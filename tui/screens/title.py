@@ -13,9 +13,13 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from storyai.core.worlds.bundled import bundled_world_paths
+from storyai.core.worlds.bundled import (
+    WorldEntry,
+    bundled_world_paths,
+    install_if_missing,
+    world_catalogue,
+)
 from storyai.tui.render import shorten
-from storyai.tui.worlds import WorldEntry, ensure_installed, world_entries
 
 if TYPE_CHECKING:  # the story engine is imported once the title is on screen
     from storyai.core.play import SessionSummary
@@ -108,7 +112,7 @@ class TitleScreen(Screen[None]):
         with self.story_app.story_errors():
             from storyai.core.worlds.validate import load_world
 
-            self.worlds = await world_entries(deps.uow)
+            self.worlds = await world_catalogue(deps.uow)
             self.recent = await deps.play.recent(limit=RECENT_LIMIT)
             for entry in self.worlds:
                 if entry.installed:
@@ -171,7 +175,7 @@ class TitleScreen(Screen[None]):
     @work(exclusive=True, group="title")
     async def start_world(self, world_id: str) -> None:
         with self.story_app.story_errors():
-            await ensure_installed(self.story_app.deps.uow, world_id)
+            await install_if_missing(self.story_app.deps.uow, world_id)
             from storyai.tui.screens.create import CreateScreen
 
             self.app.push_screen(CreateScreen(world_id))

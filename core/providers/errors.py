@@ -265,6 +265,12 @@ class ErrorMapper:
             hint="raise `stall_timeout` for this provider if the model is slow to start",
         )
 
+    def malformed(self) -> StreamBroken:
+        return StreamBroken(
+            self._msg("the reply stream sent an event that is not valid JSON"),
+            provider=self.provider,
+        )
+
     def truncated(self, what: str) -> StreamBroken:
         return StreamBroken(
             self._msg(f"the reply stream ended early ({what})"), provider=self.provider

@@ -207,6 +207,12 @@ class ErrorMapper:
                 provider=self.provider,
                 retry_after=parse_retry_after(headers),
             )
+        if status == 503 and (retry_after := parse_retry_after(headers)) is not None:
+            return RateLimited(  # "unavailable, come back in N s": wait as asked, like a 429
+                self._msg(f"server busy (HTTP 503){detail}"),
+                provider=self.provider,
+                retry_after=retry_after,
+            )
         if status in (401, 403):
             what = "rejected the API key" if status == 401 else "refused access"
             return AuthFailed(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any, Literal
@@ -118,6 +119,8 @@ class SdkAdapter(ModelPort, abc.ABC):
         except TimeoutError:
             log.info("%s: stream stalled for %.3g s", self.name, self.stall_timeout)
             raise self.errors.stalled(self.stall_timeout) from None
+        except json.JSONDecodeError:  # both SDKs let a garbled event's own error through
+            raise self.errors.malformed() from None
         except Exception as exc:
             if not is_provider_failure(exc) or isinstance(exc, ProviderError):
                 raise

@@ -207,6 +207,12 @@ class ErrorMapper:
                 provider=self.provider,
                 retry_after=parse_retry_after(headers),
             )
+        if status == 503 and (retry_after := parse_retry_after(headers)) is not None:
+            return RateLimited(  # "unavailable, come back in N s": wait as asked, like a 429
+                self._msg(f"server busy (HTTP 503){detail}"),
+                provider=self.provider,
+                retry_after=retry_after,
+            )
         if status in (401, 403):
             what = "rejected the API key" if status == 401 else "refused access"
             return AuthFailed(
@@ -263,6 +269,12 @@ class ErrorMapper:
             self._msg(f"the reply stream stalled (no data for {seconds:g} s)"),
             provider=self.provider,
             hint="raise `stall_timeout` for this provider if the model is slow to start",
+        )
+
+    def malformed(self) -> StreamBroken:
+        return StreamBroken(
+            self._msg("the reply stream sent an event that is not valid JSON"),
+            provider=self.provider,
         )
 
     def truncated(self, what: str) -> StreamBroken:

@@ -354,7 +354,7 @@ async def test_a_turn_left_untold_is_told_on_resume_while_you_watch(
         assert "› talk to hesta" in log.entries_text()  # the story so far is back
         await wait_until(
             pilot,
-            lambda: "The last turn is being told…" in screen_text(app),
+            lambda: "Telling your last turn: look…" in screen_text(app),
             "the screen says the last turn is being told",
         )
         assert "› look" in screen_text(app)
@@ -368,7 +368,7 @@ async def test_a_turn_left_untold_is_told_on_resume_while_you_watch(
         told = log.entries_text()
         assert told[told.index("› look") + 1].startswith("Village Square")
         assert told[-1].startswith("Exits:")
-        assert "being told" not in screen_text(app)
+        assert "Telling your last turn" not in screen_text(app)
         assert play.state is not None and play.state.turn == 2 and not play.busy
         assert play.query_one("#choices", ChoiceBar).display
 

@@ -33,8 +33,20 @@ if TYPE_CHECKING:
 
 RESUME_TURNS = 40
 """How many past turns are put back in the log when a story is opened."""
-UNTOLD = "The last turn is being told…"
-"""What the log shows while a turn that was stored but never told is told."""
+PROMPT = "What do you do?  (Tab completes, F1 help)"
+"""The command line's invitation, shown only when a turn may be played."""
+WAIT_PROMPT = "(the game master is telling your last turn…)"
+"""The command line while a turn that was stored but never told is told."""
+
+
+def untold_notice(action: str) -> str:
+    """What the log shows while a turn that was stored but never told is told."""
+    action = " ".join(action.split())
+    if len(action) > 60:
+        action = action[:59].rstrip() + "…"
+    return f"Telling your last turn: {action}…" if action else "Telling your last turn…"
+
+
 WIDE = 110
 """From this width on, the side panel shows unless hidden with F2."""
 PANEL_WIDTH = 42
@@ -85,6 +97,8 @@ class PlayScreen(Screen[None]):
         self.busy = False
         self.untold = False
         """A turn was stored but not told (its narrator failed): told before the next."""
+        self.untold_action = ""
+        """What the player typed for that turn."""
         self._panel_choice: bool | None = None  # None: by width
 
     @property
@@ -104,11 +118,7 @@ class PlayScreen(Screen[None]):
                 yield StatusLine(id="status")
                 yield NarrativeLog(id="log")
                 yield ChoiceBar(id="choices")
-                yield CommandInput(
-                    id="command",
-                    placeholder="What do you do?  (Tab completes, F1 help)",
-                    compact=True,
-                )
+                yield CommandInput(id="command", placeholder=PROMPT, compact=True)
             yield SidePanel(id="panel")
         yield Footer()
 
@@ -190,6 +200,7 @@ class PlayScreen(Screen[None]):
             await log.add_turn(action, lines)
         await self._show(state, branches=True)
         self.untold = bool(events) and events[-1].event.awaits_telling
+        self.untold_action = getattr(events[-1].event, "text", "") if self.untold else ""
         if self.untold:
             with self.story_app.story_errors():  # a narrator that fails again: shown, and
                 told = await self._tell_untold()  # told before the next turn
@@ -197,12 +208,14 @@ class PlayScreen(Screen[None]):
                     await self._show(told.state)
 
     async def _tell_untold(self) -> TurnResult | None:
-        """Tell the turn that was stored but never told, streaming it into the log."""
+        """Tell the turn that was stored but never told, streaming it into the log under a
+        notice naming it; the command line waits until it is told."""
         assert self.session_id is not None
         log = self.log_view
         choices = self.query_one("#choices", ChoiceBar)
         choices.display = False  # they were offered before that turn
-        await log.begin_stream(UNTOLD)
+        self._hold_input(True)
+        await log.begin_stream(untold_notice(self.untold_action))
         try:
             result = await self.service.tell_pending(
                 self.session_id, take_over=True, on_text=log.sink
@@ -210,10 +223,19 @@ class PlayScreen(Screen[None]):
         finally:
             await log.end_stream()
             choices.display = bool(choices.children)
+            self._hold_input(False)
         self.untold = False
         if result is not None:
             await log.add_lines(result.lines)
         return result
+
+    def _hold_input(self, held: bool) -> None:
+        """No invitation to type while a turn is being told on resume."""
+        command = self.command
+        command.disabled = held
+        command.placeholder = WAIT_PROMPT if held else PROMPT
+        if not held:
+            command.focus()
 
     async def _show(self, state: GameState, *, branches: bool = False) -> None:
         """Draw the story's state: status, panel, choices, completion words; with
@@ -305,6 +327,7 @@ class PlayScreen(Screen[None]):
                     result = await self.service.act(self.session_id, text, on_text=log.sink)
                 except StoryError:
                     self.untold = True  # stored before it was told: told before the next
+                    self.untold_action = text
                     raise
                 await log.end_stream()
                 await log.add_lines(result.lines)

@@ -128,7 +128,11 @@ class NarrativeLog(VerticalScroll):
         self.call_after_refresh(self.show_latest)
 
     def show_latest(self) -> None:
-        """Scroll to the start of the latest turn (or to the end, if it is short)."""
+        """Scroll to the start of the latest turn (or to the end, if it is short); while a
+        turn streams, to the end, where its words (or what it waits for) are."""
+        if self._stream is not None:
+            self.scroll_end(animate=False)
+            return
         start = self._turn_start
         if start is not None and start.is_attached:
             self.scroll_to_widget(start, top=True, animate=False)

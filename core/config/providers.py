@@ -171,12 +171,17 @@ def detect_providers(providers: dict[str, ProviderSettings], env: Mapping[str, s
         providers["anthropic"] = ProviderSettings(
             kind="anthropic", model=model("anthropic"), api_key_env="ANTHROPIC_API_KEY"
         )
-    if "local" not in providers:
-        base_url = env.get("STORYAI_LOCAL_BASE_URL") or ollama_url(env.get("OLLAMA_HOST"))
+    base_url = env.get("STORYAI_LOCAL_BASE_URL") or ollama_url(env.get("OLLAMA_HOST"))
+    local = providers.get("local")
+    if local is None:
         if base_url:
             providers["local"] = ProviderSettings(
                 kind="openai-compatible", model=model("local"), base_url=base_url
             )
+    elif local.base_url is None and base_url and registry.get_kind(local.kind).needs_base_url:
+        # STORYAI_PROVIDERS__LOCAL__MODEL=... (or a [providers.local] table without an
+        # address) refines the detected server; it must not lose its address.
+        local.base_url = base_url
 
 
 def ollama_url(host: str | None) -> str | None:

@@ -69,5 +69,6 @@ def register_providers(register: Register) -> None:
             "openai-compatible",
             openai_compatible,
             summary="a server speaking Chat Completions: Ollama, llama.cpp, vLLM, LM Studio",
+            needs_base_url=True,
         )
     )

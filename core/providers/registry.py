@@ -94,6 +94,8 @@ class ProviderKind:
     base_url: str | None = None
     """Where the API is when ``base_url`` is not configured (shown by `providers list`)."""
     summary: str = ""
+    needs_base_url: bool = False
+    """The kind has no address of its own (a local server): ``base_url`` is required."""
 
 
 Register = Callable[[ProviderKind], None]
@@ -205,6 +207,12 @@ def build_port(
     hint = cfg.key_hint(name)
     if key is None and kind.key_env and cfg.base_url is None:
         raise AuthFailed(f"{name}: no API key is configured.", provider=name, hint=hint)
+    if kind.needs_base_url and not cfg.base_url:
+        raise SettingsError(
+            f"{name}: this {cfg.kind} provider needs the address of its server (base_url).",
+            hint=f"set providers.{name}.base_url in the storyai config file"
+            + (" or STORYAI_LOCAL_BASE_URL" if name == "local" else ""),
+        )
     spec = PortSpec(
         name=name,
         model=model or cfg.model,

@@ -202,6 +202,32 @@ def test_well_known_model_variables_and_local_base_url(tmp_path):
     assert settings.providers["local"].model == "mistral"
 
 
+def test_a_local_field_from_the_environment_keeps_the_local_servers_address(tmp_path):
+    environ = {
+        "STORYAI_LOCAL_BASE_URL": "http://gpu-box:8080/v1",
+        "STORYAI_PROVIDERS__LOCAL__STALL_TIMEOUT": "90",
+        "STORYAI_PROVIDERS__LOCAL__MODEL": "smollm2",
+    }
+
+    settings = load_settings(environ=environ, config_file=tmp_path / "none.toml")
+
+    local = settings.providers["local"]
+    assert local.base_url == "http://gpu-box:8080/v1"
+    assert (local.model, local.stall_timeout) == ("smollm2", 90)
+    assert build_port("local", local).base_url == "http://gpu-box:8080/v1"
+
+
+def test_a_local_server_without_an_address_is_refused_with_what_to_set(tmp_path):
+    environ = {"STORYAI_PROVIDERS__LOCAL__MODEL": "smollm2"}
+
+    settings = load_settings(environ=environ, config_file=tmp_path / "none.toml")
+
+    with pytest.raises(StoryError) as caught:
+        build_port("local", settings.providers["local"])
+    assert "needs the address of its server" in caught.value.message
+    assert "STORYAI_LOCAL_BASE_URL" in (caught.value.hint or "")
+
+
 def test_a_configured_provider_is_not_replaced_but_gets_the_usual_key(tmp_path):
     path = tmp_path / "config.toml"
     path.write_text('[providers.openai]\nkind = "openai"\nmodel = "gpt-4o"\n')
@@ -265,7 +291,8 @@ def test_settings_built_directly_read_the_process_environment(monkeypatch):
 
 def test_build_port_picks_the_adapter_for_each_kind():
     def port(kind: str):
-        return build_port("p", ProviderSettings(kind=kind, model="m", api_key="k"))
+        url = "http://127.0.0.1:8080/v1" if kind == "openai-compatible" else None
+        return build_port("p", ProviderSettings(kind=kind, model="m", api_key="k", base_url=url))
 
     assert type(port("openai")) is OpenAIChatAdapter
     assert type(port("openai-compatible")) is OpenAIChatAdapter

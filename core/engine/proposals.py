@@ -20,7 +20,10 @@ Rules, field by field:
   are secrets;
 * ``items``: +n takes n lying here (portable, and light enough to carry); -n drops
   n held; only by someone able to act;
-* ``gold``: spending only; gold is gained through the rules;
+* ``gold``: spending only, on a payment the player's action asks for (buy, pay,
+  bribe, trade, give gold; ``storyai.core.engine.spending``), to someone here, at
+  most the amount named or the price of the item named; gold is gained through
+  the rules; null or 0 is no change;
 * ``hp``: someone here, outside fights, by at most half their maximum, staying
   within 1..max (the narrator neither kills nor defeats);
 * ``quests``: an active quest to exactly its next stage;
@@ -61,6 +64,7 @@ from storyai.core.domain.state import GameState, QuestState
 from storyai.core.domain.world import World
 from storyai.core.engine import actions, describe
 from storyai.core.engine.draft import Draft
+from storyai.core.engine.spending import payment
 from storyai.core.engine.story import holds
 from storyai.core.rules.base import RuleSystem
 
@@ -73,6 +77,10 @@ MAX_ENTRIES = 32
 MAX_ITEM_DELTA = 100
 """More items than this taken or dropped at once is not a believable proposal."""
 GOLD_REASON = "Gold is only gained through the rules: loot, rewards, selling."
+SPEND_REASON = (
+    "Gold is spent only when the player pays for something (buy, pay, bribe, trade); "
+    "this action pays nobody."
+)
 UNCHECKABLE = "That change could not be checked against this story"
 
 _SHAPES = {
@@ -116,14 +124,16 @@ def check_proposals(
     changes: Any,
     *,
     dice: Dice | None = None,
+    action: str = "",
 ) -> Proposals:
     """Check a narrator's proposed ``state_changes`` for ``actor``; ``state`` is left untouched.
 
     ``dice``, when given, lets an accepted move do everything the engine does on
     arrival (on-enter effects, a hostile ambush); without it a move is the move,
-    the visit and the new neighbours discovered.
+    the visit and the new neighbours discovered. ``action`` is what the player
+    typed: gold is spent only on a payment it asks for.
     """
-    return _Checker(state, world, rules, actor, dice).run(changes)
+    return _Checker(state, world, rules, actor, dice, action).run(changes)
 
 
 class _Refused(Exception):
@@ -144,9 +154,16 @@ _Check = Callable[[Any], list[BaseOp]]
 
 class _Checker:
     def __init__(
-        self, state: GameState, world: World, rules: RuleSystem, actor: str, dice: Dice | None
+        self,
+        state: GameState,
+        world: World,
+        rules: RuleSystem,
+        actor: str,
+        dice: Dice | None,
+        action: str = "",
     ) -> None:
         self.world = world
+        self.action = action
         self.rules = rules
         self.actor = actor
         self.dice = dice
@@ -443,11 +460,22 @@ class _Checker:
             return []
         if delta > 0:
             raise _Refused(GOLD_REASON)
+        paying = payment(self.action, self.world)
+        if paying is None:
+            raise _Refused(SPEND_REASON)
         sheet = self.draft.sheet
         if -delta > sheet.gold:
             raise _Refused(
                 f"{sheet.name} has only {sheet.gold} gold; {_num(-delta)} can't be spent."
             )
+        if paying.limit is not None and -delta > paying.limit:
+            raise _Refused(
+                f"What the player pays for comes to {paying.limit} gold, not {_num(-delta)}."
+            )
+        payees = [c for c in self.state.characters_at(self.here) if not self.state.npcs[c].defeated]
+        payees += [p for p, pl in self.state.players.items() if pl.location == self.here]
+        if not [p for p in payees if p != self.actor]:
+            raise _Refused("There is nobody here to pay.")
         return [SetSheet(who=self.actor, sheet=self.rules.adjust_gold(sheet, delta))]
 
     def _hp(self, value: Any) -> list[BaseOp]:

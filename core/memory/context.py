@@ -87,6 +87,8 @@ items, money or deaths.
 lying here, a character's attitude, the next stage of an active quest, lore a \
 character shares). The engine checks each against the rules and refuses the \
 impossible; propose only what the story just made true.
+- "gold" stays null unless the player pays for something (buy, pay, bribe, trade); \
+then it is minus the price paid.
 - When success is truly uncertain and the rules did not roll, ask for a check \
 ("check": skill and difficulty) instead of deciding; the engine rolls and asks you \
 to tell the result. Otherwise "check" is null.
@@ -97,7 +99,7 @@ with their id as speaker. Keep to what the acting character could know.
 - Offer 2 to 4 short "choices": things the player could type next.
 - Reply with one JSON object only: {"narrative": "...", "dialogue": [{"speaker", \
 "text"}], "choices": [{"id", "text"}], "state_changes": {"location": null, \
-"discovered": [], "items": [{"item", "delta"}], "gold": 0, "hp": [{"who", "delta", \
+"discovered": [], "items": [{"item", "delta"}], "gold": null, "hp": [{"who", "delta", \
 "reason"}], "quests": [{"quest", "stage"}], "lore": [], "attitudes": [{"who", \
 "attitude"}]}, "check": null, "media_hints": {"image_prompt": "", "ambient_audio": ""}}."""
 

@@ -10,7 +10,8 @@ one against the rules and the world and records the rejected ones with a reason:
 * ``location``   – move the acting player through an open exit of where they are;
 * ``discovered`` – location ids the player has now heard of or seen;
 * ``items``      – ``{"item", "delta"}``: +n takes n from the scene, -n drops n held;
-* ``gold``       – a change to the acting player's gold (only spending is accepted);
+* ``gold``       – null, or what the acting player pays (negative) when their action
+  pays for something (buy, pay, bribe, trade); anything else is refused;
 * ``hp``         – ``{"who", "delta", "reason"}`` for someone in the scene;
 * ``quests``     – ``{"quest", "stage"}``: advance a quest to its next stage;
 * ``lore``       – lore entry ids revealed to the player;
@@ -46,7 +47,7 @@ STATE_CHANGES_SCHEMA = _obj(
         "location": {"type": ["string", "null"]},
         "discovered": _list(_STR),
         "items": _list(_obj({"item": _STR, "delta": _INT})),
-        "gold": _INT,
+        "gold": {"type": ["integer", "null"]},  # null (no change) is the default
         "hp": _list(_obj({"who": _STR, "delta": _INT, "reason": _STR})),
         "quests": _list(_obj({"quest": _STR, "stage": _STR})),
         "lore": _list(_STR),
@@ -78,7 +79,7 @@ EMPTY_CHANGES: dict[str, Any] = {
     "location": None,
     "discovered": [],
     "items": [],
-    "gold": 0,
+    "gold": None,
     "hp": [],
     "quests": [],
     "lore": [],

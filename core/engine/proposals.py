@@ -33,7 +33,9 @@ Rules, field by field:
   not for someone in the fight under way.
 
 Proposals that would change nothing (the same place, known lore, the current
-stage, a repeated entry) are quietly ignored, not rejected.
+stage, a repeated entry) are quietly ignored, not rejected; so are a small
+model's ways of saying "nothing" (``storyai.core.engine.blank``: null, 0, "",
+empty lists, a delta of 0, words copied from the schema such as "item" or "who").
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ from storyai.core.domain.sheet import tag
 from storyai.core.domain.state import GameState, QuestState
 from storyai.core.domain.world import World
 from storyai.core.engine import actions, describe
+from storyai.core.engine.blank import is_blank
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.spending import payment
 from storyai.core.engine.story import holds
@@ -169,6 +172,18 @@ class _Checker:
         self.dice = dice
         self.draft = Draft(state.fork(), world, rules, dice or _NoDice(), actor)
         self.out = Proposals()
+        self.ids = {
+            *world.locations,
+            *world.items,
+            *world.characters,
+            *world.quests,
+            *world.lore,
+            *state.players,
+        }
+
+    def _blank(self, name: str, value: Any) -> bool:
+        """Nothing proposed: not a change, and not a refusal either."""
+        return is_blank(value, name, self.ids)
 
     @property
     def state(self) -> GameState:
@@ -177,7 +192,7 @@ class _Checker:
     # ------------------------------------------------------------- driving
 
     def run(self, changes: Any) -> Proposals:
-        if changes is None:
+        if self._blank("state_changes", changes):
             return self.out
         if not isinstance(changes, dict):
             self._reject(
@@ -202,6 +217,8 @@ class _Checker:
                 continue
             check, is_list = checks[name]
             value = changes[name]
+            if self._blank(name, value):
+                continue
             if stop is not None:
                 self._refuse_all(name, value, stop)
             elif is_list:
@@ -209,7 +226,7 @@ class _Checker:
             else:
                 self._one(name, value, check)
         for key, value in changes.items():
-            if key not in checks:
+            if key not in checks and not self._blank(key, value):
                 self._reject(
                     key,
                     value,
@@ -226,13 +243,10 @@ class _Checker:
         return None
 
     def _refuse_all(self, name: str, value: Any, reason: str) -> None:
-        if value is None or (isinstance(value, list) and not value):
-            return
-        if name == "gold" and isinstance(value, int) and value == 0:
-            return
         if isinstance(value, list):
             for entry in _unique(value):
-                self._reject(name, entry, reason)
+                if not self._blank(name, entry):
+                    self._reject(name, entry, reason)
         else:
             self._reject(name, value, reason)
 
@@ -242,7 +256,7 @@ class _Checker:
         if not isinstance(value, list):
             self._reject(name, value, f"'{name}' should be {_SHAPES[name]}.")
             return
-        entries = _unique(value)
+        entries = [entry for entry in _unique(value) if not self._blank(name, entry)]
         for entry in entries[:MAX_ENTRIES]:
             self._one(name, entry, check)
         if len(entries) > MAX_ENTRIES:

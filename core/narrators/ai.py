@@ -18,6 +18,7 @@ from typing import Any
 
 from storyai.core.domain.errors import ProviderError
 from storyai.core.domain.world import World
+from storyai.core.engine.blank import is_placeholder
 from storyai.core.engine.draft import Line
 from storyai.core.llm.port import (
     Message,
@@ -115,7 +116,7 @@ class AINarrator(Narrator):
                 break
             except ReplyError as exc:
                 problems.append(exc.message)
-                if narrative.complete:
+                if narrative.complete and not is_placeholder(narrative.text):
                     salvaged = narrative.text
                 if attempt == 0:
                     yield TextDelta("", reset=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from storyai.core.domain.errors import ReplyError
+from storyai.core.engine.blank import is_placeholder
 
 _KEY = re.compile(r'"narrative"\s*:\s*"')
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
@@ -130,6 +131,10 @@ def parse_reply(text: str) -> ParsedReply:
     narrative = data.get("narrative")
     if not isinstance(narrative, str) or not narrative.strip():
         raise ReplyError('The reply has no "narrative" text.')
+    if is_placeholder(narrative):
+        raise ReplyError(
+            f'The "narrative" is {narrative.strip()!r}, a word from the format, not the story.'
+        )
     return ParsedReply(
         narrative=narrative.strip(),
         dialogue=_pairs(data.get("dialogue"), "speaker", "text"),
@@ -137,7 +142,9 @@ def parse_reply(text: str) -> ParsedReply:
         state_changes=data.get("state_changes"),
         check=_check(data.get("check")),
         media_hints={
-            k: v for k, v in (data.get("media_hints") or {}).items() if isinstance(v, str) and v
+            k: v
+            for k, v in (data.get("media_hints") or {}).items()
+            if isinstance(v, str) and not is_placeholder(v)
         }
         if isinstance(data.get("media_hints"), dict)
         else {},
@@ -169,13 +176,16 @@ def _pairs(value: Any, key: str, text: str) -> list[dict[str, str]]:
         return []
     out = []
     for item in value:
-        if isinstance(item, dict) and isinstance(item.get(text), str) and item[text].strip():
-            out.append({key: str(item.get(key) or ""), text: item[text].strip()})
+        if isinstance(item, dict) and isinstance(item.get(text), str):
+            if not is_placeholder(item[text]):  # "" or "text" copied from the schema: nothing
+                out.append({key: str(item.get(key) or ""), text: item[text].strip()})
     return out
 
 
 def _check(value: Any) -> dict[str, Any] | None:
     if not isinstance(value, dict) or not isinstance(value.get("skill"), str):
+        return None
+    if is_placeholder(value["skill"]):  # {"skill": "", "difficulty": 0}: no check asked for
         return None
     difficulty = value.get("difficulty")
     if isinstance(difficulty, bool) or not isinstance(difficulty, int | str | None):

@@ -49,9 +49,10 @@ _LOOP = ", ".join(
 SMOLLM2: dict[str, Reply] = {
     # "ask hesta about mine": the word "narrative" as the narrative, one gold spent
     "gold_on_ask": Reply(_reply("narrative", gold=-1)),
-    # "go west", twice: gold spent on walking
-    "gold_on_go": Reply(_reply("narrative", gold=-1)),
-    "gold_on_go_again": Reply(_reply("narrative", gold=-10)),
+    # "go west", twice: gold spent on walking (the narratives here are ours: the run's
+    # were "narrative" again, which is now refused before any proposal is read)
+    "gold_on_go": Reply(_reply("You walk west along the road.", gold=-1)),
+    "gold_on_go_again": Reply(_reply("The road bends west past the chapel.", gold=-10)),
     # every field left at the schema's example or its zero: nothing happened
     "defaults": Reply(_reply("Hesta shrugs and points up the road toward the old mine.", gold=0)),
     # a player character's id used as a speaker

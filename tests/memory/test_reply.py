@@ -86,3 +86,27 @@ def test_wrong_types_inside_a_reply_are_dropped_not_trusted():
     assert parsed.choices == [{"id": "1", "text": "Go"}]
     assert parsed.check == {"skill": "perception", "difficulty": None, "reason": ""}
     assert parsed.media_hints == {}
+
+
+def test_a_small_models_defaults_in_a_reply_mean_nothing():
+    parsed = parse_reply(
+        json.dumps(
+            {
+                "narrative": "Hesta shrugs.",
+                "dialogue": [{"speaker": "speaker", "text": "text"}, {"speaker": "", "text": ""}],
+                "choices": [{"id": "id", "text": "text"}, {"id": "a", "text": "Go north"}],
+                "check": {"skill": "", "difficulty": 0, "reason": ""},
+                "media_hints": {"image_prompt": "string", "ambient_audio": ""},
+            }
+        )
+    )
+    assert parsed.dialogue == []
+    assert parsed.choices == [{"id": "a", "text": "Go north"}]
+    assert parsed.check is None
+    assert parsed.media_hints == {}
+
+
+def test_the_formats_own_word_is_not_a_narrative():
+    with pytest.raises(ReplyError) as caught:
+        parse_reply('{"narrative": "narrative", "dialogue": []}')
+    assert "not the story" in caught.value.message

@@ -17,6 +17,7 @@ from typing import Any
 
 from storyai.core.domain.errors import ReplyError
 from storyai.core.engine.blank import is_placeholder
+from storyai.core.narrators.schema import MAX_CHOICES, MAX_LINES
 
 _KEY = re.compile(r'"narrative"\s*:\s*"')
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
@@ -137,8 +138,8 @@ def parse_reply(text: str) -> ParsedReply:
         )
     return ParsedReply(
         narrative=narrative.strip(),
-        dialogue=_pairs(data.get("dialogue"), "speaker", "text"),
-        choices=_pairs(data.get("choices"), "id", "text")[:9],
+        dialogue=_pairs(data.get("dialogue"), "speaker", "text")[:MAX_LINES],
+        choices=_pairs(data.get("choices"), "id", "text")[:MAX_CHOICES],
         state_changes=data.get("state_changes"),
         check=_check(data.get("check")),
         media_hints={

@@ -4,10 +4,15 @@ real OpenAI SDK (an openai-compatible provider, as a local llama-server is)."""
 
 from __future__ import annotations
 
+import json
+
 import playing
+import pytest
 from test_gm_end_to_end import me, opening, settings_for
 
 from storyai.core.narrators.configured import narrator_for
+from storyai.core.narrators.reply import parse_reply
+from storyai.core.narrators.schema import REPLY_SCHEMA
 
 
 def local(fake_llm):
@@ -67,3 +72,72 @@ async def test_the_word_narrative_is_never_told_as_the_story(fake_llm, uow_facto
     told = [x.text for x in result.lines]
     assert "narrative" not in told and told  # the engine's own words tell the turn
     assert me(result).sheet.gold == me(start).sheet.gold
+
+
+def _bounds(schema, path="$"):
+    """Every string and array in ``schema`` with the bound it carries (None: unbounded)."""
+    if isinstance(schema, dict):
+        kinds = schema.get("type")
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        if "string" in kinds:
+            yield path, schema.get("maxLength")
+        if "array" in kinds:
+            yield path, schema.get("maxItems")
+        for key, sub in schema.items():
+            if key == "properties":
+                for name, prop in sub.items():
+                    yield from _bounds(prop, f"{path}.{name}")
+            elif isinstance(sub, dict | list):
+                yield from _bounds(sub, f"{path}.{key}")
+    elif isinstance(schema, list):
+        for n, sub in enumerate(schema):
+            yield from _bounds(sub, f"{path}[{n}]")
+
+
+def test_every_string_and_list_of_the_reply_is_bounded_and_the_narrative_comes_first():
+    bounds = dict(_bounds(REPLY_SCHEMA))
+    assert bounds and all(limit for limit in bounds.values()), bounds
+    assert bounds["$.narrative"] == 1500
+    assert bounds["$.dialogue"] == 4 and bounds["$.choices"] == 4
+    assert max(v for k, v in bounds.items() if k.endswith((".id", ".speaker", ".who"))) <= 60
+    assert next(iter(REPLY_SCHEMA["properties"])) == "narrative"
+
+
+def _sent_schema(body, kind):
+    if kind == "anthropic":
+        return body["tools"][0]["input_schema"]
+    if kind == "openai-responses":
+        return body["text"]["format"]["schema"]
+    return body["response_format"]["json_schema"]["schema"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "bounded"),
+    [
+        ("openai-compatible", True),
+        ("anthropic", True),
+        ("openai", False),
+        ("openai-responses", False),
+    ],
+)
+async def test_local_grammars_get_the_bounds_and_hosted_strict_mode_does_not(
+    fake_llm, uow_factory, kind, bounded
+):
+    """llama.cpp turns the bounds into its grammar; OpenAI's hosted strict mode does not
+    list maxLength among the keywords it takes, so its adapters leave them out."""
+    narrator = narrator_for(settings_for(fake_llm, kind)).narrator
+    fake_llm.replay("defaults")
+    await opening(uow_factory, narrator)
+    sent = json.dumps(_sent_schema(fake_llm.last.body, kind))
+    assert ('"maxLength"' in sent and '"maxItems"' in sent) is bounded
+    assert ('"maxLength"' in sent or '"maxItems"' in sent) is bounded
+
+
+def test_a_reply_looping_in_its_lists_keeps_only_what_the_schema_allows():
+    looped = {
+        "narrative": "Hesta talks.",
+        "dialogue": [{"speaker": "hesta", "text": f"Line {n}."} for n in range(40)],
+        "choices": [{"id": str(n), "text": f"Choice {n}"} for n in range(40)],
+    }
+    parsed = parse_reply(json.dumps(looped))
+    assert len(parsed.dialogue) == 4 and len(parsed.choices) == 4

@@ -41,7 +41,13 @@ from storyai.core.narrators.port import (
     TurnText,
     extractive_summary,
 )
-from storyai.core.narrators.reply import NarrativeStream, ParsedReply, ReplyError, parse_reply
+from storyai.core.narrators.reply import (
+    NarrativeStream,
+    ParsedReply,
+    ReplyError,
+    close_cut,
+    parse_reply,
+)
 from storyai.core.narrators.schema import REPLY_SCHEMA
 
 KEEP_FROM_RULES = ("dice", "notice", "heading")
@@ -112,7 +118,9 @@ class AINarrator(Narrator):
             usage.add(done.usage)
             self._observe(prompt, done.usage)
             try:
-                parsed = parse_reply(done.text)
+                parsed = _read(done)
+                if done.finish_reason == "length":
+                    problems.append("cut off at the token limit; closed after its last whole part")
                 break
             except ReplyError as exc:
                 problems.append(exc.message)
@@ -120,17 +128,7 @@ class AINarrator(Narrator):
                     salvaged = narrative.text
                 if attempt == 0:
                     yield TextDelta("", reset=True)
-                    model_request = replace(
-                        model_request,
-                        messages=(
-                            Message("assistant", done.text[:6000]),
-                            Message(
-                                "user",
-                                f"{exc.message} Reply again with only the JSON object "
-                                "described above, narrative first.",
-                            ),
-                        ),
-                    )
+                    model_request = replace(model_request, messages=_repair(done, exc.message))
         context = prompt.trace()
         if parsed is None:
             yield TextDelta("", reset=True)
@@ -238,6 +236,38 @@ class AINarrator(Narrator):
     def _observe(self, prompt: Prompt, usage: Usage) -> None:
         if usage.input_tokens and usage.provider != "cache":
             self.calibration.observe(self._calibration_key(), prompt.tokens, usage.input_tokens)
+
+
+def _read(done: ModelDone) -> ParsedReply:
+    """The reply in ``done``; one cut off at its token limit is closed after its last
+    whole part (the narrative usually came through whole) instead of asked for again."""
+    if done.finish_reason != "length":
+        return parse_reply(done.text)
+    closed = close_cut(done.text)
+    if closed is None:
+        raise ReplyError("The reply was cut off at its token limit before its narrative ended.")
+    return parse_reply(closed)
+
+
+SHORTER = (
+    "Reply again, much shorter: only the JSON object described above, narrative first, "
+    "at most 3 sentences of narrative, at most 2 dialogue lines and 3 choices, "
+    "empty lists and null for everything else."
+)
+
+
+def _repair(done: ModelDone, problem: str) -> tuple[Message, ...]:
+    """The repair request: a cut-off reply is not sent back (that asks for the same
+    again); the model is asked for less."""
+    if done.finish_reason == "length":
+        return (Message("user", f"Your reply was cut off at its token limit. {SHORTER}"),)
+    return (
+        Message("assistant", done.text[:6000]),
+        Message(
+            "user",
+            f"{problem} Reply again with only the JSON object described above, narrative first.",
+        ),
+    )
 
 
 SHINGLE = 8  # words: a run this long copied from a secret is a leak

@@ -8,7 +8,7 @@ import json
 
 import playing
 import pytest
-from test_gm_end_to_end import me, opening, settings_for
+from test_gm_end_to_end import me, opening, settings_for, turn_json
 
 from storyai.core.narrators.configured import narrator_for
 from storyai.core.narrators.reply import parse_reply
@@ -141,3 +141,35 @@ def test_a_reply_looping_in_its_lists_keeps_only_what_the_schema_allows():
     }
     parsed = parse_reply(json.dumps(looped))
     assert len(parsed.dialogue) == 4 and len(parsed.choices) == 4
+
+
+async def test_a_reply_cut_off_in_its_dialogue_is_closed_not_asked_again(fake_llm, uow_factory):
+    """SmolLM2 looped inside "dialogue" until the 500-token cap on 23 turns of 33; the
+    narrative had come through whole."""
+    narrator = local(fake_llm)
+    fake_llm.replay("defaults")
+    start = await opening(uow_factory, narrator)
+    asked = len(fake_llm.requests)
+    fake_llm.replay("cut_in_dialogue")
+    result = await playing.take_turn(
+        uow_factory, start.session_id, "talk to hesta", narrator=narrator
+    )
+    assert len(fake_llm.requests) == asked + 1  # no second request
+    told = [x.text for x in result.lines]
+    assert any(t.startswith("Hesta leans on her broom") for t in told)
+    said = [x for x in result.lines if x.kind == "dialogue" and x.text.startswith("We need")]
+    assert said and all(x.text == "We need to find the mine and the stone." for x in said)
+
+
+async def test_a_reply_cut_off_in_its_narrative_asks_for_a_shorter_one(fake_llm, uow_factory):
+    narrator = local(fake_llm)
+    fake_llm.replay("defaults")
+    start = await opening(uow_factory, narrator)
+    fake_llm.replay("cut_in_narrative")
+    fake_llm.push(turn_json("The wind drops."))
+    result = await playing.take_turn(uow_factory, start.session_id, "listen", narrator=narrator)
+    assert "The wind drops." in [x.text for x in result.lines]
+    repair = fake_llm.last.body["messages"]
+    assert "cut off at its token limit" in repair[-1]["content"]
+    assert "much shorter" in repair[-1]["content"]
+    assert all(m["content"] != '{"narrative": "The wind' for m in repair)  # not sent back

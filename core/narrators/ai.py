@@ -153,7 +153,6 @@ class AINarrator(Narrator):
         """The reply laid out for display, without any passage that quotes gm-only lore
         this very prompt carried (nothing of a call lives on the narrator: tables told
         at once never see each other's secrets)."""
-        world = request.world
         secrets = _secret_shingles(request, prompt)
         leaks = 0
         lines = [line for line in request.facts if line.kind in KEEP_FROM_RULES]
@@ -166,9 +165,10 @@ class AINarrator(Narrator):
             if _quotes(said["text"], secrets):
                 leaks += 1
                 continue
-            speaker = said["speaker"]
-            name = world.characters[speaker].name if speaker in world.characters else speaker
-            lines.append(Line("dialogue", said["text"], name or None))
+            name = _speaker(request, said["speaker"])
+            lines.append(
+                Line("dialogue", said["text"], name) if name else Line("narration", said["text"])
+            )
         lines += [line for line in request.facts if line.kind == "ending"]
         return NarratorReply(
             narrative=parsed.narrative,
@@ -236,6 +236,23 @@ class AINarrator(Narrator):
     def _observe(self, prompt: Prompt, usage: Usage) -> None:
         if usage.input_tokens and usage.provider != "cache":
             self.calibration.observe(self._calibration_key(), prompt.tokens, usage.input_tokens)
+
+
+def _speaker(request: NarrationRequest, speaker: str) -> str | None:
+    """The name of the character present who says a line, matched by id or by name
+    (any case); None when nobody here is meant: the line is told as narration, so a
+    player never reads an id or a made-up speaker."""
+    state, world = request.state, request.world
+    player = state.players.get(request.actor)
+    if player is None:
+        return None
+    here = {c: world.characters[c].name for c in state.characters_at(player.location)}
+    here |= {pid: p.name for pid, p in state.players.items() if p.location == player.location}
+    wanted = speaker.strip().casefold()
+    for cid, name in here.items():
+        if wanted in (cid.casefold(), name.casefold()):
+            return name
+    return None
 
 
 def _read(done: ModelDone) -> ParsedReply:

@@ -69,7 +69,7 @@ async def test_prompt_injection_never_changes_state_beyond_the_rules(uow_factory
     changes = dict(INJECTIONS[said])
 
     def obey(request):
-        me = section(request, "scene").split("(id ", 1)[1].split(")", 1)[0]
+        me = section(request, "scene").split("Acting character: ", 1)[1].split(",", 1)[0]
         patched = {
             k: [{**v, "who": me, "reason": "debug"} for v in val] if k == "hp" else val
             for k, val in changes.items()

@@ -8,6 +8,7 @@ import json
 
 import playing
 import pytest
+from fakes.replays import PLAYER_ID
 from test_gm_end_to_end import me, opening, settings_for, turn_json
 
 from storyai.core.narrators.configured import narrator_for
@@ -173,3 +174,38 @@ async def test_a_reply_cut_off_in_its_narrative_asks_for_a_shorter_one(fake_llm,
     assert "cut off at its token limit" in repair[-1]["content"]
     assert "much shorter" in repair[-1]["content"]
     assert all(m["content"] != '{"narrative": "The wind' for m in repair)  # not sent back
+
+
+async def test_a_speaker_nobody_here_answers_to_is_told_as_narration_never_as_an_id(
+    fake_llm, uow_factory
+):
+    narrator = local(fake_llm)
+    fake_llm.replay("defaults")
+    start = await opening(uow_factory, narrator)
+    fake_llm.replay("id_as_speaker")
+    result = await playing.take_turn(uow_factory, start.session_id, "look", narrator=narrator)
+    line = next(x for x in result.lines if x.text == "We're on the hunt for the Emberstone.")
+    assert line.kind == "narration" and line.speaker is None
+    assert PLAYER_ID not in json.dumps([[x.text, x.speaker] for x in result.lines])
+
+
+async def test_speakers_are_matched_by_id_or_name_and_shown_by_name(fake_llm, uow_factory):
+    narrator = local(fake_llm)
+    fake_llm.replay("defaults")
+    start = await opening(uow_factory, narrator)
+    ash = me(start)
+    said = [
+        {"speaker": ash.id, "text": "I'll go."},
+        {"speaker": "HESTA", "text": "Take the lantern."},
+        {"speaker": "Reeve Hesta", "text": "And mind the wolves."},
+        {"speaker": "wren", "text": "Not here to say this."},
+    ]
+    fake_llm.push(turn_json("The square.", dialogue=said))
+    result = await playing.take_turn(uow_factory, start.session_id, "look", narrator=narrator)
+    lines = {x.text: (x.kind, x.speaker) for x in result.lines}
+    assert lines["I'll go."] == ("dialogue", "Ash")
+    assert lines["Take the lantern."] == ("dialogue", "Reeve Hesta")
+    assert lines["And mind the wolves."] == ("dialogue", "Reeve Hesta")
+    assert lines["Not here to say this."] == ("narration", None)
+    prompt = json.dumps(fake_llm.last.body["messages"])
+    assert ash.id not in prompt  # the prompt names player characters, never by id

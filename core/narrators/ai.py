@@ -51,6 +51,10 @@ from storyai.core.narrators.reply import (
 from storyai.core.narrators.schema import REPLY_SCHEMA
 
 KEEP_FROM_RULES = ("dice", "notice", "heading")
+"""The rules' lines that open a told turn, before the model's prose."""
+OUTCOMES = ("narration", "dialogue")
+"""The rules' lines that follow the model's prose unless it already states them
+(``outcomes``): what the engine decided always reaches the player."""
 MAX_TOKENS = {"short": 500, "medium": 800, "long": 1200}
 FALTERED = "(The game master's voice faltered; the engine told this turn.)"
 
@@ -161,6 +165,8 @@ class AINarrator(Narrator):
                 lines.append(Line("narration", paragraph.strip()))
             elif paragraph.strip():
                 leaks += 1
+        told = " ".join([parsed.narrative, *(said["text"] for said in parsed.dialogue)])
+        lines += outcomes(request, told)
         for said in parsed.dialogue:
             if _quotes(said["text"], secrets):
                 leaks += 1
@@ -186,6 +192,7 @@ class AINarrator(Narrator):
         if salvaged.strip():
             lines = [line for line in request.facts if line.kind in KEEP_FROM_RULES]
             lines += [Line("narration", p.strip()) for p in salvaged.split("\n\n") if p.strip()]
+            lines += outcomes(request, salvaged)
             lines += [line for line in request.facts if line.kind == "ending"]
         else:
             lines = [*request.facts, Line("notice", FALTERED)]
@@ -236,6 +243,33 @@ class AINarrator(Narrator):
     def _observe(self, prompt: Prompt, usage: Usage) -> None:
         if usage.input_tokens and usage.provider != "cache":
             self.calibration.observe(self._calibration_key(), prompt.tokens, usage.input_tokens)
+
+
+def outcomes(request: NarrationRequest, told: str) -> list[Line]:
+    """The engine's own outcome lines ("You take the Emberstone.", what Hesta says about
+    the mine) that the model's text ``told`` does not already state: most of their
+    words missing from it. A place's description is the model's to retell, not an
+    outcome."""
+    scenery = {
+        " ".join(text.split())
+        for loc in request.world.locations.values()
+        for text in (loc.description, loc.first_visit)
+        if text
+    }
+    words = set(_words(told))
+    out = []
+    for line in request.facts:
+        if line.kind not in OUTCOMES or " ".join(line.text.split()) in scenery:
+            continue
+        own = [w for w in _words(line.text) if len(w) > 3] or _words(line.text)
+        if own and sum(w in words for w in own) / len(own) >= STATED:
+            continue
+        out.append(line)
+    return out
+
+
+STATED = 0.7
+"""The share of an outcome line's words the model's text must use to state it."""
 
 
 def _speaker(request: NarrationRequest, speaker: str) -> str | None:

@@ -9,7 +9,7 @@ import json
 import playing
 import pytest
 from fakes.replays import PLAYER_ID
-from test_gm_end_to_end import me, opening, settings_for, turn_json
+from test_gm_end_to_end import bundled, me, opening, settings_for, turn_json
 
 from storyai.core.narrators.configured import narrator_for
 from storyai.core.narrators.reply import parse_reply
@@ -209,3 +209,56 @@ async def test_speakers_are_matched_by_id_or_name_and_shown_by_name(fake_llm, uo
     assert lines["Not here to say this."] == ("narration", None)
     prompt = json.dumps(fake_llm.last.body["messages"])
     assert ash.id not in prompt  # the prompt names player characters, never by id
+
+
+def _told(result):
+    return [(x.kind, x.text) for x in result.lines]
+
+
+async def test_what_the_rules_decided_follows_the_models_prose(fake_llm, uow_factory):
+    """Take: the engine's "You take the Emberstone." is told after the model's prose,
+    unless the prose already says it."""
+    narrator = local(fake_llm)
+    fake_llm.replay("defaults")
+    start = await opening(uow_factory, narrator)
+    fake_llm.push(turn_json("Ash stands in the ashen square, eyes on the ground."))
+    took = await playing.take_turn(
+        uow_factory, start.session_id, "take emberstone", narrator=narrator
+    )
+    told = _told(took)
+    prose = told.index(("narration", "Ash stands in the ashen square, eyes on the ground."))
+    assert told.index(("narration", "You take the Emberstone.")) > prose
+    assert me(took).sheet.count("emberstone") == 1
+
+    fake_llm.push(turn_json("You drop the Emberstone into the dust."))
+    dropped = await playing.take_turn(
+        uow_factory, start.session_id, "drop emberstone", narrator=narrator
+    )
+    texts = [text for _, text in _told(dropped)]
+    assert texts.count("You drop the Emberstone into the dust.") == 1
+    assert not any(t.startswith("You drop the Emberstone.") for t in texts)  # already said
+
+
+async def test_a_move_and_a_hit_are_told_with_the_models_prose(fake_llm, uow_factory):
+    narrator = local(fake_llm)
+    fake_llm.replay("defaults")
+    start = await opening(uow_factory, narrator)
+    fake_llm.push(turn_json("The road climbs into the cold."))
+    moved = await playing.take_turn(
+        uow_factory, start.session_id, "go to mine road", narrator=narrator
+    )
+    told = _told(moved)
+    assert me(moved).location == "mine_road"
+    assert ("heading", "Mine Road") in told  # the rules' move
+    assert ("narration", "The road climbs into the cold.") in told
+    road = bundled("ember_hollow").locations["mine_road"]
+    assert all(text != " ".join(road.description.split()) for _, text in told)  # retold, once
+
+    fake_llm.push(turn_json("Steel meets fur."))
+    fought = await playing.take_turn(
+        uow_factory, start.session_id, "attack wolf", narrator=narrator
+    )
+    told = _told(fought)
+    assert ("narration", "Steel meets fur.") in told
+    rolls = [text for kind, text in told if kind == "dice"]
+    assert rolls and any("wolf" in text.lower() for text in rolls)  # the rules' attack

@@ -227,12 +227,17 @@ class AINarrator(Narrator):
             max_tokens=220,
             temperature=0.3,
         )
-        try:
-            done = await self.router.complete(request)
-        except ProviderError:
-            return extractive_summary(turns), {}
-        text = " ".join(done.text.split())
-        return (text or extractive_summary(turns)), done.usage.as_dict()
+        usage = Usage()
+        for _attempt in range(2):  # a summary is never rewritten: a bad one is redone once
+            try:
+                done = await self.router.complete(request)
+            except ProviderError:
+                break
+            usage.add(done.usage)
+            text = " ".join(done.text.split())
+            if not _summary_problem(done, text, turns[-1].turn):
+                return text, usage.as_dict()
+        return extractive_summary(turns), usage.as_dict() if usage.calls else {}
 
     # ------------------------------------------------------------ calibration
 
@@ -270,6 +275,21 @@ def outcomes(request: NarrationRequest, told: str) -> list[Line]:
 
 STATED = 0.7
 """The share of an outcome line's words the model's text must use to state it."""
+
+
+_TURN = re.compile(r"\bturns?\s*(\d+)", re.IGNORECASE)
+
+
+def _summary_problem(done: ModelDone, text: str, last: int) -> str:
+    """Why a chapter summary can't be kept ("" when it can): empty, cut off at its
+    token limit, or telling of turns after the chapter's last one."""
+    if not text:
+        return "empty"
+    if done.finish_reason == "length":
+        return "cut off at its token limit"
+    if any(int(n) > last for n in _TURN.findall(text)):
+        return f"it tells of turns after turn {last}"
+    return ""
 
 
 def _speaker(request: NarrationRequest, speaker: str) -> str | None:

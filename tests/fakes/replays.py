@@ -71,5 +71,15 @@ SMOLLM2: dict[str, Reply] = {
     ),
     # cut off inside the narrative itself: nothing whole to close
     "cut_in_narrative": Reply('{"narrative": "The wind', finish_reason="length"),
+    # a chapter summary cut off at its 220-token limit
+    "summary_cut": Reply(
+        "Ash arrived in Ember Hollow and spoke with Reeve Hesta about the mine, where",
+        finish_reason="length",
+    ),
+    # a chapter closed at turn 20 whose summary went on to turns that never happened
+    "summary_future": Reply(
+        "Ash took the road to the mine. [Turn 21] Ash fought the wolf. [Turn 22] Ash "
+        "entered the mine."
+    ),
 }
 """Replies by name; ``FakeLLMServer.replay(name)`` queues one."""

@@ -12,6 +12,7 @@ from fakes.replays import PLAYER_ID
 from test_gm_end_to_end import bundled, me, opening, settings_for, turn_json
 
 from storyai.core.narrators.configured import narrator_for
+from storyai.core.narrators.port import TurnText, extractive_summary
 from storyai.core.narrators.reply import parse_reply
 from storyai.core.narrators.schema import REPLY_SCHEMA
 
@@ -262,3 +263,34 @@ async def test_a_move_and_a_hit_are_told_with_the_models_prose(fake_llm, uow_fac
     assert ("narration", "Steel meets fur.") in told
     rolls = [text for kind, text in told if kind == "dice"]
     assert rolls and any("wolf" in text.lower() for text in rolls)  # the rules' attack
+
+
+CHAPTER = [TurnText(n, "Ash", f"action {n}", f"Thing {n} happened. More.") for n in range(11, 21)]
+
+
+@pytest.mark.parametrize("bad", ["summary_cut", "summary_future"])
+async def test_a_bad_chapter_summary_is_redone_once(fake_llm, bad):
+    narrator = local(fake_llm)
+    fake_llm.replay(bad)
+    fake_llm.push("Ash reached the mine road and learned of the cold hearths.")
+    summary, usage = await narrator.summarize(bundled("ember_hollow"), CHAPTER)
+    assert summary == "Ash reached the mine road and learned of the cold hearths."
+    assert len(fake_llm.requests) == 2 and usage
+
+
+@pytest.mark.parametrize("bad", ["summary_cut", "summary_future"])
+async def test_a_summary_bad_twice_is_replaced_by_the_extractive_one(fake_llm, bad):
+    narrator = local(fake_llm)
+    fake_llm.replay(bad)
+    fake_llm.replay(bad)
+    summary, _ = await narrator.summarize(bundled("ember_hollow"), CHAPTER)
+    assert summary == extractive_summary(CHAPTER)
+    assert "21" not in summary and len(fake_llm.requests) == 2
+
+
+async def test_an_empty_summary_is_not_kept(fake_llm):
+    narrator = local(fake_llm)
+    fake_llm.push("  ")
+    fake_llm.push("")
+    summary, _ = await narrator.summarize(bundled("ember_hollow"), CHAPTER)
+    assert summary == extractive_summary(CHAPTER)

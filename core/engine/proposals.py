@@ -20,7 +20,10 @@ Rules, field by field:
   are secrets;
 * ``items``: +n takes n lying here (portable, and light enough to carry); -n drops
   n held; only by someone able to act;
-* ``gold``: spending only; gold is gained through the rules;
+* ``gold``: spending only, on a payment the player's action asks for (buy, pay,
+  bribe, trade, give gold; ``storyai.core.engine.spending``), to someone here, at
+  most the amount named or the price of the item named; gold is gained through
+  the rules; null or 0 is no change;
 * ``hp``: someone here, outside fights, by at most half their maximum, staying
   within 1..max (the narrator neither kills nor defeats);
 * ``quests``: an active quest to exactly its next stage;
@@ -30,7 +33,9 @@ Rules, field by field:
   not for someone in the fight under way.
 
 Proposals that would change nothing (the same place, known lore, the current
-stage, a repeated entry) are quietly ignored, not rejected.
+stage, a repeated entry) are quietly ignored, not rejected; so are a small
+model's ways of saying "nothing" (``storyai.core.engine.blank``: null, 0, "",
+empty lists, a delta of 0, words copied from the schema such as "item" or "who").
 """
 
 from __future__ import annotations
@@ -60,7 +65,9 @@ from storyai.core.domain.sheet import tag
 from storyai.core.domain.state import GameState, QuestState
 from storyai.core.domain.world import World
 from storyai.core.engine import actions, describe
+from storyai.core.engine.blank import is_blank
 from storyai.core.engine.draft import Draft
+from storyai.core.engine.spending import payment
 from storyai.core.engine.story import holds
 from storyai.core.rules.base import RuleSystem
 
@@ -73,6 +80,10 @@ MAX_ENTRIES = 32
 MAX_ITEM_DELTA = 100
 """More items than this taken or dropped at once is not a believable proposal."""
 GOLD_REASON = "Gold is only gained through the rules: loot, rewards, selling."
+SPEND_REASON = (
+    "Gold is spent only when the player pays for something (buy, pay, bribe, trade); "
+    "this action pays nobody."
+)
 UNCHECKABLE = "That change could not be checked against this story"
 
 _SHAPES = {
@@ -116,14 +127,16 @@ def check_proposals(
     changes: Any,
     *,
     dice: Dice | None = None,
+    action: str = "",
 ) -> Proposals:
     """Check a narrator's proposed ``state_changes`` for ``actor``; ``state`` is left untouched.
 
     ``dice``, when given, lets an accepted move do everything the engine does on
     arrival (on-enter effects, a hostile ambush); without it a move is the move,
-    the visit and the new neighbours discovered.
+    the visit and the new neighbours discovered. ``action`` is what the player
+    typed: gold is spent only on a payment it asks for.
     """
-    return _Checker(state, world, rules, actor, dice).run(changes)
+    return _Checker(state, world, rules, actor, dice, action).run(changes)
 
 
 class _Refused(Exception):
@@ -144,14 +157,33 @@ _Check = Callable[[Any], list[BaseOp]]
 
 class _Checker:
     def __init__(
-        self, state: GameState, world: World, rules: RuleSystem, actor: str, dice: Dice | None
+        self,
+        state: GameState,
+        world: World,
+        rules: RuleSystem,
+        actor: str,
+        dice: Dice | None,
+        action: str = "",
     ) -> None:
         self.world = world
+        self.action = action
         self.rules = rules
         self.actor = actor
         self.dice = dice
         self.draft = Draft(state.fork(), world, rules, dice or _NoDice(), actor)
         self.out = Proposals()
+        self.ids = {
+            *world.locations,
+            *world.items,
+            *world.characters,
+            *world.quests,
+            *world.lore,
+            *state.players,
+        }
+
+    def _blank(self, name: str, value: Any) -> bool:
+        """Nothing proposed: not a change, and not a refusal either."""
+        return is_blank(value, name, self.ids)
 
     @property
     def state(self) -> GameState:
@@ -160,7 +192,7 @@ class _Checker:
     # ------------------------------------------------------------- driving
 
     def run(self, changes: Any) -> Proposals:
-        if changes is None:
+        if self._blank("state_changes", changes):
             return self.out
         if not isinstance(changes, dict):
             self._reject(
@@ -185,6 +217,8 @@ class _Checker:
                 continue
             check, is_list = checks[name]
             value = changes[name]
+            if self._blank(name, value):
+                continue
             if stop is not None:
                 self._refuse_all(name, value, stop)
             elif is_list:
@@ -192,7 +226,7 @@ class _Checker:
             else:
                 self._one(name, value, check)
         for key, value in changes.items():
-            if key not in checks:
+            if key not in checks and not self._blank(key, value):
                 self._reject(
                     key,
                     value,
@@ -209,13 +243,10 @@ class _Checker:
         return None
 
     def _refuse_all(self, name: str, value: Any, reason: str) -> None:
-        if value is None or (isinstance(value, list) and not value):
-            return
-        if name == "gold" and isinstance(value, int) and value == 0:
-            return
         if isinstance(value, list):
             for entry in _unique(value):
-                self._reject(name, entry, reason)
+                if not self._blank(name, entry):
+                    self._reject(name, entry, reason)
         else:
             self._reject(name, value, reason)
 
@@ -225,7 +256,7 @@ class _Checker:
         if not isinstance(value, list):
             self._reject(name, value, f"'{name}' should be {_SHAPES[name]}.")
             return
-        entries = _unique(value)
+        entries = [entry for entry in _unique(value) if not self._blank(name, entry)]
         for entry in entries[:MAX_ENTRIES]:
             self._one(name, entry, check)
         if len(entries) > MAX_ENTRIES:
@@ -443,11 +474,22 @@ class _Checker:
             return []
         if delta > 0:
             raise _Refused(GOLD_REASON)
+        paying = payment(self.action, self.world)
+        if paying is None:
+            raise _Refused(SPEND_REASON)
         sheet = self.draft.sheet
         if -delta > sheet.gold:
             raise _Refused(
                 f"{sheet.name} has only {sheet.gold} gold; {_num(-delta)} can't be spent."
             )
+        if paying.limit is not None and -delta > paying.limit:
+            raise _Refused(
+                f"What the player pays for comes to {paying.limit} gold, not {_num(-delta)}."
+            )
+        payees = [c for c in self.state.characters_at(self.here) if not self.state.npcs[c].defeated]
+        payees += [p for p, pl in self.state.players.items() if pl.location == self.here]
+        if not [p for p in payees if p != self.actor]:
+            raise _Refused("There is nobody here to pay.")
         return [SetSheet(who=self.actor, sheet=self.rules.adjust_gold(sheet, delta))]
 
     def _hp(self, value: Any) -> list[BaseOp]:

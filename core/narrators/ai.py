@@ -18,6 +18,7 @@ from typing import Any
 
 from storyai.core.domain.errors import ProviderError
 from storyai.core.domain.world import World
+from storyai.core.engine.blank import is_placeholder
 from storyai.core.engine.draft import Line
 from storyai.core.llm.port import (
     Message,
@@ -40,10 +41,20 @@ from storyai.core.narrators.port import (
     TurnText,
     extractive_summary,
 )
-from storyai.core.narrators.reply import NarrativeStream, ParsedReply, ReplyError, parse_reply
+from storyai.core.narrators.reply import (
+    NarrativeStream,
+    ParsedReply,
+    ReplyError,
+    close_cut,
+    parse_reply,
+)
 from storyai.core.narrators.schema import REPLY_SCHEMA
 
 KEEP_FROM_RULES = ("dice", "notice", "heading")
+"""The rules' lines that open a told turn, before the model's prose."""
+OUTCOMES = ("narration", "dialogue")
+"""The rules' lines that follow the model's prose unless it already states them
+(``outcomes``): what the engine decided always reaches the player."""
 MAX_TOKENS = {"short": 500, "medium": 800, "long": 1200}
 FALTERED = "(The game master's voice faltered; the engine told this turn.)"
 
@@ -111,25 +122,17 @@ class AINarrator(Narrator):
             usage.add(done.usage)
             self._observe(prompt, done.usage)
             try:
-                parsed = parse_reply(done.text)
+                parsed = _read(done)
+                if done.finish_reason == "length":
+                    problems.append("cut off at the token limit; closed after its last whole part")
                 break
             except ReplyError as exc:
                 problems.append(exc.message)
-                if narrative.complete:
+                if narrative.complete and not is_placeholder(narrative.text):
                     salvaged = narrative.text
                 if attempt == 0:
                     yield TextDelta("", reset=True)
-                    model_request = replace(
-                        model_request,
-                        messages=(
-                            Message("assistant", done.text[:6000]),
-                            Message(
-                                "user",
-                                f"{exc.message} Reply again with only the JSON object "
-                                "described above, narrative first.",
-                            ),
-                        ),
-                    )
+                    model_request = replace(model_request, messages=_repair(done, exc.message))
         context = prompt.trace()
         if parsed is None:
             yield TextDelta("", reset=True)
@@ -154,7 +157,6 @@ class AINarrator(Narrator):
         """The reply laid out for display, without any passage that quotes gm-only lore
         this very prompt carried (nothing of a call lives on the narrator: tables told
         at once never see each other's secrets)."""
-        world = request.world
         secrets = _secret_shingles(request, prompt)
         leaks = 0
         lines = [line for line in request.facts if line.kind in KEEP_FROM_RULES]
@@ -163,13 +165,16 @@ class AINarrator(Narrator):
                 lines.append(Line("narration", paragraph.strip()))
             elif paragraph.strip():
                 leaks += 1
+        told = " ".join([parsed.narrative, *(said["text"] for said in parsed.dialogue)])
+        lines += outcomes(request, told)
         for said in parsed.dialogue:
             if _quotes(said["text"], secrets):
                 leaks += 1
                 continue
-            speaker = said["speaker"]
-            name = world.characters[speaker].name if speaker in world.characters else speaker
-            lines.append(Line("dialogue", said["text"], name or None))
+            name = _speaker(request, said["speaker"])
+            lines.append(
+                Line("dialogue", said["text"], name) if name else Line("narration", said["text"])
+            )
         lines += [line for line in request.facts if line.kind == "ending"]
         return NarratorReply(
             narrative=parsed.narrative,
@@ -187,6 +192,7 @@ class AINarrator(Narrator):
         if salvaged.strip():
             lines = [line for line in request.facts if line.kind in KEEP_FROM_RULES]
             lines += [Line("narration", p.strip()) for p in salvaged.split("\n\n") if p.strip()]
+            lines += outcomes(request, salvaged)
             lines += [line for line in request.facts if line.kind == "ending"]
         else:
             lines = [*request.facts, Line("notice", FALTERED)]
@@ -221,12 +227,17 @@ class AINarrator(Narrator):
             max_tokens=220,
             temperature=0.3,
         )
-        try:
-            done = await self.router.complete(request)
-        except ProviderError:
-            return extractive_summary(turns), {}
-        text = " ".join(done.text.split())
-        return (text or extractive_summary(turns)), done.usage.as_dict()
+        usage = Usage()
+        for _attempt in range(2):  # a summary is never rewritten: a bad one is redone once
+            try:
+                done = await self.router.complete(request)
+            except ProviderError:
+                break
+            usage.add(done.usage)
+            text = " ".join(done.text.split())
+            if not _summary_problem(done, text, turns[-1].turn):
+                return text, usage.as_dict()
+        return extractive_summary(turns), usage.as_dict() if usage.calls else {}
 
     # ------------------------------------------------------------ calibration
 
@@ -237,6 +248,97 @@ class AINarrator(Narrator):
     def _observe(self, prompt: Prompt, usage: Usage) -> None:
         if usage.input_tokens and usage.provider != "cache":
             self.calibration.observe(self._calibration_key(), prompt.tokens, usage.input_tokens)
+
+
+def outcomes(request: NarrationRequest, told: str) -> list[Line]:
+    """The engine's own outcome lines ("You take the Emberstone.", what Hesta says about
+    the mine) that the model's text ``told`` does not already state: most of their
+    words missing from it. A place's description is the model's to retell, not an
+    outcome."""
+    scenery = {
+        " ".join(text.split())
+        for loc in request.world.locations.values()
+        for text in (loc.description, loc.first_visit)
+        if text
+    }
+    words = set(_words(told))
+    out = []
+    for line in request.facts:
+        if line.kind not in OUTCOMES or " ".join(line.text.split()) in scenery:
+            continue
+        own = [w for w in _words(line.text) if len(w) > 3] or _words(line.text)
+        if own and sum(w in words for w in own) / len(own) >= STATED:
+            continue
+        out.append(line)
+    return out
+
+
+STATED = 0.7
+"""The share of an outcome line's words the model's text must use to state it."""
+
+
+_TURN = re.compile(r"\bturns?\s*(\d+)", re.IGNORECASE)
+
+
+def _summary_problem(done: ModelDone, text: str, last: int) -> str:
+    """Why a chapter summary can't be kept ("" when it can): empty, cut off at its
+    token limit, or telling of turns after the chapter's last one."""
+    if not text:
+        return "empty"
+    if done.finish_reason == "length":
+        return "cut off at its token limit"
+    if any(int(n) > last for n in _TURN.findall(text)):
+        return f"it tells of turns after turn {last}"
+    return ""
+
+
+def _speaker(request: NarrationRequest, speaker: str) -> str | None:
+    """The name of the character present who says a line, matched by id or by name
+    (any case); None when nobody here is meant: the line is told as narration, so a
+    player never reads an id or a made-up speaker."""
+    state, world = request.state, request.world
+    player = state.players.get(request.actor)
+    if player is None:
+        return None
+    here = {c: world.characters[c].name for c in state.characters_at(player.location)}
+    here |= {pid: p.name for pid, p in state.players.items() if p.location == player.location}
+    wanted = speaker.strip().casefold()
+    for cid, name in here.items():
+        if wanted in (cid.casefold(), name.casefold()):
+            return name
+    return None
+
+
+def _read(done: ModelDone) -> ParsedReply:
+    """The reply in ``done``; one cut off at its token limit is closed after its last
+    whole part (the narrative usually came through whole) instead of asked for again."""
+    if done.finish_reason != "length":
+        return parse_reply(done.text)
+    closed = close_cut(done.text)
+    if closed is None:
+        raise ReplyError("The reply was cut off at its token limit before its narrative ended.")
+    return parse_reply(closed)
+
+
+SHORTER = (
+    "Reply again, much shorter: only the JSON object described above, narrative first, "
+    "at most 3 sentences of narrative, at most 2 dialogue lines and 3 choices, "
+    "empty lists and null for everything else."
+)
+
+
+def _repair(done: ModelDone, problem: str) -> tuple[Message, ...]:
+    """The repair request: a cut-off reply is not sent back (that asks for the same
+    again); the model is asked for less."""
+    if done.finish_reason == "length":
+        return (Message("user", f"Your reply was cut off at its token limit. {SHORTER}"),)
+    return (
+        Message("assistant", done.text[:6000]),
+        Message(
+            "user",
+            f"{problem} Reply again with only the JSON object described above, narrative first.",
+        ),
+    )
 
 
 SHINGLE = 8  # words: a run this long copied from a secret is a leak

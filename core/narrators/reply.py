@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from storyai.core.domain.errors import ReplyError
+from storyai.core.engine.blank import is_placeholder
+from storyai.core.narrators.schema import MAX_CHOICES, MAX_LINES
 
 _KEY = re.compile(r'"narrative"\s*:\s*"')
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
@@ -130,18 +132,97 @@ def parse_reply(text: str) -> ParsedReply:
     narrative = data.get("narrative")
     if not isinstance(narrative, str) or not narrative.strip():
         raise ReplyError('The reply has no "narrative" text.')
+    if is_placeholder(narrative):
+        raise ReplyError(
+            f'The "narrative" is {narrative.strip()!r}, a word from the format, not the story.'
+        )
     return ParsedReply(
         narrative=narrative.strip(),
-        dialogue=_pairs(data.get("dialogue"), "speaker", "text"),
-        choices=_pairs(data.get("choices"), "id", "text")[:9],
+        dialogue=_pairs(data.get("dialogue"), "speaker", "text")[:MAX_LINES],
+        choices=_pairs(data.get("choices"), "id", "text")[:MAX_CHOICES],
         state_changes=data.get("state_changes"),
         check=_check(data.get("check")),
         media_hints={
-            k: v for k, v in (data.get("media_hints") or {}).items() if isinstance(v, str) and v
+            k: v
+            for k, v in (data.get("media_hints") or {}).items()
+            if isinstance(v, str) and not is_placeholder(v)
         }
         if isinstance(data.get("media_hints"), dict)
         else {},
     )
+
+
+def close_cut(text: str) -> str | None:
+    """The JSON object of a reply cut off at its token limit, closed after its last
+    whole element (open arrays and objects closed, the half-written element dropped);
+    None when nothing whole came before the cut. A whole object is returned as it is.
+
+    ``{"narrative": "…", "dialogue": [{…}, {…}, {"speaker": "hesta", "te`` becomes
+    ``{"narrative": "…", "dialogue": [{…}, {…}]}``.
+    """
+    body = _FENCE.sub("", text.strip())
+    start = body.find("{")
+    if start < 0:
+        return None
+    s = body[start:]
+    closers: list[str] = []
+    safe: tuple[int, str] | None = None
+    i, n = 0, len(s)
+
+    def whole() -> tuple[int, str] | None:
+        # an array's element, or a member of the reply or of one of its objects; an
+        # object inside a list (a dialogue line, a change) counts only once closed
+        if closers[-1] == "]" or len(closers) <= 2:
+            return (i, "".join(reversed(closers)))
+        return safe
+
+    while i < n:
+        ch = s[i]
+        if ch in " \t\r\n,:":
+            i += 1
+        elif ch in "{[":
+            closers.append("}" if ch == "{" else "]")
+            i += 1
+        elif ch in "}]":
+            if not closers or closers.pop() != ch:
+                return None
+            i += 1
+            if not closers:
+                return s[:i]
+            safe = whole()
+        elif ch == '"':
+            end = _string_end(s, i)
+            if end is None:
+                break  # cut inside a string: that element is dropped
+            i = end
+            after = len(s[i:]) - len(s[i:].lstrip())
+            if i + after >= n:
+                break  # a key or a value? cut before it could tell
+            if s[i + after] != ":":
+                safe = whole()
+        else:
+            match = _LITERAL.match(s, i)
+            if match is None or match.end() >= n:
+                break  # junk, or a number that may be cut
+            i = match.end()
+            safe = whole()
+    return None if safe is None else s[: safe[0]] + safe[1]
+
+
+_LITERAL = re.compile(r"-?[0-9A-Za-z.+]+")
+
+
+def _string_end(s: str, i: int) -> int | None:
+    """The index just past the string opening at ``s[i]``, or None if it never closes."""
+    j = i + 1
+    while j < len(s):
+        if s[j] == "\\":
+            j += 2
+        elif s[j] == '"':
+            return j + 1
+        else:
+            j += 1
+    return None
 
 
 def _load_object(text: str) -> dict[str, Any]:
@@ -169,13 +250,16 @@ def _pairs(value: Any, key: str, text: str) -> list[dict[str, str]]:
         return []
     out = []
     for item in value:
-        if isinstance(item, dict) and isinstance(item.get(text), str) and item[text].strip():
-            out.append({key: str(item.get(key) or ""), text: item[text].strip()})
+        if isinstance(item, dict) and isinstance(item.get(text), str):
+            if not is_placeholder(item[text]):  # "" or "text" copied from the schema: nothing
+                out.append({key: str(item.get(key) or ""), text: item[text].strip()})
     return out
 
 
 def _check(value: Any) -> dict[str, Any] | None:
     if not isinstance(value, dict) or not isinstance(value.get("skill"), str):
+        return None
+    if is_placeholder(value["skill"]):  # {"skill": "", "difficulty": 0}: no check asked for
         return None
     difficulty = value.get("difficulty")
     if isinstance(difficulty, bool) or not isinstance(difficulty, int | str | None):

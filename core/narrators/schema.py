@@ -4,13 +4,20 @@ The schema is strict-mode compatible (OpenAI ``json_schema`` strict, Anthropic
 tool input): every property is required, optional values are ``null`` or
 empty lists, no free-form objects. ``narrative`` comes first so it streams first.
 
+Every string and array is bounded (``maxLength``, ``maxItems``): a local server
+turns the schema into a grammar, and without bounds a small model loops inside
+``dialogue`` or ``choices`` until its token cap (SmolLM2-135M did on 23 turns of
+33). Hosted OpenAI strict mode does not take these keywords; its adapters send
+the schema through ``storyai.core.llm.schemas.without_bounds``.
+
 ``state_changes`` are *proposals*; ``storyai.core.engine.proposals`` checks each
 one against the rules and the world and records the rejected ones with a reason:
 
 * ``location``   – move the acting player through an open exit of where they are;
 * ``discovered`` – location ids the player has now heard of or seen;
 * ``items``      – ``{"item", "delta"}``: +n takes n from the scene, -n drops n held;
-* ``gold``       – a change to the acting player's gold (only spending is accepted);
+* ``gold``       – null, or what the acting player pays (negative) when their action
+  pays for something (buy, pay, bribe, trade); anything else is refused;
 * ``hp``         – ``{"who", "delta", "reason"}`` for someone in the scene;
 * ``quests``     – ``{"quest", "stage"}``: advance a quest to its next stage;
 * ``lore``       – lore entry ids revealed to the player;
@@ -24,8 +31,22 @@ from __future__ import annotations
 
 from typing import Any
 
-_STR = {"type": "string"}
+NARRATIVE_CHARS = 1500
+LINE_CHARS = 300  # a line of dialogue
+TEXT_CHARS = 120  # a choice, a reason
+ID_CHARS = 60  # ids, names, skills
+MAX_LINES = 4  # dialogue lines
+MAX_CHOICES = 4
+MAX_CHANGES = 4  # entries of each list of state_changes
+
 _INT = {"type": "integer"}
+
+
+def _str(limit: int = ID_CHARS) -> dict[str, Any]:
+    return {"type": "string", "maxLength": limit}
+
+
+_STR = _str()
 
 
 def _obj(props: dict[str, Any]) -> dict[str, Any]:
@@ -37,17 +58,17 @@ def _obj(props: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _list(item: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "array", "items": item}
+def _list(item: dict[str, Any], limit: int = MAX_CHANGES) -> dict[str, Any]:
+    return {"type": "array", "items": item, "maxItems": limit}
 
 
 STATE_CHANGES_SCHEMA = _obj(
     {
-        "location": {"type": ["string", "null"]},
+        "location": {"type": ["string", "null"], "maxLength": ID_CHARS},
         "discovered": _list(_STR),
         "items": _list(_obj({"item": _STR, "delta": _INT})),
-        "gold": _INT,
-        "hp": _list(_obj({"who": _STR, "delta": _INT, "reason": _STR})),
+        "gold": {"type": ["integer", "null"]},  # null (no change) is the default
+        "hp": _list(_obj({"who": _STR, "delta": _INT, "reason": _str(TEXT_CHARS)})),
         "quests": _list(_obj({"quest": _STR, "stage": _STR})),
         "lore": _list(_STR),
         "attitudes": _list(
@@ -58,19 +79,19 @@ STATE_CHANGES_SCHEMA = _obj(
 
 CHECK_SCHEMA = {
     "anyOf": [
-        _obj({"skill": _STR, "difficulty": _INT, "reason": _STR}),
+        _obj({"skill": _STR, "difficulty": _INT, "reason": _str(TEXT_CHARS)}),
         {"type": "null"},
     ]
 }
 
 REPLY_SCHEMA: dict[str, Any] = _obj(
     {
-        "narrative": _STR,
-        "dialogue": _list(_obj({"speaker": _STR, "text": _STR})),
-        "choices": _list(_obj({"id": _STR, "text": _STR})),
+        "narrative": _str(NARRATIVE_CHARS),
+        "dialogue": _list(_obj({"speaker": _STR, "text": _str(LINE_CHARS)}), MAX_LINES),
+        "choices": _list(_obj({"id": _STR, "text": _str(TEXT_CHARS)}), MAX_CHOICES),
         "state_changes": STATE_CHANGES_SCHEMA,
         "check": CHECK_SCHEMA,
-        "media_hints": _obj({"image_prompt": _STR, "ambient_audio": _STR}),
+        "media_hints": _obj({"image_prompt": _str(TEXT_CHARS * 2), "ambient_audio": _STR}),
     }
 )
 
@@ -78,7 +99,7 @@ EMPTY_CHANGES: dict[str, Any] = {
     "location": None,
     "discovered": [],
     "items": [],
-    "gold": 0,
+    "gold": None,
     "hp": [],
     "quests": [],
     "lore": [],

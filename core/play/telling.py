@@ -183,6 +183,7 @@ def _add_proposals(
         t.actor,
         reply.state_changes,
         dice=turn_dice(t.seed, -depth - 2),  # arriving somewhere plays out as the engine's walk
+        action=t.action,  # gold is spent only on a payment the player asked for
     )
     ops = list(checked.ops)
     refused = rejected + list(checked.rejected)

@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from storyai.core.llm.port import ModelChunk, ModelDone, ModelRequest, TextPiece, Usage
+from storyai.core.llm.schemas import without_bounds
 from storyai.core.providers.base import SdkAdapter, Structured, as_dict, is_end
 
 
@@ -93,13 +94,15 @@ class OpenAIChatAdapter(SdkAdapter):
         # Newer OpenAI models refuse max_tokens; many local servers know only max_tokens.
         params["max_tokens" if self.compatible else "max_completion_tokens"] = request.max_tokens
         if request.schema is not None:
+            # hosted strict mode takes no length bounds; local grammars need them
+            schema = request.schema if self.compatible else without_bounds(request.schema)
             mode = self.structured_mode()
             if mode == "json_schema":
                 params["response_format"] = {
                     "type": "json_schema",
                     "json_schema": {
                         "name": request.schema_name,
-                        "schema": request.schema,
+                        "schema": schema,
                         "strict": True,
                     },
                 }
@@ -112,7 +115,7 @@ class OpenAIChatAdapter(SdkAdapter):
                         "function": {
                             "name": request.schema_name,
                             "description": "Give the reply.",
-                            "parameters": request.schema,
+                            "parameters": schema,
                             "strict": True,
                         },
                     }

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from storyai.core.llm.port import ModelChunk, ModelDone, ModelRequest, TextPiece, Usage
+from storyai.core.llm.schemas import without_bounds
 from storyai.core.providers.base import SdkAdapter, as_dict, is_end
 
 
@@ -55,7 +56,7 @@ class OpenAIResponsesAdapter(SdkAdapter):
                     "format": {
                         "type": "json_schema",
                         "name": request.schema_name,
-                        "schema": request.schema,
+                        "schema": without_bounds(request.schema),  # hosted strict: no bounds
                         "strict": True,
                     }
                 }

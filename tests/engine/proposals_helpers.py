@@ -104,12 +104,24 @@ class Game:
         return PLACES[self.world.id]
 
     def propose(
-        self, changes: Any, *, actor: str | None = None, dice: Dice | None = None
+        self,
+        changes: Any,
+        *,
+        actor: str | None = None,
+        dice: Dice | None = None,
+        action: str = "",
     ) -> tuple[Proposals, GameState]:
-        """Check ``changes``; the result and the state its ops lead to."""
+        """Check ``changes`` proposed after the player typed ``action``; the result and
+        the state its ops lead to."""
         before = self.state.to_json()
         result = check_proposals(
-            self.state, self.world, self.rules, actor or self.actor, changes, dice=dice
+            self.state,
+            self.world,
+            self.rules,
+            actor or self.actor,
+            changes,
+            dice=dice,
+            action=action,
         )
         assert self.state.to_json() == before, "check_proposals never touches the state it gets"
         after = self.state.fork()

@@ -69,7 +69,7 @@ async def test_prompt_injection_never_changes_state_beyond_the_rules(uow_factory
     changes = dict(INJECTIONS[said])
 
     def obey(request):
-        me = section(request, "scene").split("(id ", 1)[1].split(")", 1)[0]
+        me = section(request, "scene").split("Acting character: ", 1)[1].split(",", 1)[0]
         patched = {
             k: [{**v, "who": me, "reason": "debug"} for v in val] if k == "hp" else val
             for k, val in changes.items()
@@ -171,7 +171,7 @@ async def test_a_stream_broken_midway_is_told_once(uow_factory):
     )
     assert sink.resets == 1 and sink.text == "The wolf leaps and misses."
     prose = [line.text for line in result.lines if line.kind == "narration"]
-    assert prose == ["The wolf leaps and misses."]
+    assert prose == ["The wolf leaps and misses.", "Time passes."]  # told once, then the rules'
 
 
 async def test_the_engine_rolls_the_check_the_model_asks_for(uow_factory):

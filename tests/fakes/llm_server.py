@@ -20,6 +20,9 @@ Scripting: each request takes the next item from one queue, whatever its path.
     Queue a reply. ``text`` is the raw reply: streamed in pieces of
     ``server.chunk_size`` characters; for a tool-forced request it is sent as the
     tool's input JSON. ``finish_reason="length"`` ends as cut by max tokens.
+``server.replay("gold_on_ask")``
+    Queue what a real small model answered (``fakes.replays.SMOLLM2``: SmolLM2-135M
+    behind llama-server), cut off by max tokens where it was.
 ``server.push_fault(status=429, retry_after=2)``
     Queue an HTTP error in the provider's own error format: ``retry_after``
     (seconds, or an HTTP-date string) sets ``retry-after``, ``retry_after_ms``
@@ -177,6 +180,12 @@ class FakeLLMServer:
     ) -> None:
         """Queue one reply (see the module docstring)."""
         self._queue.append(Reply(text, finish_reason, usage))
+
+    def replay(self, name: str) -> None:
+        """Queue a real model's recorded reply by name (``fakes.replays.SMOLLM2``)."""
+        from fakes.replays import SMOLLM2
+
+        self._queue.append(SMOLLM2[name])
 
     def push_fault(
         self,

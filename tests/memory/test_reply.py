@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storyai.core.narrators.reply import NarrativeStream, ReplyError, parse_reply
+from storyai.core.narrators.reply import NarrativeStream, ReplyError, close_cut, parse_reply
 
 REPLY = {
     "narrative": 'The wolf yelps. "Go home," says Hesta.\nSnow falls — é, 😀, \\ done.',
@@ -86,3 +86,52 @@ def test_wrong_types_inside_a_reply_are_dropped_not_trusted():
     assert parsed.choices == [{"id": "1", "text": "Go"}]
     assert parsed.check == {"skill": "perception", "difficulty": None, "reason": ""}
     assert parsed.media_hints == {}
+
+
+def test_a_small_models_defaults_in_a_reply_mean_nothing():
+    parsed = parse_reply(
+        json.dumps(
+            {
+                "narrative": "Hesta shrugs.",
+                "dialogue": [{"speaker": "speaker", "text": "text"}, {"speaker": "", "text": ""}],
+                "choices": [{"id": "id", "text": "text"}, {"id": "a", "text": "Go north"}],
+                "check": {"skill": "", "difficulty": 0, "reason": ""},
+                "media_hints": {"image_prompt": "string", "ambient_audio": ""},
+            }
+        )
+    )
+    assert parsed.dialogue == []
+    assert parsed.choices == [{"id": "a", "text": "Go north"}]
+    assert parsed.check is None
+    assert parsed.media_hints == {}
+
+
+def test_the_formats_own_word_is_not_a_narrative():
+    with pytest.raises(ReplyError) as caught:
+        parse_reply('{"narrative": "narrative", "dialogue": []}')
+    assert "not the story" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("cut", "closed"),
+    [
+        (
+            '{"narrative": "Dusk.", "dialogue": [{"speaker": "a", "text": "Hi."}, {"speaker": "a", '
+            '"te',
+            '{"narrative": "Dusk.", "dialogue": [{"speaker": "a", "text": "Hi."}]}',
+        ),
+        ('{"narrative": "Dusk.", "choices": [', '{"narrative": "Dusk."}'),
+        ('{"narrative": "Dusk.", "dialo', '{"narrative": "Dusk."}'),
+        (
+            '{"narrative": "Dusk.", "state_changes": {"gold": null, "lore": ["a", "b',
+            '{"narrative": "Dusk.", "state_changes": {"gold": null, "lore": ["a"]}}',
+        ),
+        ('{"narrative": "Dusk.", "check": nu', '{"narrative": "Dusk."}'),
+        ('{"narrative": "Dusk \\"at', None),
+        ('{"narrative": "Dusk.", "x": 1}', '{"narrative": "Dusk.", "x": 1}'),
+    ],
+)
+def test_a_cut_reply_is_closed_after_its_last_whole_part(cut, closed):
+    assert close_cut(cut) == closed
+    if closed:
+        assert parse_reply(closed).narrative == "Dusk."

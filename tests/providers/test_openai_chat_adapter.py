@@ -8,6 +8,7 @@ import pytest
 from provider_helpers import REPLY, TEST_KEY, collect, text_request, turn_request
 
 from storyai.core.llm.port import Message
+from storyai.core.llm.schemas import without_bounds
 from storyai.core.narrators.schema import REPLY_SCHEMA
 
 
@@ -35,7 +36,7 @@ async def test_structured_reply_asks_for_strict_json_schema_and_streamed_usage(f
     body = fake_llm.last.body
     assert body["response_format"] == {
         "type": "json_schema",
-        "json_schema": {"name": "gm_turn", "schema": REPLY_SCHEMA, "strict": True},
+        "json_schema": {"name": "gm_turn", "schema": without_bounds(REPLY_SCHEMA), "strict": True},
     }
     assert body["stream"] is True
     assert body["stream_options"] == {"include_usage": True}

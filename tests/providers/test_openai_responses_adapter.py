@@ -5,6 +5,7 @@ from __future__ import annotations
 from provider_helpers import REPLY, collect, turn_request
 
 from storyai.core.llm.port import Message
+from storyai.core.llm.schemas import without_bounds
 from storyai.core.narrators.schema import REPLY_SCHEMA
 
 
@@ -26,7 +27,7 @@ async def test_request_carries_instructions_input_and_a_strict_text_format(fake_
         "format": {
             "type": "json_schema",
             "name": "gm_turn",
-            "schema": REPLY_SCHEMA,
+            "schema": without_bounds(REPLY_SCHEMA),
             "strict": True,
         }
     }

@@ -183,7 +183,9 @@ async def test_a_flaky_server_loses_no_action_over_a_session(llmock_clean, story
         for n in range(SOAK_TURNS):
             result, sink = await teller.act(f"look around, time {n}")
             told = [x.text for x in result.lines if x.kind == "narration"]
-            assert told == ["mock-narrative"], told  # llmock's own words, told once
+            # llmock's own narrative, told once (a line its reply gives to a speaker nobody
+            # here answers to follows as narration)
+            assert told[0] == "mock-narrative" and told.count("mock-narrative") == 1, told
             assert sink.text == "mock-narrative"
         told = await teller.told()
         assert [a for a, _ in told] == [f"look around, time {n}" for n in range(SOAK_TURNS)]

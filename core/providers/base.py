@@ -1,4 +1,11 @@
-"""What the three SDK adapters share: construction, stall detection, error mapping."""
+"""What the three SDK adapters share: construction, stall detection, error mapping.
+
+Error mapping cannot leak: any exception raised while calling a provider or reading
+its stream -- the SDK's own decoding (``json.JSONDecodeError`` on a garbled SSE line),
+the transport, an event of an unexpected shape met by ``_chunks`` -- becomes a
+``ProviderError`` subclass, so the router retries or fails over and the narrator tells
+the turn. Only ``asyncio.CancelledError`` and ``KeyboardInterrupt`` pass through.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Literal
 
 from storyai.core.domain.errors import BadRequest, ProviderError
-from storyai.core.llm.port import ModelChunk, ModelPort, ModelRequest
+from storyai.core.llm.port import ModelChunk, ModelDone, ModelPort, ModelRequest
 from storyai.core.providers.errors import ErrorMapper, is_provider_failure
 
 log = logging.getLogger("storyai.providers")
@@ -90,6 +97,9 @@ class SdkAdapter(ModelPort, abc.ABC):
         )
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[ModelChunk]:
+        """The port's stream. Whatever goes wrong while calling the provider or reading
+        its reply (the SDK's decoding, the transport, this adapter's own handling of
+        the events) comes out as a ``ProviderError``; only cancellation passes through."""
         model = request.model or self.model
         if not model:
             raise BadRequest(f"{self.name}: no model configured", provider=self.name)
@@ -99,33 +109,46 @@ class SdkAdapter(ModelPort, abc.ABC):
         except TimeoutError:
             raise self.errors.map(TimeoutError()) from None
         except Exception as exc:
-            if not is_provider_failure(exc) or isinstance(exc, ProviderError):
-                raise
             raise self._fail(exc, midstream=False) from None
+        chunks = self._chunks(events, request, model)
         try:
-            async for chunk in self._chunks(events, request, model):
+            async for chunk in chunks:
                 yield chunk
+                if isinstance(chunk, ModelDone):
+                    return
+            raise self.errors.truncated("the reply never finished")
+        except Exception as exc:
+            raise self._fail(exc, midstream=True) from None
         finally:
+            await _close_quietly(chunks, "aclose")
             await _close_quietly(events)
 
     async def _next(self, events: Any) -> Any:
-        """The next SDK event, ``_END`` at the end; a stall or break raises ``StreamBroken``."""
+        """The next SDK event, ``_END`` at the end; a stall raises ``StreamBroken``
+        (any other failure is mapped by ``stream``)."""
         try:
-            async with asyncio.timeout(self.stall_timeout):
+            async with asyncio.timeout(self.stall_timeout) as limit:
                 return await events.__anext__()
         except StopAsyncIteration:
             return _END
         except TimeoutError:
+            if not limit.expired():
+                raise
             log.info("%s: stream stalled for %.3g s", self.name, self.stall_timeout)
             raise self.errors.stalled(self.stall_timeout) from None
-        except Exception as exc:
-            if not is_provider_failure(exc) or isinstance(exc, ProviderError):
-                raise
-            raise self._fail(exc, midstream=True) from None
 
     def _fail(self, exc: BaseException, *, midstream: bool) -> ProviderError:
-        error = self.errors.map(exc, midstream=midstream)
-        log.info("%s: %s", self.name, error.message)
+        try:
+            error = self.errors.map(exc, midstream=midstream)
+        except Exception:  # the mapper must not be the one thing that leaks
+            log.debug("%s: mapping %s failed", self.name, type(exc).__name__, exc_info=True)
+            error = ProviderError(
+                f"{self.name}: unexpected error ({type(exc).__name__})", provider=self.name
+            )
+        if error is not exc:
+            log.info("%s: %s", self.name, error.message)
+            if not is_provider_failure(exc):  # a garbled reply, or a bug of ours
+                log.debug("%s: %s", self.name, type(exc).__name__, exc_info=exc)
         return error
 
     async def aclose(self) -> None:
@@ -138,8 +161,8 @@ def is_end(event: Any) -> bool:
     return event is _END
 
 
-async def _close_quietly(events: Any) -> None:
-    close = getattr(events, "close", None)
+async def _close_quietly(events: Any, method: str = "close") -> None:
+    close = getattr(events, method, None)
     if close is None:
         return
     try:

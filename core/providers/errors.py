@@ -110,6 +110,10 @@ def _body_detail(exc: BaseException) -> str:
 
 
 _SDK_BASES = {"OpenAIError", "AnthropicError", "APIError"}
+UNREADABLE = (ValueError, TypeError, AttributeError, LookupError, UnicodeError)
+"""What decoding a garbled reply raises: ``json.JSONDecodeError`` and ``UnicodeDecodeError``
+from the SDKs (both ``ValueError``), pydantic's ``ValidationError``, and the
+``AttributeError`` / ``TypeError`` / ``KeyError`` / ``IndexError`` of an unexpected shape."""
 
 
 def is_provider_failure(exc: BaseException) -> bool:
@@ -187,8 +191,23 @@ class ErrorMapper:
             )
         if "APIError" in names:  # an error event inside a stream that began with HTTP 200
             return self.from_code(_body_code(exc), _body_detail(exc))
+        if isinstance(exc, (*UNREADABLE, httpx2.DecodingError)):
+            return self.unreadable(exc)
+        if midstream:
+            return StreamBroken(
+                self._msg(f"the reply stream broke off ({_describe(exc)})"),
+                provider=self.provider,
+            )
         return ProviderError(
             self._msg(f"unexpected error ({_describe(exc)})"), provider=self.provider
+        )
+
+    def unreadable(self, exc: BaseException) -> StreamBroken:
+        """A reply that could not be decoded or had an unexpected shape (retryable: a
+        garbled stream is usually a one-off)."""
+        return StreamBroken(
+            self._msg(f"the server sent a reply that could not be read ({_describe(exc)})"),
+            provider=self.provider,
         )
 
     def from_status(
@@ -283,6 +302,8 @@ def _body_code(exc: BaseException) -> str | None:
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc).strip()
+    text = " ".join(str(exc).split())
+    if len(text) > _DETAIL_LIMIT:
+        text = text[: _DETAIL_LIMIT - 1] + "…"
     name = type(exc).__name__
     return f"{name}: {text}" if text else name

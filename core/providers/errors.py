@@ -281,7 +281,15 @@ class ErrorMapper:
         return StreamBroken(
             self._msg(f"the reply stream stalled (no data for {seconds:g} s)"),
             provider=self.provider,
-            hint="raise `stall_timeout` for this provider if the model is slow to start",
+            hint="raise `stall_timeout` for this provider if the model pauses mid-reply",
+        )
+
+    def no_first_byte(self, seconds: float) -> ProviderTimeout:
+        return ProviderTimeout(
+            self._msg(f"no reply within {seconds:g} s"),
+            provider=self.provider,
+            hint="raise `first_byte_timeout` for this provider if the model is slow to start "
+            "(a local server reads the prompt before it answers)",
         )
 
     def truncated(self, what: str) -> StreamBroken:

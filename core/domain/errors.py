@@ -203,6 +203,8 @@ class ProviderError(StoryError):
     """A model provider could not give a usable answer. ``provider`` names it."""
 
     retryable = False
+    retry_after: float | None = None
+    """Seconds the server asked us to wait before trying again (``Retry-After``)."""
 
     def __init__(self, message: str, *, provider: str = "", hint: str | None = None) -> None:
         super().__init__(message, hint=hint)

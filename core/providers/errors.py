@@ -213,19 +213,20 @@ class ErrorMapper:
     def from_status(
         self, status: int, detail: str, *, headers: Mapping[str, str] | None = None
     ) -> ProviderError:
+        """The error for an HTTP ``status``, with the server's ``Retry-After`` whatever
+        the status (a 503 or 529 asks for a pause as often as a 429 does)."""
+        error = self._from_status(status, detail)
+        error.retry_after = parse_retry_after(headers)
+        return error
+
+    def _from_status(self, status: int, detail: str) -> ProviderError:
         detail = f": {detail}" if detail else ""
         if status == 429:
             return RateLimited(
-                self._msg(f"rate limited (HTTP 429){detail}"),
-                provider=self.provider,
-                retry_after=parse_retry_after(headers),
+                self._msg(f"rate limited (HTTP 429){detail}"), provider=self.provider
             )
         if status == 529:
-            return RateLimited(
-                self._msg(f"overloaded (HTTP 529){detail}"),
-                provider=self.provider,
-                retry_after=parse_retry_after(headers),
-            )
+            return RateLimited(self._msg(f"overloaded (HTTP 529){detail}"), provider=self.provider)
         if status in (401, 403):
             what = "rejected the API key" if status == 401 else "refused access"
             return AuthFailed(

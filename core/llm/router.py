@@ -150,7 +150,8 @@ class Router:
                             yield chunk
                     if done is None:
                         raise StreamBroken(
-                            "The reply stream ended without finishing.", provider=port.name
+                            f"{port.name}: the reply stream ended without finishing",
+                            provider=port.name,
                         )
                 except ProviderError as error:
                     if not error.provider:

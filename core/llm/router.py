@@ -17,6 +17,9 @@ For each provider of the task, in order:
 * when the last provider gives up, ``NoProviderAnswered`` carries each
   provider's last error.
 
+A request with ``provider`` set goes to that provider of the task only (its retries,
+no failover): a repair is asked of the model that wrote the broken reply.
+
 Time is injected (``sleep``, ``clock``, ``rng``) so tests never wait.
 """
 
@@ -116,6 +119,8 @@ class Router:
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[ModelChunk]:
         entries = self.routes.get(request.task, ())
+        if request.provider is not None:  # pinned: that provider's retries, no failover
+            entries = tuple(e for e in entries if e.port.name == request.provider) or entries
         if self.cache is not None:
             for entry in entries:
                 model = request.model or entry.port.model

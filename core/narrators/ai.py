@@ -28,7 +28,7 @@ from storyai.core.llm.port import (
     TextPiece,
     Usage,
 )
-from storyai.core.llm.router import Router
+from storyai.core.llm.router import CACHE_PROVIDER, Router
 from storyai.core.memory.context import Budgets, Prompt, build_prompt
 from storyai.core.memory.tokens import Calibration, Tokenizer, default_tokenizer
 from storyai.core.narrators.port import (
@@ -121,6 +121,7 @@ class AINarrator(Narrator):
                     yield TextDelta("", reset=True)
                     model_request = replace(
                         model_request,
+                        provider=_answered_by(done),  # the model that wrote it repairs it
                         messages=(
                             Message("assistant", done.text[:6000]),
                             Message(
@@ -237,6 +238,12 @@ class AINarrator(Narrator):
     def _observe(self, prompt: Prompt, usage: Usage) -> None:
         if usage.input_tokens and usage.provider != "cache":
             self.calibration.observe(self._calibration_key(), prompt.tokens, usage.input_tokens)
+
+
+def _answered_by(done: ModelDone) -> str | None:
+    """The provider that wrote ``done`` (None for a reply from the cache)."""
+    provider = done.usage.provider
+    return provider if provider and provider != CACHE_PROVIDER else None
 
 
 SHINGLE = 8  # words: a run this long copied from a secret is a leak

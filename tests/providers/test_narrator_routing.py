@@ -72,3 +72,31 @@ async def test_a_failed_turn_names_each_provider_once(fake_llm, uow_factory):
         "No model answered the narration request (chaos: rate limited (HTTP 429): slow down; "
         "spare: server error (HTTP 503): down for repairs)."
     )
+
+
+def answers_by_api(body: dict) -> str:
+    """Nothing queued: the Anthropic-format provider and the chat one answer differently."""
+    if "response_format" not in body and "tools" not in body:
+        return "A short summary."
+    if body.get("tool_choice", {}).get("type") == "tool":  # Anthropic Messages
+        return turn_json("The local model mends its tale: the door is oak.")
+    return turn_json("The chaos model tells a different tale.")
+
+
+async def test_a_broken_reply_is_repaired_by_the_model_that_wrote_it(fake_llm, uow_factory):
+    narrator = narrator_for(
+        settings_for(fake_llm, {"chaos": "openai-compatible", "local": "anthropic"})
+    ).narrator
+    fake_llm.push(turn_json("Opening."))
+    start = await open_story(uow_factory, narrator)
+    fake_llm.default = answers_by_api
+    fake_llm.push_fault(status=429)  # chaos cannot answer: local tells the turn ...
+    fake_llm.push("Not JSON at all, just words.")  # ... with a broken reply
+
+    result = await playing.take_turn(uow_factory, start.session_id, "look", narrator=narrator)
+
+    prose = [x.text for x in result.lines if x.kind == "narration"]
+    assert prose == ["The local model mends its tale: the door is oak."]
+    assert [r.api for r in fake_llm.requests[-3:]] == ["chat", "messages", "messages"]
+    told = (await narrations(uow_factory, start.session_id))[-1]
+    assert told.usage is not None and told.usage.provider == "local"

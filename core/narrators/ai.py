@@ -88,6 +88,7 @@ class AINarrator(Narrator):
         problems: list[str] = []
         parsed: ParsedReply | None = None
         salvaged = ""
+        answered: ModelDone | None = None  # the last reply a model gave
         for attempt in range(2):
             narrative = NarrativeStream()
             done: ModelDone | None = None
@@ -109,6 +110,7 @@ class AINarrator(Narrator):
                 problems.append("the model's reply ended early")
                 break
             usage.add(done.usage)
+            answered = done
             self._observe(prompt, done.usage)
             try:
                 parsed = parse_reply(done.text)
@@ -143,6 +145,8 @@ class AINarrator(Narrator):
                 reply.error = "; ".join(
                     x for x in ("repaired: " + "; ".join(problems), reply.error) if x
                 )
+        if answered is not None and (parsed is not None or salvaged.strip()):
+            reply.narrator = _told_by(answered) or reply.narrator  # after a failover too
         reply.usage = usage.as_dict() if usage.calls else {}
         reply.context = context
         yield reply
@@ -244,6 +248,12 @@ def _answered_by(done: ModelDone) -> str | None:
     """The provider that wrote ``done`` (None for a reply from the cache)."""
     provider = done.usage.provider
     return provider if provider and provider != CACHE_PROVIDER else None
+
+
+def _told_by(done: ModelDone) -> str | None:
+    """ "provider/model" of the model that wrote ``done`` (None for a cached reply)."""
+    provider = _answered_by(done)
+    return f"{provider}/{done.usage.model}" if provider and done.usage.model else provider
 
 
 SHINGLE = 8  # words: a run this long copied from a secret is a leak

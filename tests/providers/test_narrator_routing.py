@@ -18,6 +18,7 @@ from walkthrough import bundled
 from storyai.core import services
 from storyai.core.config import load_settings
 from storyai.core.domain.events import Narration
+from storyai.core.narrators.ai import FALTERED
 from storyai.core.narrators.configured import narrator_for
 
 
@@ -100,3 +101,37 @@ async def test_a_broken_reply_is_repaired_by_the_model_that_wrote_it(fake_llm, u
     assert [r.api for r in fake_llm.requests[-3:]] == ["chat", "messages", "messages"]
     told = (await narrations(uow_factory, start.session_id))[-1]
     assert told.usage is not None and told.usage.provider == "local"
+    assert told.narrator == "local/claude-test"
+
+
+async def test_after_a_failover_the_narration_names_the_provider_that_told_it(
+    fake_llm, uow_factory
+):
+    configured = narrator_for(
+        settings_for(fake_llm, {"chaos": "openai-compatible", "local": "anthropic"})
+    )
+    assert configured.label == "chaos/local-test (then local)"
+    narrator = configured.narrator
+    fake_llm.push(turn_json("Opening."))
+    start = await open_story(uow_factory, narrator)
+    fake_llm.push_fault(status=503)
+    fake_llm.push(turn_json("The backup storyteller picks up the thread."))
+
+    await playing.take_turn(uow_factory, start.session_id, "look", narrator=narrator)
+
+    opening_told, turn_told = (await narrations(uow_factory, start.session_id))[-2:]
+    assert opening_told.narrator == "chaos/local-test"
+    assert turn_told.narrator == "local/claude-test"
+    assert turn_told.usage is not None and turn_told.usage.provider == "local"
+
+
+async def test_a_turn_the_engine_told_keeps_the_configured_narrator(fake_llm, uow_factory):
+    narrator = narrator_for(settings_for(fake_llm, {"chaos": "openai-compatible"})).narrator
+    fake_llm.push(turn_json("Opening."))
+    start = await open_story(uow_factory, narrator)
+    fake_llm.push_fault(status=503)
+
+    result = await playing.take_turn(uow_factory, start.session_id, "look", narrator=narrator)
+
+    assert FALTERED in [x.text for x in result.lines]
+    assert (await narrations(uow_factory, start.session_id))[-1].narrator == "chaos/local-test"

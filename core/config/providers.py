@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field
 
 from storyai.core.config.sources import LoadContext
 from storyai.core.providers import registry
+from storyai.core.providers.limits import default_first_byte_timeout
 
 PRICE_KEYS = frozenset({"input", "cached_input", "cache_write", "output"})
 """Keys of a ``[prices."model"]`` table: USD per million tokens."""
@@ -61,9 +62,12 @@ class ProviderSettings(BaseModel):
     api_key_env: str | None = None
     """The variable to read the key from; default: the kind's usual one."""
     timeout: float = Field(default=60.0, gt=0)
-    """Seconds to the first byte of an answer."""
+    """Seconds to connect and send the request."""
+    first_byte_timeout: float | None = Field(default=None, gt=0)
+    """Seconds from the request to the first event of the answer, while the server reads
+    the prompt; default 300 for openai-compatible or a local address, 60 for hosted APIs."""
     stall_timeout: float = Field(default=30.0, gt=0)
-    """Seconds without a byte in the middle of a streamed answer."""
+    """Seconds without an event once the answer streams."""
     max_retries: int = Field(default=2, ge=0)
     """Retries of a failed request before the next provider is tried."""
     requests_per_minute: float | None = Field(default=None, gt=0)
@@ -82,6 +86,13 @@ class ProviderSettings(BaseModel):
                 f"unknown kind {value!r}; use one of {', '.join(registry.kind_names())}"
             )
         return value
+
+    def first_byte_limit(self) -> float:
+        """``first_byte_timeout``, or its default for this kind and address."""
+        if self.first_byte_timeout is not None:
+            return self.first_byte_timeout
+        compatible = self.kind == "openai-compatible"
+        return default_first_byte_timeout(self.base_url, compatible=compatible)
 
     def key_env_names(self) -> list[str]:
         """Variables that may hold the key, in the order they are tried."""

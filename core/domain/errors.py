@@ -203,6 +203,8 @@ class ProviderError(StoryError):
     """A model provider could not give a usable answer. ``provider`` names it."""
 
     retryable = False
+    retry_after: float | None = None
+    """Seconds the server asked us to wait before trying again (``Retry-After``)."""
 
     def __init__(self, message: str, *, provider: str = "", hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
@@ -252,12 +254,21 @@ class NoProviderAnswered(ProviderError):
     """Every provider for a task failed; carries each one's error."""
 
     def __init__(self, task: str, errors: list[ProviderError]) -> None:
-        detail = "; ".join(f"{e.provider or '?'}: {e.message}" for e in errors) or "none configured"
+        detail = "; ".join(_named(e) for e in errors) or "none configured"
         super().__init__(
             f"No model answered the {task} request ({detail}).",
             hint="`storyai providers check` shows which providers answer",
         )
         self.errors = errors
+
+
+def _named(error: ProviderError) -> str:
+    """``error``'s message starting with its provider's name, once (adapters' messages
+    already start with it: "chaos: rate limited (HTTP 429)")."""
+    name = error.provider or "?"
+    if error.message.startswith(f"{name}: "):
+        return error.message
+    return f"{name}: {error.message}"
 
 
 class ReplyError(StoryError):

@@ -8,7 +8,9 @@ A ``ModelRequest`` is a prompt laid out in sections, most stable first
 * ``cache`` marks a cache breakpoint *after* that section (Anthropic
   ``cache_control``; OpenAI caches prefixes by itself);
 * ``messages`` follow that user message (used for the one repair attempt:
-  the bad assistant reply, then a user note).
+  the bad assistant reply, then a user note);
+* ``provider`` pins the request to one provider of the router's task (the repair
+  goes to the model that wrote the broken reply).
 
 When ``schema`` is set the model must answer with one JSON object matching it,
 through the provider's structured-output or tool-use mechanism. Either way the
@@ -53,6 +55,9 @@ class ModelRequest:
     max_tokens: int = 800
     temperature: float = 0.8
     model: str | None = None  # overrides the provider's configured model
+    provider: str | None = None
+    """Only this provider of the task answers (with its retries, without failover), e.g.
+    the repair of a reply goes to the model that wrote it. Unknown to the task: ignored."""
 
     @property
     def system_text(self) -> str:

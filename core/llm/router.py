@@ -10,11 +10,15 @@ For each provider of the task, in order:
 
 * a retryable error (timeout, 429/529, 5xx, broken stream) is retried on the
   same provider up to ``max_retries`` times, after an exponential backoff with
-  jitter, or after ``RateLimited.retry_after`` when the server gave one; a
+  jitter, or after the error's ``retry_after`` when the server gave one (on 429,
+  503, 529, any retryable status); a
   ``retry_after`` above ``max_retry_after`` moves on to the next provider at once;
 * any other ``ProviderError`` (bad key, bad request) moves on at once;
 * when the last provider gives up, ``NoProviderAnswered`` carries each
   provider's last error.
+
+A request with ``provider`` set goes to that provider of the task only (its retries,
+no failover): a repair is asked of the model that wrote the broken reply.
 
 Time is injected (``sleep``, ``clock``, ``rng``) so tests never wait.
 """
@@ -30,7 +34,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from storyai.core.domain.errors import NoProviderAnswered, ProviderError, RateLimited, StreamBroken
+from storyai.core.domain.errors import NoProviderAnswered, ProviderError, StreamBroken
 from storyai.core.llm.cache import ReplyCache
 from storyai.core.llm.port import (
     ModelChunk,
@@ -115,6 +119,8 @@ class Router:
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[ModelChunk]:
         entries = self.routes.get(request.task, ())
+        if request.provider is not None:  # pinned: that provider's retries, no failover
+            entries = tuple(e for e in entries if e.port.name == request.provider) or entries
         if self.cache is not None:
             for entry in entries:
                 model = request.model or entry.port.model
@@ -149,7 +155,8 @@ class Router:
                             yield chunk
                     if done is None:
                         raise StreamBroken(
-                            "The reply stream ended without finishing.", provider=port.name
+                            f"{port.name}: the reply stream ended without finishing",
+                            provider=port.name,
                         )
                 except ProviderError as error:
                     if not error.provider:
@@ -207,7 +214,7 @@ class Router:
         """Seconds to wait before retrying ``entry``, or ``None`` to move on."""
         if not error.retryable or attempt >= entry.max_retries:
             return None
-        if isinstance(error, RateLimited) and error.retry_after is not None:
+        if error.retry_after is not None:  # the server's Retry-After, on any retryable error
             if error.retry_after > self.max_retry_after:
                 return None
             return max(0.0, error.retry_after)

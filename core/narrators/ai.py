@@ -29,7 +29,7 @@ from storyai.core.llm.port import (
     TextPiece,
     Usage,
 )
-from storyai.core.llm.router import Router
+from storyai.core.llm.router import CACHE_PROVIDER, Router
 from storyai.core.memory.context import Budgets, Prompt, build_prompt
 from storyai.core.memory.tokens import Calibration, Tokenizer, default_tokenizer
 from storyai.core.narrators.port import (
@@ -99,6 +99,7 @@ class AINarrator(Narrator):
         problems: list[str] = []
         parsed: ParsedReply | None = None
         salvaged = ""
+        answered: ModelDone | None = None  # the last reply a model gave
         for attempt in range(2):
             narrative = NarrativeStream()
             done: ModelDone | None = None
@@ -120,6 +121,7 @@ class AINarrator(Narrator):
                 problems.append("the model's reply ended early")
                 break
             usage.add(done.usage)
+            answered = done
             self._observe(prompt, done.usage)
             try:
                 parsed = _read(done)
@@ -132,7 +134,11 @@ class AINarrator(Narrator):
                     salvaged = narrative.text
                 if attempt == 0:
                     yield TextDelta("", reset=True)
-                    model_request = replace(model_request, messages=_repair(done, exc.message))
+                    model_request = replace(
+                        model_request,
+                        provider=_answered_by(done),  # the model that wrote it repairs it
+                        messages=_repair(done, exc.message),
+                    )
         context = prompt.trace()
         if parsed is None:
             yield TextDelta("", reset=True)
@@ -145,6 +151,8 @@ class AINarrator(Narrator):
                 reply.error = "; ".join(
                     x for x in ("repaired: " + "; ".join(problems), reply.error) if x
                 )
+        if answered is not None and (parsed is not None or salvaged.strip()):
+            reply.narrator = _told_by(answered) or reply.narrator  # after a failover too
         reply.usage = usage.as_dict() if usage.calls else {}
         reply.context = context
         yield reply
@@ -339,6 +347,18 @@ def _repair(done: ModelDone, problem: str) -> tuple[Message, ...]:
             f"{problem} Reply again with only the JSON object described above, narrative first.",
         ),
     )
+
+
+def _answered_by(done: ModelDone) -> str | None:
+    """The provider that wrote ``done`` (None for a reply from the cache)."""
+    provider = done.usage.provider
+    return provider if provider and provider != CACHE_PROVIDER else None
+
+
+def _told_by(done: ModelDone) -> str | None:
+    """ "provider/model" of the model that wrote ``done`` (None for a cached reply)."""
+    provider = _answered_by(done)
+    return f"{provider}/{done.usage.model}" if provider and done.usage.model else provider
 
 
 SHINGLE = 8  # words: a run this long copied from a secret is a leak

@@ -49,7 +49,7 @@ class AnthropicMessagesAdapter(SdkAdapter):
         return anthropic.AsyncAnthropic(
             api_key=api_key,
             base_url=self.base_url,
-            timeout=self.timeout,
+            timeout=self._sdk_timeout(),
             max_retries=0,
             http_client=http_client,
         )

@@ -110,6 +110,10 @@ def _body_detail(exc: BaseException) -> str:
 
 
 _SDK_BASES = {"OpenAIError", "AnthropicError", "APIError"}
+UNREADABLE = (ValueError, TypeError, AttributeError, LookupError, UnicodeError)
+"""What decoding a garbled reply raises: ``json.JSONDecodeError`` and ``UnicodeDecodeError``
+from the SDKs (both ``ValueError``), pydantic's ``ValidationError``, and the
+``AttributeError`` / ``TypeError`` / ``KeyError`` / ``IndexError`` of an unexpected shape."""
 
 
 def is_provider_failure(exc: BaseException) -> bool:
@@ -187,32 +191,42 @@ class ErrorMapper:
             )
         if "APIError" in names:  # an error event inside a stream that began with HTTP 200
             return self.from_code(_body_code(exc), _body_detail(exc))
+        if isinstance(exc, (*UNREADABLE, httpx2.DecodingError)):
+            return self.unreadable(exc)
+        if midstream:
+            return StreamBroken(
+                self._msg(f"the reply stream broke off ({_describe(exc)})"),
+                provider=self.provider,
+            )
         return ProviderError(
             self._msg(f"unexpected error ({_describe(exc)})"), provider=self.provider
+        )
+
+    def unreadable(self, exc: BaseException) -> StreamBroken:
+        """A reply that could not be decoded or had an unexpected shape (retryable: a
+        garbled stream is usually a one-off)."""
+        return StreamBroken(
+            self._msg(f"the server sent a reply that could not be read ({_describe(exc)})"),
+            provider=self.provider,
         )
 
     def from_status(
         self, status: int, detail: str, *, headers: Mapping[str, str] | None = None
     ) -> ProviderError:
+        """The error for an HTTP ``status``, with the server's ``Retry-After`` whatever
+        the status (a 503 or 529 asks for a pause as often as a 429 does)."""
+        error = self._from_status(status, detail)
+        error.retry_after = parse_retry_after(headers)
+        return error
+
+    def _from_status(self, status: int, detail: str) -> ProviderError:
         detail = f": {detail}" if detail else ""
         if status == 429:
             return RateLimited(
-                self._msg(f"rate limited (HTTP 429){detail}"),
-                provider=self.provider,
-                retry_after=parse_retry_after(headers),
+                self._msg(f"rate limited (HTTP 429){detail}"), provider=self.provider
             )
         if status == 529:
-            return RateLimited(
-                self._msg(f"overloaded (HTTP 529){detail}"),
-                provider=self.provider,
-                retry_after=parse_retry_after(headers),
-            )
-        if status == 503 and (retry_after := parse_retry_after(headers)) is not None:
-            return RateLimited(  # "unavailable, come back in N s": wait as asked, like a 429
-                self._msg(f"server busy (HTTP 503){detail}"),
-                provider=self.provider,
-                retry_after=retry_after,
-            )
+            return RateLimited(self._msg(f"overloaded (HTTP 529){detail}"), provider=self.provider)
         if status in (401, 403):
             what = "rejected the API key" if status == 401 else "refused access"
             return AuthFailed(
@@ -268,13 +282,15 @@ class ErrorMapper:
         return StreamBroken(
             self._msg(f"the reply stream stalled (no data for {seconds:g} s)"),
             provider=self.provider,
-            hint="raise `stall_timeout` for this provider if the model is slow to start",
+            hint="raise `stall_timeout` for this provider if the model pauses mid-reply",
         )
 
-    def malformed(self) -> StreamBroken:
-        return StreamBroken(
-            self._msg("the reply stream sent an event that is not valid JSON"),
+    def no_first_byte(self, seconds: float) -> ProviderTimeout:
+        return ProviderTimeout(
+            self._msg(f"no reply within {seconds:g} s"),
             provider=self.provider,
+            hint="raise `first_byte_timeout` for this provider if the model is slow to start "
+            "(a local server reads the prompt before it answers)",
         )
 
     def truncated(self, what: str) -> StreamBroken:
@@ -295,6 +311,8 @@ def _body_code(exc: BaseException) -> str | None:
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc).strip()
+    text = " ".join(str(exc).split())
+    if len(text) > _DETAIL_LIMIT:
+        text = text[: _DETAIL_LIMIT - 1] + "…"
     name = type(exc).__name__
     return f"{name}: {text}" if text else name

@@ -40,6 +40,7 @@ class OpenAIChatAdapter(SdkAdapter):
         *,
         key_hint: str | None = None,
         compatible: bool = False,
+        first_byte_timeout: float | None = None,
     ) -> None:
         self.compatible = compatible
         super().__init__(
@@ -52,6 +53,7 @@ class OpenAIChatAdapter(SdkAdapter):
             structured,
             http_client,
             key_hint=key_hint,
+            first_byte_timeout=first_byte_timeout,
         )
 
     def _default_key_hint(self) -> str:
@@ -68,7 +70,7 @@ class OpenAIChatAdapter(SdkAdapter):
         return openai.AsyncOpenAI(
             api_key=api_key,
             base_url=self.base_url,
-            timeout=self.timeout,
+            timeout=self._sdk_timeout(),
             max_retries=0,
             http_client=http_client,
         )

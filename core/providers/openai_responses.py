@@ -28,7 +28,7 @@ class OpenAIResponsesAdapter(SdkAdapter):
         return openai.AsyncOpenAI(
             api_key=api_key,
             base_url=self.base_url,
-            timeout=self.timeout,
+            timeout=self._sdk_timeout(),
             max_retries=0,
             http_client=http_client,
         )

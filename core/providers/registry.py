@@ -62,6 +62,9 @@ class PortSpec:
     """An httpx client to use instead of the SDK's own (tests)."""
     settings: ProviderSettings | None = None
     """Everything configured for this provider, for options beyond the ones above."""
+    first_byte_timeout: float | None = None
+    """Seconds from the request to the first event of the reply; None: the adapter's
+    default (``limits.default_first_byte_timeout``)."""
 
     def adapter_args(self) -> dict[str, Any]:
         """The keyword arguments of the built-in SDK adapters."""
@@ -75,6 +78,7 @@ class PortSpec:
             "structured": self.structured,
             "http_client": self.http_client,
             "key_hint": self.key_hint,
+            "first_byte_timeout": self.first_byte_timeout,
         }
 
 
@@ -224,5 +228,6 @@ def build_port(
         key_hint=hint,
         http_client=http_client,
         settings=cfg,
+        first_byte_timeout=cfg.first_byte_limit(),
     )
     return kind.build(spec)

@@ -12,10 +12,13 @@ from fakes.llm_server import FakeLLMServer
 
 
 @contextmanager
-def threaded_fake_llm(chunk_size: int = 8) -> Iterator[FakeLLMServer]:
+def threaded_fake_llm(
+    chunk_size: int = 8, *, server: FakeLLMServer | None = None
+) -> Iterator[FakeLLMServer]:
+    """``server``: an unstarted server (a subclass with its own faults) to run instead."""
     loop = asyncio.new_event_loop()
     ready = threading.Event()
-    server = FakeLLMServer(chunk_size=chunk_size)
+    server = server if server is not None else FakeLLMServer(chunk_size=chunk_size)
 
     def serve() -> None:
         asyncio.set_event_loop(loop)

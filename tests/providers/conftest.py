@@ -37,6 +37,7 @@ async def make_port(fake_llm: FakeLLMServer) -> AsyncIterator[MakePort]:
         api_key: str | None = TEST_KEY,
         stall_timeout: float = 10.0,
         timeout: float = 10.0,
+        first_byte_timeout: float = 10.0,
         structured: str = "auto",
         name: str | None = None,
     ) -> ModelPort:
@@ -50,6 +51,7 @@ async def make_port(fake_llm: FakeLLMServer) -> AsyncIterator[MakePort]:
             api_key=api_key,
             timeout=timeout,
             stall_timeout=stall_timeout,
+            first_byte_timeout=first_byte_timeout,
             structured=structured,
         )
         port = build_port(name or kind, cfg)

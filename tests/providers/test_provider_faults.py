@@ -200,7 +200,7 @@ async def test_server_that_never_answers_times_out(kind):
     server = await asyncio.start_server(silent, "127.0.0.1", 0)
     port_number = server.sockets[0].getsockname()[1]
     base = f"http://127.0.0.1:{port_number}" + ("" if kind == "anthropic" else "/v1")
-    cfg = ProviderSettings(kind=kind, model="m", base_url=base, api_key="k", timeout=0.3)
+    cfg = ProviderSettings(kind=kind, model="m", base_url=base, api_key="k", first_byte_timeout=0.3)
     port = build_port(kind, cfg)
     try:
         with pytest.raises(ProviderTimeout) as caught:

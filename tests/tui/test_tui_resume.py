@@ -10,7 +10,7 @@ import json
 from collections.abc import AsyncIterator
 
 import playing
-from tui_helpers import screen_text, settle, wait_until
+from tui_helpers import screen_text, wait_until
 
 from storyai.core.llm.port import ModelDone, ModelPort, ModelRequest, TextPiece, Usage
 from storyai.core.llm.router import RouteEntry, Router
@@ -105,7 +105,8 @@ async def test_resuming_shows_the_story_then_tells_the_last_turn_then_asks(
         assert PROMPT not in screen_text(app) and command.disabled
 
         model.rest.set()  # told: now, and only now, the next turn is invited
-        await settle(pilot)
+        await wait_until(pilot, lambda: not play.busy, "the turn is told")
+        await wait_until(pilot, lambda: PROMPT in screen_text(app), "the invitation")
         screen = screen_text(app)
         assert "The forge glows a dull red. Hesta works the bellows and hums." in screen
         assert "Telling your last turn" not in screen

@@ -30,7 +30,9 @@ from storyai.core.llm.port import (
 )
 from storyai.core.llm.router import Router
 from storyai.core.memory.context import Budgets, Prompt, build_prompt
+from storyai.core.memory.sizing import Sizer, Sizing
 from storyai.core.memory.tokens import Calibration, Tokenizer, default_tokenizer
+from storyai.core.narrators.compact_schema import COMPACT_REPLY_SCHEMA
 from storyai.core.narrators.port import (
     NarrationChunk,
     NarrationRequest,
@@ -45,6 +47,7 @@ from storyai.core.narrators.schema import REPLY_SCHEMA
 
 KEEP_FROM_RULES = ("dice", "notice", "heading")
 MAX_TOKENS = {"short": 500, "medium": 800, "long": 1200}
+MAX_TOKENS_COMPACT = {"short": 300, "medium": 400, "long": 600}
 FALTERED = "(The game master's voice faltered; the engine told this turn.)"
 
 
@@ -60,29 +63,42 @@ class AINarrator(Narrator):
         tokenizer: Tokenizer | None = None,
         calibration: Calibration | None = None,
         name: str = "ai",
+        sizer: Sizer | None = None,
     ) -> None:
         self.router = router
         self.budgets = budgets or Budgets()
+        self._fixed_budgets = budgets is not None
+        self.sizer = sizer or Sizer("full")
         self.tokenizer = tokenizer or default_tokenizer()
         self.calibration = calibration or Calibration()
         self.name = name
 
-    def prompt_for(self, request: NarrationRequest) -> Prompt:
+    def prompt_for(self, request: NarrationRequest, sizing: Sizing | None = None) -> Prompt:
+        """The prompt under ``sizing`` (the profile and window; default: as decided)."""
+        sizing = sizing or self.sizer.known() or Sizing()
         factor = self.calibration.factor(self._calibration_key())
-        return build_prompt(request, budgets=self.budgets.scaled(factor), tokenizer=self.tokenizer)
+        reply = _max_tokens(request.world, sizing.profile)
+        budgets = sizing.budgets(reply, self.budgets if self._fixed_budgets else None)
+        return build_prompt(
+            request,
+            budgets=budgets.scaled(factor),
+            tokenizer=self.tokenizer,
+            profile=sizing.profile,
+        )
 
     def model_request(self, request: NarrationRequest, prompt: Prompt) -> ModelRequest:
         world = request.world
+        compact = prompt.profile == "compact"
         return ModelRequest(
             task="narration",
             sections=prompt.sections,
-            schema=REPLY_SCHEMA,
-            max_tokens=MAX_TOKENS[world.ai.narration_length],
+            schema=COMPACT_REPLY_SCHEMA if compact else REPLY_SCHEMA,
+            max_tokens=_max_tokens(world, prompt.profile),
             temperature=world.ai.temperature if world.ai.temperature is not None else 0.8,
         )
 
     async def stream(self, request: NarrationRequest) -> AsyncIterator[NarrationChunk]:
-        prompt = self.prompt_for(request)
+        prompt = self.prompt_for(request, await self.sizer.resolve())
         model_request = self.model_request(request, prompt)
         usage = Usage()
         problems: list[str] = []
@@ -237,6 +253,11 @@ class AINarrator(Narrator):
     def _observe(self, prompt: Prompt, usage: Usage) -> None:
         if usage.input_tokens and usage.provider != "cache":
             self.calibration.observe(self._calibration_key(), prompt.tokens, usage.input_tokens)
+
+
+def _max_tokens(world: World, profile: str) -> int:
+    table = MAX_TOKENS_COMPACT if profile == "compact" else MAX_TOKENS
+    return table[world.ai.narration_length]
 
 
 SHINGLE = 8  # words: a run this long copied from a secret is a leak

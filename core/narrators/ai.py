@@ -11,6 +11,7 @@ checks are only carried back; the session validates and rolls them.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -76,7 +77,9 @@ class AINarrator(Narrator):
     def prompt_for(self, request: NarrationRequest, sizing: Sizing | None = None) -> Prompt:
         """The prompt under ``sizing`` (the profile and window; default: as decided)."""
         sizing = sizing or self.sizer.known() or Sizing()
-        factor = self.calibration.factor(self._calibration_key())
+        # In steps of 1/4: budgets that moved with every turn's estimate would cut the
+        # world or the recent turns differently each turn and break the cached prefix.
+        factor = math.ceil(self.calibration.factor(self._calibration_key()) * 4) / 4
         reply = _max_tokens(request.world, sizing.profile)
         budgets = sizing.budgets(reply, self.budgets if self._fixed_budgets else None)
         return build_prompt(

@@ -134,3 +134,29 @@ def _window(n: int):
         return n, "test"
 
     return detect
+
+
+async def test_a_calibration_that_moves_a_little_keeps_the_prompt_byte_stable():
+    """The server's prompt cache reuses the prefix only if the budgets hold still."""
+    uow = InMemoryStore().unit_of_work
+    long = " ".join(f"Snow falls on roof {n}." for n in range(20))  # ~100 tokens a turn
+    narrator, _ = narrator_with(Sizer("compact"), default=lambda r: compact_reply(long))
+    seen = []
+    original = narrator.prompt_for
+
+    def recording(request, sizing=None):
+        seen.append(request)
+        return original(request, sizing)
+
+    narrator.prompt_for = recording  # type: ignore[method-assign]
+    opening = await start(uow, narrator)
+    for _ in range(7):  # enough to fill the recent turns' budget, not to close a chapter
+        await playing.take_turn(uow, opening.session_id, "look", narrator=narrator)
+    key = narrator._calibration_key()
+    texts = []
+    for factor in (1.15, 1.2, 1.24):  # unrounded, the recent turns would keep 3, then 2
+        narrator.calibration.factors[key] = factor
+        texts.append([s.text for s in original(seen[-1]).sections])
+    assert texts[0] == texts[1] == texts[2]
+    narrator.calibration.factors[key] = 2.0
+    assert [s.text for s in original(seen[-1]).sections] != texts[0]  # the budget did bind

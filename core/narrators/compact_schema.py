@@ -7,7 +7,8 @@ or leaves empty: no ``media_hints``, no ``check`` (the rules roll), no ``dialogu
 moving (``location``), taking or dropping (``items``) and advancing a quest
 (``quests``). ``reply.parse_reply`` reads both shapes; the missing keys are simply
 absent, which the proposal checker and the narrator treat as "nothing proposed".
-The lists are short (``maxItems``) unless the full schema bounds them already.
+Lists, ids and choices are short (``maxItems``, ``maxLength``) unless the full schema
+bounds them already: a small model repeating itself cannot fill its reply with them.
 """
 
 from __future__ import annotations
@@ -36,10 +37,19 @@ def compact_schema(full: dict[str, Any] = REPLY_SCHEMA) -> dict[str, Any]:
     out["properties"]["state_changes"] = _only(changes, COMPACT_CHANGES)
     # Short lists keep a rambling model from filling its reply with choices; a bound the
     # full schema already sets is kept (a grammar-constrained server enforces these).
-    out["properties"]["choices"].setdefault("maxItems", 3)
-    for key in ("items", "quests"):
-        out["properties"]["state_changes"]["properties"][key].setdefault("maxItems", 2)
+    props, changes_props = out["properties"], out["properties"]["state_changes"]["properties"]
+    props["choices"].setdefault("maxItems", 3)
+    _bound(props["choices"]["items"], id=8, text=100)
+    changes_props["location"].setdefault("maxLength", 40)
+    for key, fields in (("items", {"item": 40}), ("quests", {"quest": 40, "stage": 40})):
+        changes_props[key].setdefault("maxItems", 2)
+        _bound(changes_props[key]["items"], **fields)
     return out
+
+
+def _bound(obj: dict[str, Any], **lengths: int) -> None:
+    for name, length in lengths.items():
+        obj["properties"][name].setdefault("maxLength", length)
 
 
 COMPACT_REPLY_SCHEMA: dict[str, Any] = compact_schema()

@@ -85,7 +85,7 @@ _TURN_RULES = (
 )
 
 
-def turn_probe(schema: dict[str, Any], max_tokens: int = 160) -> ModelRequest:
+def turn_probe(schema: dict[str, Any], max_tokens: int = 320) -> ModelRequest:
     """A tiny narration request with the reply schema: one sentence, one choice."""
     return ModelRequest(
         task="narration",
@@ -157,7 +157,10 @@ async def probe_mode(port: ModelPort, mode: str, schema: dict[str, Any]) -> Mode
     try:
         parse_reply(done.text)
     except ReplyError as exc:
-        return ModeResult(mode, "failed", exc.message, elapsed, first, done.usage)
+        why = exc.message
+        if done.finish_reason == "length":
+            why = f"cut off at {done.usage.output_tokens or 'max'} tokens: {why}"
+        return ModeResult(mode, "failed", why, elapsed, first, done.usage)
     data = _object(done.text)
     missing = [k for k in schema.get("required", ()) if k not in data]
     if missing:

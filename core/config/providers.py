@@ -75,6 +75,12 @@ class ProviderSettings(BaseModel):
     structured: Literal["auto", "json_schema", "json_object", "tool", "prompt"] = "auto"
     """How a structured turn is requested; json_object, tool or prompt for servers
     without JSON Schema support."""
+    context_window: int | None = Field(default=None, gt=0)
+    """The model's context window in tokens; default: read from the server (llama.cpp
+    ``/props``, Ollama ``/api/show``) when it is a local one."""
+    prompt_profile: Literal["auto", "full", "compact"] = "auto"
+    """The prompt layout: ``compact`` (short rules, fewer sections, a smaller reply) for
+    small local models; ``auto`` picks it when the context window is 8,192 tokens or less."""
 
     _key_source: str | None = PrivateAttr(default=None)
 

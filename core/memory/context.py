@@ -28,6 +28,7 @@ from storyai.core.domain.state import GameState
 from storyai.core.domain.world import World
 from storyai.core.engine.story import holds
 from storyai.core.llm.port import PromptSection
+from storyai.core.memory.compact import COMPACT_LENGTH, COMPACT_RULES, brief_bible
 from storyai.core.memory.lore import LoreHit, select_lore
 from storyai.core.memory.tokens import Tokenizer, default_tokenizer
 from storyai.core.narrators.port import NarrationRequest
@@ -62,6 +63,8 @@ class Prompt:
     lore: list[LoreHit] = field(default_factory=list)
     dropped: dict[str, int] = field(default_factory=dict)  # section -> entries left out
     factor: float = 1.0  # the calibration factor the budgets were scaled by
+    profile: str = "full"  # "full" or "compact" (memory/compact.py)
+    budgets: Budgets | None = None  # the budgets it was built under
 
     @property
     def tokens(self) -> int:
@@ -74,6 +77,8 @@ class Prompt:
             "lore": [hit.as_dict() for hit in self.lore],
             "dropped": dict(self.dropped),
             "factor": round(self.factor, 4),
+            "profile": self.profile,
+            **({"budgets": dict(vars(self.budgets))} if self.budgets else {}),
         }
 
 
@@ -111,15 +116,23 @@ def build_prompt(
     *,
     budgets: Budgets | None = None,
     tokenizer: Tokenizer | None = None,
+    profile: str = "full",
 ) -> Prompt:
+    """The prompt for ``request``; ``profile="compact"`` lays out the same sections with
+    the short rules and the brief world bible of ``memory/compact.py``."""
     budgets = budgets or Budgets()
+    compact = profile == "compact"
     tok = tokenizer or default_tokenizer()
     count = tok.count
     world, state, memory = request.world, request.state, request.memory
     dropped: dict[str, int] = {}
 
-    rules_text = RULES + f"\n- Length: {LENGTH[world.ai.narration_length]}."
-    world_text = _fit_lines(world_bible(world, state), budgets.world, count, dropped, "world")
+    if compact:
+        rules_text = COMPACT_RULES + f"\nLength: {COMPACT_LENGTH[world.ai.narration_length]}."
+    else:
+        rules_text = RULES + f"\n- Length: {LENGTH[world.ai.narration_length]}."
+    bible = brief_bible(world, state) if compact else world_bible(world, state)
+    world_text = _fit_lines(bible, budgets.world, count, dropped, "world")
 
     chapters = state.chapters[:-1]  # the newest closed chapter is still told verbatim
     summary_lines = [
@@ -167,7 +180,7 @@ def build_prompt(
         PromptSection("input", input_text),
     ]
     sections = tuple(replace(s, tokens=count(s.text)) for s in raw if s.text)
-    return Prompt(sections=sections, lore=lore, dropped=dropped)
+    return Prompt(sections=sections, lore=lore, dropped=dropped, profile=profile, budgets=budgets)
 
 
 # ---------------------------------------------------------------- sections

@@ -11,6 +11,7 @@ checks are only carried back; the session validates and rolls them.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -31,7 +32,9 @@ from storyai.core.llm.port import (
 )
 from storyai.core.llm.router import CACHE_PROVIDER, Router
 from storyai.core.memory.context import Budgets, Prompt, build_prompt
+from storyai.core.memory.sizing import Sizer, Sizing
 from storyai.core.memory.tokens import Calibration, Tokenizer, default_tokenizer
+from storyai.core.narrators.compact_schema import COMPACT_REPLY_SCHEMA
 from storyai.core.narrators.port import (
     NarrationChunk,
     NarrationRequest,
@@ -56,6 +59,7 @@ OUTCOMES = ("narration", "dialogue")
 """The rules' lines that follow the model's prose unless it already states them
 (``outcomes``): what the engine decided always reaches the player."""
 MAX_TOKENS = {"short": 500, "medium": 800, "long": 1200}
+MAX_TOKENS_COMPACT = {"short": 300, "medium": 400, "long": 600}
 FALTERED = "(The game master's voice faltered; the engine told this turn.)"
 
 
@@ -71,29 +75,44 @@ class AINarrator(Narrator):
         tokenizer: Tokenizer | None = None,
         calibration: Calibration | None = None,
         name: str = "ai",
+        sizer: Sizer | None = None,
     ) -> None:
         self.router = router
         self.budgets = budgets or Budgets()
+        self._fixed_budgets = budgets is not None
+        self.sizer = sizer or Sizer("full")
         self.tokenizer = tokenizer or default_tokenizer()
         self.calibration = calibration or Calibration()
         self.name = name
 
-    def prompt_for(self, request: NarrationRequest) -> Prompt:
-        factor = self.calibration.factor(self._calibration_key())
-        return build_prompt(request, budgets=self.budgets.scaled(factor), tokenizer=self.tokenizer)
+    def prompt_for(self, request: NarrationRequest, sizing: Sizing | None = None) -> Prompt:
+        """The prompt under ``sizing`` (the profile and window; default: as decided)."""
+        sizing = sizing or self.sizer.known() or Sizing()
+        # In steps of 1/4: budgets that moved with every turn's estimate would cut the
+        # world or the recent turns differently each turn and break the cached prefix.
+        factor = math.ceil(self.calibration.factor(self._calibration_key()) * 4) / 4
+        reply = _max_tokens(request.world, sizing.profile)
+        budgets = sizing.budgets(reply, self.budgets if self._fixed_budgets else None)
+        return build_prompt(
+            request,
+            budgets=budgets.scaled(factor),
+            tokenizer=self.tokenizer,
+            profile=sizing.profile,
+        )
 
     def model_request(self, request: NarrationRequest, prompt: Prompt) -> ModelRequest:
         world = request.world
+        compact = prompt.profile == "compact"
         return ModelRequest(
             task="narration",
             sections=prompt.sections,
-            schema=REPLY_SCHEMA,
-            max_tokens=MAX_TOKENS[world.ai.narration_length],
+            schema=COMPACT_REPLY_SCHEMA if compact else REPLY_SCHEMA,
+            max_tokens=_max_tokens(world, prompt.profile),
             temperature=world.ai.temperature if world.ai.temperature is not None else 0.8,
         )
 
     async def stream(self, request: NarrationRequest) -> AsyncIterator[NarrationChunk]:
-        prompt = self.prompt_for(request)
+        prompt = self.prompt_for(request, await self.sizer.resolve())
         model_request = self.model_request(request, prompt)
         usage = Usage()
         problems: list[str] = []
@@ -359,6 +378,11 @@ def _told_by(done: ModelDone) -> str | None:
     """ "provider/model" of the model that wrote ``done`` (None for a cached reply)."""
     provider = _answered_by(done)
     return f"{provider}/{done.usage.model}" if provider and done.usage.model else provider
+
+
+def _max_tokens(world: World, profile: str) -> int:
+    table = MAX_TOKENS_COMPACT if profile == "compact" else MAX_TOKENS
+    return table[world.ai.narration_length]
 
 
 SHINGLE = 8  # words: a run this long copied from a secret is a leak

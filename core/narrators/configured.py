@@ -20,6 +20,7 @@ from storyai.core.llm.port import ModelPort
 from storyai.core.providers.registry import build_port
 
 if TYPE_CHECKING:  # imported when the narrator is first used (see Configured)
+    from storyai.core.memory.sizing import Sizer
     from storyai.core.narrators.port import Narrator
 
 HOW_TO_ADD = (
@@ -120,9 +121,27 @@ def narrator_for(
             for task, chosen in routes.items()
         }
         router = Router(entries, prices=PriceTable(settings.prices), cache=cache)
-        return AINarrator(router, name=f"{first.name}/{first.model}")
+        sizer = sizer_for(first.name, settings.providers[first.name], first.model)
+        return AINarrator(router, name=f"{first.name}/{first.model}", sizer=sizer)
 
     return Configured(label, warnings, offline=False, make=make)
+
+
+def sizer_for(name: str, cfg: Any, model: str) -> Sizer:
+    """How the first narration provider's prompts are sized: its ``prompt_profile`` and
+    ``context_window``, else the window its server reports (asked on the first turn)."""
+    from storyai.core.memory.sizing import Sizer
+
+    detect = None
+    if cfg.context_window is None and cfg.kind == "openai-compatible" and cfg.base_url:
+
+        async def detect() -> tuple[int | None, str]:
+            from storyai.core.providers.serverinfo import read_server_info
+
+            info = await read_server_info(cfg.base_url, model, timeout=2.0)
+            return info.context_window, info.source
+
+    return Sizer(cfg.prompt_profile, cfg.context_window, detect)
 
 
 def _default_cache_dir() -> Path:

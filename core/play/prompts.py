@@ -86,8 +86,14 @@ async def prompt_at(
         seed=telling.seed,
         memory=telling.memory,
     )
+    used = recorded.get("budgets")  # the budgets it was told under, sized to its model
+    if budgets is None and isinstance(used, dict):
+        budgets, factor = Budgets(**used), 1.0
     prompt = build_prompt(
-        request, budgets=(budgets or Budgets()).scaled(factor), tokenizer=tokenizer
+        request,
+        budgets=(budgets or Budgets()).scaled(factor),
+        tokenizer=tokenizer,
+        profile=str(recorded.get("profile", "full")),
     )
     narrator = told.event.narrator if told and isinstance(told.event, Narration) else "?"
     return PromptView(

@@ -22,6 +22,7 @@ class ProviderInfo:
     key: str  # where the key comes from: "env OPENAI_API_KEY", "config file", "none"
     structured: str
     tasks: tuple[str, ...]  # "narration #1", "summary #2", ...
+    prompt_profile: str = ""  # "compact (context window 4,096 tokens, from llama.cpp /props)"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -32,11 +33,29 @@ class ProviderInfo:
             "key": self.key,
             "structured": self.structured,
             "tasks": list(self.tasks),
+            "prompt_profile": self.prompt_profile,
         }
 
 
-def describe(settings: Settings) -> list[ProviderInfo]:
-    """Every provider, in narration order first, with where its key comes from."""
+def prompt_profile(setting: str, window: int | None, source: str) -> str:
+    """The profile a provider's prompts get, and why."""
+    from storyai.core.memory.sizing import COMPACT_AT, choose_profile
+
+    chosen = choose_profile(setting, window)
+    why = "set" if setting != "auto" else "auto"
+    if window is not None:
+        return f"{chosen} ({why}; context window {window:,} tokens, from {source})"
+    if setting != "auto":
+        return f"{chosen} (set)"
+    return f"{chosen} (auto; context window unknown: compact at {COMPACT_AT:,} tokens or less)"
+
+
+def describe(
+    settings: Settings, windows: dict[str, tuple[int | None, str]] | None = None
+) -> list[ProviderInfo]:
+    """Every provider, in narration order first, with where its key comes from.
+    ``windows`` holds what servers said about their context window (name → window, source)."""
+    windows = windows or {}
     order = list(dict.fromkeys([*settings.narration, *settings.summary, *settings.providers]))
     infos = []
     for name in order:
@@ -55,6 +74,14 @@ def describe(settings: Settings) -> list[ProviderInfo]:
                 key=cfg.key_source(),
                 structured=cfg.structured,
                 tasks=tasks,
+                prompt_profile=prompt_profile(
+                    cfg.prompt_profile,
+                    *(
+                        (cfg.context_window, "config")
+                        if cfg.context_window
+                        else windows.get(name, (None, ""))
+                    ),
+                ),
             )
         )
     return infos

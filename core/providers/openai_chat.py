@@ -2,7 +2,8 @@
 
 One system message (the system sections), one user message (the user
 sections), then ``request.messages``. Streams with ``include_usage`` so the last
-chunk carries the token counts, cached prompt tokens included.
+chunk carries the token counts, cached prompt tokens included (from
+``prompt_tokens_details``, or llama.cpp's ``timings.cache_n``).
 
 Structured modes when the request has a schema:
 
@@ -144,6 +145,9 @@ class OpenAIChatAdapter(SdkAdapter):
                 usage.input_tokens = getattr(raw_usage, "prompt_tokens", 0) or 0
                 usage.output_tokens = getattr(raw_usage, "completion_tokens", 0) or 0
                 usage.cached_tokens = details.get("cached_tokens") or 0
+            timings = getattr(chunk, "timings", None)  # llama.cpp's server adds these
+            if isinstance(timings, dict) and not usage.cached_tokens:
+                usage.cached_tokens = int(timings.get("cache_n") or 0)
             for choice in getattr(chunk, "choices", None) or ():
                 if getattr(choice, "index", 0) != 0:
                     continue

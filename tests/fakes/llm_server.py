@@ -47,6 +47,11 @@ Scripting: each request takes the next item from one queue, whatever its path.
     Token counts reported in every reply; ``input_tokens`` counts all prompt
     tokens, cached included (the Anthropic format splits them the way Anthropic
     does). ``output_tokens=None`` reports the number of chunks sent.
+``server.props = {"default_generation_settings": {"n_ctx": 4096}}``
+    Answer ``GET /props`` as llama.cpp's server does (404 while None);
+    ``server.show = {"model_info": {...}}`` answers Ollama's ``POST /api/show``;
+    ``server.timings = {"prompt_per_second": ...}`` is added, as llama-server adds
+    it, to the chat reply (the last streamed chunk). None of these are journaled.
 ``server.requests``
     The journal: ``RecordedRequest(path, headers, body)`` for every request, in
     order (header names lower-case); ``server.last`` is the latest.
@@ -166,6 +171,9 @@ class FakeLLMServer:
         self.usage = FakeUsage()
         self.default: Callable[[dict[str, Any]], str] | None = None
         self.requests: list[RecordedRequest] = []
+        self.props: dict[str, Any] | None = None
+        self.show: dict[str, Any] | None = None
+        self.timings: dict[str, Any] | None = None
         self._queue: deque[Reply | Fault] = deque()
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
@@ -257,6 +265,8 @@ class FakeLLMServer:
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_post("/v1/responses", self._responses)
         app.router.add_post("/v1/messages", self._messages)
+        app.router.add_get("/props", self._about)
+        app.router.add_post("/api/show", self._about)
         self._runner = web.AppRunner(
             app, handler_cancellation=True, access_log=None, shutdown_timeout=1.0
         )
@@ -386,6 +396,12 @@ class FakeLLMServer:
             pass  # the client went away
         return response
 
+    async def _about(self, request: web.Request) -> web.Response:
+        about = self.props if request.path == "/props" else self.show
+        if about is None:
+            return web.json_response({"error": "not found"}, status=404)
+        return web.json_response(about)
+
     # ------------------------------------------------------------ chat completions
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
@@ -423,6 +439,7 @@ class FakeLLMServer:
                         {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}
                     ],
                     "usage": usage_json,
+                    **({"timings": self.timings} if self.timings else {}),
                 }
             )
 
@@ -466,6 +483,7 @@ class FakeLLMServer:
                         "model": model,
                         "choices": [],
                         "usage": usage_json,
+                        **({"timings": self.timings} if self.timings else {}),
                     }
                 )
             )

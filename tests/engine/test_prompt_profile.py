@@ -1,0 +1,162 @@
+"""The prompt profile: a compact prompt and reply for small local models, chosen by the
+context window the server reports, with budgets that fit that window."""
+
+from __future__ import annotations
+
+import json
+
+import playing
+import pytest
+from ai_helpers import echo, section, start
+
+from storyai.core.llm.fake import ScriptedModel
+from storyai.core.llm.router import RouteEntry, Router
+from storyai.core.memory.context import Budgets
+from storyai.core.memory.sizing import COMPACT_AT, Sizer, Sizing, choose_profile, fit_budgets
+from storyai.core.narrators.ai import AINarrator
+from storyai.core.narrators.compact_schema import COMPACT_REPLY_SCHEMA
+from storyai.core.narrators.schema import REPLY_SCHEMA
+from storyai.core.storage.memory import InMemoryStore
+
+
+def compact_reply(narrative: str, **changes) -> str:
+    return json.dumps(
+        {
+            "narrative": narrative,
+            "choices": [{"id": "a", "text": "Look around"}],
+            "state_changes": {"location": None, "items": [], "quests": [], **changes},
+        }
+    )
+
+
+def narrator_with(sizer: Sizer, default=echo) -> tuple[AINarrator, ScriptedModel]:
+    model = ScriptedModel(name="small", default=default)
+    router = Router({"narration": [RouteEntry(model)], "summary": [RouteEntry(model)]})
+    return AINarrator(router, sizer=sizer), model
+
+
+def test_auto_picks_compact_for_a_small_window_and_settings_win():
+    assert choose_profile("auto", 4096) == "compact"
+    assert choose_profile("auto", COMPACT_AT) == "compact"
+    assert choose_profile("auto", 32768) == "full"
+    assert choose_profile("auto", None) == "full"  # unknown: what a cloud model gets
+    assert choose_profile("full", 2048) == "full"
+    assert choose_profile("compact", None) == "compact"
+
+
+def test_budgets_shrink_to_fit_the_window_with_the_reply():
+    budgets = Sizing("full", 4096).budgets(reply_tokens=800)
+    assert budgets.total <= (4096 - 800) * 0.8
+    assert budgets.recent < Budgets().recent and budgets.world < Budgets().world
+    assert Sizing("full", 128_000).budgets(800) == Budgets()  # never grown past the defaults
+    assert fit_budgets(Budgets(), 10**6) == Budgets()
+
+
+def test_the_compact_reply_is_the_full_one_cut_down():
+    props = COMPACT_REPLY_SCHEMA["properties"]
+    assert list(props) == ["narrative", "choices", "state_changes"]
+    assert COMPACT_REPLY_SCHEMA["required"] == list(props)
+    assert list(props["state_changes"]["properties"]) == ["location", "items", "quests"]
+    assert props["narrative"] == REPLY_SCHEMA["properties"]["narrative"]
+    assert "media_hints" in REPLY_SCHEMA["properties"]  # the full one is untouched
+
+
+async def test_a_small_window_gets_a_compact_prompt_that_keeps_the_world_and_its_limits():
+    uow = InMemoryStore().unit_of_work
+    full, full_model = narrator_with(Sizer("full"))
+    small, small_model = narrator_with(
+        Sizer("auto", detect=_window(4096)), default=lambda r: compact_reply("The snow falls.")
+    )
+    opening_full = await start(uow, full)
+    await playing.take_turn(uow, opening_full.session_id, "look", narrator=full)
+    opening = await start(uow, small)
+    result = await playing.take_turn(uow, opening.session_id, "look", narrator=small)
+
+    big, compact = full_model.requests[-1], small_model.requests[-1]
+    assert compact.schema == COMPACT_REPLY_SCHEMA and big.schema == REPLY_SCHEMA
+    assert compact.max_tokens < big.max_tokens
+    tokens = sum(s.tokens for s in compact.sections)
+    assert tokens < 0.6 * sum(s.tokens for s in big.sections)
+    assert tokens <= (4096 - compact.max_tokens) * 0.8
+    names = [s.name for s in compact.sections]
+    assert names[:2] == ["rules", "world"] and names[-1] == "input"  # stable first
+    world = section(compact, "world")
+    assert "Never include:" in world and "village_square" in world and "hesta" in world
+    assert '"state_changes": {"location": null, "items": [], "quests": []}' in section(
+        compact, "rules"
+    )
+    assert "The snow falls." in " ".join(line.text for line in result.lines)
+
+
+async def test_a_compact_reply_moves_the_player_like_a_full_one():
+    uow = InMemoryStore().unit_of_work
+    narrator, _ = narrator_with(
+        Sizer("compact"),
+        default=lambda r: compact_reply("You walk into the tavern.", location="tavern"),
+    )
+    opening = await start(uow, narrator)
+    result = await playing.take_turn(
+        uow, opening.session_id, "walk to the tavern", narrator=narrator
+    )
+    assert result.state.players[next(iter(result.state.players))].location == "tavern"
+
+
+async def test_a_server_that_does_not_say_is_asked_again_then_left_unknown():
+    asked = []
+
+    async def silent():
+        asked.append(1)
+        return None, ""
+
+    sizer = Sizer("auto", detect=silent, tries=2)
+    assert (await sizer.resolve()).profile == "full"
+    assert (await sizer.resolve()).window is None
+    await sizer.resolve()
+    assert len(asked) == 2
+
+
+async def test_a_configured_window_needs_no_server():
+    sizer = Sizer("auto", window=4096, detect=_window(128_000))
+    sizing = await sizer.resolve()
+    assert (sizing.profile, sizing.window, sizing.source) == ("compact", 4096, "config")
+
+
+@pytest.mark.parametrize("setting", ["full", "compact"])
+async def test_a_server_that_fails_leaves_the_configured_profile(setting):
+    async def broken():
+        raise OSError("connection refused")
+
+    assert (await Sizer(setting, detect=broken).resolve()).profile == setting
+
+
+def _window(n: int):
+    async def detect():
+        return n, "test"
+
+    return detect
+
+
+async def test_a_calibration_that_moves_a_little_keeps_the_prompt_byte_stable():
+    """The server's prompt cache reuses the prefix only if the budgets hold still."""
+    uow = InMemoryStore().unit_of_work
+    long = " ".join(f"Snow falls on roof {n}." for n in range(20))  # ~100 tokens a turn
+    narrator, _ = narrator_with(Sizer("compact"), default=lambda r: compact_reply(long))
+    seen = []
+    original = narrator.prompt_for
+
+    def recording(request, sizing=None):
+        seen.append(request)
+        return original(request, sizing)
+
+    narrator.prompt_for = recording  # type: ignore[method-assign]
+    opening = await start(uow, narrator)
+    for _ in range(7):  # enough to fill the recent turns' budget, not to close a chapter
+        await playing.take_turn(uow, opening.session_id, "look", narrator=narrator)
+    key = narrator._calibration_key()
+    texts = []
+    for factor in (1.15, 1.2, 1.24):  # unrounded, the recent turns would keep 3, then 2
+        narrator.calibration.factors[key] = factor
+        texts.append([s.text for s in original(seen[-1]).sections])
+    assert texts[0] == texts[1] == texts[2]
+    narrator.calibration.factors[key] = 2.0
+    assert [s.text for s in original(seen[-1]).sections] != texts[0]  # the budget did bind

@@ -74,5 +74,5 @@ def brief_bible(world: World, state: GameState) -> list[str]:
             lines.append(f"- {q_id}: {q.title}; " + " -> ".join(s.id for s in q.stages))
     players = sorted(state.players.values(), key=lambda p: p.name)
     lines.append("## Player characters")
-    lines += [f"- {p.id}: {p.name}, {p.sheet.archetype or 'adventurer'}" for p in players]
+    lines += [f"- {p.name}, {p.sheet.archetype or 'adventurer'}" for p in players]
     return lines

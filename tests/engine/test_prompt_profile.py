@@ -82,6 +82,11 @@ async def test_a_small_window_gets_a_compact_prompt_that_keeps_the_world_and_its
     assert names[:2] == ["rules", "world"] and names[-1] == "input"  # stable first
     world = section(compact, "world")
     assert "Never include:" in world and "village_square" in world and "hesta" in world
+    prompt = "\n".join(s.text for s in compact.sections)
+    assert "Ash" in world
+    for opened in (opening, opening_full):
+        for player_id in (await playing.resume(uow, opened.session_id)).state.players:
+            assert player_id not in prompt  # player characters by name, never by id
     assert '"state_changes": {"location": null, "items": [], "quests": []}' in section(
         compact, "rules"
     )

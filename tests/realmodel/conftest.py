@@ -21,6 +21,11 @@ from realmodel.llama import REQUIRE_ENV, LlamaServer, find_llama, why_missing
 from realmodel.proxy import RecordingProxy
 
 CONTEXT = 8192
+WORLD = "lighthouse"
+THREADS = 1
+"""One thread: on a busy 2-core machine two llama.cpp threads spin-wait on each other and
+generate 5-8x slower (measured: 2 tok/s against 17 with one thread, prompts 45 against
+70 tok/s)."""
 
 
 @dataclass
@@ -59,28 +64,45 @@ def real_model(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealModel]:
         pytest.skip(why_missing())
     log = tmp_path_factory.mktemp("llama") / "llama-server.log"
     with (
-        LlamaServer(files, ctx=CONTEXT, log_path=log) as server,
+        LlamaServer(files, ctx=CONTEXT, threads=THREADS, log_path=log) as server,
         RecordingProxy(server.port) as proxy,
     ):
         yield RealModel(server, proxy, log)
+
+
+@pytest.fixture(scope="session")
+def world_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small world, as `storyai world new` makes it: a short prompt (about 1,100 tokens
+    against 3,500 for Ember Hollow) keeps a CPU model's turns short."""
+    from storyai.core.worlds.scaffold import create_world
+
+    folder = tmp_path_factory.mktemp("worlds") / WORLD
+    create_world(folder)
+    return folder
 
 
 # ------------------------------------------------------------------ what each mode did
 
 OUTCOMES: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 """``"kind/mode"`` -> outcome ("parsed", "repaired", "fallback") -> turns."""
+REASONS: dict[str, set[str]] = defaultdict(set)
+"""``"kind/mode"`` -> why turns were repaired or fell back (what the story records)."""
 
 
-def record_outcome(mode: str, outcome: str) -> None:
+def record_outcome(mode: str, outcome: str, why: str | None = None) -> None:
     OUTCOMES[mode][outcome] += 1
+    if why:
+        REASONS[mode].add(why if len(why) <= 160 else why[:157] + "...")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not OUTCOMES:
         return
+    write = terminalreporter.write_line
     terminalreporter.section("real model: turns per provider kind and structured mode")
-    terminalreporter.write_line(f"{'kind/mode':<40} {'parsed':>7} {'repaired':>9} {'fallback':>9}")
+    write(f"{'kind/mode':<40} {'parsed':>7} {'repaired':>9} {'fallback':>9}")
     for mode, counts in sorted(OUTCOMES.items()):
-        terminalreporter.write_line(
-            f"{mode:<40} {counts['parsed']:>7} {counts['repaired']:>9} {counts['fallback']:>9}"
-        )
+        write(f"{mode:<40} {counts['parsed']:>7} {counts['repaired']:>9} {counts['fallback']:>9}")
+    for mode, reasons in sorted(REASONS.items()):
+        for why in sorted(reasons):
+            write(f"  {mode}: {why}")

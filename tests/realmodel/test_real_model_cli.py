@@ -19,13 +19,12 @@ from realmodel.wire import PROVIDER, first_narration_requests, sent_prompt, writ
 from storyai.core.llm.port import ModelRequest, PromptSection
 from storyai.core.storage.database import Database, default_database_url
 from storyai.core.storage.sql import sql_uow_factory
-from storyai.core.worlds.bundled import bundled_world_paths
 from storyai.core.worlds.validate import load_world
 
 pytestmark = pytest.mark.real_model
 
 KIND, STRUCTURED = "openai-compatible", "json_schema"
-SCRIPT = ["look", "talk to hesta"]
+SCRIPT = ["look", "ask tam about the lighthouse door"]
 
 
 def storyai(*args: str) -> str:
@@ -67,7 +66,7 @@ def parse_context(output: str) -> list[PromptSection]:
 
 
 def test_storyai_run_on_a_real_model_tells_every_turn_and_shows_the_prompt_it_sent(
-    real_model: RealModel, tmp_path: Path
+    real_model: RealModel, world_dir: Path, tmp_path: Path
 ):
     config_home = Path(os.environ["XDG_CONFIG_HOME"])  # a fresh one per test (conftest)
     write_config(
@@ -77,7 +76,7 @@ def test_storyai_run_on_a_real_model_tells_every_turn_and_shows_the_prompt_it_se
     script.write_text("\n".join(SCRIPT) + "\n", encoding="utf-8")
     since = real_model.proxy.mark()
 
-    out = storyai("run", "ember_hollow", "--script", str(script), "--seed", "3", "--save",
+    out = storyai("run", str(world_dir), "--script", str(script), "--seed", "3", "--save",
                   "--provider", PROVIDER)  # fmt: skip
     session_id = re.search(r"Saved as session (\S+)\.", out)[1]
     shown = storyai("session", "show", session_id)
@@ -91,10 +90,10 @@ def test_storyai_run_on_a_real_model_tells_every_turn_and_shows_the_prompt_it_se
         as_sent = ModelRequest(task="narration", sections=tuple(printed))
         assert sent_prompt(KIND, request) == ([as_sent.system_text], [as_sent.user_text])
 
-    world = load_world(bundled_world_paths()["ember_hollow"])
+    world = load_world(world_dir)
     told = _told(session_id)
     for t in told:
-        record_outcome(f"{KIND}/{STRUCTURED} (cli)", t.outcome)
+        record_outcome(f"{KIND}/{STRUCTURED} (cli)", t.outcome, t.narration.error)
     check_turns(world, told, PROVIDER)
     assert [t.action for t in told] == [None, *SCRIPT]
 

@@ -43,19 +43,24 @@ def write_config(path: Path, kind: str, base_url: str, structured: str) -> Path:
 
 
 def first_narration_requests(recorded: list[Recorded]) -> list[Recorded]:
-    """The narration requests of each turn in order, without repair requests (those
-    carry the broken reply back as an assistant message) or chapter summaries."""
+    """The narration requests of each turn in order, without repair requests (they carry
+    more than the one user turn: the broken reply and the request to fix it) or chapter
+    summaries."""
     out = []
     for request in recorded:
         if request.method != "POST" or not request.body:
             continue
         body = request.json()
-        turns = body.get("messages") or body.get("input") or []
-        roles = [m.get("role") for m in turns if isinstance(m, dict)]
-        if "assistant" in roles or body.get("max_tokens") == 220 or _is_summary(body):
-            continue
-        out.append(request)
+        if len(_turns(body)) == 1 and not _is_summary(body):
+            out.append(request)
     return out
+
+
+def _turns(body: dict) -> list[dict]:
+    """The conversation after the system prompt, in any of the three formats."""
+    if "input" in body:
+        return list(body["input"])
+    return [m for m in body.get("messages") or [] if m.get("role") != "system"]
 
 
 def _is_summary(body: dict) -> bool:

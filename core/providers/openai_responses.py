@@ -35,10 +35,12 @@ class OpenAIResponsesAdapter(SdkAdapter):
 
     def build_params(self, request: ModelRequest, model: str) -> dict[str, Any]:
         """The keyword arguments of ``responses.create`` for this request."""
+        # Typed message items: llama-server refuses an untyped assistant item (HTTP 400
+        # "Cannot determine type of 'item'"), so a repair request would fail there.
         items: list[dict[str, Any]] = []
         if request.user_text:
-            items.append({"role": "user", "content": request.user_text})
-        items += [{"role": m.role, "content": m.text} for m in request.messages]
+            items.append({"type": "message", "role": "user", "content": request.user_text})
+        items += [{"type": "message", "role": m.role, "content": m.text} for m in request.messages]
         params: dict[str, Any] = {
             "model": model,
             "input": items,

@@ -19,9 +19,9 @@ async def test_request_carries_instructions_input_and_a_strict_text_format(fake_
     assert fake_llm.last.path == "/v1/responses"
     assert body["instructions"] == request.system_text
     assert body["input"] == [
-        {"role": "user", "content": request.user_text},
-        {"role": "assistant", "content": "{bad"},
-        {"role": "user", "content": "Fix it."},
+        {"type": "message", "role": "user", "content": request.user_text},
+        {"type": "message", "role": "assistant", "content": "{bad"},
+        {"type": "message", "role": "user", "content": "Fix it."},
     ]
     assert body["text"] == {
         "format": {

@@ -49,7 +49,9 @@ from storyai.core.narrators.reply import (
     ParsedReply,
     ReplyError,
     close_cut,
+    narrative_of,
     parse_reply,
+    whole_sentences,
 )
 from storyai.core.narrators.schema import REPLY_SCHEMA
 
@@ -59,7 +61,9 @@ OUTCOMES = ("narration", "dialogue")
 """The rules' lines that follow the model's prose unless it already states them
 (``outcomes``): what the engine decided always reaches the player."""
 MAX_TOKENS = {"short": 500, "medium": 800, "long": 1200}
-MAX_TOKENS_COMPACT = {"short": 300, "medium": 400, "long": 600}
+MAX_TOKENS_COMPACT = {"short": 450, "medium": 500, "long": 700}
+"""Room for the most a compact reply can hold (``COMPACT_WORST_CHARS``), so a rambling
+small model under a grammar closes its JSON before the cap."""
 FALTERED = "(The game master's voice faltered; the engine told this turn.)"
 
 
@@ -151,6 +155,8 @@ class AINarrator(Narrator):
                 problems.append(exc.message)
                 if narrative.complete and not is_placeholder(narrative.text):
                     salvaged = narrative.text
+                elif narrative.prose and not salvaged:  # prose where JSON was asked for
+                    salvaged = whole_sentences(narrative.text)
                 if attempt == 0:
                     yield TextDelta("", reset=True)
                     model_request = replace(
@@ -159,9 +165,17 @@ class AINarrator(Narrator):
                         messages=_repair(done, exc.message),
                     )
         context = prompt.trace()
-        if parsed is None:
+        if parsed is None and salvaged.strip():
+            # the model's story came through whole but not its JSON: told as it wrote it
+            # (gm-only lore filtered, the rules' outcomes after it), proposing nothing
             yield TextDelta("", reset=True)
-            reply = self._fallback(request, salvaged, "; ".join(problems))
+            reply = self._reply(request, ParsedReply(narrative=salvaged), prompt)
+            reply.error = "; ".join(x for x in ("; ".join(problems), reply.error) if x)
+            for line in reply.lines:
+                yield TextDelta(line.text + "\n")
+        elif parsed is None:
+            yield TextDelta("", reset=True)
+            reply = self._fallback(request, "; ".join(problems))
             for line in reply.lines:
                 yield TextDelta(line.text + "\n")
         else:
@@ -215,16 +229,11 @@ class AINarrator(Narrator):
             error=f"left out {leaks} passage(s) quoting gm-only lore" if leaks else "",
         )
 
-    def _fallback(self, request: NarrationRequest, salvaged: str, why: str) -> NarratorReply:
-        if salvaged.strip():
-            lines = [line for line in request.facts if line.kind in KEEP_FROM_RULES]
-            lines += [Line("narration", p.strip()) for p in salvaged.split("\n\n") if p.strip()]
-            lines += outcomes(request, salvaged)
-            lines += [line for line in request.facts if line.kind == "ending"]
-        else:
-            lines = [*request.facts, Line("notice", FALTERED)]
+    def _fallback(self, request: NarrationRequest, why: str) -> NarratorReply:
+        """The turn in the engine's own words, with a notice that the model failed."""
+        lines = [*request.facts, Line("notice", FALTERED)]
         return NarratorReply(
-            narrative=salvaged or "\n\n".join(x.text for x in lines if x.kind == "narration"),
+            narrative="\n\n".join(x.text for x in lines if x.kind == "narration"),
             lines=lines,
             narrator=self.name,
             error=why or "no reply",
@@ -342,9 +351,14 @@ def _read(done: ModelDone) -> ParsedReply:
     if done.finish_reason != "length":
         return parse_reply(done.text)
     closed = close_cut(done.text)
-    if closed is None:
+    if closed is not None:
+        return parse_reply(closed)
+    # cut inside the narrative (a small model rambling to its token limit): its whole
+    # sentences are the story; nothing after them (choices, changes) was proposed
+    told = whole_sentences(narrative_of(done.text))
+    if not told:
         raise ReplyError("The reply was cut off at its token limit before its narrative ended.")
-    return parse_reply(closed)
+    return ParsedReply(narrative=told)
 
 
 SHORTER = (

@@ -24,7 +24,7 @@ COMPACT_CHANGES: tuple[str, ...] = ("location", "items", "quests")
 
 def _only(schema: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     out = copy.deepcopy(schema)
-    out["properties"] = {k: v for k, v in schema["properties"].items() if k in keys}
+    out["properties"] = {k: v for k, v in out["properties"].items() if k in keys}
     if "required" in schema:
         out["required"] = [k for k in schema["required"] if k in keys]
     return out
@@ -35,21 +35,39 @@ def compact_schema(full: dict[str, Any] = REPLY_SCHEMA) -> dict[str, Any]:
     out = _only(full, COMPACT_KEYS)
     changes = full["properties"]["state_changes"]
     out["properties"]["state_changes"] = _only(changes, COMPACT_CHANGES)
-    # Short lists keep a rambling model from filling its reply with choices; a bound the
-    # full schema already sets is kept (a grammar-constrained server enforces these).
+    # Tighter bounds than the full reply's: a grammar-constrained server makes even a
+    # model that rambles or repeats itself close its JSON well within the compact token
+    # cap (``COMPACT_WORST_CHARS`` is the most the schema lets it write).
     props, changes_props = out["properties"], out["properties"]["state_changes"]["properties"]
-    props["choices"].setdefault("maxItems", 3)
-    _bound(props["choices"]["items"], id=8, text=100)
-    changes_props["location"].setdefault("maxLength", 40)
+    props["narrative"]["maxLength"] = COMPACT_NARRATIVE_CHARS
+    props["choices"]["maxItems"] = 3
+    _bound(props["choices"]["items"], id=8, text=80)
+    changes_props["location"]["maxLength"] = 40
     for key, fields in (("items", {"item": 40}), ("quests", {"quest": 40, "stage": 40})):
-        changes_props[key].setdefault("maxItems", 2)
+        changes_props[key]["maxItems"] = 2
         _bound(changes_props[key]["items"], **fields)
     return out
 
 
+COMPACT_NARRATIVE_CHARS = 600
+"""About four sentences: a small model's paragraph, not a page."""
+
+
 def _bound(obj: dict[str, Any], **lengths: int) -> None:
     for name, length in lengths.items():
-        obj["properties"][name].setdefault("maxLength", length)
+        obj["properties"][name]["maxLength"] = length
+
+
+def worst_chars(schema: dict[str, Any]) -> int:
+    """The most characters a reply valid under ``schema`` can hold in its bounded
+    strings (keys and punctuation not counted)."""
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        return sum(worst_chars(v) for v in schema.get("properties", {}).values())
+    if kind == "array":
+        return int(schema.get("maxItems", 0)) * worst_chars(schema.get("items", {}))
+    return int(schema.get("maxLength", 0))
 
 
 COMPACT_REPLY_SCHEMA: dict[str, Any] = compact_schema()
+COMPACT_WORST_CHARS = worst_chars(COMPACT_REPLY_SCHEMA)

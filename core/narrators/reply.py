@@ -41,6 +41,11 @@ class NarrativeStream:
         """The narrative string was read to its closing quote."""
         return self._mode == "done"
 
+    @property
+    def prose(self) -> bool:
+        """The reply is plain prose, not a JSON object (``text`` is all of it)."""
+        return self._mode == "plain"
+
     def feed(self, piece: str) -> str:
         self._buf += piece
         out = []
@@ -150,6 +155,29 @@ def parse_reply(text: str) -> ParsedReply:
         if isinstance(data.get("media_hints"), dict)
         else {},
     )
+
+
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s|$)")
+
+
+def whole_sentences(text: str, *, min_words: int = 4) -> str:
+    """``text`` up to the end of its last whole sentence ("" when no sentence of at
+    least ``min_words`` words ends in it): what a reply cut off mid-narrative, or
+    prose where JSON was asked for, still tells well."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    if not ends:
+        return ""
+    told = text[: ends[-1]].strip()
+    if len(told.split()) < min_words or is_placeholder(told):
+        return ""
+    return told
+
+
+def narrative_of(text: str) -> str:
+    """The narrative a (possibly cut) reply had begun: the decoded ``narrative`` string
+    so far, or the whole text when it is prose."""
+    stream = NarrativeStream()
+    return stream.feed(text)
 
 
 def close_cut(text: str) -> str | None:

@@ -15,6 +15,7 @@ anything that looks like a bearer token or an ``sk-`` key) is replaced by
 from __future__ import annotations
 
 import email.utils
+import json
 import re
 import ssl
 import time
@@ -205,8 +206,14 @@ class ErrorMapper:
     def unreadable(self, exc: BaseException) -> StreamBroken:
         """A reply that could not be decoded or had an unexpected shape (retryable: a
         garbled stream is usually a one-off)."""
+        if isinstance(exc, json.JSONDecodeError):
+            why = f"not valid JSON: {exc.msg}, character {exc.pos}"
+        elif isinstance(exc, UnicodeDecodeError):
+            why = f"not valid text: {exc.reason}"
+        else:
+            why = _describe(exc)
         return StreamBroken(
-            self._msg(f"the server sent a reply that could not be read ({_describe(exc)})"),
+            self._msg(f"the server sent a reply that could not be read ({why})"),
             provider=self.provider,
         )
 

@@ -13,8 +13,8 @@ from storyai.core.llm.fake import ScriptedModel
 from storyai.core.llm.router import RouteEntry, Router
 from storyai.core.memory.context import Budgets
 from storyai.core.memory.sizing import COMPACT_AT, Sizer, Sizing, choose_profile, fit_budgets
-from storyai.core.narrators.ai import AINarrator
-from storyai.core.narrators.compact_schema import COMPACT_REPLY_SCHEMA
+from storyai.core.narrators.ai import MAX_TOKENS_COMPACT, AINarrator
+from storyai.core.narrators.compact_schema import COMPACT_REPLY_SCHEMA, COMPACT_WORST_CHARS
 from storyai.core.narrators.schema import REPLY_SCHEMA
 from storyai.core.storage.memory import InMemoryStore
 
@@ -57,7 +57,12 @@ def test_the_compact_reply_is_the_full_one_cut_down():
     assert list(props) == ["narrative", "choices", "state_changes"]
     assert COMPACT_REPLY_SCHEMA["required"] == list(props)
     assert list(props["state_changes"]["properties"]) == ["location", "items", "quests"]
-    assert props["narrative"] == REPLY_SCHEMA["properties"]["narrative"]
+    full_narrative = REPLY_SCHEMA["properties"]["narrative"]
+    assert props["narrative"]["type"] == full_narrative["type"]
+    assert props["narrative"]["maxLength"] < full_narrative["maxLength"]
+    # a grammar keeps even a rambling model's reply inside the compact token cap
+    # (about 3 characters a token at worst, keys and punctuation included)
+    assert 3 * min(MAX_TOKENS_COMPACT.values()) >= COMPACT_WORST_CHARS + 200
     assert "media_hints" in REPLY_SCHEMA["properties"]  # the full one is untouched
 
 

@@ -177,6 +177,49 @@ async def test_a_reply_cut_off_in_its_narrative_asks_for_a_shorter_one(fake_llm,
     assert all(m["content"] != '{"narrative": "The wind' for m in repair)  # not sent back
 
 
+async def test_a_narrative_cut_after_whole_sentences_is_told_without_asking_again(
+    fake_llm, uow_factory
+):
+    """A small model rambling to its token limit inside the narrative: its whole
+    sentences are the story, told at once; the half sentence and anything after (no
+    choices, no changes) is dropped, and no second request is spent."""
+    narrator = local(fake_llm)
+    fake_llm.replay("defaults")
+    start = await opening(uow_factory, narrator)
+    asked = len(fake_llm.requests)
+    cut = (
+        '{"narrative": "The wind drops over the square. Hesta looks up from the forge '
+        "and nods. The smoke of the hearths hangs low and grey, and somewhere a dog"
+    )
+    fake_llm.push(cut, finish_reason="length")
+    result = await playing.take_turn(uow_factory, start.session_id, "listen", narrator=narrator)
+    told = [x.text for x in result.lines if x.kind == "narration"]
+    assert told[0] == "The wind drops over the square. Hesta looks up from the forge and nods."
+    assert "somewhere a dog" not in " ".join(told)
+    assert len(fake_llm.requests) == asked + 1  # no repair request
+    assert "FALTERED" not in json.dumps(told) and "voice faltered" not in " ".join(told)
+
+
+async def test_prose_where_json_was_asked_is_told_after_one_repair_and_proposes_nothing(
+    fake_llm, uow_factory
+):
+    """A model that writes a story but never the JSON (SmolLM2 in `prompt` mode): after
+    the one repair it is still the model's story the player reads, not the engine's
+    'voice faltered', and the rules' own outcome follows it."""
+    narrator = local(fake_llm)
+    fake_llm.replay("defaults")
+    start = await opening(uow_factory, narrator)
+    prose = "You step onto the road west. The trees lean close and the light goes thin."
+    fake_llm.push(prose)
+    fake_llm.push("The road goes on and on, and")  # the repair: worse, and no sentence
+    result = await playing.take_turn(uow_factory, start.session_id, "go west", narrator=narrator)
+    texts = [x.text for x in result.lines]
+    assert prose in texts
+    assert not any("voice faltered" in t for t in texts)
+    assert me(result).location != me(start).location  # the rules moved the player
+    assert me(result).sheet.gold == me(start).sheet.gold  # nothing proposed, nothing spent
+
+
 async def test_a_speaker_nobody_here_answers_to_is_told_as_narration_never_as_an_id(
     fake_llm, uow_factory
 ):

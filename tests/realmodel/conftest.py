@@ -22,10 +22,11 @@ from realmodel.proxy import RecordingProxy
 
 CONTEXT = 8192
 WORLD = "lighthouse"
-THREADS = 1
-"""One thread: on a busy 2-core machine two llama.cpp threads spin-wait on each other and
-generate 5-8x slower (measured: 2 tok/s against 17 with one thread, prompts 45 against
-70 tok/s)."""
+THREADS = int(os.environ.get("STORYAI_LLAMA_THREADS", "2"))
+"""Both cores: in CI the tier runs alone (measured on a quiet 2-core machine: 249 prompt and
+74 generated tokens a second with two threads, 136 and 41 with one). On a machine busy
+with other work, two llama.cpp threads spin-wait on each other (2 tok/s measured):
+STORYAI_LLAMA_THREADS=1 there."""
 
 
 @dataclass

@@ -65,6 +65,8 @@ MAX_TOKENS_COMPACT = {"short": 450, "medium": 500, "long": 700}
 """Room for the most a compact reply can hold (``COMPACT_WORST_CHARS``), so a rambling
 small model under a grammar closes its JSON before the cap."""
 FALTERED = "(The game master's voice faltered; the engine told this turn.)"
+PROSE = "prose only: "
+"""How a turn's error starts when the model's story was told without its JSON."""
 
 
 class AINarrator(Narrator):
@@ -170,7 +172,7 @@ class AINarrator(Narrator):
             # (gm-only lore filtered, the rules' outcomes after it), proposing nothing
             yield TextDelta("", reset=True)
             reply = self._reply(request, ParsedReply(narrative=salvaged), prompt)
-            reply.error = "; ".join(x for x in ("; ".join(problems), reply.error) if x)
+            reply.error = "; ".join(x for x in (PROSE + "; ".join(problems), reply.error) if x)
             for line in reply.lines:
                 yield TextDelta(line.text + "\n")
         elif parsed is None:

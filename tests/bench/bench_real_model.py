@@ -7,9 +7,9 @@ one slot, so consecutive turns reuse its prompt cache) and a fresh story play th
 same inputs through the play service with the AI narrator configured as a user
 would (``[providers.local]``, ``structured``, ``prompt_profile``). Per run:
 
-* **told**: turns the model told with its first reply / after one repair / turns the
-  engine told instead (its fallback: the model's narrative if one came whole, else the
-  engine's own words);
+* **told**: turns the model told with its first reply / after one repair / with its
+  prose only (its story came whole but never its JSON: told, proposing nothing) / turns
+  the engine told in its own words; "told by model" counts the first two;
 * **turn** p50/p95: ``Play.act`` from the input to the stored turn (s);
 * **first word** p50/p95: to the first narrated character streamed (s); "warm" is the
   same from the second turn on (the server has the previous prompt cached);
@@ -45,6 +45,7 @@ from rich.table import Table
 from storyai.core import services
 from storyai.core.config import load_settings
 from storyai.core.domain.events import Narration
+from storyai.core.narrators.ai import PROSE
 from storyai.core.narrators.configured import narrator_for
 from storyai.core.play import Play
 from storyai.core.storage.memory import InMemoryStore
@@ -74,7 +75,7 @@ MODES = ("json_schema", "json_object", "tool", "prompt", "anthropic")
 class Turn:
     seconds: float
     first_word: float | None
-    verdict: str  # "first", "repaired", "fallback"
+    verdict: str  # "first", "repaired", "prose" (its story without the JSON), "fallback"
     input_tokens: int
     cached_tokens: int
     error: str = ""
@@ -108,6 +109,8 @@ def _verdict(event: Narration) -> str:
     error = event.error or ""
     if error.startswith("repaired:"):
         return "repaired"
+    if error.startswith(PROSE):
+        return "prose"
     if error and not error.startswith("left out"):
         return "fallback"
     return "first"
@@ -167,7 +170,7 @@ def report(runs: list[Run]) -> Table:
         "profile",
         "mode",
         "turns",
-        "first reply / repaired / engine",
+        "first reply / repaired / prose / engine",
         "told by model",
         "turn s p50 / p95",
         "first word s p50 / p95",
@@ -181,7 +184,8 @@ def report(runs: list[Run]) -> Table:
         if not t:
             table.add_row(run.profile, run.mode, "0", *["-"] * 7)
             continue
-        counts = [sum(x.verdict == v for x in t) for v in ("first", "repaired", "fallback")]
+        verdicts = ("first", "repaired", "prose", "fallback")
+        counts = [sum(x.verdict == v for x in t) for v in verdicts]
         firsts = [x.first_word for x in t if x.first_word is not None]
         warm = [x.first_word for x in t[1:] if x.first_word is not None and x.verdict != "fallback"]
         later = t[1:]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from storyai.core.domain.events import Narration, PlayerAction, PlayerJoined
 from storyai.core.domain.state import GameState
 from storyai.core.domain.world import World
-from storyai.core.narrators.ai import FALTERED
+from storyai.core.narrators.ai import FALTERED, PROSE
 from storyai.core.play.loading import state_at
 from storyai.core.storage.ports import UnitOfWorkFactory
 
@@ -30,10 +30,12 @@ class Told:
     @property
     def outcome(self) -> str:
         error = self.narration.error or ""
-        if not error:
+        if not error or error.startswith("left out"):
             return "parsed"
         if error.startswith("repaired:"):
             return "repaired"
+        if error.startswith(PROSE):
+            return "prose"  # the model's story, told without its JSON
         return "fallback"
 
     @property
@@ -75,7 +77,7 @@ def check_turns(world: World, told: list[Told], provider: str) -> None:
         for text in [*shown, t.narration.error or ""]:
             assert "Traceback" not in text and 'File "' not in text, f"{where}: {text!r}"
         usage = t.narration.usage
-        if t.outcome == "fallback":
+        if t.outcome in ("fallback", "prose"):
             # told in the engine's words (or the model's narrative, salvaged whole), with why
             assert t.narration.error.strip(), f"{where}: no reason recorded"
             kinds = {line.kind for line in t.narration.lines}

@@ -85,7 +85,7 @@ def world_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # ------------------------------------------------------------------ what each mode did
 
 OUTCOMES: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-"""``"kind/mode"`` -> outcome ("parsed", "repaired", "fallback") -> turns."""
+"""``"kind/mode"`` -> outcome ("parsed", "repaired", "prose", "fallback") -> turns."""
 REASONS: dict[str, set[str]] = defaultdict(set)
 """``"kind/mode"`` -> why turns were repaired or fell back (what the story records)."""
 
@@ -101,9 +101,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     write = terminalreporter.write_line
     terminalreporter.section("real model: turns per provider kind and structured mode")
-    write(f"{'kind/mode':<40} {'parsed':>7} {'repaired':>9} {'fallback':>9}")
+    columns = ("parsed", "repaired", "prose", "fallback")
+    write(f"{'kind/mode':<40}" + "".join(f" {c:>9}" for c in columns))
     for mode, counts in sorted(OUTCOMES.items()):
-        write(f"{mode:<40} {counts['parsed']:>7} {counts['repaired']:>9} {counts['fallback']:>9}")
+        write(f"{mode:<40}" + "".join(f" {counts[c]:>9}" for c in columns))
     for mode, reasons in sorted(REASONS.items()):
         for why in sorted(reasons):
             write(f"  {mode}: {why}")

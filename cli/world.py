@@ -72,9 +72,10 @@ def _resolve_world(ref: str) -> tuple[World, str]:
 
 
 def _installed(world_id: str) -> bool:
+    from storyai.core import services
+
     async def use(c: Container) -> bool:
-        async with c.uow() as uow:
-            return await uow.worlds.exists(world_id)
+        return await services.world_installed(c.uow, world_id)
 
     return with_container(use)
 

@@ -111,6 +111,12 @@ async def list_worlds(uow_factory: UnitOfWorkFactory) -> list[WorldSummary]:
         return await uow.worlds.list()
 
 
+async def world_installed(uow_factory: UnitOfWorkFactory, world_id: str) -> bool:
+    """Whether a world of this id is installed (any version)."""
+    async with uow_factory() as uow:
+        return await uow.worlds.exists(world_id)
+
+
 async def get_world(
     uow_factory: UnitOfWorkFactory, world_id: str, version: str | None = None
 ) -> tuple[World, WorldVersionRecord]:

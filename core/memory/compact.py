@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from storyai.core.domain.state import GameState
-from storyai.core.domain.world import World
+from storyai.core.domain.world import ContentBoundaries, World
 
 COMPACT_RULES = """You are the game master of a text role-playing game. The game engine \
 has already decided what happened this turn: tell it vividly, in the second person, \
@@ -40,6 +40,16 @@ def first_sentence(text: str, limit: int = 200) -> str:
     return head if len(head) <= limit else head[: limit - 1].rstrip() + "…"
 
 
+def boundary_lines(bounds: ContentBoundaries) -> list[str]:
+    """The world's content lines and veils, in full, for every prompt profile."""
+    lines = []
+    if bounds.lines:
+        lines.append("Never include: " + "; ".join(bounds.lines))
+    if bounds.veils:
+        lines.append("Only off-screen: " + "; ".join(bounds.veils))
+    return lines
+
+
 def brief_bible(world: World, state: GameState) -> list[str]:
     """The world bible with one sentence per place and person: what never changes
     mid-story, boundaries included in full."""
@@ -51,10 +61,7 @@ def brief_bible(world: World, state: GameState) -> list[str]:
         lines.append(f"Tone: {meta.tone}")
     bounds = meta.content_boundaries
     lines.append(f"Rating: {bounds.rating}.")
-    if bounds.lines:
-        lines.append("Never include: " + "; ".join(bounds.lines))
-    if bounds.veils:
-        lines.append("Only off-screen: " + "; ".join(bounds.veils))
+    lines += boundary_lines(bounds)
     lines.append("## Places (id: name - description)")
     for loc_id in sorted(world.locations):
         loc = world.locations[loc_id]

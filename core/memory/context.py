@@ -28,7 +28,12 @@ from storyai.core.domain.state import GameState
 from storyai.core.domain.world import World
 from storyai.core.engine.story import holds
 from storyai.core.llm.port import PromptSection
-from storyai.core.memory.compact import COMPACT_LENGTH, COMPACT_RULES, brief_bible
+from storyai.core.memory.compact import (
+    COMPACT_LENGTH,
+    COMPACT_RULES,
+    boundary_lines,
+    brief_bible,
+)
 from storyai.core.memory.lore import LoreHit, select_lore
 from storyai.core.memory.tokens import Tokenizer, default_tokenizer
 from storyai.core.narrators.port import NarrationRequest
@@ -197,10 +202,7 @@ def world_bible(world: World, state: GameState) -> list[str]:
         lines.append(f"Tone: {meta.tone}")
     bounds = meta.content_boundaries
     lines.append(f"Rating: {bounds.rating}. Rule system: {world.rules.system}.")
-    if bounds.lines:
-        lines.append("Never include: " + "; ".join(bounds.lines))
-    if bounds.veils:
-        lines.append("Only off-screen: " + "; ".join(bounds.veils))
+    lines += boundary_lines(bounds)
     if world.ai.gm_style:
         lines.append("GM style: " + _one(world.ai.gm_style))
     lines.append("## Places (id: name - description; exits)")

@@ -35,15 +35,20 @@ def skipped_notices(done: BundledInstall) -> list[str]:
 
 
 async def world_to_play(container: Container, ref: str) -> str:
-    """The id of the world to play: an installed id, or a path that is validated and installed."""
+    """The id of the world to play (a new story starts on its newest version): an
+    installed id, or a world folder or file, validated and installed as its working
+    copy (a version of its own, made again after every edit; released versions stay
+    as they are)."""
     from storyai.core import services
 
-    if looks_like_path(ref):
+    if looks_like_path(ref):  # a world folder or file: played as its working copy
         report = await validate_path_async(container, Path(ref))
         if not report.ok or report.world is None:
             raise WorldValidationError(report.problems)
-        await services.install_world(container.uow, report.world, source=ref)
-        return report.world.id
+        copy = await services.install_working_copy(
+            container.uow, report.world, folder=str(Path(ref).resolve())
+        )
+        return copy.record.world_id  # the newest version: a new story starts on it
     await services.get_world(container.uow, ref)  # WorldNotFound names what is installed
     return ref
 

@@ -57,11 +57,13 @@ async def play_script(
     name: str,
     archetype: str | None,
     on_turn: Callable[[str | None, TurnResult], None] | None = None,
+    version: str | None = None,
 ) -> Played:
-    """Start a story in ``world`` (installed where ``play`` plays) and play ``inputs``
-    (blank and ``#`` lines skipped) until they run out or the story ends."""
+    """Start a story in ``world`` (installed where ``play`` plays, as ``version``: by
+    default its own) and play ``inputs`` (blank and ``#`` lines skipped) until they run
+    out or the story ends."""
     start = await play.start(
-        world.id, version=world.version, player_name=name, archetype=archetype, seed=seed
+        world.id, version=version or world.version, player_name=name, archetype=archetype, seed=seed
     )
     results = [start]
     if on_turn:
@@ -151,11 +153,11 @@ def run(
     if as_json:
         # Keep stdout to JSON lines: the world's validation warnings go to stderr.
         with console.capture() as captured:
-            w, _ = _resolve_world(world)
+            w, source = _resolve_world(world)
         if captured.get():
             err_console.print(captured.get(), end="", markup=False, highlight=False)
     else:
-        w, _ = _resolve_world(world)
+        w, source = _resolve_world(world)
     inputs = _read_inputs(script)
 
     def show(text_in: str | None, result: TurnResult) -> None:
@@ -187,7 +189,13 @@ def run(
         container: Container = await build(migrate=save, provider=provider, model=model)
         try:
             show_warnings(container.narrator)
-            if save:
+            version = w.version
+            if save and source == world:  # a world folder or file: its working copy
+                copy = await services.install_working_copy(
+                    container.uow, w, folder=str(Path(world).resolve())
+                )
+                version, play = copy.record.version, container.play
+            elif save:
                 await services.install_world(container.uow, w, source="run")
                 play = container.play
             else:  # the container's narrator, clock and quota, on a store in memory
@@ -200,7 +208,14 @@ def run(
                     quota=container.quota,
                 )
             return await play_script(
-                play, w, inputs, seed=seed, name=name, archetype=archetype, on_turn=show
+                play,
+                w,
+                inputs,
+                seed=seed,
+                name=name,
+                archetype=archetype,
+                on_turn=show,
+                version=version,
             )
         finally:
             await container.close()

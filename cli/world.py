@@ -427,6 +427,45 @@ def list_(as_json: bool = JSON_OPT) -> None:
     console.print(f"[dim]Bundled: {', '.join(bundled) or '-'}[/]")
 
 
+# ----------------------------------------------------------------- uninstall
+
+
+@app.command("uninstall")
+def uninstall(
+    world_id: str = typer.Argument(..., help="An installed world id."),
+    world_version: str = typer.Option(
+        None, "--version", help="Remove only this version (default: every version)."
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Also delete the stories played in what is removed."
+    ),
+) -> None:
+    """Remove an installed world from the database, or one of its versions.
+
+    Refused when stories were started in it (they are listed): add --force to
+    delete them with it. A bundled world is installed again at the next start.
+
+    [bold]Examples[/bold]
+
+      storyai world uninstall harbour_town
+      storyai world uninstall harbour_town --version 0.1.0+dev.3
+      storyai world uninstall harbour_town --force
+    """
+    from storyai.core import services
+
+    done = with_container(
+        lambda c: services.uninstall_world(c.uow, world_id, version=world_version, force=force)
+    )
+    console.print(
+        f"[green]✓[/] Uninstalled {escape(done.world_id)} {escape(', '.join(done.versions))}"
+    )
+    if done.sessions:
+        count = len(done.sessions)
+        console.print(f"  Deleted {count} stor{'y' if count == 1 else 'ies'} played in it.")
+    if done.world_id in bundled_world_paths():
+        console.print("  [dim]It is bundled: the next start installs it again.[/]")
+
+
 # -------------------------------------------------------------------- export
 
 

@@ -15,6 +15,12 @@ from storyai.core.domain.errors import WorldConflict
 from storyai.core.domain.records import WorldSummary, WorldVersionRecord
 from storyai.core.domain.world import World
 from storyai.core.storage.ports import UnitOfWorkFactory
+from storyai.core.working_copy import (  # noqa: F401 - the author's loop, re-exported
+    Uninstalled,
+    WorkingCopy,
+    install_working_copy,
+    uninstall_world,
+)
 from storyai.core.worlds import export as world_export
 from storyai.core.worlds.validate import validate_data
 
@@ -63,7 +69,7 @@ async def install_world(
             previous = summary.versions
             if existing is None:
                 latest = await uow.worlds.get_version(world.id)
-                _refuse_foreign_collision(latest, record)
+                refuse_foreign_collision(latest, record)
         if existing is not None:
             if existing.content_hash == record.content_hash:
                 return InstallResult("unchanged", existing, previous)
@@ -78,7 +84,7 @@ async def install_world(
     return InstallResult("installed", record, previous)
 
 
-def _refuse_foreign_collision(latest: WorldVersionRecord, new: WorldVersionRecord) -> None:
+def refuse_foreign_collision(latest: WorldVersionRecord, new: WorldVersionRecord) -> None:
     """A different world that happens to reuse an installed id is refused.
 
     A new version of the same world keeps its title or at least one author; a

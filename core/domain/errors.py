@@ -148,6 +148,10 @@ class WorldConflict(StoryError):
     """Installing or forking would overwrite a world that is already there."""
 
 
+class WorldInUse(StoryError):
+    """Uninstalling would delete the stories being played in a world."""
+
+
 # ------------------------------------------------------------------------------- library
 
 INSTALL_SRD_HINT = "install it with `storyai srd install` (or `--from PATH` for a local copy)"

@@ -64,6 +64,11 @@ class WorldRepository(abc.ABC):
     @abc.abstractmethod
     async def exists(self, world_id: str) -> bool: ...
 
+    @abc.abstractmethod
+    async def remove_version(self, world_id: str, version: str) -> None:
+        """Delete one installed version, and the world itself with its last version.
+        The sessions started on it must have been removed first. Raises WorldNotFound."""
+
 
 class SessionRepository(abc.ABC):
     @abc.abstractmethod
@@ -97,6 +102,11 @@ class SessionRepository(abc.ABC):
 
     @abc.abstractmethod
     async def count_for_world_version(self, world_id: str, version: str) -> int: ...
+
+    @abc.abstractmethod
+    async def remove(self, session_id: str) -> None:
+        """Delete a session with its players, events, branches, snapshots and recall
+        index (its model usage stays, no longer linked to it). Raises SessionNotFound."""
 
     @abc.abstractmethod
     async def in_channel(self, channel: str) -> SessionRecord | None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from storyai.core.domain.errors import ChannelBusy, SessionNotFound, StorageError
+from storyai.core.domain.errors import ChannelBusy, SessionNotFound, StorageError, WorldNotFound
 from storyai.core.domain.events import Line, Narration, PlayerAction
 from storyai.core.domain.records import (
     BranchRecord,
@@ -754,3 +754,81 @@ async def test_locks_are_reentrant_and_end_with_commit_or_rollback(
                 await other.sessions.lock("s2")  # another story is not blocked
                 await first.rollback()
                 await other.rollback()
+
+
+# ---------------------------------------------------------------- removing (uninstall)
+
+
+async def _story_in(unit_factory: UnitOfWorkFactory, session_id: str, prefix: str) -> None:
+    """A player, two events (indexed for recall), a branch and a snapshot in a session."""
+    first = event(f"{prefix}1", 1, 1, session_id=session_id, event=told("the lighthouse"))
+    second = event(f"{prefix}2", 2, 2, f"{prefix}1", session_id=session_id)
+    async with unit_factory() as unit:
+        await unit.players.add(player(f"{prefix}-p", session_id))
+        await unit.events.append([first, second])
+        await unit.recall.index([first, second])
+        await unit.branches.put(BranchRecord(session_id, "main", f"{prefix}2", T0, MAIN))
+        await unit.snapshots.put(snapshot(f"{prefix}2", {"turn": 2}, session_id))
+        await unit.commit()
+
+
+async def test_removing_a_session_removes_its_story_and_nothing_else(
+    uow: UnitOfWorkFactory,
+) -> None:
+    await _story_in(uow, "s1", "a")
+    await _story_in(uow, "s2", "b")
+    async with uow() as unit:
+        await unit.sessions.remove("s1")
+        assert [s.id for s in await unit.sessions.list()] == ["s2"]  # seen before commit
+        await unit.commit()
+    async with uow() as unit:
+        with pytest.raises(SessionNotFound):
+            await unit.sessions.get("s1")
+        with pytest.raises(SessionNotFound):
+            await unit.sessions.remove("s1")
+        assert await unit.events.get("a1") is None and await unit.snapshots.get("a2") is None
+        assert await unit.players.list("s1") == []
+        assert await unit.branches.list("s1") == []
+        assert await unit.recall.search("s1", "lighthouse") == []
+        assert await unit.sessions.count_for_world_version("harbour", "1.0.0") == 1
+        # The other story is whole.
+        assert [p.id for p in await unit.players.list("s2")] == ["b-p"]
+        assert await unit.events.get("b2") is not None
+        assert await unit.snapshots.get("b2") == snapshot("b2", {"turn": 2}, "s2")
+        assert [b.head_event_id for b in await unit.branches.list("s2")] == ["b2"]
+        assert [h.event_id for h in await unit.recall.search("s2", "lighthouse")] == ["b1"]
+
+
+async def test_removing_without_commit_keeps_the_session(uow: UnitOfWorkFactory) -> None:
+    await _story_in(uow, "s1", "a")
+    async with uow() as unit:
+        await unit.sessions.remove("s1")
+    async with uow() as unit:
+        assert (await unit.sessions.get("s1")).id == "s1"
+        assert await unit.events.get("a2") is not None
+
+
+async def test_removing_world_versions(uow: UnitOfWorkFactory) -> None:
+    newer = replace(world(), version="2.0.0", title="Harbour Two", content_hash="sha256-two")
+    async with uow() as unit:
+        await unit.worlds.add_version(newer)
+        await unit.commit()
+    async with uow() as unit:
+        await unit.worlds.remove_version("harbour", "2.0.0")
+        await unit.commit()
+    async with uow() as unit:
+        [summary] = await unit.worlds.list()
+        assert (summary.versions, summary.title) == (("1.0.0",), "Harbour")
+        with pytest.raises(WorldNotFound):
+            await unit.worlds.remove_version("harbour", "2.0.0")
+        for session_id in ("s1", "s2"):
+            await unit.sessions.remove(session_id)
+        await unit.worlds.remove_version("harbour", "1.0.0")  # the last: the world goes
+        await unit.commit()
+    async with uow() as unit:
+        assert await unit.worlds.list() == []
+        assert not await unit.worlds.exists("harbour")
+        await unit.worlds.add_version(world())  # and can be installed again
+        await unit.commit()
+    async with uow() as unit:
+        assert (await unit.worlds.get_version("harbour")).version == "1.0.0"

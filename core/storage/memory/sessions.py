@@ -102,6 +102,21 @@ class InMemorySessionRepository(SessionRepository):
             if s.world_id == world_id and s.world_version == version
         )
 
+    async def remove(self, session_id: str) -> None:
+        self._uow.view.require_session(session_id)
+        pending = self._uow.pending
+        pending.sessions.pop(session_id, None)
+        pending.removed_sessions.add(session_id)
+        for table in (pending.players, pending.events):
+            for key in [k for k, v in table.items() if v.session_id == session_id]:
+                del table[key]
+        for named in [k for k in pending.branches if k[0] == session_id]:
+            del pending.branches[named]
+        pending.snapshots = {
+            k: v for k, v in pending.snapshots.items() if v.session_id != session_id
+        }
+        pending.postings = [p for p in pending.postings if p.session_id != session_id]
+
     async def in_channel(self, channel: str) -> SessionRecord | None:
         here = [s for s in self._uow.view.sessions() if s.channel == channel]
         ordered = behaviour.sessions_in_order(here)

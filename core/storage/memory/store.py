@@ -102,10 +102,14 @@ class Pending:
     libraries: dict[str, tuple[LibraryInfo, tuple[LibraryRecord, ...]]] = field(
         default_factory=dict
     )
+    removed_versions: set[tuple[str, str]] = field(default_factory=set)
+    removed_sessions: set[str] = field(default_factory=set)
 
     def empty(self) -> bool:
         return not any(
             (
+                self.removed_versions,
+                self.removed_sessions,
                 self.worlds,
                 self.sessions,
                 self.players,
@@ -129,6 +133,8 @@ class View:
     # ---------------------------------------------------------------- sessions
 
     def session(self, session_id: str) -> SessionRecord | None:
+        if session_id in self.p.removed_sessions:
+            return None
         return self.p.sessions.get(session_id) or self.c.sessions.get(session_id)
 
     def require_session(self, session_id: str) -> SessionRecord:
@@ -140,7 +146,7 @@ class View:
     def sessions(self) -> list[SessionRecord]:
         merged = dict(self.c.sessions)
         merged.update(self.p.sessions)
-        return list(merged.values())
+        return [s for s in merged.values() if s.id not in self.p.removed_sessions]
 
     def channel_taken(self, record: SessionRecord) -> bool:
         """Whether another running story is told in the channel of ``record``."""
@@ -257,6 +263,16 @@ def _check(c: Committed, p: Pending) -> None:
 
 
 def _apply(c: Committed, p: Pending) -> None:
+    for session_id in p.removed_sessions:
+        _remove_session(c, session_id)
+    for world_id, number in p.removed_versions:
+        entry = c.worlds.get(world_id)
+        if entry is not None:
+            entry.versions = [v for v in entry.versions if v.version != number]
+            if not entry.versions:
+                del c.worlds[world_id]
+            else:
+                entry.title = entry.versions[-1].title
     for version in p.worlds:
         world = c.worlds.get(version.world_id)
         if world is None:
@@ -282,6 +298,18 @@ def _apply(c: Committed, p: Pending) -> None:
         c.index[posting.session_id].add_posting(posting)
     c.quotas.update(p.quotas)
     c.libraries.update(p.libraries)
+
+
+def _remove_session(c: Committed, session_id: str) -> None:
+    c.sessions.pop(session_id, None)
+    for player_id in c.players_of.pop(session_id, []):
+        c.players.pop(player_id, None)
+    index = c.index.pop(session_id, None)
+    for event_id in index.by_seq.values() if index else ():
+        c.events.pop(event_id, None)
+        c.snapshots.pop(event_id, None)
+    for name in c.branches_of.pop(session_id, []):
+        c.branches.pop((session_id, name), None)
 
 
 def fresh_world(record: WorldVersionRecord) -> WorldVersionRecord:

@@ -22,7 +22,9 @@ class InMemoryWorldRepository(WorldRepository):
     def _versions(self, world_id: str) -> list[WorldVersionRecord]:
         world = self._uow.committed.worlds.get(world_id)
         found = list(world.versions) if world else []
-        return found + [v for v in self._uow.pending.worlds if v.world_id == world_id]
+        found += [v for v in self._uow.pending.worlds if v.world_id == world_id]
+        removed = self._uow.pending.removed_versions
+        return [v for v in found if (world_id, v.version) not in removed]
 
     async def add_version(self, record: WorldVersionRecord) -> None:
         if any(v.version == record.version for v in self._versions(record.world_id)):
@@ -53,6 +55,7 @@ class InMemoryWorldRepository(WorldRepository):
 
     async def list(self) -> list[WorldSummary]:
         ids = set(self._uow.committed.worlds) | {v.world_id for v in self._uow.pending.worlds}
+        ids = {world_id for world_id in ids if self._versions(world_id)}
         counts: dict[str, int] = {}
         for session in self._uow.view.sessions():
             counts[session.world_id] = counts.get(session.world_id, 0) + 1
@@ -74,3 +77,11 @@ class InMemoryWorldRepository(WorldRepository):
 
     async def exists(self, world_id: str) -> bool:
         return bool(self._versions(world_id))
+
+    async def remove_version(self, world_id: str, version: str) -> None:
+        await self.get_version(world_id, version)  # WorldNotFound names what is there
+        pending = self._uow.pending
+        pending.worlds = [
+            v for v in pending.worlds if (v.world_id, v.version) != (world_id, version)
+        ]
+        pending.removed_versions.add((world_id, version))

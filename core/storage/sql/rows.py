@@ -36,6 +36,7 @@ from storyai.core.storage.orm import (
     RecallTermRow,
     SessionRow,
     SnapshotRow,
+    UsageRow,
     WorldRow,
     WorldVersionRow,
 )
@@ -55,6 +56,7 @@ EVENTS = _table(EventRow)
 BRANCHES = _table(BranchRow)
 SNAPSHOTS = _table(SnapshotRow)
 RECALL_TERMS = _table(RecallTermRow)
+USAGE = _table(UsageRow)
 LIBRARIES = _table(LibraryRow)
 LIBRARY_ENTRIES = _table(LibraryEntryRow)
 

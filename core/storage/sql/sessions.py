@@ -8,7 +8,7 @@ import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, insert, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storyai.core.domain.errors import ChannelBusy, SessionNotFound, WorldNotFound
@@ -19,7 +19,11 @@ from storyai.core.storage.sql.link import Link
 from storyai.core.storage.sql.rows import (
     BRANCHES,
     EVENTS,
+    PLAYERS,
+    RECALL_TERMS,
     SESSIONS,
+    SNAPSHOTS,
+    USAGE,
     WORLD_VERSIONS,
     branch_record,
     event_record,
@@ -158,6 +162,22 @@ class SqlSessionRepository(SessionRepository):
             .where(S.world_id == world_id, S.world_version == version)
         )
         return (await self._link.run(query)).scalar() or 0
+
+    async def remove(self, session_id: str) -> None:
+        link = self._link
+        if (await link.run_locked(select(S.id).where(S.id == session_id))).first() is None:
+            raise SessionNotFound(session_id)
+        # Explicitly, children first: the same on SQLite and PostgreSQL, whether or not
+        # the connection enforces the foreign keys' ON DELETE actions.
+        await link.write(
+            update(USAGE)
+            .where(USAGE.c.session_id == session_id)
+            .values(session_id=None, player_id=None)
+        )
+        for table in (RECALL_TERMS, SNAPSHOTS, BRANCHES, EVENTS, PLAYERS):
+            await link.write(delete(table).where(table.c.session_id == session_id))
+        await link.write(delete(SESSIONS).where(S.id == session_id))
+        link.sessions_read.pop(session_id, None)
 
     async def in_channel(self, channel: str) -> SessionRecord | None:
         running_first = case((S.status != "ended", 0), else_=1)

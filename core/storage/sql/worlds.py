@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storyai.core.domain.errors import WorldNotFound
@@ -97,3 +97,15 @@ class SqlWorldRepository(WorldRepository):
     async def exists(self, world_id: str) -> bool:
         found = await self._link.run(select(W.id).where(W.id == world_id))
         return found.first() is not None
+
+    async def remove_version(self, world_id: str, version: str) -> None:
+        link = self._link
+        await link.begin_write()
+        await self.get_version(world_id, version)  # WorldNotFound names what is there
+        await link.write(delete(WORLD_VERSIONS).where(V.world_id == world_id, V.version == version))
+        left = await link.run(select(V.version).where(V.world_id == world_id).limit(1))
+        if left.first() is None:
+            await link.write(delete(WORLDS).where(W.id == world_id))
+            return
+        newest = await self.get_version(world_id)  # the newest version names the world
+        await link.write(update(WORLDS).where(W.id == world_id).values(title=newest.title))

@@ -133,6 +133,14 @@ class RuleSystem(ABC):
     """A rule system: d20 (5e SRD style), percentile (BRP style), later others."""
 
     name: ClassVar[str]
+    skills: ClassVar[frozenset[str]] = frozenset()
+    """The skills these rules know, spelled as a world writes them in an archetype."""
+    open_skills: ClassVar[bool] = True
+    """Whether a world may add skills of its own (BRP style), or use only ``skills``."""
+
+    def skill_key(self, name: str) -> str:
+        """How these rules read a skill name a world wrote (spelling and aliases)."""
+        return normalise(name)
 
     # ------------------------------------------------------------ rolls
 

@@ -183,9 +183,15 @@ class D20System(RuleSystem):
     """5e-SRD-style rules. ``options`` are the world's ``rules.options``."""
 
     name = "d20"
+    skills = frozenset(SKILL_ABILITIES)
+    open_skills = False  # a proficiency is one of the 18 skills, spelled as they are
 
     def __init__(self, options: D20Options | None = None) -> None:
         self.options = options or D20Options()
+
+    def skill_key(self, name: str) -> str:
+        key = normalise(name)
+        return SKILL_ALIASES.get(key, key)
 
     # -------------------------------------------------------------- checks
 

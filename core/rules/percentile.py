@@ -145,9 +145,13 @@ class PercentileSystem(RuleSystem):
     """BRP-style rules. ``options`` are the world's ``rules.options``."""
 
     name = "percentile"
+    skills = frozenset(BASE_SKILLS)
 
     def __init__(self, options: PercentileOptions | None = None) -> None:
         self.options = options or PercentileOptions()
+
+    def skill_key(self, name: str) -> str:
+        return _skill_key(name)
 
     # -------------------------------------------------------------- checks
 

@@ -52,6 +52,34 @@ def _suggest(name: Any, options: set[str]) -> str | None:
     return f"did you mean '{match[0]}'?" if match else None
 
 
+class Blocker(str):
+    """Why a trigger can never fire (the text), with what to add so it can (``hint``)."""
+
+    hint: str
+
+    def __new__(cls, reason: str, hint: str) -> Blocker:
+        made = super().__new__(cls, reason)
+        made.hint = hint
+        return made
+
+
+def _blocker_hint(reason: str) -> str:
+    return getattr(reason, "hint", "make it obtainable or settable somewhere in the world")
+
+
+def _defeat_hint(target: str, system: str | None) -> str:
+    """What to add so ``target`` can be fought and defeated."""
+    if system is None:
+        return f"give '{target}' a stat block under `characters.{target}.stats:`"
+    needed = [n for n, f in STAT_BLOCKS[system].model_fields.items() if f.is_required()]
+    example = ", ".join(f"{n}: ..." for n in needed)
+    return (
+        f"give '{target}' a {system} stat block: `stats: {{{example}}}` under "
+        f"characters.{target} (and `kind: creature` if it is a foe); or make the objective "
+        "`talk_to` if it is not a fight"
+    )
+
+
 class _Checker:
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
@@ -362,11 +390,23 @@ class _Checker:
             self.ref(tpath, target, "locations", "location")
         elif kind in ("have_item", "use_item"):
             if self.ref(tpath, target, "items", "item") and target not in self.obtainable:
-                blockers.append(f"item '{target}' can never be obtained")
+                blockers.append(
+                    Blocker(
+                        f"item '{target}' can never be obtained",
+                        f"put '{target}' in a location's `items:`, a character's "
+                        "`inventory:`, an archetype's `starting_items:`, a quest reward "
+                        "or a `give_item` effect",
+                    )
+                )
         elif kind in ("talk_to", "defeat"):
             if self.ref(tpath, target, "characters", "character") and kind == "defeat":
                 if _d(_d(self.data.get("characters")).get(target)).get("stats") is None:
-                    blockers.append(f"character '{target}' has no stats, so cannot be defeated")
+                    blockers.append(
+                        Blocker(
+                            f"character '{target}' has no stats, so cannot be defeated",
+                            _defeat_hint(target, self.system),
+                        )
+                    )
             if kind == "talk_to" and "topic" in trigger and target in self.characters:
                 topics = _d(
                     _d(_d(_d(self.data["characters"]).get(target)).get("dialogue")).get("topics")
@@ -384,7 +424,14 @@ class _Checker:
                         tpath, f"unknown flag '{target}'", _suggest(target, self.declared_flags)
                     )
                 elif target not in self.flags_set:
-                    blockers.append(f"flag '{target}' is never set")
+                    blockers.append(
+                        Blocker(
+                            f"flag '{target}' is never set",
+                            f"set '{target}' with a `set_flag` effect (a dialogue topic, "
+                            "an item, a quest stage), a quest's `rewards.flags` or "
+                            "`start.flags`",
+                        )
+                    )
         return blockers
 
     def check_quests(self) -> None:
@@ -396,7 +443,11 @@ class _Checker:
                 self.ref((*path, "giver"), quest["giver"], "characters", "character", "giver")
             if isinstance(quest.get("starts"), dict):
                 for reason in self.check_trigger((*path, "starts"), quest["starts"], qid):
-                    self.error((*path, "starts"), f"quest '{qid}' can never start: {reason}")
+                    self.error(
+                        (*path, "starts"),
+                        f"quest '{qid}' can never start: {reason}",
+                        _blocker_hint(reason),
+                    )
             stage_ids: set[str] = set()
             for s, stage in enumerate(_l(quest.get("stages"))):
                 stage = _d(stage)
@@ -417,12 +468,13 @@ class _Checker:
                             self.warn(
                                 (*spath, "objectives", o),
                                 f"optional objective can never complete: {reason}",
+                                _blocker_hint(reason),
                             )
                         else:
                             self.error(
                                 (*spath, "objectives", o),
                                 f"quest '{qid}' cannot complete: {reason}",
-                                "make it obtainable or settable somewhere in the world",
+                                _blocker_hint(reason),
                             )
             rewards = _d(quest.get("rewards"))
             for i, item in enumerate(_l(rewards.get("items"))):
@@ -460,6 +512,46 @@ class _Checker:
             if self.system and "stats" in arch:
                 self.check_stats(
                     ("archetypes", aid, "stats"), arch["stats"], ARCHETYPE_STATS[self.system]
+                )
+                self.check_archetype_skills(aid, _d(arch["stats"]).get("skills"))
+
+    def check_archetype_skills(self, aid: str, skills: Any) -> None:
+        """Each skill an archetype lists is one the rule system knows: a typo would
+        silently never apply. Rules that let a world add skills (percentile) get a
+        warning only for a near miss of a known one."""
+        from storyai.core.rules import get_rule_system
+
+        assert self.system is not None
+        rules = get_rule_system(self.system)
+        path: Path_ = ("archetypes", aid, "stats", "skills")
+        named = (
+            [((*path, i), name, False) for i, name in enumerate(skills)]
+            if isinstance(skills, list)
+            else [((*path, name), name, True) for name in _d(skills)]
+        )
+        for where, name, at_key in named:
+            if not isinstance(name, str):
+                continue  # the schema pass explains
+            key = rules.skill_key(name)
+            if rules.open_skills:
+                near = difflib.get_close_matches(key, sorted(rules.skills), n=1, cutoff=0.8)
+                if key not in rules.skills and near:
+                    self.warn(
+                        where,
+                        f"skill '{name}' is not one of the {self.system} rules' skills",
+                        f"did you mean '{near[0]}'? (a skill of this world's own is fine: "
+                        "then leave it)",
+                        at_key=at_key,
+                    )
+            elif name not in rules.skills:
+                self.error(
+                    where,
+                    f"unknown skill '{name}' for the {self.system} rules",
+                    f"did you mean '{key}'?"
+                    if key in rules.skills
+                    else _suggest(key, set(rules.skills))
+                    or "known skills: " + ", ".join(sorted(rules.skills)),
+                    at_key=at_key,
                 )
 
     def check_flags(self) -> None:

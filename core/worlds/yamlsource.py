@@ -13,6 +13,7 @@ data from it, so that:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
@@ -196,6 +197,11 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, name: str, text: str) -> Problem:
     problem = (exc.problem or "").strip()
     context = (exc.context or "").strip()
     message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+    lines = text.splitlines()
+    flow = _unclosed_flow(exc, problem, lines)
+    if flow is not None:  # where the bracket opened, not only where the parser gave up
+        message, flow_hint = flow
+        return Problem(message, file=name, line=line, column=column, hint=flow_hint)
     hint = None
     if "'\\t'" in problem or "\\t" in problem or "tab" in problem:
         hint = "YAML does not allow tab characters for indentation; indent with spaces"
@@ -216,7 +222,6 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, name: str, text: str) -> Problem:
         hint = "an alias (*name) needs an anchor (&name) defined earlier in the same file"
     elif "found character" in problem:
         hint = "quote values that start with special characters such as @, ` or %"
-    lines = text.splitlines()
     if "quoted scalar" in context or "expected <block end>" in problem:
         opened = _unclosed_quote_line(lines[: max(line, 1)])
         if opened:
@@ -306,3 +311,35 @@ def _unclosed_quote_line(lines: list[str]) -> int | None:
         if text.count('"') % 2 == 1:
             return number
     return None
+
+
+_FLOW_END = re.compile(r"expected ',' or '([\]}])'")
+
+
+def _unclosed_flow(
+    exc: yaml.MarkedYAMLError, problem: str, lines: list[str]
+) -> tuple[str, str] | None:
+    """A ``[...]`` or ``{...}`` the parser could not finish: the message names where it
+    was opened (the parser only notices lines later), with a hint; None otherwise."""
+    found = _FLOW_END.match(problem)
+    start = exc.context_mark
+    if found is None or start is None:
+        return None
+    close = found.group(1)
+    opener = "[" if close == "]" else "{"
+    at = f"{start.line + 1}:{start.column + 1}"
+    depth = 0
+    rest = lines[start.line][start.column :] if start.line < len(lines) else ""
+    for char in rest.split(" #", 1)[0]:
+        depth += (char == opener) - (char == close)
+        if depth == 0:  # closed on its own line: something inside it is wrong
+            return (
+                f"YAML syntax error: in the '{opener}' opened at {at}: {problem}",
+                f"separate the items with ', ' and quote any item that contains ': ' "
+                f"or '{opener}{close}'",
+            )
+    return (
+        f"YAML syntax error: unclosed '{opener}' opened at {at} ({problem})",
+        f"add the closing '{close}' after the {'list' if close == ']' else 'mapping'}'s "
+        f"last item (it opens on line {start.line + 1}; a key after it needs it closed)",
+    )

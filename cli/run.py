@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,9 +19,8 @@ from storyai.core.domain.errors import UsageError
 if TYPE_CHECKING:  # the commands import what they use: `storyai --help` stays quick
     from storyai.core.bootstrap import Container
     from storyai.core.domain.events import Line
-    from storyai.core.domain.state import GameState
-    from storyai.core.domain.world import Playtest, World
-    from storyai.core.play import Play, TurnResult
+    from storyai.core.domain.world import World
+    from storyai.core.play import TurnResult
     from storyai.core.storage.ports import UnitOfWorkFactory
 
 STYLE = {"heading": "bold", "dice": "dim cyan", "notice": "yellow", "ending": "bold magenta"}
@@ -40,59 +37,6 @@ def render_lines(lines: list[Line]) -> None:
             console.print(f"[{STYLE[line.kind]}]{text}[/]")
         else:
             console.print(text)
-
-
-@dataclass
-class Played:
-    results: list[TurnResult]
-    session_id: str
-
-
-async def play_script(
-    play: Play,
-    world: World,
-    inputs: list[str],
-    *,
-    seed: int,
-    name: str,
-    archetype: str | None,
-    on_turn: Callable[[str | None, TurnResult], None] | None = None,
-    version: str | None = None,
-) -> Played:
-    """Start a story in ``world`` (installed where ``play`` plays, as ``version``: by
-    default its own) and play ``inputs`` (blank and ``#`` lines skipped) until they run
-    out or the story ends."""
-    start = await play.start(
-        world.id, version=version or world.version, player_name=name, archetype=archetype, seed=seed
-    )
-    results = [start]
-    if on_turn:
-        on_turn(None, start)
-    for text in inputs:
-        if not text.strip() or text.lstrip().startswith("#"):
-            continue
-        result = await play.act(start.session_id, text)
-        results.append(result)
-        if on_turn:
-            on_turn(text, result)
-        if result.ended:
-            break
-    return Played(results, start.session_id)
-
-
-DEATH = "__death"
-"""The ending the engine records when the player's character dies."""
-
-
-def ending_title(world: World, ending: str) -> str:
-    """What to call an ending: its title from the world, or that the hero died."""
-    if ending == DEATH:
-        return "your character died"
-    for quest in world.quests.values():
-        for e in quest.endings:
-            if e.id == ending:
-                return f"{e.title} ({e.id})"
-    return ending
 
 
 def _read_inputs(script: Path | None) -> list[str]:
@@ -149,6 +93,7 @@ def run(
     from storyai.cli.world import _resolve_world
     from storyai.core import services
     from storyai.core.bootstrap import build
+    from storyai.core.playtests import Played, ending_title, play_script
 
     if as_json:
         # Keep stdout to JSON lines: the world's validation warnings go to stderr.
@@ -233,93 +178,22 @@ def run(
 # ------------------------------------------------------------------ playtests
 
 
-@dataclass
-class PlaytestResult:
-    name: str
-    passed: bool
-    reason: str
-    turns: int
-    last_input: str = ""
-    last_lines: list[str] = field(default_factory=list)
-    """What the last turn told, to show where a failing playtest went astray."""
-
-
-def check_expectation(test: Playtest, world: World, state: GameState) -> str | None:
-    """None when the playtest's expectation holds, else what was missed."""
-    e = test.expect
-    player = next(iter(state.players.values()))
-    if state.ending == DEATH and e.ending != DEATH:
-        return f"your character died at turn {state.turn}"
-    if e.ending and state.ending != e.ending:
-        got = f"'{state.ending}'" if state.ending else "no ending"
-        return f"expected ending '{e.ending}', got {got}"
-    if e.quest_done:
-        qs = state.quests.get(e.quest_done)
-        if qs is None or qs.status != "done":
-            return f"expected quest '{e.quest_done}' to be complete"
-    if e.stage and not e.quest:
-        return f"the expectation names stage '{e.stage}' but no `quest:` it belongs to"
-    if e.quest:
-        qs = state.quests.get(e.quest)
-        started = qs is not None and qs.status != "inactive"
-        quest = world.quests.get(e.quest)
-        stage_ids = [s.id for s in quest.stages] if quest else []
-        if e.stage and e.stage not in stage_ids:
-            return f"quest '{e.quest}' has no stage '{e.stage}' (its stages: " + (
-                ", ".join(stage_ids) + ")"
-            )
-        if not started:
-            return f"expected quest '{e.quest}' to have started"
-        if e.stage:
-            reached = len(stage_ids) if qs.status == "done" else qs.stage
-            if stage_ids.index(e.stage) > reached:
-                now = "done" if qs.status == "done" else f"at stage '{stage_ids[qs.stage]}'"
-                return f"expected quest '{e.quest}' to reach stage '{e.stage}', but it is {now}"
-    if e.location and player.location != e.location:
-        return f"expected to be at '{e.location}', but at '{player.location}'"
-    if e.flag and e.flag not in state.flags:
-        return f"expected flag '{e.flag}' to be set"
-    if e.has_item and player.sheet.count(e.has_item) <= 0:
-        return f"expected to carry '{e.has_item}'"
-    return None
-
-
-async def run_playtests(world: World) -> list[PlaytestResult]:
-    from storyai.core.play import Play
-
-    out = []
-    for test in world.playtests:
-        play = Play(await _memory_store(world))  # offline, each playtest on its own store
-        played = await play_script(
-            play, world, test.inputs, seed=test.seed, name="Tester", archetype=test.archetype
-        )
-        last = played.results[-1]
-        reason = check_expectation(test, world, last.state)
-        typed = [t for t in test.inputs if t.strip() and not t.lstrip().startswith("#")]
-        turns = len(played.results) - 1
-        out.append(
-            PlaytestResult(
-                test.name,
-                reason is None,
-                reason or "ok",
-                turns,
-                last_input=typed[turns - 1] if turns else "",
-                last_lines=[line.text for line in last.lines if line.kind != "heading"][-3:],
-            )
-        )
-        if reason:
-            break  # fail on the first miss
-    return out
-
-
 def world_test(
     path: Path = typer.Argument(..., help="A world file or folder with `playtests:`."),
 ) -> None:
-    """Run the world's playtests; stop at the first one that misses its expectation.
+    """Run every playtest of a world, offline, and say which missed and why.
 
-    [bold]Example[/bold]: storyai world test my_world/
+    A miss shows the last turns played (input and reply), the expectation that
+    failed (with its file:line:column) and what was seen instead. Exit code 1 when
+    any playtest misses.
+
+    [bold]Example[/bold]
+
+      storyai world test my_world/
     """
     from storyai.cli.world import _load_or_fail
+    from storyai.core.playtests import ending_title, run_playtests
+    from storyai.core.worlds.loader import read_world
 
     world = _load_or_fail(path)
     if not world.playtests:
@@ -328,19 +202,32 @@ def world_test(
             hint="add `playtests:` with inputs and an `expect:` block",
         )
     results = asyncio.run(run_playtests(world))
+    source = read_world(path).source
     for r in results:
         mark = "[green]✓[/]" if r.passed else "[red]✗[/]"
-        console.print(f"{mark} {escape(r.name)} ({r.turns} turns): {escape(r.reason)}")
-        if not r.passed:
-            if r.last_input:
-                console.print(f"  [dim]last input:[/] {escape(r.last_input)}")
-            for line in r.last_lines:
-                console.print(f"  [dim]│[/] {escape(line)}")
-    if not all(r.passed for r in results):
-        skipped = len(world.playtests) - len(results)
-        if skipped:
+        reason = r.miss.reason if r.miss else "ok"
+        console.print(f"{mark} {escape(r.name)} ({r.turns} turns): {escape(reason)}")
+        if r.miss is None:
+            continue
+        pos = source.locate(("playtests", r.index, "expect", r.miss.field), key=True)
+        where = f"  [dim]({escape(f'{pos.file}:{pos.line}:{pos.column}')})[/]" if pos else ""
+        console.print(f"  [dim]expected:[/] {escape(f'{r.miss.field}: {r.miss.expected}')}{where}")
+        if r.ended:
+            left = f"; {r.unplayed} input(s) not played" if r.unplayed else ""
             console.print(
-                f"[red]Stopped at the first miss;[/] {skipped} later playtest(s) not run."
+                f"  [dim]the story ended:[/] {escape(ending_title(world, r.ended))}{escape(left)}"
             )
+        console.print(f"  [dim]last {len(r.last_turns)} turn(s):[/]")
+        for turn in r.last_turns:
+            console.print(f"    [bold]> {escape(turn.input or '(the opening)')}[/]")
+            if turn.more:
+                console.print(f"    [dim]│ … {turn.more} earlier line(s)[/]")
+            for line in turn.lines:
+                console.print(f"    [dim]│[/] {escape(line)}")
+    passed = sum(r.passed for r in results)
+    failed = len(results) - passed
+    summary = f"{passed} passed, {failed} failed"
+    if failed:
+        console.print(f"[red]{summary}.[/]")
         raise typer.Exit(1)
-    console.print(f"[green]All {len(results)} playtest(s) passed.[/]")
+    console.print(f"[green]All {passed} playtest(s) passed[/] ({summary}).")

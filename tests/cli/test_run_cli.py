@@ -176,10 +176,10 @@ def test_bundled_playtests_pass(cli, name: str) -> None:
     assert len(tests) >= 4  # every ending, and a quest stage
     for test in tests:
         assert f"✓ {test.name}" in out
-    assert f"All {len(tests)} playtest(s) passed." in out
+    assert f"All {len(tests)} playtest(s) passed ({len(tests)} passed, 0 failed)." in out
 
 
-def test_a_missed_expectation_fails_at_the_first_miss(cli, tmp_path: Path) -> None:
+def test_every_playtest_runs_and_a_miss_shows_its_last_turns(cli, tmp_path: Path) -> None:
     world = copy_world(tmp_path)
     write_playtests(
         world,
@@ -187,20 +187,38 @@ def test_a_missed_expectation_fails_at_the_first_miss(cli, tmp_path: Path) -> No
             {"name": "the square", "inputs": ["look"], "expect": {"location": "village_square"}},
             {
                 "name": "off to the chapel",
-                "inputs": ["go west", "talk to dunnick about gossip"],
+                "inputs": ["look", "go west", "talk to dunnick about gossip"],
                 "expect": {"location": "chapel"},
             },
-            {"name": "never played", "inputs": ["go south"], "expect": {"location": "chapel"}},
+            {"name": "still played", "inputs": ["go west"], "expect": {"location": "chapel"}},
+            {"name": "the tavern", "inputs": ["go west"], "expect": {"location": "tavern"}},
         ],
     )
     out = cli("world", "test", str(world), code=1).stdout
-    assert "✓ the square" in out
-    assert "✗ off to the chapel" in out
-    assert "expected to be at 'chapel', but at 'tavern'" in out
-    assert "talk to dunnick about gossip" in out  # where it went astray
-    assert "never played" not in out
-    assert "1 later playtest(s) not run" in out
-    assert "passed" not in out
+    assert "✓ the square (1 turns): ok" in out
+    assert "✗ off to the chapel (3 turns): expected to be at 'chapel', but at 'tavern'" in out
+    # which expectation, where it is written
+    playtests = (world / "playtests.yaml").read_text().splitlines()
+    line = next(n for n, text in enumerate(playtests, 1) if "location: chapel" in text)
+    assert f"expected: location: chapel  ({world.name}/playtests.yaml:{line}:5)" in out
+    # the last turns, input and reply, in order
+    miss = out[out.index("✗ off to the chapel") : out.index("✗ still played")]
+    assert "last 3 turn(s):" in miss
+    assert miss.index("> look") < miss.index("> go west") < miss.index("> talk to dunnick")
+    assert "Dunnick" in miss[miss.index("> talk to dunnick") :]  # what the reply told
+    # a miss does not stop the run; the summary counts both
+    assert "✗ still played (1 turns)" in out and "✓ the tavern" in out
+    assert out.rstrip().endswith("2 passed, 2 failed.")
+
+
+def test_a_story_that_ends_early_says_so(cli, tmp_path: Path) -> None:
+    world = copy_world(tmp_path)
+    fight = ["go north", *["attack wolf"] * 12]
+    write_playtests(world, [{"name": "lost", "inputs": fight, "expect": {"flag": "spirit_freed"}}])
+    out = cli("world", "test", str(world), code=1).stdout
+    assert "expected flag 'spirit_freed' to be set (set: " in out
+    if "the story ended" in out:  # the wolf may win before every attack is played
+        assert "input(s) not played" in out
 
 
 @pytest.mark.parametrize(
@@ -208,9 +226,12 @@ def test_a_missed_expectation_fails_at_the_first_miss(cli, tmp_path: Path) -> No
     [
         ({"quest": "cold_hearths", "stage": "the_deep"}, "to reach stage 'the_deep'"),
         ({"quest": "cold_hearths", "stage": "no_such_stage"}, "has no stage 'no_such_stage'"),
-        ({"quest_done": "cold_hearths"}, "expected quest 'cold_hearths' to be complete"),
-        ({"has_item": "founders_hammer"}, "expected to carry 'founders_hammer'"),
-        ({"flag": "spirit_freed"}, "expected flag 'spirit_freed' to be set"),
+        (
+            {"quest_done": "cold_hearths"},
+            "expected quest 'cold_hearths' to be complete, but it is at stage",
+        ),
+        ({"has_item": "founders_hammer"}, "expected to carry 'founders_hammer' (carrying: "),
+        ({"flag": "spirit_freed"}, "expected flag 'spirit_freed' to be set (set: "),
         ({"ending": "the_long_thaw"}, "expected ending 'the_long_thaw', got no ending"),
     ],
 )
@@ -223,6 +244,13 @@ def test_each_kind_of_expectation_says_what_was_missed(
     out = cli("world", "test", str(world), code=1).stdout
     assert "✗ a short visit (1 turns)" in out
     assert missed in out
+
+
+def test_a_new_world_ships_a_playtest_that_passes(cli) -> None:
+    cli("world", "new", "harbour")
+    out = cli("world", "test", "harbour").stdout
+    assert "✓ Tam's key opens the lighthouse (3 turns): ok" in out
+    assert "All 1 playtest(s) passed (1 passed, 0 failed)." in out
 
 
 def test_a_world_without_playtests_is_a_clear_error(cli, tmp_path: Path) -> None:

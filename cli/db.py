@@ -23,6 +23,11 @@ app = typer.Typer(
 By default storyai uses a SQLite file in your user data folder and upgrades it
 by itself. Set STORYAI_DATABASE_URL to use PostgreSQL, e.g.
 postgresql://storyai@localhost/storyai, then run [bold]storyai db upgrade[/].
+
+[bold]Examples[/bold]
+
+  storyai db status
+  STORYAI_DATABASE_URL=postgresql://me@localhost/story storyai db upgrade
 """,
 )
 
@@ -61,7 +66,13 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
 
 @app.command("status")
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Show which database is used and whether its schema is up to date."""
+    """Show which database is used and whether its schema is up to date.
+
+    [bold]Examples[/bold]
+
+      storyai db status
+      storyai db status --json
+    """
 
     from storyai.core.storage.database import current_revision, head_revision
 

@@ -7,8 +7,8 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from typer.core import TyperGroup
 
+from storyai.cli.helpformat import HelpGroup, tidy_tree
 from storyai.core.domain.errors import StoryError, WorldError
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
@@ -30,8 +30,13 @@ def render_error(error: StoryError) -> None:
         err_console.print(f"  [dim]hint:[/] {escape(error.hint)}")
 
 
-class StoryGroup(TyperGroup):
-    """A command group that prints StoryErrors for people and exits 1, no traceback."""
+class StoryGroup(HelpGroup):
+    """A command group that prints StoryErrors for people and exits 1, no traceback.
+    Its commands name their parameters for people too (``helpformat``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        tidy_tree(self)
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:

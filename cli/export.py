@@ -101,6 +101,11 @@ def card(
 
     A character that came from a card gets back every field and extension it came
     with, updated with what the world changed; its lorebook comes back too.
+
+    [bold]Examples[/bold]
+
+      storyai export card ember_hollow/hesta -o hesta.png
+      storyai export card my_world/seraphina --format json -o seraphina.json
     """
     from storyai.core import services
     from storyai.core.importers.cards.export import (

@@ -125,6 +125,11 @@ def foundry(
 
     LevelDB packs are read without writing to them; a world that Foundry has open
     is refused ("close the world in Foundry first").
+
+    [bold]Examples[/bold]
+
+      storyai import foundry ~/foundrydata/Data/worlds/lost-mine --new lost_mine
+      storyai import foundry packs/monsters.db --into ember_hollow --dry-run
     """
     from storyai.core.importers.foundry.convert import plan_from_foundry
     from storyai.core.importers.foundry.read import read_foundry
@@ -157,6 +162,11 @@ def card(
     On its own (no --into) a card becomes a small playable world where you meet the
     character. Everything the world format has no place for is kept, so
     `storyai export card` gives back the card with its extensions.
+
+    [bold]Examples[/bold]
+
+      storyai import card seraphina.png
+      storyai import card my-lorebook.json --into ember_hollow --dry-run
     """
     from storyai.core.importers.cards import plan_from_card_file
 

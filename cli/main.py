@@ -21,20 +21,22 @@ from storyai.cli import world as world_commands
 from storyai.cli.errors import StoryGroup
 
 HELP = """\
-Story AI Studio: write RPG worlds in YAML and play them with an AI game master.
+Story AI Studio: write RPG worlds in YAML, play them with an AI game master.
 
 [bold]Start here[/bold]
 
   storyai play                          play in the terminal (no key needed)
-  storyai run ember_hollow -s moves.txt play from a script, no screen
-  storyai world new my_world            scaffold a small, valid world to edit
-  storyai world validate my_world       check it: every problem as file:line:column
-  storyai world install my_world        put it in the database (SQLite by default)
+  storyai run ember_hollow -s in.txt    play from a script, no screen
+  storyai world new my_world            scaffold a small, valid world
+  storyai play ./my_world               play it as it is now, after each edit
+  storyai world validate my_world       every problem, as file:line:column
+  storyai world test my_world           run its playtests
+  storyai world install my_world        install it (SQLite by default)
   storyai world list                    what is installed
-  storyai providers list                the AI game masters configured (keys, local servers)
-  storyai import foundry PATH --new ID  a Foundry VTT world, pack or export as a new world
-  storyai import card seraphina.png     a character card or lorebook (V1-V3, PNG/JSON/CHARX)
-  storyai srd install                   the D&D SRD as a library: `base: srd:goblin` in worlds
+  storyai providers list                the AI game masters configured
+  storyai import foundry PATH --new ID  Foundry VTT data as a new world
+  storyai import card seraphina.png     a character card or lorebook
+  storyai srd install                   the D&D SRD: `base: srd:goblin`
 
 The database is a SQLite file in your user data folder; set
 STORYAI_DATABASE_URL (e.g. postgresql://user@host/db) to use PostgreSQL.

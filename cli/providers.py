@@ -16,8 +16,15 @@ if TYPE_CHECKING:
     from storyai.core.config import Settings
 
 app = typer.Typer(
-    help="Language-model providers: list what is configured, check that each answers.",
+    help="""Language-model providers: list what is configured, check that each answers.
+
+[bold]Examples[/bold]
+
+  storyai providers list
+  storyai providers check anthropic
+""",
     no_args_is_help=True,
+    rich_markup_mode="rich",
 )
 
 WHERE = """\
@@ -64,9 +71,16 @@ def _server_windows(settings: Settings, timeout: float) -> dict[str, tuple[int |
 
 @app.command("list")
 def list_providers() -> None:
-    """Every configured provider: kind, model, address, where its key comes from
-    (never the key), its place in the failover order of each task, and the prompt
-    profile its narration gets (asking a local server for its context window)."""
+    """Every configured provider, and what each is used for.
+
+    Its kind, model, address, where its key comes from (never the key), its place
+    in the failover order of each task, and the prompt profile its narration gets
+    (asking a local server for its context window).
+
+    [bold]Example[/bold]
+
+      storyai providers list
+    """
     from storyai.core.narrators.configured import HOW_TO_ADD
     from storyai.core.providers.listing import describe
 
@@ -100,6 +114,11 @@ def check(
     the reply schema per mode), the context window the server reports, prompt and
     generation tokens per second, and the structured mode to configure.
     Exits with 1 when a checked provider does not answer.
+
+    [bold]Examples[/bold]
+
+      storyai providers check
+      storyai providers check local --quick
     """
     from storyai.core.domain.errors import SettingsError, StoryError
     from storyai.core.narrators.configured import HOW_TO_ADD

@@ -19,8 +19,16 @@ if TYPE_CHECKING:  # the commands import what they use: `storyai --help` stays q
     from storyai.core.play.prompts import PromptView
 
 app = typer.Typer(
-    help="Saved stories: list them, see branches, costs and prompts, export transcripts.",
+    help="""Saved stories: list them, see branches, costs and prompts, export transcripts.
+
+[bold]Examples[/bold]
+
+  storyai session list
+  storyai session show 3f2a
+  storyai session export 3f2a -o story.md
+""",
     no_args_is_help=True,
+    rich_markup_mode="rich",
 )
 
 
@@ -60,7 +68,10 @@ async def full_session_id(play: Play, prefix: str) -> str:
 
 @app.command("branches")
 def branches(session: str = typer.Argument(..., help="A session id (or its start).")) -> None:
-    """The branches of a story: where each one is and which one plays on."""
+    """The branches of a story: where each one is and which one plays on.
+
+    [bold]Example[/bold]: storyai session branches 3f2a
+    """
 
     async def use(c: Container) -> list[BranchInfo]:
         return await c.play.list_branches(await full_session_id(c.play, session))
@@ -155,6 +166,8 @@ def show(session: str = typer.Argument(..., help="A session id (or its start).")
     """A story at a glance: where it is, and what its models cost.
 
     Tokens (cached ones too) and dollars, in total, per player and per turn.
+
+    [bold]Example[/bold]: storyai session show 3f2a
     """
 
     async def use(c: Container) -> tuple[StoryStatus, list[BranchInfo], UsageReport]:

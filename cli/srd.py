@@ -113,6 +113,11 @@ def install(
 
     The whole library is replaced in one transaction: an install that fails leaves
     the previous one as it was. Without --from, the data is downloaded.
+
+    [bold]Examples[/bold]
+
+      storyai srd install --download
+      storyai srd install --from ./srd_data
     """
     from storyai.core.importers.srd import download_srd
 
@@ -155,7 +160,10 @@ def _counts_table(info: LibraryInfo) -> None:
 
 @app.command("about")
 def about(as_json: bool = JSON_OPT) -> None:
-    """The SRD's license and attribution, and what is installed."""
+    """The SRD's license and attribution, and what is installed.
+
+    [bold]Example[/bold]: storyai srd about
+    """
 
     async def use(c: Container) -> LibraryInfo | None:
         return await library.installed(c.uow)
@@ -194,7 +202,13 @@ def search(
     limit: int = typer.Option(20, "--limit", "-n", min=1, max=500, help="At most this many."),
     as_json: bool = JSON_OPT,
 ) -> None:
-    """Find SRD entries by name (best matches first)."""
+    """Find SRD entries by name (best matches first).
+
+    [bold]Examples[/bold]
+
+      storyai srd search dragon --type monster
+      storyai srd search 'cure wounds' --edition 5.2 --json
+    """
     kind, edition = _check_kind(kind), _check_edition(edition)
 
     async def use(c: Container) -> list[LibraryRecord]:
@@ -237,7 +251,13 @@ def show(
     edition: str = EDITION_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
-    """Show one SRD entry in full."""
+    """Show one SRD entry in full.
+
+    [bold]Examples[/bold]
+
+      storyai srd show goblin
+      storyai srd show 'Potion of Healing' --type magic-item
+    """
     kind, edition = _check_kind(kind), _check_edition(edition)
 
     async def use(c: Container) -> list[LibraryRecord]:

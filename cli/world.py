@@ -35,8 +35,10 @@ A world is one YAML file, or a folder of YAML files that merge.
 
   storyai world new harbour_town
   storyai world validate harbour_town
+  storyai world test harbour_town
   storyai world show harbour_town
   storyai world install harbour_town
+  storyai world uninstall harbour_town --version 0.1.0+dev.2
   storyai world export harbour_town --to ./backup
 """,
 )

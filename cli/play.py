@@ -34,11 +34,11 @@ def skipped_notices(done: BundledInstall) -> list[str]:
     return [f"Skipped the bundled world {world_id}: {why}" for world_id, why in done.skipped]
 
 
-async def world_to_play(container: Container, ref: str) -> str:
-    """The id of the world to play (a new story starts on its newest version): an
-    installed id, or a world folder or file, validated and installed as its working
-    copy (a version of its own, made again after every edit; released versions stay
-    as they are)."""
+async def world_to_play(container: Container, ref: str) -> tuple[str, str | None]:
+    """The id and version of the world to start a story in: an installed id (version
+    None: its newest release), or a world folder or file, validated and installed as
+    its working copy (a version of its own, made again after every edit; released
+    versions stay as they are)."""
     from storyai.core import services
 
     if looks_like_path(ref):  # a world folder or file: played as its working copy
@@ -48,9 +48,9 @@ async def world_to_play(container: Container, ref: str) -> str:
         copy = await services.install_working_copy(
             container.uow, report.world, folder=str(Path(ref).resolve())
         )
-        return copy.record.world_id  # the newest version: a new story starts on it
+        return copy.record.world_id, copy.record.version
     await services.get_world(container.uow, ref)  # WorldNotFound names what is installed
-    return ref
+    return ref, None
 
 
 def play_when_ready(container: Container, ready: asyncio.Future[None]) -> Play:
@@ -122,12 +122,13 @@ def play(
             notices = list(configured.warnings)
             ready = asyncio.get_running_loop().create_future()
             service = functools.cache(lambda: play_when_ready(container, ready))
-            world_id = session_id = None
+            world_id = world_version = session_id = None
             if world or session:  # straight into a story: the database is needed first
                 await container.open()
                 ready.set_result(None)
                 notices += skipped_notices(await install_bundled(container))
-                world_id = await world_to_play(container, world) if world else None
+                if world:
+                    world_id, world_version = await world_to_play(container, world)
                 session_id = await full_session_id(service(), session) if session else None
 
             async def after_first_frame() -> None:
@@ -151,6 +152,7 @@ def play(
             app = StoryApp(
                 service,  # the story engine loads on first use, after the first frame
                 world_id=world_id,
+                world_version=world_version,
                 session_id=session_id,
                 seed=seed,
                 narrator_label=configured.label,

@@ -3,9 +3,9 @@
 A world played from its folder is installed as a *working copy*: a version of its
 own, ``<version>+dev.<n>`` (recorded with the source ``working copy: <folder>``),
 made again whenever the folder's content changes. Released versions are never
-touched. A story keeps the working copy it was started on (a snapshot: an edit
-never changes the world under a running story); earlier working copies that no
-story uses are removed when a newer one is made.
+touched, and stay what a world's id plays. A story keeps the working copy it was
+started on (a snapshot: an edit never changes the world under a running story);
+earlier working copies that no story uses are removed when a newer one is made.
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from storyai.core.domain.errors import WorldInUse, WorldNotFound
-from storyai.core.domain.records import SessionRecord, WorldVersionRecord
+from storyai.core.domain.records import WORKING_COPY, SessionRecord, WorldVersionRecord
 from storyai.core.domain.world import World
 from storyai.core.storage.ports import UnitOfWork, UnitOfWorkFactory
 from storyai.core.worlds import export as world_export
 
-SOURCE = "working copy: "
-"""How a working copy's ``source`` begins (then the folder it was read from)."""
+SOURCE = WORKING_COPY
 _DEV = re.compile(r"[+.]dev\.(\d+)$")
 LISTED = 10
 """How many stories an uninstall refusal names before saying how many more."""
@@ -46,10 +45,6 @@ class Uninstalled:
     """The stories deleted with it (only with ``force``)."""
 
 
-def is_working_copy(record: WorldVersionRecord) -> bool:
-    return record.source.startswith(SOURCE)
-
-
 def dev_version(version: str, n: int) -> str:
     """``1.2.0`` → ``1.2.0+dev.3``; ``1.2.0-beta`` → ``1.2.0-beta.dev.3`` (a world
     version has at most one ``-``/``+`` part)."""
@@ -68,7 +63,7 @@ async def _working_copies(uow: UnitOfWork, world_id: str) -> list[tuple[int, Wor
         if match is None:
             continue
         record = await uow.worlds.find_version(world_id, version)
-        if record is not None and is_working_copy(record):
+        if record is not None and record.working_copy:
             found.append((int(match.group(1)), record))
     return sorted(found, key=lambda pair: pair[0])
 
@@ -98,25 +93,24 @@ async def install_working_copy(
 ) -> WorkingCopy:
     """Install ``world`` (validated, read from ``folder``) as its working copy.
 
-    Content unchanged since the working copy that is the world's newest version changes
-    nothing; otherwise it becomes the next ``+dev.<n>`` version (so the newest, which
-    a new story by id starts on), and earlier working copies without stories are
-    removed. A different world that reuses an installed id is refused, as by
-    ``install_world``.
+    Content unchanged since the newest working copy changes nothing; otherwise it
+    becomes the next ``+dev.<n>`` version, and earlier working copies without stories
+    are removed. Start the story on the returned record's version: by id alone, a
+    world's newest *release* is played. A different world that reuses an installed id
+    is refused, as by ``install_world``.
     """
     from storyai.core.services import refuse_foreign_collision
 
     now = now or datetime.now(UTC)
     async with uow_factory() as uow:
         earlier = await _working_copies(uow, world.id)
+        if earlier:
+            newest = earlier[-1][1]
+            if _as_version(world, newest.version, folder, now).content_hash == newest.content_hash:
+                return WorkingCopy("unchanged", newest)
         latest = (
             await uow.worlds.get_version(world.id) if await uow.worlds.exists(world.id) else None
         )
-        if earlier and latest is not None and latest.version == earlier[-1][1].version:
-            # Unchanged, and still the newest version (what a new story starts on).
-            same = _as_version(world, latest.version, folder, now)
-            if same.content_hash == latest.content_hash:
-                return WorkingCopy("unchanged", latest)
         n = earlier[-1][0] + 1 if earlier else 1
         record = _as_version(world, dev_version(world.version, n), folder, now)
         if latest is not None:

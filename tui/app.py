@@ -46,6 +46,7 @@ class StoryApp(App[None]):
         play: Play | Callable[[], Play],
         *,
         world_id: str | None = None,
+        world_version: str | None = None,
         session_id: str | None = None,
         seed: int | None = None,
         narrator_label: str | None = None,
@@ -77,6 +78,7 @@ class StoryApp(App[None]):
         if export_dir is not None:
             self.deps.export_dir = export_dir
         self._start_world = world_id
+        self._start_version = world_version  # None: the world's newest release
         self._start_session = session_id
         self._after_first_frame = after_first_frame
 
@@ -95,7 +97,7 @@ class StoryApp(App[None]):
             from storyai.tui.screens.create import CreateScreen
 
             self.push_screen(TitleScreen())
-            self.push_screen(CreateScreen(self._start_world))
+            self.push_screen(CreateScreen(self._start_world, self._start_version))
         else:
             self.push_screen(TitleScreen())
 

@@ -10,6 +10,11 @@ if TYPE_CHECKING:  # records are read by commands that never load the event mode
     from storyai.core.domain.events import Event
 
 
+WORKING_COPY = "working copy: "
+"""How the ``source`` of a working copy begins (then the folder it was read from): a
+version installed by playing a world from its folder (``storyai.core.working_copy``)."""
+
+
 @dataclass(frozen=True)
 class WorldVersionRecord:
     """One installed version of a world: the canonical content and where it came from."""
@@ -22,6 +27,11 @@ class WorldVersionRecord:
     installed_at: datetime
     source: str = ""
     forked_from: str | None = None  # "world_id@version"
+
+    @property
+    def working_copy(self) -> bool:
+        """Installed from a folder being written, not released (see ``WORKING_COPY``)."""
+        return self.source.startswith(WORKING_COPY)
 
 
 @dataclass(frozen=True)

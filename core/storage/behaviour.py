@@ -40,13 +40,15 @@ def summary(
     forked_from: str | None,
     versions_newest_first: Iterable[str],
     sessions: int,
+    working_copies: Iterable[str] = (),
 ) -> WorldSummary:
     versions = tuple(versions_newest_first)
+    drafts = set(working_copies)
     return WorldSummary(
         world_id=world_id,
         title=title,
         versions=versions,
-        latest=versions[0],
+        latest=next((v for v in versions if v not in drafts), versions[0]),
         forked_from=forked_from,
         sessions=sessions,
     )

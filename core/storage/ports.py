@@ -51,7 +51,9 @@ class WorldRepository(abc.ABC):
 
     @abc.abstractmethod
     async def get_version(self, world_id: str, version: str | None = None) -> WorldVersionRecord:
-        """One version (the newest when version is None). Raises WorldNotFound."""
+        """One version. When version is None, the newest release: working copies (see
+        ``WorldVersionRecord.working_copy``) only when the world has no release, then
+        the newest of them. Raises WorldNotFound."""
 
     @abc.abstractmethod
     async def find_version(self, world_id: str, version: str) -> WorldVersionRecord | None:
@@ -59,7 +61,8 @@ class WorldRepository(abc.ABC):
 
     @abc.abstractmethod
     async def list(self) -> list[WorldSummary]:
-        """Every installed world, sorted by id, each with its versions newest first."""
+        """Every installed world, sorted by id, each with its versions newest first
+        (``latest``: the one ``get_version`` gives when no version is named)."""
 
     @abc.abstractmethod
     async def exists(self, world_id: str) -> bool: ...

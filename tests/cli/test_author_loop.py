@@ -101,18 +101,18 @@ def test_unchanged_folder_reuses_its_working_copy_and_unused_copies_go(cli) -> N
 
 async def _play_from_folder(ref: str, *, start: bool = True) -> str:
     """What `storyai play REF` does before its screen opens, then (with ``start``) a
-    story started by the world's id, as the character creation screen does: what
-    that story told after a look."""
+    story started on the world and version it gives, as the character creation
+    screen does: what that story told after a look."""
     from storyai.cli.play import world_to_play
     from storyai.core.bootstrap import build
 
     container = await build(migrate=True)
     try:
         await container.open()
-        world_id = await world_to_play(container, ref)
+        world_id, version = await world_to_play(container, ref)
         if not start:
             return ""
-        started = await container.play.start(world_id, player_name="Ash", seed=1)
+        started = await container.play.start(world_id, version=version, player_name="Ash", seed=1)
         looked = await container.play.act(started.session_id, "look")
         return " ".join(line.text for line in started.lines + looked.lines)
     finally:
@@ -120,16 +120,23 @@ async def _play_from_folder(ref: str, *, start: bool = True) -> str:
 
 
 def test_play_from_a_folder_starts_the_story_on_the_edited_world(cli) -> None:
-    """`storyai play ./harbour`'s world resolution, then a story started by its id (as
-    the character creation screen does) is told from the edited folder."""
+    """`storyai play ./harbour` tells the story of the folder as it is now; the world's
+    id keeps playing the release."""
     cli("world", "new", "harbour")
     assert "Fishing boats" in asyncio.run(_play_from_folder("./harbour"))
     _edit(Path("harbour"), "Fishing boats", "Painted boats")
     assert "Painted boats" in asyncio.run(_play_from_folder("./harbour"))
-    cli("world", "install", "harbour")  # a release now, newer than the working copy
+    cli("world", "install", "harbour")  # the release, as the folder is now
     _edit(Path("harbour"), "Painted boats", "Sunken boats")
     assert "Sunken boats" in asyncio.run(_play_from_folder("./harbour"))
     assert _installed(cli)["harbour"][0] == "0.1.0+dev.3"
+
+    # By id alone (no such folder here), a story starts on the release, not a draft.
+    Path("harbour").rename("drafts")
+    told = asyncio.run(_play_from_folder("harbour"))
+    assert "Painted boats" in told and "Sunken boats" not in told
+    latest = json.loads(cli("world", "list", "--json").stdout)["installed"][0]["latest"]
+    assert latest == "0.1.0"
 
 
 def test_uninstall_refuses_while_stories_use_it_and_force_deletes_them(cli) -> None:

@@ -97,6 +97,27 @@ async def test_newest_version_is_the_latest_installed(uow_factory: UnitOfWorkFac
         assert (await uow.worlds.get_version("harbour", "2.0.0")).version == "2.0.0"
 
 
+async def test_a_world_id_gives_its_newest_release_before_working_copies(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    draft = version(number="1.0.0+dev.1", source="working copy: /worlds/harbour")
+    await install(uow_factory, draft)
+    async with uow_factory() as uow:  # only a working copy: that one
+        assert (await uow.worlds.get_version("harbour")).version == "1.0.0+dev.1"
+        assert (await uow.worlds.get_version("harbour")).working_copy
+    await install(
+        uow_factory,
+        version(number="1.0.0"),
+        version(number="1.0.0+dev.2", source="working copy: /worlds/harbour"),
+    )
+    async with uow_factory() as uow:
+        newest = await uow.worlds.get_version("harbour")
+        assert (newest.version, newest.working_copy) == ("1.0.0", False)
+        [summary] = await uow.worlds.list()
+        assert summary.versions == ("1.0.0+dev.2", "1.0.0", "1.0.0+dev.1")
+        assert summary.latest == "1.0.0"
+
+
 async def test_duplicate_version_is_a_conflict(uow_factory: UnitOfWorkFactory) -> None:
     await install(uow_factory, version())
     async with uow_factory() as uow:

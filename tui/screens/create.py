@@ -42,6 +42,8 @@ class NewStory:
     name: str
     archetype: str
     scores: dict[str, int]
+    version: str | None = None
+    """None: the world's newest release."""
 
 
 def archetype_text(view: CreationView, archetype_id: str) -> Text:
@@ -59,9 +61,10 @@ class CreateScreen(Screen[None]):
         Binding("ctrl+s", "begin", "Begin"),
     ]
 
-    def __init__(self, world_id: str) -> None:
+    def __init__(self, world_id: str, version: str | None = None) -> None:
         super().__init__()
         self.world_id = world_id
+        self.version = version
         self.world: World | None = None
         self.creation: CreationView | None = None
         self.method = ""
@@ -100,7 +103,7 @@ class CreateScreen(Screen[None]):
         deps = self.story_app.deps
         with self.story_app.story_errors():
             await install_if_missing(deps.uow, self.world_id)
-            self.world = await deps.play.world(self.world_id)
+            self.world = await deps.play.world(self.world_id, self.version)
         if self.world is None:
             self.story_app.go_title()
             return
@@ -215,4 +218,4 @@ class CreateScreen(Screen[None]):
             return
         archetype = self.archetype or next(iter(self.world.archetypes))
         scores = self.query_one("#scores", ScoreTable).scores
-        self.story_app.begin(NewStory(self.world_id, name, archetype, scores))
+        self.story_app.begin(NewStory(self.world_id, name, archetype, scores, self.version))

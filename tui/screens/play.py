@@ -175,6 +175,7 @@ class PlayScreen(Screen[None]):
         try:
             result = await self.service.start(
                 new.world_id,
+                version=new.version,
                 player_name=new.name,
                 archetype=new.archetype,
                 scores=new.scores,

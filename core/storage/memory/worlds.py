@@ -40,8 +40,9 @@ class InMemoryWorldRepository(WorldRepository):
         versions = self._versions(world_id)
         if not versions:
             raise WorldNotFound(world_id)
-        if version is None:
-            return fresh_world(versions[-1])
+        if version is None:  # the newest release; a working copy only without one
+            releases = [v for v in versions if not v.working_copy]
+            return fresh_world((releases or versions)[-1])
         found = await self.find_version(world_id, version)
         if found is None:
             raise WorldNotFound(world_id, version)
@@ -71,6 +72,7 @@ class InMemoryWorldRepository(WorldRepository):
                     forked,
                     [v.version for v in reversed(versions)],
                     counts.get(world_id, 0),
+                    [v.version for v in versions if v.working_copy],
                 )
             )
         return out

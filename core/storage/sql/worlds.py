@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storyai.core.domain.errors import WorldNotFound
-from storyai.core.domain.records import WorldSummary, WorldVersionRecord
+from storyai.core.domain.records import WORKING_COPY, WorldSummary, WorldVersionRecord
 from storyai.core.storage import behaviour
 from storyai.core.storage.ports import WorldRepository
 from storyai.core.storage.sql.link import Link
@@ -58,8 +58,9 @@ class SqlWorldRepository(WorldRepository):
 
     async def get_version(self, world_id: str, version: str | None = None) -> WorldVersionRecord:
         query = select(WORLD_VERSIONS).where(V.world_id == world_id)
-        if version is None:
-            query = query.order_by(V.seq.desc()).limit(1)
+        if version is None:  # the newest release; a working copy only without one
+            query = query.order_by(V.source.startswith(WORKING_COPY, autoescape=True), V.seq.desc())
+            query = query.limit(1)
         else:
             query = query.where(V.version == version)
         row = (await self._link.run(query)).first()
@@ -78,17 +79,27 @@ class SqlWorldRepository(WorldRepository):
         link = self._link
         worlds = rows_of(await link.run(select(WORLDS).order_by(W.id)))
         versions: dict[str, list[str]] = defaultdict(list)
+        drafts: dict[str, list[str]] = defaultdict(list)
         # Only the columns we need: content can be large.
-        found = await link.run(select(V.world_id, V.version).order_by(V.world_id, V.seq.desc()))
+        found = await link.run(
+            select(V.world_id, V.version, V.source).order_by(V.world_id, V.seq.desc())
+        )
         for row in found:
             versions[row[0]].append(row[1])
+            if row[2].startswith(WORKING_COPY):
+                drafts[row[0]].append(row[1])
         counted = await link.run(
             select(SESSIONS.c.world_id, func.count()).group_by(SESSIONS.c.world_id)
         )
         counts = {row[0]: row[1] for row in counted}
         return [
             behaviour.summary(
-                w[W.id], w[W.title], w[W.forked_from], versions[w[W.id]], counts.get(w[W.id], 0)
+                w[W.id],
+                w[W.title],
+                w[W.forked_from],
+                versions[w[W.id]],
+                counts.get(w[W.id], 0),
+                drafts[w[W.id]],
             )
             for w in worlds
             if versions[w[W.id]]

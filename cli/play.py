@@ -72,8 +72,9 @@ def play_when_ready(container: Container, ready: asyncio.Future[None]) -> Play:
 def play(
     world: str = typer.Argument(
         None,
-        help="A world to start a new story in: an installed id (e.g. ember_hollow) or a "
-        "world file or folder. Omit it for the title screen.",
+        help="A world to start a new story in: an installed id (e.g. ember_hollow: its "
+        "newest release) or a world file or folder (played as it is now, after every edit, "
+        "as its working copy). Omit it for the title screen.",
         show_default=False,
     ),
     session: str = typer.Option(
@@ -100,7 +101,7 @@ def play(
 
       storyai play                       title screen: continue, or start a story
       storyai play ember_hollow          straight to character creation
-      storyai play ./my_world --seed 7   a world folder, with seeded dice
+      storyai play ./my_world --seed 7   a world folder as it is now, seeded dice
       storyai play --session ID          resume (ids: storyai session list)
       storyai play --provider local -m qwen3   narrate with a local model server
 

@@ -502,7 +502,9 @@ def fork(
 ) -> None:
     """Copy a world under a new id and title, recording `forked_from`, and install it.
 
-    [bold]Example[/bold]: storyai world fork ember_hollow ember_hollow_dark --title "Dark Hollow"
+    [bold]Example[/bold]
+
+      storyai world fork ember_hollow dark_hollow --title "Dark Hollow"
     """
     from storyai.core import services
     from storyai.core.domain.world import ID_RE

@@ -24,7 +24,20 @@ def _commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, .
             yield from _commands(sub, (*path, name))
 
 
-COMMANDS = list(_commands(typer.main.get_command(app)))
+TREE = typer.main.get_command(app)
+COMMANDS = list(_commands(TREE))
+
+
+def _examples(path: tuple[str, ...]) -> list[str]:
+    """The example command lines written in a command's help."""
+    command = TREE
+    for name in path:
+        command = command.commands[name]
+    lines = [
+        line.strip().removeprefix("[bold]Example[/bold]:").strip()
+        for line in (command.help or "").splitlines()
+    ]
+    return [line for line in lines if line.startswith("storyai ")]
 
 
 def _help(*path: str) -> str:
@@ -50,6 +63,9 @@ def test_every_command_has_an_example_and_speaks_plainly(path: tuple[str, ...]) 
     usage = next(line for line in out.splitlines() if "Usage:" in line)
     assert "{" not in usage, usage  # arguments as PATH..., optional ones as [WORLD]
     assert max(len(line) for line in out.splitlines()) <= WIDTH
+    shown = [line.strip() for line in out.splitlines()]
+    for example in _examples(path):  # whole, on one line: it can be copied
+        assert any(example in line for line in shown), example
 
 
 def test_flags_show_no_value_and_options_name_theirs() -> None:

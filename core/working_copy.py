@@ -21,7 +21,6 @@ from storyai.core.domain.world import World
 from storyai.core.storage.ports import UnitOfWork, UnitOfWorkFactory
 from storyai.core.worlds import export as world_export
 
-SOURCE = WORKING_COPY
 _DEV = re.compile(r"[+.]dev\.(\d+)$")
 LISTED = 10
 """How many stories an uninstall refusal names before saying how many more."""
@@ -79,7 +78,7 @@ def _as_version(world: World, version: str, folder: str, now: datetime) -> World
         content=content,
         content_hash=world_export.content_hash(content),
         installed_at=now,
-        source=SOURCE + folder,
+        source=WORKING_COPY + folder,
         forked_from=f"{forked.id}@{forked.version}" if forked else None,
     )
 

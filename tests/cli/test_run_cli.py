@@ -211,14 +211,19 @@ def test_every_playtest_runs_and_a_miss_shows_its_last_turns(cli, tmp_path: Path
     assert out.rstrip().endswith("2 passed, 2 failed.")
 
 
-def test_a_story_that_ends_early_says_so(cli, tmp_path: Path) -> None:
+def test_a_story_that_ends_before_its_inputs_run_out_says_so(cli, tmp_path: Path) -> None:
     world = copy_world(tmp_path)
-    fight = ["go north", *["attack wolf"] * 12]
-    write_playtests(world, [{"name": "lost", "inputs": fight, "expect": {"flag": "spirit_freed"}}])
+    ending = next(t for t in load_world(WORLDS["ember_hollow"]).playtests if t.expect.ending)
+    inputs = [*ending.inputs, "look", "go south"]  # two more than the story lasts
+    write_playtests(
+        world,
+        [{"name": "too long", "seed": ending.seed, "inputs": inputs, "expect": {"flag": "nope"}}],
+    )
     out = cli("world", "test", str(world), code=1).stdout
-    assert "expected flag 'spirit_freed' to be set (set: " in out
-    if "the story ended" in out:  # the wolf may win before every attack is played
-        assert "input(s) not played" in out
+    assert "expected flag 'nope' to be set (set: " in out
+    assert f"the story ended: {ending.expect.ending}" not in out  # told by its title
+    assert "the story ended: " in out and f"({ending.expect.ending}); 2 input(s) not played" in out
+    assert out.rstrip().endswith("0 passed, 1 failed.")
 
 
 @pytest.mark.parametrize(

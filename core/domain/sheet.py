@@ -31,6 +31,7 @@ from pydantic import (
 
 from storyai.core.domain.dice import Dice, expected_value
 from storyai.core.domain.errors import RuleError
+from storyai.core.domain.spells import Spellcasting, spell_id
 from storyai.core.domain.stats import (
     ABILITIES,
     ARCHETYPE_STATS,
@@ -240,6 +241,9 @@ class Sheet(Frozen):
     attacks: tuple[SheetAttack, ...] = ()
     tactics: Tactics = "aggressive"
     speed: int = Field(30, ge=0)
+    spellcasting: Spellcasting | None = Field(
+        None, description="Spells known, slots spent, magic points, concentration."
+    )
 
     @model_validator(mode="after")
     def _hp_within_max(self) -> Sheet:
@@ -426,6 +430,7 @@ def sheet_from_stat_block(char_id: str, character: Character, system: System) ->
             immunities=frozenset(map(tag, stats.immunities)),
             condition_immunities=frozenset(map(tag, stats.condition_immunities)),
             speed=stats.speed,
+            spellcasting=_stat_block_casting(stats, level),
         )
     assert isinstance(stats, PercentileStatBlock)
     return Sheet(
@@ -439,6 +444,21 @@ def sheet_from_stat_block(char_id: str, character: Character, system: System) ->
             SheetAttack(name=a.name, damage=a.damage, damage_type=a.damage_type, skill=a.skill)
             for a in stats.attacks
         ),
+    )
+
+
+def _stat_block_casting(stats: D20StatBlock, level: int) -> Spellcasting | None:
+    casting = stats.spellcasting
+    if casting is None or not casting.spells:
+        return None
+    return Spellcasting(
+        ability=casting.ability,
+        spells=tuple(spell_id(s) for s in casting.spells),
+        caster_level=casting.level or level,
+        slots=dict(casting.slots),
+        progression="full" if casting.slots or casting.level else "none",
+        dc=casting.dc,
+        attack_bonus=casting.attack_bonus,
     )
 
 
@@ -548,6 +568,13 @@ def _d20_player(
         hit_die=stats.hit_die,
         hit_dice=level,
         gold=gold or options.starting_gold,
+        spellcasting=Spellcasting(
+            ability=stats.spellcasting,
+            spells=tuple(spell_id(s) for s in stats.spells),
+            progression=stats.caster,
+        )
+        if stats.spells
+        else None,
     )
 
 
@@ -566,6 +593,14 @@ def _percentile_player(
         skills[skill] = max(skills.get(skill, 0), value)
     hp = stats.hp or max(1, (chars["con"] + chars["siz"]) // 10)
     sanity = stats.sanity if stats.sanity is not None else chars["pow"]
+    mp = stats.mp if stats.mp is not None else max(1, chars["pow"] // 5)
+    casting = Spellcasting(
+        ability="pow",
+        spells=tuple(spell_id(s) for s in stats.spells),
+        progression="none",
+        mp=mp,
+        max_mp=mp,
+    )
     return Sheet(
         **common,
         hp=hp,
@@ -574,4 +609,5 @@ def _percentile_player(
         skills=skills,
         sanity=sanity if options.sanity else None,
         gold=gold,
+        spellcasting=casting if stats.spells else None,
     )

@@ -1,0 +1,308 @@
+"""Casting in the engine: which spell, at whom, with which slot; and casters on NPC turns.
+
+``cast`` handles what a player typed ("cast magic missile at wolf", "cast sleep",
+"cast cure wounds with a 2nd-level slot", a bare "cast"). Anything that stops a
+casting (no such spell, no slot left, nobody to aim at) is explained and costs
+no time. The rules (``storyai.core.rules.spells``) roll and compute; this module
+records the changes through the draft, starts fights, and defeats the fallen.
+"""
+
+from __future__ import annotations
+
+import re
+
+from storyai.core.domain.dice import expected_value
+from storyai.core.domain.errors import RuleError
+from storyai.core.domain.ops import ChangeNpc
+from storyai.core.domain.sheet import Sheet
+from storyai.core.domain.spells import Spell, ordinal
+from storyai.core.engine import combat
+from storyai.core.engine.draft import Draft
+from storyai.core.engine.intent import Intent, resolve
+from storyai.core.rules import spells as magic
+from storyai.core.rules.spells import spell_book
+
+_SLOT = re.compile(
+    r"\b(?:at|with|using|as)?\s*(?:a|an|the|my)?\s*(?:level\s*([1-9])|([1-9])(?:st|nd|rd|th)?"
+    r"[- ]level)(?:\s+(?:spell\s+)?slot)?\b"
+)
+
+
+def _slot_words(text: str) -> tuple[str, int | None]:
+    """``"wolf with a 2nd-level slot"`` -> ``("wolf", 2)``."""
+    found = _SLOT.search(text)
+    if not found:
+        return text, None
+    level = int(found.group(1) or found.group(2))
+    return (text[: found.start()] + text[found.end() :]).strip(), level
+
+
+def spell_list(draft: Draft) -> str:
+    """What the caster can cast right now, with slots or magic points left."""
+    sheet = draft.sheet
+    lines = magic.spell_lines(sheet, draft.world)
+    if not lines:
+        return "You know no spells."
+    out = ["Cast which spell?"]
+    for line in lines:
+        cost = f" ({line.cost})" if line.cost else ""
+        out.append(f"  {line.name} — {line.level_label}{cost}: {line.effect}")
+    resources = magic.spell_resources(sheet)
+    if resources:
+        out.append("Left: " + ", ".join(f"{r.label} {r.amount}" for r in resources) + ".")
+    example = next((line.name.lower() for line in lines if line.level == 0), lines[0].name.lower())
+    out.append(f"Type e.g. 'cast {example} at {_example_foe(draft)}'.")
+    return "\n".join(out)
+
+
+def _example_foe(draft: Draft) -> str:
+    foes = combat.hostiles_here(draft)
+    return draft.world.characters[foes[0]].name.lower() if foes else "the wolf"
+
+
+def _free(draft: Draft, text: str) -> None:
+    """Tell the player why nothing was cast; the turn costs no time."""
+    draft.say(text, "notice")
+    draft.free = True
+
+
+def cast(draft: Draft, intent: Intent) -> None:
+    sheet = draft.sheet
+    book = spell_book(draft.world)
+    known = magic.known_spells(sheet, book)
+    if not known:
+        _free(draft, "You know no spells. (Try attack, use or talk.)")
+        return
+    words, wanted = _slot_words(intent.object)
+    target_words, target_slot = _slot_words(intent.target)
+    wanted = wanted or target_slot
+    if not words:
+        _free(draft, spell_list(draft))
+        return
+    match = resolve(words, {sid: [s.name] for sid, s in known.items()})
+    if match.ambiguous:
+        names = ", ".join(known[c].name for c in match.candidates[:5])
+        _free(draft, f"Which spell do you mean: {names}?")
+        return
+    if match.id is None:
+        other = resolve(words, {sid: [s.name] for sid, s in book.items()})
+        names = ", ".join(s.name for s in known.values())
+        if other.id is not None:
+            _free(draft, f"You don't know {book[other.id].name}. You know: {names}.")
+        else:
+            _free(draft, f"There is no spell called '{words}' that you know. You know: {names}.")
+        return
+    spell = known[match.id]
+    if not draft.rules.can_act(sheet):
+        draft.say("You cannot cast in this state.", "notice")  # the turn still passes
+        return
+    try:
+        slot = magic.choose_slot(sheet, spell, wanted)
+    except RuleError as exc:
+        _free(draft, exc.message)
+        return
+    targets = _targets(draft, spell, target_words, slot)
+    if targets is None:
+        return
+    _resolve(draft, draft.actor, spell, slot, targets)
+
+
+def _targets(draft: Draft, spell: Spell, words: str, slot: int) -> list[str] | None:
+    """Who the spell affects (sheet ids); None when the player must say (no time spent)."""
+    if spell.affects in ("self", "object"):
+        return []
+    if spell.affects == "ally":
+        if not words or words in ("me", "myself", "self", "yourself"):
+            return [draft.actor]
+        allies = {
+            pid: [p.name] for pid, p in draft.state.players.items() if p.location == draft.here
+        }
+        match = resolve(words, allies)
+        if match.id is None:
+            _free(draft, f"You can cast {spell.name} on yourself or a companion here.")
+            return None
+        return [match.id]
+    foes = combat.hostiles_here(draft)
+    candidates = {
+        cid: [draft.world.characters[cid].name, *draft.world.characters[cid].name.split()]
+        for cid in draft.state.characters_at(draft.here)
+        if draft.state.npcs[cid].sheet is not None and not draft.state.npcs[cid].defeated
+    }
+    named: str | None = None
+    if words:
+        match = resolve(words, candidates)
+        if match.id is None:
+            names = ", ".join(v[0] for v in candidates.values()) or "nobody"
+            _free(draft, f"Cast {spell.name} at whom? Here: {names}.")
+            return None
+        named = match.id
+    count = magic.target_count(spell, slot)
+    if named is None and (spell.area or len(foes) == 1):
+        chosen = foes[:count]
+    elif named is not None:
+        chosen = [named, *[f for f in foes if f != named and spell.area]][:count]
+    else:
+        names = ", ".join(v[0] for v in candidates.values()) or "nobody"
+        _free(draft, f"Cast {spell.name} at whom? Here: {names}.")
+        return None
+    if not chosen:
+        _free(draft, f"There is no one here to cast {spell.name} at.")
+        return None
+    return chosen
+
+
+def _sheet_of(draft: Draft, who: str) -> Sheet:
+    if who in draft.state.players:
+        return draft.state.players[who].sheet
+    found = draft.state.npcs[who].sheet
+    assert found is not None  # targets are chosen among characters with sheets
+    return found
+
+
+def _resolve(draft: Draft, caster_id: str, spell: Spell, slot: int, targets: list[str]) -> None:
+    caster = _sheet_of(draft, caster_id)
+    player = caster_id in draft.state.players
+    if player:
+        for target in targets:
+            if target in draft.state.npcs and draft.state.npcs[target].attitude != "hostile":
+                draft.do(ChangeNpc(who=target, attitude="hostile"))
+                draft.say(f"{draft.world.characters[target].name} turns hostile.", "notice")
+        foes = [t for t in targets if t in draft.state.npcs]
+        if foes:
+            others = [c for c in combat.hostiles_here(draft) if c not in foes]
+            combat._start(draft, [*foes, *others])
+    if spell.concentration:
+        _drop_concentration(draft, caster_id)
+        caster = _sheet_of(draft, caster_id)
+    slot_words = f" with a {ordinal(slot)}-level slot" if slot > spell.level else ""
+    if player:
+        draft.say(f"You cast {spell.name}{slot_words}.")
+    else:
+        name = draft.world.characters[caster_id].name
+        draft.say(f"{name} casts {spell.name}{slot_words}.")
+    try:
+        out = magic.cast(
+            draft.rules, caster, spell, slot, [_sheet_of(draft, t) for t in targets], draft.dice
+        )
+    except RuleError as exc:
+        _free(draft, exc.message)
+        return
+    draft.set_sheet(caster_id, out.caster)
+    for text in out.rolls:
+        draft.roll_line(text, {"spell": spell.name})
+    for who, after in out.targets.items():
+        draft.set_sheet(who, after)
+    for note in out.notes:
+        draft.say(note, "notice")
+    if not targets and spell.description and not out.failed:
+        draft.say(spell.description)
+    if player and not spell.cantrip and draft.sheet.system == "d20":
+        left = magic.slots_left(draft.sheet).get(slot, 0)
+        draft.say(f"{ordinal(slot).capitalize()}-level slots left: {left}.", "notice")
+    for who, dealt in out.damage.items():
+        if who in draft.state.npcs:
+            fallen = draft.state.npcs[who].sheet
+            if fallen is not None and (fallen.is_dead or fallen.hp <= 0):
+                combat.defeat(draft, who)
+                continue
+        concentration_check(draft, who, dealt)
+
+
+def _drop_concentration(draft: Draft, caster_id: str) -> None:
+    """The caster stops concentrating: the spell's conditions leave whoever it held."""
+    sheet, held = magic.end_concentration(_sheet_of(draft, caster_id))
+    if held is None:
+        return
+    draft.set_sheet(caster_id, sheet)
+    spell = spell_book(draft.world).get(held.spell)
+    name = spell.name if spell else held.spell.replace("_", " ")
+    for target in held.targets:
+        if target not in draft.state.npcs and target not in draft.state.players:
+            continue
+        after = _sheet_of(draft, target)
+        for condition in held.conditions:
+            after = draft.rules.remove_condition(after, condition)
+        draft.set_sheet(target, after)
+    draft.say(f"{sheet.name} is no longer concentrating on {name}.", "notice")
+
+
+def concentration_check(draft: Draft, who: str, damage: int) -> None:
+    """A concentrating caster who takes damage makes a Constitution save (DC 10 or
+    half the damage) or loses the spell."""
+    sheet = _sheet_of(draft, who)
+    casting = sheet.spellcasting
+    if damage <= 0 or casting is None or casting.concentration is None:
+        return
+    if sheet.is_down:
+        _drop_concentration(draft, who)
+        return
+    dc = magic.concentration_dc(damage)
+    skill = "con_save" if sheet.system == "d20" else "pow"
+    try:
+        check = draft.rules.check(sheet, skill, dc if sheet.system == "d20" else None, draft.dice)
+    except RuleError:
+        _drop_concentration(draft, who)
+        return
+    draft.roll_line(check.text + " (concentration)")
+    if not check.success:
+        _drop_concentration(draft, who)
+
+
+def after_rest(draft: Draft, kind: str) -> None:
+    """A long rest brings back every spell slot and magic point."""
+    if kind != "long":
+        return
+    sheet, notes = magic.recover(draft.sheet)
+    if notes:
+        draft.set_sheet(draft.actor, sheet)
+        for note in notes:
+            draft.say(note, "notice")
+
+
+def npc_casts(draft: Draft, cid: str, sheet: Sheet) -> bool:
+    """An NPC caster's turn: its best spell at the player when that beats its best
+    attack (or heals itself when badly hurt). Returns whether it cast."""
+    known = magic.known_spells(sheet, spell_book(draft.world))
+    if not known or not draft.rules.can_act(sheet):
+        return False
+    if sheet.hp * 2 < sheet.max_hp:
+        for spell in known.values():
+            if spell.heal and _can_pay(sheet, spell):
+                _resolve(draft, cid, spell, magic.choose_slot(sheet, spell), [cid])
+                return True
+    best: tuple[float, Spell, int] | None = None
+    for spell in known.values():
+        if not spell.damage or spell.affects != "foe" or not _can_pay(sheet, spell):
+            continue
+        slot = _best_slot(sheet, spell)
+        value = magic.expected_damage(spell, sheet, slot)
+        if best is None or value > best[0]:
+            best = (value, spell, slot)
+    if best is None:
+        return False
+    attack = max((_attack_value(a.damage) for a in sheet.attacks), default=0.0)
+    if best[0] < attack:
+        return False
+    _resolve(draft, cid, best[1], best[2], [draft.actor])
+    return True
+
+
+def _attack_value(damage: str) -> float:
+    return expected_value(damage) * 0.6
+
+
+def _can_pay(sheet: Sheet, spell: Spell) -> bool:
+    try:
+        magic.choose_slot(sheet, spell)
+    except RuleError:
+        return False
+    return True
+
+
+def _best_slot(sheet: Sheet, spell: Spell) -> int:
+    """The highest slot left when a higher slot does more (an NPC holds nothing back),
+    else the lowest that will do."""
+    if spell.cantrip or sheet.system != "d20" or not (spell.upcast or spell.upcast_targets):
+        return magic.choose_slot(sheet, spell)
+    left = magic.slots_left(sheet)
+    return max(lvl for lvl, n in left.items() if lvl >= spell.level and n > 0)

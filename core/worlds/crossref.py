@@ -17,8 +17,10 @@ from typing import Any
 import d20
 from pydantic import ValidationError
 
+from storyai.core.domain.spells import spell_id
 from storyai.core.domain.stats import ARCHETYPE_STATS, STAT_BLOCKS
 from storyai.core.domain.world import TRIGGER_KINDS
+from storyai.core.rules.srd_spells import SRD_SPELLS
 from storyai.core.worlds.messages import friendly
 
 Path_ = tuple[Any, ...]
@@ -62,6 +64,7 @@ class _Checker:
         self.quests = _ids(data, "quests")
         self.lore = _ids(data, "lore")
         self.archetypes = _ids(data, "archetypes")
+        self.spells = _ids(data, "spells") | set(SRD_SPELLS)
         self.declared_flags = {f for f in _l(data.get("flags")) if isinstance(f, str)}
         self.flags_set = self._flags_set()
         self.obtainable = self._obtainable_items()
@@ -151,6 +154,7 @@ class _Checker:
         self.check_quests()
         self.check_lore()
         self.check_archetypes()
+        self.check_spell_dice()
         self.check_flags()
         self.check_reachability()
         self.check_playtests()
@@ -296,6 +300,9 @@ class _Checker:
             return
         for i, attack in enumerate(_l(_d(stats).get("attacks"))):
             self.check_dice((*path, "attacks", i, "damage"), _d(attack).get("damage"))
+        casting = _d(_d(stats).get("spellcasting"))
+        for i, name in enumerate(_l(casting.get("spells"))):
+            self.check_spell((*path, "spellcasting", "spells", i), name)
 
     def check_dice(self, path: Path_, expr: Any) -> None:
         if not isinstance(expr, str):
@@ -461,6 +468,27 @@ class _Checker:
                 self.check_stats(
                     ("archetypes", aid, "stats"), arch["stats"], ARCHETYPE_STATS[self.system]
                 )
+            stats = _d(arch.get("stats"))
+            for i, name in enumerate(_l(stats.get("spells"))):
+                self.check_spell(("archetypes", aid, "stats", "spells", i), name)
+
+    def check_spell(self, path: Path_, name: Any) -> None:
+        """A spell an archetype or stat block lists must be built in or in ``spells:``."""
+        if not isinstance(name, str) or spell_id(name) in self.spells:
+            return
+        own = sorted(_ids(self.data, "spells"))
+        self.error(
+            path,
+            f"unknown spell '{name}'",
+            _suggest(spell_id(name), self.spells)
+            or "define it under `spells:` (name, level, attack or save, damage ...)"
+            + (f"; this world defines: {', '.join(own)}" if own else ""),
+        )
+
+    def check_spell_dice(self) -> None:
+        for sid, spell in _d(self.data.get("spells")).items():
+            for key in ("damage", "heal", "hp_pool", "upcast"):
+                self.check_dice(("spells", sid, key), _d(spell).get(key))
 
     def check_flags(self) -> None:
         for i, flag in enumerate(_l(self.data.get("flags"))):

@@ -302,7 +302,7 @@ class _Checker:
             self.check_dice((*path, "attacks", i, "damage"), _d(attack).get("damage"))
         casting = _d(_d(stats).get("spellcasting"))
         for i, name in enumerate(_l(casting.get("spells"))):
-            self.check_spell((*path, "spellcasting", "spells", i), name)
+            self.check_spell((*path, "spellcasting", "spells", i), name, creature=True)
 
     def check_dice(self, path: Path_, expr: Any) -> None:
         if not isinstance(expr, str):
@@ -472,18 +472,20 @@ class _Checker:
             for i, name in enumerate(_l(stats.get("spells"))):
                 self.check_spell(("archetypes", aid, "stats", "spells", i), name)
 
-    def check_spell(self, path: Path_, name: Any) -> None:
-        """A spell an archetype or stat block lists must be built in or in ``spells:``."""
+    def check_spell(self, path: Path_, name: Any, *, creature: bool = False) -> None:
+        """A spell an archetype lists must be built in or in ``spells:``. A creature's
+        unknown spell (an imported lich knows dozens) is a warning: it never casts it."""
         if not isinstance(name, str) or spell_id(name) in self.spells:
             return
         own = sorted(_ids(self.data, "spells"))
-        self.error(
-            path,
-            f"unknown spell '{name}'",
-            _suggest(spell_id(name), self.spells)
-            or "define it under `spells:` (name, level, attack or save, damage ...)"
-            + (f"; this world defines: {', '.join(own)}" if own else ""),
+        hint = _suggest(spell_id(name), self.spells) or (
+            "define it under `spells:` (name, level, attack or save, damage ...)"
+            + (f"; this world defines: {', '.join(own)}" if own else "")
         )
+        if creature:
+            self.warn(path, f"spell '{name}' is not defined, so this creature won't cast it", hint)
+        else:
+            self.error(path, f"unknown spell '{name}'", hint)
 
     def check_spell_dice(self) -> None:
         for sid, spell in _d(self.data.get("spells")).items():

@@ -259,6 +259,21 @@ def after_rest(draft: Draft, kind: str) -> None:
             draft.say(note, "notice")
 
 
+def offensive_spell(draft: Draft) -> str | None:
+    """The spell worth offering as a choice in a fight: the strongest that hurts a foe
+    and can be paid for now (a cantrip always can)."""
+    sheet = draft.sheet
+    hurting = [
+        spell
+        for spell in magic.known_spells(sheet, spell_book(draft.world)).values()
+        if (spell.damage or spell.hp_pool) and spell.affects == "foe" and _can_pay(sheet, spell)
+    ]
+    if not hurting:
+        return None
+    best = max(hurting, key=lambda s: (magic.expected_damage(s, sheet, s.level), -s.level))
+    return best.name
+
+
 def npc_casts(draft: Draft, cid: str, sheet: Sheet) -> bool:
     """An NPC caster's turn: its best spell at the player when that beats its best
     attack (or heals itself when badly hurt). Returns whether it cast."""

@@ -31,6 +31,12 @@ class Spell(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    base: str | None = Field(
+        None,
+        max_length=100,
+        description="Take every field not given here from the SRD library, e.g. srd:fireball. "
+        "Needs `storyai srd install`.",
+    )
     name: str = Field(min_length=1, max_length=120)
     level: int = Field(0, ge=0, le=9, description="0 for a cantrip, else 1-9.")
     school: str = Field("", max_length=40, description="evocation, enchantment, ...")

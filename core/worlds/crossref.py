@@ -479,7 +479,8 @@ class _Checker:
             return
         own = sorted(_ids(self.data, "spells"))
         hint = _suggest(spell_id(name), self.spells) or (
-            "define it under `spells:` (name, level, attack or save, damage ...)"
+            "define it under `spells:` (name, level, attack or save, damage ...) or take it "
+            f"from the SRD: `spells: {{{spell_id(name)}: {{base: srd:{spell_id(name)}}}}}`"
             + (f"; this world defines: {', '.join(own)}" if own else "")
         )
         if creature:

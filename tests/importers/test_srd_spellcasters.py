@@ -8,13 +8,16 @@ import pytest
 
 from storyai.core.domain.dice import SeededDice
 from storyai.core.domain.ops import SetSheet, apply_ops
+from storyai.core.domain.records import LibraryRecord
 from storyai.core.domain.sheet import new_player_sheet, sheet_from_stat_block
+from storyai.core.domain.spells import Spell
 from storyai.core.domain.world import Character, World
 from storyai.core.engine.turn import initial_state, join, play_turn
 from storyai.core.importers.srd import SrdRead, read_srd
 from storyai.core.rules import rule_system_for
 from storyai.core.rules.spells import slots_left, spell_lines
 from storyai.core.worlds.bundled import bundled_world_paths
+from storyai.core.worlds.library_spells import spell_fields
 from storyai.core.worlds.validate import load_world
 
 
@@ -65,3 +68,23 @@ def test_a_priest_casts_on_its_turn_and_spends_its_slots(srd: SrdRead) -> None:
     assert priest is not None and priest.spellcasting is not None
     assert sum(priest.spellcasting.spent.values()) >= 1
     assert not any("Priest attacks" in t for t in told[:8])  # spells first, the mace later
+
+
+def test_every_srd_spell_can_be_a_worlds_spell(srd: SrdRead) -> None:
+    spells = [e for e in srd.entries if e.kind == "spell"]
+    assert len(spells) == 319 + 339
+    for e in spells:
+        record = LibraryRecord("srd", e.edition, e.kind, e.key, e.name, e.summary, e.text, e.data)
+        Spell.model_validate(spell_fields(record))
+    fireball = next(e for e in spells if (e.edition, e.key) == ("5.1", "fireball"))
+    record = LibraryRecord(
+        "srd", "5.1", "spell", "fireball", "Fireball", "", fireball.text, fireball.data
+    )
+    made = Spell.model_validate(spell_fields(record))
+    assert (made.level, made.damage, made.save, made.half_on_save, made.upcast) == (
+        3,
+        "8d6",
+        "dex",
+        True,
+        "1d6",
+    )

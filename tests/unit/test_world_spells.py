@@ -7,9 +7,11 @@ from pathlib import Path
 
 from storyai.core.domain.dice import SeededDice
 from storyai.core.domain.ops import apply_ops
+from storyai.core.domain.records import LibraryRecord
 from storyai.core.domain.sheet import new_player_sheet
 from storyai.core.engine.turn import initial_state, join, play_turn
 from storyai.core.rules import rule_system_for
+from storyai.core.worlds.bases import LibraryLookup
 from storyai.core.worlds.bundled import bundled_world_paths
 from storyai.core.worlds.validate import load_world, validate_path
 
@@ -90,3 +92,57 @@ def test_bad_spell_dice_are_located(tmp_path: Path) -> None:
     problems = [p for p in report.errors if "'2dd8' is not valid dice notation" in p.message]
     assert problems, [p.format() for p in report.problems]
     assert problems[0].line == _line_of(folder / "world.yaml", "damage: 2dd8")
+
+
+FROST_NOVA = LibraryRecord(
+    "srd",
+    "5.1",
+    "spell",
+    "frost_nova",
+    "Frost Nova",
+    "",
+    "# Frost Nova\n\nA ring of cold bursts from you. Each creature in it makes a Constitution "
+    "saving throw, taking the damage on a failure or half as much on a success.",
+    {
+        "level": 2,
+        "school": "evocation",
+        "range": "Self",
+        "damage": {"dice": "3d8", "type": "cold"},
+        "save": "con",
+        "area": "10-foot sphere",
+        "higher_level": "The damage increases by 1d8 for each slot level above 2nd.",
+    },
+)
+
+
+def test_a_spell_can_come_from_the_srd_library(tmp_path: Path) -> None:
+    extra = "\nspells:\n  frost_nova:\n    base: srd:frost_nova\n    range: 10 feet\n"
+    folder = ember_copy(
+        tmp_path, ("fire bolt, mage hand", "fire bolt, frost nova, mage hand"), extra
+    )
+    lookup = LibraryLookup(installed=True, entries={"frost_nova": [FROST_NOVA]})
+    report = validate_path(folder, library=lambda refs: lookup)
+    assert report.ok, [p.format() for p in report.problems]
+    nova = report.world.spells["frost_nova"]
+    assert (nova.name, nova.level, nova.damage, nova.damage_type) == (
+        "Frost Nova",
+        2,
+        "3d8",
+        "cold",
+    )
+    assert (nova.save, nova.half_on_save, nova.area, nova.upcast) == (
+        "con",
+        True,
+        "10-foot sphere",
+        "1d8",
+    )
+    assert nova.range == "10 feet" and nova.base == "srd:frost_nova"  # the world's own field wins
+
+
+def test_a_library_spell_without_the_library_is_explained(tmp_path: Path) -> None:
+    extra = "\nspells:\n  frost_nova:\n    base: srd:frost_nova\n"
+    folder = ember_copy(tmp_path, extra=extra)
+    report = validate_path(folder, library=lambda refs: LibraryLookup(installed=False))
+    [problem] = report.errors
+    assert "refers to the SRD, which is not installed" in problem.message
+    assert problem.line == _line_of(folder / "world.yaml", "base: srd:frost_nova")

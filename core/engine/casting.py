@@ -18,7 +18,7 @@ from storyai.core.domain.sheet import Sheet
 from storyai.core.domain.spells import Spell, ordinal
 from storyai.core.engine import combat
 from storyai.core.engine.draft import Draft
-from storyai.core.engine.intent import Intent, resolve
+from storyai.core.engine.intent import Intent, Match, resolve
 from storyai.core.rules import spells as magic
 from storyai.core.rules.spells import spell_book
 
@@ -79,7 +79,10 @@ def cast(draft: Draft, intent: Intent) -> None:
     if not words:
         _free(draft, spell_list(draft))
         return
-    match = resolve(words, {sid: [s.name] for sid, s in known.items()})
+    names = {sid: [s.name] for sid, s in known.items()}
+    match = resolve(words, names)
+    if match.id is None and not match.ambiguous and not target_words:
+        words, target_words, match = _split_target(words, names)
     if match.ambiguous:
         names = ", ".join(known[c].name for c in match.candidates[:5])
         _free(draft, f"Which spell do you mean: {names}?")
@@ -105,6 +108,18 @@ def cast(draft: Draft, intent: Intent) -> None:
     if targets is None:
         return
     _resolve(draft, draft.actor, spell, slot, targets)
+
+
+def _split_target(words: str, names: dict[str, list[str]]) -> tuple[str, str, Match]:
+    """``"fire bolt wolf"`` (no "at"): the longest start that names a known spell, and
+    the rest as the target."""
+    tokens = words.split()
+    for cut in range(len(tokens) - 1, 0, -1):
+        head = " ".join(tokens[:cut])
+        found = resolve(head, names)
+        if found.id is not None:
+            return head, " ".join(tokens[cut:]), found
+    return words, "", resolve(words, names)
 
 
 def _targets(draft: Draft, spell: Spell, words: str, slot: int) -> list[str] | None:
@@ -246,6 +261,38 @@ def concentration_check(draft: Draft, who: str, damage: int) -> None:
     draft.roll_line(check.text + " (concentration)")
     if not check.success:
         _drop_concentration(draft, who)
+
+
+def held_this_turn(draft: Draft, cid: str) -> bool:
+    """A creature held by a player's concentration spell (hold person) loses its turn and
+    repeats the save at the end of it (SRD); a success frees it. Whether it was held."""
+    book = spell_book(draft.world)
+    for pid, player in draft.state.players.items():
+        casting = player.sheet.spellcasting
+        if casting is None or casting.concentration is None:
+            continue
+        held = casting.concentration
+        spell = book.get(held.spell)
+        npc = draft.state.npcs[cid].sheet
+        if cid not in held.targets or spell is None or spell.save is None or npc is None:
+            continue
+        name = draft.world.characters[cid].name
+        draft.say(f"{name} strains against {spell.name}.", "notice")
+        dc = magic.spell_save_dc(player.sheet)
+        check = draft.rules.check(npc, f"{spell.save}_save", dc, draft.dice)
+        draft.roll_line(check.text)
+        if check.success:
+            freed = npc
+            for condition in held.conditions:
+                freed = draft.rules.remove_condition(freed, condition)
+            draft.set_sheet(cid, freed)
+            rest = tuple(t for t in held.targets if t != cid)
+            still = held.model_copy(update={"targets": rest}) if rest else None
+            after = casting.model_copy(update={"concentration": still})
+            draft.set_sheet(pid, player.sheet.model_copy(update={"spellcasting": after}))
+            draft.say(f"{name} breaks free of {spell.name}.", "notice")
+        return True
+    return False
 
 
 def after_rest(draft: Draft, kind: str) -> None:

@@ -143,6 +143,8 @@ def enemies_act(draft: Draft, *, reason: str = "") -> None:
         npc_sheet = _fighter(draft, cid)
         if npc_sheet is None:
             continue
+        if casting.held_this_turn(draft, cid):  # hold person: no turn, a save at its end
+            continue
         if "dodging" in npc_sheet.conditions:  # a dodge lasts until the NPC's next turn
             npc_sheet = draft.rules.remove_condition(npc_sheet, "dodging")
             draft.set_sheet(cid, npc_sheet)

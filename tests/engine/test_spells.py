@@ -12,7 +12,7 @@ from storyai.core import services
 from storyai.core.domain.dice import SeededDice
 from storyai.core.domain.ops import Move, SetSheet, apply_ops
 from storyai.core.domain.sheet import new_player_sheet
-from storyai.core.domain.spells import Spell
+from storyai.core.domain.spells import Concentration, Spell
 from storyai.core.domain.world import World
 from storyai.core.engine.intent import parse
 from storyai.core.engine.turn import initial_state, join, play_turn
@@ -92,6 +92,13 @@ def test_magic_missile_strikes_the_wolf_and_spends_a_slot():
     else:
         assert wolf(state).sheet.hp == 7 - dealt
     assert "1st-level slots left: 1." in told
+
+
+def test_a_target_without_at_is_still_understood():
+    state = at_wolf()
+    told, _ = turn(state, "cast magic missile wolf")
+    assert "Ash casts Magic Missile at Wolf" in told
+    assert state.players["p"].sheet.spellcasting.spent == {1: 1}
 
 
 def test_a_bare_cast_lists_spells_and_slots_and_costs_no_time():
@@ -185,7 +192,7 @@ def test_concentration_ends_the_old_spell_and_may_break_when_hurt():
     held = None
     for seed in range(1, 60):
         told, _ = turn(state, "cast hold person at wolf", seed=seed)
-        if "Wolf is paralyzed." in told:
+        if "Wolf is paralyzed." in told and "breaks free" not in told:
             held = seed
             break
         edit_sheet(state, casting={"spent": {}, "concentration": None})
@@ -193,11 +200,28 @@ def test_concentration_ends_the_old_spell_and_may_break_when_hurt():
     assert state.players["p"].sheet.spellcasting.concentration.spell == "hold_person"
     told, _ = turn(state, "sheet")
     assert "[concentrating]" in told
-    told, _ = turn(state, "cast hold person at wolf", seed=held + 1)
+    # held, the wolf loses its turns, saving again at the end of each until it breaks free
+    for seed in range(1, 60):
+        told, outcome = turn(state, "wait", seed=seed)
+        assert "Wolf strains against Hold Person." in told
+        assert not any(r.text.startswith("Wolf attacks") for r in outcome.rolls)
+        if "Wolf breaks free of Hold Person." in told:
+            assert "paralyzed" not in wolf(state).sheet.conditions
+            assert state.players["p"].sheet.spellcasting.concentration is None
+            break
+    else:
+        pytest.fail("the wolf never broke free")
+    edit_sheet(state, casting={"spent": {}})
+    for seed in range(1, 60):
+        told, _ = turn(state, "cast hold person at wolf", seed=seed)
+        if "Wolf is paralyzed." in told and "breaks free" not in told:
+            break
+        edit_sheet(state, casting={"spent": {}, "concentration": None})
+    told, _ = turn(state, "cast hold person at wolf", seed=3)
     assert "no longer concentrating on Hold Person" in told
 
     # a concentrating caster who is hit makes a Constitution save
-    edit_sheet(state, casting={"concentration": {"spell": "hold_person"}})
+    edit_sheet(state, casting={"concentration": Concentration(spell="hold_person")})
     apply_ops(
         state,
         [SetSheet(who="wolf", sheet=wolf(state).sheet.model_copy(update={"conditions": set()}))],

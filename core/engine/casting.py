@@ -79,10 +79,10 @@ def cast(draft: Draft, intent: Intent) -> None:
     if not words:
         _free(draft, spell_list(draft))
         return
-    names = {sid: [s.name] for sid, s in known.items()}
-    match = resolve(words, names)
+    spell_names = {sid: [s.name] for sid, s in known.items()}
+    match = resolve(words, spell_names)
     if match.id is None and not match.ambiguous and not target_words:
-        words, target_words, match = _split_target(words, names)
+        words, target_words, match = _split_target(words, spell_names)
     if match.ambiguous:
         names = ", ".join(known[c].name for c in match.candidates[:5])
         _free(draft, f"Which spell do you mean: {names}?")

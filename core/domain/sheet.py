@@ -24,8 +24,10 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     ValidationError,
     field_serializer,
+    model_serializer,
     model_validator,
 )
 
@@ -263,6 +265,14 @@ class Sheet(Frozen):
     def _sorted(self, value: frozenset[str]) -> list[str]:
         """Sets serialise sorted, so snapshots of equal sheets are byte-identical."""
         return sorted(value)
+
+    @model_serializer(mode="wrap")
+    def _no_empty_spellcasting(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """A sheet that casts nothing serialises as it did before spells existed."""
+        data = handler(self)
+        if isinstance(data, dict) and data.get("spellcasting") is None:
+            data.pop("spellcasting", None)
+        return data
 
     # ------------------------------------------------------------ reading
 
@@ -524,6 +534,34 @@ def new_player_sheet(
         assert isinstance(options, PercentileOptions)
         sheet = _percentile_player(common, stats, options, scores, arch.starting_gold)
     return with_defence(sheet, world)
+
+
+def archetype_spellcasting(sheet: Sheet, world: World) -> Sheet:
+    """A player whose story began before spells existed gets their archetype's spells
+    (slots and magic points unspent); anyone else is returned as they are."""
+    arch = world.archetypes.get(sheet.archetype or "")
+    if sheet.spellcasting is not None or not sheet.is_player or arch is None:
+        return sheet
+    if not arch.stats.get("spells"):
+        return sheet
+    stats = _stats(ARCHETYPE_STATS[sheet.system], arch.stats, arch.name)
+    if isinstance(stats, D20ArchetypeStats):
+        casting = Spellcasting(
+            ability=stats.spellcasting,
+            spells=tuple(spell_id(s) for s in stats.spells),
+            progression=stats.caster,
+        )
+    else:
+        assert isinstance(stats, PercentileArchetypeStats)
+        mp = stats.mp if stats.mp is not None else max(1, sheet.score("pow") // 5)
+        casting = Spellcasting(
+            ability="pow",
+            spells=tuple(spell_id(s) for s in stats.spells),
+            progression="none",
+            mp=mp,
+            max_mp=mp,
+        )
+    return sheet.model_copy(update={"spellcasting": casting})
 
 
 def _checked_scores(scores: Mapping[str, int], names: tuple[str, ...], low: int, high: int) -> dict:

@@ -14,7 +14,7 @@ import re
 from storyai.core.domain.dice import expected_value
 from storyai.core.domain.errors import RuleError
 from storyai.core.domain.ops import ChangeNpc
-from storyai.core.domain.sheet import Sheet
+from storyai.core.domain.sheet import Sheet, archetype_spellcasting
 from storyai.core.domain.spells import Spell, ordinal
 from storyai.core.engine import combat
 from storyai.core.engine.draft import Draft
@@ -67,7 +67,9 @@ def _free(draft: Draft, text: str) -> None:
 
 
 def cast(draft: Draft, intent: Intent) -> None:
-    sheet = draft.sheet
+    sheet = archetype_spellcasting(draft.sheet, draft.world)
+    if sheet is not draft.sheet:  # a story saved before spells existed
+        draft.set_sheet(draft.actor, sheet)
     book = spell_book(draft.world)
     known = magic.known_spells(sheet, book)
     if not known:

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from storyai.core.domain.sheet import Sheet
+from storyai.core.domain.sheet import Sheet, archetype_spellcasting
 from storyai.core.domain.world import World
 from storyai.core.rules.base import RuleSystem
 from storyai.core.rules.display import AttackLine, Resource, Score, SkillEntry, Stat
@@ -97,6 +97,7 @@ def conditions_text(conditions: Iterable[str]) -> tuple[str, ...]:
 def sheet_view(sheet: Sheet, world: World, rules: RuleSystem | None = None) -> SheetView:
     """A sheet as its owner reads it; ``rules`` defaults to the world's system."""
     rules = rules or rule_system_for(world)
+    sheet = archetype_spellcasting(sheet, world)  # a story begun before spells existed
     summary = rules.summarize(sheet, world)
     archetype = world.archetypes.get(sheet.archetype or "")
     equipped = tuple(

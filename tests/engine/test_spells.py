@@ -336,3 +336,13 @@ async def test_spent_slots_survive_loading_and_rewind(storage):
     back = await playing.resume(uow, sid)
     assert hero(back).sheet.spellcasting.spent == {}
     assert "unconscious" not in back.state.npcs["wolf"].sheet.conditions
+
+
+def test_a_hedge_wizard_saved_before_spells_existed_can_cast():
+    state = at_wolf()
+    edit_sheet(state, spellcasting=None)  # as an older release stored the sheet
+    told, _ = turn(state, "sheet")
+    assert "1st-level slots 2/2" in told and "Magic Missile (1st)" in told
+    told, _ = turn(state, "cast magic missile at wolf")
+    assert "Ash casts Magic Missile at Wolf" in told
+    assert state.players["p"].sheet.spellcasting.spent == {1: 1}

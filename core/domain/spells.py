@@ -76,6 +76,10 @@ class Spell(BaseModel):
         None, description="Added to the damage, healing or pool per slot level above the spell's."
     )
     upcast_targets: int = Field(0, ge=0, le=5, description="Extra targets per higher slot level.")
+    unaffected: list[str] = Field(
+        default_factory=list,
+        description="Creature tags this spell does not touch (sleep: undead, construct).",
+    )
     cantrip_scaling: bool = Field(
         True, description="Cantrips: one more damage die at caster levels 5, 11 and 17."
     )

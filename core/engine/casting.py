@@ -197,6 +197,10 @@ def _resolve(draft: Draft, caster_id: str, spell: Spell, slot: int, targets: lis
     else:
         name = draft.world.characters[caster_id].name
         draft.say(f"{name} casts {spell.name}{slot_words}.")
+    immune = [t for t in targets if _unaffected(draft, spell, t)]
+    for who in immune:
+        draft.say(f"{draft.world.characters[who].name} is not affected by {spell.name}.", "notice")
+    targets = [t for t in targets if t not in immune]
     try:
         out = magic.cast(
             draft.rules, caster, spell, slot, [_sheet_of(draft, t) for t in targets], draft.dice
@@ -223,6 +227,13 @@ def _resolve(draft: Draft, caster_id: str, spell: Spell, slot: int, targets: lis
                 combat.defeat(draft, who)
                 continue
         concentration_check(draft, who, dealt)
+
+
+def _unaffected(draft: Draft, spell: Spell, who: str) -> bool:
+    """Whether a creature's tags put it beyond the spell (sleep does nothing to undead)."""
+    character = draft.world.characters.get(who)
+    tags = {t.lower() for t in character.tags} if character else set()
+    return bool(tags & {t.lower() for t in spell.unaffected})
 
 
 def _drop_concentration(draft: Draft, caster_id: str) -> None:

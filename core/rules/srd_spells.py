@@ -70,6 +70,7 @@ _TABLE: dict[str, dict[str, Any]] = {
         "name": "Sleep", "level": 1, "school": "enchantment", "range": "90 feet",
         "duration": "1 minute", "area": "20-foot radius", "targets": 20,
         "hp_pool": "5d8", "upcast": "2d8", "conditions": ["unconscious"],
+        "unaffected": ["undead"],
         "description": "Creatures fall asleep, the weakest first, until 5d8 hit points' worth "
         "are sleeping. Damage wakes a sleeper.",
     },

@@ -346,3 +346,13 @@ def test_a_hedge_wizard_saved_before_spells_existed_can_cast():
     told, _ = turn(state, "cast magic missile at wolf")
     assert "Ash casts Magic Missile at Wolf" in told
     assert state.players["p"].sheet.spellcasting.spent == {1: 1}
+
+
+def test_sleep_does_not_touch_the_undead():
+    state = fresh()
+    edit_sheet(state, hp=40, max_hp=40)
+    apply_ops(state, [Move(who="p", to="deep_gallery")])
+    told, _ = turn(state, "cast sleep at skeleton")
+    assert "Skeleton is not affected by Sleep." in told
+    assert "unconscious" not in state.npcs["skeleton"].sheet.conditions
+    assert state.players["p"].sheet.spellcasting.spent == {1: 1}  # the spell was still cast

@@ -145,19 +145,26 @@ def _targets(draft: Draft, spell: Spell, words: str, slot: int) -> list[str] | N
         for cid in draft.state.characters_at(draft.here)
         if draft.state.npcs[cid].sheet is not None and not draft.state.npcs[cid].defeated
     }
-    named: str | None = None
-    if words:
-        match = resolve(words, candidates)
+    named: list[str] = []
+    for part in re.split(r",|\band\b|&", words) if words else []:
+        if not part.strip():
+            continue
+        match = resolve(part.strip(), candidates)
         if match.id is None:
             names = ", ".join(v[0] for v in candidates.values()) or "nobody"
             _free(draft, f"Cast {spell.name} at whom? Here: {names}.")
             return None
-        named = match.id
+        if match.id not in named:
+            named.append(match.id)
     count = magic.target_count(spell, slot)
-    if named is None and (spell.area or len(foes) == 1):
+    if len(named) > count and not spell.area:
+        slot_words = f" with a {ordinal(slot)}-level slot" if slot else ""
+        _free(draft, f"{spell.name} affects at most {count}{slot_words}; name fewer.")
+        return None
+    if not named and (spell.area or len(foes) == 1):
         chosen = foes[:count]
-    elif named is not None:
-        chosen = [named, *[f for f in foes if f != named and spell.area]][:count]
+    elif named:
+        chosen = [*named, *[f for f in foes if f not in named and spell.area]][:count]
     else:
         names = ", ".join(v[0] for v in candidates.values()) or "nobody"
         _free(draft, f"Cast {spell.name} at whom? Here: {names}.")

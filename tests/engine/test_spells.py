@@ -356,3 +356,35 @@ def test_sleep_does_not_touch_the_undead():
     assert "Skeleton is not affected by Sleep." in told
     assert "unconscious" not in state.npcs["skeleton"].sheet.conditions
     assert state.players["p"].sheet.spellcasting.spent == {1: 1}  # the spell was still cast
+
+
+def two_wolves() -> World:
+    """Ember Hollow with a second wolf, the Grey Bitch, on the mine road."""
+    second = EMBER.characters["wolf"].model_copy(update={"name": "Grey Bitch", "on_defeat": []})
+    road = EMBER.locations["mine_road"]
+    road = road.model_copy(update={"characters": [*road.characters, "grey_bitch"]})
+    return EMBER.model_copy(
+        update={
+            "characters": {**EMBER.characters, "grey_bitch": second},
+            "locations": {**EMBER.locations, "mine_road": road},
+        }
+    )
+
+
+def test_a_higher_slot_holds_more_creatures_named_by_the_player():
+    world = two_wolves()
+    state = fresh(world)
+    edit_sheet(state, hp=60, max_hp=60, level=5, proficiency_bonus=3)
+    edit_sheet(state, casting={"spells": ("hold_person",)})
+    turn(state, "go north", world=world)
+    before = state.to_json()
+    told, _ = turn(state, "cast hold person at wolf and grey bitch", world=world)
+    assert "Hold Person affects at most 1 with a 2nd-level slot; name fewer." in told
+    assert without_turn(state.to_json()) == without_turn(before)
+    told, outcome = turn(
+        state, "cast hold person at wolf and grey bitch with a 3rd-level slot", world=world
+    )
+    saves = [r.text for r in outcome.rolls if "Wisdom save" in r.text]
+    assert any(s.startswith("Wolf makes") for s in saves), told
+    assert any(s.startswith("Grey Bitch makes") for s in saves), told
+    assert state.players["p"].sheet.spellcasting.spent == {3: 1}

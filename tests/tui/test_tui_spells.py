@@ -8,6 +8,7 @@ import playing
 from rich.console import Console
 
 from storyai.core.views import player_view
+from storyai.tui.completion import Vocabulary, completions
 from storyai.tui.widgets.side_panel import sheet_renderable
 
 
@@ -38,3 +39,11 @@ async def test_a_fighter_has_no_spell_lines(memory_uow) -> None:
     with console.capture() as captured:
         console.print(sheet_renderable(player_view(start.state, world)))
     assert "✦" not in captured.get() and "slots" not in captured.get()
+
+
+def test_tab_completes_spells_and_then_their_targets() -> None:
+    vocab = Vocabulary(people=["Wolf", "Reeve Hesta"], spells=["Fire Bolt", "Magic Missile"])
+    assert completions("cast ", vocab) == ["cast Fire Bolt", "cast Magic Missile"]
+    assert completions("cast mag", vocab) == ["cast Magic Missile"]
+    assert completions("cast bolt", vocab) == ["cast Fire Bolt"]
+    assert completions("cast Fire Bolt at w", vocab) == ["cast Fire Bolt at Wolf"]

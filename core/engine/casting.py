@@ -224,9 +224,9 @@ def _resolve(draft: Draft, caster_id: str, spell: Spell, slot: int, targets: lis
         draft.say(note, "notice")
     if not targets and spell.description and not out.failed:
         draft.say(spell.description)
-    if player and not spell.cantrip and draft.sheet.system == "d20":
-        left = magic.slots_left(draft.sheet).get(slot, 0)
-        draft.say(f"{ordinal(slot).capitalize()}-level slots left: {left}.", "notice")
+    for resource in magic.spell_resources(draft.sheet) if player else ():
+        if resource.key in (f"slots_{slot}", "mp"):  # what this casting spent
+            draft.say(f"{resource.label} left: {resource.current}.", "notice")
     for who, dealt in out.damage.items():
         if who in draft.state.npcs:
             fallen = draft.state.npcs[who].sheet

@@ -309,6 +309,7 @@ def test_percentile_powers_cost_magic_points_and_a_skill_roll():
     assert any("Psi" in r.text for r in outcome.rolls), told
     mp = state.players["p"].sheet.spellcasting.mp
     assert mp in (2, 4)  # 3 on a success, 1 when the power fizzles
+    assert f"MP left: {mp}." in told
     if mp == 2:
         before = state.to_json()
         told, outcome = turn(state, "cast mind spike at drone", world=world)

@@ -20,6 +20,7 @@ from storyai.core.engine import combat
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.intent import Intent, Match, resolve
 from storyai.core.rules import spells as magic
+from storyai.core.rules.spell_lines import spell_lines, spell_resources
 from storyai.core.rules.spells import spell_book
 
 _SLOT = re.compile(
@@ -40,14 +41,14 @@ def _slot_words(text: str) -> tuple[str, int | None]:
 def spell_list(draft: Draft) -> str:
     """What the caster can cast right now, with slots or magic points left."""
     sheet = draft.sheet
-    lines = magic.spell_lines(sheet, draft.world)
+    lines = spell_lines(sheet, draft.world)
     if not lines:
         return "You know no spells."
     out = ["Cast which spell?"]
     for line in lines:
         cost = f" ({line.cost})" if line.cost else ""
         out.append(f"  {line.name} — {line.level_label}{cost}: {line.effect}")
-    resources = magic.spell_resources(sheet)
+    resources = spell_resources(sheet)
     if resources:
         out.append("Left: " + ", ".join(f"{r.label} {r.amount}" for r in resources) + ".")
     example = next((line.name.lower() for line in lines if line.level == 0), lines[0].name.lower())
@@ -224,7 +225,7 @@ def _resolve(draft: Draft, caster_id: str, spell: Spell, slot: int, targets: lis
         draft.say(note, "notice")
     if not targets and spell.description and not out.failed:
         draft.say(spell.description)
-    for resource in magic.spell_resources(draft.sheet) if player else ():
+    for resource in spell_resources(draft.sheet) if player else ():
         if resource.key in (f"slots_{slot}", "mp"):  # what this casting spent
             draft.say(f"{resource.label} left: {resource.current}.", "notice")
     for who, dealt in out.damage.items():

@@ -16,7 +16,7 @@ from storyai.core.domain.world import World
 from storyai.core.rules.base import RuleSystem
 from storyai.core.rules.display import AttackLine, Resource, Score, SkillEntry, Stat
 from storyai.core.rules.registry import rule_system_for
-from storyai.core.rules.spells import SpellLine, spell_lines, spell_resources
+from storyai.core.rules.spell_lines import SpellLine, spell_lines, spell_resources
 
 SLOTS = (("weapon", "Weapon"), ("armor", "Armor"), ("shield", "Shield"))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from storyai.core.rules.display import Resource
-from storyai.core.rules.spells import SpellLine
+from storyai.core.rules.spell_lines import SpellLine
 from storyai.core.views.quests import QuestView
 from storyai.core.views.sheet import InventoryView, SheetView
 

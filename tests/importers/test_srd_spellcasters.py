@@ -15,7 +15,8 @@ from storyai.core.domain.world import Character, World
 from storyai.core.engine.turn import initial_state, join, play_turn
 from storyai.core.importers.srd import SrdRead, read_srd
 from storyai.core.rules import rule_system_for
-from storyai.core.rules.spells import slots_left, spell_lines
+from storyai.core.rules.spell_lines import spell_lines
+from storyai.core.rules.spells import slots_left
 from storyai.core.worlds.bundled import bundled_world_paths
 from storyai.core.worlds.library_spells import spell_fields
 from storyai.core.worlds.validate import load_world

@@ -2,7 +2,8 @@
 
 ``go `` completes exits and the places they lead to, ``take `` the items lying
 here, ``talk to `` and ``attack `` the characters present, ``use ``/``drop ``
-what is carried, and ``ask NAME about `` the topics that character may talk about.
+what is carried, ``ask NAME about `` the topics that character may talk about,
+``cast `` the spells known and ``cast SPELL at `` the characters present.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class Vocabulary:
     carried: list[str] = field(default_factory=list)
     people: list[str] = field(default_factory=list)
     topics: dict[str, list[str]] = field(default_factory=dict)  # lower-case name -> topics
+    spells: list[str] = field(default_factory=list)
 
     @property
     def usable(self) -> list[str]:
@@ -85,6 +87,7 @@ class Vocabulary:
             carried=[i.name for i in view.inventory.items],
             people=[p.name for p in place.people],
             topics={p.name.lower(): [t.label for t in p.topics] for p in place.people},
+            spells=[s.name for s in view.sheet.spells],
         )
 
 
@@ -126,6 +129,11 @@ def _arguments(verb: str, head: str, rest: str, vocab: Vocabulary) -> list[str]:
             topics = vocab.topics.get(who.strip().lower(), [])
             return [f"{head}{who}{sep}{t}" for t in _starting(topics, topic)]
         return [f"{head}{name} about " for name in _starting(vocab.people, rest)]
+    if verb == "cast":
+        spell, sep, target = rest.partition(" at ")
+        if sep:
+            return [f"{head}{spell}{sep}{name}" for name in _starting(vocab.people, target)]
+        return [head + name for name in _starting(vocab.spells, rest)]
     kind = _ARGUMENTS.get(verb)
     if kind is None:
         return []

@@ -213,6 +213,15 @@ def sheet_embed(view: PlayerView) -> discord.Embed:
             for a in sheet.attacks
         ]
         embed.add_field(name="Attacks", value=_listing(attacks, EMBED_FIELD_VALUE), inline=False)
+    if sheet.spells:
+        spells = [
+            f"**{escape_inline(sp.name, NAME)}** *{sp.level_label}*"
+            + (f" {sp.cost}" if sp.cost else "")
+            + f": {escape_inline(sp.effect, NAME)}"
+            + (" *(concentrating)*" if sp.concentrating else "")
+            for sp in sheet.spells
+        ]
+        embed.add_field(name="Spells", value=_listing(spells, EMBED_FIELD_VALUE), inline=False)
     gear = [f"{slot.label}: {escape_inline(slot.value, NAME)}" for slot in sheet.equipped]
     if gear:
         embed.add_field(name="Equipped", value="\n".join(gear), inline=False)

@@ -24,13 +24,16 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     ValidationError,
     field_serializer,
+    model_serializer,
     model_validator,
 )
 
 from storyai.core.domain.dice import Dice, expected_value
 from storyai.core.domain.errors import RuleError
+from storyai.core.domain.spells import Spellcasting, spell_id
 from storyai.core.domain.stats import (
     ABILITIES,
     ARCHETYPE_STATS,
@@ -240,6 +243,9 @@ class Sheet(Frozen):
     attacks: tuple[SheetAttack, ...] = ()
     tactics: Tactics = "aggressive"
     speed: int = Field(30, ge=0)
+    spellcasting: Spellcasting | None = Field(
+        None, description="Spells known, slots spent, magic points, concentration."
+    )
 
     @model_validator(mode="after")
     def _hp_within_max(self) -> Sheet:
@@ -259,6 +265,14 @@ class Sheet(Frozen):
     def _sorted(self, value: frozenset[str]) -> list[str]:
         """Sets serialise sorted, so snapshots of equal sheets are byte-identical."""
         return sorted(value)
+
+    @model_serializer(mode="wrap")
+    def _no_empty_spellcasting(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """A sheet that casts nothing serialises as it did before spells existed."""
+        data = handler(self)
+        if isinstance(data, dict) and data.get("spellcasting") is None:
+            data.pop("spellcasting", None)
+        return data
 
     # ------------------------------------------------------------ reading
 
@@ -426,6 +440,7 @@ def sheet_from_stat_block(char_id: str, character: Character, system: System) ->
             immunities=frozenset(map(tag, stats.immunities)),
             condition_immunities=frozenset(map(tag, stats.condition_immunities)),
             speed=stats.speed,
+            spellcasting=_stat_block_casting(stats, level),
         )
     assert isinstance(stats, PercentileStatBlock)
     return Sheet(
@@ -439,6 +454,21 @@ def sheet_from_stat_block(char_id: str, character: Character, system: System) ->
             SheetAttack(name=a.name, damage=a.damage, damage_type=a.damage_type, skill=a.skill)
             for a in stats.attacks
         ),
+    )
+
+
+def _stat_block_casting(stats: D20StatBlock, level: int) -> Spellcasting | None:
+    casting = stats.spellcasting
+    if casting is None or not casting.spells:
+        return None
+    return Spellcasting(
+        ability=casting.ability,
+        spells=tuple(spell_id(s) for s in casting.spells),
+        caster_level=casting.level or level,
+        slots=dict(casting.slots),
+        progression="full" if casting.slots or casting.level else "none",
+        dc=casting.dc,
+        attack_bonus=casting.attack_bonus,
     )
 
 
@@ -506,6 +536,34 @@ def new_player_sheet(
     return with_defence(sheet, world)
 
 
+def archetype_spellcasting(sheet: Sheet, world: World) -> Sheet:
+    """A player whose story began before spells existed gets their archetype's spells
+    (slots and magic points unspent); anyone else is returned as they are."""
+    arch = world.archetypes.get(sheet.archetype or "")
+    if sheet.spellcasting is not None or not sheet.is_player or arch is None:
+        return sheet
+    if not arch.stats.get("spells"):
+        return sheet
+    stats = _stats(ARCHETYPE_STATS[sheet.system], arch.stats, arch.name)
+    if isinstance(stats, D20ArchetypeStats):
+        casting = Spellcasting(
+            ability=stats.spellcasting,
+            spells=tuple(spell_id(s) for s in stats.spells),
+            progression=stats.caster,
+        )
+    else:
+        assert isinstance(stats, PercentileArchetypeStats)
+        mp = stats.mp if stats.mp is not None else max(1, sheet.score("pow") // 5)
+        casting = Spellcasting(
+            ability="pow",
+            spells=tuple(spell_id(s) for s in stats.spells),
+            progression="none",
+            mp=mp,
+            max_mp=mp,
+        )
+    return sheet.model_copy(update={"spellcasting": casting})
+
+
 def _checked_scores(scores: Mapping[str, int], names: tuple[str, ...], low: int, high: int) -> dict:
     missing = [n for n in names if n not in scores]
     if missing:
@@ -548,6 +606,13 @@ def _d20_player(
         hit_die=stats.hit_die,
         hit_dice=level,
         gold=gold or options.starting_gold,
+        spellcasting=Spellcasting(
+            ability=stats.spellcasting,
+            spells=tuple(spell_id(s) for s in stats.spells),
+            progression=stats.caster,
+        )
+        if stats.spells
+        else None,
     )
 
 
@@ -566,6 +631,14 @@ def _percentile_player(
         skills[skill] = max(skills.get(skill, 0), value)
     hp = stats.hp or max(1, (chars["con"] + chars["siz"]) // 10)
     sanity = stats.sanity if stats.sanity is not None else chars["pow"]
+    mp = stats.mp if stats.mp is not None else max(1, chars["pow"] // 5)
+    casting = Spellcasting(
+        ability="pow",
+        spells=tuple(spell_id(s) for s in stats.spells),
+        progression="none",
+        mp=mp,
+        max_mp=mp,
+    )
     return Sheet(
         **common,
         hp=hp,
@@ -574,4 +647,5 @@ def _percentile_player(
         skills=skills,
         sanity=sanity if options.sanity else None,
         gold=gold,
+        spellcasting=casting if stats.spells else None,
     )

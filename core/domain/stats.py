@@ -34,6 +34,19 @@ class D20Attack(Strict):
     range: str = Field("melee", description="melee, or a range such as 80/320.")
 
 
+class D20Spellcasting(Strict):
+    """A stat block's spellcasting, as the SRD prints it."""
+
+    ability: Literal["int", "wis", "cha"] = "int"
+    level: int | None = Field(None, ge=1, le=30, description="Caster level (cantrip damage).")
+    dc: int | None = Field(None, ge=1, le=40, description="Spell save DC (default 8+prof+mod).")
+    attack_bonus: int | None = Field(None, ge=-5, le=30, description="Spell attack bonus.")
+    slots: dict[int, int] = Field(
+        default_factory=dict, description="Slots per spell level, e.g. {1: 4, 2: 3}."
+    )
+    spells: list[str] = Field(default_factory=list, description="Spell ids or names.")
+
+
 class D20StatBlock(Strict):
     abilities: D20Abilities = Field(default_factory=D20Abilities)
     ac: int = Field(ge=0, le=40, description="Armor class.")
@@ -52,6 +65,7 @@ class D20StatBlock(Strict):
     immunities: list[str] = Field(default_factory=list)
     vulnerabilities: list[str] = Field(default_factory=list)
     condition_immunities: list[str] = Field(default_factory=list)
+    spellcasting: D20Spellcasting | None = None
     tactics: Literal["aggressive", "cautious", "cowardly", "defensive"] = "aggressive"
 
 
@@ -81,13 +95,25 @@ class D20ArchetypeStats(Strict):
     )
     saves: list[Literal["str", "dex", "con", "int", "wis", "cha"]] = Field(default_factory=list)
     skills: list[str] = Field(default_factory=list, description="Proficient skills.")
-    spells: list[str] = Field(default_factory=list)
+    spells: list[str] = Field(
+        default_factory=list, description="Spells known, by id or name (fire_bolt, Sleep)."
+    )
+    spellcasting: Literal["int", "wis", "cha"] = Field(
+        "int", description="The ability spells are cast with."
+    )
+    caster: Literal["full", "half"] = Field(
+        "full", description="Spell slots by level: a full caster's table or a half caster's."
+    )
 
 
 class PercentileArchetypeStats(Strict):
     skills: dict[str, int] = Field(default_factory=dict, description="Skill -> percent.")
     hp: int | None = Field(None, ge=1, le=100)
     sanity: int | None = Field(None, ge=0, le=99)
+    spells: list[str] = Field(
+        default_factory=list, description="Spells or powers known, paid with magic points."
+    )
+    mp: int | None = Field(None, ge=0, le=100, description="Magic points (default POW / 5).")
 
 
 STAT_BLOCKS: dict[str, type[Strict]] = {"d20": D20StatBlock, "percentile": PercentileStatBlock}

@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from storyai.core.domain.spells import Spell
+
 FORMAT_VERSION = 1
 """The newest world format this code reads. Older ones are migrated on load."""
 
@@ -552,6 +554,12 @@ class World(Strict):
     quests: dict[Id, Quest] = Field(default_factory=dict)
     lore: dict[Id, LoreEntry] = Field(default_factory=dict)
     archetypes: dict[Id, Archetype] = Field(min_length=1)
+    spells: dict[Id, Spell] = Field(
+        default_factory=dict,
+        description="Spells this world defines (or redefines): archetypes and stat blocks "
+        "list them by id or name. The SRD 5.1 basics (fire_bolt, sleep, magic_missile, "
+        "cure_wounds, fireball, ...) are built in.",
+    )
     flags: list[Id] = Field(
         default_factory=list,
         description="Story flags this world uses (optional; helps catch typos).",
@@ -585,8 +593,9 @@ SECTION_NAMES = (
     "quests",
     "lore",
     "archetypes",
+    "spells",
     "flags",
     "playtests",
 )
-MERGED_SECTIONS = ("locations", "characters", "items", "quests", "lore", "archetypes")
+MERGED_SECTIONS = ("locations", "characters", "items", "quests", "lore", "archetypes", "spells")
 """Sections keyed by id, which a folder's files may each add to."""

@@ -20,7 +20,7 @@ from storyai.core.domain.ops import (
     Visit,
 )
 from storyai.core.domain.world import Exit
-from storyai.core.engine import combat, describe
+from storyai.core.engine import casting, combat, describe
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.intent import Intent, Match, resolve
 from storyai.core.engine.story import apply_effects, holds
@@ -356,6 +356,7 @@ def rest(draft: Draft, intent: Intent) -> None:
     draft.say(f"You take a {kind} rest.")
     for note in notes:
         draft.say(note, "notice")
+    casting.after_rest(draft, kind)
 
 
 def inventory(draft: Draft, intent: Intent) -> None:
@@ -380,16 +381,6 @@ def show_help(draft: Draft, intent: Intent) -> None:
 
 def wait(draft: Draft, intent: Intent) -> None:
     draft.say("Time passes.")
-
-
-def cast(draft: Draft, intent: Intent) -> None:
-    archetype = draft.world.archetypes.get(draft.sheet.archetype or "")
-    spells = list(archetype.stats.get("spells", [])) if archetype else []
-    if not spells:
-        draft.say("You know no spells. (Try attack, use or talk.)", "notice")
-        return
-    draft.say(f"You shape the words of {spells[0]}.")
-    combat.attack(draft, Intent("attack", object=intent.target or intent.object))
 
 
 def give(draft: Draft, intent: Intent) -> None:
@@ -428,7 +419,7 @@ HANDLERS: dict[str, Callable[[Draft, Intent], None]] = {
     "give": give,
     "attack": combat.attack,
     "flee": combat.flee,
-    "cast": cast,
+    "cast": casting.cast,
     "inventory": inventory,
     "sheet": sheet,
     "quests": quests,

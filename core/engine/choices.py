@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storyai.core.domain.state import Choice
-from storyai.core.engine import describe
+from storyai.core.engine import casting, describe
 from storyai.core.engine.combat import hostiles_here
 from storyai.core.engine.draft import Draft
 
@@ -21,6 +21,10 @@ def offer(draft: Draft) -> list[Choice]:
         for cid in foes[:3]:
             name = world.characters[cid].name
             out.append(Choice(text=f"Attack {name}", command=f"attack {name}"))
+        spell = casting.offensive_spell(draft)
+        if spell:
+            name = world.characters[foes[0]].name
+            out.append(Choice(text=f"Cast {spell} at {name}", command=f"cast {spell} at {name}"))
         healing = [
             i
             for i in draft.sheet.inventory

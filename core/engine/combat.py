@@ -14,6 +14,7 @@ from storyai.core.engine.draft import Draft
 from storyai.core.engine.intent import Intent, resolve
 from storyai.core.engine.story import apply_effects, award_xp
 from storyai.core.rules import npc_action, roll_initiative
+from storyai.core.rules.spells import woken
 
 
 def hostiles_here(draft: Draft) -> list[str]:
@@ -49,6 +50,8 @@ def ambush(draft: Draft) -> None:
 
 
 def attack(draft: Draft, intent: Intent) -> None:
+    from storyai.core.engine import casting  # casting starts fights through this module
+
     targets = {
         cid: [draft.world.characters[cid].name, *draft.world.characters[cid].name.split()]
         for cid in draft.state.characters_at(draft.here)
@@ -82,9 +85,11 @@ def attack(draft: Draft, intent: Intent) -> None:
     draft.roll_line(
         result.text, {"attack": result.attack, "hit": result.hit, "damage": result.damage}
     )
-    draft.set_sheet(target, result.defender)
+    draft.set_sheet(target, woken(result.defender) if result.hit else result.defender)
     if result.defender.is_dead or result.defender.hp <= 0:
         defeat(draft, target)
+    else:
+        casting.concentration_check(draft, target, result.damage)
 
 
 def defeat(draft: Draft, target: str) -> None:
@@ -128,6 +133,8 @@ def parting_blows(draft: Draft) -> None:
 
 def enemies_act(draft: Draft, *, reason: str = "") -> None:
     """Every hostile NPC here takes its turn against the player."""
+    from storyai.core.engine import casting  # casting starts fights through this module
+
     if not draft.state.combat:
         return
     for cid in list(draft.state.combat.order):
@@ -135,6 +142,8 @@ def enemies_act(draft: Draft, *, reason: str = "") -> None:
             continue
         npc_sheet = _fighter(draft, cid)
         if npc_sheet is None:
+            continue
+        if casting.held_this_turn(draft, cid):  # hold person: no turn, a save at its end
             continue
         if "dodging" in npc_sheet.conditions:  # a dodge lasts until the NPC's next turn
             npc_sheet = draft.rules.remove_condition(npc_sheet, "dodging")
@@ -151,11 +160,16 @@ def enemies_act(draft: Draft, *, reason: str = "") -> None:
             continue
         if decision.kind != "attack":
             continue
+        if casting.npc_casts(draft, cid, npc_sheet):  # a caster's spell instead of a blow
+            if draft.sheet.is_dead:
+                break
+            continue
         result = draft.rules.attack(
             npc_sheet, draft.sheet, decision.attack, draft.dice, draft.world
         )
         draft.roll_line(result.text)
         draft.set_sheet(draft.actor, result.defender)
+        casting.concentration_check(draft, draft.actor, result.damage)
         if draft.sheet.is_dead:
             break
     if not hostiles_here(draft):

@@ -35,6 +35,8 @@ class Draft:
     lines: list[Line] = field(default_factory=list)
     rolls: list[Roll] = field(default_factory=list)
     understood: bool = True
+    free: bool = False
+    """Nothing happened that takes time (a refused casting): enemies do not act."""
 
     # ------------------------------------------------------------- changes
 

@@ -108,7 +108,7 @@ def play_turn(
         return Outcome(intent, draft.ops, draft.lines, draft.rolls, draft.rejected)
     handler = actions.HANDLERS.get(intent.verb, actions.not_understood)
     handler(draft, intent)
-    time_passes = intent.verb not in actions.INFO_VERBS and draft.understood
+    time_passes = intent.verb not in actions.INFO_VERBS and draft.understood and not draft.free
     if time_passes:  # looking at your sheet or asking for help costs no time
         combat.enemies_act(draft)
     advance_quests(draft)

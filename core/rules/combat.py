@@ -14,7 +14,7 @@ from typing import Literal
 
 from storyai.core.domain.dice import Dice, expected_value
 from storyai.core.domain.sheet import Sheet, SheetAttack, Tactics
-from storyai.core.rules.base import RuleSystem
+from storyai.core.rules.base import INCAPACITATING, RuleSystem
 from storyai.core.rules.registry import get_rule_system
 
 ActionKind = Literal["attack", "dodge", "flee", "wait"]
@@ -102,7 +102,7 @@ def npc_action(
         dice: Picks between equally weak targets; without dice, the lowest id.
     """
     tactics = tactics or npc.tactics
-    if npc.is_down or "incapacitated" in npc.conditions:
+    if npc.is_down or npc.conditions & INCAPACITATING:  # asleep, paralyzed, stunned ...
         return NpcAction("wait", npc.id, reason="cannot act")
     targets = [e for e in enemies if e.id != npc.id and not e.is_down]
     if not targets:

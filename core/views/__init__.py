@@ -13,6 +13,7 @@ from storyai.core.rules.display import (
     SkillEntry,
     Stat,
 )
+from storyai.core.rules.spell_lines import SpellLine
 from storyai.core.views.creation import ArchetypeChoice, CreationView, creation_view
 from storyai.core.views.place import (
     MAP_LABEL_WIDTH,
@@ -53,6 +54,7 @@ __all__ = [
     "ScoreMethod",
     "SheetView",
     "SkillEntry",
+    "SpellLine",
     "Stat",
     "TopicView",
     "creation_view",

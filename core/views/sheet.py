@@ -11,11 +11,12 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from storyai.core.domain.sheet import Sheet
+from storyai.core.domain.sheet import Sheet, archetype_spellcasting
 from storyai.core.domain.world import World
 from storyai.core.rules.base import RuleSystem
 from storyai.core.rules.display import AttackLine, Resource, Score, SkillEntry, Stat
 from storyai.core.rules.registry import rule_system_for
+from storyai.core.rules.spell_lines import SpellLine, spell_lines, spell_resources
 
 SLOTS = (("weapon", "Weapon"), ("armor", "Armor"), ("shield", "Shield"))
 
@@ -46,6 +47,7 @@ class SheetView:
     equipped: tuple[Stat, ...]  # ("weapon", "Weapon", "Longsword"), worn slots only
     dead: bool = False
     down: bool = False  # dead, or at 0 HP / unconscious
+    spells: tuple[SpellLine, ...] = ()  # cantrips first; slots / MP are in ``resources``
 
     @property
     def hp(self) -> Resource:
@@ -95,6 +97,7 @@ def conditions_text(conditions: Iterable[str]) -> tuple[str, ...]:
 def sheet_view(sheet: Sheet, world: World, rules: RuleSystem | None = None) -> SheetView:
     """A sheet as its owner reads it; ``rules`` defaults to the world's system."""
     rules = rules or rule_system_for(world)
+    sheet = archetype_spellcasting(sheet, world)  # a story begun before spells existed
     summary = rules.summarize(sheet, world)
     archetype = world.archetypes.get(sheet.archetype or "")
     equipped = tuple(
@@ -107,7 +110,7 @@ def sheet_view(sheet: Sheet, world: World, rules: RuleSystem | None = None) -> S
         name=sheet.name,
         archetype=archetype.name if archetype else (sheet.archetype or "").replace("_", " "),
         level=summary.level,
-        resources=summary.resources,
+        resources=(*summary.resources, *spell_resources(sheet)),
         defence=summary.defence,
         stats=summary.stats,
         score_label=summary.score_label,
@@ -121,6 +124,7 @@ def sheet_view(sheet: Sheet, world: World, rules: RuleSystem | None = None) -> S
         equipped=equipped,
         dead=sheet.is_dead,
         down=sheet.is_down,
+        spells=spell_lines(sheet, world),
     )
 
 

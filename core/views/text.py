@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from storyai.core.rules.display import Resource
+from storyai.core.rules.spell_lines import SpellLine
 from storyai.core.views.quests import QuestView
 from storyai.core.views.sheet import InventoryView, SheetView
 
@@ -41,7 +42,16 @@ def sheet_text(s: SheetView) -> str:
         lines.append(f"{s.skill_label}: " + ", ".join(f"{k.label} {k.text}" for k in s.skills[:8]))
     if s.attacks:
         lines.append("Attacks: " + "; ".join(f"{a.name} {a.chance}, {a.damage}" for a in s.attacks))
+    if s.spells:
+        lines.append("Spells: " + "; ".join(spell_text(sp) for sp in s.spells))
     return "\n".join(lines)
+
+
+def spell_text(sp: SpellLine) -> str:
+    """``Fire Bolt (cantrip): +4 to hit, 1d10 fire``."""
+    cost = f", {sp.cost}" if sp.cost else ""
+    held = " [concentrating]" if sp.concentrating else ""
+    return f"{sp.name} ({sp.level_label}{cost}): {sp.effect}{held}"
 
 
 def inventory_text(pack: InventoryView) -> str:

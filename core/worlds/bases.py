@@ -23,12 +23,17 @@ from typing import Any
 
 from storyai.core.domain.records import LibraryRecord
 from storyai.core.worlds.crossref import Issue
+from storyai.core.worlds.library_spells import spell_fields
 
 BASE_PATTERN = r"^srd:(5\.[12]/)?[a-z][a-z0-9_]*$"
 BASE_RE = re.compile(BASE_PATTERN)
 BASE_HINT = "write it like srd:goblin or srd:5.2/goblin_warrior (`storyai srd search` finds keys)"
 
-KINDS_FOR = {"characters": ("monster",), "items": ("equipment", "magic-item")}
+KINDS_FOR = {
+    "characters": ("monster",),
+    "items": ("equipment", "magic-item"),
+    "spells": ("spell",),
+}
 """Which library kinds each world section may take its base from."""
 DATA_KEY = {"monster": "character", "equipment": "item", "magic-item": "item"}
 """Where in a library entry's ``data`` the world-format mapping is kept."""
@@ -140,7 +145,10 @@ def _placeholders(data: dict[str, Any], refs: list[BaseRef]) -> dict[str, Any]:
 def fill(record: LibraryRecord, entry: Mapping[str, Any]) -> dict[str, Any]:
     """The library entry's fields, overridden by the entry's own. A stat block is merged
     stat by stat, so ``stats: {hp: 100}`` changes the hit points and keeps the rest."""
-    base = copy.deepcopy(record.data.get(DATA_KEY.get(record.kind, ""), {}))
+    if record.kind == "spell":
+        base = spell_fields(record)
+    else:
+        base = copy.deepcopy(record.data.get(DATA_KEY.get(record.kind, ""), {}))
     base.pop("source", None)
     merged = {**base, **entry, "base": _normal(entry.get("base"))}
     if isinstance(base.get("stats"), Mapping) and isinstance(entry.get("stats"), Mapping):
@@ -181,7 +189,12 @@ def _missing(lookup: LibraryLookup, ref: BaseRef) -> str:
 def _suggestion(lookup: LibraryLookup, ref: BaseRef) -> str:
     wrong = [r for r in lookup.entries.get(ref.key, []) if r.kind not in KINDS_FOR[ref.section]]
     if wrong:
-        where = {"equipment": "an item", "magic-item": "an item", "monster": "a character"}
+        where = {
+            "equipment": "an item",
+            "magic-item": "an item",
+            "monster": "a character",
+            "spell": "a spell (under `spells:`)",
+        }
         target = where.get(wrong[0].kind)
         if target:
             return f"use it as the base of {target} instead"

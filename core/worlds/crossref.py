@@ -17,8 +17,10 @@ from typing import Any
 import d20
 from pydantic import ValidationError
 
+from storyai.core.domain.spells import spell_id
 from storyai.core.domain.stats import ARCHETYPE_STATS, STAT_BLOCKS
 from storyai.core.domain.world import TRIGGER_KINDS
+from storyai.core.rules.srd_spells import SRD_SPELLS
 from storyai.core.worlds.messages import friendly
 
 Path_ = tuple[Any, ...]
@@ -90,6 +92,7 @@ class _Checker:
         self.quests = _ids(data, "quests")
         self.lore = _ids(data, "lore")
         self.archetypes = _ids(data, "archetypes")
+        self.spells = _ids(data, "spells") | set(SRD_SPELLS)
         self.declared_flags = {f for f in _l(data.get("flags")) if isinstance(f, str)}
         self.flags_set = self._flags_set()
         self.obtainable = self._obtainable_items()
@@ -179,6 +182,7 @@ class _Checker:
         self.check_quests()
         self.check_lore()
         self.check_archetypes()
+        self.check_spell_dice()
         self.check_flags()
         self.check_reachability()
         self.check_playtests()
@@ -324,6 +328,9 @@ class _Checker:
             return
         for i, attack in enumerate(_l(_d(stats).get("attacks"))):
             self.check_dice((*path, "attacks", i, "damage"), _d(attack).get("damage"))
+        casting = _d(_d(stats).get("spellcasting"))
+        for i, name in enumerate(_l(casting.get("spells"))):
+            self.check_spell((*path, "spellcasting", "spells", i), name, creature=True)
 
     def check_dice(self, path: Path_, expr: Any) -> None:
         if not isinstance(expr, str):
@@ -514,6 +521,9 @@ class _Checker:
                     ("archetypes", aid, "stats"), arch["stats"], ARCHETYPE_STATS[self.system]
                 )
                 self.check_archetype_skills(aid, _d(arch["stats"]).get("skills"))
+            stats = _d(arch.get("stats"))
+            for i, name in enumerate(_l(stats.get("spells"))):
+                self.check_spell(("archetypes", aid, "stats", "spells", i), name)
 
     def check_archetype_skills(self, aid: str, skills: Any) -> None:
         """Each skill an archetype lists is one the rule system knows: a typo would
@@ -553,6 +563,27 @@ class _Checker:
                     or "known skills: " + ", ".join(sorted(rules.skills)),
                     at_key=at_key,
                 )
+
+    def check_spell(self, path: Path_, name: Any, *, creature: bool = False) -> None:
+        """A spell an archetype lists must be built in or in ``spells:``. A creature's
+        unknown spell (an imported lich knows dozens) is a warning: it never casts it."""
+        if not isinstance(name, str) or spell_id(name) in self.spells:
+            return
+        own = sorted(_ids(self.data, "spells"))
+        hint = _suggest(spell_id(name), self.spells) or (
+            "define it under `spells:` (name, level, attack or save, damage ...) or take it "
+            f"from the SRD: `spells: {{{spell_id(name)}: {{base: srd:{spell_id(name)}}}}}`"
+            + (f"; this world defines: {', '.join(own)}" if own else "")
+        )
+        if creature:
+            self.warn(path, f"spell '{name}' is not defined, so this creature won't cast it", hint)
+        else:
+            self.error(path, f"unknown spell '{name}'", hint)
+
+    def check_spell_dice(self) -> None:
+        for sid, spell in _d(self.data.get("spells")).items():
+            for key in ("damage", "heal", "hp_pool", "upcast"):
+                self.check_dice(("spells", sid, key), _d(spell).get(key))
 
     def check_flags(self) -> None:
         for i, flag in enumerate(_l(self.data.get("flags"))):

@@ -63,6 +63,14 @@ def sheet_renderable(view: PlayerView) -> Group:
         parts.append(
             Text.assemble(("⚔ ", "bold"), f"{attack.name} {attack.chance}, {attack.damage}")
         )
+    for spell in s.spells:
+        line = Text.assemble(("✦ ", "bold"), spell.name, (f" {spell.level_label}", "dim"))
+        if spell.cost:
+            line.append(f" {spell.cost}", "dim")
+        line.append(f": {spell.effect}")
+        if spell.concentrating:
+            line.append(" (concentrating)", "italic cyan")
+        parts.append(line)
     return Group(*parts)
 
 

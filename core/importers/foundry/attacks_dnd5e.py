@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from storyai.core.domain.spells import cantrip_dice
 from storyai.core.importers.foundry.convert_common import (
     clamp,
     damage_type_from_name,
@@ -65,6 +66,10 @@ def actor_attacks(
 ) -> list[dict[str, Any]]:
     """Every attack the actor's items give, as ``D20Attack`` mappings."""
     maker = AttackMaker(mods, prof, spell_ability, actor_system)
+    class_levels = [
+        whole(path(system_data(i), "levels"), 0) or 0 for i in items if i.get("type") == "class"
+    ]
+    maker.caster_level = sum(class_levels) or None
     attacks: list[dict[str, Any]] = []
     for item in items:
         attacks.extend(maker.from_item(item))
@@ -103,6 +108,8 @@ class AttackMaker:
         self.prof = prof
         self.spell_ability = spell_ability if spell_ability in ABILITIES else "int"
         self.actor = actor
+        self.caster_level: int | None = None
+        """A character's class levels; NPCs give ``details.spellLevel``."""
 
     def from_item(self, item: dict[str, Any]) -> list[dict[str, Any]]:
         isys = system_data(item)
@@ -150,8 +157,9 @@ class AttackMaker:
             base = _part(path(isys, "damage.base"), add_mod=True)
             if base:
                 parts.append(base)
+        tier = self.cantrip_tier(item, isys)
         for part in path(act, "damage.parts", []) or []:
-            made = _part(part, add_mod=False)
+            made = _part(_cantrip_part(part, tier), add_mod=False)
             if made:
                 parts.append(made)
         if attack.get("flat"):
@@ -182,7 +190,24 @@ class AttackMaker:
             to_hit = mod + self.proficiency(isys, spell) + flat_bonus(bonus, refs)
             to_hit += whole(isys.get("magicalBonus"), 0) or 0
         to_hit += flat_bonus(path(self.actor, f"bonuses.{action}.attack"), refs)
-        return Roll(to_hit, legacy_parts(isys), refs, ranged, spell)
+        parts = legacy_parts(isys)
+        tier = self.cantrip_tier(item, isys)
+        if tier > 1 and path(isys, "scaling.mode") == "cantrip" and parts:
+            parts = [(_times_dice(parts[0][0], tier), parts[0][1]), *parts[1:]]
+        return Roll(to_hit, parts, refs, ranged, spell)
+
+    def cantrip_tier(self, item: dict[str, Any], isys: dict[str, Any]) -> int:
+        """How many times a cantrip's dice are rolled at the owner's caster level (1, then
+        2 at 5th, 3 at 11th, 4 at 17th): the lich's Ray of Frost is 4d8. 1 for anything
+        that is not a cantrip."""
+        if item.get("type") != "spell" or whole(isys.get("level"), None) != 0:
+            return 1
+        level = (
+            self.caster_level
+            or whole(path(self.actor, "details.spellLevel"))
+            or whole(path(self.actor, "details.level.value", path(self.actor, "details.level")))
+        )
+        return cantrip_dice(level or 1)
 
     def save_dc(self, dc: Any, item: dict[str, Any]) -> int | None:
         """A 4.x+ ``save.dc`` (or a check's ``dc``): flat formula, ability or spellcasting."""
@@ -246,6 +271,24 @@ class AttackMaker:
         if spell or proficient is None or proficient is True:
             return self.prof
         return self.prof if (whole(proficient, 1) or 0) >= 1 else 0
+
+
+def _cantrip_part(part: Any, tier: int) -> Any:
+    """A 4.x damage part of a cantrip at its tier: ``whole`` scaling adds its dice per tier."""
+    if tier <= 1 or not isinstance(part, dict) or path(part, "scaling.mode") != "whole":
+        return part
+    number = whole(part.get("number"))
+    step = whole(path(part, "scaling.number"), 1) or 1
+    if not number:
+        return part
+    return {**part, "number": number + step * (tier - 1)}
+
+
+def _times_dice(formula: str, tier: int) -> str:
+    """``1d8`` at tier 4 -> ``4d8``: the first dice term of a legacy cantrip's formula."""
+    return re.sub(
+        r"(\d*)d(\d+)", lambda m: f"{int(m.group(1) or 1) * tier}d{m.group(2)}", formula, count=1
+    )
 
 
 def _part(part: Any, *, add_mod: bool) -> tuple[str, str] | None:

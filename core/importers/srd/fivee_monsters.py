@@ -67,7 +67,37 @@ def monster(rec: dict[str, Any]) -> Monster:
         reactions=_features(rec.get("reactions")),
         legendary_actions=_features(rec.get("legendary_actions")),
         attacks=[a for action in rec.get("actions") or [] for a in _attacks(action)],
+        spellcasting=_spellcasting(rec.get("special_abilities")),
     )
+
+
+def _spellcasting(abilities: Any) -> dict[str, Any] | None:
+    """The Spellcasting trait as a stat block's ``spellcasting`` (the lich: INT, 18th
+    level, DC 20, +12, slots 4/3/3/3/3/1/1/1/1); innate casting is left as text."""
+    for item in abilities or []:
+        casting = item.get("spellcasting") if isinstance(item, dict) else None
+        if not isinstance(casting, dict) or not casting.get("spells"):
+            continue
+        ability = _name(casting.get("ability")).lower()
+        if ability not in ("int", "wis", "cha") or "slots" not in casting:
+            continue
+        found: dict[str, Any] = {
+            "ability": ability,
+            "spells": [_name(s) for s in casting["spells"] if _name(s)],
+            "slots": {
+                int(k): int(v)
+                for k, v in (casting.get("slots") or {}).items()
+                if str(k).isdigit() and 1 <= int(k) <= 9 and int(v) > 0
+            },
+        }
+        if isinstance(casting.get("level"), int) and 1 <= casting["level"] <= 30:
+            found["level"] = casting["level"]
+        if isinstance(casting.get("dc"), int) and 1 <= casting["dc"] <= 40:
+            found["dc"] = casting["dc"]
+        if isinstance(casting.get("modifier"), int) and -5 <= casting["modifier"] <= 30:
+            found["attack_bonus"] = casting["modifier"]
+        return found
+    return None
 
 
 def _name(ref: Any) -> str:

@@ -76,6 +76,8 @@ class Monster:
     attacks: list[dict[str, Any]] = field(default_factory=list)
     """D20Attack mappings: name, to_hit, damage, damage_type, range."""
     category: str = ""
+    spellcasting: dict[str, Any] | None = None
+    """A ``D20Spellcasting`` mapping: ability, level, dc, attack_bonus, slots, spells."""
 
 
 def monster_draft(m: Monster, source: dict[str, Any]) -> Draft:
@@ -125,6 +127,7 @@ def _stats(m: Monster, cr: str) -> dict[str, Any]:
         "immunities": damage_types_in(m.immunities),
         "vulnerabilities": damage_types_in(m.vulnerabilities),
         "condition_immunities": [slug(c, fallback="condition") for c in m.condition_immunities],
+        **({"spellcasting": m.spellcasting} if m.spellcasting else {}),
     }
 
 

@@ -20,7 +20,7 @@ from storyai.core.domain.ops import (
     Visit,
 )
 from storyai.core.domain.world import Exit
-from storyai.core.engine import combat, describe
+from storyai.core.engine import combat, describe, downed
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.intent import Intent, Match, resolve
 from storyai.core.engine.story import apply_effects, holds
@@ -30,7 +30,7 @@ HELP_TEXT = """You can type things like:
   look · examine {thing} · go north · go to {place} · go back · n / s / e / w / up / down
   take {item} · drop {item} · use {item} · use key on door · equip sword
   talk to {person} · ask {person} about {topic}
-  attack {foe} · cast a spell at {foe} · flee · rest · long rest
+  attack {foe} · cast a spell at {foe} · flee · rest · long rest · death save (at 0 HP)
   inventory (i) · sheet · quests · map · help
 Or type the number of a choice."""
 
@@ -436,8 +436,12 @@ HANDLERS: dict[str, Callable[[Draft, Intent], None]] = {
     "help": show_help,
     "wait": wait,
     "map": show_map,
+    "recover": downed.recover,
     "say": not_understood,
 }
 
-INFO_VERBS = frozenset({"inventory", "sheet", "quests", "help", "map", "look", "examine"})
-"""Verbs that take no game time: enemies do not act after them."""
+INFO_VERBS = frozenset(
+    {"inventory", "sheet", "quests", "help", "map", "look", "examine", "recover"}
+)
+"""Verbs that take no game time: enemies do not act after them. (``recover`` by
+someone on their feet is only a reminder; a downed player's is their turn.)"""

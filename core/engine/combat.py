@@ -1,19 +1,20 @@
 """Fights in the engine: who fights whom, in which order, and what NPCs do.
 
 The rule system rolls and computes; this module decides when a fight starts
-(an attack, or walking in on something hostile), lets enemies act after each
-player action, hands out loot and XP, and ends the fight.
+(an attack, or walking in on something hostile), lets the others act in their
+initiative slots (``turn_order`` keeps the order), hands out loot and XP, and
+ends the fight. A player at 0 HP is handled by ``downed``.
 """
 
 from __future__ import annotations
 
 from storyai.core.domain.ops import ChangeNpc, MoveItems, ReachEnding, SetCombat
 from storyai.core.domain.sheet import Sheet
-from storyai.core.domain.state import Combat
+from storyai.core.engine import turn_order
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.intent import Intent, resolve
 from storyai.core.engine.story import apply_effects, award_xp
-from storyai.core.rules import npc_action, roll_initiative
+from storyai.core.rules import npc_action
 
 
 def hostiles_here(draft: Draft) -> list[str]:
@@ -31,12 +32,15 @@ def _fighter(draft: Draft, cid: str) -> Sheet | None:
 
 
 def _start(draft: Draft, foes: list[str]) -> None:
+    """Begin a fight (or bring newcomers into one): initiative is rolled and the
+    foes quicker than the player act before the player's first action."""
     if draft.state.combat:
+        for cid in foes:
+            turn_order.enlist(draft, cid)
         return
-    sheets = [draft.sheet] + [draft.state.npcs[c].sheet for c in foes]
-    order = roll_initiative([s for s in sheets if s], draft.dice, draft.rules)
-    draft.do(SetCombat(combat=Combat(location=draft.here, order=[e.sheet_id for e in order])))
-    draft.roll_line("Initiative: " + ", ".join(f"{e.name} {e.score}" for e in order))
+    quicker = turn_order.open_fight(draft, foes)
+    draft.awaiting_action = True
+    _take_turns(draft, quicker)
 
 
 def ambush(draft: Draft) -> None:
@@ -64,13 +68,20 @@ def attack(draft: Draft, intent: Intent) -> None:
             return
         target = match.id
     if not draft.rules.can_act(draft.sheet):
-        draft.say("You cannot fight in this state.", "notice")
+        draft.say(_unable(draft.sheet), "notice")
         return
     npc = draft.state.npcs[target]
     if npc.attitude != "hostile":
         draft.do(ChangeNpc(who=target, attitude="hostile"))
         draft.say(f"{draft.world.characters[target].name} turns hostile.", "notice")
     _start(draft, [target, *[c for c in hostiles_here(draft) if c != target]])
+    if not draft.rules.can_act(draft.sheet):  # a quicker foe struck first
+        draft.say("You go down before you can strike.", "notice")
+        return
+    draft.awaiting_action = False
+    npc = draft.state.npcs[target]
+    if npc.defeated or npc.fled or npc.location != draft.here:
+        return
     weapon_words = intent.target or None
     weapon = None
     if weapon_words:
@@ -122,60 +133,70 @@ def flee(draft: Draft, intent: Intent) -> None:
 
 
 def parting_blows(draft: Draft) -> None:
-    """Enemies strike once at someone who turns to leave."""
-    enemies_act(draft, reason="as you turn to go")
+    """Enemies strike once at someone who turns to leave, whatever their slot."""
+    _take_turns(draft, list(draft.state.combat.order) if draft.state.combat else [])
 
 
-def enemies_act(draft: Draft, *, reason: str = "") -> None:
-    """Every hostile NPC here takes its turn against the player."""
-    if not draft.state.combat:
+def enemies_act(draft: Draft) -> None:
+    """After the player's action: the others take their slots up to the player's next
+    go. Nothing happens when the fight began this turn and the player has yet to act
+    in it (the quicker foes have already had their go)."""
+    if not draft.state.combat or draft.awaiting_action:
         return
-    for cid in list(draft.state.combat.order):
+    for cid in hostiles_here(draft):  # someone turned hostile mid-fight
+        turn_order.enlist(draft, cid)
+    _take_turns(draft, turn_order.rest_of_round(draft))
+    if not hostiles_here(draft):
+        draft.do(SetCombat(combat=None))
+
+
+def _take_turns(draft: Draft, ids: list[str]) -> None:
+    """Each of these NPCs, in order, takes its turn against the player."""
+    waiting = []
+    for cid in ids:
+        if draft.sheet.is_dead:
+            break
         if cid not in draft.state.npcs or draft.state.npcs[cid].location != draft.here:
             continue
-        npc_sheet = _fighter(draft, cid)
-        if npc_sheet is None:
-            continue
-        if "dodging" in npc_sheet.conditions:  # a dodge lasts until the NPC's next turn
-            npc_sheet = draft.rules.remove_condition(npc_sheet, "dodging")
-            draft.set_sheet(cid, npc_sheet)
-        decision = npc_action(npc_sheet, None, (), (draft.sheet,), draft.dice)
-        name = draft.world.characters[cid].name
-        if decision.kind == "dodge":
-            draft.set_sheet(cid, draft.rules.add_condition(npc_sheet, "dodging"))
-            draft.say(f"{name} gives ground and guards ({decision.reason}).", "notice")
-            continue
-        if decision.kind == "flee":
-            draft.do(ChangeNpc(who=cid, fled=True))
-            draft.say(f"{name} flees ({decision.reason}).", "notice")
-            continue
-        if decision.kind != "attack":
-            continue
+        if _fighter(draft, cid) is not None and not _npc_turn(draft, cid):
+            waiting.append(draft.world.characters[cid].name)
+    if waiting and draft.sheet.is_down and not draft.sheet.is_dead:
+        names = turn_order.joined(waiting)
+        draft.say(f"{names} {'stands' if len(waiting) == 1 else 'stand'} over you.", "notice")
+
+
+def _npc_turn(draft: Draft, cid: str) -> bool:
+    """One NPC's turn; False when it had nothing to do (its foe is down)."""
+    npc_sheet = _fighter(draft, cid)
+    assert npc_sheet is not None
+    if "dodging" in npc_sheet.conditions:  # a dodge lasts until the NPC's next turn
+        npc_sheet = draft.rules.remove_condition(npc_sheet, "dodging")
+        draft.set_sheet(cid, npc_sheet)
+    decision = npc_action(npc_sheet, None, (), (draft.sheet,), draft.dice)
+    name = draft.world.characters[cid].name
+    if decision.kind == "dodge":
+        draft.set_sheet(cid, draft.rules.add_condition(npc_sheet, "dodging"))
+        draft.say(f"{name} gives ground and guards ({decision.reason}).", "notice")
+    elif decision.kind == "flee":
+        draft.do(ChangeNpc(who=cid, fled=True))
+        draft.say(f"{name} flees ({decision.reason}).", "notice")
+    elif decision.kind == "attack":
         result = draft.rules.attack(
             npc_sheet, draft.sheet, decision.attack, draft.dice, draft.world
         )
         draft.roll_line(result.text)
         draft.set_sheet(draft.actor, result.defender)
-        if draft.sheet.is_dead:
-            break
-    if not hostiles_here(draft):
-        draft.do(SetCombat(combat=None))
+    return decision.kind != "wait"
 
 
 def check_death(draft: Draft) -> None:
-    sheet = draft.sheet
-    if sheet.is_dead and not draft.state.ending:
+    """A player who died this turn ends the story (the world's defeat)."""
+    if draft.sheet.is_dead and not draft.state.ending:
         draft.do(ReachEnding(ending="__death"))
         draft.say("You have died.", "heading")
         draft.say("Your story ends here — unless you rewind to an earlier turn.", "ending")
-    elif sheet.hp <= 0 and not draft.rules.is_dying(sheet) and not sheet.is_dead:
-        # stable: the player comes to, battered, instead of lying there for ever
-        woken = draft.rules.remove_condition(draft.rules.heal(sheet, 1), "prone")
-        draft.set_sheet(draft.actor, woken)
-        draft.say("You come to, battered and bleeding, with 1 HP.", "notice")
-    elif sheet.hp <= 0 and draft.rules.is_dying(sheet):
-        new, result = draft.rules.death_save(sheet, draft.dice)
-        draft.roll_line(result.text)
-        draft.set_sheet(draft.actor, new)
-        if new.is_dead:
-            check_death(draft)
+
+
+def _unable(sheet: Sheet) -> str:
+    blocking = sorted(sheet.conditions - {"prone", "dodging"})
+    return f"You are {blocking[0]} and cannot fight." if blocking else "You cannot fight now."

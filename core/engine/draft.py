@@ -35,6 +35,9 @@ class Draft:
     lines: list[Line] = field(default_factory=list)
     rolls: list[Roll] = field(default_factory=list)
     understood: bool = True
+    awaiting_action: bool = False
+    """A fight began this turn and the player has not acted in it yet: the quicker
+    foes have had their go, and the rest of the round waits for the player."""
 
     # ------------------------------------------------------------- changes
 

@@ -22,6 +22,7 @@ from storyai.core.rules.base import (
     Advantage,
     AttackResult,
     CheckResult,
+    Downed,
     Notes,
     RestKind,
     RuleSystem,
@@ -419,6 +420,47 @@ class PercentileSystem(RuleSystem):
             margin=value - roll.total,
             roll=roll,
             text=f"{sheet.name} fights for life (CON {value}%): {roll.breakdown} — {outcome}",
+        )
+
+    def downed(self, sheet: Sheet) -> Downed | None:
+        """The dying fight for life with CON; the merely unconscious try to come round."""
+        if sheet.is_dead or sheet.hp > 0:
+            return None
+        if self.is_dying(sheet):
+            return Downed("unconscious and dying", "Fight for life (CON roll)", "fight for life")
+        return Downed("unconscious", "Try to come round (CON roll)", "come round")
+
+    def downed_turn(self, sheet: Sheet, dice: Dice) -> tuple[Sheet, CheckResult | None, Notes]:
+        """Dying: the CON roll of ``death_save``. Unconscious (no major wound, or
+        stabilised): a CON roll to come round with 1 HP; a miss stays out cold."""
+        if self.downed(sheet) is None:
+            raise RuleError(f"{sheet.name} isn't down, so there is nothing to recover from.")
+        if self.is_dying(sheet):
+            after, result = self.death_save(sheet, dice)
+            return after, result, ()
+        value = sheet.score("con")
+        roll = dice.roll("1d100")
+        degree = self.degree(roll.total, value)
+        success = RANK[degree] >= RANK["regular"]
+        if success:
+            after = self.remove_condition(self.heal(sheet, 1), "prone")
+            outcome = f"{sheet.name} comes round with 1 HP."
+        else:
+            after, outcome = sheet, f"{sheet.name} stays out cold."
+        return (
+            after,
+            CheckResult(
+                sheet_id=sheet.id,
+                skill="CON",
+                success=success,
+                degree=degree,
+                target=value,
+                margin=value - roll.total,
+                roll=roll,
+                text=f"{sheet.name} tries to come round (CON {value}%): {roll.breakdown} — "
+                + outcome,
+            ),
+            (),
         )
 
     # ---------------------------------------------------------------- rest

@@ -226,6 +226,8 @@ class RuleSystem(ABC):
             raise RuleError(f"{sheet.name} isn't down, so there is nothing to recover from.")
         if self.is_dying(sheet):
             after, result = self.death_save(sheet, dice)
+            if after.hp > 0:  # a natural 20: up, and standing costs nothing here
+                after = self.remove_condition(after, "prone")
             return after, result, ()
         woken = self.remove_condition(self.heal(sheet, 1), "prone")
         return woken, None, (f"{sheet.name} comes to, battered and bleeding, with 1 HP.",)

@@ -115,13 +115,18 @@ def _skill_key(name: str) -> str:
     return SKILL_ALIASES.get(key, CHARACTERISTIC_NAMES.get(key, key))
 
 
-def _skills_by_key(sheet: Sheet) -> dict[str, int]:
+def _skills_by_key(sheet: Sheet) -> dict[str, tuple[int, str]]:
     """The sheet's skills under one spelling: "Spot Hidden", "spot_hidden" and "spot"
-    are one skill, at the best value written for it."""
-    out: dict[str, int] = {}
+    are one skill, at the best value written for it, named as the author wrote that
+    one (ties: the later, the author's over a base skill). The sheet and the rolls
+    both use this name, so "Brawl 50%" on the sheet is "Brawl" in the fight."""
+    out: dict[str, tuple[int, str]] = {}
     for name, value in sheet.skills.items():
         key = _skill_key(name)
-        out[key] = max(out.get(key, 0), value)
+        shown = name.replace("_", " ").strip()
+        shown = shown[:1].upper() + shown[1:]
+        if key not in out or value >= out[key][0]:
+            out[key] = (value, shown)
     return out
 
 
@@ -161,7 +166,8 @@ class PercentileSystem(RuleSystem):
         key = _skill_key(skill)
         known = _skills_by_key(sheet)
         if key in known:
-            return _label(key), known[key]
+            value, shown = known[key]
+            return shown, value
         if key in CHARACTERISTICS:
             return _label(key), sheet.score(key)
         if key == "dodge":
@@ -558,13 +564,9 @@ CHARACTERISTIC_LABELS = {short: long.capitalize() for long, short in CHARACTERIS
 
 def _skill_entries(sheet: Sheet) -> tuple[SkillEntry, ...]:
     """Each skill once (a sheet may hold "Spot Hidden" and "spot_hidden", "Brawl"
-    and "fighting"), at its best value, named as the author wrote the best one."""
-    best: dict[str, tuple[int, str]] = {}
-    for name, value in sheet.skills.items():
-        key = _skill_key(name)
-        shown = name.replace("_", " ").strip()
-        shown = shown[:1].upper() + shown[1:]
-        if key not in best or value >= best[key][0]:  # ties: the later, the author's
-            best[key] = (value, shown)
-    entries = [SkillEntry(key, shown, value, f"{value}%") for key, (value, shown) in best.items()]
+    and "fighting"), at its best value, named as the rolls name it."""
+    entries = [
+        SkillEntry(key, shown, value, f"{value}%")
+        for key, (value, shown) in _skills_by_key(sheet).items()
+    ]
     return tuple(sorted(entries, key=lambda e: (-e.value, e.label)))

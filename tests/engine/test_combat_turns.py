@@ -250,3 +250,17 @@ def test_recovering_on_your_feet_is_only_a_reminder():
     state = fresh()
     outcome = turn(state, "death save")
     assert told(outcome) == ["You are on your feet; there is nothing to recover from."]
+
+
+# ------------------------------------------------------------------ naming
+
+
+def test_the_sheet_and_the_fight_name_a_skill_alike():
+    """The inspector's archetype writes "Brawl"; the rules roll it as fighting."""
+    state = fresh(HALVARD)
+    rules = rule_system_for(HALVARD)
+    sheet = play_turn(state, HALVARD, rules, SeededDice(3), "p", "sheet")
+    assert "Brawl 50%" in told(sheet)[0] and "Fighting" not in told(sheet)[0]
+    fight = play_turn(state, HALVARD, rules, SeededDice(3), "p", "attack rook")
+    mine = [text for text in told(fight) if text.startswith("Ash attacks Rook")]
+    assert mine and "Brawl 50%" in mine[0] and "Fighting" not in mine[0]

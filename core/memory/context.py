@@ -262,7 +262,7 @@ def scene(world: World, state: GameState, actor: str) -> list[str]:
         lines.append("Other players: " + ", ".join(others))
     sheet = player.sheet
     lines.append(
-        f"{player.name}: {sheet.hp}/{sheet.max_hp} HP, {sheet.gold} gold"
+        f"{player.name}: {sheet.hp}/{sheet.max_hp} HP, {sheet.gold} {world.world.currency}"
         + (f", conditions: {', '.join(sorted(sheet.conditions))}" if sheet.conditions else "")
     )
     if sheet.inventory:

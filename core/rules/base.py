@@ -419,14 +419,14 @@ class RuleSystem(ABC):
         equipped: Equipped = sheet.equipped.model_copy(update={s: None for s in slots})
         return with_defence(sheet.model_copy(update={"equipped": equipped}), world)
 
-    def adjust_gold(self, sheet: Sheet, delta: int) -> Sheet:
-        """Gain (positive) or spend (negative) gold.
+    def adjust_gold(self, sheet: Sheet, delta: int, *, currency: str = "gold") -> Sheet:
+        """Gain (positive) or spend (negative) money, named ``currency`` in messages.
 
         Raises:
-            RuleError: Not enough gold.
+            RuleError: Not enough money.
         """
         if sheet.gold + delta < 0:
-            raise RuleError(f"{sheet.name} has only {sheet.gold} gold; that costs {-delta}.")
+            raise RuleError(f"{sheet.name} has only {sheet.gold} {currency}; that costs {-delta}.")
         return sheet.model_copy(update={"gold": sheet.gold + delta})
 
     # ------------------------------------------------------------ weapons

@@ -36,7 +36,9 @@ def sheet_text(s: SheetView) -> str:
         )
     if s.conditions:
         lines.append("Conditions: " + ", ".join(s.conditions))
-    lines.append(" · ".join([*(f"{t.label} {t.value}" for t in s.stats), f"Gold {s.gold}"]))
+    lines.append(
+        " · ".join([*(f"{t.label} {t.value}" for t in s.stats), f"{s.currency_label} {s.gold}"])
+    )
     if s.skills:
         lines.append(f"{s.skill_label}: " + ", ".join(f"{k.label} {k.text}" for k in s.skills[:8]))
     if s.attacks:
@@ -46,12 +48,16 @@ def sheet_text(s: SheetView) -> str:
 
 def inventory_text(pack: InventoryView) -> str:
     if not pack.items:
-        return f"You carry nothing. Gold: {pack.gold}."
+        return f"You carry nothing. {pack.currency_label}: {pack.gold}."
     lines = [
         f"- {i.name}{f' ×{i.count}' if i.count > 1 else ''}{' (equipped)' if i.equipped else ''}"
         for i in pack.items
     ]
-    return "You carry:\n" + "\n".join(lines) + f"\nGold: {pack.gold} · Load: {pack.load}"
+    return (
+        "You carry:\n"
+        + "\n".join(lines)
+        + f"\n{pack.currency_label}: {pack.gold} · Load: {pack.load}"
+    )
 
 
 def quest_log_text(quests: Sequence[QuestView]) -> str:

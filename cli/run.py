@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -229,8 +229,11 @@ class PlaytestResult:
     """What the last turn told, to show where a failing playtest went astray."""
 
 
-def check_expectation(test: Playtest, world: World, state: GameState) -> str | None:
-    """None when the playtest's expectation holds, else what was missed."""
+def check_expectation(
+    test: Playtest, world: World, state: GameState, told: Sequence[str] = ()
+) -> str | None:
+    """None when the playtest's expectation holds, else what was missed. ``told`` is
+    every line the story told, in order (for ``expect.told``)."""
     e = test.expect
     player = next(iter(state.players.values()))
     if state.ending == DEATH and e.ending != DEATH:
@@ -266,6 +269,21 @@ def check_expectation(test: Playtest, world: World, state: GameState) -> str | N
         return f"expected flag '{e.flag}' to be set"
     if e.has_item and player.sheet.count(e.has_item) <= 0:
         return f"expected to carry '{e.has_item}'"
+    return _missing_told(e.told, told)
+
+
+def _missing_told(wanted: Sequence[str], told: Sequence[str]) -> str | None:
+    """None when each of ``wanted`` was told, each first told after the one before it
+    was first told; else what went otherwise."""
+    transcript = "\n".join(told)
+    previous, at = "", -1
+    for words in wanted:
+        found = transcript.find(words)
+        if found < 0:
+            return f"expected the story to tell '{words}'"
+        if found <= at:
+            return f"expected '{words}' to be told after '{previous}', but it came first"
+        previous, at = words, found
     return None
 
 
@@ -279,7 +297,8 @@ async def run_playtests(world: World) -> list[PlaytestResult]:
             play, world, test.inputs, seed=test.seed, name="Tester", archetype=test.archetype
         )
         last = played.results[-1]
-        reason = check_expectation(test, world, last.state)
+        told = [line.text for result in played.results for line in result.lines]
+        reason = check_expectation(test, world, last.state, told)
         typed = [t for t in test.inputs if t.strip() and not t.lstrip().startswith("#")]
         turns = len(played.results) - 1
         out.append(

@@ -538,6 +538,11 @@ class Expectation(Strict):
     location: Id | None = None
     flag: Id | None = None
     has_item: Id | None = None
+    told: list[str] = Field(
+        default_factory=list,
+        description="Words the story must tell, each first told after the one before it "
+        "(e.g. a foe's first attack before the player's first one).",
+    )
 
 
 class Playtest(Strict):

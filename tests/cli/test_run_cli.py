@@ -225,6 +225,33 @@ def test_each_kind_of_expectation_says_what_was_missed(
     assert missed in out
 
 
+@pytest.mark.parametrize(
+    ("told", "missed"),
+    [
+        (["Wolf attacks Tester", "Tester attacks Wolf"], None),
+        (
+            ["Tester attacks Wolf", "Wolf attacks Tester"],
+            "expected 'Wolf attacks Tester' to be told after 'Tester attacks Wolf', "
+            "but it came first",
+        ),
+        (["Wolf attacks Tester", "The wolf yawns"], "expected the story to tell 'The wolf yawns'"),
+    ],
+)
+def test_what_the_story_told_is_checked_in_order(
+    cli, tmp_path: Path, told: list[str], missed: str | None
+) -> None:
+    """Seed 1: the wolf wins initiative and bites before the hero's first swing."""
+    world = copy_world(tmp_path)
+    inputs = ["talk to hesta about mine", "go north", "attack wolf"]
+    test = {"name": "the wolf", "seed": 1, "inputs": inputs}
+    write_playtests(world, [{**test, "expect": {"told": told}}])
+    if missed is None:
+        assert "✓ the wolf" in cli("world", "test", str(world)).stdout
+    else:
+        out = cli("world", "test", str(world), code=1).stdout
+        assert "✗ the wolf" in out and missed in out.replace("\n", " ")
+
+
 def test_a_world_without_playtests_is_a_clear_error(cli, tmp_path: Path) -> None:
     world = copy_world(tmp_path)
     (world / "playtests.yaml").unlink()

@@ -122,7 +122,7 @@ def examine(draft: Draft, intent: Intent) -> None:
     if match.id in world.items:
         item = world.items[match.id]
         draft.say(item.description or f"It is {item.name}. Nothing more to say about it.")
-        facts = describe.item_facts(item)
+        facts = describe.item_facts(item, world.world.currency)
         if facts:
             draft.say(facts, "notice")
     elif match.id in world.characters:

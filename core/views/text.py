@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from storyai.core.rules.display import Resource
+from storyai.core.views.player import TurnSlot
 from storyai.core.views.quests import QuestView
 from storyai.core.views.sheet import InventoryView, SheetView
 
@@ -44,6 +45,18 @@ def sheet_text(s: SheetView) -> str:
     if s.attacks:
         lines.append("Attacks: " + "; ".join(f"{a.name} {a.chance}, {a.damage}" for a in s.attacks))
     return "\n".join(lines)
+
+
+def turn_order_text(slots: Sequence[TurnSlot], combat_round: int | None) -> str:
+    """``Round 2 · turn order: Wolf 22, you 10`` (those out of the fight in brackets)."""
+    shown = []
+    for slot in slots:
+        text = ("you" if slot.you else slot.name) + (
+            f" {slot.initiative}" if slot.initiative is not None else ""
+        )
+        shown.append(f"({text}, out)" if slot.out else text)
+    head = f"Round {combat_round} · turn order" if combat_round else "Turn order"
+    return f"{head}: " + ", ".join(shown) + "."
 
 
 def inventory_text(pack: InventoryView) -> str:

@@ -14,6 +14,7 @@ from storyai.core.domain.sheet import new_player_sheet
 from storyai.core.domain.state import Choice, GameState
 from storyai.core.engine.turn import Outcome, initial_state, join, play_turn
 from storyai.core.rules import rule_system_for
+from storyai.core.views.player import player_view
 
 EMBER = bundled("ember_hollow")
 HALVARD = bundled("halvard_relay")
@@ -78,6 +79,20 @@ def test_a_quicker_foe_strikes_before_your_first_action():
     fight = turn(state, "attack wolf", 2, 2)
     assert attacks(fight) == ["Ash>Wolf", "Wolf>Ash"]
     assert state.combat.round == 2
+
+
+def test_the_turn_order_is_shown_to_the_player():
+    state = fresh()
+    turn(state, "go north", 5, 18, 2)
+    assert "Round 1 · turn order: Wolf 20, you 6." in told(turn(state, "look"))
+    view = player_view(state, EMBER, "p")
+    assert [(s.name, s.initiative, s.you) for s in view.turn_order] == [
+        ("Wolf", 20, False),
+        ("Ash", 6, True),
+    ]
+    turn(state, "attack wolf", 2, 2)
+    assert "Round 2 · turn order: Wolf 20, you 6." in told(turn(state, "look"))
+    assert player_view(state, EMBER, "p").combat_round == 2
 
 
 def test_when_you_are_quicker_the_foe_waits_for_your_first_action():

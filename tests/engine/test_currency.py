@@ -62,3 +62,10 @@ def test_a_fantasy_world_still_pays_gold_by_default():
     state, rules = joined(EMBER)
     assert EMBER.world.currency == "gold"
     assert "Gold" in said(state, EMBER, rules, "sheet")
+
+
+def test_an_items_price_is_in_the_worlds_money():
+    state, rules = joined(HALVARD)
+    facts = said(state, HALVARD, rules, "examine recorder")
+    value = HALVARD.items["recorder"].value
+    assert value > 0 and f"{value} credits" in facts and "gp" not in facts

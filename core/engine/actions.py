@@ -31,7 +31,7 @@ HELP_TEXT = """You can type things like:
   take {item} · drop {item} · use {item} · use key on door · equip sword
   talk to {person} · ask {person} about {topic}
   attack {foe} · cast a spell at {foe} · flee · rest · long rest · death save (at 0 HP)
-  inventory (i) · sheet · quests · map · help
+  inventory (i) · sheet · quests · map · roll 2d6 · help
 Or type the number of a choice."""
 
 
@@ -406,6 +406,23 @@ def give(draft: Draft, intent: Intent) -> None:
     draft.do(HearTopic(key=f"give:{who}:{item_id}"))
 
 
+def roll(draft: Draft, intent: Intent) -> None:
+    """``roll 2d6+1``: dice rolled in the open, outside the rules (no game time)."""
+    words = intent.raw.split(maxsplit=1)[1] if len(intent.raw.split()) > 1 else ""
+    if not words:
+        draft.say("Roll which dice? For example: roll 2d6+3.", "notice")
+        return
+    if not any(c.isdigit() for c in words):  # "roll the barrel" is no dice roll
+        not_understood(draft, intent)
+        return
+    try:
+        result = draft.dice.roll(words.strip())
+    except RuleError as exc:
+        draft.say(exc.message, "notice")
+        return
+    draft.roll_line(f"{draft.sheet.name} rolls {result.breakdown}")
+
+
 def not_understood(draft: Draft, intent: Intent) -> None:
     draft.understood = False
     draft.say(
@@ -437,11 +454,12 @@ HANDLERS: dict[str, Callable[[Draft, Intent], None]] = {
     "wait": wait,
     "map": show_map,
     "recover": downed.recover,
+    "roll": roll,
     "say": not_understood,
 }
 
 INFO_VERBS = frozenset(
-    {"inventory", "sheet", "quests", "help", "map", "look", "examine", "recover"}
+    {"inventory", "sheet", "quests", "help", "map", "look", "examine", "recover", "roll"}
 )
 """Verbs that take no game time: enemies do not act after them. (``recover`` by
 someone on their feet is only a reminder; a downed player's is their turn.)"""

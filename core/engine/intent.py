@@ -146,6 +146,7 @@ VERBS: dict[str, tuple[str, ...]] = {
     ),
     "flee": ("flee", "run away", "escape", "retreat"),
     "map": ("map",),
+    "roll": ("roll",),
 }
 
 _PHRASES = sorted(

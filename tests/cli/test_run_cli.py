@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -90,6 +91,15 @@ def test_inputs_come_from_stdin_without_a_script(cli) -> None:
     assert "> go south" in out and "Hearth Chapel" in out
     assert "> inventory" in out and "You carry:" in out
     assert "a comment" not in out
+
+
+def test_dice_typed_in_the_story_are_rolled_or_refused_plainly(cli) -> None:
+    out = cli("run", "ember_hollow", "--seed", "7", input="roll 2d20kl1\nroll 0d6\nlook\n").stdout
+    kept = re.search(r"rolls 2d20kl1 \(kept (\d+), dropped (\d+)\) = (\d+)", out)
+    assert kept, out
+    assert int(kept[1]) <= int(kept[2]) and kept[1] == kept[3]  # the lower die is kept
+    assert "'0d6' rolls no dice; roll at least one, like 2d6+3." in out
+    assert "0d6 ()" not in out and "> look" in out  # refused, and the story goes on
 
 
 def test_json_prints_one_event_per_line(cli, tmp_path: Path) -> None:

@@ -279,3 +279,16 @@ def test_the_sheet_and_the_fight_name_a_skill_alike():
     fight = play_turn(state, HALVARD, rules, SeededDice(3), "p", "attack rook")
     mine = [text for text in told(fight) if text.startswith("Ash attacks Rook")]
     assert mine and "Brawl 50%" in mine[0] and "Fighting" not in mine[0]
+
+
+# ------------------------------------------------------------------ dice typed
+
+
+def test_dice_rolled_in_a_fight_take_no_turn_and_bad_dice_are_refused():
+    state = fresh()
+    turn(state, "go north", 5, 18, 2)
+    rolled = turn(state, "roll 2d20kl1+1", 14, 8)  # no other die: the wolf does not act
+    assert told(rolled) == ["Ash rolls 2d20kl1 (kept 8, dropped 14) + 1 = 9"]
+    refused = turn(state, "roll 0d6")
+    assert told(refused) == ["'0d6' rolls no dice; roll at least one, like 2d6+3."]
+    assert turn(state, "roll").lines[0].text == "Roll which dice? For example: roll 2d6+3."

@@ -5,6 +5,7 @@ named here (a turn rolling one die more than expected fails the test)."""
 from __future__ import annotations
 
 import playing
+from ai_helpers import gm
 from walkthrough import bundled, hero
 
 from storyai.core import services
@@ -292,3 +293,31 @@ def test_dice_rolled_in_a_fight_take_no_turn_and_bad_dice_are_refused():
     refused = turn(state, "roll 0d6")
     assert told(refused) == ["'0d6' rolls no dice; roll at least one, like 2d6+3."]
     assert turn(state, "roll").lines[0].text == "Roll which dice? For example: roll 2d6+3."
+
+
+async def test_at_zero_hp_the_game_masters_choices_give_way_to_the_rules(uow_factory):
+    """A language model narrating a fall still offers "Look around"; the player gets
+    the death save, and typing an attack is answered, not played."""
+    hp = new_player_sheet("Ash", "sellsword", EMBER, None, SeededDice(1), sheet_id="x").max_hp
+    wolf = EMBER.characters["wolf"]
+    bite = {"name": "Bite", "to_hit": 20, "damage": str(hp + 1), "damage_type": "piercing"}
+    fierce = wolf.model_copy(update={"stats": {**wolf.stats, "attacks": [bite]}})
+    world = EMBER.model_copy(update={"characters": {**EMBER.characters, "wolf": fierce}})
+    await services.install_world(uow_factory, world, source="test")
+    narrator, _ = gm()
+    sid = (
+        await playing.start_session(
+            uow_factory, "ember_hollow", player_name="Ash", seed=7, narrator=narrator
+        )
+    ).session_id
+    result = await playing.take_turn(uow_factory, sid, "go north", narrator=narrator)
+    for _ in range(3):
+        if hero(result).sheet.hp == 0:
+            break
+        result = await playing.take_turn(uow_factory, sid, "wait", narrator=narrator)
+    assert hero(result).sheet.hp == 0 and not hero(result).sheet.is_dead
+    assert [c.text for c in result.choices] == ["Make a death saving throw"]
+    refused = await playing.take_turn(uow_factory, sid, "attack wolf", narrator=narrator)
+    assert any("All you can do is: Make a death saving throw." in x.text for x in refused.lines)
+    assert hero(refused).sheet == hero(result).sheet
+    assert [c.text for c in refused.choices] == ["Make a death saving throw"]

@@ -172,7 +172,14 @@ def _npc_turn(draft: Draft, cid: str) -> bool:
     if "dodging" in npc_sheet.conditions:  # a dodge lasts until the NPC's next turn
         npc_sheet = draft.rules.remove_condition(npc_sheet, "dodging")
         draft.set_sheet(cid, npc_sheet)
-    decision = npc_action(npc_sheet, None, (), (draft.sheet,), draft.dice)
+    # the acting player first, then anyone else standing here: a foe turns from the
+    # fallen to whoever still stands, and waits over them when nobody does
+    others = [
+        p.sheet
+        for pid, p in draft.state.players.items()
+        if pid != draft.actor and p.location == draft.here
+    ]
+    decision = npc_action(npc_sheet, None, (), (draft.sheet, *others), draft.dice)
     name = draft.world.characters[cid].name
     if decision.kind == "dodge":
         draft.set_sheet(cid, draft.rules.add_condition(npc_sheet, "dodging"))
@@ -181,11 +188,12 @@ def _npc_turn(draft: Draft, cid: str) -> bool:
         draft.do(ChangeNpc(who=cid, fled=True))
         draft.say(f"{name} flees ({decision.reason}).", "notice")
     elif decision.kind == "attack":
-        result = draft.rules.attack(
-            npc_sheet, draft.sheet, decision.attack, draft.dice, draft.world
-        )
+        target = decision.target_id or draft.actor
+        defender = draft.state.sheet_of(target)
+        assert defender is not None  # npc_action picks among the sheets it was given
+        result = draft.rules.attack(npc_sheet, defender, decision.attack, draft.dice, draft.world)
         draft.roll_line(result.text)
-        draft.set_sheet(draft.actor, result.defender)
+        draft.set_sheet(target, result.defender)
     return decision.kind != "wait"
 
 

@@ -321,3 +321,15 @@ async def test_at_zero_hp_the_game_masters_choices_give_way_to_the_rules(uow_fac
     assert any("All you can do is: Make a death saving throw." in x.text for x in refused.lines)
     assert hero(refused).sheet == hero(result).sheet
     assert [c.text for c in refused.choices] == ["Make a death saving throw"]
+
+
+def test_a_foe_turns_from_a_fallen_player_to_one_who_stands():
+    state = downed_in_a_fight()
+    rules = rule_system_for(EMBER)
+    bea = new_player_sheet("Bea", "scout", EMBER, None, SeededDice(2), sheet_id="q")
+    apply_ops(state, join(state, EMBER, rules, SeededDice(2), "q", bea, opening=False).ops)
+    apply_ops(state, play_turn(state, EMBER, rules, SeededDice(3), "q", "go north").ops)
+    assert state.players["q"].location == state.players["p"].location == "mine_road"
+    outcome = turn(state, "death save", 12, 2)  # Ash's save, then the wolf's bite at Bea
+    assert attacks(outcome) == ["Wolf>Bea"]
+    assert "Wolf stands over you." not in told(outcome)

@@ -141,8 +141,9 @@ def enemies_act(draft: Draft) -> None:
     """After the player's action: the others take their slots up to the player's next
     go. Nothing happens when the fight began this turn and the player has yet to act
     in it (the quicker foes have already had their go)."""
-    if not draft.state.combat or draft.awaiting_action:
-        return
+    combat = draft.state.combat
+    if combat is None or draft.awaiting_action or combat.location != draft.here:
+        return  # (a player elsewhere does not move someone else's fight on)
     for cid in hostiles_here(draft):  # someone turned hostile mid-fight
         turn_order.enlist(draft, cid)
     _take_turns(draft, turn_order.rest_of_round(draft))

@@ -337,3 +337,15 @@ def test_a_foe_turns_from_a_fallen_player_to_one_who_stands():
     outcome = turn(state, "death save", 12, 2)  # Ash's save, then the wolf's bite at Bea
     assert attacks(outcome) == ["Wolf>Bea"]
     assert "Wolf stands over you." not in told(outcome)
+
+
+def test_a_player_elsewhere_does_not_end_or_move_anothers_fight():
+    state = fresh()
+    turn(state, "go north", 18, 5)
+    fight = state.combat
+    rules = rule_system_for(EMBER)
+    bea = new_player_sheet("Bea", "scout", EMBER, None, SeededDice(2), sheet_id="q")
+    apply_ops(state, join(state, EMBER, rules, SeededDice(2), "q", bea, opening=False).ops)
+    apply_ops(state, play_turn(state, EMBER, rules, SeededDice(3), "q", "go west").ops)
+    assert state.players["q"].location == "tavern"
+    assert state.combat == fight

@@ -134,7 +134,8 @@ def flee(draft: Draft, intent: Intent) -> None:
 
 def parting_blows(draft: Draft) -> None:
     """Enemies strike once at someone who turns to leave, whatever their slot."""
-    _take_turns(draft, list(draft.state.combat.order) if draft.state.combat else [])
+    order = list(draft.state.combat.order) if draft.state.combat else []
+    _take_turns(draft, order, only_the_actor=True)
 
 
 def enemies_act(draft: Draft) -> None:
@@ -151,22 +152,23 @@ def enemies_act(draft: Draft) -> None:
         draft.do(SetCombat(combat=None))
 
 
-def _take_turns(draft: Draft, ids: list[str]) -> None:
-    """Each of these NPCs, in order, takes its turn against the player."""
+def _take_turns(draft: Draft, ids: list[str], *, only_the_actor: bool = False) -> None:
+    """Each of these NPCs, in order, takes its turn against the players here (against
+    the acting player alone with ``only_the_actor``: blows at someone leaving)."""
     waiting = []
     for cid in ids:
         if draft.sheet.is_dead:
             break
         if cid not in draft.state.npcs or draft.state.npcs[cid].location != draft.here:
             continue
-        if _fighter(draft, cid) is not None and not _npc_turn(draft, cid):
+        if _fighter(draft, cid) is not None and not _npc_turn(draft, cid, only_the_actor):
             waiting.append(draft.world.characters[cid].name)
     if waiting and draft.sheet.is_down and not draft.sheet.is_dead:
         names = turn_order.joined(waiting)
         draft.say(f"{names} {'stands' if len(waiting) == 1 else 'stand'} over you.", "notice")
 
 
-def _npc_turn(draft: Draft, cid: str) -> bool:
+def _npc_turn(draft: Draft, cid: str, only_the_actor: bool = False) -> bool:
     """One NPC's turn; False when it had nothing to do (its foe is down)."""
     npc_sheet = _fighter(draft, cid)
     assert npc_sheet is not None
@@ -178,7 +180,7 @@ def _npc_turn(draft: Draft, cid: str) -> bool:
     others = [
         p.sheet
         for pid, p in draft.state.players.items()
-        if pid != draft.actor and p.location == draft.here
+        if pid != draft.actor and p.location == draft.here and not only_the_actor
     ]
     decision = npc_action(npc_sheet, None, (), (draft.sheet, *others), draft.dice)
     name = draft.world.characters[cid].name

@@ -11,7 +11,7 @@ from storyai.core.domain.world import Effect
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.story import apply_effects
 from storyai.core.engine.turn import initial_state, join, play_turn
-from storyai.core.memory.context import scene
+from storyai.core.memory.context import scene, world_bible
 from storyai.core.rules import rule_system_for
 from storyai.core.views.creation import creation_view
 from storyai.core.views.player import player_view
@@ -56,6 +56,7 @@ def test_money_gained_and_the_game_masters_scene_use_the_worlds_name():
     assert "+25 credits." in [line.text for line in draft.lines]
     apply_ops(state, draft.ops)
     assert any("225 credits" in line for line in scene(HALVARD, state, "p"))
+    assert any("Money here is called credits." in line for line in world_bible(HALVARD, state))
 
 
 def test_a_fantasy_world_still_pays_gold_by_default():

@@ -245,7 +245,7 @@ def show(
     _print_table(t)
 
     t = Table(title="Archetypes", title_justify="left")
-    for col in ("id", "name", "starting items", "gold"):
+    for col in ("id", "name", "starting items", w.world.currency):
         t.add_column(col)
     for aid, arch in w.archetypes.items():
         t.add_row(aid, arch.name, ", ".join(arch.starting_items), str(arch.starting_gold))

@@ -7,7 +7,7 @@ what was seen instead of what was expected.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from storyai.core import services
@@ -83,8 +83,11 @@ class Miss:
     reason: str
 
 
-def check_expectation(test: Playtest, world: World, state: GameState) -> Miss | None:
-    """None when the playtest's expectation holds, else the first part that does not."""
+def check_expectation(
+    test: Playtest, world: World, state: GameState, told: Sequence[str] = ()
+) -> Miss | None:
+    """None when the playtest's expectation holds, else the first part that does not.
+    ``told`` is every line the story told, in order (for ``expect.told``)."""
     e = test.expect
     player = next(iter(state.players.values()))
     if state.ending == DEATH and e.ending != DEATH:
@@ -124,6 +127,22 @@ def check_expectation(test: Playtest, world: World, state: GameState) -> Miss | 
         return Miss(
             "has_item", e.has_item, f"expected to carry '{e.has_item}' (carrying: {carried})"
         )
+    return _missing_told(e.told, told)
+
+
+def _missing_told(wanted: Sequence[str], told: Sequence[str]) -> Miss | None:
+    """None when each of ``wanted`` was told, each first told after the one before it
+    was first told; else what went otherwise."""
+    transcript = "\n".join(told)
+    previous, at = "", -1
+    for words in wanted:
+        found = transcript.find(words)
+        if found < 0:
+            return Miss("told", words, f"expected the story to tell '{words}'")
+        if found <= at:
+            late = f"expected '{words}' to be told after '{previous}', but it came first"
+            return Miss("told", words, late)
+        previous, at = words, found
     return None
 
 
@@ -218,7 +237,8 @@ async def run_playtest(world: World, index: int) -> PlaytestResult:
         on_turn=lambda text, result: shown.append(_turn(text, result)),
     )
     last = played.results[-1]
-    miss = check_expectation(test, world, last.state)
+    told = [line.text for result in played.results for line in result.lines]
+    miss = check_expectation(test, world, last.state, told)
     typed = [t for t in test.inputs if t.strip() and not t.lstrip().startswith("#")]
     turns = len(played.results) - 1
     return PlaytestResult(

@@ -184,7 +184,7 @@ def sheet_embed(view: PlayerView) -> discord.Embed:
     embed.add_field(
         name=escape_inline(sheet.defence.label, NAME), value=sheet.defence.value, inline=True
     )
-    embed.add_field(name="Gold", value=str(sheet.gold), inline=True)
+    embed.add_field(name=sheet.currency_label, value=str(sheet.gold), inline=True)
     for stat in sheet.stats:
         embed.add_field(name=escape_inline(stat.label, NAME), value=stat.value, inline=True)
     for resource in sheet.other_resources:
@@ -244,7 +244,7 @@ def inventory_embed(view: PlayerView) -> discord.Embed:
         if item.equipped:
             line += " *(equipped)*"
         lines.append(line)
-    head = f"💰 {pack.gold} gold · 🎒 {pack.load}"
+    head = f"💰 {pack.gold} {pack.currency} · 🎒 {pack.load}"
     body = _listing(lines, EMBED_DESCRIPTION - len(head) - 2) if lines else "*Nothing carried.*"
     embed.description = f"{head}\n\n{body}"
     return fit_embed(embed)

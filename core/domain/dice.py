@@ -139,7 +139,9 @@ class _Roller(d20.Roller):
 
 
 class _PlainText(d20.SimpleStringifier):
-    """d20's plain stringifier, taught our classes, and saying which dice were dropped."""
+    """d20's plain stringifier, taught our classes, and saying plainly which dice
+    were kept and which dropped: ``2d20kl1 (kept 8, dropped 14)``, never a bare
+    list where "dropped" could be read as covering every face after it."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -148,19 +150,23 @@ class _PlainText(d20.SimpleStringifier):
             _DiceSet: self._str_dice,
             _Die: self._str_die,
         }
-        self._in_dropped = False
 
-    def _stringify(self, node: d20.Number) -> str:
-        if node.kept or self._in_dropped:
-            return super()._stringify(node)
-        self._in_dropped = True
-        try:
-            return "dropped " + super()._stringify(node)
-        finally:
-            self._in_dropped = False
+    def _str_dice(self, node: d20.Dice) -> str:
+        kept: list[str] = []
+        dropped: list[str] = []
+        for die in node.values:
+            for face in die.values:
+                shown = self._str_literal(face)
+                (kept if die.kept and face.kept else dropped).append(shown)
+        faces = ", ".join(kept)
+        if dropped:
+            faces = f"kept {faces or 'none'}; dropped {', '.join(dropped)}"
+            if len(kept) == 1 and len(dropped) == 1:
+                faces = faces.replace(";", ",")
+        return f"{node.num}d{node.size}{self._str_ops(node.operations)} ({faces})"
 
     def _str_die(self, node: d20.Die) -> str:
-        return ", ".join(self._stringify(value) for value in node.values)
+        return ", ".join(self._str_literal(value) for value in node.values)
 
 
 _PARSER = d20.Roller()
@@ -191,6 +197,10 @@ def _parse(expr: str) -> d20.ast.Node:
                 )
             if faces < 1:
                 raise DiceError(f"A die needs at least one side ('{_shown(expr)}').")
+            if node.num < 1:
+                raise DiceError(
+                    f"'{node.num}d{node.size}' rolls no dice; roll at least one, like {EXAMPLE}."
+                )
             count += node.num
     if count > MAX_DICE:
         raise DiceError(f"That's {count} dice; the most one roll may use is {MAX_DICE}.")

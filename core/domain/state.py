@@ -50,10 +50,17 @@ class NpcState(_Model):
 
 
 class Combat(_Model):
+    """A fight: who takes part, in initiative order (highest first), and whose go it is.
+
+    ``index`` is the slot of the player whose action is awaited; the others act in
+    the slots between one player action and the next. ``scores`` keeps each
+    combatant's initiative so that someone joining later takes their place."""
+
     location: str
     order: list[str]
     round: int = 1
     index: int = 0
+    scores: dict[str, int] = Field(default_factory=dict)
 
 
 class Chapter(_Model):

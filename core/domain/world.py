@@ -79,10 +79,25 @@ class Metadata(Strict):
     license: str = Field("All rights reserved", max_length=200)
     description: Text = ""
     tone: str = Field("", max_length=500, description="The mood, e.g. 'hopeful, eerie'.")
+    currency: str = Field(
+        "gold",
+        min_length=1,
+        max_length=40,
+        description="What money is called here, e.g. 'gold', 'credits', 'marks': the sheet, "
+        "rewards and the game master all use it.",
+    )
     content_boundaries: ContentBoundaries = Field(default_factory=ContentBoundaries)
     forked_from: ForkedFrom | None = Field(
         None, description="Set by `storyai world fork`: the world this one was copied from."
     )
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_is_a_name(cls, value: str) -> str:
+        name = " ".join(value.split())
+        if not name or "\n" in value.strip():
+            raise ValueError("currency must name the money in a word or two, e.g. credits")
+        return name
 
     @field_validator("version", mode="before")
     @classmethod
@@ -326,7 +341,7 @@ class Item(Strict):
     properties: list[str] = Field(
         default_factory=list, description="e.g. finesse, light, two-handed, heavy."
     )
-    value: int = Field(0, ge=0, description="Price in gold pieces (or credits).")
+    value: int = Field(0, ge=0, description="Price in the world's currency.")
     weight: float = Field(0, ge=0, le=10_000, description="Weight in pounds.")
     damage: Dice | None = Field(None, description="Weapons: damage dice, e.g. 1d8.")
     damage_type: str | None = Field(None, description="Weapons: slashing, piercing, ...")
@@ -525,6 +540,11 @@ class Expectation(Strict):
     location: Id | None = None
     flag: Id | None = None
     has_item: Id | None = None
+    told: list[str] = Field(
+        default_factory=list,
+        description="Words the story must tell, each first told after the one before it "
+        "(e.g. a foe's first attack before the player's first one).",
+    )
 
 
 class Playtest(Strict):

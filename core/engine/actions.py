@@ -20,7 +20,7 @@ from storyai.core.domain.ops import (
     Visit,
 )
 from storyai.core.domain.world import Exit
-from storyai.core.engine import casting, combat, describe
+from storyai.core.engine import casting, combat, describe, downed
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.intent import Intent, Match, resolve
 from storyai.core.engine.story import apply_effects, holds
@@ -30,8 +30,8 @@ HELP_TEXT = """You can type things like:
   look · examine {thing} · go north · go to {place} · go back · n / s / e / w / up / down
   take {item} · drop {item} · use {item} · use key on door · equip sword
   talk to {person} · ask {person} about {topic}
-  attack {foe} · cast a spell at {foe} · flee · rest · long rest
-  inventory (i) · sheet · quests · map · help
+  attack {foe} · cast a spell at {foe} · flee · rest · long rest · death save (at 0 HP)
+  inventory (i) · sheet · quests · map · roll 2d6 · help
 Or type the number of a choice."""
 
 
@@ -122,7 +122,7 @@ def examine(draft: Draft, intent: Intent) -> None:
     if match.id in world.items:
         item = world.items[match.id]
         draft.say(item.description or f"It is {item.name}. Nothing more to say about it.")
-        facts = describe.item_facts(item)
+        facts = describe.item_facts(item, world.world.currency)
         if facts:
             draft.say(facts, "notice")
     elif match.id in world.characters:
@@ -397,6 +397,23 @@ def give(draft: Draft, intent: Intent) -> None:
     draft.do(HearTopic(key=f"give:{who}:{item_id}"))
 
 
+def roll(draft: Draft, intent: Intent) -> None:
+    """``roll 2d6+1``: dice rolled in the open, outside the rules (no game time)."""
+    words = intent.raw.split(maxsplit=1)[1] if len(intent.raw.split()) > 1 else ""
+    if not words:
+        draft.say("Roll which dice? For example: roll 2d6+3.", "notice")
+        return
+    if not any(c.isdigit() for c in words):  # "roll the barrel" is no dice roll
+        not_understood(draft, intent)
+        return
+    try:
+        result = draft.dice.roll(words.strip())
+    except RuleError as exc:
+        draft.say(exc.message, "notice")
+        return
+    draft.roll_line(f"{draft.sheet.name} rolls {result.breakdown}")
+
+
 def not_understood(draft: Draft, intent: Intent) -> None:
     draft.understood = False
     draft.say(
@@ -427,8 +444,13 @@ HANDLERS: dict[str, Callable[[Draft, Intent], None]] = {
     "help": show_help,
     "wait": wait,
     "map": show_map,
+    "recover": downed.recover,
+    "roll": roll,
     "say": not_understood,
 }
 
-INFO_VERBS = frozenset({"inventory", "sheet", "quests", "help", "map", "look", "examine"})
-"""Verbs that take no game time: enemies do not act after them."""
+INFO_VERBS = frozenset(
+    {"inventory", "sheet", "quests", "help", "map", "look", "examine", "recover", "roll"}
+)
+"""Verbs that take no game time: enemies do not act after them. (``recover`` by
+someone on their feet is only a reminder; a downed player's is their turn.)"""

@@ -195,7 +195,11 @@ def _resolve(draft: Draft, caster_id: str, spell: Spell, slot: int, targets: lis
         foes = [t for t in targets if t in draft.state.npcs]
         if foes:
             others = [c for c in combat.hostiles_here(draft) if c not in foes]
-            combat._start(draft, [*foes, *others])
+            combat.start(draft, [*foes, *others])
+            if not draft.rules.can_act(draft.sheet):  # a quicker foe struck first
+                draft.say("You go down before you can cast.", "notice")
+                return
+            draft.awaiting_action = False
     if spell.concentration:
         _drop_concentration(draft, caster_id)
         caster = _sheet_of(draft, caster_id)
@@ -342,9 +346,9 @@ def offensive_spell(draft: Draft) -> str | None:
     return best.name
 
 
-def npc_casts(draft: Draft, cid: str, sheet: Sheet) -> bool:
-    """An NPC caster's turn: its best spell at the player when that beats its best
-    attack (or heals itself when badly hurt). Returns whether it cast."""
+def npc_casts(draft: Draft, cid: str, sheet: Sheet, target: str) -> bool:
+    """An NPC caster's turn: its best spell at ``target`` (the one it would strike) when
+    that beats its best attack (or heals itself when badly hurt). Whether it cast."""
     known = magic.known_spells(sheet, spell_book(draft.world))
     if not known or not draft.rules.can_act(sheet):
         return False
@@ -366,7 +370,7 @@ def npc_casts(draft: Draft, cid: str, sheet: Sheet) -> bool:
     attack = max((_attack_value(a.damage) for a in sheet.attacks), default=0.0)
     if best[0] < attack:
         return False
-    _resolve(draft, cid, best[1], best[2], [draft.actor])
+    _resolve(draft, cid, best[1], best[2], [target])
     return True
 
 

@@ -15,6 +15,9 @@ def offer(draft: Draft) -> list[Choice]:
     world, state = draft.world, draft.state
     if state.ending:
         return []
+    down = draft.rules.downed(draft.sheet)
+    if down is not None:  # at 0 HP the rule system's roll is all there is to do
+        return [Choice(text=down.action, command=down.command)]
     out: list[Choice] = []
     foes = hostiles_here(draft)
     if state.combat and foes:

@@ -1,19 +1,20 @@
 """Fights in the engine: who fights whom, in which order, and what NPCs do.
 
 The rule system rolls and computes; this module decides when a fight starts
-(an attack, or walking in on something hostile), lets enemies act after each
-player action, hands out loot and XP, and ends the fight.
+(an attack, or walking in on something hostile), lets the others act in their
+initiative slots (``turn_order`` keeps the order), hands out loot and XP, and
+ends the fight. A player at 0 HP is handled by ``downed``.
 """
 
 from __future__ import annotations
 
 from storyai.core.domain.ops import ChangeNpc, MoveItems, ReachEnding, SetCombat
 from storyai.core.domain.sheet import Sheet
-from storyai.core.domain.state import Combat
+from storyai.core.engine import turn_order
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.intent import Intent, resolve
 from storyai.core.engine.story import apply_effects, award_xp
-from storyai.core.rules import npc_action, roll_initiative
+from storyai.core.rules import npc_action
 from storyai.core.rules.spells import woken
 
 
@@ -31,13 +32,16 @@ def _fighter(draft: Draft, cid: str) -> Sheet | None:
     return npc.sheet
 
 
-def _start(draft: Draft, foes: list[str]) -> None:
+def start(draft: Draft, foes: list[str]) -> None:
+    """Begin a fight (or bring newcomers into one): initiative is rolled and the
+    foes quicker than the player act before the player's first action."""
     if draft.state.combat:
+        for cid in foes:
+            turn_order.enlist(draft, cid)
         return
-    sheets = [draft.sheet] + [draft.state.npcs[c].sheet for c in foes]
-    order = roll_initiative([s for s in sheets if s], draft.dice, draft.rules)
-    draft.do(SetCombat(combat=Combat(location=draft.here, order=[e.sheet_id for e in order])))
-    draft.roll_line("Initiative: " + ", ".join(f"{e.name} {e.score}" for e in order))
+    quicker = turn_order.open_fight(draft, foes)
+    draft.awaiting_action = True
+    _take_turns(draft, quicker)
 
 
 def ambush(draft: Draft) -> None:
@@ -46,7 +50,7 @@ def ambush(draft: Draft) -> None:
     if foes and not draft.state.combat:
         names = ", ".join(draft.world.characters[c].name for c in foes)
         draft.say(f"{names} {'turns' if len(foes) == 1 else 'turn'} on you!", "heading")
-        _start(draft, foes)
+        start(draft, foes)
 
 
 def attack(draft: Draft, intent: Intent) -> None:
@@ -67,13 +71,20 @@ def attack(draft: Draft, intent: Intent) -> None:
             return
         target = match.id
     if not draft.rules.can_act(draft.sheet):
-        draft.say("You cannot fight in this state.", "notice")
+        draft.say(_unable(draft.sheet), "notice")
         return
     npc = draft.state.npcs[target]
     if npc.attitude != "hostile":
         draft.do(ChangeNpc(who=target, attitude="hostile"))
         draft.say(f"{draft.world.characters[target].name} turns hostile.", "notice")
-    _start(draft, [target, *[c for c in hostiles_here(draft) if c != target]])
+    start(draft, [target, *[c for c in hostiles_here(draft) if c != target]])
+    if not draft.rules.can_act(draft.sheet):  # a quicker foe struck first
+        draft.say("You go down before you can strike.", "notice")
+        return
+    draft.awaiting_action = False
+    npc = draft.state.npcs[target]
+    if npc.defeated or npc.fled or npc.location != draft.here:
+        return
     weapon_words = intent.target or None
     weapon = None
     if weapon_words:
@@ -127,69 +138,88 @@ def flee(draft: Draft, intent: Intent) -> None:
 
 
 def parting_blows(draft: Draft) -> None:
-    """Enemies strike once at someone who turns to leave."""
-    enemies_act(draft, reason="as you turn to go")
+    """Enemies strike once at someone who turns to leave, whatever their slot."""
+    order = list(draft.state.combat.order) if draft.state.combat else []
+    _take_turns(draft, order, only_the_actor=True)
 
 
-def enemies_act(draft: Draft, *, reason: str = "") -> None:
-    """Every hostile NPC here takes its turn against the player."""
-    from storyai.core.engine import casting  # casting starts fights through this module
-
-    if not draft.state.combat:
-        return
-    for cid in list(draft.state.combat.order):
-        if cid not in draft.state.npcs or draft.state.npcs[cid].location != draft.here:
-            continue
-        npc_sheet = _fighter(draft, cid)
-        if npc_sheet is None:
-            continue
-        if casting.held_this_turn(draft, cid):  # hold person: no turn, a save at its end
-            continue
-        if "dodging" in npc_sheet.conditions:  # a dodge lasts until the NPC's next turn
-            npc_sheet = draft.rules.remove_condition(npc_sheet, "dodging")
-            draft.set_sheet(cid, npc_sheet)
-        decision = npc_action(npc_sheet, None, (), (draft.sheet,), draft.dice)
-        name = draft.world.characters[cid].name
-        if decision.kind == "dodge":
-            draft.set_sheet(cid, draft.rules.add_condition(npc_sheet, "dodging"))
-            draft.say(f"{name} gives ground and guards ({decision.reason}).", "notice")
-            continue
-        if decision.kind == "flee":
-            draft.do(ChangeNpc(who=cid, fled=True))
-            draft.say(f"{name} flees ({decision.reason}).", "notice")
-            continue
-        if decision.kind != "attack":
-            continue
-        if casting.npc_casts(draft, cid, npc_sheet):  # a caster's spell instead of a blow
-            if draft.sheet.is_dead:
-                break
-            continue
-        result = draft.rules.attack(
-            npc_sheet, draft.sheet, decision.attack, draft.dice, draft.world
-        )
-        draft.roll_line(result.text)
-        draft.set_sheet(draft.actor, result.defender)
-        casting.concentration_check(draft, draft.actor, result.damage)
-        if draft.sheet.is_dead:
-            break
+def enemies_act(draft: Draft) -> None:
+    """After the player's action: the others take their slots up to the player's next
+    go. Nothing happens when the fight began this turn and the player has yet to act
+    in it (the quicker foes have already had their go)."""
+    combat = draft.state.combat
+    if combat is None or draft.awaiting_action or combat.location != draft.here:
+        return  # (a player elsewhere does not move someone else's fight on)
+    for cid in hostiles_here(draft):  # someone turned hostile mid-fight
+        turn_order.enlist(draft, cid)
+    _take_turns(draft, turn_order.rest_of_round(draft))
     if not hostiles_here(draft):
         draft.do(SetCombat(combat=None))
 
 
+def _take_turns(draft: Draft, ids: list[str], *, only_the_actor: bool = False) -> None:
+    """Each of these NPCs, in order, takes its turn against the players here (against
+    the acting player alone with ``only_the_actor``: blows at someone leaving)."""
+    waiting = []
+    for cid in ids:
+        if draft.sheet.is_dead:
+            break
+        if cid not in draft.state.npcs or draft.state.npcs[cid].location != draft.here:
+            continue
+        if _fighter(draft, cid) is not None and not _npc_turn(draft, cid, only_the_actor):
+            waiting.append(draft.world.characters[cid].name)
+    if waiting and draft.sheet.is_down and not draft.sheet.is_dead:
+        names = turn_order.joined(waiting)
+        draft.say(f"{names} {'stands' if len(waiting) == 1 else 'stand'} over you.", "notice")
+
+
+def _npc_turn(draft: Draft, cid: str, only_the_actor: bool = False) -> bool:
+    """One NPC's turn; False when it had nothing to do (its foe is down)."""
+    from storyai.core.engine import casting  # casting starts fights through this module
+
+    npc_sheet = _fighter(draft, cid)
+    assert npc_sheet is not None
+    if casting.held_this_turn(draft, cid):  # hold person: no turn, a save at its end
+        return True
+    if "dodging" in npc_sheet.conditions:  # a dodge lasts until the NPC's next turn
+        npc_sheet = draft.rules.remove_condition(npc_sheet, "dodging")
+        draft.set_sheet(cid, npc_sheet)
+    # the acting player first, then anyone else standing here: a foe turns from the
+    # fallen to whoever still stands, and waits over them when nobody does
+    others = [
+        p.sheet
+        for pid, p in draft.state.players.items()
+        if pid != draft.actor and p.location == draft.here and not only_the_actor
+    ]
+    decision = npc_action(npc_sheet, None, (), (draft.sheet, *others), draft.dice)
+    name = draft.world.characters[cid].name
+    if decision.kind == "dodge":
+        draft.set_sheet(cid, draft.rules.add_condition(npc_sheet, "dodging"))
+        draft.say(f"{name} gives ground and guards ({decision.reason}).", "notice")
+    elif decision.kind == "flee":
+        draft.do(ChangeNpc(who=cid, fled=True))
+        draft.say(f"{name} flees ({decision.reason}).", "notice")
+    elif decision.kind == "attack":
+        target = decision.target_id or draft.actor
+        if casting.npc_casts(draft, cid, npc_sheet, target):  # a spell instead of a blow
+            return True
+        defender = draft.state.sheet_of(target)
+        assert defender is not None  # npc_action picks among the sheets it was given
+        result = draft.rules.attack(npc_sheet, defender, decision.attack, draft.dice, draft.world)
+        draft.roll_line(result.text)
+        draft.set_sheet(target, result.defender)
+        casting.concentration_check(draft, target, result.damage)
+    return decision.kind != "wait"
+
+
 def check_death(draft: Draft) -> None:
-    sheet = draft.sheet
-    if sheet.is_dead and not draft.state.ending:
+    """A player who died this turn ends the story (the world's defeat)."""
+    if draft.sheet.is_dead and not draft.state.ending:
         draft.do(ReachEnding(ending="__death"))
         draft.say("You have died.", "heading")
         draft.say("Your story ends here — unless you rewind to an earlier turn.", "ending")
-    elif sheet.hp <= 0 and not draft.rules.is_dying(sheet) and not sheet.is_dead:
-        # stable: the player comes to, battered, instead of lying there for ever
-        woken = draft.rules.remove_condition(draft.rules.heal(sheet, 1), "prone")
-        draft.set_sheet(draft.actor, woken)
-        draft.say("You come to, battered and bleeding, with 1 HP.", "notice")
-    elif sheet.hp <= 0 and draft.rules.is_dying(sheet):
-        new, result = draft.rules.death_save(sheet, draft.dice)
-        draft.roll_line(result.text)
-        draft.set_sheet(draft.actor, new)
-        if new.is_dead:
-            check_death(draft)
+
+
+def _unable(sheet: Sheet) -> str:
+    blocking = sorted(sheet.conditions - {"prone", "dodging"})
+    return f"You are {blocking[0]} and cannot fight." if blocking else "You cannot fight now."

@@ -5,9 +5,15 @@ from __future__ import annotations
 from storyai.core.domain.world import Item
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.story import holds
+from storyai.core.views.player import turn_order
 from storyai.core.views.quests import quest_log as quest_log_view
 from storyai.core.views.sheet import inventory_view, sheet_view
-from storyai.core.views.text import inventory_text, quest_log_text, sheet_text
+from storyai.core.views.text import (
+    inventory_text,
+    quest_log_text,
+    sheet_text,
+    turn_order_text,
+)
 from storyai.core.worlds.mapgrid import draw, layout
 
 
@@ -42,6 +48,9 @@ def location(draft: Draft, *, full: bool = True, first_visit: bool = False) -> N
             name = draft.world.characters[cid].name
             names.append(f"{name} (defeated)" if draft.state.npcs[cid].defeated else name)
         draft.say("Here: " + ", ".join(names) + ".", "notice")
+    if draft.state.combat is not None and draft.state.combat.location == draft.here:
+        order = turn_order(draft.state, draft.actor)
+        draft.say(turn_order_text(order, draft.state.combat.round), "notice")
     items = draft.state.location_items.get(draft.here, {})
     if items:
         listed = [draft.world.items[i].name + (f" ×{n}" if n > 1 else "") for i, n in items.items()]
@@ -49,7 +58,7 @@ def location(draft: Draft, *, full: bool = True, first_visit: bool = False) -> N
     draft.say(exits_sentence(draft), "notice")
 
 
-def item_facts(item: Item) -> str:
+def item_facts(item: Item, currency: str = "gold") -> str:
     facts: list[str] = [item.kind]
     if item.damage:
         facts.append(f"{item.damage} {item.damage_type or ''}".strip())
@@ -60,7 +69,7 @@ def item_facts(item: Item) -> str:
     if item.weight:
         facts.append(f"{item.weight:g} lb")
     if item.value:
-        facts.append(f"{item.value} gp")
+        facts.append(f"{item.value} {currency}")
     return " · ".join(facts)
 
 

@@ -37,6 +37,9 @@ class Draft:
     understood: bool = True
     free: bool = False
     """Nothing happened that takes time (a refused casting): enemies do not act."""
+    awaiting_action: bool = False
+    """A fight began this turn and the player has not acted in it yet: the quicker
+    foes have had their go, and the rest of the round waits for the player."""
 
     # ------------------------------------------------------------- changes
 

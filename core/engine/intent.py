@@ -131,8 +131,22 @@ VERBS: dict[str, tuple[str, ...]] = {
     "rest": ("short rest", "long rest", "rest", "sleep", "camp"),
     "help": ("help", "?", "commands", "what can i do", "hint", "hints"),
     "wait": ("wait", "z"),
+    "recover": (
+        "recover",
+        "death save",
+        "death saving throw",
+        "make death save",
+        "make a death save",
+        "make death saving throw",
+        "make a death saving throw",
+        "fight for life",
+        "come round",
+        "try to come round",
+        "lie still",
+    ),
     "flee": ("flee", "run away", "escape", "retreat"),
     "map": ("map",),
+    "roll": ("roll",),
 }
 
 _PHRASES = sorted(

@@ -425,7 +425,7 @@ class _Checker:
         delta = _whole(entry["delta"], "delta")
         item_id = _resolve(text, {i: it.name for i, it in self.world.items.items()})
         if item_id is None:
-            if tag(text) in _GOLD_WORDS:
+            if tag(text) in _GOLD_WORDS | {tag(self.world.world.currency)}:
                 raise _Refused(GOLD_REASON)
             raise _Refused(f"There is no item called '{_short(text)}' in this world.")
         item = self.world.items[item_id]
@@ -478,19 +478,22 @@ class _Checker:
         if paying is None:
             raise _Refused(SPEND_REASON)
         sheet = self.draft.sheet
+        money = self.world.world.currency
         if -delta > sheet.gold:
             raise _Refused(
-                f"{sheet.name} has only {sheet.gold} gold; {_num(-delta)} can't be spent."
+                f"{sheet.name} has only {sheet.gold} {money}; {_num(-delta)} can't be spent."
             )
         if paying.limit is not None and -delta > paying.limit:
             raise _Refused(
-                f"What the player pays for comes to {paying.limit} gold, not {_num(-delta)}."
+                f"What the player pays for comes to {paying.limit} {money}, not {_num(-delta)}."
             )
         payees = [c for c in self.state.characters_at(self.here) if not self.state.npcs[c].defeated]
         payees += [p for p, pl in self.state.players.items() if pl.location == self.here]
         if not [p for p in payees if p != self.actor]:
             raise _Refused("There is nobody here to pay.")
-        return [SetSheet(who=self.actor, sheet=self.rules.adjust_gold(sheet, delta))]
+        return [
+            SetSheet(who=self.actor, sheet=self.rules.adjust_gold(sheet, delta, currency=money))
+        ]
 
     def _hp(self, value: Any) -> list[BaseOp]:
         entry = _entry(value, "hp", ("who", "delta"), optional=("reason",))

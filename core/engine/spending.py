@@ -66,12 +66,13 @@ class Payment:
 def payment(action: str, world: World) -> Payment | None:
     """The payment ``action`` asks for, or None when the player is not paying anyone."""
     words = re.findall(r"[a-z0-9']+", action.lower())
-    if not (PAYING & set(words) or (GIVING & set(words) and MONEY & set(words))):
+    money = MONEY | set(re.findall(r"[a-z0-9']+", world.world.currency.lower()))
+    if not (PAYING & set(words) or (GIVING & set(words) and money & set(words))):
         return None
     for number, after in zip(words, [*words[1:], ""], strict=False):
-        if number.isdigit() and after in MONEY:
+        if number.isdigit() and after in money:
             return Payment(int(number))
-    wanted = " ".join(w for w in words if w not in PAYING | GIVING | MONEY | _FILLER)
+    wanted = " ".join(w for w in words if w not in PAYING | GIVING | money | _FILLER)
     if wanted:
         names = {iid: [item.name] for iid, item in world.items.items() if item.value > 0}
         found = resolve(wanted, names)

@@ -99,8 +99,9 @@ def apply_effect(draft: Draft, effect: Effect, *, source: str = "") -> None:
                 draft.set_sheet(draft.actor, rules.take_item(sheet, item, draft.world))
                 draft.say(f"You hand over the {draft.world.items[item].name}.", "notice")
         case "gold":
-            draft.set_sheet(draft.actor, rules.adjust_gold(sheet, value))
-            draft.say(f"{'+' if value >= 0 else ''}{value} gold.", "notice")
+            currency = draft.world.world.currency
+            draft.set_sheet(draft.actor, rules.adjust_gold(sheet, value, currency=currency))
+            draft.say(f"{'+' if value >= 0 else ''}{value} {currency}.", "notice")
         case "xp":
             award_xp(draft, value)
         case "message":
@@ -184,7 +185,7 @@ def _advance_one(draft: Draft, qid: str, quest: Quest, qs: QuestState) -> bool:
     rewards = quest.rewards
     if rewards.gold:
         draft.set_sheet(draft.actor, draft.rules.adjust_gold(draft.sheet, rewards.gold))
-        draft.say(f"+{rewards.gold} gold.", "notice")
+        draft.say(f"+{rewards.gold} {draft.world.world.currency}.", "notice")
     award_xp(draft, rewards.xp)
     for item_id in rewards.items:
         give_item(draft, item_id)

@@ -15,7 +15,7 @@ from storyai.core.domain.ops import AdvanceTurn, BaseOp, OfferChoices, SeatPlaye
 from storyai.core.domain.sheet import Sheet, sheet_from_stat_block
 from storyai.core.domain.state import GameState, NpcState, PlayerState
 from storyai.core.domain.world import World
-from storyai.core.engine import actions, choices, combat
+from storyai.core.engine import actions, choices, combat, downed
 from storyai.core.engine.draft import Draft, Line
 from storyai.core.engine.intent import Intent, parse
 from storyai.core.engine.story import advance_quests, start_quests
@@ -106,9 +106,14 @@ def play_turn(
     if draft.sheet.is_dead:
         combat.check_death(draft)
         return Outcome(intent, draft.ops, draft.lines, draft.rolls, draft.rejected)
-    handler = actions.HANDLERS.get(intent.verb, actions.not_understood)
-    handler(draft, intent)
-    time_passes = intent.verb not in actions.INFO_VERBS and draft.understood and not draft.free
+    if draft.rules.downed(draft.sheet) and (
+        intent.verb not in actions.INFO_VERBS or intent.verb in downed.RECOVERING
+    ):
+        time_passes = downed.take_turn(draft, intent)
+    else:
+        handler = actions.HANDLERS.get(intent.verb, actions.not_understood)
+        handler(draft, intent)
+        time_passes = intent.verb not in actions.INFO_VERBS and draft.understood and not draft.free
     if time_passes:  # looking at your sheet or asking for help costs no time
         combat.enemies_act(draft)
     advance_quests(draft)

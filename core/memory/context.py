@@ -201,7 +201,10 @@ def world_bible(world: World, state: GameState) -> list[str]:
     if meta.tone:
         lines.append(f"Tone: {meta.tone}")
     bounds = meta.content_boundaries
-    lines.append(f"Rating: {bounds.rating}. Rule system: {world.rules.system}.")
+    lines.append(
+        f"Rating: {bounds.rating}. Rule system: {world.rules.system}. "
+        f"Money here is called {meta.currency}."
+    )
     lines += boundary_lines(bounds)
     if world.ai.gm_style:
         lines.append("GM style: " + _one(world.ai.gm_style))
@@ -262,7 +265,7 @@ def scene(world: World, state: GameState, actor: str) -> list[str]:
         lines.append("Other players: " + ", ".join(others))
     sheet = player.sheet
     lines.append(
-        f"{player.name}: {sheet.hp}/{sheet.max_hp} HP, {sheet.gold} gold"
+        f"{player.name}: {sheet.hp}/{sheet.max_hp} HP, {sheet.gold} {world.world.currency}"
         + (f", conditions: {', '.join(sorted(sheet.conditions))}" if sheet.conditions else "")
     )
     if sheet.inventory:

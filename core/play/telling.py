@@ -187,12 +187,14 @@ def _add_proposals(
     )
     ops = list(checked.ops)
     refused = rejected + list(checked.rejected)
+    player = growth.state.players.get(t.actor)
+    downed = player is not None and rule_system_for(t.world).downed(player.sheet) is not None
     choices = [
         Choice(text=c["text"][:120], command=c["text"][:120])
         for c in reply.choices[:6]
         if isinstance(c, dict) and isinstance(c.get("text"), str) and c["text"]
     ]
-    if choices and not growth.state.ending:
+    if choices and not growth.state.ending and not downed:  # at 0 HP: only the rules' roll
         ops.append(OfferChoices(choices=choices))
     if ops or refused:
         changes = StateChanged.model_validate(

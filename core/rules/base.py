@@ -104,6 +104,22 @@ class AttackResult(Result):
 
 
 @dataclass(frozen=True)
+class Downed:
+    """A living character at 0 HP, as the rule system sees them.
+
+    Attributes:
+        state: How they are, to follow "You are ...": "unconscious and dying".
+        action: The one thing they can do on their turn, as a choice's text:
+            "Make a death saving throw".
+        command: What choosing it types (the engine reads it as ``recover``).
+    """
+
+    state: str
+    action: str
+    command: str
+
+
+@dataclass(frozen=True)
 class Weapon:
     """What an attack is made with: a carried item, a listed attack, or bare hands."""
 
@@ -195,6 +211,34 @@ class RuleSystem(ABC):
     @abstractmethod
     def is_dying(self, sheet: Sheet) -> bool:
         """Whether the character must make ``death_save`` rolls."""
+
+    def downed(self, sheet: Sheet) -> Downed | None:
+        """What a living character at 0 HP can do; None when they are up (or dead).
+
+        The default: the dying make death saves, the stable lie still until they
+        come round."""
+        if sheet.is_dead or sheet.hp > 0:
+            return None
+        if self.is_dying(sheet):
+            return Downed("unconscious and dying", "Make a death saving throw", "death save")
+        return Downed("unconscious but stable", "Lie still and come round", "come round")
+
+    def downed_turn(self, sheet: Sheet, dice: Dice) -> tuple[Sheet, CheckResult | None, Notes]:
+        """The start of a downed character's turn: the dying make their ``death_save``;
+        the stable come round with 1 HP (the SRD's hours pass in a breath here).
+
+        Raises:
+            RuleError: The character is not down (or is dead).
+        """
+        if self.downed(sheet) is None:
+            raise RuleError(f"{sheet.name} isn't down, so there is nothing to recover from.")
+        if self.is_dying(sheet):
+            after, result = self.death_save(sheet, dice)
+            if after.hp > 0:  # a natural 20: up, and standing costs nothing here
+                after = self.remove_condition(after, "prone")
+            return after, result, ()
+        woken = self.remove_condition(self.heal(sheet, 1), "prone")
+        return woken, None, (f"{sheet.name} comes to, battered and bleeding, with 1 HP.",)
 
     @abstractmethod
     def rest(self, sheet: Sheet, kind: RestKind, dice: Dice) -> tuple[Sheet, Notes]:
@@ -383,14 +427,14 @@ class RuleSystem(ABC):
         equipped: Equipped = sheet.equipped.model_copy(update={s: None for s in slots})
         return with_defence(sheet.model_copy(update={"equipped": equipped}), world)
 
-    def adjust_gold(self, sheet: Sheet, delta: int) -> Sheet:
-        """Gain (positive) or spend (negative) gold.
+    def adjust_gold(self, sheet: Sheet, delta: int, *, currency: str = "gold") -> Sheet:
+        """Gain (positive) or spend (negative) money, named ``currency`` in messages.
 
         Raises:
-            RuleError: Not enough gold.
+            RuleError: Not enough money.
         """
         if sheet.gold + delta < 0:
-            raise RuleError(f"{sheet.name} has only {sheet.gold} gold; that costs {-delta}.")
+            raise RuleError(f"{sheet.name} has only {sheet.gold} {currency}; that costs {-delta}.")
         return sheet.model_copy(update={"gold": sheet.gold + delta})
 
     # ------------------------------------------------------------ weapons

@@ -22,6 +22,7 @@ from storyai.core.rules.base import (
     Advantage,
     AttackResult,
     CheckResult,
+    Downed,
     Notes,
     RestKind,
     RuleSystem,
@@ -114,13 +115,18 @@ def _skill_key(name: str) -> str:
     return SKILL_ALIASES.get(key, CHARACTERISTIC_NAMES.get(key, key))
 
 
-def _skills_by_key(sheet: Sheet) -> dict[str, int]:
+def _skills_by_key(sheet: Sheet) -> dict[str, tuple[int, str]]:
     """The sheet's skills under one spelling: "Spot Hidden", "spot_hidden" and "spot"
-    are one skill, at the best value written for it."""
-    out: dict[str, int] = {}
+    are one skill, at the best value written for it, named as the author wrote that
+    one (ties: the later, the author's over a base skill). The sheet and the rolls
+    both use this name, so "Brawl 50%" on the sheet is "Brawl" in the fight."""
+    out: dict[str, tuple[int, str]] = {}
     for name, value in sheet.skills.items():
         key = _skill_key(name)
-        out[key] = max(out.get(key, 0), value)
+        shown = name.replace("_", " ").strip()
+        shown = shown[:1].upper() + shown[1:]
+        if key not in out or value >= out[key][0]:
+            out[key] = (value, shown)
     return out
 
 
@@ -164,7 +170,8 @@ class PercentileSystem(RuleSystem):
         key = _skill_key(skill)
         known = _skills_by_key(sheet)
         if key in known:
-            return _label(key), known[key]
+            value, shown = known[key]
+            return shown, value
         if key in CHARACTERISTICS:
             return _label(key), sheet.score(key)
         if key == "dodge":
@@ -425,6 +432,47 @@ class PercentileSystem(RuleSystem):
             text=f"{sheet.name} fights for life (CON {value}%): {roll.breakdown} — {outcome}",
         )
 
+    def downed(self, sheet: Sheet) -> Downed | None:
+        """The dying fight for life with CON; the merely unconscious try to come round."""
+        if sheet.is_dead or sheet.hp > 0:
+            return None
+        if self.is_dying(sheet):
+            return Downed("unconscious and dying", "Fight for life (CON roll)", "fight for life")
+        return Downed("unconscious", "Try to come round (CON roll)", "come round")
+
+    def downed_turn(self, sheet: Sheet, dice: Dice) -> tuple[Sheet, CheckResult | None, Notes]:
+        """Dying: the CON roll of ``death_save``. Unconscious (no major wound, or
+        stabilised): a CON roll to come round with 1 HP; a miss stays out cold."""
+        if self.downed(sheet) is None:
+            raise RuleError(f"{sheet.name} isn't down, so there is nothing to recover from.")
+        if self.is_dying(sheet):
+            after, result = self.death_save(sheet, dice)
+            return after, result, ()
+        value = sheet.score("con")
+        roll = dice.roll("1d100")
+        degree = self.degree(roll.total, value)
+        success = RANK[degree] >= RANK["regular"]
+        if success:
+            after = self.remove_condition(self.heal(sheet, 1), "prone")
+            outcome = f"{sheet.name} comes round with 1 HP."
+        else:
+            after, outcome = sheet, f"{sheet.name} stays out cold."
+        return (
+            after,
+            CheckResult(
+                sheet_id=sheet.id,
+                skill="CON",
+                success=success,
+                degree=degree,
+                target=value,
+                margin=value - roll.total,
+                roll=roll,
+                text=f"{sheet.name} tries to come round (CON {value}%): {roll.breakdown} — "
+                + outcome,
+            ),
+            (),
+        )
+
     # ---------------------------------------------------------------- rest
 
     def rest(self, sheet: Sheet, kind: RestKind, dice: Dice) -> tuple[Sheet, Notes]:
@@ -520,13 +568,9 @@ CHARACTERISTIC_LABELS = {short: long.capitalize() for long, short in CHARACTERIS
 
 def _skill_entries(sheet: Sheet) -> tuple[SkillEntry, ...]:
     """Each skill once (a sheet may hold "Spot Hidden" and "spot_hidden", "Brawl"
-    and "fighting"), at its best value, named as the author wrote the best one."""
-    best: dict[str, tuple[int, str]] = {}
-    for name, value in sheet.skills.items():
-        key = _skill_key(name)
-        shown = name.replace("_", " ").strip()
-        shown = shown[:1].upper() + shown[1:]
-        if key not in best or value >= best[key][0]:  # ties: the later, the author's
-            best[key] = (value, shown)
-    entries = [SkillEntry(key, shown, value, f"{value}%") for key, (value, shown) in best.items()]
+    and "fighting"), at its best value, named as the rolls name it."""
+    entries = [
+        SkillEntry(key, shown, value, f"{value}%")
+        for key, (value, shown) in _skills_by_key(sheet).items()
+    ]
     return tuple(sorted(entries, key=lambda e: (-e.value, e.label)))

@@ -69,7 +69,7 @@ def archetype_choice(world: World, archetype_id: str) -> ArchetypeChoice:
         names = [world.items[i].name if i in world.items else i for i in arch.starting_items]
         facts.append("starts with " + ", ".join(names))
     if arch.starting_gold:
-        facts.append(f"{arch.starting_gold} gold")
+        facts.append(f"{arch.starting_gold} {world.world.currency}")
     return ArchetypeChoice(
         archetype_id, arch.name, arch.description.strip(), tuple(facts), tuple(bonus.items())
     )

@@ -26,6 +26,16 @@ from storyai.core.views.sheet import InventoryView, SheetView, inventory_view, s
 
 
 @dataclass(frozen=True)
+class TurnSlot:
+    """One place in a fight's turn order, as the player reads it."""
+
+    name: str
+    initiative: int | None
+    you: bool = False
+    out: bool = False  # defeated, fled, gone or down: the slot is skipped
+
+
+@dataclass(frozen=True)
 class PlayerView:
     """What the player ``player_id`` sees: their sheet, pack, quests, where they
     are, the map so far, and how the story stands."""
@@ -39,6 +49,8 @@ class PlayerView:
     turn: int
     ending: str | None
     in_combat: bool
+    turn_order: tuple[TurnSlot, ...] = ()  # highest initiative first; empty out of a fight
+    combat_round: int | None = None
 
 
 def first_player(state: GameState) -> str:
@@ -80,4 +92,27 @@ def player_view(
         turn=state.turn,
         ending=state.ending,
         in_combat=state.combat is not None,
+        turn_order=turn_order(state, who),
+        combat_round=state.combat.round if state.combat else None,
     )
+
+
+def turn_order(state: GameState, who: str) -> tuple[TurnSlot, ...]:
+    """The fight's turn order as ``who`` sees it (empty when there is no fight)."""
+    combat = state.combat
+    if combat is None:
+        return ()
+    slots = []
+    for cid in combat.order:
+        sheet = state.sheet_of(cid)
+        npc = state.npcs.get(cid)
+        gone = npc is not None and (npc.defeated or npc.fled or npc.location != combat.location)
+        slots.append(
+            TurnSlot(
+                name=sheet.name if sheet else cid,
+                initiative=combat.scores.get(cid),
+                you=cid == who,
+                out=gone or (sheet is not None and sheet.is_down),
+            )
+        )
+    return tuple(slots)

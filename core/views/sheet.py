@@ -44,6 +44,7 @@ class SheetView:
     skills: tuple[SkillEntry, ...]
     attacks: tuple[AttackLine, ...]
     gold: int
+    currency: str  # what the world calls its money: "gold", "credits"
     equipped: tuple[Stat, ...]  # ("weapon", "Weapon", "Longsword"), worn slots only
     dead: bool = False
     down: bool = False  # dead, or at 0 HP / unconscious
@@ -57,6 +58,11 @@ class SheetView:
     def other_resources(self) -> tuple[Resource, ...]:
         """Everything tracked besides hit points."""
         return tuple(r for r in self.resources if r.key != "hp")
+
+    @property
+    def currency_label(self) -> str:
+        """The currency as a label: "credits" -> "Credits"."""
+        return money_label(self.currency)
 
 
 @dataclass(frozen=True)
@@ -73,8 +79,13 @@ class InventoryView:
 
     items: tuple[ItemView, ...]
     gold: int
+    currency: str
     carried: float  # lb
     capacity: float  # lb; inf when the world does not count weight
+
+    @property
+    def currency_label(self) -> str:
+        return money_label(self.currency)
 
     @property
     def load(self) -> str:
@@ -82,6 +93,11 @@ class InventoryView:
         if math.isinf(self.capacity):
             return f"{self.carried:g} lb"
         return f"{self.carried:g}/{self.capacity:g} lb"
+
+
+def money_label(currency: str) -> str:
+    """A currency as a label, the rest of it as written: "gold" -> "Gold"."""
+    return currency[:1].upper() + currency[1:]
 
 
 def item_name(world: World, item_id: str) -> str:
@@ -121,6 +137,7 @@ def sheet_view(sheet: Sheet, world: World, rules: RuleSystem | None = None) -> S
         skills=summary.skills,
         attacks=summary.attacks,
         gold=sheet.gold,
+        currency=world.world.currency,
         equipped=equipped,
         dead=sheet.is_dead,
         down=sheet.is_down,
@@ -138,6 +155,7 @@ def inventory_view(sheet: Sheet, world: World, rules: RuleSystem | None = None) 
     return InventoryView(
         items=items,
         gold=sheet.gold,
+        currency=world.world.currency,
         carried=rules.carried_weight(sheet, world),
         capacity=rules.capacity(sheet),
     )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from storyai.core.rules.display import Resource
 from storyai.core.rules.spell_lines import SpellLine
+from storyai.core.views.player import TurnSlot
 from storyai.core.views.quests import QuestView
 from storyai.core.views.sheet import InventoryView, SheetView
 
@@ -37,7 +38,9 @@ def sheet_text(s: SheetView) -> str:
         )
     if s.conditions:
         lines.append("Conditions: " + ", ".join(s.conditions))
-    lines.append(" · ".join([*(f"{t.label} {t.value}" for t in s.stats), f"Gold {s.gold}"]))
+    lines.append(
+        " · ".join([*(f"{t.label} {t.value}" for t in s.stats), f"{s.currency_label} {s.gold}"])
+    )
     if s.skills:
         lines.append(f"{s.skill_label}: " + ", ".join(f"{k.label} {k.text}" for k in s.skills[:8]))
     if s.attacks:
@@ -54,14 +57,30 @@ def spell_text(sp: SpellLine) -> str:
     return f"{sp.name} ({sp.level_label}{cost}): {sp.effect}{held}"
 
 
+def turn_order_text(slots: Sequence[TurnSlot], combat_round: int | None) -> str:
+    """``Round 2 · turn order: Wolf 22, you 10`` (those out of the fight in brackets)."""
+    shown = []
+    for slot in slots:
+        text = ("you" if slot.you else slot.name) + (
+            f" {slot.initiative}" if slot.initiative is not None else ""
+        )
+        shown.append(f"({text}, out)" if slot.out else text)
+    head = f"Round {combat_round} · turn order" if combat_round else "Turn order"
+    return f"{head}: " + ", ".join(shown) + "."
+
+
 def inventory_text(pack: InventoryView) -> str:
     if not pack.items:
-        return f"You carry nothing. Gold: {pack.gold}."
+        return f"You carry nothing. {pack.currency_label}: {pack.gold}."
     lines = [
         f"- {i.name}{f' ×{i.count}' if i.count > 1 else ''}{' (equipped)' if i.equipped else ''}"
         for i in pack.items
     ]
-    return "You carry:\n" + "\n".join(lines) + f"\nGold: {pack.gold} · Load: {pack.load}"
+    return (
+        "You carry:\n"
+        + "\n".join(lines)
+        + f"\n{pack.currency_label}: {pack.gold} · Load: {pack.load}"
+    )
 
 
 def quest_log_text(quests: Sequence[QuestView]) -> str:

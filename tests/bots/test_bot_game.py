@@ -188,6 +188,10 @@ async def test_worlds_autocomplete_dice_roll_and_a_story_in_a_thread(world_insta
         bad = await fake.slash("roll", user="bob", channel="general", expression="99999d6")
         await bad.wait_reply()
         assert bad.reply.ephemeral
+        none = await fake.slash("roll", user="bob", channel="general", expression="0d6")
+        await none.wait_reply()
+        assert none.reply.ephemeral and "rolls no dice" in none.reply.content
+        assert "= 0" not in none.reply.content
         started = await fake.slash(
             "story start", user="alice", channel="general", world="ember_hollow", thread=True
         )

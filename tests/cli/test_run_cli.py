@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -90,6 +91,15 @@ def test_inputs_come_from_stdin_without_a_script(cli) -> None:
     assert "> go south" in out and "Hearth Chapel" in out
     assert "> inventory" in out and "You carry:" in out
     assert "a comment" not in out
+
+
+def test_dice_typed_in_the_story_are_rolled_or_refused_plainly(cli) -> None:
+    out = cli("run", "ember_hollow", "--seed", "7", input="roll 2d20kl1\nroll 0d6\nlook\n").stdout
+    kept = re.search(r"rolls 2d20kl1 \(kept (\d+), dropped (\d+)\) = (\d+)", out)
+    assert kept, out
+    assert int(kept[1]) <= int(kept[2]) and kept[1] == kept[3]  # the lower die is kept
+    assert "'0d6' rolls no dice; roll at least one, like 2d6+3." in out
+    assert "0d6 ()" not in out and "> look" in out  # refused, and the story goes on
 
 
 def test_json_prints_one_event_per_line(cli, tmp_path: Path) -> None:
@@ -256,6 +266,33 @@ def test_a_new_world_ships_a_playtest_that_passes(cli) -> None:
     out = cli("world", "test", "harbour").stdout
     assert "✓ Tam's key opens the lighthouse (3 turns): ok" in out
     assert "All 1 playtest(s) passed (1 passed, 0 failed)." in out
+
+
+@pytest.mark.parametrize(
+    ("told", "missed"),
+    [
+        (["Wolf attacks Tester", "Tester attacks Wolf"], None),
+        (
+            ["Tester attacks Wolf", "Wolf attacks Tester"],
+            "expected 'Wolf attacks Tester' to be told after 'Tester attacks Wolf', "
+            "but it came first",
+        ),
+        (["Wolf attacks Tester", "The wolf yawns"], "expected the story to tell 'The wolf yawns'"),
+    ],
+)
+def test_what_the_story_told_is_checked_in_order(
+    cli, tmp_path: Path, told: list[str], missed: str | None
+) -> None:
+    """Seed 1: the wolf wins initiative and bites before the hero's first swing."""
+    world = copy_world(tmp_path)
+    inputs = ["talk to hesta about mine", "go north", "attack wolf"]
+    test = {"name": "the wolf", "seed": 1, "inputs": inputs}
+    write_playtests(world, [{**test, "expect": {"told": told}}])
+    if missed is None:
+        assert "✓ the wolf" in cli("world", "test", str(world)).stdout
+    else:
+        out = cli("world", "test", str(world), code=1).stdout
+        assert "✗ the wolf" in out and missed in out.replace("\n", " ")
 
 
 def test_a_world_without_playtests_is_a_clear_error(cli, tmp_path: Path) -> None:

@@ -71,12 +71,13 @@ def test_validate_reports_location_and_exit_code(cli, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     text = scaffold_text("bad", "Bad", "bad").replace("      north: headland", "      north: hall")
     bad.write_text(text)
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if t.startswith("      north: hall"))
     result = cli("world", "validate", str(bad), code=1)
-    assert "bad.yaml:43:14" in result.output
+    assert f"bad.yaml:{line}:14" in result.output
     assert "unknown location 'hall'" in result.output
     as_json = json.loads(cli("world", "validate", str(bad), "--json", code=1).stdout)
     problem = as_json[0]["problems"][0]
-    assert (problem["line"], problem["column"], problem["severity"]) == (43, 14, "error")
+    assert (problem["line"], problem["column"], problem["severity"]) == (line, 14, "error")
 
 
 def test_install_list_new_version_keeps_old(cli) -> None:

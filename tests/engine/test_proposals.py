@@ -318,7 +318,8 @@ def test_spending_more_gold_than_carried_is_refused(world_id):
     game = new_game(world_id)
     gold = game.sheet().gold
     proposed = {"gold": -(gold + 1)}
-    assert f"has only {gold} gold" in only_reason(game.propose(proposed, action="bribe them")[0])
+    money = {"ember_hollow": "gold", "halvard_relay": "credits"}[world_id]
+    assert f"has only {gold} {money}" in only_reason(game.propose(proposed, action="bribe them")[0])
 
 
 # ------------------------------------------------------------------------ hp

@@ -39,13 +39,29 @@ def test_kept_faces_leave_out_dropped_dice() -> None:
     result = ScriptedDice([2, 6, 1, 5]).roll("4d6kh3")
     assert result.total == 13
     assert result.faces == (2, 6, 5)
-    assert "dropped 1" in result.breakdown
+    assert result.breakdown == "4d6kh3 (kept 2, 6, 5; dropped 1) = 13"
 
 
 def test_keep_lowest_of_two_d20() -> None:
     result = ScriptedDice([7, 12]).roll("2d20kl1+1")
     assert (result.total, result.natural) == (8, 7)
-    assert result.breakdown == "2d20kl1 (7, dropped 12) + 1 = 8"
+    assert result.breakdown == "2d20kl1 (kept 7, dropped 12) + 1 = 8"
+
+
+def test_keep_lowest_names_the_dropped_die_whichever_came_first() -> None:
+    """The issue's roll: 14 then 8, keep the lower. Only the 14 is dropped."""
+    result = ScriptedDice([14, 8]).roll("2d20kl1")
+    assert result.total == 8
+    assert result.breakdown == "2d20kl1 (kept 8, dropped 14) = 8"
+
+
+def test_a_rerolled_face_is_named_as_dropped() -> None:
+    result = ScriptedDice([1, 15]).roll("1d20rr1")
+    assert result.breakdown == "1d20rr1 (kept 15, dropped 1) = 15"
+
+
+def test_dice_with_nothing_dropped_read_as_a_plain_list() -> None:
+    assert ScriptedDice([3, 4]).roll("2d6+1").breakdown == "2d6 (3, 4) + 1 = 8"
 
 
 def test_percent_die_is_one_to_a_hundred() -> None:
@@ -108,6 +124,10 @@ def test_dice_errors_are_story_errors() -> None:
         ("1d1001", "d1001 is too big"),
         ("1d1e1", "rerolling"),
         ("1d0", "at least one side"),
+        ("0d6", "'0d6' rolls no dice; roll at least one, like 2d6+3."),
+        ("0d20+5", "'0d20' rolls no dice"),
+        ("1d6+0d4", "'0d4' rolls no dice"),
+        ("1000000d6", "1000000 dice"),
         ("1/0", "divide by zero"),
         ("", "Couldn't read"),
         ("1d6\x00", "Couldn't read the dice '1d6?'"),

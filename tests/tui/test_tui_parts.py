@@ -173,7 +173,7 @@ async def test_the_sheet_tab_draws_a_percentile_investigator(memory_uow) -> None
         console.print(sheet_renderable(view))
     sheet = captured.get()
     assert sheet.splitlines()[0] == "Ines  Combine Inspector"  # no level in percentile
-    assert "Armor 0  Gold 200" in sheet and "POW " in sheet and "EDU " in sheet
+    assert "Armor 0  Credits 200" in sheet and "POW " in sheet and "EDU " in sheet
     flowing = " ".join(sheet.split())
     assert "Skills: " in flowing and "Spot Hidden 60%" in flowing
     assert "⚔ Unarmed strike 50%" in flowing

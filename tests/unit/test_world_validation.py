@@ -37,6 +37,12 @@ def test_scaffold_is_valid_and_clean(tmp_path: Path) -> None:
 
 # (mutation of the scaffold, the text of the line that is wrong, message part, hint part)
 CASES = {
+    "blank currency": (
+        ("  currency: gold ", '  currency: "  " '),
+        "currency:",
+        "currency must name the money",
+        "",
+    ),
     "unknown key": (
         ("    description: Dented", "    descripton: Dented"),
         "descripton: Dented",

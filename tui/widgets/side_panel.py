@@ -32,7 +32,7 @@ def sheet_renderable(view: PlayerView) -> Group:
         hp_line.append(f" (+{hp.temporary})", "cyan")
     numbers = [f"{s.defence.label} {s.defence.value}"]
     numbers += [f"{stat.label} {stat.value}" for stat in s.stats]
-    numbers.append(f"Gold {s.gold}")
+    numbers.append(f"{s.currency_label} {s.gold}")
     parts: list[RenderableType] = [title, hp_line, Text("  ".join(numbers))]
     if s.other_resources:
         parts.append(Text("  ".join(_resource(r) for r in s.other_resources)))
@@ -92,7 +92,9 @@ def pack_renderable(view: PlayerView) -> Group:
             t.append(" (equipped)", "dim")
         lines.append(t)
     lines.append(
-        Text.assemble(("Gold ", "bold"), str(pack.gold), "  ", ("Load ", "bold"), pack.load)
+        Text.assemble(
+            (f"{pack.currency_label} ", "bold"), str(pack.gold), "  ", ("Load ", "bold"), pack.load
+        )
     )
     here = view.location.items
     if here:

@@ -16,7 +16,7 @@ from storyai.core.domain.errors import StoryError
 from storyai.core.domain.events import Line, Rejection, Roll
 from storyai.core.domain.ops import BaseOp, SetSheet
 from storyai.core.domain.sheet import Sheet
-from storyai.core.domain.state import GameState, PlayerState
+from storyai.core.domain.state import Choice, GameState, PlayerState
 from storyai.core.domain.world import World
 from storyai.core.rules.base import RuleSystem
 
@@ -35,6 +35,7 @@ class Draft:
     lines: list[Line] = field(default_factory=list)
     rolls: list[Roll] = field(default_factory=list)
     understood: bool = True
+    confirming: list[Choice] | None = None  # an action that ends the story waits for a yes
 
     # ------------------------------------------------------------- changes
 

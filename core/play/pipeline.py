@@ -330,6 +330,29 @@ def group_outcome(
     return Outcome(Intent("group", raw=""), ops, lines, rolls, rejected, understood)
 
 
+def not_understood(scene: Scene, actor: str, text: str, narrator: Narrator) -> TurnResult | None:
+    """What the engine says to an input it cannot act on, told without storing anything
+    (no turn spent, nothing to rewind), or None when the input is to be played. A
+    narrator that tells free text (a model) gets every input."""
+    if narrator.proposes:
+        return None
+    depth = scene.head.depth + 1 if scene.head is not None else 0
+    dice = tellings.turn_dice(scene.seed, depth)
+    outcome = play_turn(scene.state, scene.world, rule_system_for(scene.world), dice, actor, text)
+    if outcome.understood:
+        return None
+    state = scene.state
+    return TurnResult(
+        session_id=scene.session.id,
+        turn=state.turn,
+        lines=list(outcome.lines),
+        choices=list(state.choices),
+        state=state,
+        events=[],
+        understood=False,
+    )
+
+
 async def store_pending(
     deps: Deps,
     scene: Scene,

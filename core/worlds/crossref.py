@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from storyai.core.domain.stats import ARCHETYPE_STATS, STAT_BLOCKS
 from storyai.core.domain.world import TRIGGER_KINDS
+from storyai.core.worlds.crossref_verbs import check_verbs, verb_conditions, verb_effects
 from storyai.core.worlds.messages import friendly
 
 Path_ = tuple[Any, ...]
@@ -110,6 +111,7 @@ class _Checker:
             for s, stage in enumerate(_l(_d(quest).get("stages"))):
                 for i, e in enumerate(_l(_d(stage).get("effects"))):
                     yield ("quests", qid, "stages", s, "effects", i), _d(e)
+        yield from verb_effects(d)
 
     def _flags_set(self) -> set[str]:
         flags = {f for f in _l(_d(self.data.get("start")).get("flags")) if isinstance(f, str)}
@@ -154,6 +156,9 @@ class _Checker:
         self.check_flags()
         self.check_reachability()
         self.check_playtests()
+        check_verbs(self.data, self.ref, self.error, self.warn)
+        for path, cond in verb_conditions(self.data):
+            self.check_condition(path, cond)
         return self.issues
 
     def check_start(self) -> None:

@@ -168,7 +168,7 @@ def read(draft: Draft, intent: Intent) -> None:
     if item.text:
         draft.say(item.text)
         draft.do(HearTopic(key=f"read:{match.id}"))
-    elif item.kind == "book" and item.effects:
+    elif any(e.type == "message" for e in item.effects):  # what using it tells is its text
         use(draft, Intent("use", object=item.name, raw=f"read {item.name}"))
     else:
         draft.say(item.description or f"It is {item.name}.")
@@ -353,7 +353,7 @@ def talk(draft: Draft, intent: Intent) -> None:
     if not any(lines):
         draft.say(f"{ch.name} regards you in silence.")
     draft.do(HearTopic(key=who))
-    topics = describe.open_topics(draft, who)
+    topics = [endings.topic_label(draft, who, t) for t in describe.open_topics(draft, who)]
     if topics:
         draft.say(f"You could ask {ch.name} about: " + ", ".join(topics) + ".", "notice")
 
@@ -392,7 +392,7 @@ def ask(draft: Draft, intent: Intent) -> None:
             "dialogue",
             speaker=ch.name,
         )
-        topics = describe.open_topics(draft, who)
+        topics = [endings.topic_label(draft, who, t) for t in describe.open_topics(draft, who)]
         if topics:
             draft.say(f"You could ask about: {', '.join(topics)}.", "notice")
         return

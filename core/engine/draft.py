@@ -18,6 +18,7 @@ from storyai.core.domain.ops import BaseOp, SetSheet
 from storyai.core.domain.sheet import Sheet
 from storyai.core.domain.state import Choice, GameState, PlayerState
 from storyai.core.domain.world import World
+from storyai.core.engine import voice
 from storyai.core.rules.base import RuleSystem
 
 __all__ = ["Draft", "Line"]
@@ -55,6 +56,10 @@ class Draft:
     # ------------------------------------------------------------- telling
 
     def say(self, text: str, kind: str = "narration", speaker: str | None = None) -> None:
+        if kind == "dialogue":  # speech in quotes, stage directions as narration
+            for part, said in voice.parts(text, speaker):
+                self.lines.append(Line(part, said, speaker if part == "dialogue" else None))
+            return
         if text and text.strip():
             self.lines.append(Line(kind, text.strip(), speaker))
 

@@ -33,6 +33,12 @@ def asked_to_confirm(draft: Draft, intent: Intent, ends_story: bool, command: st
     return True
 
 
+def topic_label(draft: Draft, who: str, topic: str) -> str:
+    """A topic as offered ("freedom (ends the story)")."""
+    entry = draft.world.characters[who].dialogue.topics.get(topic.replace(" ", "_"))
+    return topic + ENDS if entry is not None and entry.ends_story else topic
+
+
 def confirmed_command(choices: list[Choice]) -> str | None:
     """What a bare `confirm` / `yes` confirms: the action offered for confirmation."""
     for choice in choices:

@@ -617,6 +617,10 @@ class World(Strict):
         default_factory=list,
         description="Story flags this world uses (optional; helps catch typos).",
     )
+    phrases: list[Phrase] = Field(
+        default_factory=list,
+        description="Words the player can say anywhere (a location's own phrases come first).",
+    )
     playtests: list[Playtest] = Field(default_factory=list)
 
     @property
@@ -649,6 +653,7 @@ SECTION_NAMES = (
     "lore",
     "archetypes",
     "flags",
+    "phrases",
     "playtests",
 )
 MERGED_SECTIONS = ("locations", "characters", "items", "quests", "lore", "archetypes")

@@ -293,6 +293,11 @@ def drop(draft: Draft, intent: Intent) -> None:
 def use(draft: Draft, intent: Intent) -> None:
     options = {**_carried(draft), **_visible_items(draft)}
     verb = intent.raw.split()[0].lower() if intent.raw else "use"
+    if intent.object and resolve(intent.object, options) == Match(None):
+        thing = resolve(intent.object, scenery.scenery_names(draft))
+        if thing.id is not None:  # "pull the nail": scenery is looked at, not used
+            scenery.cannot_use(draft, thing.id, verb)
+            return
     item_id = _find(draft, intent.object, options, verb)
     if not item_id:
         return

@@ -34,6 +34,17 @@ def examine_scenery(draft: Draft, key: str) -> None:
         draft.say(f"There is writing on the {thing.name}: try read {thing.name.lower()}.", "notice")
 
 
+def cannot_use(draft: Draft, key: str, verb: str) -> None:
+    """A scenery named as if it were an item to use: nothing happens, no turn spent."""
+    thing = draft.world.locations[draft.here].scenery[key.removeprefix(SCENERY)]
+    draft.understood = False
+    draft.say(
+        f"Nothing comes of trying to {verb} the {thing.name}. "
+        f"(You can examine it, or use something you carry on it.)",
+        "notice",
+    )
+
+
 def nothing_there(draft: Draft, words: str) -> None:
     """A thing the player named that is not here as anything: mentioned in the room's
     text (nothing more to it) or not there at all. Costs no turn."""

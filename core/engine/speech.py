@@ -1,6 +1,6 @@
 """Words said aloud (`say kindle`, `say "deal"`) and who a question is put to.
 
-A location's authored phrases come first; then a word a person here has something
+A location's authored phrases come first, then the world's; then a word a person here has something
 to say about (`say deal` to the administrator who asked you to); words nothing
 answers cost no turn.
 """
@@ -37,7 +37,7 @@ def say(draft: Draft, intent: Intent, ask: Callable[[Draft, Intent], None]) -> N
         draft.say("Say what? (For example: say hello.)", "notice")
         return
     loc = draft.world.locations[draft.here]
-    for phrase in loc.phrases:
+    for phrase in [*loc.phrases, *draft.world.phrases]:
         if not _matches(phrase, said):
             continue
         if not holds(phrase.requires, draft.state, draft.actor, draft.world):

@@ -20,6 +20,9 @@ def _l(value: Any) -> list[Any]:
 
 def verb_effects(data: dict[str, Any]) -> Iterator[tuple[Path_, dict[str, Any]]]:
     """The effects of every phrase and interaction, with their paths."""
+    for n, entry in enumerate(_l(data.get("phrases"))):
+        for i, e in enumerate(_l(_d(entry).get("effects"))):
+            yield ("phrases", n, "effects", i), _d(e)
     for lid, loc in _d(data.get("locations")).items():
         for kind in ("phrases", "interactions"):
             for n, entry in enumerate(_l(_d(loc).get(kind))):
@@ -28,6 +31,9 @@ def verb_effects(data: dict[str, Any]) -> Iterator[tuple[Path_, dict[str, Any]]]
 
 
 def verb_conditions(data: dict[str, Any]) -> Iterator[tuple[Path_, Any]]:
+    for n, entry in enumerate(_l(data.get("phrases"))):
+        if "requires" in _d(entry):
+            yield ("phrases", n, "requires"), _d(entry)["requires"]
     for lid, loc in _d(data.get("locations")).items():
         for kind in ("phrases", "interactions"):
             for n, entry in enumerate(_l(_d(loc).get(kind))):
@@ -75,6 +81,8 @@ def check_verbs(
                     )
                 seen.setdefault(words, n)
             _check_ending(entry, path, warn)
+    for n, entry in enumerate(_l(data.get("phrases"))):
+        _check_ending(_d(entry), ("phrases", n), warn)
     for cid, ch in _d(data.get("characters")).items():
         for tid, topic in _d(_d(_d(ch).get("dialogue")).get("topics")).items():
             _check_ending(_d(topic), ("characters", cid, "dialogue", "topics", tid), warn)

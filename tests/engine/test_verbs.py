@@ -101,6 +101,27 @@ async def test_say_the_word_opens_the_deep_door_and_read_shows_the_ledger():
     assert hero(down).location == "deep_gallery"
 
 
+async def test_a_world_wide_phrase_answers_anywhere_and_scenery_is_not_an_item():
+    data = bundled("ember_hollow").canonical()
+    data["phrases"] = [
+        {
+            "says": ["by the first hearth"],
+            "text": "The words hang in the cold air like breath.",
+            "effects": [{"type": "set_flag", "flag": "door_word"}],
+        }
+    ]
+    uow, sid = await _start("ember_hollow", world=validate_data(data))
+    said = await playing.take_turn(uow, sid, "I say: By the first hearth!")
+    assert said.understood and "hang in the cold air" in _text(said)
+    assert "door_word" in said.state.flags
+    uow, sid = await _start("ember_hollow", seed=5)
+    steps = EMBER["the_warm_chains"]
+    before = await play(uow, sid, steps[: steps.index("talk to cinder about sleep")])
+    pulled = await playing.take_turn(uow, sid, "pull the nail")
+    assert not pulled.understood and "iron nail" in _text(pulled)
+    assert pulled.turn == before.turn
+
+
 async def test_ask_about_with_one_person_present_and_what_about_follows_up():
     uow, sid = await _start("ember_hollow")
     asked = await playing.take_turn(uow, sid, "ask about the mine")

@@ -10,6 +10,7 @@ import json
 
 import playing
 import pytest
+from ai_helpers import gm
 from walkthrough import EMBER, HALVARD_CORE, bundled, hero, play
 
 from storyai.core import services
@@ -178,6 +179,24 @@ async def test_halvard_endings_ask_first(steps, ending):
     assert not asked.ended and "This will end the story" in _text(asked)
     ended = await playing.take_turn(uow, sid, "confirm")
     assert ended.ended == ending
+
+
+async def test_a_model_narrator_keeps_the_yes_no_and_tells_free_text():
+    data = bundled("ember_hollow").canonical()
+    data["characters"]["hesta"]["dialogue"]["topics"]["mine"]["ends_story"] = True
+    uow = InMemoryStore().unit_of_work
+    await services.install_world(uow, validate_data(data))
+    narrator, _ = gm()  # replies offer their own choice ("Look around")
+    opening = await playing.start_session(
+        uow, "ember_hollow", player_name="Ash", seed=3, narrator=narrator
+    )
+    sid = opening.session_id
+    free = await playing.take_turn(uow, sid, "I dance a jig", narrator=narrator)
+    assert free.turn == opening.turn + 1, "free text is the model's to tell"
+    asked = await playing.take_turn(uow, sid, "ask hesta about the mine", narrator=narrator)
+    assert [c.command for c in asked.choices] == ["confirm ask reeve hesta about mine", "look"]
+    done = await playing.take_turn(uow, sid, "yes", narrator=narrator)
+    assert "hesta:mine" in done.state.topics_heard
 
 
 # ------------------------------------------------------------------- quests

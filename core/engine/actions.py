@@ -128,6 +128,8 @@ def examine(draft: Draft, intent: Intent) -> None:
     if match.ambiguous:
         _ambiguity(draft, match, {k: v[0] for k, v in everything.items()})
         return
+    if match.id is None and _look_along_exit(draft, words):
+        return
     if match.id is None:
         scenery.nothing_there(draft, words)
     elif match.id.startswith(scenery.SCENERY):
@@ -144,6 +146,20 @@ def examine(draft: Draft, intent: Intent) -> None:
         sheet = draft.state.sheet_of(match.id)
         if sheet and draft.state.npcs[match.id].defeated:
             draft.say(f"{ch.name} lies defeated.", "notice")
+
+
+def _look_along_exit(draft: Draft, words: str) -> bool:
+    """`look at the forge` from the square: the way there, named by where it leads."""
+    loc = draft.world.locations[draft.here]
+    shown = {d: [draft.world.locations[ex.to].name] for d, ex in loc.exits.items() if not ex.hidden}
+    match = resolve(words, shown)
+    if match.id is None:
+        return False
+    ex = loc.exits[match.id]
+    place = draft.world.locations[ex.to].name
+    seen = f" You see {ex.description}." if ex.description else ""
+    draft.say(f"{place} lies {match.id}.{seen}", "notice")  # where things are, like Exits:
+    return True
 
 
 def read(draft: Draft, intent: Intent) -> None:

@@ -84,6 +84,12 @@ async def test_scenery_answers_and_what_is_only_mentioned_is_answered_gracefully
     assert searched.understood and "memorial card" in _text(searched)
 
 
+async def test_looking_at_a_place_the_way_leads_to_names_the_way():
+    uow, sid = await _start("ember_hollow")
+    looked = await playing.take_turn(uow, sid, "look at the forge")
+    assert looked.understood and "Brannock's Forge lies east." in _text(looked)
+
+
 async def test_say_the_word_opens_the_deep_door_and_read_shows_the_ledger():
     uow, sid = await _start("ember_hollow")
     steps = EMBER["the_long_thaw"]

@@ -22,7 +22,7 @@ from storyai.core.domain.ops import (
 from storyai.core.domain.world import Exit
 from storyai.core.engine import combat, describe, endings, scenery, speech
 from storyai.core.engine.draft import Draft
-from storyai.core.engine.intent import Intent, Match, resolve
+from storyai.core.engine.intent import Intent, Match, resolve, verb_word
 from storyai.core.engine.story import apply_effects, holds
 from storyai.core.rules.base import RestKind
 
@@ -308,7 +308,7 @@ def drop(draft: Draft, intent: Intent) -> None:
 
 def use(draft: Draft, intent: Intent) -> None:
     options = {**_carried(draft), **_visible_items(draft)}
-    verb = intent.raw.split()[0].lower() if intent.raw else "use"
+    verb = verb_word(intent.raw) or "use"
     if intent.object and resolve(intent.object, options) == Match(None):
         thing = resolve(intent.object, scenery.scenery_names(draft))
         if thing.id is not None:  # "pull the nail": scenery is looked at, not used

@@ -210,6 +210,16 @@ def parse(text: str) -> Intent:
     return Intent("free", object=lowered, raw=raw)
 
 
+def verb_word(raw: str) -> str:
+    """The word the player's action starts with ("I pull the nail" -> "pull")."""
+    lowered = " ".join(raw.lower().split())
+    subject = _SUBJECTS.match(lowered)
+    if subject and lowered != "i":
+        lowered = lowered[subject.end() :]
+    lowered = lowered.removeprefix("confirm ")
+    return lowered.split(" ", 1)[0] if lowered else ""
+
+
 _ONE_WORDS = sorted(
     {p for p, _ in _PHRASES if " " not in p and len(p) >= 3}
     | {d for d in DIRECTION_ALIASES if len(d) >= 4}

@@ -184,7 +184,7 @@ def read(draft: Draft, intent: Intent) -> None:
     if item.text:
         draft.say(item.text)
         draft.do(HearTopic(key=f"read:{match.id}"))
-    elif any(e.type == "message" for e in item.effects):  # what using it tells is its text
+    elif item.kind == "book" and item.effects:  # reading a book is what using it does
         use(draft, Intent("use", object=item.name, raw=f"read {item.name}"))
     else:
         draft.say(item.description or f"It is {item.name}.")

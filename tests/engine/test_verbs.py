@@ -88,6 +88,8 @@ async def test_looking_at_a_place_the_way_leads_to_names_the_way():
     uow, sid = await _start("ember_hollow")
     looked = await playing.take_turn(uow, sid, "look at the forge")
     assert looked.understood and "Brannock's Forge lies east." in _text(looked)
+    stone = await playing.take_turn(uow, sid, "read the emberstone")
+    assert "nothing written" in _text(stone) and "to your cheek" not in _text(stone)
 
 
 async def test_say_the_word_opens_the_deep_door_and_read_shows_the_ledger():

@@ -157,6 +157,12 @@ class Trigger(Strict):
     defeat: Id | None = Field(None, description="This character is defeated.")
     flag: Id | None = Field(None, description="This story flag becomes set.")
     use_item: Id | None = Field(None, description="The player uses this item.")
+    say: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="The player says these words where a phrase answers them (`say kindle`).",
+    )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Trigger:
@@ -180,7 +186,7 @@ class Trigger(Strict):
         return getattr(self, self.kind)
 
 
-TRIGGER_KINDS = ("enter", "have_item", "talk_to", "defeat", "flag", "use_item")
+TRIGGER_KINDS = ("enter", "have_item", "talk_to", "defeat", "flag", "use_item", "say")
 
 
 class Source(Strict):

@@ -210,6 +210,11 @@ def parse(text: str) -> Intent:
     return Intent("free", object=lowered, raw=raw)
 
 
+def normalized(text: str) -> str:
+    """Words as compared when said: lower case, letters, digits and single spaces only."""
+    return " ".join(re.findall(r"[a-z0-9']+", text.lower().replace("’", "'")))
+
+
 def verb_word(raw: str) -> str:
     """The word the player's action starts with ("I pull the nail" -> "pull")."""
     lowered = " ".join(raw.lower().split())

@@ -7,7 +7,6 @@ answers cost no turn.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -15,13 +14,8 @@ from storyai.core.domain.ops import HearTopic
 from storyai.core.domain.world import Phrase
 from storyai.core.engine import endings
 from storyai.core.engine.draft import Draft
-from storyai.core.engine.intent import Intent
+from storyai.core.engine.intent import Intent, normalized
 from storyai.core.engine.story import apply_effects, holds
-
-
-def normalized(text: str) -> str:
-    """Words as compared: lower case, letters, digits and single spaces only."""
-    return " ".join(re.findall(r"[a-z0-9']+", text.lower().replace("’", "'")))
 
 
 def _matches(phrase: Phrase, said: str) -> bool:
@@ -47,7 +41,8 @@ def say(draft: Draft, intent: Intent, ask: Callable[[Draft, Intent], None]) -> N
             return
         draft.say(f'You say "{intent.object}".')
         draft.say(phrase.text)
-        draft.do(HearTopic(key=f"say:{normalized(phrase.says[0])}"))
+        for words in dict.fromkeys(normalized(s) for s in phrase.says):  # for `say:` triggers
+            draft.do(HearTopic(key=f"say:{words}"))
         apply_effects(draft, phrase.effects, source=loc.name)
         return
     for cid in talkers_here(draft):

@@ -15,6 +15,7 @@ from storyai.core.domain.ops import MoveItems, ReachEnding, SetFlag, SetQuest
 from storyai.core.domain.state import GameState, QuestState
 from storyai.core.domain.world import Condition, Effect, Quest, Trigger, World
 from storyai.core.engine.draft import Draft
+from storyai.core.engine.intent import normalized
 
 
 def holds(cond: Condition | None, state: GameState, actor: str, world: World) -> bool:
@@ -61,6 +62,9 @@ def fired(trigger: Trigger, state: GameState, actor: str, since: int | None = No
             return trigger.flag in state.flags
         case "use_item":
             key = f"use:{trigger.use_item}"
+            return _done(state, key, since, key in state.topics_heard)
+        case "say":
+            key = f"say:{normalized(trigger.target)}"
             return _done(state, key, since, key in state.topics_heard)
     return False
 

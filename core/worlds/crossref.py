@@ -19,7 +19,13 @@ from pydantic import ValidationError
 
 from storyai.core.domain.stats import ARCHETYPE_STATS, STAT_BLOCKS
 from storyai.core.domain.world import TRIGGER_KINDS
-from storyai.core.worlds.crossref_verbs import check_verbs, verb_conditions, verb_effects
+from storyai.core.worlds.crossref_verbs import (
+    check_verbs,
+    phrase_words,
+    said,
+    verb_conditions,
+    verb_effects,
+)
 from storyai.core.worlds.messages import friendly
 
 Path_ = tuple[Any, ...]
@@ -382,6 +388,9 @@ class _Checker:
                         f"character '{target}' has no topic '{trigger['topic']}'",
                         _suggest(trigger["topic"], set(topics)),
                     )
+        elif kind == "say":
+            if isinstance(target, str) and said(target) not in phrase_words(self.data):
+                blockers.append(f"no phrase answers '{target}' (add it to a `phrases:` list)")
         elif kind == "flag":
             if isinstance(target, str):
                 if self.declared_flags and target not in self.declared_flags:

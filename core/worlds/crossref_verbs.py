@@ -4,6 +4,7 @@ interactions, and story-ending marks. Part of the cross-reference pass
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -28,6 +29,18 @@ def verb_effects(data: dict[str, Any]) -> Iterator[tuple[Path_, dict[str, Any]]]
             for n, entry in enumerate(_l(_d(loc).get(kind))):
                 for i, e in enumerate(_l(_d(entry).get("effects"))):
                     yield ("locations", lid, kind, n, "effects", i), _d(e)
+
+
+def phrase_words(data: dict[str, Any]) -> set[str]:
+    """Every word or phrase a phrase answers (as said: lower case, single spaces)."""
+    entries = list(_l(data.get("phrases")))
+    for loc in _d(data.get("locations")).values():
+        entries += _l(_d(loc).get("phrases"))
+    return {said(s) for e in entries for s in _l(_d(e).get("says")) if isinstance(s, str)}
+
+
+def said(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9']+", text.lower().replace("’", "'")))
 
 
 def verb_conditions(data: dict[str, Any]) -> Iterator[tuple[Path_, Any]]:

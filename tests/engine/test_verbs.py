@@ -106,6 +106,7 @@ async def test_say_the_word_opens_the_deep_door_and_read_shows_the_ledger():
     assert not nothing.understood and nothing.turn == blocked.turn
     said = await playing.take_turn(uow, sid, 'say "Kindle!"')
     assert said.understood and "grinds open" in _text(said)
+    assert "✓ Say the word at the deep door." in _text(said), "the say: trigger ticks it off"
     down = await playing.take_turn(uow, sid, "go down")
     assert hero(down).location == "deep_gallery"
 

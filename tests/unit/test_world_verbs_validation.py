@@ -73,3 +73,14 @@ def test_a_misspelt_new_field_gets_a_suggestion(tmp_path):
     problem = next(p for p in report.errors if "ends_stroy" in p.message)
     assert problem.line == _line_of(text, "ends_stroy")
     assert problem.hint and "ends_story" in problem.hint
+
+
+def test_a_say_trigger_no_phrase_answers_can_never_fire(tmp_path):
+    folder, text = _ember(
+        tmp_path, "            trigger: {say: kindle}\n", "            trigger: {say: kindel}\n",
+        "quests.yaml",
+    )  # fmt: skip
+    report = validate_path(folder)
+    problem = next(p for p in report.errors if "no phrase answers 'kindel'" in p.message)
+    assert problem.file.endswith("quests.yaml")
+    assert problem.line == _line_of(text, "Say the word at the deep door")

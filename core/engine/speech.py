@@ -41,8 +41,8 @@ def say(draft: Draft, intent: Intent, ask: Callable[[Draft, Intent], None]) -> N
             return
         draft.say(f'You say "{intent.object}".')
         draft.say(phrase.text)
-        for words in dict.fromkeys(normalized(s) for s in phrase.says):  # for `say:` triggers
-            draft.do(HearTopic(key=f"say:{words}"))
+        for heard in dict.fromkeys(normalized(s) for s in phrase.says):  # for `say:` triggers
+            draft.do(HearTopic(key=f"say:{heard}"))
         apply_effects(draft, phrase.effects, source=loc.name)
         return
     for cid in talkers_here(draft):

@@ -107,6 +107,10 @@ def run(
 
     def show(text_in: str | None, result: TurnResult) -> None:
         if as_json:
+            if not result.understood and not result.events:  # told, but nothing stored
+                said = [line.text for line in result.lines]
+                row = {"turn": result.turn, "kind": "not_understood", "input": text_in}
+                typer.echo(json.dumps({**row, "lines": said}, ensure_ascii=False))
             for record in result.events:
                 typer.echo(
                     json.dumps(

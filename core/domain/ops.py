@@ -50,6 +50,13 @@ def _add_unique(values: list[str], value: str) -> None:
         values.append(value)
 
 
+def _happened(state: GameState, key: str) -> None:
+    """Note that ``key`` happened now (quest objectives count what happens after their
+    stage began)."""
+    state.tick += 1
+    state.last_done[key] = state.tick
+
+
 class SeatPlayer(BaseOp):
     """A player's character arrives in the story (or is replaced whole)."""
 
@@ -179,6 +186,7 @@ class Visit(BaseOp):
     def apply(self, state: GameState) -> None:
         _add_unique(state.visited, self.location)
         _add_unique(state.discovered, self.location)
+        _happened(state, f"enter:{self.location}")
 
 
 class SetFlag(BaseOp):
@@ -215,13 +223,15 @@ class LearnLore(BaseOp):
 
 
 class HearTopic(BaseOp):
-    """A conversation topic was heard (``npc:topic``), or an item used (``use:item``)."""
+    """A conversation topic was heard (``npc:topic``), an item used (``use:item``), or
+    words said (``say:words``)."""
 
     op: Literal["topic"] = "topic"
     key: str
 
     def apply(self, state: GameState) -> None:
         _add_unique(state.topics_heard, self.key)
+        _happened(state, self.key)
 
 
 class SetCombat(BaseOp):

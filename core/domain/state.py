@@ -31,6 +31,8 @@ class QuestState(_Model):
     status: Literal["inactive", "active", "done"] = "inactive"
     stage: int = 0
     done_objectives: list[int] = Field(default_factory=list)
+    since: int = 0
+    """``GameState.tick`` when this stage began: its objectives count what happens after."""
 
 
 class PlayerState(_Model):
@@ -92,6 +94,11 @@ class GameState(BaseModel):
     quests: dict[str, QuestState] = Field(default_factory=dict)
     lore_known: list[str] = Field(default_factory=list)
     topics_heard: list[str] = Field(default_factory=list)
+    tick: int = 0
+    """Counts the things that happen (a talk, a use, a visit, words said)."""
+    last_done: dict[str, int] = Field(default_factory=dict)
+    """What happened (``npc``, ``npc:topic``, ``use:item``, ``enter:place``, ``say:words``)
+    -> the ``tick`` it last happened at."""
     combat: Combat | None = None
     ending: str | None = None
     choices: list[Choice] = Field(default_factory=list)
@@ -121,6 +128,8 @@ class GameState(BaseModel):
             quests=dict(self.quests),
             lore_known=list(self.lore_known),
             topics_heard=list(self.topics_heard),
+            tick=self.tick,
+            last_done=dict(self.last_done),
             combat=self.combat,
             ending=self.ending,
             choices=list(self.choices),

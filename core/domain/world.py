@@ -174,6 +174,12 @@ class Trigger(Strict):
     defeat: Id | None = Field(None, description="This character is defeated.")
     flag: Id | None = Field(None, description="This story flag becomes set.")
     use_item: Id | None = Field(None, description="The player uses this item.")
+    say: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="The player says these words where a phrase answers them (`say kindle`).",
+    )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Trigger:
@@ -197,7 +203,7 @@ class Trigger(Strict):
         return getattr(self, self.kind)
 
 
-TRIGGER_KINDS = ("enter", "have_item", "talk_to", "defeat", "flag", "use_item")
+TRIGGER_KINDS = ("enter", "have_item", "talk_to", "defeat", "flag", "use_item", "say")
 
 
 class Source(Strict):
@@ -259,6 +265,20 @@ class Location(Strict):
     on_enter: list[Effect] = Field(
         default_factory=list, description="Effects applied each time the player enters."
     )
+    scenery: dict[Id, Scenery] = Field(
+        default_factory=dict,
+        description="Things named in the description that can be examined (or read) "
+        "but not taken: id -> {name, aliases, description, text}.",
+    )
+    phrases: list[Phrase] = Field(
+        default_factory=list,
+        description="Words the player can say here (`say kindle`) and what they do.",
+    )
+    interactions: list[Interaction] = Field(
+        default_factory=list,
+        description="`use ITEM on TARGET` here: what happens when that item is used on "
+        "that scenery, character or item.",
+    )
     source: Source | None = Field(None, description="Set by `storyai import`.")
 
     @field_validator("exits", mode="before")
@@ -267,6 +287,40 @@ class Location(Strict):
         if isinstance(value, dict):
             return {k: ({"to": v} if isinstance(v, str) else v) for k, v in value.items()}
         return value
+
+
+class Scenery(Strict):
+    """Something in a location that is only looked at: a notice board, a carving."""
+
+    name: str = Field(min_length=1, max_length=120)
+    aliases: list[str] = Field(default_factory=list, description="Other words for it.")
+    description: Text = Field(min_length=1, description="What `examine NAME` shows.")
+    text: Text = Field("", description="What `read NAME` shows, if it has writing on it.")
+
+
+class Phrase(Strict):
+    """Words said aloud in a location (`say kindle`, `say "open sesame"`)."""
+
+    says: list[str] = Field(
+        min_length=1,
+        description="The words that count (case, punctuation and extra spaces ignored).",
+    )
+    text: Text = Field(min_length=1, description="What happens when they are said.")
+    requires: Condition | None = Field(None, description="Only works when this holds.")
+    effects: list[Effect] = Field(default_factory=list)
+    ends_story: bool = Field(False, description="Saying it ends the story (asks to confirm).")
+
+
+class Interaction(Strict):
+    """`use ITEM on TARGET` in a location."""
+
+    item: Id = Field(description="The item the player uses (carried or lying here).")
+    target: Id = Field(description="What it is used on: a scenery, character or item id.")
+    text: Text = Field(min_length=1, description="What happens.")
+    requires: Condition | None = Field(None, description="Only works when this holds.")
+    effects: list[Effect] = Field(default_factory=list)
+    consumes: bool = Field(False, description="The item is used up.")
+    ends_story: bool = Field(False, description="Doing it ends the story (asks to confirm).")
 
 
 # ----------------------------------------------------------------------- items
@@ -354,6 +408,9 @@ class Item(Strict):
     consumed_on_use: bool = False
     portable: bool = True
     use_text: str = ""
+    text: Text = Field(
+        "", description="What is written on it: `read NAME` shows this (books, letters, signs)."
+    )
     tags: list[str] = Field(default_factory=list)
     source: Source | None = Field(None, description="Set by `storyai import`.")
 
@@ -370,6 +427,11 @@ class Topic(Strict):
     effects: list[Effect] = Field(default_factory=list)
     reveals: list[Id] = Field(
         default_factory=list, description="Lore entries the player learns from this."
+    )
+    ends_story: bool = Field(
+        False,
+        description="Asking about this ends the story: the player is told so and asked "
+        "to confirm first, and the choice offering it says so.",
     )
 
 
@@ -418,6 +480,11 @@ class Objective(Strict):
     description: str = Field(min_length=1)
     trigger: Trigger
     optional: bool = False
+    counts_before: bool = Field(
+        False,
+        description="Also count a talk, a use or a visit that happened before this "
+        "objective's stage began (by default only what happens after it counts).",
+    )
 
 
 class Stage(Strict):
@@ -584,6 +651,10 @@ class World(Strict):
         default_factory=list,
         description="Story flags this world uses (optional; helps catch typos).",
     )
+    phrases: list[Phrase] = Field(
+        default_factory=list,
+        description="Words the player can say anywhere (a location's own phrases come first).",
+    )
     playtests: list[Playtest] = Field(default_factory=list)
 
     @property
@@ -600,6 +671,8 @@ class World(Strict):
 
 
 Location.model_rebuild()
+Phrase.model_rebuild()
+Interaction.model_rebuild()
 
 SECTION_NAMES = (
     "format_version",
@@ -615,6 +688,7 @@ SECTION_NAMES = (
     "archetypes",
     "spells",
     "flags",
+    "phrases",
     "playtests",
 )
 MERGED_SECTIONS = ("locations", "characters", "items", "quests", "lore", "archetypes", "spells")

@@ -20,16 +20,17 @@ from storyai.core.domain.ops import (
     Visit,
 )
 from storyai.core.domain.world import Exit
-from storyai.core.engine import casting, combat, describe, downed
+from storyai.core.engine import casting, combat, describe, downed, endings, scenery, speech
 from storyai.core.engine.draft import Draft
-from storyai.core.engine.intent import Intent, Match, resolve
+from storyai.core.engine.intent import Intent, Match, resolve, verb_word
 from storyai.core.engine.story import apply_effects, holds
 from storyai.core.rules.base import RestKind
 
 HELP_TEXT = """You can type things like:
-  look · examine {thing} · go north · go to {place} · go back · n / s / e / w / up / down
-  take {item} · drop {item} · use {item} · use key on door · equip sword
-  talk to {person} · ask {person} about {topic}
+  look · examine {thing} · search the room · read {item} · go north · go to {place} · go back
+  n / s / e / w / up / down · take {item} · drop {item} · use {item} · use key on door
+  equip sword · talk to {person} · ask {person} about {topic} · ask about {topic}
+  say hello · say "the password"
   attack {foe} · cast a spell at {foe} · flee · rest · long rest · death save (at 0 HP)
   inventory (i) · sheet · quests · map · roll 2d6 · help
 Or type the number of a choice."""
@@ -61,6 +62,7 @@ def help_text(draft: Draft) -> str:
 
 
 def _ambiguity(draft: Draft, match: Match, names: dict[str, str]) -> None:
+    draft.understood = False  # asking which one costs no turn
     options = ", ".join(names.get(c, c) for c in match.candidates[:5])
     draft.say(f"Which do you mean: {options}?", "notice")
 
@@ -84,6 +86,7 @@ def _people_here(draft: Draft) -> dict[str, list[str]]:
 
 def _find(draft: Draft, words: str, names: dict[str, list[str]], what: str) -> str | None:
     if not words:
+        draft.understood = False
         draft.say(f"{what.capitalize()} what?", "notice")
         return None
     match = resolve(words, names)
@@ -91,6 +94,7 @@ def _find(draft: Draft, words: str, names: dict[str, list[str]], what: str) -> s
         _ambiguity(draft, match, {k: v[0] for k, v in names.items()})
         return None
     if match.id is None:
+        draft.understood = False  # nothing happened: no turn spent
         draft.say(f"You don't see any '{words}' to {what}.", "notice")
         return None
     return match.id
@@ -111,7 +115,12 @@ def examine(draft: Draft, intent: Intent) -> None:
         ex = loc.exits[words]
         draft.say(ex.description or f"The way {words} leads to {world.locations[ex.to].name}.")
         return
-    everything = {**_visible_items(draft), **_carried(draft), **_people_here(draft)}
+    everything = {
+        **_visible_items(draft),
+        **_carried(draft),
+        **_people_here(draft),
+        **scenery.scenery_names(draft),
+    }
     if not words:
         look(draft, intent)
         return
@@ -119,7 +128,13 @@ def examine(draft: Draft, intent: Intent) -> None:
     if match.ambiguous:
         _ambiguity(draft, match, {k: v[0] for k, v in everything.items()})
         return
-    if match.id in world.items:
+    if match.id is None and _look_along_exit(draft, words):
+        return
+    if match.id is None:
+        scenery.nothing_there(draft, words)
+    elif match.id.startswith(scenery.SCENERY):
+        scenery.examine_scenery(draft, match.id)
+    elif match.id in world.items:
         item = world.items[match.id]
         draft.say(item.description or f"It is {item.name}. Nothing more to say about it.")
         facts = describe.item_facts(item, world.world.currency)
@@ -131,8 +146,59 @@ def examine(draft: Draft, intent: Intent) -> None:
         sheet = draft.state.sheet_of(match.id)
         if sheet and draft.state.npcs[match.id].defeated:
             draft.say(f"{ch.name} lies defeated.", "notice")
+
+
+def _look_along_exit(draft: Draft, words: str) -> bool:
+    """`look at the forge` from the square: the way there, named by where it leads."""
+    loc = draft.world.locations[draft.here]
+    shown = {d: [draft.world.locations[ex.to].name] for d, ex in loc.exits.items() if not ex.hidden}
+    match = resolve(words, shown)
+    if match.id is None:
+        return False
+    ex = loc.exits[match.id]
+    place = draft.world.locations[ex.to].name
+    seen = f" You see {ex.description}." if ex.description else ""
+    draft.say(f"{place} lies {match.id}.{seen}", "notice")  # where things are, like Exits:
+    return True
+
+
+def read(draft: Draft, intent: Intent) -> None:
+    """`read X`: an item's or a scenery's written text (a book's reading is its use)."""
+    names = {**_carried(draft), **_visible_items(draft), **scenery.scenery_names(draft)}
+    words = intent.object
+    match = resolve(words, names) if words else Match(None)
+    if match.ambiguous:
+        _ambiguity(draft, match, {k: v[0] for k, v in names.items()})
+        return
+    if match.id is None:
+        if not words:
+            draft.understood = False
+            draft.say("Read what?", "notice")
+        else:
+            scenery.nothing_there(draft, words)
+        return
+    if match.id.startswith(scenery.SCENERY):
+        scenery.read_scenery(draft, match.id)
+        return
+    item = draft.world.items[match.id]
+    if item.text:
+        draft.say(item.text)
+        draft.do(HearTopic(key=f"read:{match.id}"))
+    elif item.kind == "book" and item.effects:  # reading a book is what using it does
+        use(draft, Intent("use", object=item.name, raw=f"read {item.name}"))
     else:
-        draft.say(f"You find nothing special about '{words}'.", "notice")
+        draft.say(item.description or f"It is {item.name}.")
+        draft.say(f"There is nothing written on the {item.name}.", "notice")
+
+
+def search(draft: Draft, intent: Intent) -> None:
+    """`search the room` lists what is here to find; `search X` looks at X closely."""
+    here = draft.world.locations[draft.here]
+    if intent.object in scenery.ROOM_WORDS or intent.object == here.name.lower():
+        visible = [draft.world.items[i].name for i in _visible_items(draft)]
+        scenery.search_room(draft, visible)
+        return
+    examine(draft, Intent("examine", object=intent.object, raw=intent.raw))
 
 
 # -------------------------------------------------------------------- moving
@@ -242,13 +308,21 @@ def drop(draft: Draft, intent: Intent) -> None:
 
 def use(draft: Draft, intent: Intent) -> None:
     options = {**_carried(draft), **_visible_items(draft)}
-    verb = intent.raw.split()[0].lower() if intent.raw else "use"
+    verb = verb_word(intent.raw) or "use"
+    if intent.object and resolve(intent.object, options) == Match(None):
+        thing = resolve(intent.object, scenery.scenery_names(draft))
+        if thing.id is not None:  # "pull the nail": scenery is looked at, not used
+            scenery.cannot_use(draft, thing.id, verb)
+            return
     item_id = _find(draft, intent.object, options, verb)
     if not item_id:
         return
     item = draft.world.items[item_id]
     if item_id not in draft.sheet.inventory and item.portable:
         draft.say(f"You need to pick up the {item.name} first.", "notice")
+        return
+    if intent.target:
+        scenery.use_on(draft, intent, item_id)
         return
     if item.kind in ("weapon", "armor", "shield") and not item.effects:
         equip(draft, Intent("equip", object=item.name))
@@ -300,21 +374,30 @@ def talk(draft: Draft, intent: Intent) -> None:
     if not any(lines):
         draft.say(f"{ch.name} regards you in silence.")
     draft.do(HearTopic(key=who))
-    topics = describe.open_topics(draft, who)
+    topics = [endings.topic_label(draft, who, t) for t in describe.open_topics(draft, who)]
     if topics:
         draft.say(f"You could ask {ch.name} about: " + ", ".join(topics) + ".", "notice")
 
 
 def ask(draft: Draft, intent: Intent) -> None:
-    who = _find(draft, intent.object, _people_here(draft), "ask")
+    if intent.object:
+        who = _find(draft, intent.object, _people_here(draft), "ask")
+    else:  # "ask about goblins", "what about the goblins?"
+        who = speech.who_is_asked(draft)
+        if who is None:
+            draft.understood = False
+            here = [draft.world.characters[c].name for c in speech.talkers_here(draft)]
+            draft.say(
+                f"Ask whom? ({' or '.join(here)})" if here else "There is nobody here to ask.",
+                "notice",
+            )
+            return
     if not who:
         return
     ch = draft.world.characters[who]
     if draft.state.npcs[who].defeated:
         draft.say(f"{ch.name} is in no state to talk.", "notice")
         return
-    if who not in draft.state.topics_heard:
-        draft.do(HearTopic(key=who))
     available = {
         tid: [tid.replace("_", " "), *t.keywords]
         for tid, t in ch.dialogue.topics.items()
@@ -322,6 +405,7 @@ def ask(draft: Draft, intent: Intent) -> None:
     }
     match = resolve(intent.target, available) if intent.target else Match(None)
     if match.id is None:
+        draft.do(HearTopic(key=who))
         draft.say(
             ch.dialogue.farewell
             if not intent.target and ch.dialogue.farewell
@@ -329,11 +413,15 @@ def ask(draft: Draft, intent: Intent) -> None:
             "dialogue",
             speaker=ch.name,
         )
-        topics = describe.open_topics(draft, who)
+        topics = [endings.topic_label(draft, who, t) for t in describe.open_topics(draft, who)]
         if topics:
             draft.say(f"You could ask about: {', '.join(topics)}.", "notice")
         return
     topic = ch.dialogue.topics[match.id]
+    command = f"ask {ch.name} about {match.id.replace('_', ' ')}".lower()
+    if endings.asked_to_confirm(draft, intent, topic.ends_story, command):
+        return
+    draft.do(HearTopic(key=who))  # talking to them, for "talk to X" objectives
     draft.say(topic.text, "dialogue", speaker=ch.name)
     draft.do(HearTopic(key=f"{who}:{match.id}"))
     for lore_id in topic.reveals:
@@ -414,6 +502,10 @@ def roll(draft: Draft, intent: Intent) -> None:
     draft.roll_line(f"{draft.sheet.name} rolls {result.breakdown}")
 
 
+def say(draft: Draft, intent: Intent) -> None:
+    speech.say(draft, intent, ask)
+
+
 def not_understood(draft: Draft, intent: Intent) -> None:
     draft.understood = False
     draft.say(
@@ -446,11 +538,26 @@ HANDLERS: dict[str, Callable[[Draft, Intent], None]] = {
     "map": show_map,
     "recover": downed.recover,
     "roll": roll,
-    "say": not_understood,
+    "say": say,
+    "read": read,
+    "search": search,
+    "free": not_understood,
 }
 
 INFO_VERBS = frozenset(
-    {"inventory", "sheet", "quests", "help", "map", "look", "examine", "recover", "roll"}
+    {
+        "inventory",
+        "sheet",
+        "quests",
+        "help",
+        "map",
+        "look",
+        "examine",
+        "read",
+        "search",
+        "recover",
+        "roll",
+    }
 )
 """Verbs that take no game time: enemies do not act after them. (``recover`` by
 someone on their feet is only a reminder; a downed player's is their turn.)"""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storyai.core.domain.state import Choice
-from storyai.core.engine import casting, describe
+from storyai.core.engine import casting, describe, endings
 from storyai.core.engine.combat import hostiles_here
 from storyai.core.engine.draft import Draft
 
@@ -52,7 +52,8 @@ def offer(draft: Draft) -> list[Choice]:
         elif topics:
             out.append(
                 Choice(
-                    text=f"Ask {name} about {topics[0]}", command=f"ask {name} about {topics[0]}"
+                    text=f"Ask {name} about {endings.topic_label(draft, cid, topics[0])}",
+                    command=f"ask {name} about {topics[0]}",
                 )
             )
     for item_id in list(state.location_items.get(draft.here, {}))[:2]:

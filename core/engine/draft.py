@@ -16,8 +16,9 @@ from storyai.core.domain.errors import StoryError
 from storyai.core.domain.events import Line, Rejection, Roll
 from storyai.core.domain.ops import BaseOp, SetSheet
 from storyai.core.domain.sheet import Sheet
-from storyai.core.domain.state import GameState, PlayerState
+from storyai.core.domain.state import Choice, GameState, PlayerState
 from storyai.core.domain.world import World
+from storyai.core.engine import voice
 from storyai.core.rules.base import RuleSystem
 
 __all__ = ["Draft", "Line"]
@@ -40,6 +41,7 @@ class Draft:
     awaiting_action: bool = False
     """A fight began this turn and the player has not acted in it yet: the quicker
     foes have had their go, and the rest of the round waits for the player."""
+    confirming: list[Choice] | None = None  # an action that ends the story waits for a yes
 
     # ------------------------------------------------------------- changes
 
@@ -59,6 +61,10 @@ class Draft:
     # ------------------------------------------------------------- telling
 
     def say(self, text: str, kind: str = "narration", speaker: str | None = None) -> None:
+        if kind == "dialogue":  # speech in quotes, stage directions as narration
+            for part, said in voice.parts(text, speaker):
+                self.lines.append(Line(part, said, speaker if part == "dialogue" else None))
+            return
         if text and text.strip():
             self.lines.append(Line(kind, text.strip(), speaker))
 

@@ -54,9 +54,7 @@ VERBS: dict[str, tuple[str, ...]] = {
         "inspect",
         "x",
         "check",
-        "read",
         "study",
-        "search",
         "look under",
     ),
     "go": (
@@ -109,7 +107,11 @@ VERBS: dict[str, tuple[str, ...]] = {
         "hail",
         "say hello to",
     ),
-    "ask": ("ask",),
+    "ask": ("ask", "what about", "how about", "and what about", "tell me about"),
+    "say": ("say", "speak the word", "shout", "whisper", "utter", "call out", "answer"),
+    "read": ("read",),
+    "search": ("search", "look around for", "rummage"),
+    "confirm": ("confirm", "yes", "y"),
     "give": ("give", "hand", "offer", "show"),
     "attack": (
         "attack",
@@ -165,7 +167,9 @@ _JOINERS = {
 
 @dataclass(frozen=True)
 class Intent:
-    """A parsed player action. ``verb`` is "say" when nothing matched."""
+    """A parsed player action. ``verb`` is "free" when nothing matched (free text,
+    for a narrator that can tell it). ``confirmed``: the player has confirmed an
+    action that ends the story ("confirm ask cinder about freedom")."""
 
     verb: str
     object: str = ""
@@ -173,10 +177,11 @@ class Intent:
     raw: str = ""
     choice: int | None = None
     direction: str | None = None
+    confirmed: bool = False
 
     @property
     def understood(self) -> bool:
-        return self.verb != "say"
+        return self.verb != "free"
 
 
 def _clean(text: str) -> str:
@@ -184,10 +189,24 @@ def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip(" .!?,")
 
 
+# "I go east", "i look around", "I want to open the door": a sentence about the player
+# is the action that follows (only a bare "i" is the inventory)
+_SUBJECTS = re.compile(
+    r"^(?:i|we|let me|let's|lets)(?:\s+(?:want|would like|'d like|wanna|try|will|shall|"
+    r"am going|'m going|decide|carefully|slowly|quickly|then))*(?:\s+to)?\s+(?=\S)"
+    r"|^(?:i'll|i'd|i'm|we'll)\s+(?:like\s+to\s+|going\s+to\s+|try\s+to\s+)?(?=\S)"
+)
+
+
 def parse(text: str) -> Intent:
     """Parse one line of player input."""
     raw = text.strip()
     lowered = re.sub(r"\s+", " ", raw.lower()).strip(" .!")
+    subject = _SUBJECTS.match(lowered)
+    if subject and lowered != "i":
+        return replace(parse(lowered[subject.end() :]), raw=raw)
+    if lowered.startswith("confirm "):  # confirming an action that ends the story
+        return replace(parse(lowered[len("confirm ") :]), raw=raw, confirmed=True)
     if not lowered:
         return Intent("look", raw=raw)
     if lowered.isascii() and lowered.isdigit():
@@ -202,7 +221,22 @@ def parse(text: str) -> Intent:
     fixed = _close_word(first)
     if fixed is not None:  # "lok", "atack wolf", "nrth": a typo of a known word
         return replace(parse(f"{fixed} {rest}".strip()), raw=raw)
-    return Intent("say", object=lowered, raw=raw)
+    return Intent("free", object=lowered, raw=raw)
+
+
+def normalized(text: str) -> str:
+    """Words as compared when said: lower case, letters, digits and single spaces only."""
+    return " ".join(re.findall(r"[a-z0-9']+", text.lower().replace("’", "'")))
+
+
+def verb_word(raw: str) -> str:
+    """The word the player's action starts with ("I pull the nail" -> "pull")."""
+    lowered = " ".join(raw.lower().split())
+    subject = _SUBJECTS.match(lowered)
+    if subject and lowered != "i":
+        lowered = lowered[subject.end() :]
+    lowered = lowered.removeprefix("confirm ")
+    return lowered.split(" ", 1)[0] if lowered else ""
 
 
 _ONE_WORDS = sorted(
@@ -253,6 +287,10 @@ def _with_arguments(verb: str, phrase: str, rest: str, raw: str) -> Intent:
         if joiner in padded:
             left, _, right = padded.partition(joiner)
             return Intent(verb, object=_clean(left), target=_clean(right), raw=raw)
+    if verb == "say":
+        return Intent("say", object=rest.strip(" '\"“”‘’"), raw=raw)
+    if verb == "ask" and phrase != "ask":  # "what about the goblins?": the last person
+        return Intent("ask", object="", target=_clean(rest), raw=raw)
     if verb == "ask" and rest:
         who, _, topic = rest.partition(" ")
         return Intent("ask", object=_clean(who), target=_clean(topic), raw=raw)

@@ -568,7 +568,7 @@ class _Checker:
                 f"'{quest.title}' can only move on to its next stage, '{ids[qs.stage + 1]}'; "
                 f"'{stage}' skips ahead."
             )
-        new = QuestState(status="active", stage=index)
+        new = QuestState(status="active", stage=index, since=self.state.tick)
         return [SetQuest(quest=qid, state=new)]
 
     def _lore(self, value: Any) -> list[BaseOp]:

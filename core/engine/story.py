@@ -1,8 +1,11 @@
 """The world's authored logic: conditions, effects, quest progress and endings.
 
-Triggers are judged on the state, not on what happened this very turn, so a
-player who talked to someone before the stage asked for it is not stuck: the
-objective completes as soon as its stage is reached.
+Triggers that are things the player does (a talk, a use, a visit, words said)
+count for an objective only when done after its stage began: "Talk to Reeve
+Hesta" is not ticked off by a chat before the stage asked for it (unless the
+author sets ``counts_before``). Triggers that are states (holding an item, a
+flag, a defeat) are judged on the state, so nobody is stuck for having done
+things in an unexpected order.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from storyai.core.domain.ops import MoveItems, ReachEnding, SetFlag, SetQuest
 from storyai.core.domain.state import GameState, QuestState
 from storyai.core.domain.world import Condition, Effect, Quest, Trigger, World
 from storyai.core.engine.draft import Draft
+from storyai.core.engine.intent import normalized
 
 
 def holds(cond: Condition | None, state: GameState, actor: str, world: World) -> bool:
@@ -39,25 +43,39 @@ def holds(cond: Condition | None, state: GameState, actor: str, world: World) ->
     return True
 
 
-def fired(trigger: Trigger, state: GameState, actor: str) -> bool:
-    """Whether a trigger's condition is met in ``state``."""
+def fired(trigger: Trigger, state: GameState, actor: str, since: int | None = None) -> bool:
+    """Whether a trigger's condition is met in ``state``; with ``since`` (a ``tick``),
+    a talk, use or visit counts only when it happened after it."""
     player = state.players[actor]
     match trigger.kind:
         case "enter":
-            return trigger.enter in state.visited
+            return _done(state, f"enter:{trigger.enter}", since, trigger.enter in state.visited)
         case "have_item":
             return player.sheet.count(trigger.target) > 0
         case "talk_to":
-            key = f"{trigger.talk_to}:{trigger.topic}" if trigger.topic else trigger.talk_to
-            return key in state.topics_heard
+            key = f"{trigger.talk_to}:{trigger.topic}" if trigger.topic else trigger.target
+            return _done(state, key, since, key in state.topics_heard)
         case "defeat":
             npc = state.npcs.get(trigger.target)
             return bool(npc and npc.defeated)
         case "flag":
             return trigger.flag in state.flags
         case "use_item":
-            return f"use:{trigger.use_item}" in state.topics_heard
+            key = f"use:{trigger.use_item}"
+            return _done(state, key, since, key in state.topics_heard)
+        case "say":
+            key = f"say:{normalized(trigger.target)}"
+            return _done(state, key, since, key in state.topics_heard)
     return False
+
+
+def _done(state: GameState, key: str, since: int | None, ever: bool) -> bool:
+    if since is None:
+        return ever
+    at = state.last_done.get(key)
+    if at is None:  # a story from before ticks were kept: what it did counts from the start
+        return ever and since == 0
+    return at > since
 
 
 def apply_effects(draft: Draft, effects: list[Effect], *, source: str = "") -> None:
@@ -138,7 +156,7 @@ def advance_quests(draft: Draft) -> None:
             qs = state.quests.get(qid, QuestState())
             if qs.status == "inactive":
                 if quest.starts != "at_start" and fired(quest.starts, state, draft.actor):
-                    _set_quest(draft, qid, QuestState(status="active"))
+                    _set_quest(draft, qid, QuestState(status="active", since=state.tick))
                     draft.say(f"New quest: {quest.title}", "heading")
                     draft.say(quest.stages[0].description, "notice")
                     progressed = True
@@ -160,7 +178,8 @@ def _advance_one(draft: Draft, qid: str, quest: Quest, qs: QuestState) -> bool:
     newly = [
         i
         for i, obj in enumerate(stage.objectives)
-        if i not in done and fired(obj.trigger, draft.state, draft.actor)
+        if i not in done
+        and fired(obj.trigger, draft.state, draft.actor, None if obj.counts_before else qs.since)
     ]
     for i in newly:
         draft.say(f"✓ {stage.objectives[i].description}", "notice")
@@ -171,12 +190,16 @@ def _advance_one(draft: Draft, qid: str, quest: Quest, qs: QuestState) -> bool:
             _set_quest(
                 draft,
                 qid,
-                QuestState(status="active", stage=qs.stage, done_objectives=sorted(done)),
+                QuestState(
+                    status="active", stage=qs.stage, done_objectives=sorted(done), since=qs.since
+                ),
             )
         return bool(newly)
     if qs.stage + 1 < len(quest.stages):
         nxt = quest.stages[qs.stage + 1]
-        _set_quest(draft, qid, QuestState(status="active", stage=qs.stage + 1))
+        _set_quest(
+            draft, qid, QuestState(status="active", stage=qs.stage + 1, since=draft.state.tick)
+        )
         draft.say(f"{quest.title}: {nxt.description}", "heading")
         apply_effects(draft, nxt.effects, source=quest.title)
         return True
@@ -204,4 +227,4 @@ def _advance_one(draft: Draft, qid: str, quest: Quest, qs: QuestState) -> bool:
 def start_quests(draft: Draft) -> None:
     for qid, quest in draft.world.quests.items():
         if quest.starts == "at_start":
-            _set_quest(draft, qid, QuestState(status="active"))
+            _set_quest(draft, qid, QuestState(status="active", since=draft.state.tick))

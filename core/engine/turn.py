@@ -7,7 +7,7 @@ caller's state. The offline narrator then tells the outcome's lines.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from storyai.core.domain.dice import Dice
 from storyai.core.domain.events import Rejection, Roll
@@ -15,7 +15,7 @@ from storyai.core.domain.ops import AdvanceTurn, BaseOp, OfferChoices, SeatPlaye
 from storyai.core.domain.sheet import Sheet, sheet_from_stat_block
 from storyai.core.domain.state import GameState, NpcState, PlayerState
 from storyai.core.domain.world import World
-from storyai.core.engine import actions, choices, combat, downed
+from storyai.core.engine import actions, choices, combat, downed, endings
 from storyai.core.engine.draft import Draft, Line
 from storyai.core.engine.intent import Intent, parse
 from storyai.core.engine.story import advance_quests, start_quests
@@ -97,6 +97,13 @@ def play_turn(
                 "notice",
             )
             intent = Intent("look", raw=text)
+    if intent.verb == "confirm":
+        command = endings.confirmed_command(state.choices)
+        if command is None:
+            draft.understood = False
+            draft.say("There is nothing to confirm right now.", "notice")
+            return Outcome(intent, [], draft.lines, understood=False)
+        intent = replace(parse(command), raw=text)
     if state.ending:
         draft.say(
             "This story has ended. Rewind to an earlier turn to play on, or start a new story.",
@@ -113,12 +120,18 @@ def play_turn(
     else:
         handler = actions.HANDLERS.get(intent.verb, actions.not_understood)
         handler(draft, intent)
-        time_passes = intent.verb not in actions.INFO_VERBS and draft.understood and not draft.free
+        time_passes = (
+            intent.verb not in actions.INFO_VERBS
+            and draft.understood
+            and not draft.free
+            and draft.confirming is None
+        )
     if time_passes:  # looking at your sheet or asking for help costs no time
         combat.enemies_act(draft)
     advance_quests(draft)
     if time_passes:
         combat.check_death(draft)
     draft.do(AdvanceTurn(turn=state.turn + 1))
-    draft.do(OfferChoices(choices=choices.offer(draft)))
+    offered = draft.confirming if draft.confirming is not None else choices.offer(draft)
+    draft.do(OfferChoices(choices=offered))
     return Outcome(intent, draft.ops, draft.lines, draft.rolls, draft.rejected, draft.understood)

@@ -60,18 +60,23 @@ async def act(
     before it is told, so a crash or a failed narrator never loses it."""
     text = clean_input(text)
 
-    async def step(scene: Scene) -> Claim:
+    async def step(scene: Scene) -> Claim | TurnResult:
         actor = player_id or host_of(scene.state)
         if actor not in scene.state.players:
             raise NotSeated("That player is not in this part of the story.", hint="join it first")
+        unheard, outcome = pipeline.rules_first(scene, actor, text, narrator)
+        if unheard is not None:
+            return unheard
         action = PlayerAction(text=text)
         return await pipeline.store_pending(
-            deps, scene, action, actor, scene.state.turn + 1, narrator=narrator
+            deps, scene, action, actor, scene.state.turn + 1, narrator=narrator, outcome=outcome
         )
 
     claim, finished = await pipeline.as_writer(
         deps, session_id, step, narrator=narrator, on_text=on_text
     )
+    if isinstance(claim, TurnResult):  # not understood: nothing stored
+        return _joined(finished, claim)
     return _joined(finished, await pipeline.finish(deps, claim, on_text))
 
 
@@ -112,6 +117,9 @@ async def act_as(
         if table.whose_turn != me.id:
             up = next((p.display_name for p in players if p.id == table.whose_turn), "someone")
             raise NotYourTurn(f"It is {up}'s turn.", hint="wait for your turn")
+        unheard, outcome = pipeline.rules_first(scene, me.id, text, narrator)
+        if unheard is not None:  # costs no turn, no credit, and the turn stays theirs
+            return None, ActResult("played", result=unheard, next_up=None)
         reservation = await _reserve(deps, scene.uow, user_ref, guild, uses_model, metered)
         nxt = table.advance(deps.clock.now())
         scene.with_table(table)
@@ -125,6 +133,7 @@ async def act_as(
             scene.state.turn + 1,
             narrator=narrator,
             reservation=reservation,
+            outcome=outcome,
         )
         next_up = next((s for s in seats(table, players) if s.player_id == nxt), None)
         return claim, ActResult("played", next_up=next_up)

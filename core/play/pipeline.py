@@ -253,16 +253,21 @@ def arrival_telling(scene: Scene, pending: EventRecord, narrator: Narrator) -> t
 
 
 async def action_telling(
-    deps: Deps, scene: Scene, pending: EventRecord, narrator: Narrator
+    deps: Deps,
+    scene: Scene,
+    pending: EventRecord,
+    narrator: Narrator,
+    outcome: Outcome | None = None,
 ) -> tellings.Telling:
-    """The rules' outcome of a stored action (replayed: same dice, same result) and the
-    memory a model gets for it."""
+    """The rules' outcome of a stored action (replayed: same dice, same result; or
+    ``outcome``, worked out with those dice before it was stored) and the memory a
+    model gets for it."""
     event = pending.event
     assert isinstance(event, PlayerAction)
     state, world = scene.state, scene.world
-    if event.group:
+    if outcome is None and event.group:
         outcome = group_outcome(state, world, scene.seed, pending.depth, event.group)
-    else:
+    elif outcome is None:
         dice = tellings.turn_dice(scene.seed, pending.depth)
         outcome = play_turn(state, world, rule_system_for(world), dice, pending.actor, event.text)
     memory = None
@@ -330,6 +335,32 @@ def group_outcome(
     return Outcome(Intent("group", raw=""), ops, lines, rolls, rejected, understood)
 
 
+def rules_first(
+    scene: Scene, actor: str, text: str, narrator: Narrator
+) -> tuple[TurnResult | None, Outcome | None]:
+    """The rules' outcome of an action about to be stored (with the dice its telling
+    will have), and, for an input the engine cannot act on, what it says, told without
+    storing anything (no turn spent, nothing to rewind). A narrator that tells free
+    text (a model) gets every input: then nothing is worked out here."""
+    if narrator.proposes:
+        return None, None
+    depth = scene.head.depth + 1 if scene.head is not None else 1
+    dice = tellings.turn_dice(scene.seed, depth)
+    outcome = play_turn(scene.state, scene.world, rule_system_for(scene.world), dice, actor, text)
+    if outcome.understood:
+        return None, outcome
+    state = scene.state
+    return TurnResult(
+        session_id=scene.session.id,
+        turn=state.turn,
+        lines=list(outcome.lines),
+        choices=list(state.choices),
+        state=state,
+        events=[],
+        understood=False,
+    ), None
+
+
 async def store_pending(
     deps: Deps,
     scene: Scene,
@@ -339,6 +370,7 @@ async def store_pending(
     *,
     narrator: Narrator,
     reservation: Reservation | None = None,
+    outcome: Outcome | None = None,
 ) -> Claim:
     """Store a pending event after the head (with ``scene.session``'s changes), marked as
     being told by this teller, and commit: the claim step of a turn or an arrival."""
@@ -347,7 +379,7 @@ async def store_pending(
     if isinstance(event, PlayerJoined):
         telling = arrival_telling(scene, pending, narrator)
     else:
-        telling = await action_telling(deps, scene, pending, narrator)
+        telling = await action_telling(deps, scene, pending, narrator, outcome)
     session = await growth.write(scene.uow, scene.session, base=scene.head)
     pending = growth.records[-1]
     session = with_deadline(

@@ -32,6 +32,7 @@ from storyai.core.domain.events import (
 from storyai.core.domain.ops import OfferChoices, ReachEnding
 from storyai.core.domain.state import Chapter, Choice
 from storyai.core.domain.world import World
+from storyai.core.engine.endings import confirmed_command
 from storyai.core.engine.proposals import check_proposals
 from storyai.core.engine.turn import Outcome
 from storyai.core.llm.port import Usage
@@ -194,7 +195,8 @@ def _add_proposals(
         for c in reply.choices[:6]
         if isinstance(c, dict) and isinstance(c.get("text"), str) and c["text"]
     ]
-    if choices and not growth.state.ending and not downed:  # at 0 HP: only the rules' roll
+    waiting = confirmed_command(growth.state.choices) is not None  # an ending asks first
+    if choices and not growth.state.ending and not downed and not waiting:  # 0 HP: the roll
         ops.append(OfferChoices(choices=choices))
     if ops or refused:
         changes = StateChanged.model_validate(

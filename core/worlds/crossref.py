@@ -21,6 +21,13 @@ from storyai.core.domain.spells import spell_id
 from storyai.core.domain.stats import ARCHETYPE_STATS, STAT_BLOCKS
 from storyai.core.domain.world import TRIGGER_KINDS
 from storyai.core.rules.srd_spells import SRD_SPELLS
+from storyai.core.worlds.crossref_verbs import (
+    check_verbs,
+    phrase_words,
+    said,
+    verb_conditions,
+    verb_effects,
+)
 from storyai.core.worlds.messages import friendly
 
 Path_ = tuple[Any, ...]
@@ -141,6 +148,7 @@ class _Checker:
             for s, stage in enumerate(_l(_d(quest).get("stages"))):
                 for i, e in enumerate(_l(_d(stage).get("effects"))):
                     yield ("quests", qid, "stages", s, "effects", i), _d(e)
+        yield from verb_effects(d)
 
     def _flags_set(self) -> set[str]:
         flags = {f for f in _l(_d(self.data.get("start")).get("flags")) if isinstance(f, str)}
@@ -186,6 +194,9 @@ class _Checker:
         self.check_flags()
         self.check_reachability()
         self.check_playtests()
+        check_verbs(self.data, self.ref, self.error, self.warn)
+        for path, cond in verb_conditions(self.data):
+            self.check_condition(path, cond)
         return self.issues
 
     def check_start(self) -> None:
@@ -424,6 +435,9 @@ class _Checker:
                         f"character '{target}' has no topic '{trigger['topic']}'",
                         _suggest(trigger["topic"], set(topics)),
                     )
+        elif kind == "say":
+            if isinstance(target, str) and said(target) not in phrase_words(self.data):
+                blockers.append(f"no phrase answers '{target}' (add it to a `phrases:` list)")
         elif kind == "flag":
             if isinstance(target, str):
                 if self.declared_flags and target not in self.declared_flags:

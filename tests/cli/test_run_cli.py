@@ -117,6 +117,17 @@ def test_json_prints_one_event_per_line(cli, tmp_path: Path) -> None:
     assert all(e["actor"] for e in events)
 
 
+def test_json_names_input_that_was_not_understood_and_stored_nothing(cli, tmp_path: Path) -> None:
+    steps = ["look", "dance wildly", "go west"]
+    result = cli("run", "ember_hollow", "--script", script(tmp_path, steps), "--json")
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    skipped = [e for e in events if e["kind"] == "not_understood"]
+    assert [(e["input"], e["turn"]) for e in skipped] == [("dance wildly", 1)]
+    assert "help" in " ".join(skipped[0]["lines"])
+    actions = [e for e in events if e["kind"] == "player_action"]
+    assert [(a["payload"]["text"], a["turn"]) for a in actions] == [("look", 1), ("go west", 2)]
+
+
 def test_json_stays_json_when_the_world_has_warnings(cli, tmp_path: Path) -> None:
     world = copy_world(tmp_path)
     (world / "attic.yaml").write_text(

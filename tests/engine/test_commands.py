@@ -41,7 +41,11 @@ def turn(state, text, seed=1):
         ("talk to hesta about goblins", "ask", "hesta"),
         ("use key on the gate", "use", "key"),
         ("cast fire bolt at wolf", "cast", "fire bolt"),
-        ("sing a song", "say", "sing a song"),
+        ("sing a song", "free", "sing a song"),
+        ("I go east", "go", ""),
+        ("i look around", "look", ""),
+        ('say "deal"', "say", "deal"),
+        ("what about the goblins?", "ask", ""),
         ("3", "choose", ""),
     ],
 )

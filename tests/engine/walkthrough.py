@@ -26,6 +26,7 @@ EMBER_HEART = [
     "use ledger",
     "go west",
     "rest",
+    "say kindle",
     "go down",
     "attack skeleton!",
     "rest",
@@ -33,7 +34,12 @@ EMBER_HEART = [
     "talk to cinder about nail",
 ]
 EMBER = {
-    "the_long_thaw": ["talk to hesta about mine", *EMBER_HEART, "talk to cinder about freedom"],
+    "the_long_thaw": [
+        "talk to hesta about mine",
+        *EMBER_HEART,
+        "talk to cinder about freedom",
+        "confirm",
+    ],
     "the_warm_chains": [
         "talk to hesta about mine",
         "go east",
@@ -42,6 +48,7 @@ EMBER = {
         "go west",
         *EMBER_HEART,
         "talk to cinder about sleep",
+        "confirm",
     ],
 }
 HALVARD_CORE = [
@@ -71,8 +78,8 @@ HALVARD_CORE = [
     "go up",
 ]
 HALVARD = {
-    "open_channel": [*HALVARD_CORE, "talk to orrery about broadcast"],
-    "sealed_report": [*HALVARD_CORE, "talk to orrery about report"],
+    "open_channel": [*HALVARD_CORE, "talk to orrery about broadcast", "confirm"],
+    "sealed_report": [*HALVARD_CORE, "talk to orrery about report", "confirm"],
 }
 
 

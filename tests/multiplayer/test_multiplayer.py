@@ -67,6 +67,20 @@ async def test_turns_go_round_the_table_and_out_of_turn_is_refused(game):
         await play.act_at_table(sid, user_ref="u-stranger", text="look")
 
 
+async def test_input_not_understood_at_a_table_keeps_the_turn_and_stores_nothing(game):
+    play, sid, _ = game
+    before, _ = await play.state(sid)
+    missed = await play.act_at_table(sid, user_ref="u-ash", text="dance wildly")
+    assert missed.kind == "played" and missed.result is not None
+    assert not missed.result.understood and missed.result.events == []
+    assert missed.charged == 0
+    assert (await play.table(sid)).whose_turn.name == "Ash", "still Ash's turn"
+    after, _ = await play.state(sid)
+    assert after.turn == before.turn
+    played = await play.act_at_table(sid, user_ref="u-ash", text="I go east")
+    assert played.result.understood and played.next_up.name == "Bryn"
+
+
 async def test_an_idle_player_is_skipped_with_a_notice(game):
     play, sid, t = game
     await play.act_at_table(sid, user_ref="u-ash", text="look")

@@ -42,6 +42,16 @@ def expected() -> dict[str, Any]:
         return json.load(f)
 
 
+def _as_then(now: Any, then: Any) -> Any:
+    """``now`` without the fields added since that release (a quest stage's ``since``,
+    the state's ``tick`` and ``last_done``): everything that release had must match."""
+    if isinstance(now, dict) and isinstance(then, dict):
+        return {k: _as_then(v, then[k]) if k in then else v for k, v in now.items() if k in then}
+    if isinstance(now, list) and isinstance(then, list) and len(now) == len(then):
+        return [_as_then(a, b) for a, b in zip(now, then, strict=True)]
+    return now
+
+
 def legacy_copy(folder: Path) -> Path:
     path = folder / "release-0004.db"
     with gzip.open(LEGACY / "release-0004.db.gz", "rb") as src, path.open("wb") as dst:
@@ -113,7 +123,8 @@ async def test_the_previous_release_upgrades_and_plays_on(
                     event = await unit.events.get(head["head"])
                     assert event is not None and branch.head_event_id == head["head"]
                     state = await state_at(unit, branch.lineage, event)
-                    assert state.to_json() == head["state"], f"{session_id} {name}"
+                    read = _as_then(state.to_json(), head["state"])
+                    assert read == head["state"], f"{session_id} {name}"
             assert session.active_branch == was["active_branch"]
             assert session.status == was["status"] and session.channel == was["channel"]
             assert await play.transcript(session_id) == was["transcript"]

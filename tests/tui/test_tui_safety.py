@@ -39,7 +39,8 @@ async def test_markup_in_names_and_text_is_shown_literally(make_app, memory_uow,
         # every one of these would vanish (or act) if it were read as markup
         assert f"{PLAYER}  HP" in screen  # the status line
         assert EVIL["place"] in screen
-        assert f"{EVIL['npc']}: Click {EVIL['place'].replace('Square', 'here')}" in screen
+        # speech is shown in quotes (added when the author left them out)
+        assert f'{EVIL["npc"]}: "Click {EVIL["place"].replace("Square", "here")}' in screen
         assert f"Talk to {EVIL['npc']}" in screen or f"Take the {EVIL['item']}" in screen
         assert EVIL["title"] in screen  # the header
         assert app.is_running  # the [@click=app.quit] in the quest title did nothing
@@ -49,7 +50,7 @@ async def test_markup_in_names_and_text_is_shown_literally(make_app, memory_uow,
         assert EVIL["quest"] in screen_text(app)
 
         log = app.screen.query_one("#log", NarrativeLog)
-        assert f"{EVIL['npc']}: {EVIL['greeting']}" in log.entries_text()
+        assert f'{EVIL["npc"]}: "{EVIL["greeting"]}"' in log.entries_text()
         session_id = app.screen.session_id
 
     # a branch named with markup, on the history screen and in the command palette

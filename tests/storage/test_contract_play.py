@@ -832,3 +832,45 @@ async def test_removing_world_versions(uow: UnitOfWorkFactory) -> None:
         await unit.commit()
     async with uow() as unit:
         assert (await unit.worlds.get_version("harbour")).version == "1.0.0"
+
+
+# ------------------------------------------------------------------------ key order
+
+AUTHOR_ORDER = {
+    "zeta_knight": {"name": "Zeta", "skills": {"stealth": 2, "arcana": 1}},
+    "alpha": {"name": "Alpha"},
+    "mid_wizard": {"name": "Mid", "items": ["staff", "book"]},
+}
+
+
+def _order(doc: Any) -> Any:
+    """Every mapping's keys in order, all the way down."""
+    if isinstance(doc, dict):
+        return [(k, _order(v)) for k, v in doc.items()]
+    if isinstance(doc, list):
+        return [_order(v) for v in doc]
+    return doc
+
+
+async def test_documents_keep_the_order_they_were_written_in(uow: UnitOfWorkFactory) -> None:
+    """An author's order is the story's order: the first archetype is the default one,
+    exits and people are offered in the order written. PostgreSQL's JSONB would sort
+    keys (shortest first), so a story told on it would differ from SQLite's."""
+    content = {"world": {"id": "ordered", "version": "1.0.0"}, "archetypes": AUTHOR_ORDER}
+    async with uow() as unit:
+        await unit.worlds.add_version(
+            replace(world(), world_id="ordered", content=content, content_hash="sha256-o")
+        )
+        await unit.commit()
+    await append(uow, event("e1", 1, 1, event=Narration(context=AUTHOR_ORDER)))
+    async with uow() as unit:
+        await unit.snapshots.put(snapshot("e1", {"npcs": AUTHOR_ORDER}))
+        await unit.commit()
+    async with uow() as unit:
+        stored = await unit.worlds.get_version("ordered", "1.0.0")
+        assert _order(stored.content) == _order(content)
+        assert list(stored.content["archetypes"]) == ["zeta_knight", "alpha", "mid_wizard"]
+        (told,) = await unit.events.list("s1")
+        assert _order(told.event.context) == _order(AUTHOR_ORDER)
+        state = await unit.snapshots.get("e1")
+        assert state is not None and _order(state.state) == _order({"npcs": AUTHOR_ORDER})

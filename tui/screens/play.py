@@ -21,6 +21,7 @@ from storyai.core.domain.world import World
 from storyai.core.play import BranchInfo, Play, TurnResult
 from storyai.core.views import PlayerView, player_view
 from storyai.tui.completion import Vocabulary
+from storyai.tui.deps import EXPORT_DIR_ENV, default_export_dir, free_path
 from storyai.tui.screens.create import NewStory
 from storyai.tui.widgets.choices import ChoiceBar
 from storyai.tui.widgets.command_input import CommandInput
@@ -455,21 +456,32 @@ class PlayScreen(Screen[None]):
 
     @work(group="export")
     async def _export(self, fmt: str) -> Path | None:
-        if self.session_id is None or self.world is None:
+        """Write this branch's transcript to the export folder (see ``Deps``), named for
+        the story, the session and the turn, never over an earlier export, and say
+        where in full."""
+        if self.session_id is None or self.world is None or self.state is None:
             return None
         with self.story_app.story_errors():
             text = await self.service.transcript(self.session_id, fmt)
             name = _slug(self.title or self.world.world.title)
             suffix = "md" if fmt == "markdown" else "json"
-            path = self.story_app.deps.export_dir / f"{name}-{self.session_id[:8]}.{suffix}"
+            folder = self.story_app.deps.export_dir or default_export_dir()
+            stem = f"{name}-{self.session_id[:8]}-turn{self.state.turn}"
             try:
+                folder.mkdir(parents=True, exist_ok=True)
+                path = free_path(folder, stem, suffix)
                 path.write_text(text, encoding="utf-8")
             except OSError as exc:
                 raise UsageError(
-                    f"Could not write the transcript to {path}: {exc.strerror}.",
-                    hint="run storyai play from a folder you can write to",
+                    f"Could not write the transcript in {folder}: {exc.strerror or exc}.",
+                    hint=f"set {EXPORT_DIR_ENV} to a folder you can write to",
                 ) from exc
-            self.notify(f"Transcript written to {path}", title="Exported", markup=False)
+            self.notify(
+                f"Transcript written to {path.resolve()}",
+                title="Exported",
+                markup=False,
+                timeout=12,
+            )
             return path
         return None
 

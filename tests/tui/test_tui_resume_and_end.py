@@ -52,9 +52,20 @@ async def test_a_rewind_shows_the_rewound_state_as_the_screen_comes_back(
         await pilot.press("f3")
         await settle(pilot)
         assert isinstance(app.screen, HistoryScreen)
+        status = play.query_one(StatusLine)
+        seen: list[tuple[str, list[str]]] = []  # what the play screen shows as it comes back
+
+        def back(screen) -> None:
+            if screen is play:
+                seen.append((str(status.render()), play.log_view.entries_text()))
+
+        app.screen_change_signal.subscribe(play, back)
         await pilot.press("up", "enter")  # play on from turn 8, before the stone was taken
         await wait_until(pilot, lambda: app.screen is play, "back on the play screen")
-        status = play.query_one(StatusLine)
+        # the moment it is back, it shows the rewound story: no stale state in between
+        [(shown, told)] = seen
+        assert "turn 8" in shown and "› take emberstone" not in told
+        assert told[-1].startswith("Exits:")
         await settle(pilot)
         assert "turn 8" in str(status.render()) and play.state.turn == 8
         assert all(i.name != "Emberstone" for i in play.view.inventory.items)

@@ -105,6 +105,7 @@ class PlayScreen(Screen[None]):
         self.untold_action = ""
         """What the player typed for that turn."""
         self._panel_choice: bool | None = None  # None: by width
+        self._redrawn = False  # drawn anew by ``redraw`` under the history screen
         self.queued: list[str] = []
         """Input sent while a turn was being told: played in order once it is told."""
 
@@ -422,9 +423,24 @@ class PlayScreen(Screen[None]):
         self.app.push_screen(HistoryScreen(self.session_id), callback=self._after_history)
 
     def _after_history(self, changed: bool | None) -> None:
-        if changed:
+        if changed and not self._redrawn:
             self.reload()
+        self._redrawn = False
         self.command.focus()
+
+    async def redraw(self) -> None:
+        """Draw the active line again (state, panels, choices, log) while another screen
+        still covers this one: the history screen calls it after a rewind or a switch,
+        before it closes, so the story from before never shows."""
+        if self.session_id is None or self.busy:
+            return
+        self.busy = True
+        try:
+            with self.story_app.story_errors():
+                await self._resume(self.session_id)
+                self._redrawn = True
+        finally:
+            self.busy = False
 
     def reload(self) -> None:
         """After a rewind or a branch switch: the log and state of the active line."""

@@ -107,7 +107,7 @@ async def test_enter_while_a_turn_is_told_is_queued_and_played_after(
     )
     narrator = TurnByTurn()
     app = make_app(memory_uow, session_id=start.session_id, narrator=narrator)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         play = await opened(pilot)
         log = play.query_one(NarrativeLog)
         await type_text(pilot, "look")
@@ -122,6 +122,13 @@ async def test_enter_while_a_turn_is_told_is_queued_and_played_after(
         )
         assert play.command.value == "" and play.state.turn == 0
         assert log.entries_text()[-2:] == ["› go west (queued)", "› inventory (queued)"]
+        await pilot.press("1")  # a choice from before this turn: not played, and said so
+        await wait_until(
+            pilot,
+            lambda: any("choices come once" in n.message for n in app._notifications),
+            "a notice says why the key did nothing",
+        )
+        assert play.command.value == "" and play.queued == ["go west", "inventory"]
 
         narrator.let_one()  # "look" is told; "go west" starts at once
         await wait_until(pilot, lambda: play.state.turn == 1 and narrator.waiting == 1, "next")
@@ -133,7 +140,7 @@ async def test_enter_while_a_turn_is_told_is_queued_and_played_after(
         await settle(pilot)
         actions = [line for line in log.entries_text() if line.startswith("› ")]
         assert actions == ["› look", "› go west", "› inventory"]
-        assert not play.busy and "type ahead" not in screen_text(app)
+        assert not play.busy and "What do you do?" in screen_text(app)  # invited again
     history = await playing.history(memory_uow, start.session_id)
     told = [e.event.text for e in history if e.kind == "player_action"]
     assert told == ["look", "go west", "inventory"]

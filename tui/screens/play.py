@@ -319,7 +319,14 @@ class PlayScreen(Screen[None]):
 
     def action_choose(self, number: int) -> None:
         choices = self.query_one("#choices", ChoiceBar).choices
-        if self.busy or self.state is None or self.state.ending:
+        if self.busy:  # those choices are from before the turn being told
+            self.notify(
+                "This turn's choices come once it is told; type ahead to queue instead.",
+                markup=False,
+                timeout=4,
+            )
+            return
+        if self.state is None or self.state.ending:
             return
         if 1 <= number <= len(choices):
             self.start_turn(choices[number - 1].command)

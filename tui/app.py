@@ -8,12 +8,12 @@ of that service; the screens only draw what it returns.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
@@ -100,6 +100,12 @@ class StoryApp(App[None]):
             self.push_screen(CreateScreen(self._start_world, self._start_version))
         else:
             self.push_screen(TitleScreen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's own palette entries, less its Quit: ours says the story is kept."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Quit":
+                yield command
 
     # ------------------------------------------------------------ errors
 

@@ -36,12 +36,12 @@ def story_commands(app: StoryApp) -> list[PaletteCommand]:
             ),
             PaletteCommand(
                 "Export transcript (Markdown)",
-                "Write this branch of the story to a .md file",
+                "Write this branch to a .md file in your documents folder (the notice says where)",
                 lambda: play.export_transcript("markdown"),
             ),
             PaletteCommand(
                 "Export transcript (JSON)",
-                "Write this branch's events to a .json file",
+                "Write this branch's events to a .json file in your documents folder",
                 lambda: play.export_transcript("json"),
             ),
             PaletteCommand("Toggle side panel", "Show or hide the sheet (F2)", play.action_panel),

@@ -35,7 +35,8 @@ class Deps:
     """Things to tell the player once the app starts (a provider without a key, ...)."""
     dice: Callable[[], Dice] | None = None
     """Dice for rolling ability scores; default: seeded from ``seed``."""
-    export_dir: Path = field(default_factory=Path.cwd)
+    export_dir: Path | None = None
+    """Where transcripts are written; None: ``default_export_dir()``, found on first use."""
 
     @cached_property
     def play(self) -> Play:
@@ -53,6 +54,38 @@ class Deps:
         from storyai.core.domain.dice import SeededDice
 
         return SeededDice(self.seed)
+
+
+EXPORT_DIR_ENV = "STORYAI_EXPORT_DIR"
+
+
+def default_export_dir() -> Path:
+    """Where the app writes transcripts: ``$STORYAI_EXPORT_DIR``; else a ``storyai``
+    folder in the user's documents folder (on Linux the XDG documents folder from
+    user-dirs.dirs, else ``~/Documents``) when that exists; else ``transcripts`` in
+    the storyai data folder (on Linux ``~/.local/share/storyai``, XDG_DATA_HOME
+    respected), beside the stories' database. Never the current directory."""
+    import os
+
+    import platformdirs
+
+    configured = os.environ.get(EXPORT_DIR_ENV, "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    documents = Path(platformdirs.user_documents_dir())
+    if documents.is_dir():
+        return documents / "storyai"
+    return Path(platformdirs.user_data_dir("storyai", appauthor=False)) / "transcripts"
+
+
+def free_path(folder: Path, stem: str, suffix: str) -> Path:
+    """``folder/stem.suffix``, or ``stem-2``, ``stem-3``... if taken: never overwrite."""
+    path = folder / f"{stem}.{suffix}"
+    n = 2
+    while path.exists():
+        path = folder / f"{stem}-{n}.{suffix}"
+        n += 1
+    return path
 
 
 def when_ready(ready: asyncio.Future[Any], factory: UnitOfWorkFactory) -> UnitOfWorkFactory:

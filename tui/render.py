@@ -59,6 +59,13 @@ def action_renderable(text: str) -> Text:
     return Text.assemble(("› ", "bold"), text)
 
 
+def queued_renderable(text: str) -> Text:
+    """Input waiting for the turn being told: dim, and saying it waits."""
+    return Text.assemble(
+        ("› ", "bold"), text, ("  (queued: sent when this turn is told)", "italic")
+    )
+
+
 def hp_bar(hp: int, max_hp: int, width: int = 10) -> Text:
     """``▰▰▰▰▱▱`` coloured by how hurt someone is."""
     max_hp = max(1, max_hp)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from storyai.core.domain.world import Item
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.story import holds
+from storyai.core.views.place import discovered_map as discovered_map_view
 from storyai.core.views.player import turn_order
 from storyai.core.views.quests import quest_log as quest_log_view
 from storyai.core.views.sheet import inventory_view, sheet_view
@@ -14,7 +15,6 @@ from storyai.core.views.text import (
     sheet_text,
     turn_order_text,
 )
-from storyai.core.worlds.mapgrid import draw, layout
 
 
 def open_exits(draft: Draft) -> dict[str, str]:
@@ -96,10 +96,5 @@ def quest_log(draft: Draft) -> str:
 
 
 def discovered_map(draft: Draft) -> str:
-    exits = {
-        lid: {d: (e.to, e.requires is not None) for d, e in loc.exits.items() if not e.hidden}
-        for lid, loc in draft.world.locations.items()
-    }
-    names = {lid: loc.name for lid, loc in draft.world.locations.items()}
-    grid = layout(exits, draft.world.start.location, only=draft.state.discovered)
-    return draw(grid, names, here=draft.here, width=12)
+    """The ``map`` command: the places found so far, doors as they are now."""
+    return discovered_map_view(draft.state, draft.world, draft.here, who=draft.actor, width=12)

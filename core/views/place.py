@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from storyai.core.domain.state import GameState
-from storyai.core.domain.world import World
+from storyai.core.domain.world import Condition, World
 from storyai.core.engine.story import holds
 from storyai.core.worlds.mapgrid import draw, layout
 
@@ -87,12 +87,26 @@ def location_view(state: GameState, world: World, who: str) -> LocationView:
 
 
 def discovered_map(
-    state: GameState, world: World, here: str, *, width: int = MAP_LABEL_WIDTH
+    state: GameState,
+    world: World,
+    here: str,
+    *,
+    who: str | None = None,
+    width: int = MAP_LABEL_WIDTH,
 ) -> str:
     """The places found so far (and ``here``), laid out by compass exits; hidden
-    exits are never drawn (see core/worlds/mapgrid)."""
+    exits are never drawn (see core/worlds/mapgrid). A door is drawn locked only
+    while it is: an exit whose condition ``who`` (default: the first player) now
+    meets, a flag set or a key carried, is drawn open."""
+    actor = who if who in state.players else next(iter(state.players), None)
+
+    def locked(requires: Condition | None) -> bool:
+        if requires is None:
+            return False
+        return actor is None or not holds(requires, state, actor, world)
+
     exits = {
-        lid: {d: (e.to, e.requires is not None) for d, e in loc.exits.items() if not e.hidden}
+        lid: {d: (e.to, locked(e.requires)) for d, e in loc.exits.items() if not e.hidden}
         for lid, loc in world.locations.items()
     }
     names = {lid: loc.name for lid, loc in world.locations.items()}

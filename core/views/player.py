@@ -88,7 +88,7 @@ def player_view(
         inventory=inventory_view(player.sheet, world, rules),
         quests=quest_log(state, world),
         location=location_view(state, world, who),
-        map_text=discovered_map(state, world, player.location, width=map_width),
+        map_text=discovered_map(state, world, player.location, who=who, width=map_width),
         turn=state.turn,
         ending=state.ending,
         in_combat=state.combat is not None,

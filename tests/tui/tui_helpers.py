@@ -8,6 +8,7 @@ slow the machine. ``screen_text(app)`` is the screen as a person reads it.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import itertools
 import time
@@ -22,6 +23,7 @@ from textual.widgets import Input
 
 from storyai.core import services
 from storyai.core.domain.clock import Clock
+from storyai.core.narrators.offline import OfflineNarrator
 from storyai.core.storage.ports import UnitOfWorkFactory
 from storyai.core.worlds.bundled import bundled_world_paths
 from storyai.core.worlds.validate import load_world
@@ -197,3 +199,22 @@ async def install_data(uow: UnitOfWorkFactory, data: dict) -> str:
     world = validate_data(data, "test")
     await services.install_world(uow, world, source="test", now=FIXED_NOW)
     return world.id
+
+
+class TurnByTurn(OfflineNarrator):
+    """The offline narrator, holding each telling until the test lets one through
+    (``let_one``); ``waiting`` counts the tellings held now."""
+
+    def __init__(self) -> None:
+        self.waiting = 0
+        self._gate = asyncio.Semaphore(0)
+
+    def let_one(self) -> None:
+        self._gate.release()
+
+    async def stream(self, request):
+        self.waiting += 1
+        await self._gate.acquire()
+        self.waiting -= 1
+        async for chunk in super().stream(request):
+            yield chunk

@@ -271,6 +271,7 @@ class HistoryScreen(Screen[bool]):
     async def rewind(self, node: TurnNode, name: str | None = None) -> None:
         with self.story_app.story_errors():
             info = await self.service.rewind(self.session_id, event_id=node.event_id, name=name)
+            await self._redraw_story()
             self.notify(
                 f"Rewound to turn {info.turn}, on the new branch {info.name}.",
                 title="Rewind",
@@ -282,8 +283,15 @@ class HistoryScreen(Screen[bool]):
     async def switch(self, name: str) -> None:
         with self.story_app.story_errors():
             await self.service.switch_branch(self.session_id, name)
+            await self._redraw_story()
             self.notify(f"On branch {name}.", markup=False)
             self.dismiss(True)
+
+    async def _redraw_story(self) -> None:
+        """The play screen under this one shows the new line before this one closes."""
+        play = self.story_app.play_screen
+        if play is not None:
+            await play.redraw()
 
     @work(exclusive=True, group="history-change")
     async def rename(self, old: str, new: str) -> None:

@@ -21,6 +21,7 @@ from storyai.core.domain.world import World
 from storyai.core.play import BranchInfo, Play, TurnResult
 from storyai.core.views import PlayerView, player_view
 from storyai.tui.completion import Vocabulary
+from storyai.tui.deps import EXPORT_DIR_ENV, default_export_dir, free_path
 from storyai.tui.screens.create import NewStory
 from storyai.tui.widgets.choices import ChoiceBar
 from storyai.tui.widgets.command_input import CommandInput
@@ -35,7 +36,7 @@ RESUME_TURNS = 40
 """How many past turns are put back in the log when a story is opened."""
 PROMPT = "What do you do?  (Tab completes, F1 help)"
 """The command line's invitation, shown only when a turn may be played."""
-WAIT_PROMPT = "(the game master is telling your last turn…)"
+WAIT_PROMPT = "(the game master is telling your last turn… type ahead: Enter queues)"
 """The command line while a turn that was stored but never told is told."""
 
 
@@ -45,6 +46,10 @@ def untold_notice(action: str) -> str:
     if len(action) > 60:
         action = action[:59].rstrip() + "…"
     return f"Telling your last turn: {action}…" if action else "Telling your last turn…"
+
+
+ENDED_PROMPT = "The story has ended: F3 rewinds to an earlier turn, ctrl+p starts a new story"
+"""The command line once the story has ended (the ending stays readable above it)."""
 
 
 WIDE = 110
@@ -100,6 +105,9 @@ class PlayScreen(Screen[None]):
         self.untold_action = ""
         """What the player typed for that turn."""
         self._panel_choice: bool | None = None  # None: by width
+        self._redrawn = False  # drawn anew by ``redraw`` under the history screen
+        self.queued: list[str] = []
+        """Input sent while a turn was being told: played in order once it is told."""
 
     @property
     def story_app(self) -> StoryApp:
@@ -155,6 +163,7 @@ class PlayScreen(Screen[None]):
     async def open_story(self) -> None:
         """Tell the opening of a new story, or put an old one back where it was."""
         self.busy = True
+        self._hold_input(True)
         opened = False
         try:
             with self.story_app.story_errors():
@@ -165,8 +174,11 @@ class PlayScreen(Screen[None]):
                 opened = True
         finally:
             self.busy = False
+            self._hold_input(False)
         if not opened:  # back to where the player came from (creation, or the title)
             self.dismiss(None)
+        else:
+            await self._play_queued()
 
     async def _start(self, new: NewStory) -> None:
         deps = self.story_app.deps
@@ -195,13 +207,14 @@ class PlayScreen(Screen[None]):
         play = self.service
         state, self.world = await play.state(session_id)
         events = await play.history(session_id, last_turns=RESUME_TURNS)
-        log = self.log_view
-        await log.clear()
-        for action, lines in past_turns(events):
-            await log.add_turn(action, lines)
-        await self._show(state, branches=True)
         self.untold = bool(events) and events[-1].event.awaits_telling
         self.untold_action = getattr(events[-1].event, "text", "") if self.untold else ""
+        # the story's state first (HP, turn, choices), then its words: nothing from
+        # before a rewind stays on screen while the log is rebuilt
+        await self._show(state, branches=True)
+        if self.untold:
+            self.query_one("#choices", ChoiceBar).display = False  # from before that turn
+        await self.log_view.restore(past_turns(events))
         if self.untold:
             with self.story_app.story_errors():  # a narrator that fails again: shown, and
                 told = await self._tell_untold()  # told before the next turn
@@ -231,12 +244,11 @@ class PlayScreen(Screen[None]):
         return result
 
     def _hold_input(self, held: bool) -> None:
-        """No invitation to type while a turn is being told on resume."""
-        command = self.command
-        command.disabled = held
-        command.placeholder = WAIT_PROMPT if held else PROMPT
-        if not held:
-            command.focus()
+        """No invitation to play while a turn is being told (what is typed meanwhile is
+        queued, see ``_submitted``); once the story has ended, the ways on."""
+        ended = self.state is not None and bool(self.state.ending)
+        for command in self.query(CommandInput):  # none once the screen is closing
+            command.placeholder = WAIT_PROMPT if held else ENDED_PROMPT if ended else PROMPT
 
     async def _show(self, state: GameState, *, branches: bool = False) -> None:
         """Draw the story's state: status, panel, choices, completion words; with
@@ -254,29 +266,24 @@ class PlayScreen(Screen[None]):
         command = self.command
         command.vocabulary = Vocabulary.from_view(self.view)
         command.choice_count = 0 if ended else len(state.choices)
+        self._hold_input(False)
         self.title = f"{self.world.world.title} — {self.view.sheet.name}"
         self.sub_title = f"turn {state.turn}"
-        if ended:
-            self.notify(
-                "The story has ended. Rewind to an earlier turn (F3) or start a new story.",
-                title="The end",
-                markup=False,
-                timeout=10,
-            )
         self._fit_panel()
 
     # ------------------------------------------------------------- turns
 
     @on(CommandInput.Submitted, "#command")
-    def _submitted(self, event: CommandInput.Submitted) -> None:
+    async def _submitted(self, event: CommandInput.Submitted) -> None:
         text = event.value.strip()
         if not text:
             return
-        if self.busy:
-            self.notify("Still telling the last turn…", markup=False)
-            return
         self.command.remember(text)
         self.command.value = ""
+        if self.busy:  # kept, shown as waiting, and played once this turn is told
+            self.queued.append(text)
+            await self.log_view.add_queued(text)
+            return
         self.start_turn(text)
 
     @on(CommandInput.ChoiceKey)
@@ -295,9 +302,32 @@ class PlayScreen(Screen[None]):
         else:
             self.story_app.new_story()
 
+    def on_key(self, event: events.Key) -> None:
+        """Typing types: a printable key pressed with the focus elsewhere on this screen
+        (the log, a choice, the panel) goes to the command line, which takes the focus
+        back, so no letter ever acts as a shortcut (``q`` never quits mid-word). Only a
+        digit on an empty line stays a shortcut: it picks that choice."""
+        command = self.command
+        character = event.character
+        if self.focused is command or not event.is_printable or character is None:
+            return
+        if character in "123456789" and not command.value:
+            return  # the screen's bindings pick the choice
+        event.stop()
+        event.prevent_default()
+        command.focus()
+        command.insert_text_at_cursor(character)
+
     def action_choose(self, number: int) -> None:
         choices = self.query_one("#choices", ChoiceBar).choices
-        if self.busy or self.state is None or self.state.ending:
+        if self.busy:  # those choices are from before the turn being told
+            self.notify(
+                "This turn's choices come once it is told; type ahead to queue instead.",
+                markup=False,
+                timeout=4,
+            )
+            return
+        if self.state is None or self.state.ending:
             return
         if 1 <= number <= len(choices):
             self.start_turn(choices[number - 1].command)
@@ -311,17 +341,22 @@ class PlayScreen(Screen[None]):
         self.play(text)
 
     @work(group="story")
-    async def play(self, text: str) -> None:
+    async def play(self, text: str, *, queued: bool = False) -> None:
         """One turn: echo the input, stream the narration, then draw the told lines. A
-        turn whose narrator failed is told first (it was stored, never lost)."""
+        turn whose narrator failed is told first (it was stored, never lost). Then the
+        input queued meanwhile, if any, is played."""
         assert self.session_id is not None
         log = self.log_view
         try:
+            if queued:
+                await log.take_queued()
+            self._hold_input(True)
             with self.story_app.story_errors():
                 if self.untold:
                     told = await self._tell_untold()
                     if told is not None:
                         await self._show(told.state)
+                    self._hold_input(True)
                 await log.add_action(text)
                 await log.begin_stream()
                 try:
@@ -336,6 +371,32 @@ class PlayScreen(Screen[None]):
         finally:
             await log.end_stream()
             self.busy = False
+            self._hold_input(False)
+        await self._play_queued()
+
+    async def _play_queued(self) -> None:
+        """The next queued input, once nothing is being told. A story that ended, or a
+        turn that failed, stops the queue: what waited goes back on the command line."""
+        if not self.queued or self.busy:
+            return
+        if self.state is not None and not self.state.ending and not self.untold:
+            self.busy = True
+            self.play(self.queued.pop(0), queued=True)
+            return
+        waiting, self.queued = self.queued, []
+        await self.log_view.clear_queued()
+        command = self.command
+        if not command.value:
+            command.value = waiting[0]
+            command.cursor_position = len(command.value)
+        ended = self.state is not None and bool(self.state.ending)
+        why = "the story has ended" if ended else "the last turn was not told"
+        rest = " (↑ for the others)" if len(waiting) > 1 else ""
+        self.notify(
+            f"Not sent, {why}: {'; '.join(waiting)}. Back on the command line{rest}.",
+            markup=False,
+            timeout=8,
+        )
 
     # ----------------------------------------------------------- actions
 
@@ -370,9 +431,24 @@ class PlayScreen(Screen[None]):
         self.app.push_screen(HistoryScreen(self.session_id), callback=self._after_history)
 
     def _after_history(self, changed: bool | None) -> None:
-        if changed:
+        if changed and not self._redrawn:
             self.reload()
+        self._redrawn = False
         self.command.focus()
+
+    async def redraw(self) -> None:
+        """Draw the active line again (state, panels, choices, log) while another screen
+        still covers this one: the history screen calls it after a rewind or a switch,
+        before it closes, so the story from before never shows."""
+        if self.session_id is None or self.busy:
+            return
+        self.busy = True
+        try:
+            with self.story_app.story_errors():
+                await self._resume(self.session_id)
+                self._redrawn = True
+        finally:
+            self.busy = False
 
     def reload(self) -> None:
         """After a rewind or a branch switch: the log and state of the active line."""
@@ -397,27 +473,39 @@ class PlayScreen(Screen[None]):
                     self.notify(f"On branch {branch}.", markup=False)
         finally:
             self.busy = False
+        await self._play_queued()
 
     def export_transcript(self, fmt: str) -> None:
         self._export(fmt)
 
     @work(group="export")
     async def _export(self, fmt: str) -> Path | None:
-        if self.session_id is None or self.world is None:
+        """Write this branch's transcript to the export folder (see ``Deps``), named for
+        the story, the session and the turn, never over an earlier export, and say
+        where in full."""
+        if self.session_id is None or self.world is None or self.state is None:
             return None
         with self.story_app.story_errors():
             text = await self.service.transcript(self.session_id, fmt)
             name = _slug(self.title or self.world.world.title)
             suffix = "md" if fmt == "markdown" else "json"
-            path = self.story_app.deps.export_dir / f"{name}-{self.session_id[:8]}.{suffix}"
+            folder = self.story_app.deps.export_dir or default_export_dir()
+            stem = f"{name}-{self.session_id[:8]}-turn{self.state.turn}"
             try:
+                folder.mkdir(parents=True, exist_ok=True)
+                path = free_path(folder, stem, suffix)
                 path.write_text(text, encoding="utf-8")
             except OSError as exc:
                 raise UsageError(
-                    f"Could not write the transcript to {path}: {exc.strerror}.",
-                    hint="run storyai play from a folder you can write to",
+                    f"Could not write the transcript in {folder}: {exc.strerror or exc}.",
+                    hint=f"set {EXPORT_DIR_ENV} to a folder you can write to",
                 ) from exc
-            self.notify(f"Transcript written to {path}", title="Exported", markup=False)
+            self.notify(
+                f"Transcript written to {path.resolve()}",
+                title="Exported",
+                markup=False,
+                timeout=12,
+            )
             return path
         return None
 

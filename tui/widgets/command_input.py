@@ -15,6 +15,10 @@ from textual.widgets import Input
 from storyai.tui.completion import Vocabulary, completions
 
 HISTORY_LIMIT = 200
+NOTHING_TO_COMPLETE = (
+    "Nothing to complete here. Tab completes verbs, exits, items, people and topics; "
+    "Enter sends the line."
+)
 
 
 class _CompletionSuggester(Suggester):
@@ -45,11 +49,18 @@ class CommandInput(Input):
     def __init__(self, **kwargs) -> None:
         self.vocabulary = Vocabulary()
         self.choice_count = 0
-        super().__init__(suggester=_CompletionSuggester(lambda: self.vocabulary), **kwargs)
+        # select_on_focus off: coming back to the line (Escape, a key typed elsewhere)
+        # must not select what is typed, so the next key adds to it, never replaces it
+        super().__init__(
+            suggester=_CompletionSuggester(lambda: self.vocabulary),
+            select_on_focus=False,
+            **kwargs,
+        )
         self.history: list[str] = []
         self._history_index: int | None = None
         self._draft = ""
         self._cycle: tuple[list[str], int] | None = None  # Tab's matches, the one shown
+        self._hinted: str | None = None  # the text "nothing to complete" was said for
 
     # ------------------------------------------------------------ history
 
@@ -87,7 +98,8 @@ class CommandInput(Input):
 
     def action_complete(self) -> None:
         """Complete what is typed; Tab again shows the next match. Nothing to complete:
-        on to the next widget, as Tab does elsewhere."""
+        the line keeps the focus (and what is typed) and says so; only on an empty line
+        does Tab move on to the next widget, as Tab does elsewhere."""
         if self._cycle is not None:
             candidates, shown = self._cycle
             if self.value == candidates[shown]:
@@ -96,12 +108,18 @@ class CommandInput(Input):
                 self._show(candidates[shown])
                 return
         candidates = completions(self.value, self.vocabulary)
-        if not candidates:
-            self._cycle = None
+        if candidates:
+            self._cycle = (candidates, 0)
+            self._show(candidates[0])
+            return
+        self._cycle = None
+        if not self.value.strip():
             self.screen.focus_next()
             return
-        self._cycle = (candidates, 0)
-        self._show(candidates[0])
+        if self._hinted != self.value:  # once per text, not a toast per key press
+            self._hinted = self.value
+            self.app.bell()
+            self.notify(NOTHING_TO_COMPLETE, timeout=4, markup=False)
 
     @property
     def completion_candidates(self) -> list[str]:

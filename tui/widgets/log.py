@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from storyai.core.domain.events import Line
-from storyai.tui.render import action_renderable, line_renderable
+from storyai.tui.render import action_renderable, line_renderable, queued_renderable
 
 MAX_ENTRIES = 600
 """Older entries are dropped from the screen (the history screen and transcript keep all)."""
@@ -28,6 +28,14 @@ class ActionEntry(Static):
 
     def __init__(self, text: str) -> None:
         super().__init__(action_renderable(text), classes="line line-action")
+        self.text = text
+
+
+class QueuedEntry(Static):
+    """Input typed while a turn was being told: sent, in order, once it is told."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(queued_renderable(text), classes="line line-queued")
         self.text = text
 
 
@@ -52,7 +60,9 @@ class NarrativeLog(VerticalScroll):
     """The story so far, newest at the bottom.
 
     After each turn the view shows where the turn began (the player's input), so a
-    long reply is read from its start; PageUp/PageDown scroll while typing.
+    long reply is read from its start; a story put back (``restore``) shows its very
+    end. PageUp/PageDown scroll while typing. Input typed while a turn is told waits
+    at the bottom (``add_queued``) until its turn starts.
     """
 
     can_focus = True
@@ -61,6 +71,7 @@ class NarrativeLog(VerticalScroll):
         super().__init__(**kwargs)
         self._stream: StreamingEntry | None = None
         self._turn_start: Static | None = None
+        self._queued: list[QueuedEntry] = []
 
     @property
     def streaming_text(self) -> str | None:
@@ -81,13 +92,55 @@ class NarrativeLog(VerticalScroll):
     async def clear(self) -> None:
         self._stream = None
         self._turn_start = None
+        self._queued = []
         await self.remove_children()
+
+    async def restore(self, turns: Iterable[tuple[str | None, Iterable[Line]]]) -> None:
+        """Put a story back, (input, what it was told) per turn, in one go, and keep the
+        view at its very end once laid out (until the player scrolls away)."""
+        await self.clear()
+        entries: list[Static] = []
+        for action, lines in turns:
+            if action:
+                entries.append(ActionEntry(action))
+            entries += [LogEntry(line) for line in lines]
+        await self.mount_all(entries[-MAX_ENTRIES:])
+        self.anchor()  # laid out later: the anchor holds the view at the end meanwhile
+
+    async def add_queued(self, text: str) -> None:
+        """Input waiting for the turn being told, shown dimmed at the very bottom."""
+        entry = QueuedEntry(text)
+        self._queued.append(entry)
+        await self.mount(entry)
+        self.call_after_refresh(self.scroll_end, animate=False)
+
+    async def take_queued(self) -> None:
+        """The oldest waiting input's turn starts: its dim line goes (the turn echoes it)."""
+        if self._queued:
+            await self._queued.pop(0).remove()
+
+    async def clear_queued(self) -> None:
+        queued, self._queued = self._queued, []
+        for entry in queued:
+            await entry.remove()
+
+    @property
+    def queued_texts(self) -> list[str]:
+        return [entry.text for entry in self._queued]
+
+    @property
+    def _bottom(self) -> Static | None:
+        """What new lines go before: the live stream, else the waiting input."""
+        if self._stream is not None:
+            return self._stream
+        return self._queued[0] if self._queued else None
 
     async def begin_stream(self, waiting: str = "") -> None:
         """Start showing narration as it streams (``waiting`` until it does)."""
         await self.end_stream()
+        bottom = self._bottom
         self._stream = StreamingEntry(waiting)
-        await self.mount(self._stream)
+        await self.mount(self._stream, before=bottom)
         # Anchored, the log stays at its end while the entry grows: each layout scrolls,
         # so a line break that arrives just before a pause is not left below the fold.
         self.anchor()
@@ -119,9 +172,11 @@ class NarrativeLog(VerticalScroll):
     async def _add(self, entries: list[Static], *, new_turn: bool) -> None:
         if not entries:
             return
-        await self.mount_all(entries, before=self._stream)
+        await self.mount_all(entries, before=self._bottom)
         if new_turn:
             self._turn_start = entries[0]
+            if self._stream is None:
+                self.anchor(False)  # a restored story's hold on the end: the turn shows
         extra = len(self.children) - MAX_ENTRIES
         if extra > 0:
             await self.remove_children(list(self.children)[:extra])
@@ -150,6 +205,8 @@ class NarrativeLog(VerticalScroll):
                 out.append(f"› {child.text}")
             elif isinstance(child, StreamingEntry):
                 out.append(child.text)
+            elif isinstance(child, QueuedEntry):
+                out.append(f"› {child.text} (queued)")
         return out
 
 

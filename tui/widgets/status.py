@@ -12,7 +12,10 @@ from storyai.tui.render import hp_bar
 def status_text(view: PlayerView, world_title: str = "", branch: str = "") -> Text:
     s = view.sheet
     hp = s.hp
-    parts: list[tuple[str, str] | Text | str] = [(s.name, "bold")]
+    parts: list[tuple[str, str] | Text | str] = []
+    if view.ending:  # first, so a narrow line never cuts it off
+        parts.append(("✦ The end  ", "bold yellow"))
+    parts.append((s.name, "bold"))
     parts += [f"  {hp.label} ", hp_bar(hp.current, hp.maximum or hp.current, 8), f" {hp.amount}"]
     parts += ["  ⌂ ", (view.location.name, "bold")]
     if s.conditions:

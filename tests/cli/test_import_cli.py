@@ -164,3 +164,27 @@ def test_with_json_a_refusal_is_json_too(cli, tmp_path: Path) -> None:
     assert report["status"] == "refused" and "monsters.db" in report["error"]
     card = cli("import", "card", fake, "--json", code=1)
     assert json.loads(card.stdout)["status"] == "refused"
+
+
+def test_new_with_dashes_becomes_an_underscored_id_and_the_report_says_so(
+    cli, foundry_fixtures: Path
+) -> None:
+    pack = foundry_fixtures / "dnd5e-2.4.1-nedb" / "heroes.db"
+    out = cli("import", "foundry", pack, "--new", "Heldout-5").output
+    assert "--new Heldout-5: world ids use underscores, so the id is heldout_5" in out
+    assert "Created heldout_5 1.0.0" in out
+    assert "heldout_5" in installed(cli)
+
+
+def test_a_bad_target_is_refused_before_the_source_is_read(cli, tmp_path: Path) -> None:
+    # The source does not exist: a refusal that names the id came before any reading.
+    missing = tmp_path / "no-such-pack.db"
+    bad = cli("import", "foundry", missing, "--new", "5 rats!", code=1).output
+    assert "'5 rats!' cannot be a world id" in bad and "--new n5_rats" in bad
+    into = cli("import", "foundry", missing, "--into", "nowhere", code=1).output
+    assert "No installed world has the id 'nowhere'" in into
+    cli("world", "install", "ember_hollow")
+    taken = cli("import", "card", missing, "--new", "Ember-Hollow", code=1).output
+    assert "A world with the id 'ember_hollow' is already installed" in taken
+    both = cli("import", "foundry", missing, "--new", "a", "--into", "b", code=1).output
+    assert "Give --into WORLD or --new ID, not both" in both

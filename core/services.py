@@ -16,6 +16,7 @@ from storyai.core.domain.records import WorldSummary, WorldVersionRecord
 from storyai.core.domain.world import World
 from storyai.core.storage.ports import UnitOfWorkFactory
 from storyai.core.worlds import export as world_export
+from storyai.core.worlds import rawdocs
 from storyai.core.worlds.validate import validate_data
 
 
@@ -28,13 +29,15 @@ class InstallResult:
 
 def _record(world: World, source: str, now: datetime) -> WorldVersionRecord:
     content = world.canonical()
+    raws = rawdocs.serialize_raws(content)  # once: for the hash and for storage
     forked = world.world.forked_from
     return WorldVersionRecord(
         world_id=world.id,
         version=world.version,
         title=world.world.title,
         content=content,
-        content_hash=world_export.content_hash(content),
+        content_hash=rawdocs.content_hash(content, raws),
+        raw_texts=raws,
         installed_at=now,
         source=source,
         forked_from=f"{forked.id}@{forked.version}" if forked else None,

@@ -22,6 +22,8 @@ class WorldVersionRecord:
     installed_at: datetime
     source: str = ""
     forked_from: str | None = None  # "world_id@version"
+    raw_texts: dict[int, tuple[str, str]] | None = field(default=None, compare=False, repr=False)
+    """The raw documents of ``content`` serialized once (``worlds.rawdocs``), for storage."""
 
 
 @dataclass(frozen=True)

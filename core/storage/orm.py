@@ -120,6 +120,19 @@ class WorldVersionRow(Base):
     installed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class RawDocumentRow(Base):
+    """An imported entry's original document (``source.raw``), once however many world
+    versions keep it: a version's content holds ``{"$storyai_raw": hash}`` in its place
+    (migration 0006)."""
+
+    __tablename__ = "raw_documents"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """sha256 of ``text``."""
+    text: Mapped[str] = mapped_column(Text)
+    """The document as compact JSON with sorted keys."""
+
+
 class SessionRow(Base):
     """One playthrough of one world version."""
 

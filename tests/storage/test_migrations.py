@@ -29,6 +29,7 @@ TABLES = {
     "quota_counters",
     "libraries",
     "library_entries",
+    "raw_documents",
 }
 RECALL_TABLES = {"recall_terms"}
 """The recall index of migration 0005 (0002's ``recall`` and SQLite's ``recall_fts`` before)."""
@@ -36,6 +37,8 @@ QUOTA_TABLES = {"quota_counters"}
 """Daily quota counters (migration 0003)."""
 LIBRARY_TABLES = {"libraries", "library_entries"}
 """Content libraries such as the SRD (migration 0004)."""
+RAW_TABLES = {"raw_documents"}
+"""Imported documents stored once (migration 0006)."""
 
 
 async def _tables(database: Database) -> set[str]:
@@ -47,7 +50,7 @@ async def test_upgrade_downgrade_upgrade(database: Database) -> None:
     assert await current_revision(database) is None
 
     await upgrade(database)
-    assert await current_revision(database) == head_revision() == "0005"
+    assert await current_revision(database) == head_revision() == "0006"
     assert await _tables(database) >= TABLES
 
     await downgrade(database)
@@ -66,8 +69,8 @@ async def test_downgrading_to_0001_drops_only_the_recall_index_and_quotas(
     assert await current_revision(migrated_database) == "0001"
     tables = await _tables(migrated_database)
     assert not any(name.startswith("recall") for name in tables)
-    assert not (QUOTA_TABLES | LIBRARY_TABLES) & tables
-    assert tables >= TABLES - RECALL_TABLES - QUOTA_TABLES - LIBRARY_TABLES
+    assert not (QUOTA_TABLES | LIBRARY_TABLES | RAW_TABLES) & tables
+    assert tables >= TABLES - RECALL_TABLES - QUOTA_TABLES - LIBRARY_TABLES - RAW_TABLES
 
     await upgrade(migrated_database)
     assert await _tables(migrated_database) >= TABLES
@@ -79,7 +82,7 @@ async def test_downgrading_to_0002_drops_only_the_quota_counters(
     await downgrade(migrated_database, "0002")
     assert await current_revision(migrated_database) == "0002"
     tables = await _tables(migrated_database)
-    assert tables & TABLES == TABLES - QUOTA_TABLES - LIBRARY_TABLES - RECALL_TABLES
+    assert tables & TABLES == TABLES - QUOTA_TABLES - LIBRARY_TABLES - RAW_TABLES - RECALL_TABLES
     assert "recall" in tables  # 0002's index is back
 
     await upgrade(migrated_database)
@@ -126,7 +129,51 @@ async def test_downgrading_to_0003_drops_only_the_libraries(
 ) -> None:
     await downgrade(migrated_database, "0003")
     assert await current_revision(migrated_database) == "0003"
-    assert await _tables(migrated_database) & TABLES == TABLES - LIBRARY_TABLES - RECALL_TABLES
+    assert (
+        await _tables(migrated_database) & TABLES
+        == TABLES - LIBRARY_TABLES - RAW_TABLES - RECALL_TABLES
+    )
 
     await upgrade(migrated_database)
     assert await _tables(migrated_database) >= TABLES
+
+
+async def test_imported_documents_survive_a_downgrade_below_0006(
+    migrated_database: Database,
+) -> None:
+    """0006 keeps imported documents once, apart; downgrading puts them back inline, and
+    a version stored inline (before 0006) still reads whole after upgrading again."""
+    from sqlalchemy import select
+
+    from storyai.core import services
+    from storyai.core.importers.plan import Entry, ImportPlan
+    from storyai.core.importers.service import import_plan
+    from storyai.core.storage.sql import sql_uow_factory
+    from storyai.core.storage.sql.rows import WORLD_VERSIONS
+
+    raw = {"_id": "g1", "name": "Goblin", "system": {"hp": {"value": 7}}, "items": []}
+    plan = ImportPlan(source="monsters.db", kind="NeDB pack", title="Lair")
+    plan.entries.append(
+        Entry(
+            "characters",
+            "goblin",
+            {
+                "name": "Goblin",
+                "kind": "creature",
+                "source": {"format": "foundry", "ref": "Actor.g1", "raw": raw},
+            },
+            origin="monsters.db: Goblin",
+            kind="creature",
+        )
+    )
+    uow = sql_uow_factory(migrated_database)
+    await import_plan(uow, plan, new_id="lair")
+
+    await downgrade(migrated_database, "0005")
+    async with migrated_database.connect() as connection:
+        row = (await connection.execute(select(WORLD_VERSIONS.c.content))).one()
+    assert row.content["characters"]["goblin"]["source"]["raw"] == raw
+
+    await upgrade(migrated_database)
+    world, _ = await services.get_world(sql_uow_factory(migrated_database), "lair")
+    assert world.characters["goblin"].source.raw == raw

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from storyai.core.domain.errors import WorldNotFound
+from storyai.core.domain.errors import StorageError, WorldNotFound
 from storyai.core.domain.records import WorldSummary, WorldVersionRecord
 from storyai.core.storage import behaviour
 from storyai.core.storage.ports import WorldRepository
 from storyai.core.storage.sql.link import Link
 from storyai.core.storage.sql.rows import (
+    RAW_DOCUMENTS,
     SESSIONS,
     WORLD_VERSIONS,
     WORLDS,
@@ -20,8 +23,11 @@ from storyai.core.storage.sql.rows import (
     world_version_record,
     world_version_values,
 )
+from storyai.core.worlds import rawdocs
 
-W, V = WORLDS.c, WORLD_VERSIONS.c
+W, V, R = WORLDS.c, WORLD_VERSIONS.c, RAW_DOCUMENTS.c
+CHUNK = 500
+"""Hashes per ``IN (...)`` query (PostgreSQL and SQLite both take far more)."""
 
 
 class SqlWorldRepository(WorldRepository):
@@ -50,6 +56,7 @@ class SqlWorldRepository(WorldRepository):
                 )
             seq = await link.run(select(func.max(V.seq)).where(V.world_id == record.world_id))
             values = world_version_values(record, (seq.scalar() or 0) + 1)
+            values["content"] = await self._store_raw_documents(record)
             await link.write(insert(WORLD_VERSIONS).values(**values))
         except IntegrityError as exc:
             # Another unit of work installed the same version since we looked.
@@ -64,7 +71,7 @@ class SqlWorldRepository(WorldRepository):
             query = query.where(V.version == version)
         row = (await self._link.run(query)).first()
         if row is not None:
-            return world_version_record(row._mapping)
+            return await self._inflated(world_version_record(row._mapping))
         if version is not None and await self.exists(world_id):
             raise WorldNotFound(world_id, version)
         raise WorldNotFound(world_id)
@@ -72,7 +79,7 @@ class SqlWorldRepository(WorldRepository):
     async def find_version(self, world_id: str, version: str) -> WorldVersionRecord | None:
         query = select(WORLD_VERSIONS).where(V.world_id == world_id, V.version == version)
         row = (await self._link.run(query)).first()
-        return None if row is None else world_version_record(row._mapping)
+        return None if row is None else await self._inflated(world_version_record(row._mapping))
 
     async def list(self) -> list[WorldSummary]:
         link = self._link
@@ -97,3 +104,50 @@ class SqlWorldRepository(WorldRepository):
     async def exists(self, world_id: str) -> bool:
         found = await self._link.run(select(W.id).where(W.id == world_id))
         return found.first() is not None
+
+    async def _store_raw_documents(self, record: WorldVersionRecord) -> dict[str, Any]:
+        """The content to store: each raw document replaced by its hash, the documents
+        not stored yet written once to ``raw_documents``."""
+        texts = record.raw_texts
+        if texts is None or any(id(s["raw"]) not in texts for s in rawdocs.sources(record.content)):
+            texts = rawdocs.serialize_raws(record.content)
+        if not texts:
+            return record.content
+        documents = dict(texts.values())
+        wanted = list(documents)
+        stored: set[str] = set()
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            found = await self._link.run(select(R.hash).where(R.hash.in_(chunk)))
+            stored.update(row[0] for row in found)
+        new = [{"hash": h, "text": t} for h, t in documents.items() if h not in stored]
+        if new:
+            await self._link.write(insert(RAW_DOCUMENTS), new)
+        known = texts
+        return rawdocs.replace_raws(record.content, lambda raw: {rawdocs.STORED: known[id(raw)][0]})
+
+    async def _inflated(self, record: WorldVersionRecord) -> WorldVersionRecord:
+        """The record with its raw documents read back in place of their hashes."""
+        slots = [
+            (source, found)
+            for source in rawdocs.sources(record.content)
+            if (found := rawdocs.stored_hash(source["raw"])) is not None
+        ]
+        if not slots:
+            return record
+        wanted = list({found for _, found in slots})
+        texts: dict[str, str] = {}
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            rows = await self._link.run(select(R.hash, R.text).where(R.hash.in_(chunk)))
+            texts.update((row[0], row[1]) for row in rows)
+        for source, found in slots:
+            if found not in texts:
+                raise StorageError(
+                    f"World '{record.world_id}' {record.version}: an imported document "
+                    f"({found[:12]}) is missing from the database.",
+                    hint="import the source again with `storyai import ... --into "
+                    f"{record.world_id}`, or restore the database from a backup",
+                )
+            source["raw"] = json.loads(texts[found])  # a fresh object per entry, as stored
+        return record

@@ -7,6 +7,7 @@ from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from storyai.core.domain.errors import StorageError, WorldNotFound
@@ -121,8 +122,9 @@ class SqlWorldRepository(WorldRepository):
             found = await self._link.run(select(R.hash).where(R.hash.in_(chunk)))
             stored.update(row[0] for row in found)
         new = [{"hash": h, "text": t} for h, t in documents.items() if h not in stored]
-        if new:
-            await self._link.write(insert(RAW_DOCUMENTS), new)
+        if new:  # another import may store the same document meanwhile: it is the same
+            dialect = postgresql if self._link.url.get_backend_name() == "postgresql" else sqlite
+            await self._link.write(dialect.insert(RAW_DOCUMENTS).on_conflict_do_nothing(), new)
         known = texts
         return rawdocs.replace_raws(record.content, lambda raw: {rawdocs.STORED: known[id(raw)][0]})
 

@@ -59,13 +59,13 @@ async def install_world(
     """
     record = _record(world, source, now or datetime.now(UTC))
     async with uow_factory() as uow:
-        existing = await uow.worlds.find_version(world.id, world.version)
+        existing = await uow.worlds.find_version(world.id, world.version, raw=False)
         previous: tuple[str, ...] = ()
         if await uow.worlds.exists(world.id):
             summary = next(s for s in await uow.worlds.list() if s.world_id == world.id)
             previous = summary.versions
             if existing is None:
-                latest = await uow.worlds.get_version(world.id)
+                latest = await uow.worlds.get_version(world.id, raw=False)
                 _refuse_foreign_collision(latest, record)
         if existing is not None:
             if existing.content_hash == record.content_hash:

@@ -152,7 +152,7 @@ async def _exists(uow_factory: UnitOfWorkFactory, world_id: str) -> bool:
 async def _next_free_version(uow_factory: UnitOfWorkFactory, world_id: str, version: str) -> str:
     candidate = services.next_version(version)
     async with uow_factory() as uow:
-        while await uow.worlds.find_version(world_id, candidate) is not None:
+        while await uow.worlds.find_version(world_id, candidate, raw=False) is not None:
             candidate = services.next_version(candidate)
     return candidate
 

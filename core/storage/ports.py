@@ -50,12 +50,19 @@ class WorldRepository(abc.ABC):
         """Store a new (world_id, version). Raises WorldConflict if that pair exists."""
 
     @abc.abstractmethod
-    async def get_version(self, world_id: str, version: str | None = None) -> WorldVersionRecord:
-        """One version (the newest when version is None). Raises WorldNotFound."""
+    async def get_version(
+        self, world_id: str, version: str | None = None, *, raw: bool = True
+    ) -> WorldVersionRecord:
+        """One version (the newest when version is None). Raises WorldNotFound.
+
+        ``raw=False``: imported entries' ``source.raw`` documents may be left as stored
+        (``{"$storyai_raw": hash}``), for a caller that reads only metadata and the hash."""
 
     @abc.abstractmethod
-    async def find_version(self, world_id: str, version: str) -> WorldVersionRecord | None:
-        """The exact version, or None."""
+    async def find_version(
+        self, world_id: str, version: str, *, raw: bool = True
+    ) -> WorldVersionRecord | None:
+        """The exact version, or None (``raw`` as for ``get_version``)."""
 
     @abc.abstractmethod
     async def list(self) -> list[WorldSummary]:

@@ -38,7 +38,7 @@ class SqlWorldRepository(WorldRepository):
     async def add_version(self, record: WorldVersionRecord) -> None:
         link = self._link
         await link.begin_write()
-        if await self.find_version(record.world_id, record.version) is not None:
+        if await self.find_version(record.world_id, record.version, raw=False) is not None:
             raise behaviour.version_conflict(record.world_id, record.version)
         title = (await link.run(select(W.title).where(W.id == record.world_id))).first()
         try:
@@ -64,7 +64,9 @@ class SqlWorldRepository(WorldRepository):
             await link.rollback()
             raise behaviour.version_conflict(record.world_id, record.version) from exc
 
-    async def get_version(self, world_id: str, version: str | None = None) -> WorldVersionRecord:
+    async def get_version(
+        self, world_id: str, version: str | None = None, *, raw: bool = True
+    ) -> WorldVersionRecord:
         query = select(WORLD_VERSIONS).where(V.world_id == world_id)
         if version is None:
             query = query.order_by(V.seq.desc()).limit(1)
@@ -72,15 +74,21 @@ class SqlWorldRepository(WorldRepository):
             query = query.where(V.version == version)
         row = (await self._link.run(query)).first()
         if row is not None:
-            return await self._inflated(world_version_record(row._mapping))
+            record = world_version_record(row._mapping)
+            return await self._inflated(record) if raw else record
         if version is not None and await self.exists(world_id):
             raise WorldNotFound(world_id, version)
         raise WorldNotFound(world_id)
 
-    async def find_version(self, world_id: str, version: str) -> WorldVersionRecord | None:
+    async def find_version(
+        self, world_id: str, version: str, *, raw: bool = True
+    ) -> WorldVersionRecord | None:
         query = select(WORLD_VERSIONS).where(V.world_id == world_id, V.version == version)
         row = (await self._link.run(query)).first()
-        return None if row is None else await self._inflated(world_version_record(row._mapping))
+        if row is None:
+            return None
+        record = world_version_record(row._mapping)
+        return await self._inflated(record) if raw else record
 
     async def list(self) -> list[WorldSummary]:
         link = self._link

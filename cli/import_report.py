@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from storyai.cli.render import console
+from storyai.cli.render import TextTable, console
 from storyai.core.domain.errors import Problem
 
 if TYPE_CHECKING:
@@ -43,7 +42,7 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, int, int], Non
         task = bar.add_task("Reading", total=None)
 
         def update(label: str, done: int, total: int) -> None:
-            bar.update(task, description=escape(label)[:60], completed=done, total=total or None)
+            bar.update(task, description=escape(label[:60]), completed=done, total=total or None)
 
         yield update
 
@@ -98,7 +97,7 @@ def _imported_table(outcome: ImportOutcome) -> None:
         counts[key][action] += 1
     if not names:
         return
-    table = Table(title="Imported", title_justify="left", show_edge=False, pad_edge=False)
+    table = TextTable(title="Imported", title_justify="left", show_edge=False, pad_edge=False)
     table.add_column("Section")
     table.add_column("Kind")
     table.add_column("Count", justify="right")
@@ -116,7 +115,7 @@ def _imported_table(outcome: ImportOutcome) -> None:
         ]
         count = str(len(found)) + (f" ({', '.join(notes)})" if notes else "")
         examples = "; ".join(found[:3]) + (f"; … +{len(found) - 3}" if len(found) > 3 else "")
-        table.add_row(SECTION_NAMES.get(section, section), kind, count, escape(examples))
+        table.add_row(SECTION_NAMES.get(section, section), kind, count, examples)
     console.print(table)
     if outcome.merged.renamed:
         console.print(
@@ -140,13 +139,13 @@ def _skipped_table(outcome: ImportOutcome) -> None:
     by_reason: dict[str, list[str]] = defaultdict(list)
     for s in skipped:
         by_reason[s.reason].append(s.origin)
-    table = Table(title="Skipped", title_justify="left", show_edge=False, pad_edge=False)
+    table = TextTable(title="Skipped", title_justify="left", show_edge=False, pad_edge=False)
     table.add_column("Count", justify="right")
     table.add_column("Why")
     table.add_column("What", overflow="fold")
     for reason, origins in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
         shown = ", ".join(origins[:3]) + (f", … +{len(origins) - 3}" if len(origins) > 3 else "")
-        table.add_row(str(len(origins)), escape(reason), escape(shown))
+        table.add_row(str(len(origins)), reason, shown)
     console.print(table)
 
 

@@ -45,7 +45,10 @@ INTO = typer.Option(
     None, "--into", metavar="WORLD", help="Add to this installed world (as a new version)."
 )
 NEW = typer.Option(
-    None, "--new", metavar="ID", help="Create a new world with this id (default: from the title)."
+    None,
+    "--new",
+    metavar="ID",
+    help="Create a new world with this id (default: from the title; my-world becomes my_world).",
 )
 DRY_RUN = typer.Option(False, "--dry-run", help="Show what would be imported; write nothing.")
 JSON_OPT = typer.Option(False, "--json", help="Print the report as JSON.")
@@ -67,6 +70,18 @@ def _run(
         )
 
     return with_container(use)
+
+
+def _check_target(into: str | None, new: str | None) -> None:
+    """Refuse a bad --into/--new before reading a source that may take seconds."""
+    from storyai.core.importers.service import check_target
+
+    if into or new:
+
+        async def use(c: Container) -> None:
+            await check_target(c.uow, into=into, new_id=new)
+
+        with_container(use)
 
 
 @contextmanager
@@ -135,6 +150,7 @@ def foundry(
     from storyai.core.importers.foundry.read import read_foundry
 
     with json_refusals(as_json):
+        _check_target(into, new)
         with progress_bar(enabled=not as_json) as progress:
             source = read_foundry(path, progress=progress)
             plan = plan_from_foundry(source)
@@ -171,5 +187,6 @@ def card(
     from storyai.core.importers.cards import plan_from_card_file
 
     with json_refusals(as_json):
+        _check_target(into, new)
         plan = plan_from_card_file(file)
         _show(_run(plan, into, new, dry_run, overwrite), as_json)

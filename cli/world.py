@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from storyai.cli.errors import StoryGroup, err_console
+from storyai.cli.render import TextTable as Table  # cells are shown as written, never markup
 from storyai.cli.render import console, print_problems
 from storyai.cli.runtime import looks_like_path, validate_path, with_container
 from storyai.core.domain.errors import WorldValidationError

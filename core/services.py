@@ -22,6 +22,7 @@ from storyai.core.working_copy import (  # noqa: F401 - the author's loop, re-ex
     uninstall_world,
 )
 from storyai.core.worlds import export as world_export
+from storyai.core.worlds import rawdocs
 from storyai.core.worlds.validate import validate_data
 
 
@@ -34,13 +35,15 @@ class InstallResult:
 
 def _record(world: World, source: str, now: datetime) -> WorldVersionRecord:
     content = world.canonical()
+    raws = rawdocs.serialize_raws(content)  # once: for the hash and for storage
     forked = world.world.forked_from
     return WorldVersionRecord(
         world_id=world.id,
         version=world.version,
         title=world.world.title,
         content=content,
-        content_hash=world_export.content_hash(content),
+        content_hash=rawdocs.content_hash(content, raws),
+        raw_texts=raws,
         installed_at=now,
         source=source,
         forked_from=f"{forked.id}@{forked.version}" if forked else None,
@@ -62,13 +65,13 @@ async def install_world(
     """
     record = _record(world, source, now or datetime.now(UTC))
     async with uow_factory() as uow:
-        existing = await uow.worlds.find_version(world.id, world.version)
+        existing = await uow.worlds.find_version(world.id, world.version, raw=False)
         previous: tuple[str, ...] = ()
         if await uow.worlds.exists(world.id):
             summary = next(s for s in await uow.worlds.list() if s.world_id == world.id)
             previous = summary.versions
             if existing is None:
-                latest = await uow.worlds.get_version(world.id)
+                latest = await uow.worlds.get_version(world.id, raw=False)
                 refuse_foreign_collision(latest, record)
         if existing is not None:
             if existing.content_hash == record.content_hash:

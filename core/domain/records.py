@@ -27,6 +27,8 @@ class WorldVersionRecord:
     installed_at: datetime
     source: str = ""
     forked_from: str | None = None  # "world_id@version"
+    raw_texts: dict[int, tuple[str, str]] | None = field(default=None, compare=False, repr=False)
+    """The raw documents of ``content`` serialized once (``worlds.rawdocs``), for storage."""
 
     @property
     def working_copy(self) -> bool:

@@ -666,8 +666,23 @@ class World(Strict):
         return self.world.version
 
     def canonical(self) -> dict[str, Any]:
-        """The world as plain data, stable for hashing, storage and export."""
-        return self.model_dump(mode="json", exclude_none=True)
+        """The world as plain data, stable for hashing, storage and export.
+
+        Imported entries' ``source.raw`` documents are plain data as read (JSON or YAML)
+        and are carried as they are, not copied: a big import is mostly those."""
+        sections = ("characters", "items", "lore", "locations")
+        without_raw = {section: {"__all__": {"source": {"raw"}}} for section in sections}
+        data = self.model_dump(mode="json", exclude_none=True, exclude=without_raw)
+        for section in sections:
+            for key, entry in getattr(self, section).items():
+                if entry.source is not None and entry.source.raw is not None:
+                    source = data[section][key]["source"]
+                    data[section][key]["source"] = {
+                        name: entry.source.raw if name == "raw" else source[name]
+                        for name in Source.model_fields
+                        if name in source or name == "raw"
+                    }
+        return data
 
 
 Location.model_rebuild()

@@ -80,7 +80,7 @@ def merge(
 ) -> Merged:
     """``hub``: a new world's starting point, which gets an exit to every imported place
     and each place a way ``back`` to it."""
-    data = copy.deepcopy(base)
+    data = _copied(base)
     result = Merged(data)
     final_ids: dict[tuple[str, str], str] = {}
     earlier_ids: set[tuple[str, str]] = set()
@@ -107,6 +107,7 @@ def merge(
             taken.add(final)
             claimed.add(final)
             final_ids[(section, entry.id)] = final
+    own: set[str] = set()
     for entry in plan.entries:
         final = final_ids[(entry.section, entry.id)]
         new = _with_references(entry, final_ids)
@@ -118,6 +119,9 @@ def merge(
                 new["exits"] = current["exits"]  # scenes have none: keep the world's
             elif hub and hub in data["locations"] and final != hub:
                 new["exits"] = {"back": {"to": hub}}
+                if hub not in own:  # the caller's hub is not changed in place
+                    data["locations"][hub] = copy.deepcopy(data["locations"][hub])
+                    own.add(hub)
                 data["locations"][hub].setdefault("exits", {})[final] = {"to": final}
         new["source"] = {**(new.get("source") or {"format": "import"})}
         new["source"]["digest"] = digest(entry.section, new)
@@ -132,6 +136,16 @@ def merge(
             result.replaced.append((entry, final))
         data[entry.section][final] = new
     return result
+
+
+def _copied(base: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``base`` that ``merge`` may change: the sections keyed by id are new
+    mappings (their entries are replaced whole, never changed in place), the rest deep
+    copies. Copying every entry of a big world (its raw documents) cost seconds."""
+    return {
+        key: dict(value) if key in SECTIONS and isinstance(value, dict) else copy.deepcopy(value)
+        for key, value in base.items()
+    }
 
 
 def _compare(section: str, current: dict[str, Any], new: dict[str, Any]) -> str:

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Literal
 
 from storyai.core import services
-from storyai.core.domain.errors import Problem, WorldConflict
+from storyai.core.domain.errors import Problem, WorldConflict, WorldNotFound
 from storyai.core.domain.world import ID_RE
 from storyai.core.importers import merge
 from storyai.core.importers.errors import ImportRefused
@@ -55,6 +55,10 @@ async def import_plan(
     """
     if into and new_id:
         raise ImportRefused("Give --into WORLD or --new ID, not both.")
+    if new_id:
+        requested, new_id = new_id, new_world_id(new_id)
+        if new_id != requested:
+            plan.warn(f"--new {requested}: world ids use underscores, so the id is {new_id}")
     if not plan.entries:
         raise ImportRefused(
             f"{plan.source}: nothing to import ({_nothing_because(plan)}); nothing was written."
@@ -73,10 +77,7 @@ async def import_plan(
                 hint="use lower-case letters, digits and underscores, starting with a letter",
             )
         if await _exists(uow_factory, world_id):
-            raise WorldConflict(
-                f"A world with the id '{world_id}' is already installed; nothing was written.",
-                hint=f"add to it with `--into {world_id}`, or pick another id with `--new ID`",
-            )
+            raise _taken(world_id)
         base = merge.new_world(world_id, plan)
         previous = None
     hub = merge.START_LOCATION if into is None and merge.needs_hub(plan) else None
@@ -106,6 +107,43 @@ async def import_plan(
     return outcome
 
 
+def new_world_id(requested: str) -> str:
+    """The id ``--new`` asks for, as ids made from titles are written: ``Heldout-5`` ->
+    ``heldout_5`` (lower case, ``-`` and spaces as ``_``). Anything else that cannot be a
+    world id is refused with the rule."""
+    candidate = requested.strip().lower().replace("-", "_").replace(" ", "_")
+    if not ID_RE.match(candidate) or len(candidate) > 64:
+        raise ImportRefused(
+            f"'{requested}' cannot be a world id.",
+            hint="use lower-case letters, digits and underscores, starting with a letter "
+            f"(at most 64), e.g. --new {slug(requested, fallback='imported_world')}",
+        )
+    return candidate
+
+
+async def check_target(
+    uow_factory: UnitOfWorkFactory, *, into: str | None = None, new_id: str | None = None
+) -> None:
+    """Refuse at once, before a source is read, what ``import_plan`` would refuse after:
+    both options, an ``into`` world that is not installed, a ``new_id`` that cannot be a
+    world id or is taken."""
+    if into and new_id:
+        raise ImportRefused("Give --into WORLD or --new ID, not both.")
+    if into and not await _exists(uow_factory, into):
+        raise WorldNotFound(into)
+    if new_id:
+        world_id = new_world_id(new_id)
+        if await _exists(uow_factory, world_id):
+            raise _taken(world_id)
+
+
+def _taken(world_id: str) -> WorldConflict:
+    return WorldConflict(
+        f"A world with the id '{world_id}' is already installed; nothing was written.",
+        hint=f"add to it with `--into {world_id}`, or pick another id with `--new ID`",
+    )
+
+
 async def _exists(uow_factory: UnitOfWorkFactory, world_id: str) -> bool:
     async with uow_factory() as uow:
         return await uow.worlds.exists(world_id)
@@ -114,7 +152,7 @@ async def _exists(uow_factory: UnitOfWorkFactory, world_id: str) -> bool:
 async def _next_free_version(uow_factory: UnitOfWorkFactory, world_id: str, version: str) -> str:
     candidate = services.next_version(version)
     async with uow_factory() as uow:
-        while await uow.worlds.find_version(world_id, candidate) is not None:
+        while await uow.worlds.find_version(world_id, candidate, raw=False) is not None:
             candidate = services.next_version(candidate)
     return candidate
 

@@ -34,7 +34,6 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storyai.core.storage.behaviour import utc
@@ -51,8 +50,9 @@ NAMING_CONVENTION = {
 RUNNING_IN_A_CHANNEL = "channel IS NOT NULL AND status != 'ended'"
 """The sessions the unique index on ``channel`` covers: running stories in a channel."""
 
-JsonDocument = JSON().with_variant(JSONB(), "postgresql")
-"""JSON everywhere; JSONB on PostgreSQL, which can index and query into it."""
+JsonDocument = JSON()
+"""JSON everywhere, ``json`` on PostgreSQL too: ``jsonb`` would sort an object's keys,
+and an author's order (archetypes, exits, people) is part of the story (migration 0007)."""
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 """An auto-incrementing key: SQLite only auto-increments ``INTEGER PRIMARY KEY``."""
@@ -118,6 +118,19 @@ class WorldVersionRow(Base):
     source: Mapped[str] = mapped_column(Text, default="")
     forked_from: Mapped[str | None] = mapped_column(String(200))
     installed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class RawDocumentRow(Base):
+    """An imported entry's original document (``source.raw``), once however many world
+    versions keep it: a version's content holds ``{"$storyai_raw": hash}`` in its place
+    (migration 0006)."""
+
+    __tablename__ = "raw_documents"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """sha256 of ``text``."""
+    text: Mapped[str] = mapped_column(Text)
+    """The document as compact JSON with sorted keys."""
 
 
 class SessionRow(Base):

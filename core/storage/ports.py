@@ -50,14 +50,21 @@ class WorldRepository(abc.ABC):
         """Store a new (world_id, version). Raises WorldConflict if that pair exists."""
 
     @abc.abstractmethod
-    async def get_version(self, world_id: str, version: str | None = None) -> WorldVersionRecord:
+    async def get_version(
+        self, world_id: str, version: str | None = None, *, raw: bool = True
+    ) -> WorldVersionRecord:
         """One version. When version is None, the newest release: working copies (see
         ``WorldVersionRecord.working_copy``) only when the world has no release, then
-        the newest of them. Raises WorldNotFound."""
+        the newest of them. Raises WorldNotFound.
+
+        ``raw=False``: imported entries' ``source.raw`` documents may be left as stored
+        (``{"$storyai_raw": hash}``), for a caller that reads only metadata and the hash."""
 
     @abc.abstractmethod
-    async def find_version(self, world_id: str, version: str) -> WorldVersionRecord | None:
-        """The exact version, or None."""
+    async def find_version(
+        self, world_id: str, version: str, *, raw: bool = True
+    ) -> WorldVersionRecord | None:
+        """The exact version, or None (``raw`` as for ``get_version``)."""
 
     @abc.abstractmethod
     async def list(self) -> list[WorldSummary]:

@@ -6,8 +6,6 @@ validating and installing again gives a byte-identical content hash.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +13,12 @@ import yaml
 
 from storyai.core.domain.errors import WorldConflict
 from storyai.core.domain.world import ForkedFrom, World
+from storyai.core.worlds import rawdocs
 
 
 def content_hash(content: dict[str, Any]) -> str:
-    """A stable hash of a world's canonical content."""
-    blob = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    """A stable hash of a world's canonical content (its compact, sorted JSON)."""
+    return rawdocs.content_hash(content)
 
 
 _BASE_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)

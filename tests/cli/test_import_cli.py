@@ -164,3 +164,71 @@ def test_with_json_a_refusal_is_json_too(cli, tmp_path: Path) -> None:
     assert report["status"] == "refused" and "monsters.db" in report["error"]
     card = cli("import", "card", fake, "--json", code=1)
     assert json.loads(card.stdout)["status"] == "refused"
+
+
+def test_new_with_dashes_becomes_an_underscored_id_and_the_report_says_so(
+    cli, foundry_fixtures: Path
+) -> None:
+    pack = foundry_fixtures / "dnd5e-2.4.1-nedb" / "heroes.db"
+    out = cli("import", "foundry", pack, "--new", "Heldout-5").output
+    assert "--new Heldout-5: world ids use underscores, so the id is heldout_5" in out
+    assert "Created heldout_5 1.0.0" in out
+    assert "heldout_5" in installed(cli)
+
+
+def test_a_bad_target_is_refused_before_the_source_is_read(cli, tmp_path: Path) -> None:
+    # The source does not exist: a refusal that names the id came before any reading.
+    missing = tmp_path / "no-such-pack.db"
+    bad = cli("import", "foundry", missing, "--new", "5 rats!", code=1).output
+    assert "'5 rats!' cannot be a world id" in bad and "--new n5_rats" in bad
+    into = cli("import", "foundry", missing, "--into", "nowhere", code=1).output
+    assert "No installed world has the id 'nowhere'" in into
+    cli("world", "install", "ember_hollow")
+    taken = cli("import", "card", missing, "--new", "Ember-Hollow", code=1).output
+    assert "A world with the id 'ember_hollow' is already installed" in taken
+    both = cli("import", "foundry", missing, "--new", "a", "--into", "b", code=1).output
+    assert "Give --into WORLD or --new ID, not both" in both
+
+
+def test_an_exported_import_installs_again_as_identical(
+    cli, foundry_fixtures: Path, tmp_path
+) -> None:
+    # The content hash reads each kept Foundry document once; it must still be the hash
+    # of the whole world, so the export of an imported world is recognised as the same.
+    cli("import", "foundry", foundry_fixtures / "dnd5e-3.3.1-source-json", "--new", "again")
+    cli("world", "export", "again", "--to", tmp_path / "again")
+    out = cli("world", "install", tmp_path / "again").output
+    assert "again 1.0.0 is already installed (identical); nothing changed" in out
+
+
+def _database_file(url: str) -> Path:
+    from sqlalchemy.engine import make_url
+
+    return Path(str(make_url(url).database))
+
+
+def test_a_reimport_stores_only_the_documents_that_changed(
+    cli, cli_database: str, foundry_fixtures: Path, tmp_path: Path
+) -> None:
+    if not cli_database.startswith("sqlite"):
+        pytest.skip("measured on the SQLite file")
+    pack = tmp_path / "heroes.db"
+    lines = (foundry_fixtures / "dnd5e-2.4.1-nedb" / "heroes.db").read_text().splitlines()
+    pack.write_text("\n".join(lines) + "\n")
+    database = _database_file(cli_database)
+    empty = database.stat().st_size
+    cli("import", "foundry", pack, "--new", "party")
+    first = database.stat().st_size - empty
+    hero = json.loads(lines[0])
+    hero["name"] = "Perrin the Bold"  # one of twelve heroes changed
+    pack.write_text("\n".join([json.dumps(hero), *lines[1:]]) + "\n")
+    report = json.loads(cli("import", "foundry", pack, "--into", "party", "--json").stdout)
+    assert [e["name"] for e in report["imported"] if e["action"] == "replaced"] == [
+        "Perrin the Bold"
+    ]
+    assert installed(cli)["party"] == ["1.0.1", "1.0.0"]
+    second = database.stat().st_size - empty - first
+    # the new version keeps the eleven unchanged documents by reference, not a copy
+    assert second < first / 2, (first, second)
+    world = json.loads(cli("world", "show", "party", "--json").stdout)
+    assert "Perrin the Bold" in json.dumps(world)

@@ -78,3 +78,33 @@ def test_lookup_uses_the_documents_own_name():
 def test_resolved_names_are_text_not_markup():
     result = html_to_markdown("<p>@UUID[Actor.z]</p>", resolve=lambda ref: "<script>x</script>")
     assert "<script" not in result.text
+
+
+def test_a_journal_page_that_documents_enricher_syntax_keeps_it_in_code() -> None:
+    from foundry_convert_helpers import convert, entry
+
+    from storyai.core.importers.foundry.documents import FoundryDoc
+
+    html = (
+        "<p>Link an actor with <code>@UUID[Actor.ab12CD34ef56GH78]{Boss}</code>, like "
+        "@UUID[Actor.ab12CD34ef56GH78]{this one}. Roll [[/r 1d20]].</p>"
+        "<pre><code>[[/save dex dc=15]]\n&amp;Reference[prone]</code></pre>"
+    )
+    markdown = "Write `[[/r 1d6]]` for a roll: [[/r 1d6]].\n\n```\n@Check[dex|dc:12]\n```"
+    journal = {  # synthetic, written for this test
+        "_id": "syntaxGuide00001",
+        "name": "Enricher Guide",
+        "ownership": {"default": 2},
+        "pages": [
+            {"_id": "page1", "name": "HTML", "type": "text", "text": {"content": html}},
+            {"_id": "page2", "name": "Markdown", "type": "text", "text": {"markdown": markdown}},
+        ],
+    }
+    plan = convert([FoundryDoc("JournalEntry", journal, "journal.db:1")])
+    page = entry(plan, "Enricher Guide: HTML").data["text"]
+    assert "`@UUID[Actor.ab12CD34ef56GH78]{Boss}`" in page
+    assert "like this one. Roll 1d20." in page
+    assert "```\n[[/save dex dc=15]]\n&Reference[prone]\n```" in page
+    written = entry(plan, "Enricher Guide: Markdown").data["text"]
+    assert written.startswith("Write `[[/r 1d6]]` for a roll: 1d6.")
+    assert "```\n@Check[dex|dc:12]\n```" in written

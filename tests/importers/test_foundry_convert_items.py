@@ -98,3 +98,56 @@ def test_shields_and_prices_in_other_coins():
     plan = convert([FoundryDoc("Item", shield, "items.db:1")], system_id="dnd5e")
     data = entry(plan, "Tower Shield").data
     assert (data["kind"], data["ac_bonus"], data["value"]) == ("shield", 2, 300)
+
+
+def _twodsix_skill(name: str, value: int, text: str = "") -> dict:
+    return {  # synthetic, shaped like twodsix's template.json "skills" item
+        "_id": f"{name[:6].lower():0<16}",
+        "name": name,
+        "type": "skills",
+        "system": {
+            "value": value,
+            "characteristic": "DEX",
+            "difficulty": "Average",
+            "description": text,
+            "shortdescr": f"Short: {name}.",
+        },
+    }
+
+
+def test_twodsix_skills_are_rules_text_not_misc_items() -> None:
+    from foundry_convert_helpers import convert, entry
+
+    from storyai.core.importers.foundry.documents import FoundryDoc
+
+    docs = [
+        FoundryDoc("Item", _twodsix_skill("Pilot", -3, "<p>Fly small craft.</p>"), "skills.db:1"),
+        FoundryDoc("Item", _twodsix_skill("Gun Combat", -3), "skills.db:2"),
+    ]
+    plan = convert(docs, system_id="twodsix")
+    assert [e.section for e in plan.entries] == ["lore", "lore"]
+    pilot = entry(plan, "Pilot", "lore")
+    assert pilot.kind == "skill" and "skill" in pilot.data["tags"]
+    assert (
+        pilot.data["text"] == "Skill (characteristic DEX, difficulty Average).\n\nFly small craft."
+    )
+    assert "Short: Gun Combat." in entry(plan, "Gun Combat", "lore").data["text"]
+    assert plan.counts() == {("lore", "skill"): 2}
+
+
+def test_a_twodsix_travellers_skills_are_a_line_of_levels() -> None:
+    from foundry_convert_helpers import convert, entry
+
+    from storyai.core.importers.foundry.documents import FoundryDoc
+
+    traveller = {
+        "_id": "traveller0000001",
+        "name": "Marc Hasslett",
+        "type": "traveller",
+        "system": {"hits": {"value": 21, "max": 21}},
+        "items": [_twodsix_skill("Pilot", 2, "<p>Fly.</p>"), _twodsix_skill("Admin", 0)],
+    }
+    plan = convert([FoundryDoc("Actor", traveller, "travellers.db:1")], system_id="twodsix")
+    description = entry(plan, "Marc Hasslett").data["description"]
+    assert "Skills: Pilot 2, Admin 0." in description
+    assert "Fly." not in description

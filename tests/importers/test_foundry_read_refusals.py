@@ -120,6 +120,22 @@ def test_nedb_lines_nested_too_deep_are_skipped(tmp_path: Path) -> None:
     ]
 
 
+def test_a_document_just_within_the_depth_limit_is_read_and_nan_reads_as_null(
+    tmp_path: Path,
+) -> None:
+    pack = tmp_path / "items.db"
+    # 198 lists inside the document: 199 levels, within the limit of 200, with
+    # more brackets in its strings than the limit (so its depth is really checked)
+    nested = '{"_id": "n", "name": "Nested", "type": "loot", "system": ' + "[" * 198
+    nested += '"' + "[" * 300 + '"' + "]" * 198 + ', "weight": NaN}'
+    pack.write_text(nested + "\n")
+
+    source = read_foundry(pack)
+
+    assert [d.data["name"] for d in source.docs] == ["Nested"]
+    assert source.docs[0].data["weight"] is None and not source.skipped
+
+
 def test_yaml_problems_are_skipped_with_their_position(tmp_path: Path) -> None:
     src = tmp_path / "_source"
     src.mkdir()

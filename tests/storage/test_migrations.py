@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
+from storyai.core.domain.records import WorldVersionRecord
 from storyai.core.storage.database import (
     Database,
     current_revision,
@@ -15,6 +19,7 @@ from storyai.core.storage.database import (
     upgrade,
 )
 from storyai.core.storage.orm import Base
+from storyai.core.storage.sql.unit_of_work import sql_uow_factory
 
 TABLES = {
     "worlds",
@@ -29,6 +34,7 @@ TABLES = {
     "quota_counters",
     "libraries",
     "library_entries",
+    "raw_documents",
 }
 RECALL_TABLES = {"recall_terms"}
 """The recall index of migration 0005 (0002's ``recall`` and SQLite's ``recall_fts`` before)."""
@@ -36,6 +42,8 @@ QUOTA_TABLES = {"quota_counters"}
 """Daily quota counters (migration 0003)."""
 LIBRARY_TABLES = {"libraries", "library_entries"}
 """Content libraries such as the SRD (migration 0004)."""
+RAW_TABLES = {"raw_documents"}
+"""Imported documents stored once (migration 0006)."""
 
 
 async def _tables(database: Database) -> set[str]:
@@ -47,7 +55,7 @@ async def test_upgrade_downgrade_upgrade(database: Database) -> None:
     assert await current_revision(database) is None
 
     await upgrade(database)
-    assert await current_revision(database) == head_revision() == "0005"
+    assert await current_revision(database) == head_revision() == "0007"
     assert await _tables(database) >= TABLES
 
     await downgrade(database)
@@ -66,8 +74,8 @@ async def test_downgrading_to_0001_drops_only_the_recall_index_and_quotas(
     assert await current_revision(migrated_database) == "0001"
     tables = await _tables(migrated_database)
     assert not any(name.startswith("recall") for name in tables)
-    assert not (QUOTA_TABLES | LIBRARY_TABLES) & tables
-    assert tables >= TABLES - RECALL_TABLES - QUOTA_TABLES - LIBRARY_TABLES
+    assert not (QUOTA_TABLES | LIBRARY_TABLES | RAW_TABLES) & tables
+    assert tables >= TABLES - RECALL_TABLES - QUOTA_TABLES - LIBRARY_TABLES - RAW_TABLES
 
     await upgrade(migrated_database)
     assert await _tables(migrated_database) >= TABLES
@@ -79,7 +87,7 @@ async def test_downgrading_to_0002_drops_only_the_quota_counters(
     await downgrade(migrated_database, "0002")
     assert await current_revision(migrated_database) == "0002"
     tables = await _tables(migrated_database)
-    assert tables & TABLES == TABLES - QUOTA_TABLES - LIBRARY_TABLES - RECALL_TABLES
+    assert tables & TABLES == TABLES - QUOTA_TABLES - LIBRARY_TABLES - RAW_TABLES - RECALL_TABLES
     assert "recall" in tables  # 0002's index is back
 
     await upgrade(migrated_database)
@@ -126,7 +134,85 @@ async def test_downgrading_to_0003_drops_only_the_libraries(
 ) -> None:
     await downgrade(migrated_database, "0003")
     assert await current_revision(migrated_database) == "0003"
-    assert await _tables(migrated_database) & TABLES == TABLES - LIBRARY_TABLES - RECALL_TABLES
+    assert (
+        await _tables(migrated_database) & TABLES
+        == TABLES - LIBRARY_TABLES - RAW_TABLES - RECALL_TABLES
+    )
 
     await upgrade(migrated_database)
     assert await _tables(migrated_database) >= TABLES
+
+
+async def test_imported_documents_survive_a_downgrade_below_0006(
+    migrated_database: Database,
+) -> None:
+    """0006 keeps imported documents once, apart; downgrading puts them back inline, and
+    a version stored inline (before 0006) still reads whole after upgrading again."""
+    from sqlalchemy import select
+
+    from storyai.core import services
+    from storyai.core.importers.plan import Entry, ImportPlan
+    from storyai.core.importers.service import import_plan
+    from storyai.core.storage.sql import sql_uow_factory
+    from storyai.core.storage.sql.rows import WORLD_VERSIONS
+
+    raw = {"_id": "g1", "name": "Goblin", "system": {"hp": {"value": 7}}, "items": []}
+    plan = ImportPlan(source="monsters.db", kind="NeDB pack", title="Lair")
+    plan.entries.append(
+        Entry(
+            "characters",
+            "goblin",
+            {
+                "name": "Goblin",
+                "kind": "creature",
+                "source": {"format": "foundry", "ref": "Actor.g1", "raw": raw},
+            },
+            origin="monsters.db: Goblin",
+            kind="creature",
+        )
+    )
+    uow = sql_uow_factory(migrated_database)
+    await import_plan(uow, plan, new_id="lair")
+
+    await downgrade(migrated_database, "0005")
+    async with migrated_database.connect() as connection:
+        row = (await connection.execute(select(WORLD_VERSIONS.c.content))).one()
+    assert row.content["characters"]["goblin"]["source"]["raw"] == raw
+
+    await upgrade(migrated_database)
+    world, _ = await services.get_world(sql_uow_factory(migrated_database), "lair")
+    assert world.characters["goblin"].source.raw == raw
+
+
+async def test_documents_keep_their_key_order_and_survive_a_downgrade_below_0007(
+    migrated_database: Database,
+) -> None:
+    """0007 stores documents as written (``json``, not ``jsonb``, on PostgreSQL); going
+    down and up again keeps every document (``jsonb`` sorts its keys meanwhile)."""
+    content = {"world": {"id": "order"}, "zeta": 1, "alpha": {"b": 2, "a": 1}}
+    record = WorldVersionRecord(
+        world_id="order",
+        version="1.0.0",
+        title="Order",
+        content=content,
+        content_hash="sha256-order",
+        installed_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    async with sql_uow_factory(migrated_database)() as uow:
+        await uow.worlds.add_version(record)
+        await uow.commit()
+
+    async def stored() -> dict[str, object]:
+        await migrated_database.engine.dispose()  # statements prepared for the old type
+        async with migrated_database.connect() as connection:
+            found = await connection.execute(
+                text("SELECT content FROM world_versions WHERE world_id = 'order'")
+            )
+            value = found.scalar_one()
+        return json.loads(value) if isinstance(value, str) else value
+
+    assert list(await stored()) == ["world", "zeta", "alpha"]
+    await downgrade(migrated_database, "0006")
+    assert await stored() == content
+    await upgrade(migrated_database)
+    assert await stored() == content

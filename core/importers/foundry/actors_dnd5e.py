@@ -360,10 +360,9 @@ def describe(
         if kind == "weapon" and not text.text:
             continue
         shown = item_name + recharge_note(system_data(item))
-        if kind == "weapon":
-            actions.entries.append((shown, text.text))
-            continue
         when = "passive" if is_pc else feature_timing(system_data(item))
+        if kind == "weapon" and when not in timed:
+            when = "action"  # a weapon is used as an action unless it says otherwise
         section = actions if when == "action" else timed.get(when, features)
         section.entries.append((shown, text.text))
     spells = spell_list(items)
@@ -443,11 +442,31 @@ def summary(system: dict[str, Any], items: list[dict[str, Any]], is_pc: bool) ->
     alignment = path(system, "details.alignment")
     words = " ".join(str(w) for w in (size, kind) if w)
     words = f"{words}, {alignment}".strip(", ") if isinstance(alignment, str) else words
-    languages = path(system, "traits.languages.value")
     line = (words[:1].upper() + words[1:] + ".") if words else ""
-    if isinstance(languages, list) and languages:
-        line += f" Languages: {', '.join(str(x) for x in languages)}."
+    spoken = languages(system)
+    if spoken:
+        line += f" Languages: {', '.join(spoken)}."
     return line.strip()
+
+
+LANGUAGE_NAMES = {"deep": "Deep Speech", "cant": "Thieves' Cant"}
+
+
+def languages(system: dict[str, Any]) -> list[str]:
+    """``value`` codes (``common``, ``deep``) by name, then the ``custom`` text split on
+    ``;`` (``Understands Draconic but can't speak``); the ``custom`` marker itself is not
+    a language."""
+    trait = path(system, "traits.languages")
+    if not isinstance(trait, dict):
+        return []
+    values = trait.get("value")
+    codes = [v.strip() for v in values if isinstance(v, str)] if isinstance(values, list) else []
+    names = [LANGUAGE_NAMES.get(c.lower(), c[:1].upper() + c[1:]) for c in codes if c]
+    names = [n for n in names if n.lower() != "custom"]
+    custom = trait.get("custom")
+    if isinstance(custom, str):
+        names += [piece.strip() for piece in custom.split(";") if piece.strip()]
+    return list(dict.fromkeys(names))
 
 
 def spell_list(items: list[dict[str, Any]]) -> str:

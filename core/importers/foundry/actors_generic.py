@@ -20,6 +20,7 @@ from storyai.core.importers.foundry.convert_common import (
     dice,
     embedded,
     flat_bonus,
+    num,
     path,
     system_data,
     whole,
@@ -82,8 +83,12 @@ def generic_actor(doc: FoundryDoc, ctx: Context, system_id: str) -> dict[str, An
     text = ctx.markdown(bio, name) if isinstance(bio, str | dict) else ctx.markdown("")
     features = TextSection("Abilities")
     secrets = [text.secret] if text.secret else []
+    skills = []  # twodsix and others: a skill item is a name and a level on an actor
     for item in items:
-        if item.get("type") not in ("weapon", "armor", "item", "equipment"):
+        level = num(path(system_data(item), "value"))
+        if item.get("type") in ("skills", "skill") and level is not None:
+            skills.append(f"{item.get('name') or 'Skill'} {level:g}")
+        elif item.get("type") not in ("weapon", "armor", "item", "equipment"):
             found = ctx.markdown(path(system_data(item), "description"), name)
             features.entries.append((str(item.get("name") or ""), found.text))
             if found.secret:
@@ -92,7 +97,10 @@ def generic_actor(doc: FoundryDoc, ctx: Context, system_id: str) -> dict[str, An
     character: dict[str, Any] = {
         "name": name,
         "kind": "npc" if is_pc else "creature",
-        "description": describe_with_sections([text.text], [features], []) or name,
+        "description": describe_with_sections(
+            [text.text, f"Skills: {', '.join(skills)}." if skills else ""], [features], []
+        )
+        or name,
     }
     if secrets:
         character["secrets"] = [clip(s) for s in secrets]

@@ -110,6 +110,9 @@ class AttackMaker:
         self.actor = actor
         self.caster_level: int | None = None
         """A character's class levels; NPCs give ``details.spellLevel``."""
+        self._rolls: dict[tuple[int, int], tuple[dict[str, Any], Roll]] = {}
+        """Each activity's roll, worked out once: the stat block and every enricher of
+        the item's text ask for it (the activity is kept, so its id stays its own)."""
 
     def from_item(self, item: dict[str, Any]) -> list[dict[str, Any]]:
         isys = system_data(item)
@@ -145,6 +148,16 @@ class AttackMaker:
         self, item: dict[str, Any], isys: dict[str, Any], act: dict[str, Any]
     ) -> Roll:
         """The to-hit, damage parts and ability references of one 4.x+ activity."""
+        key = (id(item), id(act))
+        known = self._rolls.get(key)
+        if known is None or known[0] is not act:
+            known = (act, self._activity_roll(item, isys, act))
+            self._rolls[key] = known
+        return known[1]
+
+    def _activity_roll(
+        self, item: dict[str, Any], isys: dict[str, Any], act: dict[str, Any]
+    ) -> Roll:
         attack = act.get("attack") if isinstance(act.get("attack"), dict) else {}
         kind = path(attack, "type.value") or ("ranged" if weapon_kind(isys).endswith("R") else "")
         spell = path(attack, "type.classification") == "spell" or item.get("type") == "spell"

@@ -141,11 +141,12 @@ def _actor(doc: FoundryDoc, ctx: Context) -> list[Made]:
     kind = actor_type if actor_type in ("npc", "character") else "creature"
     made = [Made("characters", data, kind)]
     if actor_type in PC_TYPES:
-        made += _carried(doc, ctx)
+        attacks = (data.get("stats") or {}).get("attacks") or []
+        made += _carried(doc, ctx, {str(a.get("name")) for a in attacks if isinstance(a, dict)})
     return made
 
 
-def _carried(doc: FoundryDoc, ctx: Context) -> list[Made]:
+def _carried(doc: FoundryDoc, ctx: Context, attacks: set[str]) -> list[Made]:
     """A player character's gear as world items, listed in the character's inventory.
 
     (A monster's weapons are its attacks, so only characters get an inventory.) Each
@@ -154,8 +155,11 @@ def _carried(doc: FoundryDoc, ctx: Context) -> list[Made]:
     """
     made: list[Made] = []
     for number, item in enumerate(embedded(doc.data, "items")):
-        if item.get("type") not in PHYSICAL_TYPES or weapon_kind(system_data(item)) == "natural":
-            continue  # rules text, or fists and claws: nothing to carry
+        if item.get("type") not in PHYSICAL_TYPES:
+            continue  # rules text: in the character's description
+        if weapon_kind(system_data(item)) == "natural":
+            _natural_weapon(doc, item, ctx, attacks)
+            continue
         item_id = item.get("_id")
         suffix = f".Item.{item_id}" if isinstance(item_id, str) and item_id else f"#item{number}"
         child = FoundryDoc(
@@ -169,6 +173,21 @@ def _carried(doc: FoundryDoc, ctx: Context) -> list[Made]:
         )
         made += item_entries(child, ctx, suffix=suffix, carried=True)
     return made
+
+
+def _natural_weapon(doc: FoundryDoc, item: dict[str, Any], ctx: Context, attacks: set[str]) -> None:
+    """Fists, claws and bites are part of the body, not gear: said in the report, with
+    where the attack went."""
+    name = clip_name(item.get("name"), "unnamed weapon")
+    origin = f"{ctx.origin(doc)} > carried item '{name}'"
+    if str(item.get("name") or "Attack") in attacks:
+        ctx.plan.skip(
+            origin, "a natural weapon, not gear to carry: it is an attack in the stat block"
+        )
+    else:
+        ctx.plan.skip(
+            origin, "a natural weapon, not gear to carry (it has no attack the stat block can use)"
+        )
 
 
 def _add(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 Resolve = Callable[[str], "str | None"]
 Rolls = Callable[[str, str], "str | None"]
@@ -55,6 +55,8 @@ _PLAIN_WORD = re.compile(r"^[A-Z]?[a-z]+$")
 MAX_ARGUMENT = 1000
 MAX_NESTING = 4
 _DOUBLED = re.compile(r"\b(saving throw|save|check) \1\b")
+_CODE_OPEN = re.compile(r"<(code|pre)\b[^>]*>", re.I)
+_MARKDOWN_OPEN = re.compile(r"<(code|pre)\b[^>]*>|```|~~~|`", re.I)
 _WORD_ARG = re.compile(r"^[A-Za-z][A-Za-z -]*$")
 
 
@@ -63,14 +65,50 @@ def replace_enrichers(
     resolve: Resolve | None = None,
     name: str | None = None,
     rolls: Rolls | None = None,
+    *,
+    markdown: bool = False,
 ) -> str:
     """Every enricher in ``text`` (HTML) replaced by its label, its words, or nothing.
 
     ``rolls`` reads rolls without numbers of their own (``[[/save]]``) from the
-    document the text belongs to."""
+    document the text belongs to. Code (``<code>``, ``<pre>``; with ``markdown``, also
+    backtick spans and fences) is kept verbatim: a page that documents the syntax shows it.
+    """
     if "[" not in text:
         return text
-    return _DOUBLED.sub(r"\1", _replace(text, resolve, name, rolls))
+    out: list[str] = []
+    start = 0
+    for begin, end in _code_spans(text, markdown):
+        out.append(_DOUBLED.sub(r"\1", _replace(text[start:begin], resolve, name, rolls)))
+        out.append(text[begin:end])
+        start = end
+    out.append(_DOUBLED.sub(r"\1", _replace(text[start:], resolve, name, rolls)))
+    return "".join(out)
+
+
+def _code_spans(text: str, markdown: bool) -> Iterator[tuple[int, int]]:
+    """(start, end) of each code span, its tags or backticks included; linear: an opening
+    without its close ends the search."""
+    lower = text.lower()
+    opening = _MARKDOWN_OPEN if markdown else _CODE_OPEN
+    at = 0
+    while (found := opening.search(text, at)) is not None:
+        tag = found.group(1)
+        close = f"</{tag.lower()}" if tag else found.group(0)
+        if not tag and close == "`":  # an inline span stays on one line
+            end = text.find("`", found.end())
+            if end < 0 or "\n" in text[found.end() : end]:
+                at = found.end()
+                continue
+        else:
+            end = lower.find(close, found.end())
+            if end < 0:
+                return
+        after = text.find(">", end) + 1 if tag else end + len(close)
+        if after <= 0:
+            return
+        yield found.start(), after
+        at = after
 
 
 def _replace(text: str, resolve: Resolve | None, name: str | None, rolls: Rolls | None) -> str:

@@ -24,7 +24,10 @@ LORE_TYPES = frozenset(
     {"spell", "feat", "class", "subclass", "background", "race", "facility", "ancestry"}
     | {"heritage", "deity", "action", "effect", "condition", "lore", "spellcastingEntry"}
     | {"ability", "talent", "power", "skill", "feature", "trait", "focus", "art", "career"}
+    | {"skills"}  # twodsix
 )
+LORE_ALIASES = {"skills": "skill"}
+"""Rules-text item types other systems spell differently (twodsix ``skills``)."""
 KINDS = {
     "weapon": "weapon", "consumable": "consumable", "tool": "tool", "loot": "treasure",
     "treasure": "treasure", "container": "container", "backpack": "container",
@@ -227,8 +230,11 @@ def lore_item(doc: FoundryDoc, ctx: Context) -> tuple[dict[str, Any], str, str]:
     isys = system_data(data)
     name = str(data.get("name") or "")
     ftype = str(data.get("type") or "")
+    ftype = LORE_ALIASES.get(ftype, ftype)
     # no name: [[lookup @name]] means the owner here, and there is none
     text = ctx.markdown(path(isys, "description"), rolls=ItemRolls(data, None))
+    if not text.text and isinstance(isys.get("shortdescr"), str):  # twodsix
+        text = ctx.markdown(isys["shortdescr"])
     tags = [slug(ftype, fallback="item")]
     if ftype == "spell":
         head, extra = spell_summary(isys)
@@ -341,4 +347,14 @@ def other_summary(ftype: str, isys: dict[str, Any]) -> str:
         requirement = isys.get("requirements")
         line = f"Feature ({kind})." if kind else "Feature."
         return line + (f" Requires: {requirement}." if requirement else "")
+    if ftype == "skill":
+        facts = [
+            f"{label} {value}"
+            for label, value in (
+                ("characteristic", isys.get("characteristic")),
+                ("difficulty", isys.get("difficulty")),
+            )
+            if isinstance(value, str) and value.strip()
+        ]
+        return f"Skill ({', '.join(facts)})." if facts else "Skill."
     return ftype.capitalize() + "." if ftype else ""

@@ -111,7 +111,7 @@ def page_text(page: dict[str, Any], ctx: Context, name: str) -> HtmlText:
     content = text.get("content")
     markdown = text.get("markdown")
     if (not isinstance(content, str) or not content.strip()) and isinstance(markdown, str):
-        return HtmlText(plain_text(replace_enrichers(markdown, ctx.resolve, name)))
+        return HtmlText(plain_text(replace_enrichers(markdown, ctx.resolve, name, markdown=True)))
     return ctx.markdown(content, name)
 
 

@@ -82,10 +82,22 @@ def check_shape(obj: Any) -> None:
                 push((child, depth + 1))
 
 
+def _no_constant(name: str) -> None:
+    """``NaN`` and ``Infinity`` are not JSON (Foundry writes ``null``): read as ``null``."""
+    return None
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+
+
 def loads_json(text: str | bytes) -> Any:
     """``json.loads`` with every failure turned into :class:`BadDocument`."""
     try:
-        value = json.loads(text)
+        value = (
+            _DECODER.decode(text)
+            if isinstance(text, str)
+            else json.loads(text, parse_constant=_no_constant)
+        )
     except RecursionError as exc:
         raise BadDocument(f"nested deeper than {MAX_DEPTH} levels") from exc
     except UnicodeDecodeError as exc:
@@ -94,9 +106,18 @@ def loads_json(text: str | bytes) -> Any:
         raise BadDocument("not valid JSON", f"{exc.lineno}:{exc.colno}") from exc
     except ValueError as exc:
         raise BadDocument("not valid JSON") from exc
-    if isinstance(value, (dict, list)):
+    if isinstance(value, (dict, list)) and _may_be_too_deep(text):
         check_shape(value)
     return value
+
+
+def _may_be_too_deep(text: str | bytes) -> bool:
+    """JSON cannot expand (no aliases), so only depth can be too much, and a text with
+    no more brackets than :data:`MAX_DEPTH` cannot nest deeper: most documents skip the
+    walk."""
+    if isinstance(text, str):
+        return text.count("{") + text.count("[") > MAX_DEPTH
+    return text.count(b"{") + text.count(b"[") > MAX_DEPTH
 
 
 def loads_yaml(text: str | bytes) -> Any:

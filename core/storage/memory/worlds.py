@@ -36,7 +36,9 @@ class InMemoryWorldRepository(WorldRepository):
         )
         self._uow.pending.worlds.append(record)
 
-    async def get_version(self, world_id: str, version: str | None = None) -> WorldVersionRecord:
+    async def get_version(
+        self, world_id: str, version: str | None = None, *, raw: bool = True
+    ) -> WorldVersionRecord:
         versions = self._versions(world_id)
         if not versions:
             raise WorldNotFound(world_id)
@@ -48,7 +50,9 @@ class InMemoryWorldRepository(WorldRepository):
             raise WorldNotFound(world_id, version)
         return found
 
-    async def find_version(self, world_id: str, version: str) -> WorldVersionRecord | None:
+    async def find_version(
+        self, world_id: str, version: str, *, raw: bool = True
+    ) -> WorldVersionRecord | None:
         for record in self._versions(world_id):
             if record.version == version:
                 return fresh_world(record)

@@ -33,6 +33,7 @@ from storyai.core.storage.orm import (
     LibraryEntryRow,
     LibraryRow,
     PlayerRow,
+    RawDocumentRow,
     RecallTermRow,
     SessionRow,
     SnapshotRow,
@@ -50,6 +51,7 @@ def _table(row_class: type) -> Table:
 
 WORLDS = _table(WorldRow)
 WORLD_VERSIONS = _table(WorldVersionRow)
+RAW_DOCUMENTS = _table(RawDocumentRow)
 SESSIONS = _table(SessionRow)
 PLAYERS = _table(PlayerRow)
 EVENTS = _table(EventRow)

@@ -1,0 +1,109 @@
+"""Imported entries' original documents (``source.raw``), serialized once per install.
+
+A world imported from a big Foundry pack is mostly its raw documents (118 MiB for
+10,000 documents). They are plain JSON data as read, so the world's content carries
+them by reference (``World.canonical``), each is serialized once (``serialize_raws``),
+and that text serves both the content hash and the database, which keeps each
+document once, keyed by the hash of its text (a re-import stores only what changed).
+
+``content_hash`` gives exactly the hash of the whole content's compact, sorted JSON,
+with or without raw documents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from pydantic_core import to_jsonable_python
+
+SOURCED_SECTIONS = ("characters", "items", "lore", "locations")
+STORED = "$storyai_raw"
+"""The stored form of a raw document in a world's content: ``{"$storyai_raw": hash}``."""
+
+RawTexts = dict[int, tuple[str, str]]
+"""``id(raw document)`` -> (sha256 of its text, its compact sorted JSON text)."""
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON with sorted keys. Data that JSON cannot hold as it is (a YAML date,
+    a number key, NaN) is written as the world format's JSON mode would."""
+    try:
+        return json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    except (TypeError, ValueError):
+        return json.dumps(
+            to_jsonable_python(value),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+
+
+def sources(content: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every entry's ``source`` mapping that holds a raw document."""
+    for section in SOURCED_SECTIONS:
+        entries = content.get(section)
+        if not isinstance(entries, dict):
+            continue
+        for entry in entries.values():
+            source = entry.get("source") if isinstance(entry, dict) else None
+            if isinstance(source, dict) and isinstance(source.get("raw"), dict):
+                yield source
+
+
+def serialize_raws(content: dict[str, Any]) -> RawTexts:
+    """Each raw document's text and hash, once per document object."""
+    texts: RawTexts = {}
+    for source in sources(content):
+        raw = source["raw"]
+        if id(raw) not in texts:
+            text = dumps(raw)
+            texts[id(raw)] = (hashlib.sha256(text.encode()).hexdigest(), text)
+    return texts
+
+
+def replace_raws(content: dict[str, Any], replace: Callable[[dict[str, Any]], Any]) -> dict:
+    """A copy of ``content`` with each raw document replaced by ``replace(raw)``; only
+    the mappings on the way to a raw document are copied."""
+    out = dict(content)
+    for section in SOURCED_SECTIONS:
+        entries = content.get(section)
+        if not isinstance(entries, dict):
+            continue
+        copied = {}
+        for key, entry in entries.items():
+            source = entry.get("source") if isinstance(entry, dict) else None
+            if isinstance(source, dict) and isinstance(source.get("raw"), dict):
+                entry = {**entry, "source": {**source, "raw": replace(source["raw"])}}
+            copied[key] = entry
+        out[section] = copied
+    return out
+
+
+def content_hash(content: dict[str, Any], raws: RawTexts | None = None) -> str:
+    """sha256 of ``dumps(content)``, reusing the raw documents' texts (``raws``) instead of
+    serializing them again."""
+    raws = serialize_raws(content) if raws is None else raws
+    if not raws:
+        return hashlib.sha256(dumps(content).encode()).hexdigest()
+    nonce = secrets.token_hex(8)
+    skeleton = dumps(replace_raws(content, lambda raw: f"\x00{nonce}:{id(raw)}\x00"))
+    pieces = re.split(rf'"\\u0000{nonce}:(\d+)\\u0000"', skeleton)
+    digest = hashlib.sha256()
+    for index, piece in enumerate(pieces):
+        text = raws[int(piece)][1] if index % 2 else piece
+        digest.update(text.encode())
+    return digest.hexdigest()
+
+
+def stored_hash(raw: Any) -> str | None:
+    """The hash a stored world keeps in place of a raw document, else ``None``."""
+    if isinstance(raw, dict) and len(raw) == 1 and isinstance(raw.get(STORED), str):
+        return str(raw[STORED])
+    return None

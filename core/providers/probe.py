@@ -85,8 +85,14 @@ _TURN_RULES = (
 )
 
 
-def turn_probe(schema: dict[str, Any], max_tokens: int = 320) -> ModelRequest:
-    """A tiny narration request with the reply schema: one sentence, one choice."""
+def turn_probe(schema: dict[str, Any], max_tokens: int | None = None) -> ModelRequest:
+    """A tiny narration request with the reply schema: one sentence, one choice.
+
+    The token cap (unless given) fits the longest reply the schema allows: a model that
+    fills every field to its bound (greedy decoding can) still closes its JSON, so a
+    cut-off never passes for a mode that does not work."""
+    if max_tokens is None:
+        max_tokens = probe_tokens(schema)
     return ModelRequest(
         task="narration",
         sections=(
@@ -101,6 +107,18 @@ def turn_probe(schema: dict[str, Any], max_tokens: int = 320) -> ModelRequest:
         max_tokens=max_tokens,
         temperature=0.0,
     )
+
+
+PROBE_TOKENS = 320
+"""The probe's least token cap (a schema without bounds gets this)."""
+
+
+def probe_tokens(schema: dict[str, Any]) -> int:
+    """Tokens for the longest reply ``schema`` allows: its bounded text at about three
+    characters a token, plus the JSON around it."""
+    from storyai.core.narrators.compact_schema import worst_chars
+
+    return max(PROBE_TOKENS, worst_chars(schema) // 3 + 128)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from storyai.core.domain.world import Character, Item, Location, LoreEntry
+from storyai.core.gcpause import paused_gc
 from storyai.core.importers.foundry.actors_dnd5e import dnd5e_actor, looks_like_dnd5e
 from storyai.core.importers.foundry.actors_generic import (
     PC_TYPES,
@@ -70,6 +71,11 @@ GROUP_ACTORS = {
 
 def plan_from_foundry(source: FoundrySource) -> ImportPlan:
     """Convert everything read from one Foundry path; nothing is written."""
+    with paused_gc():
+        return _plan(source)
+
+
+def _plan(source: FoundrySource) -> ImportPlan:
     plan = ImportPlan(
         source=source.path,
         kind=source.kind,

@@ -66,6 +66,12 @@ def html_to_markdown(
     return HtmlText(*_render(html))
 
 
+def forget_renders() -> None:
+    """Drop the rendered texts kept so far (each conversion starts afresh, and a
+    long-running app does not keep an import's texts after it)."""
+    _render.cache_clear()
+
+
 @lru_cache(maxsize=2048)
 def _render(html: str) -> tuple[str, str]:
     """(text, secret) of HTML with no enrichers left: a pure function of the text, so a

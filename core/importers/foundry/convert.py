@@ -40,7 +40,7 @@ from storyai.core.importers.foundry.journal import (
     table_lore,
 )
 from storyai.core.importers.foundry.scenes import scene_entries
-from storyai.core.importers.html_text import html_to_markdown
+from storyai.core.importers.html_text import forget_renders, html_to_markdown
 from storyai.core.importers.plan import Entry, ImportPlan
 
 MODELS: dict[str, type[BaseModel]] = {
@@ -71,8 +71,12 @@ GROUP_ACTORS = {
 
 def plan_from_foundry(source: FoundrySource) -> ImportPlan:
     """Convert everything read from one Foundry path; nothing is written."""
-    with paused_gc():
-        return _plan(source)
+    forget_renders()
+    try:
+        with paused_gc():
+            return _plan(source)
+    finally:
+        forget_renders()
 
 
 def _plan(source: FoundrySource) -> ImportPlan:

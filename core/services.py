@@ -14,7 +14,6 @@ from typing import Literal
 from storyai.core.domain.errors import WorldConflict
 from storyai.core.domain.records import WorldSummary, WorldVersionRecord
 from storyai.core.domain.world import World
-from storyai.core.gcpause import paused_gc
 from storyai.core.storage.ports import UnitOfWorkFactory
 from storyai.core.working_copy import (  # noqa: F401 - the author's loop, re-exported
     Uninstalled,
@@ -64,8 +63,7 @@ async def install_world(
     content under a version that is already installed is refused: bump the
     version, or fork the world under a new id.
     """
-    with paused_gc():  # a big world's content is millions of small objects
-        record = _record(world, source, now or datetime.now(UTC))
+    record = _record(world, source, now or datetime.now(UTC))
     async with uow_factory() as uow:
         existing = await uow.worlds.find_version(world.id, world.version, raw=False)
         previous: tuple[str, ...] = ()

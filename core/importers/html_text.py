@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html.parser import HTMLParser
 
 from storyai.core.importers.foundry.enrichers import Rolls, replace_enrichers
@@ -62,11 +63,25 @@ def html_to_markdown(
         return HtmlText("")
     if enrich:
         html = replace_enrichers(html, resolve, name, rolls)
+    return HtmlText(*_render(html))
+
+
+def forget_renders() -> None:
+    """Drop the rendered texts kept so far (each conversion starts afresh, and a
+    long-running app does not keep an import's texts after it)."""
+    _render.cache_clear()
+
+
+@lru_cache(maxsize=2048)
+def _render(html: str) -> tuple[str, str]:
+    """(text, secret) of HTML with no enrichers left: a pure function of the text, so a
+    description that many documents share (a spell every caster embeds, an NPC's
+    "Multiattack") is parsed once per import."""
     root = _parse(html)
     renderer = _Renderer()
     text = _tidy("\n\n".join(renderer.blocks(root)))
     secret = _tidy("\n\n".join(renderer.secrets))
-    return HtmlText(text, secret)
+    return text, secret
 
 
 def plain_text(text: str) -> str:

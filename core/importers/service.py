@@ -16,6 +16,7 @@ from typing import Literal
 from storyai.core import services
 from storyai.core.domain.errors import Problem, WorldConflict, WorldNotFound
 from storyai.core.domain.world import ID_RE
+from storyai.core.gcpause import paused_gc
 from storyai.core.importers import merge
 from storyai.core.importers.errors import ImportRefused
 from storyai.core.importers.plan import ImportPlan, slug
@@ -81,8 +82,9 @@ async def import_plan(
         base = merge.new_world(world_id, plan)
         previous = None
     hub = merge.START_LOCATION if into is None and merge.needs_hub(plan) else None
-    merged = merge.merge(base, plan, overwrite=overwrite, hub=hub)
-    report = check_data(merged.data, f"{world_id} after importing {plan.source}")
+    with paused_gc():
+        merged = merge.merge(base, plan, overwrite=overwrite, hub=hub)
+        report = check_data(merged.data, f"{world_id} after importing {plan.source}")
     world = report.world
     assert world is not None
     unchanged = into is not None and not merged.added and not merged.replaced
@@ -101,9 +103,10 @@ async def import_plan(
     )
     if dry_run or unchanged:
         return outcome
-    await services.install_world(
-        uow_factory, world, source=f"import of {plan.kind}: {plan.source}", now=now
-    )
+    with paused_gc():  # storing it too (a few seconds at most for the biggest packs)
+        await services.install_world(
+            uow_factory, world, source=f"import of {plan.kind}: {plan.source}", now=now
+        )
     return outcome
 
 

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import re
 import secrets
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import orjson
 from pydantic_core import to_jsonable_python
 
 SOURCED_SECTIONS = ("characters", "items", "lore", "locations")
@@ -31,7 +33,15 @@ RawTexts = dict[int, tuple[str, str]]
 
 def dumps(value: Any) -> str:
     """Compact JSON with sorted keys. Data that JSON cannot hold as it is (a YAML date,
-    a number key, NaN) is written as the world format's JSON mode would."""
+    a number key, NaN) is written as the world format's JSON mode would.
+
+    The text is the standard library's ``json.dumps`` (hashes stay as they were): orjson
+    writes it when it would write the same, which is all but documents with floats that
+    ``repr`` writes with an exponent (``1e-05``) or that are not finite (orjson writes
+    ``null``), and types orjson does not take as they are."""
+    fast = _orjson_dumps(value)
+    if fast is not None:
+        return fast
     try:
         return json.dumps(
             value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
@@ -43,6 +53,44 @@ def dumps(value: Any) -> str:
             separators=(",", ":"),
             ensure_ascii=False,
         )
+
+
+_ORJSON = (
+    orjson.OPT_SORT_KEYS
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+_EXPONENT = re.compile(rb"[:,\[]-?(?:[0-9]+(?:\.[0-9]+)?e|0\.0000)")
+"""A number orjson writes where ``repr`` would use an exponent (below 1e-4, from 1e16)."""
+_NON_FINITE = re.compile(rb"[g\xe7][\x00-\xff]{6}[\xf0-\xff][\x7f\xff]")
+"""A float marshal writes with all exponent bits set: NaN or infinity (never inside
+UTF-8 text, which has no byte 0xf0-0xff followed by 0x7f or 0xff)."""
+
+
+def _orjson_dumps(value: Any) -> str | None:
+    try:
+        data = orjson.dumps(value, option=_ORJSON)
+    except TypeError:  # an integer over 64 bits, a number key, a date ...: the slow way
+        return None
+    marks = data.translate(_NUMBER_MARKS)
+    if (b"0.0000" in data or b"0e-" in marks or b"0e0" in marks) and _EXPONENT.search(data):
+        return None
+    if b"null" in data:  # NaN and infinity become null in orjson: were there any?
+        try:
+            packed = marshal.dumps(value)
+        except ValueError:
+            return None
+        if (b"\x7f" in packed or b"\xff" in packed) and _NON_FINITE.search(packed):
+            return None
+    return data.decode()
+
+
+_NUMBER_MARKS = bytes(
+    0x30 if 0x30 <= b <= 0x39 else b if b == 0x65 else 0x2D if b in (0x2B, 0x2D) else 0x20
+    for b in range(256)
+)
+"""Digits as ``0``, ``e`` as itself, signs as ``-``: ``0e-`` marks an exponent."""
 
 
 def sources(content: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from storyai.core.domain.world import Character, Item, Location, LoreEntry
+from storyai.core.gcpause import paused_gc
 from storyai.core.importers.foundry.actors_dnd5e import dnd5e_actor, looks_like_dnd5e
 from storyai.core.importers.foundry.actors_generic import (
     PC_TYPES,
@@ -39,7 +40,7 @@ from storyai.core.importers.foundry.journal import (
     table_lore,
 )
 from storyai.core.importers.foundry.scenes import scene_entries
-from storyai.core.importers.html_text import html_to_markdown
+from storyai.core.importers.html_text import forget_renders, html_to_markdown
 from storyai.core.importers.plan import Entry, ImportPlan
 
 MODELS: dict[str, type[BaseModel]] = {
@@ -70,6 +71,15 @@ GROUP_ACTORS = {
 
 def plan_from_foundry(source: FoundrySource) -> ImportPlan:
     """Convert everything read from one Foundry path; nothing is written."""
+    forget_renders()
+    try:
+        with paused_gc():
+            return _plan(source)
+    finally:
+        forget_renders()
+
+
+def _plan(source: FoundrySource) -> ImportPlan:
     plan = ImportPlan(
         source=source.path,
         kind=source.kind,

@@ -25,18 +25,36 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 # ------------------------------------------------------------------- values
 
 
+_KEYS: dict[str, list[str]] = {}
+"""``"attributes.hp.max"`` -> its keys: the converters ask for a few hundred paths,
+hundreds of thousands of times in a big pack."""
+
+
 def path(data: Any, dotted: str, default: Any = None) -> Any:
     """``path(d, "attributes.hp.max")``: nested lookup that never raises."""
+    keys = _KEYS.get(dotted)
+    if keys is None:
+        keys = dotted.split(".")
+        if len(_KEYS) < 10_000:  # paths are the converters' own; bounded all the same
+            _KEYS[dotted] = keys
     current = data
-    for key in dotted.split("."):
-        if not isinstance(current, dict) or key not in current:
+    for key in keys:
+        if type(current) is not dict and not isinstance(current, dict):
             return default
-        current = current[key]
+        current = current.get(key, _MISSING)
+        if current is _MISSING:
+            return default
     return current
+
+
+_MISSING = object()
 
 
 def num(value: Any, default: float | None = None) -> float | None:
     """A number from ``12``, ``12.5``, ``"30"``, ``"30 ft."`` or ``"40'"``; else ``default``."""
+    kind = type(value)
+    if kind is int or kind is float:
+        return float(value) if math.isfinite(value) else default
     if isinstance(value, bool):
         return default
     if isinstance(value, int | float):

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import orjson
 import yaml
 
 from storyai.core.importers.errors import ImportRefused
@@ -91,9 +92,43 @@ _DECODER = json.JSONDecoder(parse_constant=_no_constant)
 
 
 def loads_json(text: str | bytes) -> Any:
-    """``json.loads`` with every failure turned into :class:`BadDocument`."""
+    """``json.loads`` with every failure turned into :class:`BadDocument`.
+
+    Parsed by orjson; anything orjson reads differently from the standard library
+    (``NaN``, lone surrogates, integers longer than 18 digits, which orjson would turn
+    into floats) or refuses goes through the standard library, so the values and the
+    error messages are the standard library's."""
+    value = _fast_loads(text)
+    if value is _UNREAD:
+        value = _stdlib_loads(text)
+    elif type(value) is dict or type(value) is list:
+        problem = json_shape_problem(text)
+        if problem:
+            raise BadDocument(problem)
+        return value
+    if isinstance(value, (dict, list)) and _may_be_too_deep(text):
+        check_shape(value)
+    return value
+
+
+_UNREAD = object()
+_DIGITS = bytes(0x31 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_LONG_NUMBER = b"1" * 19
+
+
+def _fast_loads(text: str | bytes) -> Any:
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if _LONG_NUMBER in data.translate(_DIGITS):
+        return _UNREAD
     try:
-        value = (
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return _UNREAD
+
+
+def _stdlib_loads(text: str | bytes) -> Any:
+    try:
+        return (
             _DECODER.decode(text)
             if isinstance(text, str)
             else json.loads(text, parse_constant=_no_constant)
@@ -106,9 +141,28 @@ def loads_json(text: str | bytes) -> Any:
         raise BadDocument("not valid JSON", f"{exc.lineno}:{exc.colno}") from exc
     except ValueError as exc:
         raise BadDocument("not valid JSON") from exc
-    if isinstance(value, (dict, list)) and _may_be_too_deep(text):
-        check_shape(value)
-    return value
+
+
+_KEEP_BRACKETS = bytes(range(256)).translate(None, b'{}[]"')
+_BRACKETS = bytes.maketrans(b"{}[]", b"()()")
+
+
+def json_shape_problem(text: str | bytes) -> str:
+    """What :func:`check_shape` would refuse in a valid JSON text, found in its text
+    (brackets outside strings) rather than by walking the parsed value; ``""`` if none."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if data.count(b"{") + data.count(b"[") <= MAX_DEPTH:
+        return ""
+    data = data.replace(b"\\\\", b"").replace(b'\\"', b"")  # escapes, then strings:
+    marks = data.translate(None, _KEEP_BRACKETS)
+    brackets = b"".join(marks.split(b'"')[0::2]).translate(_BRACKETS)
+    if brackets.count(b"(") > MAX_NODES:
+        return "too large once expanded (YAML aliases?)"
+    for _ in range(MAX_DEPTH):  # each round takes one level of nesting away
+        if not brackets:
+            return ""
+        brackets = brackets.replace(b"()", b"")
+    return f"nested deeper than {MAX_DEPTH} levels" if brackets else ""
 
 
 def _may_be_too_deep(text: str | bytes) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from storyai.core.gcpause import paused_gc
 from storyai.core.importers.errors import ImportRefused
 from storyai.core.importers.foundry.builder import SourceBuilder
 from storyai.core.importers.foundry.doctypes import document_for_collection
@@ -50,9 +51,10 @@ def read_foundry(path: Path, *, progress: Progress | None = None) -> FoundrySour
     try:
         if not path.exists():
             raise ImportRefused(f"{path}: no such file or folder")
-        if path.is_dir():
-            return _read_folder(path, report)
-        return _read_file(path, report)
+        with paused_gc():
+            if path.is_dir():
+                return _read_folder(path, report)
+            return _read_file(path, report)
     except RecursionError:
         raise ImportRefused(f"{path}: nested too deeply to read") from None
     except MemoryError:

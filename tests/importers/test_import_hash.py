@@ -1,0 +1,60 @@
+"""The content hash of an imported world is the one earlier releases computed (sha256 of
+the content's compact, sorted ``json.dumps``), whatever its raw documents hold, so a
+world installed before is found unchanged when installed again."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+
+from storyai.core import services
+from storyai.core.importers.plan import Entry, ImportPlan
+from storyai.core.importers.service import import_plan
+
+ODD_RAWS = [
+    {"name": "Tiny", "_id": "t1", "system": {"weight": 1e-05, "cost": 0.00009, "rate": 1e-7}},
+    {"name": "Huge", "_id": "h1", "system": {"xp": 1e16, "gold": 1.5e300, "id": 2**70}},
+    {"name": "NaN", "_id": "n1", "system": {"hp": float("nan"), "ac": float("inf"), "x": None}},
+    {"name": "Éowyn 🌙", "_id": "e1", "system": {"\uffff": 1, "😀": 2, "é": "a\x00\x1f\u2028"}},
+    {"name": "Plain", "_id": "p1", "system": {"hp": 7, "ac": 15.5, "tags": ["x", None, True]}},
+]
+
+
+def entry(number: int, raw: dict) -> Entry:
+    return Entry(
+        "characters",
+        f"c{number}",
+        {
+            "name": raw["name"],
+            "kind": "creature",
+            "description": "Imported.",
+            "source": {"format": "foundry", "ref": f"Actor.{raw['_id']}", "raw": raw},
+        },
+        origin=f"monsters.db: {raw['name']}",
+        kind="creature",
+    )
+
+
+def old_hash(content: dict) -> str:
+    text = json.dumps(
+        content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+async def test_the_hash_is_the_earlier_releases_and_reinstalling_changes_nothing(
+    uow_factory,
+) -> None:
+    plan = ImportPlan(source="monsters.db", kind="NeDB pack", title="Odd Numbers")
+    plan.entries.extend(entry(n, raw) for n, raw in enumerate(ODD_RAWS))
+    outcome = await import_plan(uow_factory, plan, new_id="odd")
+    world, record = await services.get_world(uow_factory, "odd")
+
+    assert record.content_hash == old_hash(world.canonical())
+    raws = {c.name: c.source.raw for c in world.characters.values() if c.source}
+    assert [raws[raw["name"]] == raw for raw in ODD_RAWS] == [True, True, False, True, True]
+    odd = raws["NaN"]["system"]  # nan != nan
+    assert math.isnan(odd["hp"]) and odd["ac"] == math.inf and odd["x"] is None
+    again = await services.install_world(uow_factory, world, source="again")
+    assert again.status == "unchanged" and outcome.version == again.record.version

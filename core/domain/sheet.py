@@ -546,22 +546,32 @@ def archetype_spellcasting(sheet: Sheet, world: World) -> Sheet:
         return sheet
     stats = _stats(ARCHETYPE_STATS[sheet.system], arch.stats, arch.name)
     if isinstance(stats, D20ArchetypeStats):
-        casting = Spellcasting(
-            ability=stats.spellcasting,
-            spells=tuple(spell_id(s) for s in stats.spells),
-            progression=stats.caster,
-        )
+        casting = _d20_casting(stats)
     else:
         assert isinstance(stats, PercentileArchetypeStats)
-        mp = stats.mp if stats.mp is not None else max(1, sheet.score("pow") // 5)
-        casting = Spellcasting(
-            ability="pow",
-            spells=tuple(spell_id(s) for s in stats.spells),
-            progression="none",
-            mp=mp,
-            max_mp=mp,
-        )
+        casting = _percentile_casting(stats, sheet.score("pow"))
     return sheet.model_copy(update={"spellcasting": casting})
+
+
+def _d20_casting(stats: D20ArchetypeStats) -> Spellcasting:
+    """An archetype's spells, slots by its caster progression (none spent)."""
+    return Spellcasting(
+        ability=stats.spellcasting,
+        spells=tuple(spell_id(s) for s in stats.spells),
+        progression=stats.caster,
+    )
+
+
+def _percentile_casting(stats: PercentileArchetypeStats, pow_score: int) -> Spellcasting:
+    """An archetype's spells paid with magic points (its own pool, else POW / 5)."""
+    mp = stats.mp if stats.mp is not None else max(1, pow_score // 5)
+    return Spellcasting(
+        ability="pow",
+        spells=tuple(spell_id(s) for s in stats.spells),
+        progression="none",
+        mp=mp,
+        max_mp=mp,
+    )
 
 
 def _checked_scores(scores: Mapping[str, int], names: tuple[str, ...], low: int, high: int) -> dict:
@@ -606,13 +616,7 @@ def _d20_player(
         hit_die=stats.hit_die,
         hit_dice=level,
         gold=gold or options.starting_gold,
-        spellcasting=Spellcasting(
-            ability=stats.spellcasting,
-            spells=tuple(spell_id(s) for s in stats.spells),
-            progression=stats.caster,
-        )
-        if stats.spells
-        else None,
+        spellcasting=_d20_casting(stats) if stats.spells else None,
     )
 
 
@@ -631,14 +635,6 @@ def _percentile_player(
         skills[skill] = max(skills.get(skill, 0), value)
     hp = stats.hp or max(1, (chars["con"] + chars["siz"]) // 10)
     sanity = stats.sanity if stats.sanity is not None else chars["pow"]
-    mp = stats.mp if stats.mp is not None else max(1, chars["pow"] // 5)
-    casting = Spellcasting(
-        ability="pow",
-        spells=tuple(spell_id(s) for s in stats.spells),
-        progression="none",
-        mp=mp,
-        max_mp=mp,
-    )
     return Sheet(
         **common,
         hp=hp,
@@ -647,5 +643,5 @@ def _percentile_player(
         skills=skills,
         sanity=sanity if options.sanity else None,
         gold=gold,
-        spellcasting=casting if stats.spells else None,
+        spellcasting=_percentile_casting(stats, chars["pow"]) if stats.spells else None,
     )

@@ -112,6 +112,10 @@ class LlamaServer:
             str(self.threads),
             "--jinja",
             "--no-webui",
+            # No weight repacking: on CPUs with AMX (seen on a 2-core VM) llama.cpp moves
+            # the weights into its AMX buffers and crashes in ggml_backend_amx_mul_mat at
+            # the first decode (SIGSEGV while loading the model).
+            "--no-repack",
             *self.extra,
         ]
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115

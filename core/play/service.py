@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from storyai.core.companion.service import Companions
 from storyai.core.domain.clock import Clock
 from storyai.core.domain.records import EventRecord, PlayerRecord, SessionRecord
 from storyai.core.domain.state import Choice, GameState, PlayerState
@@ -91,6 +92,11 @@ class Play:
     @property
     def quota(self) -> QuotaPolicy:
         return self.deps.quota
+
+    @property
+    def companion(self) -> Companions:
+        """The companion and its tools (``storyai.core.companion``) on this storage."""
+        return Companions(self.deps)
 
     def _narrator(self, narrator: Narrator | None) -> Narrator:
         return narrator or self.deps.narrator
@@ -170,7 +176,11 @@ class Play:
         narrator: Narrator | None = None,
         on_text: OnText | None = None,
     ) -> TurnResult:
-        """Play one input (as the host unless ``player_id`` says who)."""
+        """Play one input (as the host unless ``player_id`` says who). Words to the
+        companion ("ask aria about the mine") are answered by it and take no turn."""
+        spoken = await self.companion.in_play(session_id, text, player_id=player_id)
+        if spoken is not None:
+            return spoken
         return await acting.act(
             self.deps,
             session_id,

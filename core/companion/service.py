@@ -33,7 +33,7 @@ from storyai.core.play.history import history
 from storyai.core.play.pipeline import Deps, host_of
 from storyai.core.play.queries import Now, now
 from storyai.core.play.results import TurnResult
-from storyai.core.storage.recall import witnesses_of
+from storyai.core.storage.recall import query_stems, stem, witnesses_of, words
 
 STORIES_SEARCHED = 50
 """``memory_search`` looks through the player's most recently played stories."""
@@ -98,6 +98,9 @@ _KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("powers", ("spell", "spells", "power", "powers", "attack", "attacks", "ability", "magic")),
     ("danger", ("danger", "fight", "risk", "ahead", "safe", "choices", "options", "where")),
 )
+
+
+_RECALL_WORDS = {"remember", "recall", "saw", "seen", "heard", "happened", "of", "you", "we"}
 
 
 def topic_of(question: str) -> str:
@@ -324,7 +327,10 @@ class Companions:
             ]
             text = "; ".join(parts) or f"nothing here in {ahead.place} the rules call dangerous"
             return "danger", text + ".", ("story_predictor",)
-        lore = t.lore_lookup(world, state, topic)
+        recalling = bool(words & {"remember", "recall", "saw", "seen", "heard", "happened"})
+        if recalling:
+            topic = " ".join(w for w in topic.split() if w not in _RECALL_WORDS)
+        lore = t.lore_lookup(world, state, topic) if not recalling else t.LoreAnswer(topic)
         if lore.facts:
             fact = lore.facts[0]
             return "lore", f"{fact.title}: {fact.text}", ("lore_lookup",)
@@ -332,7 +338,14 @@ class Companions:
         if memories.found:
             m = memories.found[0]
             where = "" if m.this_story else f" (in '{m.story_title}')"
-            return "memory", f"turn {m.turn}{where}: {m.text}", ("lore_lookup", "memory_search")
+            return (
+                "memory",
+                f"turn {m.turn}{where}: {_gist(m.text, topic)}",
+                (
+                    "lore_lookup",
+                    "memory_search",
+                ),
+            )
         asked = [n for n in remembered if n.kind == "asked" and topic and topic in n.text]
         if asked:
             return "memory", asked[0].text, ("lore_lookup", "memory_search")
@@ -425,6 +438,14 @@ class Companions:
             state=current.state,
             events=[],
         )
+
+
+def _gist(text: str, topic: str) -> str:
+    """The sentence of a remembered text that best matches the topic's words."""
+    stems = set(query_stems(topic))
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n", text) if s.strip()] or [text]
+    best = max(sentences, key=lambda s: len(stems & {stem(w) for w in words(s)}))
+    return " ".join(best.split())[:400]
 
 
 def _quest_line(q: t.QuestEntry) -> str:

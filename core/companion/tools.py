@@ -23,6 +23,7 @@ from storyai.core.domain.state import GameState
 from storyai.core.domain.world import Condition, World
 from storyai.core.engine.story import holds
 from storyai.core.memory.lore import _pattern
+from storyai.core.storage.recall import search_terms
 from storyai.core.views.sheet import sheet_view
 
 TOOLS_VERSION = "1"
@@ -116,7 +117,7 @@ def known_lore(world: World, state: GameState, *, gm: bool = False) -> tuple[Lor
 def lore_lookup(world: World, state: GameState, topic: str, *, gm: bool = False) -> LoreAnswer:
     """The lore this character knows about ``topic`` (its words against each entry's
     title and keywords); never an entry they could not know."""
-    words = [w for w in topic.lower().split() if len(w) >= 3] or [topic.lower().strip()]
+    words = search_terms(topic)
     facts = []
     for fact in known_lore(world, state, gm=gm):
         entry = world.lore[fact.id]

@@ -17,8 +17,8 @@ writing), ``tending`` (what happens while nobody acts), ``prompts`` and
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from storyai.core.companion.service import Companions
 from storyai.core.domain.clock import Clock
 from storyai.core.domain.records import EventRecord, PlayerRecord, SessionRecord
 from storyai.core.domain.state import Choice, GameState, PlayerState
@@ -55,6 +55,9 @@ from storyai.core.play.table import Mode
 from storyai.core.quotas import QuotaPolicy
 from storyai.core.storage.ports import UnitOfWorkFactory
 from storyai.core.views import PlayerView, player_view
+
+if TYPE_CHECKING:
+    from storyai.core.companion.service import Companions
 
 
 class Play:
@@ -96,6 +99,8 @@ class Play:
     @property
     def companion(self) -> Companions:
         """The companion and its tools (``storyai.core.companion``) on this storage."""
+        from storyai.core.companion.service import Companions  # it reads the play modules
+
         return Companions(self.deps)
 
     def _narrator(self, narrator: Narrator | None) -> Narrator:

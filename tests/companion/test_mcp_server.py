@@ -14,18 +14,18 @@ import pytest
 
 pytest.importorskip("mcp")
 
-import httpx2  # noqa: E402 - the SDK's HTTP client, installed with it
-from mcp import Client  # noqa: E402
-from mcp.client.streamable_http import streamable_http_client  # noqa: E402
+import httpx2
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 
-from storyai.cli.mcp_server import build_server  # noqa: E402
-from storyai.core import services  # noqa: E402
-from storyai.core.companion.access import Access  # noqa: E402
-from storyai.core.companion.tools import PLAY_TOOLS, READ_TOOLS  # noqa: E402
-from storyai.core.play import Play  # noqa: E402
-from storyai.core.storage.memory import InMemoryStore  # noqa: E402
-from storyai.core.worlds.bundled import bundled_world_paths  # noqa: E402
-from storyai.core.worlds.validate import load_world  # noqa: E402
+from storyai.cli.mcp_server import build_server
+from storyai.core import services
+from storyai.core.companion.access import Access
+from storyai.core.companion.tools import PLAY_TOOLS, READ_TOOLS
+from storyai.core.play import Play
+from storyai.core.storage.memory import InMemoryStore
+from storyai.core.worlds.bundled import bundled_world_paths
+from storyai.core.worlds.validate import load_world
 
 WORLD = load_world(bundled_world_paths()["halvard_relay"])
 SECRETS = [e.text.split()[0:6] for e in WORLD.lore.values() if e.visibility == "gm-only"]
@@ -144,12 +144,14 @@ async def test_http_server_checks_bearer_tokens_and_revocation(tmp_path: Path):
             bad = await plain.post(url, json={}, headers={"Authorization": "Bearer sai_nope"})
             assert bad.status_code == 401
         headers = {"Authorization": f"Bearer {secret}"}
-        async with httpx2.AsyncClient(headers=headers, timeout=30) as http:
-            async with Client(streamable_http_client(url, http_client=http)) as client:
-                found = await client.call_tool("memory_search", {"query": "paw prints"})
-                assert "paw prints" in _text(found)
-                turn = json.loads(_text(await client.call_tool("take_turn", {"text": "look"})))
-                assert turn["lines"]
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=30) as http,
+            Client(streamable_http_client(url, http_client=http)) as client,
+        ):
+            found = await client.call_tool("memory_search", {"query": "paw prints"})
+            assert "paw prints" in _text(found)
+            turn = json.loads(_text(await client.call_tool("take_turn", {"text": "look"})))
+            assert turn["lines"]
         _cli(env, "mcp", "token", "revoke", token_id)
         async with httpx2.AsyncClient(headers=headers) as http:
             revoked = await http.post(url, json={})

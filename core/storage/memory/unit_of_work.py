@@ -54,8 +54,12 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.quotas = InMemoryQuotaRepository(self)
         self.library = InMemoryLibraryRepository(self)
         self._companion_tables = store.companion_tables
-        self.companions = InMemoryCompanionRepository(store.companion_tables)
-        self.mcp_tokens = InMemoryMcpTokenRepository(store.companion_tables)
+        self.companions: InMemoryCompanionRepository = InMemoryCompanionRepository(
+            store.companion_tables
+        )
+        self.mcp_tokens: InMemoryMcpTokenRepository = InMemoryMcpTokenRepository(
+            store.companion_tables
+        )
 
     async def lock(self, key: Hashable) -> None:
         await self._held.acquire(key)

@@ -12,9 +12,10 @@ from storyai.core.storage.behaviour import utc
 from storyai.core.storage.orm import CompanionNoteRow, McpTokenRow
 from storyai.core.storage.ports import CompanionRepository, McpTokenRepository
 from storyai.core.storage.sql.link import Link
+from storyai.core.storage.sql.rows import _table
 
-NOTES = CompanionNoteRow.__table__
-TOKENS = McpTokenRow.__table__
+NOTES = _table(CompanionNoteRow)
+TOKENS = _table(McpTokenRow)
 
 
 class SqlCompanionRepository(CompanionRepository):

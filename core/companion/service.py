@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storyai.core.companion import tools as t
+from storyai.core.companion.model_loop import Completes, LoopLimits, ask_with_model
 from storyai.core.domain.companion import (
     DEFAULT_COMPANION,
     DEFAULT_LINES,
@@ -59,6 +60,8 @@ class CompanionReply:
     tools: tuple[str, ...] = ()
     bond: int = 0  # how many things it remembers of this player (here and elsewhere)
     kind: str = "answer"  # "answer" or "remark"
+    by: str = "offline"  # "offline", or the model's provider/model
+    ended: str = ""  # with a model: how its tool loop ended ("answered", "max_calls", ...)
 
     def line(self) -> Line:
         return Line("dialogue", self.text, speaker=self.companion)
@@ -114,8 +117,13 @@ def topic_of(question: str) -> str:
 class Companions:
     """The companion and its tools, for any story on ``deps``' storage."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(
+        self, deps: Deps, *, model: Completes | None = None, limits: LoopLimits | None = None
+    ) -> None:
         self.deps = deps
+        self.model = model
+        """With a model, questions go through its bounded tool loop (``model_loop``)."""
+        self.limits = limits or LoopLimits()
 
     # ------------------------------------------------------------------ seats
 
@@ -291,12 +299,22 @@ class Companions:
         cid, spec = companion_of(current.world)
         remembered = await self._remembered(asker.player_key, current.opened)
         topic = topic_of(question)
-        kind, what, used = await self._answer(asker, current, topic, remembered)
-        say = _say(spec, kind, question)
         name = current.state.players[asker.player_id].name
-        text = say.format(what=what, name=name)
         await self._note(asker, current, cid, "asked", f"You asked me about {topic or 'nothing'}.")
-        return CompanionReply(spec.name, text, used, len(remembered) + 1)
+        bond = len(remembered) + 1
+        ended = ""
+        if self.model is not None:
+            persona = (spec.name, spec.personality or "a companion", spec.voice or "plainly")
+            said, trace = await ask_with_model(
+                self, self.model, asker, question, persona=persona, limits=self.limits
+            )
+            if said is not None:
+                by = f"{trace.usage.provider}/{trace.usage.model}".strip("/") or "model"
+                return CompanionReply(spec.name, said, trace.calls, bond, by=by, ended=trace.ended)
+            ended = trace.ended
+        kind, what, used = await self._answer(asker, current, topic, remembered)
+        text = _say(spec, kind, question).format(what=what, name=name)
+        return CompanionReply(spec.name, text, used, bond, ended=ended)
 
     async def _answer(
         self, asker: t.Asker, current: Now, topic: str, remembered: list[CompanionNote]

@@ -101,7 +101,8 @@ class Play:
         """The companion and its tools (``storyai.core.companion``) on this storage."""
         from storyai.core.companion.service import Companions  # it reads the play modules
 
-        return Companions(self.deps)
+        model = getattr(self.deps.narrator, "router", None)  # the AI narrator's models
+        return Companions(self.deps, model=model)
 
     def _narrator(self, narrator: Narrator | None) -> Narrator:
         return narrator or self.deps.narrator

@@ -54,7 +54,7 @@ async def setup(request):
 
 
 async def test_the_model_looks_lore_up_then_answers_in_character(setup):
-    server, play, companion, sid, kind = setup
+    server, _play, companion, sid, kind = setup
     server.push(step("lore_lookup", topic="village"))
     server.push(step("answer", "Forty-one hearths, and every one of them cold."))
     reply = await companion.ask(sid, "what is this village?", user_ref="u1")
@@ -82,7 +82,7 @@ async def test_a_tool_it_may_not_use_or_another_players_data_is_refused(setup):
 
 
 async def test_a_model_that_never_answers_is_stopped_and_the_offline_companion_answers(setup):
-    server, play, companion, sid, _ = setup
+    server, _play, companion, sid, _ = setup
     server.default = lambda body: step("quest_tracker")
     reply = await companion.ask(sid, "what is our quest?", user_ref="u1")
     assert reply.ended == "max_calls" and reply.by == "offline"

@@ -408,7 +408,8 @@ class Companions:
         if found is None and limits.new_place:
             key = f"remark:place:{player.location}"
             place = world.locations.get(player.location)
-            if place is not None and key not in said and state.turn > 0:
+            moved_in = player.location != world.start.location and player.previous is not None
+            if place is not None and key not in said and moved_in:
                 found = ("new_place", key, place.name)
         if found is None and limits.stalled_after > 0:
             for q in t.quest_tracker(world, state).quests:

@@ -99,7 +99,13 @@ _KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("quest", ("quest", "quests", "stuck", "next", "goal", "objective", "task", "hint")),
     ("people", ("who", "people", "friend", "friends", "enemy", "trust", "relationship")),
     ("powers", ("spell", "spells", "power", "powers", "attack", "attacks", "ability", "magic")),
-    ("danger", ("danger", "fight", "risk", "ahead", "safe", "choices", "options", "where")),
+    (
+        "danger",
+        (
+            *("danger", "dangerous", "fight", "risk", "risky", "ahead", "safe", "threat"),
+            *("choices", "options", "where", "locked", "door", "way"),
+        ),
+    ),
 )
 
 

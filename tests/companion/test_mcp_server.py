@@ -172,3 +172,30 @@ def test_a_token_is_rate_limited_and_refills_with_time():
         limit.take("a", 100.0)
     limit.take("b", 100.0)  # another token has its own bucket
     limit.take("a", 101.0)  # a second later, one more call
+
+
+async def test_stdio_server_acts_with_the_token_it_was_started_with(tmp_path: Path):
+    from mcp import StdioServerParameters
+
+    env = {**os.environ, "STORYAI_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 's.db'}"}
+    out = subprocess.run(
+        [sys.executable, "-m", "storyai.cli", "run", "ember_hollow", "--save", "--name", "Ash"],
+        env=env,
+        input="north\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    sid = out.split("Saved as session ")[1].split(".")[0]
+    created = _cli(env, "mcp", "token", "create", "--session", sid, "--player", "Ash")
+    env["STORYAI_MCP_TOKEN"] = created.strip().splitlines()[-1]
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "storyai.cli", "mcp"], env=env
+    )
+    async with Client(params) as client:
+        ahead = json.loads(_text(await client.call_tool("story_predictor", {})))
+        assert ahead["place"] == "Mine Road"
+        assert any("Wolf hits for" in t for t in ahead["threats"])
+        refused = await client.call_tool("take_turn", {"text": "north"})
+        assert refused.is_error, "a read token may not play"

@@ -64,3 +64,26 @@ async def test_the_companion_speaks_first_at_most_once_a_turn_and_within_limits(
     quiet = RemarkLimits(new_place=False, lethal=False, stalled_after=0)
     assert await play.companion.remark(sid, limits=quiet) is None
     assert await play.companion.remark(sid, limits=RemarkLimits(enabled=False)) is None
+
+
+async def test_a_world_names_its_own_companion_and_its_lines(uow_factory):
+    data = WORLD.model_dump(mode="json", exclude_none=True)
+    data["world"]["id"] = "ember_with_bram"
+    data["companions"] = {
+        "bram": {
+            "name": "Bram",
+            "personality": "an old miner",
+            "lines": {"lore": ["Aye, {name}, I know it: {what}"]},
+        }
+    }
+    from storyai.core.domain.world import World
+
+    world = World.model_validate(data)
+    await services.install_world(uow_factory, world, source="test")
+    play = Play(uow_factory)
+    sid = (await play.start("ember_with_bram", player_name="Ash", seed=1)).session_id
+    said = await play.act(sid, "ask bram about the village")
+    assert said.lines[0].speaker == "Bram"
+    assert said.lines[0].text.startswith("Aye, Ash, I know it: Ember Hollow:")
+    unknown = await play.act(sid, "ask aria about the village")
+    assert all(line.speaker != "Aria" for line in unknown.lines), "Aria is not in this world"

@@ -19,18 +19,25 @@ if TYPE_CHECKING:
 TOKEN_ENV = "STORYAI_MCP_TOKEN"
 
 app = typer.Typer(
-    help="""Serve a story over the Model Context Protocol (needs pip install "storyai[mcp]").
+    help="""Serve a story over the Model Context Protocol (needs pip install "storyai\\[mcp]").
 
 [bold]Examples[/bold]
 
   storyai mcp token create --session 3f2a --player Ash --can play
-  STORYAI_MCP_TOKEN=sai_... storyai mcp            (stdio, for Claude Desktop)
-  storyai mcp --http --port 8765                   (streamable HTTP on 127.0.0.1)
+  STORYAI_MCP_TOKEN=sai_... storyai mcp
+  storyai mcp --http --port 8765
 """,
     invoke_without_command=True,
     rich_markup_mode="rich",
 )
-tokens = typer.Typer(help="Create, list and revoke MCP tokens.", no_args_is_help=True)
+tokens = typer.Typer(
+    help="""Create, list and revoke MCP tokens.
+
+[bold]Example[/bold]: storyai mcp token list
+""",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
 app.add_typer(tokens, name="token")
 
 
@@ -45,8 +52,15 @@ def serve(
     ),
     per_minute: int = typer.Option(60, "--rate", help="HTTP: calls a minute per token."),
 ) -> None:
-    """Serve over stdio (one token) or, with --http, streamable HTTP (a bearer token per
-    request)."""
+    """Serve a story over the Model Context Protocol (pip install "storyai\\[mcp]"): over
+    stdio with one token, or with --http over streamable HTTP, a bearer token per request.
+
+    [bold]Examples[/bold]
+
+      storyai mcp token create --session 3f2a --player Ash --can play
+      STORYAI_MCP_TOKEN=sai_... storyai mcp
+      storyai mcp --http --port 8765
+    """
     if ctx.invoked_subcommand is not None:
         return
     from storyai.cli.mcp_server import build_server, http_app, require_sdk
@@ -87,7 +101,10 @@ def create(
     can: list[str] = typer.Option(["read"], "--can", help="read, play or gm (repeatable)."),
     label: str = typer.Option("", "--label", help="A note to remember it by."),
 ) -> None:
-    """Create a token; its secret is shown once."""
+    """Create a token for one seat of a story; its secret is shown once.
+
+    [bold]Example[/bold]: storyai mcp token create --session 3f2a --player Ash --can play
+    """
     from storyai.core.companion.access import Access
 
     async def use(c: Container) -> tuple[str, str, str]:
@@ -102,7 +119,10 @@ def create(
 
 @tokens.command("list")
 def list_tokens(session: str = typer.Option(None, "--session", help="Only this story's.")) -> None:
-    """The tokens (never their secrets)."""
+    """The tokens (never their secrets): id, story, seat, permissions, revoked or not.
+
+    [bold]Example[/bold]: storyai mcp token list --session 3f2a
+    """
     from storyai.core.companion.access import Access
 
     async def use(c: Container):  # type: ignore[no-untyped-def]
@@ -119,7 +139,10 @@ def list_tokens(session: str = typer.Option(None, "--session", help="Only this s
 
 @tokens.command("revoke")
 def revoke(token_id: str = typer.Argument(..., help="The token's id (from `token list`).")) -> None:
-    """Revoke a token: it stops working at once."""
+    """Revoke a token: it stops working at once.
+
+    [bold]Example[/bold]: storyai mcp token revoke 8538ba542eb2
+    """
     from storyai.core.companion.access import Access
 
     async def use(c: Container) -> bool:
@@ -132,7 +155,14 @@ def revoke(token_id: str = typer.Argument(..., help="The token's id (from `token
     console.print(f"Token {token_id} revoked.")
 
 
-companion = typer.Typer(help="Talk to a story's companion.", no_args_is_help=True)
+companion = typer.Typer(
+    help="""Talk to a story's companion.
+
+[bold]Example[/bold]: storyai companion ask 3f2a "what do we know about the mine?"
+""",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
 
 
 @companion.command("ask")
@@ -140,7 +170,10 @@ def ask(
     session: str = typer.Argument(..., help="A saved story (its id, or its start)."),
     question: str = typer.Argument(..., help='e.g. "what do we know about the mine?"'),
 ) -> None:
-    """Ask the companion (offline: it answers from what your character knows)."""
+    """Ask the companion (offline: it answers from what your character knows).
+
+    [bold]Example[/bold]: storyai companion ask 3f2a "what do we know about the mine?"
+    """
 
     async def use(c: Container):  # type: ignore[no-untyped-def]
         sid = await c.play.find_session(session)

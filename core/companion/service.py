@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import zlib
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from storyai.core.companion import tools as t
@@ -34,6 +35,7 @@ from storyai.core.play.history import history
 from storyai.core.play.pipeline import Deps, host_of
 from storyai.core.play.queries import Now, now
 from storyai.core.play.results import TurnResult
+from storyai.core.quotas import MIN_TURN_CREDITS
 from storyai.core.storage.recall import query_stems, stem, witnesses_of, words
 
 STORIES_SEARCHED = 50
@@ -288,6 +290,43 @@ class Companions:
             )
             await uow.commit()
 
+    # ------------------------------------------------------------------ billing
+
+    async def _hold_credits(self, player_key: str) -> bool:
+        """A table player's question to a model holds a turn's minimum credits, as a turn
+        does (no turn is counted); False when their credits are used up (the offline
+        companion answers then). Local play is not metered."""
+        if player_key == "local":
+            return True
+        _, max_credits = self.deps.quota.limits("user")
+        day = self.deps.clock.now().astimezone(UTC).date()
+        async with self.deps.uow() as uow:
+            held = await uow.quotas.take(
+                "user",
+                player_key,
+                day,
+                credits=MIN_TURN_CREDITS,
+                max_turns=None,
+                max_credits=max_credits,
+            )
+            if held is None:
+                return False
+            await uow.quotas.add("user", player_key, day, turns=-1)  # credits, not a turn
+            await uow.commit()
+        return True
+
+    async def _settle_credits(self, player_key: str, cost_usd: float) -> None:
+        """Charge what the loop cost beyond the credits held (its price, as a turn's)."""
+        if player_key == "local":
+            return
+        extra = self.deps.quota.credits_for(cost_usd or None) - MIN_TURN_CREDITS
+        if extra <= 0:
+            return
+        day = self.deps.clock.now().astimezone(UTC).date()
+        async with self.deps.uow() as uow:
+            await uow.quotas.add("user", player_key, day, credits=extra)
+            await uow.commit()
+
     # ------------------------------------------------------------------ asking
 
     async def ask(
@@ -309,11 +348,12 @@ class Companions:
         await self._note(asker, current, cid, "asked", f"You asked me about {topic or 'nothing'}.")
         bond = len(remembered) + 1
         ended = ""
-        if self.model is not None:
+        if self.model is not None and await self._hold_credits(asker.player_key):
             persona = (spec.name, spec.personality or "a companion", spec.voice or "plainly")
             said, trace = await ask_with_model(
                 self, self.model, asker, question, persona=persona, limits=self.limits
             )
+            await self._settle_credits(asker.player_key, trace.usage.cost_usd)
             if said is not None:
                 by = f"{trace.usage.provider}/{trace.usage.model}".strip("/") or "model"
                 return CompanionReply(spec.name, said, trace.calls, bond, by=by, ended=trace.ended)

@@ -5,6 +5,7 @@ one, a tool it may not use, another player's data, a model that never stops)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from fakes.llm_server import fake_llm_server
@@ -16,6 +17,7 @@ from storyai.core.llm.router import RouteEntry, Router
 from storyai.core.play import Play
 from storyai.core.providers.anthropic_messages import AnthropicMessagesAdapter
 from storyai.core.providers.openai_chat import OpenAIChatAdapter
+from storyai.core.quotas import QuotaPolicy
 from storyai.core.storage.memory import InMemoryStore
 from storyai.core.worlds.bundled import bundled_world_paths
 from storyai.core.worlds.validate import load_world
@@ -54,12 +56,14 @@ async def setup(request):
 
 
 async def test_the_model_looks_lore_up_then_answers_in_character(setup):
-    server, _play, companion, sid, kind = setup
+    server, play, companion, sid, kind = setup
     server.push(step("lore_lookup", topic="village"))
     server.push(step("answer", "Forty-one hearths, and every one of them cold."))
     reply = await companion.ask(sid, "what is this village?", user_ref="u1")
     assert reply.text == "Forty-one hearths, and every one of them cold."
     assert reply.tools == ("lore_lookup",) and reply.ended == "answered"
+    used = await play.quota_report(user="u1")
+    assert used.user.credits >= 1 and used.user.turns == 0, "billed in credits, no turn"
     second = server.requests[-1]
     assert "forty-one hearths" in json.dumps(second.body), "the tool's result went back"
     if kind == "anthropic":
@@ -88,3 +92,13 @@ async def test_a_model_that_never_answers_is_stopped_and_the_offline_companion_a
     assert reply.ended == "max_calls" and reply.by == "offline"
     assert len(server.requests) == 4, "three calls, then the fourth step is not run"
     assert "Ask Reeve Hesta about the mine" in reply.text
+
+
+async def test_a_player_out_of_credits_is_answered_offline_without_calling_the_model(setup):
+    server, play, _, sid, _ = setup
+    broke = Companions(
+        replace(play.deps, quota=QuotaPolicy(user_credits=0)), model=Router({"narration": []})
+    )
+    reply = await broke.ask(sid, "what is our quest?", user_ref="u1")
+    assert reply.by == "offline" and "Ask Reeve Hesta about the mine" in reply.text
+    assert server.requests == []

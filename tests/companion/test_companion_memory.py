@@ -87,3 +87,20 @@ async def test_a_world_names_its_own_companion_and_its_lines(uow_factory):
     assert said.lines[0].text.startswith("Aye, Ash, I know it: Ember Hollow:")
     unknown = await play.act(sid, "ask aria about the village")
     assert all(line.speaker != "Aria" for line in unknown.lines), "Aria is not in this world"
+
+
+async def test_a_player_never_recalls_what_only_another_player_witnessed(uow_factory):
+    await services.install_world(uow_factory, WORLD, source="bundled")
+    play = Play(uow_factory)
+    started = await play.start_in_channel("c1", WORLD.id, user_ref="u1", player_name="Ines")
+    sid = started.session_id
+    await play.join(sid, user_ref="u2", name="Oskar")
+    await play.act(sid, "north")  # Ines, the host, goes alone to the Mine Road
+    ines = await play.companion.asker(sid, user_ref="u1")
+    oskar = await play.companion.asker(sid, user_ref="u2")
+    seen = await play.companion.call(ines, "memory_search", {"query": "paw prints"})
+    unseen = await play.companion.call(oskar, "memory_search", {"query": "paw prints"})
+    assert seen.found and "paw prints" in seen.found[0].text
+    assert unseen.found == ()
+    told = await play.companion.ask(sid, "what do you remember of paw prints?", user_ref="u2")
+    assert told.text.startswith("I know nothing of paw prints")

@@ -199,3 +199,27 @@ async def test_stdio_server_acts_with_the_token_it_was_started_with(tmp_path: Pa
         assert any("Wolf hits for" in t for t in ahead["threats"])
         refused = await client.call_tool("take_turn", {"text": "north"})
         assert refused.is_error, "a read token may not play"
+
+
+async def test_a_gm_token_reads_gm_only_lore_a_player_token_never_and_revoked_tokens_fail():
+    from storyai.core.domain.errors import ToolRefused
+
+    play, sid = await _story()
+    access = Access(play.deps)
+    secret_lore = next(k for k, e in WORLD.lore.items() if e.visibility == "gm-only")
+    topic = WORLD.lore[secret_lore].keywords[0]
+    gm_secret, _ = await access.create(sid, player=None, can=["gm"])
+    player_secret, player_token = await access.create(sid, player="Oskar", can=["play"])
+    for secret, sees in ((gm_secret, True), (player_secret, False)):
+        grant = await access.resolve(secret)
+        async with Client(build_server(play, grant=grant)) as client:
+            found = _text(await client.call_tool("lore_lookup", {"topic": topic}))
+            assert (secret_lore in found) is sees
+            known = (await client.read_resource("storyai://lore")).contents[0].text
+            assert (secret_lore in known) is sees
+    stored = await access.list(sid)
+    assert all(player_secret not in t.digest and gm_secret not in t.digest for t in stored)
+    assert await access.revoke(player_token.id)
+    with pytest.raises(ToolRefused, match="revoked"):
+        await access.resolve(player_secret)
+    assert not await access.revoke(player_token.id), "revoked once"

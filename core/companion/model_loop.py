@@ -39,6 +39,10 @@ STEP_SCHEMA: dict[str, Any] = {
 }
 
 
+MEMORY_NOTES = 8
+"""How many of its latest notes of the player the companion is reminded of."""
+
+
 class Completes(Protocol):
     async def complete(self, request: ModelRequest) -> ModelDone: ...
 
@@ -83,11 +87,15 @@ async def ask_with_model(
     *,
     persona: tuple[str, str, str],
     limits: LoopLimits | None = None,
+    remembered: tuple[str, ...] = (),
 ) -> tuple[str | None, LoopTrace]:
-    """The model's answer (None when the offline companion should answer) and a trace."""
+    """The model's answer (None when the offline companion should answer) and a trace.
+    ``remembered``: the companion's own latest notes of this player, newest first."""
     limits = limits or LoopLimits()
+    memory = "\n".join(f"- {note}" for note in remembered[:MEMORY_NOTES])
     sections = (
         PromptSection("companion", _system(*persona), role="system", cache=True),
+        PromptSection("memories", f"You remember, newest first:\n{memory}" if memory else ""),
         PromptSection("input", f"The player asks: {question}"),
     )
     messages: list[Message] = []

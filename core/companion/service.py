@@ -114,10 +114,15 @@ _KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 _RECALL_WORDS = {"remember", "recall", "saw", "seen", "heard", "happened", "of", "you", "we"}
 
 
+_FILLER = frozenset(
+    "about the a an of what do you know is are this that these our we there tell me".split()
+)
+
+
 def topic_of(question: str) -> str:
     """ "about the old mine?" -> "old mine"."""
     words = re.findall(r"[^\W_]+(?:'[^\W_]+)?", question.lower())
-    while words and words[0] in {"about", "the", "a", "an", "of", "what", "do", "you", "know"}:
+    while words and words[0] in _FILLER:
         words = words[1:]
     return " ".join(words)
 
@@ -351,7 +356,13 @@ class Companions:
         if self.model is not None and await self._hold_credits(asker.player_key):
             persona = (spec.name, spec.personality or "a companion", spec.voice or "plainly")
             said, trace = await ask_with_model(
-                self, self.model, asker, question, persona=persona, limits=self.limits
+                self,
+                self.model,
+                asker,
+                question,
+                persona=persona,
+                limits=self.limits,
+                remembered=tuple(n.text for n in remembered),
             )
             await self._settle_credits(asker.player_key, trace.usage.cost_usd)
             if said is not None:

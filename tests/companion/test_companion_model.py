@@ -66,6 +66,9 @@ async def test_the_model_looks_lore_up_then_answers_in_character(setup):
     assert used.user.credits >= 1 and used.user.turns == 0, "billed in credits, no turn"
     second = server.requests[-1]
     assert "forty-one hearths" in json.dumps(second.body), "the tool's result went back"
+    server.push(step("answer", "Again? The village, as before."))
+    await companion.ask(sid, "and the village again?", user_ref="u1")
+    assert "You asked me about village" in json.dumps(server.requests[-1].body)
     if kind == "anthropic":
         assert second.body["tool_choice"]["name"] == "companion_step"
     else:

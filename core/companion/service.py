@@ -115,7 +115,27 @@ _RECALL_WORDS = {"remember", "recall", "saw", "seen", "heard", "happened", "of",
 
 
 _FILLER = frozenset(
-    "about the a an of what do you know is are this that these our we there tell me".split()
+    [
+        "about",
+        "the",
+        "a",
+        "an",
+        "of",
+        "what",
+        "do",
+        "you",
+        "know",
+        "is",
+        "are",
+        "this",
+        "that",
+        "these",
+        "our",
+        "we",
+        "there",
+        "tell",
+        "me",
+    ]
 )
 
 

@@ -679,6 +679,8 @@ class World(Strict):
         sections = ("characters", "items", "lore", "locations")
         without_raw = {section: {"__all__": {"source": {"raw"}}} for section in sections}
         data = self.model_dump(mode="json", exclude_none=True, exclude=without_raw)
+        if not self.companions:  # added later: worlds without any keep their content hash
+            data.pop("companions", None)
         for section in sections:
             for key, entry in getattr(self, section).items():
                 if entry.source is not None and entry.source.raw is not None:

@@ -79,6 +79,9 @@ async def test_a_world_names_its_own_companion_and_its_lines(uow_factory):
     from storyai.core.domain.world import World
 
     world = World.model_validate(data)
+    # worlds without companions keep the content (and hash) they had before companions
+    assert "companions" not in WORLD.canonical() and "companions" in world.canonical()
+    assert World.model_validate(world.canonical()) == world
     await services.install_world(uow_factory, world, source="test")
     play = Play(uow_factory)
     sid = (await play.start("ember_with_bram", player_name="Ash", seed=1)).session_id

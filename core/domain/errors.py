@@ -444,3 +444,10 @@ def until(now: datetime, then: datetime) -> str:
     if hours:
         return f"{hours} h"
     return f"{minutes} min"
+
+
+# ---------------------------------------------------------------------------- companion
+
+
+class ToolRefused(PlayError):
+    """A companion or MCP tool the caller may not use, or data that is not theirs."""

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from storyai.core.domain.companion import CompanionSpec
 from storyai.core.domain.spells import Spell
 
 FORMAT_VERSION = 1
@@ -656,6 +657,11 @@ class World(Strict):
         description="Words the player can say anywhere (a location's own phrases come first).",
     )
     playtests: list[Playtest] = Field(default_factory=list)
+    companions: dict[Id, CompanionSpec] = Field(
+        default_factory=dict,
+        description="Companions who travel with the players (the first is everyone's); "
+        "none: Aria, a wise mentor with dry humor.",
+    )
 
     @property
     def id(self) -> str:
@@ -673,6 +679,8 @@ class World(Strict):
         sections = ("characters", "items", "lore", "locations")
         without_raw = {section: {"__all__": {"source": {"raw"}}} for section in sections}
         data = self.model_dump(mode="json", exclude_none=True, exclude=without_raw)
+        if not self.companions:  # added later: worlds without any keep their content hash
+            data.pop("companions", None)
         for section in sections:
             for key, entry in getattr(self, section).items():
                 if entry.source is not None and entry.source.raw is not None:
@@ -705,6 +713,16 @@ SECTION_NAMES = (
     "flags",
     "phrases",
     "playtests",
+    "companions",
 )
-MERGED_SECTIONS = ("locations", "characters", "items", "quests", "lore", "archetypes", "spells")
+MERGED_SECTIONS = (
+    "locations",
+    "characters",
+    "items",
+    "quests",
+    "lore",
+    "archetypes",
+    "spells",
+    "companions",
+)
 """Sections keyed by id, which a folder's files may each add to."""

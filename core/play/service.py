@@ -17,6 +17,7 @@ writing), ``tending`` (what happens while nobody acts), ``prompts`` and
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from storyai.core.domain.clock import Clock
 from storyai.core.domain.records import EventRecord, PlayerRecord, SessionRecord
@@ -55,6 +56,9 @@ from storyai.core.quotas import QuotaPolicy
 from storyai.core.storage.ports import UnitOfWorkFactory
 from storyai.core.views import PlayerView, player_view
 
+if TYPE_CHECKING:
+    from storyai.core.companion.service import Companions
+
 
 class Play:
     """Every use case of playing stories, on one storage."""
@@ -91,6 +95,14 @@ class Play:
     @property
     def quota(self) -> QuotaPolicy:
         return self.deps.quota
+
+    @property
+    def companion(self) -> Companions:
+        """The companion and its tools (``storyai.core.companion``) on this storage."""
+        from storyai.core.companion.service import Companions  # it reads the play modules
+
+        model = getattr(self.deps.narrator, "router", None)  # the AI narrator's models
+        return Companions(self.deps, model=model)
 
     def _narrator(self, narrator: Narrator | None) -> Narrator:
         return narrator or self.deps.narrator
@@ -170,7 +182,11 @@ class Play:
         narrator: Narrator | None = None,
         on_text: OnText | None = None,
     ) -> TurnResult:
-        """Play one input (as the host unless ``player_id`` says who)."""
+        """Play one input (as the host unless ``player_id`` says who). Words to the
+        companion ("ask aria about the mine") are answered by it and take no turn."""
+        spoken = await self.companion.in_play(session_id, text, player_id=player_id)
+        if spoken is not None:
+            return spoken
         return await acting.act(
             self.deps,
             session_id,

@@ -372,3 +372,39 @@ class RecallTermRow(Base):
     """How often the stem occurs in the event."""
     length: Mapped[int] = mapped_column(Integer)
     """How many indexed words the event has."""
+
+
+class CompanionNoteRow(Base):
+    """What a companion remembers of a player (migration 0009), by player key so it
+    carries across stories; ``segment``/``depth`` place it on its story's tree so a
+    rewind forgets it with the branch. No foreign key: a memory outlives its story."""
+
+    __tablename__ = "companion_notes"
+    __table_args__ = (Index(None, "player_key", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    player_key: Mapped[str] = mapped_column(String(128))
+    companion: Mapped[str] = mapped_column(String(80))
+    session_id: Mapped[str] = mapped_column(String(64))
+    segment: Mapped[int] = mapped_column(Integer)
+    depth: Mapped[int] = mapped_column(Integer)
+    turn: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class McpTokenRow(Base):
+    """An MCP client's token (migration 0009): only the SHA-256 of the secret is kept."""
+
+    __tablename__ = "mcp_tokens"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    session_id: Mapped[str] = mapped_column(String(64), index=True)
+    player_key: Mapped[str] = mapped_column(String(128))
+    permissions: Mapped[str] = mapped_column(String(64))
+    """Comma-separated: read, play, gm."""
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

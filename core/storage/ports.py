@@ -27,6 +27,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Self
 
+from storyai.core.domain.companion import CompanionNote, McpToken
 from storyai.core.domain.records import (
     BranchRecord,
     EventRecord,
@@ -309,6 +310,35 @@ class LibraryRepository(abc.ABC):
         """Every key of that kind, in any edition."""
 
 
+class CompanionRepository(abc.ABC):
+    """What companions remember of their players, by player key (migration 0009)."""
+
+    @abc.abstractmethod
+    async def add(self, note: CompanionNote) -> None: ...
+
+    @abc.abstractmethod
+    async def notes(self, player_key: str, *, limit: int = 500) -> builtins.list[CompanionNote]:
+        """The player's notes, newest first (at most ``limit``)."""
+
+
+class McpTokenRepository(abc.ABC):
+    """MCP clients' tokens, stored by the SHA-256 of the secret (migration 0009)."""
+
+    @abc.abstractmethod
+    async def add(self, token: McpToken) -> None: ...
+
+    @abc.abstractmethod
+    async def by_digest(self, digest: str) -> McpToken | None: ...
+
+    @abc.abstractmethod
+    async def revoke(self, token_id: str, at: datetime) -> bool:
+        """Revoke a token (by id); False when there is no such unrevoked token."""
+
+    @abc.abstractmethod
+    async def list(self, session_id: str | None = None) -> builtins.list[McpToken]:
+        """Tokens, oldest first; only one story's when given."""
+
+
 class UnitOfWork(abc.ABC):
     worlds: WorldRepository
     sessions: SessionRepository
@@ -319,6 +349,8 @@ class UnitOfWork(abc.ABC):
     snapshots: SnapshotRepository
     quotas: QuotaRepository
     library: LibraryRepository
+    companions: CompanionRepository
+    mcp_tokens: McpTokenRepository
 
     async def __aenter__(self) -> Self:
         return self

@@ -55,7 +55,7 @@ async def test_upgrade_downgrade_upgrade(database: Database) -> None:
     assert await current_revision(database) is None
 
     await upgrade(database)
-    assert await current_revision(database) == head_revision() == "0007"
+    assert await current_revision(database) == head_revision() == "0009"
     assert await _tables(database) >= TABLES
 
     await downgrade(database)

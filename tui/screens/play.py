@@ -368,6 +368,10 @@ class PlayScreen(Screen[None]):
                 await log.end_stream()
                 await log.add_lines(result.lines)
                 await self._show(result.state)
+                if result.events:  # a turn was played: the companion may speak up
+                    remark = await self.service.companion.remark(self.session_id)
+                    if remark is not None:
+                        await log.add_lines([remark.line()])
         finally:
             await log.end_stream()
             self.busy = False

@@ -5,6 +5,12 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 from storyai.core.storage.locks import HeldLocks, LockRegistry
+from storyai.core.storage.memory.companions import (
+    CompanionTables,
+    InMemoryCompanionRepository,
+    InMemoryMcpTokenRepository,
+    commit_companions,
+)
 from storyai.core.storage.memory.library import InMemoryLibraryRepository
 from storyai.core.storage.memory.quotas import InMemoryQuotaRepository
 from storyai.core.storage.memory.recall import InMemoryRecallRepository
@@ -24,6 +30,7 @@ class InMemoryStore:
 
     def __init__(self) -> None:
         self.committed = Committed()
+        self.companion_tables = CompanionTables()
         self.locks = LockRegistry()
 
     def unit_of_work(self) -> InMemoryUnitOfWork:
@@ -46,11 +53,20 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.snapshots = InMemorySnapshotRepository(self)
         self.quotas = InMemoryQuotaRepository(self)
         self.library = InMemoryLibraryRepository(self)
+        self._companion_tables = store.companion_tables
+        self.companions: InMemoryCompanionRepository = InMemoryCompanionRepository(
+            store.companion_tables
+        )
+        self.mcp_tokens: InMemoryMcpTokenRepository = InMemoryMcpTokenRepository(
+            store.companion_tables
+        )
 
     async def lock(self, key: Hashable) -> None:
         await self._held.acquire(key)
 
     def _reset(self) -> None:
+        self.companions.pending = []
+        self.mcp_tokens.pending = {}
         self.pending = Pending()
         self.view = View(self.committed, self.pending)
 
@@ -58,6 +74,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         try:
             if not self.pending.empty():
                 commit(self.committed, self.pending)
+            commit_companions(self._companion_tables, self.companions, self.mcp_tokens)
         finally:
             self._reset()
             self._held.release_all()

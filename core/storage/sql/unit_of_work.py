@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from storyai.core.storage.ports import UnitOfWork, UnitOfWorkFactory
 from storyai.core.storage.sql.branches import SqlBranchRepository
+from storyai.core.storage.sql.companions import SqlCompanionRepository, SqlMcpTokenRepository
 from storyai.core.storage.sql.events import SqlEventRepository
 from storyai.core.storage.sql.library import SqlLibraryRepository
 from storyai.core.storage.sql.link import link_for
@@ -35,6 +36,8 @@ class SqlUnitOfWork(UnitOfWork):
         self.snapshots = SqlSnapshotRepository(link)
         self.quotas = SqlQuotaRepository(link)
         self.library = SqlLibraryRepository(link)
+        self.companions = SqlCompanionRepository(link)
+        self.mcp_tokens = SqlMcpTokenRepository(link)
 
     async def commit(self) -> None:
         await self._link.commit()

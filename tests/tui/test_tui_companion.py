@@ -1,0 +1,23 @@
+"""The companion in the TUI: typed to ("ask aria about ..."), and speaking up after a
+turn (a new place), in the story log."""
+
+from __future__ import annotations
+
+import playing
+from tui_helpers import screen_text, settle, type_text, wait_until
+
+
+async def test_aria_answers_in_the_log_and_remarks_on_a_new_place(make_app, memory_uow, tmp_path):
+    start = await playing.start_session(memory_uow, "ember_hollow", player_name="Wren", seed=1)
+    app = make_app(memory_uow, session_id=start.session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "ask aria about our quest")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "Aria:" in screen_text(app), "Aria's answer")
+        assert "Where we stand" in screen_text(app)
+        await type_text(pilot, "north")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "New ground" in screen_text(app), "Aria's remark")
+        app.save_screenshot(str(tmp_path / "companion.svg"))
+        assert "Mine Road. New ground" in " ".join(screen_text(app).split())

@@ -22,6 +22,7 @@ from storyai.core.domain.clock import Clock
 from storyai.core.domain.records import EventRecord, PlayerRecord, SessionRecord
 from storyai.core.domain.state import Choice, GameState, PlayerState
 from storyai.core.domain.world import World
+from storyai.core.maps.view import MapView
 from storyai.core.memory.context import Budgets
 from storyai.core.memory.tokens import Tokenizer
 from storyai.core.narrators.offline import OfflineNarrator
@@ -31,6 +32,7 @@ from storyai.core.play import (
     acting,
     branches,
     history,
+    knowledge,
     prompts,
     queries,
     seating,
@@ -54,6 +56,7 @@ from storyai.core.play.table import Mode
 from storyai.core.quotas import QuotaPolicy
 from storyai.core.storage.ports import UnitOfWorkFactory
 from storyai.core.views import PlayerView, player_view
+from storyai.core.views.codex import Codex
 
 
 class Play:
@@ -332,6 +335,21 @@ class Play:
             session_id, user_ref=user_ref, player_id=player_id
         )
         return player_view(state, world, player.id)
+
+    async def codex(
+        self, session_id: str, *, user_ref: str | None = None, player_id: str | None = None
+    ) -> Codex:
+        """What a player's character knows: places, people, items, lore, quests, each
+        with the turn it was learned (``storyai.core.views.codex``)."""
+        return await knowledge.codex_of(
+            self.deps, session_id, user_ref=user_ref, player_id=player_id
+        )
+
+    async def map(
+        self, session_id: str, *, user_ref: str | None = None, player_id: str | None = None
+    ) -> MapView:
+        """The story's maps as a player knows them (fog of war), ready to draw."""
+        return await knowledge.map_of(self.deps, session_id, user_ref=user_ref, player_id=player_id)
 
     async def choices(self, session_id: str) -> tuple[int, list[Choice], bool]:
         return await queries.choices(self.deps, session_id)

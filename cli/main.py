@@ -9,9 +9,12 @@ from __future__ import annotations
 import typer
 
 from storyai.cli import bot as bot_commands
+from storyai.cli import codex as codex_commands
 from storyai.cli import db as db_commands
 from storyai.cli import export as export_commands
 from storyai.cli import imports as import_commands
+from storyai.cli import lore as lore_commands
+from storyai.cli import maps as map_commands
 from storyai.cli import play as play_commands
 from storyai.cli import providers as provider_commands
 from storyai.cli import run as run_commands
@@ -57,6 +60,9 @@ app.add_typer(provider_commands.app, name="providers")
 app.add_typer(import_commands.app, name="import")
 app.add_typer(export_commands.app, name="export")
 app.add_typer(srd_commands.app, name="srd")
+app.add_typer(map_commands.app, name="map")
+app.add_typer(lore_commands.app, name="lore")
+app.command("codex")(codex_commands.codex)
 app.command("run")(run_commands.run)
 app.command("play")(play_commands.play)
 app.command("bot")(bot_commands.bot)

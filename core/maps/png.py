@@ -72,7 +72,11 @@ def render_png(view: MapView) -> bytes:
                 pen.ellipse([box[2] - 14, box[1] + 2, box[2] - 2, box[1] + 14], fill=PARTY)
         top = oy + (rows - 1) * CELL_H + BOX_H + MARGIN
         for link in sheet.links:
-            pen.text((MARGIN, top), f"{link.place} -{link.direction}-> {link.to_place}", fill=INK)
+            pen.text(
+                (MARGIN, top),
+                f"{link.place} -{link.direction}-> {link.to_name} ({link.to_sheet_name})",
+                fill=INK,
+            )
             top += LINK_H
         top += MARGIN
     out = io.BytesIO()

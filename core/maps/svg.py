@@ -87,7 +87,7 @@ def render_svg(view: MapView) -> str:
             parts.append(
                 f'<text class="link" x="{MARGIN}" y="{top + 12}">'
                 f"{escape(name)} —{escape(link.direction)}{lock}→ "
-                f"{escape(link.to_place)} (map {escape(link.to_sheet)})</text>"
+                f"{escape(link.to_name)} ({escape(link.to_sheet_name)})</text>"
             )
             top += LINK_H
         parts.append("</g>")

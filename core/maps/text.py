@@ -57,6 +57,8 @@ def _sheet(sheet: MapSheet, label: int) -> str:
     for link in sheet.links:
         lock = " (locked)" if link.locked else ""
         lines.append(
-            f"  {names[link.place]} ─{link.direction}{lock}→ {link.to_place} (map {link.to_sheet})"
+            f"  {names[link.place]} ─{link.direction}{lock}→ {link.to_name} ({link.to_sheet_name})"
         )
+    if sheet.drawing:  # the author's own drawing (only in a view without fog)
+        lines += ["", sheet.drawing.rstrip("\n")]
     return "\n".join(lines)

@@ -45,7 +45,9 @@ class MapLink:
     direction: str
     to_sheet: str
     to_place: str
+    to_name: str = ""
     locked: bool = False
+    to_sheet_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ def world_map(
         }
         start = world.start.location if world.start.location in unplaced else unplaced[0]
         grid = layout(exits, start, only=unplaced)
-        row = max((y for _, y in grid.cells.values()), default=0) + 2
+        row = max((y for _, y in grid.cells.values()), default=0) + 1
         for lid in unplaced:
             if lid in grid.cells:
                 points[lid] = grid.cells[lid]
@@ -142,7 +144,19 @@ def world_map(
                     continue
                 lock = is_locked(ex.requires)
                 if sheet_of.get(ex.to) != sid:
-                    links.append(MapLink(lid, direction, sheet_of[ex.to], ex.to, lock))
+                    links.append(
+                        MapLink(
+                            lid,
+                            direction,
+                            sheet_of[ex.to],
+                            ex.to,
+                            world.locations[ex.to].name,
+                            lock,
+                            world.maps[sheet_of[ex.to]].name
+                            if sheet_of[ex.to] in world.maps
+                            else world.world.title,
+                        )
+                    )
                     continue
                 pair = frozenset((lid, ex.to))
                 old = doors.get(pair)

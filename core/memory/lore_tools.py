@@ -122,6 +122,8 @@ def why(
         )
         recursion = []
         for hit in hits:
+            if hit.status not in ("included", "secret"):
+                continue  # its text never reaches the model, so names nothing
             body = world.lore[hit.id].text.lower()
             for lid, entry in sorted(world.lore.items()):
                 if lid in fired_ids:

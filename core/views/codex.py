@@ -78,7 +78,9 @@ def build_codex(world: World, events: Iterable[EventRecord], who: str) -> Codex:
     def note(
         kind: str, key: str, how: str, record: EventRecord, where: str, name: str, text: str
     ) -> None:
-        if (kind, key) not in learned:
+        known = learned.get((kind, key))
+        if known is None or (kind == "place" and how == "visited" and known.how != how):
+            # a place first only seen is known better once visited: its text, that turn
             learned[(kind, key)] = CodexEntry(
                 kind, key, name, text, how, record.turn, where, record.id
             )

@@ -20,6 +20,7 @@ from storyai.cli import providers as provider_commands
 from storyai.cli import run as run_commands
 from storyai.cli import session as session_commands
 from storyai.cli import srd as srd_commands
+from storyai.cli import wiki as wiki_commands
 from storyai.cli import world as world_commands
 from storyai.cli.errors import StoryGroup
 
@@ -63,6 +64,7 @@ app.add_typer(srd_commands.app, name="srd")
 app.add_typer(map_commands.app, name="map")
 app.add_typer(lore_commands.app, name="lore")
 app.command("codex")(codex_commands.codex)
+app.command("wiki")(wiki_commands.wiki)
 app.command("run")(run_commands.run)
 app.command("play")(play_commands.play)
 app.command("bot")(bot_commands.bot)

@@ -7,13 +7,15 @@ drawn locked while its condition does not hold for this player."""
 from __future__ import annotations
 
 from storyai.core.domain.errors import NotSeated
-from storyai.core.domain.world import Condition
+from storyai.core.domain.events import Narration, PlayerAction
+from storyai.core.domain.world import Condition, World
 from storyai.core.engine.story import holds
 from storyai.core.maps.view import MapView, world_map
 from storyai.core.play.pipeline import Deps, host_of
 from storyai.core.play.queries import Now, now
 from storyai.core.play.seating import seat_of
 from storyai.core.views.codex import Codex, build_codex
+from storyai.core.wiki.site import Campaign, Turn
 
 
 async def codex_of(
@@ -54,3 +56,36 @@ async def map_of(
     return world_map(
         world, known=codex.ids("place"), here=state.players[who].location, locked=locked
     )
+
+
+async def campaign_of(deps: Deps, session_id: str) -> tuple[World, Campaign]:
+    """A story as a campaign to publish: what all its players know (their codices
+    together), its chapters and the turns told on its active line."""
+    async with deps.uow() as uow:
+        current = await now(deps, uow, session_id)
+        players = {p.id: p.display_name for p in await uow.players.list(session_id)}
+        head, branch = current.opened.head, current.opened.branch
+        assert head is not None and branch is not None  # now() checked
+        events = await uow.events.on_line(session_id, branch.lineage, max_depth=head.depth)
+    world, state = current.world, current.state
+    known: dict[str, set[str]] = {}
+    for who in state.players:
+        codex = build_codex(world, events, who)
+        for entry in codex.entries:
+            known.setdefault(entry.kind, set()).add(entry.id)
+    turns: list[Turn] = []
+    action: tuple[str, str] | None = None
+    for record in events:
+        event = record.event
+        if isinstance(event, PlayerAction):
+            action = (players.get(record.actor, record.actor), event.text)
+        elif isinstance(event, Narration):
+            told = "\n\n".join(line.text for line in event.lines if line.kind != "dice")
+            who, text = action or ("", "")
+            turns.append(Turn(record.turn, who, text, told))
+            action = None
+    chapters = tuple((c.number, c.first_turn, c.last_turn, c.summary) for c in state.chapters)
+    host = host_of(state)
+    here = state.players[host].location if host in state.players else None
+    title = current.session.title or world.world.title
+    return world, Campaign(title, known, chapters, tuple(turns), here)

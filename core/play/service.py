@@ -57,6 +57,7 @@ from storyai.core.quotas import QuotaPolicy
 from storyai.core.storage.ports import UnitOfWorkFactory
 from storyai.core.views import PlayerView, player_view
 from storyai.core.views.codex import Codex
+from storyai.core.wiki.site import Campaign
 
 
 class Play:
@@ -350,6 +351,11 @@ class Play:
     ) -> MapView:
         """The story's maps as a player knows them (fog of war), ready to draw."""
         return await knowledge.map_of(self.deps, session_id, user_ref=user_ref, player_id=player_id)
+
+    async def campaign(self, session_id: str) -> tuple[World, Campaign]:
+        """A story as a campaign to publish (``storyai wiki SESSION``): what its players
+        know, its chapters and the turns told."""
+        return await knowledge.campaign_of(self.deps, session_id)
 
     async def choices(self, session_id: str) -> tuple[int, list[Choice], bool]:
         return await queries.choices(self.deps, session_id)

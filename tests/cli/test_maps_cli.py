@@ -82,3 +82,21 @@ def test_lore_for_authors(cli) -> None:
     assert "over budget" in tight
     lint = cli("lore", "lint", "ember_hollow").output
     assert "keyword 'nail' is shared with the_binding" in lint and "0 errors" in lint
+
+
+def test_publish_a_wiki_of_a_world_and_of_a_story(cli, tmp_path: Path) -> None:
+    done = cli("wiki", "ember_hollow", "-o", "site").output
+    assert "Wrote" in done and (tmp_path / "site" / "index.html").is_file()
+    assert (tmp_path / "site" / "places" / "village_square.html").is_file()
+    again = cli("wiki", "ember_hollow", "-o", "site", "--gm").output  # over its own site
+    assert "GM edition" in again
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "mine.txt").write_text("keep")
+    refused = cli("wiki", "ember_hollow", "-o", "notes", code=1).output
+    assert "not a wiki" in refused and (tmp_path / "notes" / "mine.txt").read_text() == "keep"
+    cli("run", "ember_hollow", "--save", "--seed", "4", "--name", "Ash", input="go north\n")
+    short_id = cli("session", "list").output.splitlines()[1].split()[0]
+    cli("wiki", short_id, "-o", "campaign")
+    story = (tmp_path / "campaign" / "story.html").read_text(encoding="utf-8")
+    assert "go north" in story
+    assert not (tmp_path / "campaign" / "places" / "deep_gallery.html").exists()

@@ -44,7 +44,10 @@ def _world(ref: str) -> World:
 
 @app.command("list")
 def list_(world: str = WORLD_ARG) -> None:
-    """Every lore entry: id, title, visibility, priority and keywords."""
+    """Every lore entry: id, title, visibility, priority and keywords.
+
+    [bold]Example[/bold]: storyai lore list ember_hollow
+    """
     w = _world(world)
     table = Table("id", "title", "visibility", "priority", "keywords", box=None)
     for lid, entry in sorted(w.lore.items()):
@@ -56,7 +59,10 @@ def list_(world: str = WORLD_ARG) -> None:
 
 @app.command("show")
 def show(world: str = WORLD_ARG, entry_id: str = typer.Argument(..., help="A lore id.")) -> None:
-    """One entry in full."""
+    """One entry in full.
+
+    [bold]Example[/bold]: storyai lore show ember_hollow heartstone
+    """
     w = _world(world)
     entry = w.lore.get(entry_id)
     if entry is None:
@@ -78,7 +84,10 @@ def show(world: str = WORLD_ARG, entry_id: str = typer.Argument(..., help="A lor
 
 @app.command("search")
 def search(world: str = WORLD_ARG, query: str = typer.Argument(..., help="Words to find.")) -> None:
-    """Entries whose title, keywords, tags or text hold every word."""
+    """Entries whose title, keywords, tags or text hold every word.
+
+    [bold]Example[/bold]: storyai lore search ember_hollow iron door
+    """
     from storyai.core.memory.lore_tools import search_lore
 
     found = search_lore(_world(world), query)
@@ -144,7 +153,10 @@ def lint(
     world: str = WORLD_ARG,
     budget: int = typer.Option(None, "--budget", help="Lore budget in tokens (default 600)."),
 ) -> None:
-    """Entries that can never fire, never fit the budget, or share keywords. Exit 1 on errors."""
+    """Entries that can never fire, never fit the budget, or share keywords. Exit 1 on errors.
+
+    [bold]Example[/bold]: storyai lore lint ./my_world --budget 400
+    """
     from storyai.core.memory.lore_tools import lint as check
     from storyai.core.memory.tokens import default_tokenizer
 

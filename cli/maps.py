@@ -29,7 +29,7 @@ app = typer.Typer(
   storyai map generate dungeon --seed 7 --size 12 -o crypt.yaml
   storyai world new crypt_world --from-map crypt.yaml
   storyai map show crypt_world -o crypt.svg
-  storyai map show 3f2a --format png -o story.png     a story, as its host knows it
+  storyai map show 3f2a -o story.png             a story, as its host knows it
 """,
 )
 

@@ -279,6 +279,7 @@ class WorldMap(Strict):
     grid: int = Field(
         0, ge=0, le=1000, description="With an image: pixels per grid cell (0: not given)."
     )
+    tags: list[str] = Field(default_factory=list)
     source: Source | None = Field(None, description="Set by `storyai import`.")
 
 

@@ -11,6 +11,7 @@ it would have.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -139,12 +140,17 @@ def why(
     return WhyReport(tuple(steps), place, limit)
 
 
+EXPORTED_ACTION = re.compile(r"^\*\*.+?\*\* \(turn \d+\): (.+)$")
+"""A player's input in ``storyai session export``: ``**Ash** (turn 2): go north``."""
+
+
 def transcript_inputs(text: str) -> list[str]:
-    """The player inputs of a transcript: a plain file has one per line; a Markdown
-    transcript (``storyai session export``) marks them with ``> ``."""
+    """The player inputs of a transcript: from a ``storyai session export`` its
+    players' actions; else lines quoted with ``> ``; else every line (not ``#``)."""
     lines = [line.strip() for line in text.splitlines()]
+    exported = [m.group(1).strip() for line in lines if (m := EXPORTED_ACTION.match(line))]
     quoted = [line[1:].strip() for line in lines if line.startswith(">")]
-    chosen = quoted or [line for line in lines if line and not line.startswith("#")]
+    chosen = exported or quoted or [line for line in lines if line and not line.startswith("#")]
     return [line for line in chosen if line]
 
 

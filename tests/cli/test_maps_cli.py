@@ -80,6 +80,22 @@ def test_lore_for_authors(cli) -> None:
         "lore", "why", "ember_hollow", "the founders of the village", "--budget", "40"
     ).output
     assert "over budget" in tight
+    cli(
+        "run",
+        "ember_hollow",
+        "--save",
+        "--seed",
+        "4",
+        "--name",
+        "Ash",
+        input="ask hesta about the founders\nlook\n",
+    )
+    short_id = cli("session", "list").output.splitlines()[1].split()[0]
+    cli("session", "export", short_id, "-o", "story.md")
+    replayed = cli("lore", "why", "ember_hollow", "--transcript", "story.md").output
+    assert "1. > ask hesta about the founders" in replayed and "2. > look" in replayed
+    assert "the_founders: included, fired by 'founders' in your action" in replayed
+    assert "the_founders: included, fired by 'founders' in input 1" in replayed
     lint = cli("lore", "lint", "ember_hollow").output
     assert "keyword 'nail' is shared with the_binding" in lint and "0 errors" in lint
 

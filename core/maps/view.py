@@ -87,7 +87,8 @@ def world_map(
 ) -> MapView:
     """The world's maps as ``known`` lets a viewer see them (``None``: everything, the
     author's view). ``locked`` says whether an exit's condition blocks it now (default:
-    any condition does); hidden exits are drawn only with ``show_hidden``."""
+    any condition does); a hidden exit is drawn with ``show_hidden``, or, given
+    ``locked``, once it does not block the viewer (as their list of exits shows it)."""
     is_locked = locked or (lambda requires: requires is not None)
     visible = [lid for lid in world.locations if known is None or lid in set(known)]
     if here is not None and here in world.locations and here not in visible:
@@ -140,9 +141,11 @@ def world_map(
         links: list[MapLink] = []
         for lid in members:
             for direction, ex in world.locations[lid].exits.items():
-                if ex.to not in shown or (ex.hidden and not show_hidden):
-                    continue
                 lock = is_locked(ex.requires)
+                # a hidden way is drawn once the viewer can take it (as the exits list it)
+                found = show_hidden or (locked is not None and not lock)
+                if ex.to not in shown or (ex.hidden and not found):
+                    continue
                 if sheet_of.get(ex.to) != sid:
                     links.append(
                         MapLink(

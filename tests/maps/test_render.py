@@ -100,3 +100,15 @@ async def test_a_storys_map_is_what_its_player_found(uow_factory) -> None:
     svg = render_svg(after)
     assert re.search(r'class="place here" id="place-mine_road"', svg)
     assert "Deep Gallery" not in svg and "Heart Chamber" not in svg
+
+
+def test_a_hidden_way_is_drawn_once_the_viewer_can_take_it() -> None:
+    world = KEEP.model_copy(deep=True)
+    world.locations["secret_room"].exits = {}  # the hidden way is the only one
+    known = ["tower", "secret_room"]
+    shut = world_map(world, known=known, here="tower", locked=lambda requires: True)
+    opened = world_map(world, known=known, here="tower", locked=lambda requires: False)
+    author = world_map(world)
+    assert shut.sheets[0].doors == () and author.sheets[0].doors != ()
+    assert not any({d.a, d.b} == {"tower", "secret_room"} for d in author.sheets[0].doors)
+    assert [(d.a, d.b) for d in opened.sheets[0].doors] == [("tower", "secret_room")]

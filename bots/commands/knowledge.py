@@ -31,7 +31,8 @@ async def map_(interaction: discord.Interaction) -> None:
         else:
             file = discord.File(io.BytesIO(render_svg(view).encode()), filename="map.svg")
         places = len(view.place_ids)
-        caption = f"Your map: {places} place{'s' if places != 1 else ''} found. ◆ marks the party."
+        plural = "s" if places != 1 else ""
+        caption = f"Your map: {places} place{plural} found; the party's place is ringed."
         await interaction.followup.send(caption, file=file, ephemeral=True)
 
 

@@ -31,7 +31,7 @@ async def test_map_is_an_image_of_what_the_asker_found(installed):
         shown = await fake.slash("map", user="alice", channel="adventures")
         await shown.wait_reply()
         reply = shown.reply
-        assert reply.ephemeral and "place" in reply.content and "◆" in reply.content
+        assert reply.ephemeral and "places found; the party's place is ringed" in reply.content
         [image] = reply.attachments
         play = Play(installed, clock=t.clock)
         story = await play.here(str(fake.channel("adventures").id))

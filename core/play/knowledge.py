@@ -69,10 +69,14 @@ async def campaign_of(deps: Deps, session_id: str) -> tuple[World, Campaign]:
         events = await uow.events.on_line(session_id, branch.lineage, max_depth=head.depth)
     world, state = current.world, current.state
     known: dict[str, set[str]] = {}
+    learned: dict[tuple[str, str], tuple[int, str]] = {}
     for who in state.players:
         codex = build_codex(world, events, who)
         for entry in codex.entries:
             known.setdefault(entry.kind, set()).add(entry.id)
+            first = learned.get((entry.kind, entry.id))
+            if first is None or entry.turn < first[0]:
+                learned[(entry.kind, entry.id)] = (entry.turn, entry.how)
     turns: list[Turn] = []
     action: tuple[str, str] | None = None
     for record in events:
@@ -88,4 +92,4 @@ async def campaign_of(deps: Deps, session_id: str) -> tuple[World, Campaign]:
     host = host_of(state)
     here = state.players[host].location if host in state.players else None
     title = current.session.title or world.world.title
-    return world, Campaign(title, known, chapters, tuple(turns), here)
+    return world, Campaign(title, known, chapters, tuple(turns), here, learned)

@@ -61,6 +61,8 @@ class Campaign:
     chapters: tuple[tuple[int, int, int, str], ...] = ()  # number, first, last turn, summary
     turns: tuple[Turn, ...] = ()
     here: str | None = None
+    learned: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
+    """(kind, id) -> (turn, how): when the players first learned it (links to that turn)."""
 
 
 @dataclass
@@ -103,6 +105,15 @@ class _Site:
         depth = path.count("/")
         up = "../" * depth
         site = self.campaign.title if self.campaign else self.world.world.title
+        if self.campaign is not None and depth == 1:
+            kind = next((k for k, folder in FOLDERS.items() if path.startswith(folder + "/")), "")
+            when = self.campaign.learned.get((kind, path.split("/")[1].removesuffix(".html")))
+            if when is not None:
+                turn, how = when
+                body = (
+                    f'<p class="meta">Learned on <a href="{up}story.html#turn-{turn}">'
+                    f"turn {turn}</a> ({escape(how)})</p>\n{body}"
+                )
         self.pages[path] = (
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f"<title>{escape(title)} · {escape(site)}</title>"

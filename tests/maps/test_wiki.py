@@ -49,8 +49,11 @@ def walk(site: Path) -> dict[str, str]:
         seen[key] = " ".join(" ".join(parser.text).split())
         for link in parser.links:
             assert "://" not in link and not link.startswith("/"), f"{key}: {link} is not relative"
-            target = (page.parent / urldefrag(link).url).resolve()
+            url, anchor = urldefrag(link)
+            target = (page.parent / url).resolve()
             assert target.is_file(), f"{key} links to {link}, which is not there"
+            if anchor:
+                assert f'id="{anchor}"' in target.read_text(encoding="utf-8"), f"{key}: {link}"
             assert site.resolve() in target.parents, f"{key}: {link} leaves the site"
             if target.suffix == ".html":
                 todo.append(target)
@@ -123,6 +126,10 @@ async def test_a_campaigns_wiki_shows_only_what_its_players_learned(uow_factory,
     assert (
         {p[5:-5] for p in pages if p.startswith("lore/")} == codex.ids("lore") == {"ember_hollow"}
     )
+    square = (tmp_path / "camp" / "places" / "village_square.html").read_text(encoding="utf-8")
+    assert 'Learned on <a href="../story.html#turn-0">turn 0</a> (visited)' in square
+    lore = (tmp_path / "camp" / "lore" / "ember_hollow.html").read_text(encoding="utf-8")
+    assert 'href="../story.html#turn-1">turn 1</a> (learned)' in lore
     story = pages["story.html"]
     assert "Turn 1. Ash : talk to hesta about mine" in story and "Turn 2. Ash : go north" in story
     everything = " ".join(pages.values())

@@ -21,6 +21,7 @@ SECTION_NAMES = {
     "characters": "characters",
     "items": "items",
     "lore": "lore",
+    "maps": "maps",
     "locations": "locations",
 }
 

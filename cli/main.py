@@ -9,15 +9,19 @@ from __future__ import annotations
 import typer
 
 from storyai.cli import bot as bot_commands
+from storyai.cli import codex as codex_commands
 from storyai.cli import db as db_commands
 from storyai.cli import export as export_commands
 from storyai.cli import imports as import_commands
+from storyai.cli import lore as lore_commands
+from storyai.cli import maps as map_commands
 from storyai.cli import mcp_cmd as mcp_commands
 from storyai.cli import play as play_commands
 from storyai.cli import providers as provider_commands
 from storyai.cli import run as run_commands
 from storyai.cli import session as session_commands
 from storyai.cli import srd as srd_commands
+from storyai.cli import wiki as wiki_commands
 from storyai.cli import world as world_commands
 from storyai.cli.errors import StoryGroup
 
@@ -60,6 +64,10 @@ app.add_typer(export_commands.app, name="export")
 app.add_typer(srd_commands.app, name="srd")
 app.add_typer(mcp_commands.app, name="mcp")
 app.add_typer(mcp_commands.companion, name="companion")
+app.add_typer(map_commands.app, name="map")
+app.add_typer(lore_commands.app, name="lore")
+app.command("codex")(codex_commands.codex)
+app.command("wiki")(wiki_commands.wiki)
 app.command("run")(run_commands.run)
 app.command("play")(play_commands.play)
 app.command("bot")(bot_commands.bot)

@@ -89,14 +89,25 @@ def _installed(world_id: str) -> bool:
 def new(
     name: Path = typer.Argument(..., help="Folder to create, e.g. harbour_town."),
     title: str = typer.Option(None, "--title", help="The world's title (default: from NAME)."),
+    from_map: Path = typer.Option(
+        None, "--from-map", help="Start from a map made by `storyai map generate`."
+    ),
 ) -> None:
     """Create a small, valid world with comments that explain each part.
 
-    [bold]Example[/bold]: storyai world new harbour_town --title "Harbour Town"
+    [bold]Examples[/bold]
+
+      storyai world new harbour_town --title "Harbour Town"
+      storyai world new crypt --from-map crypt.yaml
     """
     from storyai.core.worlds.scaffold import create_world
 
-    target = create_world(name, title=title)
+    if from_map is not None:
+        from storyai.core.maps.files import create_world_from_map
+
+        target = create_world_from_map(name, from_map, title=title)
+    else:
+        target = create_world(name, title=title)
     console.print(f"[green]✓[/] Created {escape(str(target))}")
     next_step = f"storyai world validate {shlex.quote(str(name))}"
     console.print(f"  Next: edit it, then [bold]{escape(next_step)}[/]")

@@ -34,6 +34,10 @@ def story_commands(app: StoryApp) -> list[PaletteCommand]:
             PaletteCommand(
                 "History", "The turn tree: rewind, branch, switch branch", play.action_history
             ),
+            PaletteCommand("Map", "The places you have found, full screen (F5)", play.action_map),
+            PaletteCommand(
+                "Codex", "Places, people, items, lore and quests you know (F6)", play.action_codex
+            ),
             PaletteCommand(
                 "Export transcript (Markdown)",
                 "Write this branch to a .md file in your documents folder (the notice says where)",

@@ -3,6 +3,7 @@
 ``story``      /story start | join | leave | status | mode | remove | end
 ``acting``     /act, /whisper, /roll
 ``character``  /sheet, /inventory, /quests
+``knowledge``  /map, /codex
 ``branches``   /rewind, /branch
 ``usage``      /usage
 ``companion``  /companion ask
@@ -15,7 +16,15 @@ from __future__ import annotations
 
 from discord import app_commands
 
-from storyai.bots.commands import acting, branches, character, companion, story, usage
+from storyai.bots.commands import (
+    acting,
+    branches,
+    character,
+    companion,
+    knowledge,
+    story,
+    usage,
+)
 
 
 def all_commands() -> list[app_commands.Command | app_commands.Group]:
@@ -28,6 +37,8 @@ def all_commands() -> list[app_commands.Command | app_commands.Group]:
         character.sheet,
         character.inventory,
         character.quests,
+        knowledge.map_,
+        knowledge.codex,
         branches.rewind,
         branches.branch,
         usage.usage,

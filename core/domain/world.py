@@ -252,6 +252,38 @@ class Exit(Strict):
     hidden: bool = Field(False, description="Not listed until the player can pass.")
 
 
+class MapPoint(Strict):
+    """Where a location is drawn on one of the world's maps (grid cells, y grows south)."""
+
+    map: Id = Field(description="The map (an id under the top-level `maps:`) it is drawn on.")
+    x: int = Field(ge=-1000, le=1000, description="Column on that map's grid.")
+    y: int = Field(ge=-1000, le=1000, description="Row on that map's grid (south is +1).")
+
+
+class WorldMap(Strict):
+    """A map of part of the world: the overland, a town, one dungeon level.
+
+    Locations say where they sit on it (``map: {map: ID, x, y}``); exits between
+    locations on different maps link the maps (stairs down, the city gate)."""
+
+    name: str = Field(min_length=1, max_length=120)
+    kind: Literal["overland", "town", "dungeon", "cave", "building", "other"] = "other"
+    description: Text = ""
+    image: str = Field(
+        "",
+        max_length=1000,
+        description="A background image for the map (a path beside the world, or a URL).",
+    )
+    drawing: Text = Field(
+        "", description="The map drawn in ASCII or Unicode, shown as written in the terminal."
+    )
+    grid: int = Field(
+        0, ge=0, le=1000, description="With an image: pixels per grid cell (0: not given)."
+    )
+    tags: list[str] = Field(default_factory=list)
+    source: Source | None = Field(None, description="Set by `storyai import`.")
+
+
 class Location(Strict):
     name: str = Field(min_length=1, max_length=120)
     description: Text = Field(min_length=1)
@@ -262,6 +294,10 @@ class Location(Strict):
     items: list[Id] = Field(default_factory=list, description="Items lying here at the start.")
     characters: list[Id] = Field(default_factory=list, description="Who is here at the start.")
     tags: list[str] = Field(default_factory=list)
+    region: str = Field(
+        "", max_length=120, description="The wider area it belongs to, e.g. 'Old Quarter'."
+    )
+    map: MapPoint | None = Field(None, description="Where it is drawn on one of the world's maps.")
     first_visit: str = Field("", description="Extra text shown the first time only.")
     on_enter: list[Effect] = Field(
         default_factory=list, description="Effects applied each time the player enters."
@@ -642,6 +678,11 @@ class World(Strict):
     quests: dict[Id, Quest] = Field(default_factory=dict)
     lore: dict[Id, LoreEntry] = Field(default_factory=dict)
     archetypes: dict[Id, Archetype] = Field(min_length=1)
+    maps: dict[Id, WorldMap] = Field(
+        default_factory=dict,
+        description="Maps of the world (overland, town, dungeon levels); locations place "
+        "themselves on one with `map: {map: ID, x, y}`.",
+    )
     spells: dict[Id, Spell] = Field(
         default_factory=dict,
         description="Spells this world defines (or redefines): archetypes and stat blocks "
@@ -709,6 +750,7 @@ SECTION_NAMES = (
     "quests",
     "lore",
     "archetypes",
+    "maps",
     "spells",
     "flags",
     "phrases",
@@ -722,6 +764,7 @@ MERGED_SECTIONS = (
     "quests",
     "lore",
     "archetypes",
+    "maps",
     "spells",
     "companions",
 )

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from storyai.core.domain.world import Character, Item, Location, LoreEntry
+from storyai.core.domain.world import Character, Item, Location, LoreEntry, WorldMap
 from storyai.core.importers.html_text import plain_text
 from storyai.core.importers.plan import SECTIONS, Entry, ImportPlan
 
@@ -29,6 +29,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "characters": Character,
     "items": Item,
     "lore": LoreEntry,
+    "maps": WorldMap,
     "locations": Location,
 }
 DEFAULT_ARCHETYPE = {
@@ -183,6 +184,9 @@ def _with_references(entry: Entry, final_ids: dict[tuple[str, str], str]) -> dic
     if entry.section == "locations":
         data["characters"] = [char(i) for i in data.get("characters", [])]
         data["items"] = [item(i) for i in data.get("items", [])]
+        point = data.get("map")
+        if isinstance(point, dict) and isinstance(point.get("map"), str):
+            data["map"] = {**point, "map": final_ids.get(("maps", point["map"]), point["map"])}
         exits = data.get("exits") or {}
         data["exits"] = {
             label: (

@@ -22,8 +22,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Section = Literal["characters", "items", "lore", "locations"]
-SECTIONS: tuple[Section, ...] = ("characters", "items", "lore", "locations")
+Section = Literal["characters", "items", "lore", "maps", "locations"]
+SECTIONS: tuple[Section, ...] = ("characters", "items", "lore", "maps", "locations")
 
 
 @dataclass

@@ -23,6 +23,7 @@ from storyai.core.domain.clock import Clock
 from storyai.core.domain.records import EventRecord, PlayerRecord, SessionRecord
 from storyai.core.domain.state import Choice, GameState, PlayerState
 from storyai.core.domain.world import World
+from storyai.core.maps.view import MapView
 from storyai.core.memory.context import Budgets
 from storyai.core.memory.tokens import Tokenizer
 from storyai.core.narrators.offline import OfflineNarrator
@@ -32,6 +33,7 @@ from storyai.core.play import (
     acting,
     branches,
     history,
+    knowledge,
     prompts,
     queries,
     seating,
@@ -55,6 +57,8 @@ from storyai.core.play.table import Mode
 from storyai.core.quotas import QuotaPolicy
 from storyai.core.storage.ports import UnitOfWorkFactory
 from storyai.core.views import PlayerView, player_view
+from storyai.core.views.codex import Codex
+from storyai.core.wiki.site import Campaign
 
 if TYPE_CHECKING:
     from storyai.core.companion.service import Companions
@@ -348,6 +352,26 @@ class Play:
             session_id, user_ref=user_ref, player_id=player_id
         )
         return player_view(state, world, player.id)
+
+    async def codex(
+        self, session_id: str, *, user_ref: str | None = None, player_id: str | None = None
+    ) -> Codex:
+        """What a player's character knows: places, people, items, lore, quests, each
+        with the turn it was learned (``storyai.core.views.codex``)."""
+        return await knowledge.codex_of(
+            self.deps, session_id, user_ref=user_ref, player_id=player_id
+        )
+
+    async def map(
+        self, session_id: str, *, user_ref: str | None = None, player_id: str | None = None
+    ) -> MapView:
+        """The story's maps as a player knows them (fog of war), ready to draw."""
+        return await knowledge.map_of(self.deps, session_id, user_ref=user_ref, player_id=player_id)
+
+    async def campaign(self, session_id: str) -> tuple[World, Campaign]:
+        """A story as a campaign to publish (``storyai wiki SESSION``): what its players
+        know, its chapters and the turns told."""
+        return await knowledge.campaign_of(self.deps, session_id)
 
     async def choices(self, session_id: str) -> tuple[int, list[Choice], bool]:
         return await queries.choices(self.deps, session_id)

@@ -193,6 +193,7 @@ class _Checker:
         self.check_spell_dice()
         self.check_flags()
         self.check_reachability()
+        self.check_maps()
         self.check_playtests()
         check_verbs(self.data, self.ref, self.error, self.warn)
         for path, cond in verb_conditions(self.data):
@@ -624,6 +625,46 @@ class _Checker:
                     ("locations", lid),
                     f"location '{lid}' cannot be reached from the start ('{start}')",
                     "add an exit that leads here",
+                    at_key=True,
+                )
+
+    def check_maps(self) -> None:
+        maps = _ids(self.data, "maps")
+        used: set[str] = set()
+        cells: dict[tuple[Any, Any, Any], str] = {}
+        for lid, loc in _d(self.data.get("locations")).items():
+            point = _d(_d(loc).get("map"))
+            if "map" not in point:
+                continue
+            path = ("locations", lid, "map", "map")
+            known = maps if maps else set()
+            if point["map"] not in known:
+                hint = _suggest(point["map"], known) or (
+                    "known maps: " + ", ".join(sorted(known))
+                    if known
+                    else "declare it under a top-level `maps:` section"
+                )
+                self.error(
+                    path, f"location '{lid}' is placed on unknown map '{point['map']}'", hint
+                )
+                continue
+            used.add(point["map"])
+            cell = (point["map"], point.get("x"), point.get("y"))
+            if cell in cells:
+                self.warn(
+                    ("locations", lid, "map"),
+                    f"'{lid}' is drawn on the same cell as '{cells[cell]}' "
+                    f"(map '{point['map']}', x {cell[1]}, y {cell[2]})",
+                    "give one of them another x or y",
+                )
+            else:
+                cells[cell] = lid
+        for mid in sorted(maps - used):
+            if not _d(_d(self.data.get("maps")).get(mid)).get("drawing"):
+                self.warn(
+                    ("maps", mid),
+                    f"map '{mid}' has no locations on it and no drawing",
+                    "place locations on it with `map: {map: " + mid + ", x: 0, y: 0}`",
                     at_key=True,
                 )
 

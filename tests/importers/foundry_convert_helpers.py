@@ -11,7 +11,7 @@ import yaml
 from pydantic import BaseModel
 
 from storyai.core.domain.stats import D20StatBlock
-from storyai.core.domain.world import Character, Item, Location, LoreEntry
+from storyai.core.domain.world import Character, Item, Location, LoreEntry, WorldMap
 from storyai.core.importers.foundry.convert import plan_from_foundry
 from storyai.core.importers.foundry.documents import FoundryDoc, FoundrySource
 from storyai.core.importers.plan import Entry, ImportPlan
@@ -20,6 +20,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "characters": Character,
     "items": Item,
     "lore": LoreEntry,
+    "maps": WorldMap,
     "locations": Location,
 }
 

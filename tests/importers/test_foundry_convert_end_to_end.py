@@ -60,8 +60,9 @@ def test_dnd5e_2_4_1_nedb_packs(foundry_fixtures):
 
 def test_cyphersystem_scenes(foundry_fixtures):
     plan = _plan(foundry_fixtures, "cyphersystem-2.4.0-nedb")
-    assert sorted(e.data["name"] for e in plan.entries) == ["Tabletop", "Tabletop (dark)"]
-    assert {e.section for e in plan.entries} == {"locations"}
+    places = [e for e in plan.entries if e.section == "locations"]
+    assert sorted(e.data["name"] for e in places) == ["Tabletop", "Tabletop (dark)"]
+    assert {e.section for e in plan.entries} == {"locations", "maps"}  # a map per scene
 
 
 def test_wwn_leveldb_pack(foundry_fixtures):

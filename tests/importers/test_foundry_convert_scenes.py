@@ -100,9 +100,15 @@ def test_hidden_tokens_are_listed_for_the_gm_only(plan):
 def test_an_empty_scene_is_still_a_place(foundry_fixtures):
     docs = nedb_docs(foundry_fixtures / "cyphersystem-2.4.0-nedb/scenes.db", "Scene", "scenes")
     plan = convert(docs, system_id="cyphersystem")
-    assert [(e.data["name"], e.data["description"]) for e in plan.entries] == [
+    places = [e for e in plan.entries if e.section == "locations"]
+    assert [(e.data["name"], e.data["description"]) for e in places] == [
         ("Tabletop (dark)", "A map: Tabletop (dark)"),
         ("Tabletop", "A map: Tabletop"),
     ]
+    maps = {e.id: e.data for e in plan.entries if e.section == "maps"}
+    assert [p.data["map"]["map"] for p in places] == list(maps)  # each scene its own map
+    dark = maps[places[0].data["map"]["map"]]
+    assert dark["grid"] == 100 and dark["image"]  # the background image is kept
+    assert "5500×4100 px, a grid of 100 px (1.5 m a square)" in dark["description"]
     assert all(e.data["source"]["system"] == "cyphersystem" for e in plan.entries)
     assert_all_valid(plan)

@@ -26,6 +26,7 @@ HELP_TEXT = """\
 - **1**–**9**: pick a numbered choice · **↑ ↓**: earlier inputs · **PgUp PgDn**: scroll
 - **Tab**: complete a command or a name (again: the next one); **→** takes the grey suggestion
 - **F2**: side panel (sheet, pack, quests, map) · **F4**: its next tab
+- **F5**: the map, full screen · **F6**: your codex (what you know, searchable)
 - **F3**: history · **F1**: this help · **ctrl+p**: command palette
   (new story, history, export transcript, switch branch…)
 - **Esc**: back to typing, or close · **ctrl+q**: quit (**q** when not typing)

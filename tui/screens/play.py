@@ -85,6 +85,8 @@ class PlayScreen(Screen[None]):
         Binding("f2", "panel", "Panel"),
         Binding("f3", "history", "History"),
         Binding("f4", "next_tab", "Next tab", show=False),
+        Binding("f5", "map", "Map", show=False),
+        Binding("f6", "codex", "Codex", show=False),
         Binding("escape", "focus_input", "Type", show=False),
         Binding("pageup", "scroll_log(-1)", "Scroll up", show=False),
         Binding("pagedown", "scroll_log(1)", "Scroll down", show=False),
@@ -433,6 +435,20 @@ class PlayScreen(Screen[None]):
         from storyai.tui.screens.history import HistoryScreen
 
         self.app.push_screen(HistoryScreen(self.session_id), callback=self._after_history)
+
+    def action_map(self) -> None:
+        if self.session_id is None:
+            return
+        from storyai.tui.screens.knowledge import MapScreen
+
+        self.app.push_screen(MapScreen(self.session_id), callback=lambda _: self.command.focus())
+
+    def action_codex(self) -> None:
+        if self.session_id is None:
+            return
+        from storyai.tui.screens.knowledge import CodexScreen
+
+        self.app.push_screen(CodexScreen(self.session_id), callback=lambda _: self.command.focus())
 
     def _after_history(self, changed: bool | None) -> None:
         if changed and not self._redrawn:

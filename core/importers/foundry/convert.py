@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from storyai.core.domain.world import Character, Item, Location, LoreEntry
+from storyai.core.domain.world import Character, Item, Location, LoreEntry, WorldMap
 from storyai.core.gcpause import paused_gc
 from storyai.core.importers.foundry.actors_dnd5e import dnd5e_actor, looks_like_dnd5e
 from storyai.core.importers.foundry.actors_generic import (
@@ -47,6 +47,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "characters": Character,
     "items": Item,
     "lore": LoreEntry,
+    "maps": WorldMap,
     "locations": Location,
 }
 ORDER = {"Folder": 0, "Item": 1, "Actor": 2, "JournalEntry": 3, "RollTable": 4, "Scene": 5}

@@ -85,20 +85,35 @@ def scene_entries(doc: FoundryDoc, ctx: Context) -> list[Made]:
     if public_notes:
         parts.append("Notes on the map: " + "; ".join(public_notes) + ".")
 
-    location = {
+    location: dict[str, Any] = {
         "name": name,
         "description": clip("\n\n".join(parts) or f"A map: {name}"),
         "characters": characters,
     }
     made = [Made("locations", location, "scene"), *own]
-    if hidden or secret_notes:
+    drawn = scene_map(data, name)
+    if drawn is not None:
+        map_made = Made("maps", drawn, "scene map", "#map")
+        map_made.entry_id = ctx.ids.take("maps", name, fallback="map")
+        location["map"] = {"map": map_made.entry_id, "x": 0, "y": 0}
+        made.insert(1, map_made)
+    secret_doors = sum(1 for wall in embedded(data, "walls") if wall.get("door") == SECRET_DOOR)
+    if hidden or secret_notes or secret_doors:
         lines = []
+        if secret_doors:
+            lines.append(f"Secret doors on the map '{name}': {secret_doors}.")
         if hidden:
             lines.append(f"Hidden on the map '{name}': " + ", ".join(hidden) + ".")
         if secret_notes:
             lines.append(f"GM-only notes on the map '{name}': " + "; ".join(secret_notes) + ".")
         what = " and ".join(
-            w for w, there in (("hidden tokens", hidden), ("map notes", secret_notes)) if there
+            w
+            for w, there in (
+                ("hidden tokens", hidden),
+                ("map notes", secret_notes),
+                ("secret doors", secret_doors),
+            )
+            if there
         )
         lore = {
             "title": f"{name} (GM: {what})",
@@ -108,6 +123,52 @@ def scene_entries(doc: FoundryDoc, ctx: Context) -> list[Made]:
         }
         made.append(Made("lore", lore, "scene notes", "#hidden"))
     return made
+
+
+DOOR, SECRET_DOOR = 1, 2
+LOCKED = 2
+"""Foundry wall ``door``: 0 none, 1 door, 2 secret door; ``ds`` (door state): 2 locked."""
+
+
+def scene_map(data: dict[str, Any], name: str) -> dict[str, Any] | None:
+    """The scene as a map of the world: its background image and grid kept, its walls
+    and doors counted (a scene is one place, so its walls divide nothing the world
+    knows; secret doors are told to the GM only). ``None`` for a scene with no image,
+    grid or walls: nothing to draw."""
+    background = data.get("background")
+    image = background.get("src") if isinstance(background, dict) else None
+    image = image if isinstance(image, str) and image else data.get("img")
+    grid = data.get("grid")
+    size = grid.get("size") if isinstance(grid, dict) else grid
+    size = size if isinstance(size, int) and not isinstance(size, bool) and 0 < size <= 1000 else 0
+    walls = embedded(data, "walls")
+    if not image and not size and not walls:
+        return None
+    about = []
+    width, height = data.get("width"), data.get("height")
+    if isinstance(width, int) and isinstance(height, int):
+        about.append(f"{width}×{height} px")
+    if size:
+        about.append(f"a grid of {size} px")
+        if isinstance(grid, dict) and isinstance(grid.get("distance"), int | float):
+            about[-1] += (
+                f" ({grid['distance']:g} {plain_name(grid.get('units')) or 'units'} a square)"
+            )
+    doors = [w for w in walls if w.get("door") == DOOR]
+    if walls:
+        locked = sum(1 for w in doors if w.get("ds") == LOCKED)
+        about.append(
+            f"{len(walls)} walls, {len(doors)} doors" + (f" ({locked} locked)" if locked else "")
+        )
+    drawn: dict[str, Any] = {
+        "name": name,
+        "kind": "other",
+        "description": f"A Foundry VTT scene: {', '.join(about)}." if about else "",
+        "grid": size,
+    }
+    if isinstance(image, str) and image:
+        drawn["image"] = image[:1000]
+    return drawn
 
 
 def _token_character(

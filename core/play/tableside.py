@@ -1,0 +1,139 @@
+"""Beside the story: a table's options, dice rolled at the table, which tables a
+process tends.
+
+Options live in the session's settings (``settings["options"]``), like the table,
+and are changed by the host only. ``actions`` says which plain messages in the
+story's channel are actions: ``all`` (every seated player's message, except those
+opened with ``((`` or ``//``), ``prefix`` (only messages opened with the table's
+``prefix``, which is taken off), ``none`` (only commands and buttons: the channel
+is free for talk in character). ``ping_next`` pings the player whose turn it is.
+
+A roll made by a seated player is written to the story's log (``DiceRolled``, at the
+current turn, as that player): it shows in the transcript, and a rewind past it
+takes it away with the rest of the turn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Literal
+
+from storyai.core.domain.dice import Dice
+from storyai.core.domain.dice_request import TableRoll, parse_roll, roll_request
+from storyai.core.domain.errors import HostOnly
+from storyai.core.domain.events import DiceRolled, Roll
+from storyai.core.domain.records import SessionRecord
+from storyai.core.play import pipeline
+from storyai.core.play.pipeline import Deps, Scene
+from storyai.core.play.seating import host_check, seat_of
+
+Actions = Literal["all", "prefix", "none"]
+ACTIONS: tuple[Actions, ...] = ("all", "prefix", "none")
+OUT_OF_CHARACTER = ("((", "//")
+DEFAULT_PREFIX = ">"
+MAX_PREFIX = 5
+
+
+@dataclass(frozen=True)
+class TableOptions:
+    actions: Actions = "all"
+    prefix: str = DEFAULT_PREFIX
+    ping_next: bool = False
+
+    def action_in(self, text: str) -> str | None:
+        """The action a plain message stands for under these options, or None (talk)."""
+        text = text.strip()
+        if not text or text.startswith(OUT_OF_CHARACTER) or self.actions == "none":
+            return None
+        if self.actions == "prefix":
+            if not text.startswith(self.prefix):
+                return None
+            text = text[len(self.prefix) :].strip()
+        return text or None
+
+
+def options_of(session: SessionRecord) -> TableOptions:
+    data = session.settings.get("options") or {}
+    actions = data.get("actions", "all")
+    return TableOptions(
+        actions=actions if actions in ACTIONS else "all",
+        prefix=str(data.get("prefix") or DEFAULT_PREFIX),
+        ping_next=bool(data.get("ping_next", False)),
+    )
+
+
+async def set_options(
+    deps: Deps,
+    session_id: str,
+    *,
+    user_ref: str,
+    actions: str | None = None,
+    prefix: str | None = None,
+    ping_next: bool | None = None,
+) -> TableOptions:
+    """The host changes the table's options (those given; the rest stay)."""
+    if actions is not None and actions not in ACTIONS:
+        raise HostOnly(f"There is no action setting '{actions}'.", hint="all, prefix or none")
+    if prefix is not None and not (0 < len(prefix.strip()) <= MAX_PREFIX):
+        raise HostOnly(f"A prefix is 1 to {MAX_PREFIX} characters, like '>'.")
+    async with deps.uow() as uow:
+        opened = await uow.sessions.open(session_id, lock=True)
+        players = await uow.players.list(session_id)
+        host_check(players, user_ref, "change the table's settings")
+        options = options_of(opened.session)
+        options = replace(
+            options,
+            actions=actions if actions is not None else options.actions,
+            prefix=prefix.strip() if prefix is not None else options.prefix,
+            ping_next=ping_next if ping_next is not None else options.ping_next,
+        )
+        session = replace(
+            opened.session,
+            settings={**opened.session.settings, "options": asdict(options)},
+            updated_at=deps.clock.now(),
+        )
+        await uow.sessions.update(session)
+        await uow.commit()
+    return options
+
+
+async def roll(deps: Deps, session_id: str, *, user_ref: str, text: str, dice: Dice) -> TableRoll:
+    """A seated player's roll (``1d20+5 adv sneak attack``), written to the story's log.
+    Refused before anything is written when the dice cannot be read (``DiceError``)."""
+    request = parse_roll(text)
+
+    async def step(scene: Scene) -> TableRoll:
+        players = await scene.uow.players.list(session_id)
+        me = seat_of(players, user_ref)
+        made = roll_request(dice, request, me.display_name)
+        growth = pipeline.Growth(
+            scene.session, scene.branch, scene.head, scene.state.fork(), deps.clock
+        )
+        growth.add(DiceRolled(rolls=(Roll(text=made.text()),)), me.id, scene.state.turn)
+        scene.session = await growth.write(scene.uow, scene.session, base=scene.head)
+        deps.states.put(growth.records[-1].id, growth.state)
+        await scene.uow.sessions.update(replace(scene.session, updated_at=deps.clock.now()))
+        await scene.uow.commit()
+        return made
+
+    made, _ = await pipeline.as_writer(deps, session_id, step, narrator=deps.narrator)
+    return made
+
+
+@dataclass(frozen=True)
+class Shard:
+    """The part of the servers one bot process tends: Discord's sharding rule,
+    ``(guild_id >> 22) % count`` among ``ids``."""
+
+    ids: frozenset[int]
+    count: int
+
+    def owns_guild(self, guild: str | None) -> bool:
+        if self.count <= 1:
+            return True
+        if guild is None or not guild.isdigit():
+            return 0 in self.ids  # a story without a server: the first shard's
+        return (int(guild) >> 22) % self.count in self.ids
+
+    def owns(self, session: SessionRecord) -> bool:
+        return self.owns_guild(session.settings.get("guild"))

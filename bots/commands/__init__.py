@@ -5,6 +5,7 @@
 ``character``  /sheet, /inventory, /quests
 ``branches``   /rewind, /branch
 ``usage``      /usage
+``help``       /help
 
 Each command defers at once (``replies.answering``), calls one ``Play`` use case or
 query and renders what comes back; a ``StoryError`` is shown to the asker only.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from discord import app_commands
 
-from storyai.bots.commands import acting, branches, character, story, usage
+from storyai.bots.commands import acting, branches, character, help, story, usage
 
 
 def all_commands() -> list[app_commands.Command | app_commands.Group]:
@@ -30,4 +31,5 @@ def all_commands() -> list[app_commands.Command | app_commands.Group]:
         branches.rewind,
         branches.branch,
         usage.usage,
+        help.help_command,
     ]

@@ -97,15 +97,15 @@ BOT_HINTS: dict[type[StoryError], str] = {
 
 
 def worded(error: StoryError) -> str:
-    """An error as the bot words it (escaped): the message, then the hint on a small
-    line; hints that send players to commands they cannot run here (``storyai ...``,
+    """An error as the bot words it (escaped): the message, then the hint in italics.
+    Hints that send players to commands they cannot run here (``storyai ...``,
     ``--flags``) are replaced by one in the bot's terms, or left out."""
     hint = next((h for kind, h in BOT_HINTS.items() if isinstance(error, kind)), error.hint)
     if hint and ("storyai " in hint or " --" in hint or ("`" in hint and "/" not in hint)):
         hint = None
     text = escape_text(error.message)
     if hint:
-        text += f"\n-# {escape_text(hint[:1].upper() + hint[1:])}"
+        text += f"\n*{escape_text(hint[:1].upper() + hint[1:])}*"
     return text
 
 

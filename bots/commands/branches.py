@@ -27,7 +27,11 @@ async def turns_here(interaction: discord.Interaction, current: str) -> list[app
     nodes = [n for n in await play.turn_tree(story.id) if n.on_active_line]
     typed = current.strip()
     out = []
+    seen: set[int] = set()
     for node in sorted(nodes, key=lambda n: -n.turn):
+        if node.turn in seen:  # a turn told in parts (arrivals): its latest part
+            continue
+        seen.add(node.turn)
         label = f"{node.turn}: {node.action or 'the opening'} → {node.last_line}"
         if typed and not (str(node.turn).startswith(typed) or typed.casefold() in label.casefold()):
             continue

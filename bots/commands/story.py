@@ -187,9 +187,10 @@ class Story(app_commands.Group):
                 prefix=prefix,
                 ping_next=ping,
             )
+            prefix = options.prefix.replace("`", "")
             said = {
                 "all": "every message of a seated player is an action (except (( or //)",
-                "prefix": f"only messages starting with {escape_text(options.prefix)} are actions",
+                "prefix": f"only messages starting with `{prefix}` are actions",
                 "none": "plain messages are talk; act with /act or the buttons",
             }[options.actions]
             ping_note = "the next player is pinged" if options.ping_next else "nobody is pinged"

@@ -109,7 +109,11 @@ async def roll(deps: Deps, session_id: str, *, user_ref: str, text: str, dice: D
         growth = pipeline.Growth(
             scene.session, scene.branch, scene.head, scene.state.fork(), deps.clock
         )
-        growth.add(DiceRolled(rolls=(Roll(text=made.text()),)), me.id, scene.state.turn)
+        growth.add(
+            DiceRolled(rolls=(Roll.model_validate({"text": made.text(), "table": True}),)),
+            me.id,
+            scene.state.turn,
+        )
         scene.session = await growth.write(scene.uow, scene.session, base=scene.head)
         deps.states.put(growth.records[-1].id, growth.state)
         await scene.uow.sessions.update(replace(scene.session, updated_at=deps.clock.now()))

@@ -63,7 +63,7 @@ async def _serve(settings: Settings, token: str, provider: str | None, model: st
         # the life of the process: kept out of the garbage collector's full passes, which
         # otherwise stop every story for tens of milliseconds.
         gc.freeze()
-        # its narrator, quota policy, clock and database; its shards (STORYAI_SHARD_*)
+        # its narrator, quota policy, clock and database; its shards (bots.sharding)
         client = story_bot(container.play, read_shards())
         try:
             await client.start(token)

@@ -92,8 +92,8 @@ async def test_storyai_bot_refuses_the_fourth_turn_under_storyai_quota_user_turn
 
         for _ in range(3):
             played = await fake.slash("act", user="alice", channel="adventures", text="look")
-            replies = await played.wait_replies(2, TURN_TIMEOUT)
-            assert not any(m.ephemeral for m in replies), [m.content for m in replies]
+            told = await played.wait_text(TOLD_MARK, TURN_TIMEOUT)
+            assert not told.ephemeral and len(played.replies) == 1, told.content
 
         refused = await fake.slash("act", user="alice", channel="adventures", text="look")
         reply = await refused.wait_reply(TURN_TIMEOUT)

@@ -1,7 +1,7 @@
 """The bot's slash commands, one module per group of what players do:
 
 ``story``      /story start | join | leave | status | mode | remove | end
-``acting``     /act, /whisper, /roll
+``acting``     /act, /whisper, /roll, /check, /save
 ``character``  /sheet, /inventory, /quests
 ``branches``   /rewind, /branch
 ``usage``      /usage
@@ -25,6 +25,8 @@ def all_commands() -> list[app_commands.Command | app_commands.Group]:
         acting.act,
         acting.whisper,
         acting.roll,
+        acting.check,
+        acting.save,
         character.sheet,
         character.inventory,
         character.quests,

@@ -73,3 +73,79 @@ def rolled(made: TableRoll) -> str:
     elif made.natural1:
         parts.append("**natural 1!**")
     return " · ".join(parts)
+
+
+ADVANTAGE = [
+    app_commands.Choice(name="advantage", value="adv"),
+    app_commands.Choice(name="disadvantage", value="dis"),
+]
+ABILITIES = [
+    app_commands.Choice(name=name, value=value)
+    for value, name in (
+        ("str", "Strength"),
+        ("dex", "Dexterity"),
+        ("con", "Constitution"),
+        ("int", "Intelligence"),
+        ("wis", "Wisdom"),
+        ("cha", "Charisma"),
+    )
+]
+
+
+async def _sheet_roll(
+    interaction: discord.Interaction, what: str, save: bool, advantage: str, comment: str
+) -> None:
+    async with answering(interaction) as bot:
+        story = await bot.play.here(str(interaction.channel_id))
+        made = await bot.play.sheet_roll(
+            story.id,
+            user_ref=str(interaction.user.id),
+            what=what,
+            save=save,
+            advantage=advantage,
+            comment=comment,
+            dice=bot.dice(),
+        )
+        label, _, breakdown = made.text.partition(": ")
+        rolled_, _, total = breakdown.rpartition("= ")
+        shown = f"{escape_text(rolled_)}= **{escape_text(total)}**" if rolled_ else breakdown
+        parts = [f"🎲 {escape_text(label)}: {shown}"]
+        if made.comment:
+            parts.append(f"*{escape_text(made.comment)}*")
+        if made.natural == 20:
+            parts.append("**natural 20!**")
+        elif made.natural == 1:
+            parts.append("**natural 1!**")
+        await send(interaction, " · ".join(parts))
+
+
+@app_commands.command(name="check", description="Roll a skill or ability check from your sheet")
+@app_commands.describe(
+    skill="A skill or ability: perception, stealth, athletics, dex...",
+    advantage="Roll with advantage or disadvantage",
+    comment="What the roll is for (shown with it)",
+)
+@app_commands.choices(advantage=ADVANTAGE)
+async def check(
+    interaction: discord.Interaction,
+    skill: app_commands.Range[str, 1, 40],
+    advantage: str = "",
+    comment: app_commands.Range[str, 1, 100] = "",
+) -> None:
+    await _sheet_roll(interaction, skill, False, advantage, comment)
+
+
+@app_commands.command(name="save", description="Roll a saving throw from your sheet")
+@app_commands.describe(
+    ability="The ability to save with",
+    advantage="Roll with advantage or disadvantage",
+    comment="What the roll is for (shown with it)",
+)
+@app_commands.choices(ability=ABILITIES, advantage=ADVANTAGE)
+async def save(
+    interaction: discord.Interaction,
+    ability: str,
+    advantage: str = "",
+    comment: app_commands.Range[str, 1, 100] = "",
+) -> None:
+    await _sheet_roll(interaction, ability, True, advantage, comment)

@@ -54,7 +54,7 @@ from storyai.core.play.results import (
     TurnResult,
 )
 from storyai.core.play.table import Mode
-from storyai.core.play.tableside import Shard, TableOptions
+from storyai.core.play.tableside import Shard, SheetRoll, TableOptions
 from storyai.core.quotas import QuotaPolicy
 from storyai.core.storage.ports import UnitOfWorkFactory
 from storyai.core.views import PlayerView, player_view
@@ -273,6 +273,30 @@ class Play:
             actions=actions,
             prefix=prefix,
             ping_next=ping_next,
+        )
+
+    async def sheet_roll(
+        self,
+        session_id: str,
+        *,
+        user_ref: str,
+        what: str,
+        save: bool = False,
+        advantage: str = "",
+        comment: str = "",
+        dice: Dice,
+    ) -> SheetRoll:
+        """A check (``what``: a skill or ability) or a saving throw (an ability) from
+        the player's sheet, written to the story's log."""
+        return await tableside.sheet_roll(
+            self.deps,
+            session_id,
+            user_ref=user_ref,
+            what=what,
+            save=save,
+            advantage=advantage,
+            comment=comment,
+            dice=dice,
         )
 
     async def roll(self, session_id: str, *, user_ref: str, text: str, dice: Dice) -> TableRoll:

@@ -20,12 +20,14 @@ from typing import Literal
 
 from storyai.core.domain.dice import Dice
 from storyai.core.domain.dice_request import TableRoll, parse_roll, roll_request
-from storyai.core.domain.errors import HostOnly
+from storyai.core.domain.errors import HostOnly, NotSeated
 from storyai.core.domain.events import DiceRolled, Roll
 from storyai.core.domain.records import SessionRecord
 from storyai.core.play import pipeline
 from storyai.core.play.pipeline import Deps, Scene
 from storyai.core.play.seating import host_check, seat_of
+from storyai.core.rules import rule_system_for
+from storyai.core.rules.base import Advantage
 
 Actions = Literal["all", "prefix", "none"]
 ACTIONS: tuple[Actions, ...] = ("all", "prefix", "none")
@@ -119,6 +121,59 @@ async def roll(deps: Deps, session_id: str, *, user_ref: str, text: str, dice: D
         await scene.uow.sessions.update(replace(scene.session, updated_at=deps.clock.now()))
         await scene.uow.commit()
         return made
+
+    made, _ = await pipeline.as_writer(deps, session_id, step, narrator=deps.narrator)
+    return made
+
+
+@dataclass(frozen=True)
+class SheetRoll:
+    """A check or saving throw rolled from a player's sheet at the table."""
+
+    roller: str
+    text: str  # the rules' own words: "Perception check: 1d20 (14) + 3 = 17 ..."
+    natural: int | None
+    comment: str = ""
+
+
+async def sheet_roll(
+    deps: Deps,
+    session_id: str,
+    *,
+    user_ref: str,
+    what: str,
+    save: bool = False,
+    advantage: str = "",
+    comment: str = "",
+    dice: Dice,
+) -> SheetRoll:
+    """``/check SKILL`` or ``/save ABILITY``: a d20 (or percentile) roll from the player's
+    sheet, by the world's rules, with no difficulty (the table judges it), written to
+    the story's log. Unknown skills and abilities are refused by the rules."""
+    key = f"{what.strip()}_save" if save else what.strip()
+    mode = {"adv": Advantage.ADVANTAGE, "dis": Advantage.DISADVANTAGE}.get(advantage)
+
+    async def step(scene: Scene) -> SheetRoll:
+        players = await scene.uow.players.list(session_id)
+        me = seat_of(players, user_ref)
+        player = scene.state.players.get(me.id)
+        if player is None:
+            raise NotSeated("Your character is not in the story.")
+        rules = rule_system_for(scene.world)
+        result = rules.check(player.sheet, key, None, dice, advantage=mode or Advantage.NONE)
+        made = SheetRoll(me.display_name, result.roll.breakdown, result.roll.natural, comment)
+        label = result.text.split(":", 1)[0] if ":" in result.text else key
+        said = f"{label}: {made.text}" + (f" ({comment})" if comment else "")
+        growth = pipeline.Growth(
+            scene.session, scene.branch, scene.head, scene.state.fork(), deps.clock
+        )
+        logged = Roll.model_validate({"text": said, "table": True, "skill": key})
+        growth.add(DiceRolled(rolls=(logged,)), me.id, scene.state.turn)
+        scene.session = await growth.write(scene.uow, scene.session, base=scene.head)
+        deps.states.put(growth.records[-1].id, growth.state)
+        await scene.uow.sessions.update(replace(scene.session, updated_at=deps.clock.now()))
+        await scene.uow.commit()
+        return replace(made, text=f"{label}: {made.text}")
 
     made, _ = await pipeline.as_writer(deps, session_id, step, narrator=deps.narrator)
     return made

@@ -277,3 +277,49 @@ async def test_every_option_is_described_and_help_has_an_embed_per_topic(install
             reply = await helped.wait_reply()
             assert reply.ephemeral and len(reply.embeds) == 1 and reply.embeds[0]["title"]
         assert fake.violations == []
+
+
+async def test_check_and_save_roll_from_the_players_sheet_and_are_logged(installed):
+    dice = ScriptedDice()
+    bot = StoryBot(Play(installed, clock=Time().clock), tick=0.05, dice=lambda: dice)
+    async with running_bot(bot) as fake:
+        started = await fake.slash(
+            "story start", user="alice", channel="adventures", world="ember_hollow"
+        )
+        await started.wait_text(TOLD_MARK)
+        async with installed() as uow:
+            sid = next(iter(await uow.sessions.list())).id
+        _, state, _ = await bot.play.character(sid, user_ref=str(fake.user("alice").id))
+        sheet = next(iter(state.players.values())).sheet
+        wis = sheet.mod("wis")
+
+        dice.push(20)
+        checked = await fake.slash(
+            "check", user="alice", channel="adventures", skill="wis", comment="the tracks"
+        )
+        shown = (await checked.wait_reply()).content
+        assert f"Alice makes a Wisdom check: 1d20 (20) + {wis} = **{20 + wis}**" in shown, shown
+        assert "*the tracks*" in shown and "natural 20" in shown
+
+        dice.push(4, 9)
+        saved = await fake.slash(
+            "save", user="alice", channel="adventures", ability="con", advantage="adv"
+        )
+        shown = (await saved.wait_reply()).content
+        assert "(kept 9" in shown and "save" in shown.lower(), shown
+
+        unknown = await fake.slash("check", user="alice", channel="adventures", skill="knitting")
+        reply = await unknown.wait_reply()
+        assert reply.ephemeral and "isn't a skill or ability" in reply.content
+
+        stranger = await fake.slash("check", user="bob", channel="adventures", skill="dex")
+        reply = await stranger.wait_reply()
+        assert reply.ephemeral and "not playing in this story" in reply.content
+
+        async with installed() as uow:
+            rolls = [e for e in await uow.events.list(sid) if e.kind == "dice_rolled"]
+        logged = [r.event.rolls[0].text for r in rolls[-2:]]
+        assert logged[0].startswith("Alice makes a Wisdom check: 1d20 (20)")
+        assert logged[0].endswith("(the tracks)")
+        assert "Constitution" in logged[1]
+        assert fake.violations == []

@@ -155,7 +155,7 @@ async def _publish(
     text = (heading + render_lines(result.lines)).rstrip() or PLACEHOLDER
     content = text + footer(line)
     view = choice_view(result)
-    last = await _finish(content, view, stream, send_, body=text)
+    last = await _finish(content, view, stream, send_)
     await after_turn(bot, channel, last, result.session_id, seat)
 
 
@@ -164,21 +164,16 @@ async def _finish(
     view: discord.ui.View | None,
     stream: MessageStreamer | None,
     send_: Sender,
-    *,
-    body: str | None = None,
 ) -> Any:
     """The turn's final message(s); the last one (which carries the buttons). A streamed
-    turn gets its footer and its buttons in one last edit: a turn whose message shows
-    whose turn it is is finished."""
+    turn gets its footer and its buttons in its final edit."""
     chunks = split_message(content)
     if stream is not None and stream.messages:
-        if len(chunks) == 1 and body is not None:
-            messages = await stream.finish(body)
-            await messages[-1].edit(content=chunks[0], view=view, allowed_mentions=NO_PINGS)
-        else:
-            messages = await stream.finish(content)
-            if view is not None:
-                await messages[-1].edit(view=view)
+
+        async def last_edit(message: Any, shown: str) -> None:
+            await message.edit(content=shown, view=view, allowed_mentions=NO_PINGS)
+
+        messages = await stream.finish(content, last_edit=last_edit if view else None)
         return messages[-1]
     last = None
     for i, chunk in enumerate(chunks):

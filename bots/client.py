@@ -129,7 +129,10 @@ class StoryBot(commands.Bot):
         count = self.shard_count or 1
         if count <= 1:
             return None
-        ids = getattr(self, "shard_ids", None) or [self.shard_id or 0]
+        if isinstance(self, discord.AutoShardedClient):
+            ids = list(self.shards) or list(self.shard_ids or range(count))
+        else:
+            ids = [self.shard_id or 0]
         return Shard(frozenset(ids), count)
 
     async def channel_of(self, channel_id: str) -> discord.abc.Messageable | None:

@@ -243,6 +243,11 @@ async def test_a_tidy_channel_join_twice_long_actions_rewind_and_threads(install
         back = await rewound.wait_text("Rewound to turn 0")
         assert buttons(back) and "-# It is " in back.content
         await fake.wait_until(lambda: all(b.get("disabled") for b in buttons(old)))
+        names = await fake.autocomplete("branch", "name", "", user="alice", channel="adventures")
+        assert len(names) == 2 and any("active" in n["name"] for n in names)
+        main = next(n["value"] for n in names if "active" not in n["name"])
+        switched = await fake.slash("branch", user="alice", channel="adventures", name=main)
+        assert buttons(await switched.wait_text("Now playing on branch"))
 
         threaded = await fake.slash(
             "story start", user="carol", channel="general", world="ember_hollow", thread=True

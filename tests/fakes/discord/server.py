@@ -19,7 +19,17 @@ State tests can inspect (all plain Python objects):
 ``rate_limited``   every 429, including ones forced with ``force_rate_limit`` (those are
                    not violations: the test asked for them)
 ``identify``       the last IDENTIFY payload; ``heartbeats`` counts ACKed heartbeats
-``sessions``       every gateway connection (``ready_sessions``: identified and open)
+``sessions``       every gateway connection (``ready_sessions``: identified and open); each
+                   keeps the ``shard`` it identified with: the guild (READY, GUILD_CREATE,
+                   every later event, interactions) goes only to sessions whose shard owns
+                   it, ``(guild_id >> 22) % shard_count == shard_id``; ``GET /gateway/bot``
+                   recommends ``recommended_shards``
+``typing``         every ``POST /channels/{id}/typing`` as (channel id, monotonic time)
+``dms``            ``{member name: [FakeMessage]}``: what the bot sent by DM (``POST
+                   /users/@me/channels``, then a message to that channel)
+A message's ``reactions`` lists the bot's own reactions ``(emoji, bot id)`` (PUT and
+DELETE ``.../reactions/{emoji}/@me``, bucket ``reactions`` 1 per 0.25 s). Clicking a
+disabled button is refused (AssertionError), as Discord's client does not send it.
 
 Violation kinds: ``invalid_form_body`` (50035), ``empty_message`` (50006), ``late_ack``
 (10062), ``not_acknowledged`` (the window ran out; also recorded at ``close()`` for an

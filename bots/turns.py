@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -194,7 +194,9 @@ async def after_turn(
     if seat is None or not seat.user_ref.isdigit():
         return
     options = await bot.play.table_options(session_id)
-    if options.ping_next:
+    if not options.ping_next:
+        return
+    with contextlib.suppress(discord.HTTPException):  # the turn is told either way
         await channel.send(
             f"<@{seat.user_ref}>, it is your turn.",
             allowed_mentions=discord.AllowedMentions(
@@ -246,11 +248,28 @@ async def show_choices(
     await after_turn(bot, channel, last, session_id, table.whose_turn)
 
 
+@contextlib.asynccontextmanager
+async def typing_in(channel: Any) -> AsyncIterator[None]:
+    """ "Typing…" in ``channel`` while the block runs (at once, then renewed by discord.py);
+    a channel that refuses it (permissions, a hiccup) does not stop the turn."""
+    typing = channel.typing()
+    try:
+        await typing.__aenter__()
+    except discord.HTTPException:
+        log.warning("could not show typing", exc_info=True)
+        yield
+        return
+    try:
+        yield
+    finally:
+        await typing.__aexit__(None, None, None)
+
+
 async def act_in(bot: StoryBot, message: discord.Message, session_id: str, text: str) -> ActResult:
     """A plain message's action: typing shown at once, then told into its channel as it
     is written, finished like every other turn."""
     channel = message.channel
-    async with channel.typing():
+    async with typing_in(channel):
         stream = channel_streamer(channel, interval=bot.stream_interval)
         outcome = await bot.play.act_at_table(
             session_id,

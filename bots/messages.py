@@ -1,6 +1,7 @@
 """Plain messages: in a story's channel, a seated player's message is an action when the
 table's options say so (``TableOptions.action_in``: every message but those opened with
-(( or //, only those opened with the table's prefix, or none).
+(( or //, only those opened with the table's prefix, only those written in a thread of
+the story's channel, or none).
 
 A refused message (not your turn, a quota used up, ...) is never answered in public:
 the bot reacts on it (⏳ not your turn, 🚫 anything else) and tells the player why in a
@@ -42,17 +43,26 @@ async def heard(bot: StoryBot, message: discord.Message) -> None:
     """Play ``message`` as its author's action, if it is one."""
     if message.author.bot or message.guild is None or not message.content.strip():
         return
-    session = await bot.play.in_channel(str(message.channel.id))
+    channel: discord.abc.Messageable = message.channel
+    session = await bot.play.in_channel(str(channel.id))
+    in_thread = False
+    if session is None and isinstance(channel, discord.Thread) and channel.parent is not None:
+        session = await bot.play.in_channel(str(channel.parent.id))  # actions: thread
+        channel, in_thread = channel.parent, True
     if session is None or session.status == "ended":
         return
-    text = options_of(session).action_in(message.content)
+    text = options_of(session).action_in(message.content, in_thread=in_thread)
     if text is None:
         return
     seat = await bot.play.seat(session.id, str(message.author.id))
     if seat is None or seat.presence == "left":
         return
     try:
-        await turns.act_in(bot, message, session.id, text)
+        if in_thread:  # told in the story's channel, where the action is not seen yet
+            heading = turns.said(seat.display_name, text)
+            await turns.act_in(bot, message, session.id, text, into=channel, heading=heading)
+        else:
+            await turns.act_in(bot, message, session.id, text)
     except StoryError as error:  # no interaction: a reaction, and a word in private
         await refuse(bot, message, session.id, error)
 

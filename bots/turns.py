@@ -265,12 +265,21 @@ async def typing_in(channel: Any) -> AsyncIterator[None]:
         await typing.__aexit__(None, None, None)
 
 
-async def act_in(bot: StoryBot, message: discord.Message, session_id: str, text: str) -> ActResult:
-    """A plain message's action: typing shown at once, then told into its channel as it
-    is written, finished like every other turn."""
-    channel = message.channel
+async def act_in(
+    bot: StoryBot,
+    message: discord.Message,
+    session_id: str,
+    text: str,
+    *,
+    into: Any = None,
+    heading: str = "",
+) -> ActResult:
+    """A plain message's action: typing shown at once, then told into its channel (or
+    ``into`` the story's channel, under ``heading``) as it is written, finished like
+    every other turn."""
+    channel = into if into is not None else message.channel
     async with typing_in(channel):
-        stream = channel_streamer(channel, interval=bot.stream_interval)
+        stream = channel_streamer(channel, heading, interval=bot.stream_interval)
         outcome = await bot.play.act_at_table(
             session_id,
             user_ref=str(message.author.id),
@@ -279,5 +288,5 @@ async def act_in(bot: StoryBot, message: discord.Message, session_id: str, text:
             on_text=stream,
         )
     if outcome.result is not None:  # None in free mode: told with the round
-        await show_in(bot, channel, outcome.result, stream=stream, next_up=outcome)
+        await show_in(bot, channel, outcome.result, heading, stream=stream, next_up=outcome)
     return outcome

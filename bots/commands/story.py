@@ -25,6 +25,7 @@ NAME = 80
 ACTIONS = [
     app_commands.Choice(name="every message of a seated player (except (( or //)", value="all"),
     app_commands.Choice(name="only messages opened with the prefix", value="prefix"),
+    app_commands.Choice(name="only messages in a thread of this channel", value="thread"),
     app_commands.Choice(name="none: only /act and the buttons", value="none"),
 ]
 
@@ -191,6 +192,7 @@ class Story(app_commands.Group):
             said = {
                 "all": "every message of a seated player is an action (except (( or //)",
                 "prefix": f"only messages starting with `{prefix}` are actions",
+                "thread": "only messages in a thread of this channel are actions; talk here freely",
                 "none": "plain messages are talk; act with /act or the buttons",
             }[options.actions]
             ping_note = "the next player is pinged" if options.ping_next else "nobody is pinged"

@@ -5,8 +5,10 @@ Options live in the session's settings (``settings["options"]``), like the table
 and are changed by the host only. ``actions`` says which plain messages in the
 story's channel are actions: ``all`` (every seated player's message, except those
 opened with ``((`` or ``//``), ``prefix`` (only messages opened with the table's
-``prefix``, which is taken off), ``none`` (only commands and buttons: the channel
-is free for talk in character). ``ping_next`` pings the player whose turn it is.
+``prefix``, which is taken off), ``thread`` (only messages in a thread of the story's
+channel: the channel is for talk, the thread for actions; the story is told in the
+channel), ``none`` (only commands and buttons: the channel is free for talk in
+character). ``ping_next`` pings the player whose turn it is.
 
 A roll made by a seated player is written to the story's log (``DiceRolled``, at the
 current turn, as that player): it shows in the transcript, and a rewind past it
@@ -29,8 +31,8 @@ from storyai.core.play.seating import host_check, seat_of
 from storyai.core.rules import rule_system_for
 from storyai.core.rules.base import Advantage
 
-Actions = Literal["all", "prefix", "none"]
-ACTIONS: tuple[Actions, ...] = ("all", "prefix", "none")
+Actions = Literal["all", "prefix", "thread", "none"]
+ACTIONS: tuple[Actions, ...] = ("all", "prefix", "thread", "none")
 OUT_OF_CHARACTER = ("((", "//")
 DEFAULT_PREFIX = ">"
 MAX_PREFIX = 5
@@ -42,10 +44,13 @@ class TableOptions:
     prefix: str = DEFAULT_PREFIX
     ping_next: bool = False
 
-    def action_in(self, text: str) -> str | None:
-        """The action a plain message stands for under these options, or None (talk)."""
+    def action_in(self, text: str, *, in_thread: bool = False) -> str | None:
+        """The action a plain message stands for under these options, or None (talk).
+        ``in_thread``: the message was written in a thread of the story's channel."""
         text = text.strip()
         if not text or text.startswith(OUT_OF_CHARACTER) or self.actions == "none":
+            return None
+        if (self.actions == "thread") != in_thread:
             return None
         if self.actions == "prefix":
             if not text.startswith(self.prefix):
@@ -75,7 +80,9 @@ async def set_options(
 ) -> TableOptions:
     """The host changes the table's options (those given; the rest stay)."""
     if actions is not None and actions not in ACTIONS:
-        raise HostOnly(f"There is no action setting '{actions}'.", hint="all, prefix or none")
+        raise HostOnly(
+            f"There is no action setting '{actions}'.", hint="all, prefix, thread or none"
+        )
     if prefix is not None and not (0 < len(prefix.strip()) <= MAX_PREFIX):
         raise HostOnly(f"A prefix is 1 to {MAX_PREFIX} characters, like '>'.")
     async with deps.uow() as uow:

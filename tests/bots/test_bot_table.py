@@ -328,3 +328,29 @@ async def test_check_and_save_roll_from_the_players_sheet_and_are_logged(install
         assert logged[0].endswith("(the tracks)")
         assert "Constitution" in logged[1]
         assert fake.violations == []
+
+
+async def test_a_table_may_take_actions_only_from_a_thread_and_talk_in_the_channel(installed):
+    bot = new_bot(installed, Time(), stream_interval=0.01)
+    async with running_bot(bot) as fake:
+        started = await fake.slash(
+            "story start", user="alice", channel="adventures", world="ember_hollow"
+        )
+        await started.wait_text(TOLD_MARK)
+        settings = await fake.slash(
+            "story settings", user="alice", channel="adventures", actions="thread"
+        )
+        assert "only messages in a thread" in (await settings.wait_reply()).content
+        thread = await fake.open_thread("adventures", "actions", user="alice")
+        talk = await fake.say("what a gloomy village", user="alice", channel="adventures")
+        act = await fake.say("look", user="alice", channel=thread.id)
+        told = await fake.wait_message("adventures", after=talk, contains=TOLD_MARK)
+        assert told.content.startswith("**Alice** › look") and buttons(told)
+        assert fake.history(thread.id) == [act], "the story is told in the channel"
+        async with installed() as uow:
+            sid = next(iter(await uow.sessions.list())).id
+            actions = [
+                e.event.text for e in await uow.events.list(sid) if e.kind == "player_action"
+            ]
+        assert actions == ["look"]
+        assert fake.violations == []

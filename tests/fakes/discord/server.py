@@ -1540,6 +1540,17 @@ class FakeDiscord:
         await self.dispatch("THREAD_CREATE", event)
         return thread.payload()
 
+    async def open_thread(
+        self, parent: FakeChannel | str | int, name: str, *, user: FakeUser | str | None = None
+    ) -> FakeChannel:
+        """A member opens a public thread in ``parent`` (THREAD_CREATE is dispatched)."""
+        owner = self.user(user)
+        await self._create_thread(self.channel(parent), {"name": name}, thread_id=None, type_=11)
+        thread = list(self.channels.values())[-1]
+        thread.owner_id = owner.id
+        thread.member_ids.add(owner.id)
+        return thread
+
     async def _thread_from_message(self, req: _Req) -> tuple[int, dict]:
         channel = self._channel_of(req)
         message = self._message_of(req, channel)

@@ -37,7 +37,8 @@ TOPICS: dict[str, tuple[str, str]] = {
         "Hosting",
         "**/story mode** — turn by turn, or everyone at once.\n"
         "**/story settings** — which messages are actions (every message, only those "
-        "with a prefix, or none) and whether the next player is pinged.\n"
+        "with a prefix, only those in a thread of the channel, or none) and whether the "
+        "next player is pinged.\n"
         "**/story remove** — take a player off the table.\n**/rewind** `turn` and "
         "**/branch** `name` — replay from an earlier turn, or switch branches.\n"
         "**/story end** — end the story.",

@@ -22,9 +22,11 @@ from storyai.bots.commands import all_commands
 from storyai.bots.components import ChoiceButton
 from storyai.bots.output import NO_PINGS, escape_text
 from storyai.bots.replies import post
+from storyai.bots.sharding import Shards
 from storyai.core.domain.dice import Dice, SeededDice
 from storyai.core.play import Play
 from storyai.core.play.results import Tended
+from storyai.core.play.tableside import Shard
 
 log = logging.getLogger("storyai.bot")
 
@@ -64,6 +66,7 @@ class StoryBot(commands.Bot):
         self.tick = tick
         self.stream_interval = stream_interval
         self.dice = dice
+        self.explained: set[tuple[str, int, str]] = set()  # refusals told by DM (messages)
         self._tending: asyncio.Task | None = None
 
     async def setup_hook(self) -> None:
@@ -99,7 +102,7 @@ class StoryBot(commands.Bot):
         """Post what tending the due stories did (the core decides, once, whichever bot
         process asks): each channel's notices and turns in order, channels side by side."""
         by_channel: defaultdict[str, list[Tended]] = defaultdict(list)
-        for tended in await self.play.tend():
+        for tended in await self.play.tend(shard=self.shard):
             if tended.channel is not None:
                 by_channel[tended.channel].append(tended)
         posted = await asyncio.gather(
@@ -118,7 +121,19 @@ class StoryBot(commands.Bot):
             if tended.notice:
                 await post(channel, escape_text(tended.notice))
             if tended.result is not None:
-                await turns.show_in(channel, tended.result)
+                await turns.show_in(self, channel, tended.result)
+
+    @property
+    def shard(self) -> Shard | None:
+        """The servers this process tends (None: all, when it is not sharded)."""
+        count = self.shard_count or 1
+        if count <= 1:
+            return None
+        if isinstance(self, discord.AutoShardedClient):
+            ids = list(self.shards) or list(self.shard_ids or range(count))
+        else:
+            ids = [self.shard_id or 0]
+        return Shard(frozenset(ids), count)
 
     async def channel_of(self, channel_id: str) -> discord.abc.Messageable | None:
         """A channel or thread by id: from the cache, else asked of Discord."""
@@ -129,3 +144,21 @@ class StoryBot(commands.Bot):
             with contextlib.suppress(discord.NotFound, discord.Forbidden):
                 channel = await self.fetch_channel(int(channel_id))
         return channel if isinstance(channel, discord.abc.Messageable) else None
+
+
+class ShardedStoryBot(StoryBot, commands.AutoShardedBot):
+    """``StoryBot`` running several shards in one process (``STORYAI_SHARD_IDS`` with
+    more than one id, or ``STORYAI_SHARD_COUNT=auto``: as many as Discord recommends)."""
+
+
+def story_bot(play: Play, shards: Shards | None = None, **options) -> StoryBot:
+    """The bot for a shard setting (``bots.sharding``): unsharded, one shard, several, or
+    as many as Discord recommends."""
+    if shards is None or not shards.sharded:
+        return StoryBot(play, **options)
+    if shards.auto:
+        return ShardedStoryBot(play, **options)
+    shard_ids, shard_count = shards.ids, shards.count
+    if shard_ids is not None and len(shard_ids) == 1:
+        return StoryBot(play, shard_id=shard_ids[0], shard_count=shard_count, **options)
+    return ShardedStoryBot(play, shard_ids=shard_ids, shard_count=shard_count, **options)

@@ -11,6 +11,7 @@ is taken: a turn told in between refuses it); otherwise the click is refused wit
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import discord
@@ -18,6 +19,7 @@ import discord
 from storyai.bots.output import CUSTOM_ID_PATTERN, ChoiceRef, choice_buttons, parse_custom_id
 from storyai.bots.replies import answering
 from storyai.core.domain.errors import ChoiceExpired
+from storyai.core.domain.state import Choice
 from storyai.core.play.results import TurnResult
 
 SESSION_REF = 12
@@ -63,9 +65,16 @@ async def choose(interaction: discord.Interaction, ref: ChoiceRef) -> None:
 
 def choice_view(result: TurnResult) -> discord.ui.View | None:
     """A told turn's choices as buttons (within Discord's 5 x 5), or None."""
-    if result.ended or not result.choices:
+    if result.ended:
+        return None
+    return choices_view(result.session_id, result.turn, result.choices)
+
+
+def choices_view(session_id: str, turn: int, choices: Sequence[Choice]) -> discord.ui.View | None:
+    """Choices offered after ``turn`` as buttons, or None when there are none."""
+    if not choices:
         return None
     view = discord.ui.View(timeout=None)
-    for button in choice_buttons(result.choices, result.session_id[:SESSION_REF], result.turn):
+    for button in choice_buttons(choices, session_id[:SESSION_REF], turn):
         view.add_item(ChoiceButton(button.custom_id, button.label, button.row))
     return view

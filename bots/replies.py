@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from storyai.bots.output import NO_PINGS, MessageStreamer, escape_text, split_message
-from storyai.core.domain.errors import StoryError
+from storyai.core.domain.errors import ProviderError, StorageError, StoryError, WorldNotFound
 
 if TYPE_CHECKING:
     from storyai.bots.client import StoryBot
@@ -88,9 +88,30 @@ async def send(
         )
 
 
+BOT_HINTS: dict[type[StoryError], str] = {
+    WorldNotFound: "pick one of the worlds /story start suggests as you type",
+    ProviderError: "the storyteller could not be reached; try again in a moment",
+    StorageError: "the story could not be saved; try again in a moment",
+}
+"""Hints in Discord's terms for errors whose own hint names a command-line command."""
+
+
+def worded(error: StoryError) -> str:
+    """An error as the bot words it (escaped): the message, then the hint in italics.
+    Hints that send players to commands they cannot run here (``storyai ...``,
+    ``--flags``) are replaced by one in the bot's terms, or left out."""
+    hint = next((h for kind, h in BOT_HINTS.items() if isinstance(error, kind)), error.hint)
+    if hint and ("storyai " in hint or " --" in hint or ("`" in hint and "/" not in hint)):
+        hint = None
+    text = escape_text(error.message)
+    if hint:
+        text += f"\n*{escape_text(hint[:1].upper() + hint[1:])}*"
+    return text
+
+
 async def refuse(interaction: discord.Interaction, error: StoryError) -> None:
     """A refusal, shown to who asked only."""
-    await privately(interaction, escape_text(str(error)))
+    await privately(interaction, worded(error))
 
 
 async def privately(interaction: discord.Interaction, text: str) -> None:

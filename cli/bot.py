@@ -19,7 +19,9 @@ def bot(provider: str = provider_option(), model: str = model_option()) -> None:
 
     The bot token comes from STORYAI_DISCORD_TOKEN. Several bot processes may share
     one PostgreSQL database (run `storyai db upgrade` first); a story's turns are
-    never played twice.
+    never played twice. Sharded: STORYAI_SHARD_COUNT (a number, or auto) and
+    STORYAI_SHARD_IDS (this process's shards, e.g. 0 or 1,3); each process tends
+    only its servers' stories.
 
     [bold]Example[/bold]
 
@@ -45,7 +47,8 @@ async def _serve(settings: Settings, token: str, provider: str | None, model: st
     import discord
 
     from storyai.bots import endpoints
-    from storyai.bots.client import StoryBot
+    from storyai.bots.client import story_bot
+    from storyai.bots.sharding import read_shards
     from storyai.cli.errors import err_console
     from storyai.cli.play import install_bundled, skipped_notices
     from storyai.core.bootstrap import build
@@ -60,7 +63,8 @@ async def _serve(settings: Settings, token: str, provider: str | None, model: st
         # the life of the process: kept out of the garbage collector's full passes, which
         # otherwise stop every story for tens of milliseconds.
         gc.freeze()
-        client = StoryBot(container.play)  # its narrator, quota policy, clock and database
+        # its narrator, quota policy, clock and database; its shards (bots.sharding)
+        client = story_bot(container.play, read_shards())
         try:
             await client.start(token)
         except discord.LoginFailure:

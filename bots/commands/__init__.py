@@ -1,12 +1,13 @@
 """The bot's slash commands, one module per group of what players do:
 
 ``story``      /story start | join | leave | status | mode | remove | end
-``acting``     /act, /whisper, /roll
+``acting``     /act, /whisper, /roll, /check, /save
 ``character``  /sheet, /inventory, /quests
 ``knowledge``  /map, /codex
 ``branches``   /rewind, /branch
 ``usage``      /usage
 ``companion``  /companion ask
+``help``       /help
 
 Each command defers at once (``replies.answering``), calls one ``Play`` use case or
 query and renders what comes back; a ``StoryError`` is shown to the asker only.
@@ -21,6 +22,7 @@ from storyai.bots.commands import (
     branches,
     character,
     companion,
+    help,
     knowledge,
     story,
     usage,
@@ -34,6 +36,8 @@ def all_commands() -> list[app_commands.Command | app_commands.Group]:
         acting.act,
         acting.whisper,
         acting.roll,
+        acting.check,
+        acting.save,
         character.sheet,
         character.inventory,
         character.quests,
@@ -43,4 +47,5 @@ def all_commands() -> list[app_commands.Command | app_commands.Group]:
         branches.branch,
         usage.usage,
         companion.Companion(),
+        help.help_command,
     ]

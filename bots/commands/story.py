@@ -7,9 +7,8 @@ from discord import app_commands
 
 from storyai.bots import turns
 from storyai.bots.output import StatusSummary, escape_text, status_embed
-from storyai.bots.replies import answering, channel_streamer, send, streamer
+from storyai.bots.replies import answering, channel_streamer, privately, send, streamer
 from storyai.core import services
-from storyai.core.play.results import TableView
 
 MODES = [
     app_commands.Choice(name="turn: one player at a time", value="turn"),
@@ -20,13 +19,15 @@ THREAD_NAME = 100
 """Discord's limit on a thread's name."""
 
 
-def whose(view: TableView) -> str:
-    """Whose turn it is, or how free mode stands (escaped)."""
-    if view.ended:
-        return "The story has ended."
-    if view.mode == "free":
-        return f"Free mode: everyone acts; {view.queued} action(s) waiting."
-    return f"It is {escape_text(view.whose_turn.name)}'s turn." if view.whose_turn else ""
+whose = turns.whose
+NAME = 80
+"""The longest character name /story join takes."""
+ACTIONS = [
+    app_commands.Choice(name="every message of a seated player (except (( or //)", value="all"),
+    app_commands.Choice(name="only messages opened with the prefix", value="prefix"),
+    app_commands.Choice(name="only messages in a thread of this channel", value="thread"),
+    app_commands.Choice(name="none: only /act and the buttons", value="none"),
+]
 
 
 async def worlds(interaction: discord.Interaction, current: str) -> list[app_commands.Choice]:
@@ -71,6 +72,7 @@ class Story(app_commands.Group):
                 "mode": "free" if mode == "free" else "turn",
                 "timeout_s": timeout,
                 "window_s": window,
+                "guild": turns.guild_of(interaction),
             }
             here = interaction.channel
             if not (thread and isinstance(here, discord.TextChannel)):
@@ -82,20 +84,31 @@ class Story(app_commands.Group):
                 return
             title = (await bot.play.world(world)).world.title  # WorldNotFound: no thread
             made = await here.create_thread(
-                name=f"Story: {title}"[:THREAD_NAME], type=discord.ChannelType.public_thread
+                name=title[:THREAD_NAME] or "Story", type=discord.ChannelType.public_thread
             )
             await send(interaction, f"A new story begins in {made.mention}. Join it there.")
             stream = channel_streamer(made, BEGINS, interval=bot.stream_interval)
             started = await bot.play.start_in_channel(
                 str(made.id), world, on_text=stream, **options
             )
-            await turns.show_in(made, started, BEGINS, stream)
+            await turns.show_in(bot, made, started, BEGINS, stream)
 
     @app_commands.command(name="join", description="Join the story here with a new character")
     @app_commands.describe(name="Your character's name (default: your display name)")
-    async def join(self, interaction: discord.Interaction, name: str | None = None) -> None:
+    async def join(
+        self,
+        interaction: discord.Interaction,
+        name: app_commands.Range[str, 1, NAME] | None = None,
+    ) -> None:
         async with answering(interaction) as bot:
             story = await bot.play.here(str(interaction.channel_id))
+            seated = await bot.play.seat(story.id, str(interaction.user.id))
+            if seated is not None and seated.presence == "joined":
+                await privately(
+                    interaction,
+                    f"You are already at the table as **{escape_text(seated.display_name)}**.",
+                )
+                return
             asked = name or interaction.user.display_name
             stream = streamer(interaction, _joins(asked) + "\n\n", interval=bot.stream_interval)
             seat, told = await bot.play.join(
@@ -127,6 +140,7 @@ class Story(app_commands.Group):
             await send(interaction, text, embed=status_embed(summary))
 
     @app_commands.command(name="mode", description="Host: turn by turn, or everyone at once")
+    @app_commands.describe(mode="turn: one player at a time; free: everyone acts, told together")
     @app_commands.choices(mode=MODES)
     async def mode(self, interaction: discord.Interaction, mode: str) -> None:
         async with answering(interaction) as bot:
@@ -139,6 +153,7 @@ class Story(app_commands.Group):
             await send(interaction, f"Mode: {view.mode}. {whose(view)}")
 
     @app_commands.command(name="remove", description="Host: remove a player from the table")
+    @app_commands.describe(member="The player to remove (their character stays in the story)")
     async def remove(self, interaction: discord.Interaction, member: discord.Member) -> None:
         async with answering(interaction) as bot:
             story = await bot.play.here(str(interaction.channel_id))
@@ -147,6 +162,41 @@ class Story(app_commands.Group):
             )
             who = escape_text(member.display_name)
             await send(interaction, f"{who} was removed from the table. {whose(view)}")
+
+    @app_commands.command(
+        name="settings", description="Host: which messages are actions; ping the next player"
+    )
+    @app_commands.describe(
+        actions="Which plain messages are actions (the rest is talk in character)",
+        prefix="With actions=prefix: what an action starts with (default >)",
+        ping="Ping the player whose turn it is (nobody else is ever pinged)",
+    )
+    @app_commands.choices(actions=ACTIONS)
+    async def settings(
+        self,
+        interaction: discord.Interaction,
+        actions: str | None = None,
+        prefix: app_commands.Range[str, 1, 5] | None = None,
+        ping: bool | None = None,
+    ) -> None:
+        async with answering(interaction) as bot:
+            story = await bot.play.here(str(interaction.channel_id))
+            options = await bot.play.set_table_options(
+                story.id,
+                user_ref=str(interaction.user.id),
+                actions=actions,
+                prefix=prefix,
+                ping_next=ping,
+            )
+            prefix = options.prefix.replace("`", "")
+            said = {
+                "all": "every message of a seated player is an action (except (( or //)",
+                "prefix": f"only messages starting with `{prefix}` are actions",
+                "thread": "only messages in a thread of this channel are actions; talk here freely",
+                "none": "plain messages are talk; act with /act or the buttons",
+            }[options.actions]
+            ping_note = "the next player is pinged" if options.ping_next else "nobody is pinged"
+            await send(interaction, f"Table settings: {said}; {ping_note}.")
 
     @app_commands.command(name="end", description="Host: end the story")
     async def end(self, interaction: discord.Interaction) -> None:

@@ -89,6 +89,7 @@ class MessageStreamer(Generic[M]):
         self._last: float | None = None
         self._lock = asyncio.Lock()
         self._finished = False
+        self._last_edit: Callable[[M, str], Awaitable[Any]] | None = None
 
     # ------------------------------------------------------------ reading
 
@@ -125,16 +126,30 @@ class MessageStreamer(Generic[M]):
             raise RuntimeError("this stream is finished")
         self._raw = ""
 
-    async def finish(self, content: str | None = None) -> list[M]:
+    async def finish(
+        self,
+        content: str | None = None,
+        *,
+        last_edit: Callable[[M, str], Awaitable[Any]] | None = None,
+    ) -> list[M]:
         """Show the final text in full and return the messages.
 
         ``content`` is final message content, already rendered (it is not passed
-        through ``render``); without it, the streamed text is final.
+        through ``render``); without it, the streamed text is final. ``last_edit``
+        replaces ``edit`` for the last message's final update (to add buttons to it in
+        the same edit); it is called once, within the rate limits, even when that
+        message needed no other change.
         """
         if self._finished:
             raise RuntimeError("this stream is finished")
         self._final = content
+        self._last_edit = last_edit
         await self._flush(wait=True)
+        if self._last_edit is not None and self._messages:  # not used by the flush
+            async with self._lock:
+                while (delay := self._delay(self._clock())) > 0:
+                    await self._sleep(delay)
+                await self._apply("last", len(self._messages) - 1, self._shown[-1])
         self._finished = True
         return list(self._messages)
 
@@ -182,7 +197,11 @@ class MessageStreamer(Generic[M]):
                 if delay > 0:
                     await self._sleep(delay)
                     continue
-                await self._apply(*update)
+                kind, index, content = update
+                chunks = self._chunks()
+                if wait and kind == "edit" and self._last_edit and index == len(chunks) - 1:
+                    kind = "last"  # the last message's final edit
+                await self._apply(kind, index, content)
 
     async def _apply(self, kind: str, index: int, content: str) -> None:
         now = self._clock()
@@ -194,6 +213,11 @@ class MessageStreamer(Generic[M]):
             self._shown.append(content)
         elif kind == "edit":
             await self._edit(self._messages[index], content)
+            self._shown[index] = content
+        elif kind == "last":
+            last_edit, self._last_edit = self._last_edit, None
+            assert last_edit is not None
+            await last_edit(self._messages[index], content)
             self._shown[index] = content
         else:
             await self._delete(self._messages[index])  # type: ignore[misc]

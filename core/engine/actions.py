@@ -22,6 +22,7 @@ from storyai.core.domain.ops import (
 from storyai.core.domain.world import Exit
 from storyai.core.engine import casting, combat, describe, downed, endings, scenery, speech
 from storyai.core.engine.draft import Draft
+from storyai.core.engine.echo import echo
 from storyai.core.engine.intent import Intent, Match, resolve, verb_word
 from storyai.core.engine.story import apply_effects, holds
 from storyai.core.rules.base import RestKind
@@ -509,7 +510,7 @@ def say(draft: Draft, intent: Intent) -> None:
 def not_understood(draft: Draft, intent: Intent) -> None:
     draft.understood = False
     draft.say(
-        f'I don\'t know how to "{intent.raw}". Try one of the choices below, '
+        f'I don\'t know how to "{echo(intent.raw)}". Try one of the choices below, '
         "or type help to see what you can do.",
         "notice",
     )

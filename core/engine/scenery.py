@@ -13,6 +13,7 @@ from storyai.core.domain.ops import HearTopic
 from storyai.core.domain.world import Interaction, Location
 from storyai.core.engine import endings
 from storyai.core.engine.draft import Draft
+from storyai.core.engine.echo import echo
 from storyai.core.engine.intent import Intent, resolve
 from storyai.core.engine.story import apply_effects, holds
 
@@ -57,7 +58,7 @@ def nothing_there(draft: Draft, words: str) -> None:
             "notice",
         )
         return
-    draft.say(f"You don't see any '{words}' here.", "notice")
+    draft.say(f"You don't see any '{echo(words)}' here.", "notice")
 
 
 def _mentioned(words: str, loc: Location) -> bool:

@@ -12,6 +12,7 @@ from storyai.core.play.results import (
     TurnResult,
 )
 from storyai.core.play.service import Play
+from storyai.core.play.tableside import Shard, TableOptions
 
 __all__ = [
     "ActResult",
@@ -19,7 +20,9 @@ __all__ = [
     "Play",
     "Seat",
     "SessionSummary",
+    "Shard",
     "StoryStatus",
+    "TableOptions",
     "TableView",
     "Tended",
     "TurnResult",

@@ -6,7 +6,13 @@ import json
 from dataclasses import dataclass, field
 
 from storyai.core.domain.errors import BranchError, HistoryBroken
-from storyai.core.domain.events import Narration, PlayerAction, PlayerLeft, PlayerReturned
+from storyai.core.domain.events import (
+    DiceRolled,
+    Narration,
+    PlayerAction,
+    PlayerLeft,
+    PlayerReturned,
+)
 from storyai.core.domain.records import EventRecord
 from storyai.core.play.loading import last_line
 from storyai.core.play.pipeline import Deps
@@ -135,6 +141,9 @@ async def transcript(deps: Deps, session_id: str, fmt: str = "markdown") -> str:
             out += [f"*{event.name} leaves the table.*", ""]
         elif isinstance(event, PlayerReturned):
             out += [f"*{event.name} is back at the table.*", ""]
+        elif isinstance(event, DiceRolled):  # rolls made at the table (the rules' are told)
+            rolled = [r.text for r in event.rolls if (r.model_extra or {}).get("table")]
+            out += [line for text in rolled for line in (f"`🎲 {text}`", "")]
         elif isinstance(event, Narration):
             for line in event.lines:
                 if line.kind == "heading":

@@ -20,6 +20,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from storyai.core.domain.clock import Clock
+from storyai.core.domain.dice import Dice
+from storyai.core.domain.dice_request import TableRoll
 from storyai.core.domain.records import EventRecord, PlayerRecord, SessionRecord
 from storyai.core.domain.state import Choice, GameState, PlayerState
 from storyai.core.domain.world import World
@@ -38,6 +40,7 @@ from storyai.core.play import (
     queries,
     seating,
     starting,
+    tableside,
     tending,
 )
 from storyai.core.play.history import TurnNode
@@ -54,6 +57,7 @@ from storyai.core.play.results import (
     TurnResult,
 )
 from storyai.core.play.table import Mode
+from storyai.core.play.tableside import Shard, SheetRoll, TableOptions
 from storyai.core.quotas import QuotaPolicy
 from storyai.core.storage.ports import UnitOfWorkFactory
 from storyai.core.views import PlayerView, player_view
@@ -149,6 +153,7 @@ class Play:
         *,
         user_ref: str,
         player_name: str,
+        guild: str | None = None,
         mode: Mode = "turn",
         seed: int | None = None,
         timeout_s: int | None = None,
@@ -168,6 +173,7 @@ class Play:
             seed=seed,
             user_ref=user_ref,
             channel=channel,
+            guild=guild,
             mode=mode,
             timeout_s=timeout_s,
             window_s=window_s,
@@ -258,9 +264,64 @@ class Play:
     async def skip_idle(self, session_id: str) -> str | None:
         return await acting.skip_idle(self.deps, session_id)
 
-    async def tend(self) -> list[Tended]:
-        """Tend the stories in channels that are due (idle players, rounds, tellings)."""
-        return await tending.tend(self.deps, narrator=self.deps.narrator)
+    async def tend(self, *, shard: Shard | None = None) -> list[Tended]:
+        """Tend the stories in channels that are due (idle players, rounds, tellings);
+        with a ``shard``, only those of its servers."""
+        return await tending.tend(self.deps, narrator=self.deps.narrator, shard=shard)
+
+    # ------------------------------------------------------------------ beside the story
+
+    async def table_options(self, session_id: str) -> TableOptions:
+        async with self.deps.uow() as uow:
+            session = await uow.sessions.get(session_id)
+        return tableside.options_of(session)
+
+    async def set_table_options(
+        self,
+        session_id: str,
+        *,
+        user_ref: str,
+        actions: str | None = None,
+        prefix: str | None = None,
+        ping_next: bool | None = None,
+    ) -> TableOptions:
+        """The host sets which messages are actions and whether the next player is pinged."""
+        return await tableside.set_options(
+            self.deps,
+            session_id,
+            user_ref=user_ref,
+            actions=actions,
+            prefix=prefix,
+            ping_next=ping_next,
+        )
+
+    async def sheet_roll(
+        self,
+        session_id: str,
+        *,
+        user_ref: str,
+        what: str,
+        save: bool = False,
+        advantage: str = "",
+        comment: str = "",
+        dice: Dice,
+    ) -> SheetRoll:
+        """A check (``what``: a skill or ability) or a saving throw (an ability) from
+        the player's sheet, written to the story's log."""
+        return await tableside.sheet_roll(
+            self.deps,
+            session_id,
+            user_ref=user_ref,
+            what=what,
+            save=save,
+            advantage=advantage,
+            comment=comment,
+            dice=dice,
+        )
+
+    async def roll(self, session_id: str, *, user_ref: str, text: str, dice: Dice) -> TableRoll:
+        """A seated player's roll, written to the story's log."""
+        return await tableside.roll(self.deps, session_id, user_ref=user_ref, text=text, dice=dice)
 
     # ------------------------------------------------------------------ the table
 

@@ -36,6 +36,7 @@ async def start(
     user_ref: str = "local",
     title: str | None = None,
     channel: str | None = None,
+    guild: str | None = None,
     mode: Mode = "turn",
     timeout_s: int | None = None,
     window_s: int | None = None,
@@ -61,6 +62,8 @@ async def start(
             table.window_s = window_s
         table.seat(player_id, now)
         settings["table"] = table.to_json()
+        if guild is not None:
+            settings["guild"] = guild  # which bot process (shard) tends it
     session = SessionRecord(
         id=clock.new_id(),
         world_id=world.id,

@@ -15,15 +15,20 @@ from storyai.core.narrators.port import Narrator
 from storyai.core.play import acting
 from storyai.core.play.pipeline import Deps
 from storyai.core.play.results import Tended
+from storyai.core.play.tableside import Shard
 
 
-async def tend(deps: Deps, *, narrator: Narrator, limit: int = 50) -> list[Tended]:
-    """Tend every story in a channel that is due now (at most ``limit``)."""
+async def tend(
+    deps: Deps, *, narrator: Narrator, limit: int = 50, shard: Shard | None = None
+) -> list[Tended]:
+    """Tend every story in a channel that is due now (at most ``limit``); with a
+    ``shard``, only the stories of that shard's servers (another process tends the
+    others)."""
+    wanted = limit * (shard.count if shard is not None else 1)
     async with deps.uow() as uow:
-        due = await uow.sessions.due(deps.clock.now(), limit=limit)
-    found = await asyncio.gather(
-        *(_tend_one(deps, s, narrator) for s in due if s.channel is not None)
-    )
+        due = await uow.sessions.due(deps.clock.now(), limit=wanted)
+    mine = [s for s in due if s.channel is not None and (shard is None or shard.owns(s))]
+    found = await asyncio.gather(*(_tend_one(deps, s, narrator) for s in mine[:limit]))
     return [t for tended in found for t in tended]
 
 

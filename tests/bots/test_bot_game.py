@@ -16,6 +16,8 @@ from storyai.core.worlds.bundled import bundled_world_paths
 from storyai.core.worlds.validate import load_world
 
 WORLD = load_world(bundled_world_paths()["ember_hollow"])
+TOLD_MARK = "\n-# "
+"""A told turn is finished when its message ends with the footer line (whose turn it is)."""
 
 
 class Time:
@@ -41,7 +43,7 @@ def new_bot(uow, t: Time, *, stream_interval: float = 0.05, **play) -> StoryBot:
 async def start_story(fake, channel: str = "adventures"):
     """Alice starts Ember Hollow; returns once the opening and its choices are told."""
     started = await fake.slash("story start", user="alice", channel=channel, world="ember_hollow")
-    await started.wait_replies(2)
+    await started.wait_text(TOLD_MARK)
     return started
 
 
@@ -59,7 +61,7 @@ async def test_three_players_take_turns_with_commands_and_buttons(world_installe
         started = await fake.slash(
             "story start", user="alice", channel="adventures", world="ember_hollow"
         )
-        await started.wait_replies(2)
+        await started.wait_text(TOLD_MARK)
         assert "Village Square" in text_of(started)
         assert buttons(started.reply), "the opening offers its choices as buttons"
         for name in ("bob", "carol"):
@@ -72,8 +74,9 @@ async def test_three_players_take_turns_with_commands_and_buttons(world_installe
         assert "It is Alice's turn" in text_of(status)
 
         played = await fake.slash("act", user="alice", channel="adventures", text="look")
-        await played.wait_replies(2)
-        assert "It is Bob's turn. What next?" in played.reply.content
+        await played.wait_text(TOLD_MARK)
+        assert "-# It is Bob's turn." in played.reply.content and buttons(played.reply)
+        assert len(played.replies) == 1, "one message per turn"
 
         early = await fake.slash("act", user="carol", channel="adventures", text="look")
         await early.wait_reply()
@@ -82,7 +85,7 @@ async def test_three_players_take_turns_with_commands_and_buttons(world_installe
         with_buttons = next(m for m in reversed(played.replies) if buttons(m))
         first = buttons(with_buttons)[0]
         clicked = await fake.click(with_buttons, first["custom_id"], user="bob")
-        await clicked.wait_replies(2)
+        await clicked.wait_text(TOLD_MARK)
         assert "Bob" in text_of(clicked)  # the click acted for the one who clicked
         assert fake.violations == []
 
@@ -105,9 +108,9 @@ async def test_only_the_host_can_rewind(world_installed):
     async with running_bot(new_bot(uow, t)) as fake:
         await start_story(fake)
         await (await fake.slash("story join", user="bob", channel="adventures")).wait_reply()
-        await (
-            await fake.slash("act", user="alice", channel="adventures", text="look")
-        ).wait_replies(2)
+        await (await fake.slash("act", user="alice", channel="adventures", text="look")).wait_text(
+            TOLD_MARK
+        )
         refused = await fake.slash("rewind", user="bob", channel="adventures", turn=0)
         await refused.wait_reply()
         assert refused.reply.ephemeral and "Only the host (Alice)" in refused.reply.content
@@ -124,7 +127,7 @@ async def test_nothing_pings_and_player_text_is_inert(world_installed):
         said = await fake.slash(
             "act", user="alice", channel="adventures", text="shout @everyone <@&1> **loud**"
         )
-        await said.wait_replies(2)
+        await said.wait_text(TOLD_MARK)
         bot_messages = [m for m in fake.history("adventures") if m.author.bot]
         assert bot_messages and all(m.allowed_mentions is not None for m in bot_messages)
         assert not any(m.pings for m in bot_messages)  # nobody was notified
@@ -141,7 +144,7 @@ async def test_a_restarted_bot_resumes_and_old_buttons_still_answer(world_instal
         started = await fake.slash(
             "story start", user="alice", channel="adventures", world="ember_hollow"
         )
-        await started.wait_replies(2)
+        await started.wait_text(TOLD_MARK)
         old = next(m for m in started.replies if buttons(m))
         await fake.stop_bot(first)
         await fake.start_bot(new_bot(uow, t))  # a new process: nothing in memory
@@ -149,7 +152,7 @@ async def test_a_restarted_bot_resumes_and_old_buttons_still_answer(world_instal
         await status.wait_reply()
         assert "Alice" in text_of(status)
         clicked = await fake.click(old, buttons(old)[0]["custom_id"], user="alice")
-        await clicked.wait_replies(2)
+        await clicked.wait_text(TOLD_MARK)
         assert "Alice" in text_of(clicked)
         again = await fake.click(old, buttons(old)[0]["custom_id"], user="alice")
         await again.wait_reply()
@@ -167,7 +170,7 @@ async def test_out_of_character_messages_are_ignored_and_others_are_actions(worl
         said = await fake.say("talk to hesta about mine", user="alice", channel="adventures")
         # The bot answers the action; it read the two lines before it first, so by now
         # an answer to them (or a turn played from them) would be there: none is.
-        told = await fake.wait_message("adventures", after=said, contains="What next?")
+        told = await fake.wait_message("adventures", after=said, contains=TOLD_MARK)
         assert told.author.bot
         assert fake.history("adventures")[before : before + 3] == [aside, question, said]
         async with uow() as u:
@@ -184,7 +187,7 @@ async def test_worlds_autocomplete_dice_roll_and_a_story_in_a_thread(world_insta
         assert offered == [{"name": "The Cold Hearths of Ember Hollow", "value": "ember_hollow"}]
         rolled = await fake.slash("roll", user="bob", channel="general", expression="2d6+3")
         await rolled.wait_reply()
-        assert "Bob rolls 2d6" in rolled.reply.content and "= " in rolled.reply.content
+        assert "**Bob** rolls 2d6" in rolled.reply.content and "= **" in rolled.reply.content
         bad = await fake.slash("roll", user="bob", channel="general", expression="99999d6")
         await bad.wait_reply()
         assert bad.reply.ephemeral
@@ -199,7 +202,7 @@ async def test_worlds_autocomplete_dice_roll_and_a_story_in_a_thread(world_insta
         assert fake.threads, "a thread was created for the story"
         thread = next(iter(fake.threads.values()))
         assert "begins in" in text_of(started)
-        opening = await fake.wait_message(thread.name, contains="What next?")
+        opening = await fake.wait_message(thread.name, contains=TOLD_MARK)
         assert buttons(opening) and any(
             "Village Square" in m.content for m in fake.history(thread.name)
         )

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from fakes.discord.harness import running_bot, running_fake
-from test_bot_game import Time, new_bot, text_of
+from test_bot_game import TOLD_MARK, Time, new_bot, text_of
 
 from storyai.core import services
 from storyai.core.llm.fake import ScriptedModel
@@ -39,7 +39,7 @@ async def start(fake, channel="adventures", **options):
     started = await fake.slash(
         "story start", user="alice", channel=channel, world="ember_hollow", **options
     )
-    await started.wait_replies(2)
+    await started.wait_text(TOLD_MARK)
     return started
 
 
@@ -49,7 +49,7 @@ async def test_narration_streams_by_editing_one_message_within_limits(installed)
     async with running_bot(bot) as fake:
         await start(fake)
         played = await fake.slash("act", user="alice", channel="adventures", text="look")
-        await played.wait_replies(2)
+        await played.wait_text(TOLD_MARK)
         told = played.replies[0]
         assert len(told.history) >= 2, "the message was edited as the narration arrived"
         assert LONG.strip()[:40] in told.content and told.content.count("The wind") == 12
@@ -64,7 +64,7 @@ async def test_the_daily_quota_is_enforced_before_the_model_is_called(installed)
         await start(fake)
         for _ in range(2):
             ok = await fake.slash("act", user="alice", channel="adventures", text="look")
-            await ok.wait_replies(2)
+            await ok.wait_text(TOLD_MARK)
         calls = len(model.requests)
         refused = await fake.slash("act", user="alice", channel="adventures", text="look")
         await refused.wait_reply()

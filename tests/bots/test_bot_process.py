@@ -12,6 +12,8 @@ from pathlib import Path
 
 from fakes.discord.harness import DiscordHarness, running_fake
 
+TOLD_MARK = "\n-# "
+
 PROVIDER_VARIABLES = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OLLAMA_HOST")
 """Besides the STORYAI_ ones: the bot narrates offline."""
 START_TIMEOUT = 90.0
@@ -85,13 +87,13 @@ async def test_storyai_bot_refuses_the_fourth_turn_under_storyai_quota_user_turn
         started = await fake.slash(
             "story start", user="alice", channel="adventures", world="ember_hollow"
         )
-        opening = await started.wait_replies(2, TURN_TIMEOUT)
-        assert "Village Square" in "\n".join(m.content for m in opening), output(tmp_path)
+        opening = await started.wait_text(TOLD_MARK, TURN_TIMEOUT)
+        assert "Village Square" in opening.content, output(tmp_path)
 
         for _ in range(3):
             played = await fake.slash("act", user="alice", channel="adventures", text="look")
-            replies = await played.wait_replies(2, TURN_TIMEOUT)
-            assert not any(m.ephemeral for m in replies), [m.content for m in replies]
+            told = await played.wait_text(TOLD_MARK, TURN_TIMEOUT)
+            assert not told.ephemeral and len(played.replies) == 1, told.content
 
         refused = await fake.slash("act", user="alice", channel="adventures", text="look")
         reply = await refused.wait_reply(TURN_TIMEOUT)

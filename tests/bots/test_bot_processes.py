@@ -29,7 +29,7 @@ import pytest
 from fakes.discord.harness import DiscordHarness, running_fake
 from fakes.llm_server import FakeLLMServer
 from sqlalchemy.engine import make_url
-from test_bot_game import text_of
+from test_bot_game import TOLD_MARK, text_of
 from test_bot_process import START_TIMEOUT, TURN_TIMEOUT, bot_environment, bot_process, output
 
 from storyai.core.domain.events import Narration, PlayerAction, PlayerJoined
@@ -160,10 +160,10 @@ async def test_two_bot_processes_share_a_story_and_never_play_a_turn_twice(
 
         # A story started through the first process, joined through the second.
         started = await slash("story start", "alice", 0, world="ember_hollow", window=1)
-        await started.wait_replies(2, TURN_TIMEOUT)
+        await started.wait_text(TOLD_MARK, TURN_TIMEOUT)
         assert TOLD in text_of(started), output(logs[0])
         joined = await slash("story join", "bob", 1)
-        await joined.wait_replies(2, TURN_TIMEOUT)
+        await joined.wait_text(TOLD_MARK, TURN_TIMEOUT)
         assert "**Bob** joins the story" in text_of(joined) and TOLD in text_of(joined)
 
         # Both processes are asked to play Alice's turn at the same instant: one tells it
@@ -189,7 +189,7 @@ async def test_two_bot_processes_share_a_story_and_never_play_a_turn_twice(
 
         # Bob, who joined through the second process, plays through the first.
         bobs = await slash("act", "bob", 0, text="listen")
-        await bobs.wait_replies(2, TURN_TIMEOUT)
+        await bobs.wait_text(TOLD_MARK, TURN_TIMEOUT)
         assert "**Bob** › listen" in text_of(bobs) and "It is Alice's turn" in text_of(bobs)
 
         # Free mode: one round, queued through both processes, told once though both

@@ -11,7 +11,7 @@ import json
 
 import pytest
 from fakes.discord.harness import running_bot
-from test_bot_game import Time, buttons, new_bot, text_of
+from test_bot_game import TOLD_MARK, Time, buttons, new_bot, text_of
 
 from storyai.core import services
 from storyai.core.domain.events import Narration, PlayerAction, PlayerJoined
@@ -111,7 +111,7 @@ async def test_two_starts_at_once_make_one_story_and_the_other_host_is_told_priv
             assert all(m.ephemeral for m in refused.replies)
             assert "A story is already being told here" in text_of(refused)
             held.go.set()
-            await winner.wait_replies(2)
+            await winner.wait_text(TOLD_MARK)
         assert AI in text_of(winner) and not winner.reply.ephemeral
         assert buttons(winner.reply), "the opening offers its choices"
         async with installed() as uow:
@@ -131,8 +131,8 @@ async def test_a_join_while_the_opening_is_told_is_seated_after_it(installed):
             await held.reached.wait()  # the story is stored; its opening is being told
             joined = await fake.slash("story join", user="bob", channel="adventures")
             held.go.set()
-            await started.wait_replies(2)
-            await joined.wait_replies(2)
+            await started.wait_text(TOLD_MARK)
+            await joined.wait_text(TOLD_MARK)
         assert not any(m.ephemeral for m in joined.replies), text_of(joined)
         assert "**Bob** joins the story" in text_of(joined) and AI in text_of(joined)
         events = await story_events(installed)
@@ -154,14 +154,14 @@ async def test_a_join_during_another_players_ai_turn_is_seated_after_it(installe
             started = await fake.slash(
                 "story start", user="alice", channel="adventures", world="ember_hollow"
             )
-            await started.wait_replies(2)
+            await started.wait_text(TOLD_MARK)
             held.hold_next()
             played = await fake.slash("act", user="alice", channel="adventures", text="look")
             await held.reached.wait()  # Alice's action is stored and being told
             joined = await fake.slash("story join", user="bob", channel="adventures")
             held.go.set()
-            await played.wait_replies(2)
-            await joined.wait_replies(2)
+            await played.wait_text(TOLD_MARK)
+            await joined.wait_text(TOLD_MARK)
         assert f"{AI}: look." in text_of(played)
         assert "**Bob** joins the story" in text_of(joined) and not joined.reply.ephemeral
         events = await story_events(installed)
@@ -186,7 +186,7 @@ async def test_reading_and_a_choice_during_an_ai_turn_never_tell_it_or_charge_tw
             started = await fake.slash(
                 "story start", user="alice", channel="adventures", world="ember_hollow"
             )
-            await started.wait_replies(2)
+            await started.wait_text(TOLD_MARK)
             offered = next(m for m in started.replies if buttons(m))
             held.hold_next()
             played = await fake.slash(
@@ -207,7 +207,7 @@ async def test_reading_and_a_choice_during_an_ai_turn_never_tell_it_or_charge_tw
             assert not played.replies, "nothing was told in the held turn's place"
 
             held.go.set()
-            await played.wait_replies(2)
+            await played.wait_text(TOLD_MARK)
         assert f"{AI}: examine emberstone." in played.replies[0].content
         everything = [m.text for m in fake.history("adventures")] + [
             m.text for ix in (status, sheet, clicked, usage) for m in ix.replies

@@ -233,3 +233,29 @@ def test_bad_rate_settings_are_refused() -> None:
         channel.streamer(max_edits=0)
     with pytest.raises(ValueError):
         channel.streamer(window=0)
+
+
+async def test_the_last_messages_final_edit_goes_through_last_edit_once_within_limits():
+    channel = FakeChannel()
+    stream = channel.streamer(min_interval=1.0)
+    await stream.push("The door creaks.")
+    finals: list[tuple[float, int, str]] = []
+
+    async def last_edit(message: int, content: str) -> None:
+        finals.append((channel.now, message, content))
+        channel.contents[message] = content
+
+    await stream.finish("The door creaks.\n\n-# It is Bob's turn.", last_edit=last_edit)
+    assert finals == [(1.0, 0, "The door creaks.\n\n-# It is Bob's turn.")]
+    assert channel.kinds() == ["send"], "the footer came with last_edit, not a second edit"
+
+    unchanged = FakeChannel()
+    stream = unchanged.streamer(min_interval=1.0)
+    await stream.push("Quiet.")
+    calls: list[str] = []
+
+    async def only_buttons(message: int, content: str) -> None:
+        calls.append(content)
+
+    await stream.finish("Quiet.", last_edit=only_buttons)
+    assert calls == ["Quiet."] and unchanged.now == 1.0, "called once, after min_interval"

@@ -13,10 +13,10 @@ from fakes.discord import running_bot
 
 
 class Client(discord.Client):
-    def __init__(self, *, message_content: bool = True) -> None:
+    def __init__(self, *, message_content: bool = True, **options) -> None:
         intents = discord.Intents.default()
         intents.message_content = message_content
-        super().__init__(intents=intents)
+        super().__init__(intents=intents, **options)
         self.tree = app_commands.CommandTree(self)
         self.seen: list[discord.Message] = []
         self.errors: list[discord.HTTPException] = []
@@ -179,3 +179,46 @@ def test_discord_py_override_points_still_exist() -> None:
     assert discord.http.Route.BASE == "https://discord.com/api/v10"
     assert discord.http.Route("GET", "/users/@me").url == discord.http.Route.BASE + "/users/@me"
     assert str(DiscordWebSocket.DEFAULT_GATEWAY) == "wss://gateway.discord.gg/"
+
+
+async def test_reactions_typing_dms_and_disabled_buttons_are_modelled() -> None:
+    client = Client()
+    async with running_bot(client) as fake:
+        channel = client.get_channel(fake.channel("general").id)
+        said = await fake.say("hello", user="bob", channel="general")
+        message = await channel.fetch_message(said.id)
+        await message.add_reaction("⏳")
+        await message.add_reaction("🚫")
+        await message.remove_reaction("🚫", client.user)
+        assert said.reactions == [("⏳", fake.bot_user.id)]
+        async with channel.typing():
+            pass
+        assert [cid for cid, _ in fake.typing] == [channel.id]
+        await message.author.send("only for you")
+        assert [m.content for m in fake.dms["bob"]] == ["only for you"]
+        assert [m.content for m in fake.history("general")] == ["hello"], "DMs stay out"
+
+        view = discord.ui.View()
+        view.add_item(discord.ui.Button(label="Go", custom_id="go"))
+        sent = await channel.send("Choose", view=view)
+        view.children[0].disabled = True  # type: ignore[attr-defined]
+        view.stop()
+        await sent.edit(view=view)
+        with pytest.raises(AssertionError, match="disabled"):
+            await fake.click(sent.id, "go", user="bob")
+        assert fake.violations == []
+
+
+async def test_the_gateway_sends_a_guild_only_to_its_shard() -> None:
+    async with running_bot(Client()) as fake:  # an unsharded client hears everything
+        owner = (fake.guild_id >> 22) % 2
+        owner_client = Client(shard_id=owner, shard_count=2)
+        other_client = Client(shard_id=1 - owner, shard_count=2)
+        await fake.start_bot(owner_client)
+        await fake.start_bot(other_client)
+        assert {s.shard for s in fake.ready_sessions} == {(0, 1), (0, 2), (1, 2)}
+        said = await fake.say("hi", user="bob", channel="general")
+        await fake.wait_until(lambda: any(m.id == said.id for m in owner_client.seen))
+        assert owner_client.guilds and not other_client.guilds
+        assert other_client.seen == []
+        assert fake.violations == []

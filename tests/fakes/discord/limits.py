@@ -474,6 +474,7 @@ def compute_pings(
 DEFAULT_BUCKETS: dict[str, tuple[int, float]] = {
     "channel_messages": (5, 5.0),
     "message_edits": (5, 5.0),
+    "reactions": (1, 0.25),
     "default": (50, 1.0),
 }
 GLOBAL_LIMIT = (50, 1.0)

@@ -19,7 +19,17 @@ State tests can inspect (all plain Python objects):
 ``rate_limited``   every 429, including ones forced with ``force_rate_limit`` (those are
                    not violations: the test asked for them)
 ``identify``       the last IDENTIFY payload; ``heartbeats`` counts ACKed heartbeats
-``sessions``       every gateway connection (``ready_sessions``: identified and open)
+``sessions``       every gateway connection (``ready_sessions``: identified and open); each
+                   keeps the ``shard`` it identified with: the guild (READY, GUILD_CREATE,
+                   every later event, interactions) goes only to sessions whose shard owns
+                   it, ``(guild_id >> 22) % shard_count == shard_id``; ``GET /gateway/bot``
+                   recommends ``recommended_shards``
+``typing``         every ``POST /channels/{id}/typing`` as (channel id, monotonic time)
+``dms``            ``{member name: [FakeMessage]}``: what the bot sent by DM (``POST
+                   /users/@me/channels``, then a message to that channel)
+A message's ``reactions`` lists the bot's own reactions ``(emoji, bot id)`` (PUT and
+DELETE ``.../reactions/{emoji}/@me``, bucket ``reactions`` 1 per 0.25 s). Clicking a
+disabled button is refused (AssertionError), as Discord's client does not send it.
 
 Violation kinds: ``invalid_form_body`` (50035), ``empty_message`` (50006), ``late_ack``
 (10062), ``not_acknowledged`` (the window ran out; also recorded at ``close()`` for an
@@ -57,6 +67,7 @@ import json
 import re
 import secrets
 import time
+import urllib.parse
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -223,6 +234,7 @@ class FakeMessage:
     edited_timestamp: str | None = None
     history: list[dict] = field(default_factory=list)  # earlier versions, oldest first
     interaction_metadata: dict | None = None
+    reactions: list[tuple[str, int]] = field(default_factory=list)  # (emoji, user id)
 
     @property
     def ephemeral(self) -> bool:
@@ -447,6 +459,15 @@ class FakeInteraction:
         )
         return self.replies
 
+    async def wait_text(self, contains: str, timeout: float = WAIT_TIMEOUT) -> FakeMessage:
+        """Wait until a reply's text contains ``contains`` (a streamed reply is edited
+        until it does); return that reply."""
+
+        def found() -> FakeMessage | None:
+            return next((m for m in self.replies if contains in m.text), None)
+
+        return await self._fake.wait_until(found, timeout, f"a reply to {self!r} with {contains!r}")
+
     async def wait_reply(self, timeout: float = WAIT_TIMEOUT) -> FakeMessage:
         """Wait for the first reply (original response with content, or a followup)."""
         return (await self.wait_replies(1, timeout))[0]
@@ -535,8 +556,10 @@ class FakeDiscord:
         global_rate_limit: tuple[int, float] = L.GLOBAL_LIMIT,
         interaction_routing: str = "round_robin",
         heartbeat_interval: float = 41.25,
+        recommended_shards: int = 1,
     ) -> None:
         self.token = token
+        self.recommended_shards = recommended_shards
         self.ack_window = ack_window
         self.token_ttl = token_ttl
         routings = ("round_robin", "first", "last", "all")
@@ -576,6 +599,9 @@ class FakeDiscord:
         self.identify: dict | None = None
         self.heartbeats = 0
         self.sessions: list[GatewaySession] = []  # every connection, open or closed
+        self.typing: list[tuple[int, float]] = []  # (channel id, monotonic time) per POST
+        self.dm_channels: dict[int, FakeUser] = {}  # DM channel id -> the user
+        self.dms: defaultdict[str, list[FakeMessage]] = defaultdict(list)  # by user name
         self._messages_by_id: dict[int, FakeMessage] = {}
         self._interactions_by_token: dict[str, FakeInteraction] = {}
         self._forced: list[_Forced] = []
@@ -885,7 +911,7 @@ class FakeDiscord:
         session.intents = intents
         session.session_id = secrets.token_hex(16)
         session.identified = True
-        in_shard = (self.guild_id >> 22) % session.shard[1] == session.shard[0]
+        in_shard = self.owns_guild(session)
         ready = {
             "v": 10,
             "user": self.bot_user.payload(),
@@ -906,6 +932,12 @@ class FakeDiscord:
         if in_shard:
             await session.send(0, self._guild_create(), "GUILD_CREATE")
         self._notify()
+
+    def owns_guild(self, session: GatewaySession) -> bool:
+        """Whether the guild is on ``session``'s shard (Discord's rule: ``(guild_id >> 22)
+        % shard_count == shard_id``); only that connection hears the guild's events."""
+        shard_id, count = session.shard
+        return (self.guild_id >> 22) % max(count, 1) == shard_id
 
     async def _request_members(self, session: GatewaySession, d: dict) -> None:
         wanted = {int(u) for u in d.get("user_ids") or []}
@@ -936,7 +968,7 @@ class FakeDiscord:
         mentions the bot or is the bot's own (as on Discord)."""
         targets = list(sessions) if sessions is not None else self.ready_sessions
         for session in targets:
-            if not session.identified or not session.open:
+            if not session.identified or not session.open or not self.owns_guild(session):
                 continue
             payload = data
             if event.startswith("MESSAGE_"):
@@ -994,6 +1026,11 @@ class FakeDiscord:
              {"bucket": "message_edits"}),
             ("DELETE", f"/channels/{ch}/messages/{msg}", self._delete_message, {}),
             ("POST", f"/channels/{ch}/typing", self._typing, {}),
+            ("PUT", f"/channels/{ch}/messages/{msg}/reactions/(?P<emoji>[^/]+)/@me",
+             self._react, {"bucket": "reactions"}),
+            ("DELETE", f"/channels/{ch}/messages/{msg}/reactions/(?P<emoji>[^/]+)/@me",
+             self._unreact, {"bucket": "reactions"}),
+            ("POST", "/users/@me/channels", self._open_dm, {}),
             ("POST", f"/channels/{ch}/messages/{msg}/threads", self._thread_from_message, {}),
             ("POST", f"/channels/{ch}/threads", self._thread_standalone, {}),
             ("PUT", f"/channels/{ch}/thread-members/(?P<user>\\d+|@me)", self._thread_member, {}),
@@ -1146,7 +1183,7 @@ class FakeDiscord:
     async def _get_gateway(self, req: _Req) -> dict:
         body: dict[str, Any] = {"url": self.gateway_url}
         if req.path.endswith("/bot"):
-            body["shards"] = 1
+            body["shards"] = self.recommended_shards
             body["session_start_limit"] = {
                 "total": 1000,
                 "remaining": 1000,
@@ -1372,6 +1409,11 @@ class FakeDiscord:
         return message.payload(gateway=True, member=member)
 
     async def _post_message(self, req: _Req) -> dict:
+        if int(req.params["channel"]) in self.dm_channels:
+            payload = req.json or {}
+            if (error := L.validate_message(payload)) is not None:
+                raise _form_error(error)
+            return self._dm_message(int(req.params["channel"]), payload)
         channel = self._channel_of(req)
         payload = req.json or {}
         if (error := L.validate_message({**payload, "attachments": req.files or None})) is not None:
@@ -1412,8 +1454,59 @@ class FakeDiscord:
             await self.dispatch("MESSAGE_DELETE", event)
 
     async def _typing(self, req: _Req) -> tuple[int, None]:
-        self._channel_of(req)
+        channel = self._channel_of(req)
+        self.typing.append((channel.id, time.monotonic()))
         return 204, None
+
+    async def _react(self, req: _Req) -> tuple[int, None]:
+        """The bot reacts on a message: stored as ``(emoji, bot id)`` in ``reactions``."""
+        channel = self._channel_of(req)
+        message = self._message_of(req, channel)
+        emoji = urllib.parse.unquote(req.params["emoji"])
+        if (emoji, self.bot_user.id) not in message.reactions:
+            message.reactions.append((emoji, self.bot_user.id))
+        self._notify()
+        return 204, None
+
+    async def _unreact(self, req: _Req) -> tuple[int, None]:
+        channel = self._channel_of(req)
+        message = self._message_of(req, channel)
+        emoji = urllib.parse.unquote(req.params["emoji"])
+        message.reactions = [r for r in message.reactions if r != (emoji, self.bot_user.id)]
+        self._notify()
+        return 204, None
+
+    async def _open_dm(self, req: _Req) -> dict:
+        """A DM channel with a member (``POST /users/@me/channels``); what the bot sends
+        there is kept in ``dms[member name]``, never in a guild channel."""
+        user = self.user(int((req.json or {}).get("recipient_id", 0)))
+        channel_id = next((c for c, u in self.dm_channels.items() if u is user), None)
+        if channel_id is None:
+            channel_id = self.snowflake()
+            self.dm_channels[channel_id] = user
+        return {
+            "id": str(channel_id),
+            "type": 1,
+            "last_message_id": None,
+            "recipients": [user.payload()],
+            "flags": 0,
+        }
+
+    def _dm_message(self, channel_id: int, payload: dict) -> dict:
+        user = self.dm_channels[channel_id]
+        message = FakeMessage(
+            id=self.snowflake(),
+            channel_id=channel_id,
+            guild_id=0,
+            author=self.bot_user,
+            content=payload.get("content") or "",
+            embeds=copy.deepcopy(payload.get("embeds") or []),
+            allowed_mentions=copy.deepcopy(payload.get("allowed_mentions")),
+        )
+        self.dms[user.name].append(message)
+        self._notify()
+        data = message.payload()
+        return data
 
     async def _create_thread(
         self, parent: FakeChannel, body: dict, *, thread_id: int | None, type_: int
@@ -1446,6 +1539,17 @@ class FakeDiscord:
         }
         await self.dispatch("THREAD_CREATE", event)
         return thread.payload()
+
+    async def open_thread(
+        self, parent: FakeChannel | str | int, name: str, *, user: FakeUser | str | None = None
+    ) -> FakeChannel:
+        """A member opens a public thread in ``parent`` (THREAD_CREATE is dispatched)."""
+        owner = self.user(user)
+        await self._create_thread(self.channel(parent), {"name": name}, thread_id=None, type_=11)
+        thread = list(self.channels.values())[-1]
+        thread.owner_id = owner.id
+        thread.member_ids.add(owner.id)
+        return thread
 
     async def _thread_from_message(self, req: _Req) -> tuple[int, dict]:
         channel = self._channel_of(req)
@@ -1529,7 +1633,7 @@ class FakeDiscord:
         """``to``: ``None`` (``interaction_routing``), ``"all"``, an index into the ready
         clients (connection order), a ``GatewaySession``, or a discord.py client (matched
         by its gateway session id)."""
-        ready = self.ready_sessions
+        ready = [s for s in self.ready_sessions if self.owns_guild(s)]  # the guild's shard
         if not ready:
             return []
         if to is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fakes.discord.harness import running_bot
-from test_bot_game import Time, new_bot
+from test_bot_game import Time, new_bot, start_story
 
 from storyai.core import services
 from storyai.core.worlds.bundled import bundled_world_paths
@@ -21,10 +21,7 @@ async def installed(uow_factory):
 
 async def test_companion_ask_answers_only_the_asker(installed):
     async with running_bot(new_bot(installed, Time())) as fake:
-        started = await fake.slash(
-            "story start", user="alice", channel="adventures", world="ember_hollow"
-        )
-        await started.wait_replies(2)
+        await start_story(fake)
         asked = await fake.slash(
             "companion ask", user="alice", channel="adventures", question="our quest?"
         )

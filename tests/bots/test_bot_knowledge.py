@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fakes.discord.harness import running_bot
-from test_bot_game import Time, new_bot, start_story
+from test_bot_game import TOLD_MARK, Time, new_bot, start_story
 
 from storyai.core import services
 from storyai.core.maps.png import png_available, render_png
@@ -27,7 +27,7 @@ async def test_map_is_an_image_of_what_the_asker_found(installed):
     async with running_bot(new_bot(installed, t)) as fake:
         await start_story(fake)
         moved = await fake.slash("act", user="alice", channel="adventures", text="go north")
-        await moved.wait_replies(2)
+        await moved.wait_text(TOLD_MARK)
         shown = await fake.slash("map", user="alice", channel="adventures")
         await shown.wait_reply()
         reply = shown.reply
@@ -53,7 +53,7 @@ async def test_codex_lists_what_the_asker_learned_and_searches(installed):
         talked = await fake.slash(
             "act", user="alice", channel="adventures", text="talk to hesta about mine"
         )
-        await talked.wait_replies(2)
+        await talked.wait_text(TOLD_MARK)
         await (await fake.slash("story join", user="bob", channel="adventures")).wait_reply()
         book = await fake.slash("codex", user="alice", channel="adventures")
         await book.wait_reply()

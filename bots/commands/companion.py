@@ -15,7 +15,9 @@ class Companion(app_commands.Group):
 
     @app_commands.command(name="ask", description="Ask your companion (only you see it)")
     @app_commands.describe(question="e.g. what do we know about the mine?")
-    async def ask(self, interaction: discord.Interaction, question: str) -> None:
+    async def ask(
+        self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 300]
+    ) -> None:
         async with answering(interaction, ephemeral=True) as bot:
             story = await bot.play.here(str(interaction.channel_id))
             reply = await bot.play.companion.ask(

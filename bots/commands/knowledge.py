@@ -38,7 +38,9 @@ async def map_(interaction: discord.Interaction) -> None:
 
 @app_commands.command(name="codex", description="What your character knows (only you see it)")
 @app_commands.describe(search="Only entries holding these words")
-async def codex(interaction: discord.Interaction, search: str | None = None) -> None:
+async def codex(
+    interaction: discord.Interaction, search: app_commands.Range[str, 1, 100] | None = None
+) -> None:
     async with answering(interaction, ephemeral=True) as bot:
         story = await bot.play.here(str(interaction.channel_id))
         book = await bot.play.codex(story.id, user_ref=str(interaction.user.id))

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from storyai.core import services
+from storyai.core.domain.identity import IdentityRequest
 from storyai.core.domain.state import GameState
 from storyai.core.domain.world import Expectation, Playtest, World
 from storyai.core.play import Play, TurnResult
@@ -38,6 +39,7 @@ async def play_script(
     seed: int,
     name: str,
     archetype: str | None,
+    identity: IdentityRequest | None = None,
     on_turn: Callable[[str | None, TurnResult], None] | None = None,
     version: str | None = None,
 ) -> Played:
@@ -45,7 +47,12 @@ async def play_script(
     default its own) and play ``inputs`` (blank and ``#`` lines skipped) until they run
     out or the story ends."""
     start = await play.start(
-        world.id, version=version or world.version, player_name=name, archetype=archetype, seed=seed
+        world.id,
+        version=version or world.version,
+        player_name=name,
+        archetype=archetype,
+        identity=identity,
+        seed=seed,
     )
     results = [start]
     if on_turn:
@@ -234,6 +241,7 @@ async def run_playtest(world: World, index: int) -> PlaytestResult:
         seed=test.seed,
         name="Tester",
         archetype=test.archetype,
+        identity=IdentityRequest(background=test.background) if test.background else None,
         on_turn=lambda text, result: shown.append(_turn(text, result)),
     )
     last = played.results[-1]

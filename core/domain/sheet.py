@@ -33,6 +33,7 @@ from pydantic import (
 
 from storyai.core.domain.dice import Dice, expected_value
 from storyai.core.domain.errors import RuleError
+from storyai.core.domain.identity import Identity
 from storyai.core.domain.spells import Spellcasting, spell_id
 from storyai.core.domain.stats import (
     ABILITIES,
@@ -246,6 +247,9 @@ class Sheet(Frozen):
     spellcasting: Spellcasting | None = Field(
         None, description="Spells known, slots spent, magic points, concentration."
     )
+    identity: Identity | None = Field(
+        None, description="Players: who the character is (title, origin, background...)."
+    )
 
     @model_validator(mode="after")
     def _hp_within_max(self) -> Sheet:
@@ -270,8 +274,10 @@ class Sheet(Frozen):
     def _no_empty_spellcasting(self, handler: SerializerFunctionWrapHandler) -> Any:
         """A sheet that casts nothing serialises as it did before spells existed."""
         data = handler(self)
-        if isinstance(data, dict) and data.get("spellcasting") is None:
-            data.pop("spellcasting", None)
+        if isinstance(data, dict):
+            for name in ("spellcasting", "identity"):  # as before either existed
+                if data.get(name) is None:
+                    data.pop(name, None)
         return data
 
     # ------------------------------------------------------------ reading

@@ -162,6 +162,11 @@ class Condition(Strict):
     quest: Id | None = Field(None, description="This quest is active or done...")
     stage: Id | None = Field(None, description="...and has reached (at least) this stage.")
     quest_done: Id | None = Field(None, description="This quest is complete.")
+    background: dict[Id, Id] | None = Field(
+        None,
+        description="The player's background has these options: background table id -> "
+        "option id, e.g. {upbringing: orphan}.",
+    )
 
 
 class Trigger(Strict):
@@ -530,6 +535,11 @@ class Quest(Strict):
         "whose condition holds.",
     )
     main: bool = Field(False, description="The main quest of the world.")
+    requires: Condition | None = Field(
+        None,
+        description="The quest opens only for a player for whom this holds (e.g. a "
+        "background: {upbringing: orphan}); until then it does not start.",
+    )
 
 
 # ----------------------------------------------------------------------- lore
@@ -547,6 +557,11 @@ class LoreEntry(Strict):
     )
     priority: int = Field(0, ge=-100, le=100)
     tags: list[str] = Field(default_factory=list)
+    requires: Condition | None = Field(
+        None,
+        description="Only brought into the GM's context when this holds for the acting "
+        "player (e.g. a background: {kin: miner_mother}).",
+    )
     source: Source | None = Field(None, description="Set by `storyai import`.")
 
     @model_validator(mode="after")
@@ -571,6 +586,58 @@ class Archetype(Strict):
     )
     starting_items: list[Id] = Field(default_factory=list)
     starting_gold: int = Field(0, ge=0)
+
+
+# ---------------------------------------------------------------- backgrounds
+
+IDENTITY_TEXT_FIELDS = ("title", "origin", "backstory", "appearance")
+IDENTITY_LIST_FIELDS = ("goals", "fears", "desires", "family", "friends", "enemies")
+IdentityField = Literal[
+    "title",
+    "origin",
+    "backstory",
+    "appearance",
+    "goals",
+    "fears",
+    "desires",
+    "family",
+    "friends",
+    "enemies",
+]
+
+
+class BackgroundOption(Strict):
+    id: Id
+    text: str = Field(
+        min_length=1, max_length=500, description="What the character has, in a phrase."
+    )
+    weight: int = Field(1, ge=1, le=1000, description="How often it comes up when rolled.")
+
+
+class BackgroundTable(Strict):
+    """One random table of a character's background (an upbringing, a family tie...).
+    A player picks an option or leaves it to the dice; conditions can name the result."""
+
+    label: str = Field(
+        min_length=1, max_length=80, description="What it is called, e.g. Upbringing."
+    )
+    fills: IdentityField | None = Field(
+        None,
+        description="The identity field the chosen option's text fills (a list field gets "
+        "it added); without it the option is a trait of its own.",
+    )
+    options: list[BackgroundOption] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_options(self) -> BackgroundTable:
+        ids = [o.id for o in self.options]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"option ids must be unique; repeated: {', '.join(dup)}")
+        return self
+
+    def option(self, option_id: str) -> BackgroundOption | None:
+        return next((o for o in self.options if o.id == option_id), None)
 
 
 # ----------------------------------------------------------------- start, AI
@@ -618,6 +685,11 @@ class Playtest(Strict):
     name: str
     seed: int = 0
     archetype: Id | None = None
+    background: dict[Id, Id] = Field(
+        default_factory=dict,
+        description="Background options the hero picks (table id -> option id); "
+        "the other tables are rolled from the seed.",
+    )
     inputs: list[str] = Field(min_length=1)
     expect: Expectation
 
@@ -641,6 +713,12 @@ class World(Strict):
     quests: dict[Id, Quest] = Field(default_factory=dict)
     lore: dict[Id, LoreEntry] = Field(default_factory=dict)
     archetypes: dict[Id, Archetype] = Field(min_length=1)
+    backgrounds: dict[Id, BackgroundTable] = Field(
+        default_factory=dict,
+        description="Random tables a new character's background is picked or rolled "
+        "from (upbringing, kin, a debt...). Conditions name the results: "
+        "`requires: {background: {upbringing: orphan}}`.",
+    )
     spells: dict[Id, Spell] = Field(
         default_factory=dict,
         description="Spells this world defines (or redefines): archetypes and stat blocks "
@@ -701,10 +779,20 @@ SECTION_NAMES = (
     "quests",
     "lore",
     "archetypes",
+    "backgrounds",
     "spells",
     "flags",
     "phrases",
     "playtests",
 )
-MERGED_SECTIONS = ("locations", "characters", "items", "quests", "lore", "archetypes", "spells")
+MERGED_SECTIONS = (
+    "locations",
+    "characters",
+    "items",
+    "quests",
+    "lore",
+    "archetypes",
+    "backgrounds",
+    "spells",
+)
 """Sections keyed by id, which a folder's files may each add to."""

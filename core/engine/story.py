@@ -29,6 +29,8 @@ def holds(cond: Condition | None, state: GameState, actor: str, world: World) ->
         return False
     if cond.not_flag and cond.not_flag in state.flags:
         return False
+    if cond.background and not (sheet.identity and sheet.identity.has(cond.background)):
+        return False
     if cond.quest_done and state.quests.get(cond.quest_done, QuestState()).status != "done":
         return False
     if cond.quest:
@@ -155,7 +157,9 @@ def advance_quests(draft: Draft) -> None:
         for qid, quest in world.quests.items():
             qs = state.quests.get(qid, QuestState())
             if qs.status == "inactive":
-                if quest.starts != "at_start" and fired(quest.starts, state, draft.actor):
+                if not holds(quest.requires, state, draft.actor, world):
+                    continue  # it opens only for a player for whom this holds
+                if quest.starts == "at_start" or fired(quest.starts, state, draft.actor):
                     _set_quest(draft, qid, QuestState(status="active", since=state.tick))
                     draft.say(f"New quest: {quest.title}", "heading")
                     draft.say(quest.stages[0].description, "notice")
@@ -226,5 +230,5 @@ def _advance_one(draft: Draft, qid: str, quest: Quest, qs: QuestState) -> bool:
 
 def start_quests(draft: Draft) -> None:
     for qid, quest in draft.world.quests.items():
-        if quest.starts == "at_start":
+        if quest.starts == "at_start" and quest.requires is None:
             _set_quest(draft, qid, QuestState(status="active", since=draft.state.tick))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from storyai.core.domain.identity import identity_line
 from storyai.core.domain.state import GameState
 from storyai.core.domain.world import ContentBoundaries, World
 
@@ -81,5 +82,7 @@ def brief_bible(world: World, state: GameState) -> list[str]:
             lines.append(f"- {q_id}: {q.title}; " + " -> ".join(s.id for s in q.stages))
     players = sorted(state.players.values(), key=lambda p: p.name)
     lines.append("## Player characters")
-    lines += [f"- {p.name}, {p.sheet.archetype or 'adventurer'}" for p in players]
+    lines += [
+        identity_line(p.name, p.sheet.archetype or "adventurer", p.sheet.identity) for p in players
+    ]
     return lines

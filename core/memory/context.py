@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from storyai.core.domain.identity import identity_line
 from storyai.core.domain.state import GameState
 from storyai.core.domain.world import World
 from storyai.core.engine.story import holds
@@ -227,7 +228,9 @@ def world_bible(world: World, state: GameState) -> list[str]:
         lines.append(f"- {q_id}: {q.title}; {stages}")
     players = sorted(state.players.values(), key=lambda p: p.name)
     lines.append("## Player characters")
-    lines += [f"- {p.name}, {p.sheet.archetype or 'adventurer'}" for p in players]
+    lines += [
+        identity_line(p.name, p.sheet.archetype or "adventurer", p.sheet.identity) for p in players
+    ]
     return lines
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from storyai.core.domain.clock import Clock
+from storyai.core.domain.identity import IdentityRequest
 from storyai.core.domain.records import EventRecord, PlayerRecord, SessionRecord
 from storyai.core.domain.state import Choice, GameState, PlayerState
 from storyai.core.domain.world import World
@@ -105,13 +106,16 @@ class Play:
         version: str | None = None,
         archetype: str | None = None,
         scores: dict[str, int] | None = None,
+        identity: IdentityRequest | None = None,
         seed: int | None = None,
         user_ref: str = "local",
         title: str | None = None,
         narrator: Narrator | None = None,
         on_text: OnText | None = None,
     ) -> TurnResult:
-        """Start a story alone in an installed world; its opening is told."""
+        """Start a story alone in an installed world; its opening is told. ``identity``:
+        what the player typed and picked of the character's identity (the world's other
+        background tables are rolled, seeded)."""
         return await starting.start(
             self.deps,
             world_id,
@@ -119,6 +123,7 @@ class Play:
             version=version,
             archetype=archetype,
             scores=scores,
+            identity=identity,
             seed=seed,
             user_ref=user_ref,
             title=title,
@@ -252,6 +257,7 @@ class Play:
         user_ref: str = "local",
         archetype: str | None = None,
         scores: dict[str, int] | None = None,
+        identity: IdentityRequest | None = None,
         narrator: Narrator | None = None,
         on_text: OnText | None = None,
     ) -> tuple[Seat, TurnResult | None]:
@@ -263,6 +269,7 @@ class Play:
             name=name,
             archetype=archetype,
             scores=scores,
+            identity=identity,
             narrator=self._narrator(narrator),
             on_text=on_text,
         )

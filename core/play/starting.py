@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from storyai.core.domain.events import PlayerJoined, SessionStarted
+from storyai.core.domain.identity import IdentityRequest
 from storyai.core.domain.records import BranchRecord, Opened, PlayerRecord, SessionRecord, Telling
 from storyai.core.engine.turn import initial_state
 from storyai.core.narrators.port import Narrator, OnText
@@ -32,6 +33,7 @@ async def start(
     version: str | None = None,
     archetype: str | None = None,
     scores: dict[str, int] | None = None,
+    identity: IdentityRequest | None = None,
     seed: int | None = None,
     user_ref: str = "local",
     title: str | None = None,
@@ -49,7 +51,7 @@ async def start(
         world = await deps.worlds.get(uow, world_id, version)
     seed = clock.new_seed() if seed is None else seed
     name, archetype, sheet, player_id = character(
-        world, player_name, archetype, scores, seed, 0, clock.new_id()
+        world, player_name, archetype, scores, seed, 0, clock.new_id(), identity
     )
     now = clock.now()
     settings: dict = {"seed": seed}

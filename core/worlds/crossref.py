@@ -212,6 +212,8 @@ class _Checker:
 
     def check_condition(self, path: Path_, cond: Any) -> None:
         cond = _d(cond)
+        if "background" in cond:
+            self.check_background((*path, "background"), cond["background"])
         if "item" in cond:
             self.ref((*path, "item"), cond["item"], "items", "item")
         for key in ("flag", "not_flag"):
@@ -230,6 +232,27 @@ class _Checker:
                     (*path, "stage"),
                     f"quest '{cond['quest']}' has no stage '{cond['stage']}'",
                     _suggest(cond["stage"], {s for s in stages if isinstance(s, str)}),
+                )
+
+    def check_background(self, path: Path_, wanted: Any) -> None:
+        """A ``{table: option}`` mapping names tables and options the world has."""
+        tables = _d(self.data.get("backgrounds"))
+        for table_id, option_id in _d(wanted).items():
+            table = tables.get(table_id)
+            if table is None:
+                self.error(
+                    (*path, table_id),
+                    f"unknown background table '{table_id}'",
+                    _suggest(str(table_id), set(tables))
+                    or "add it to the top-level `backgrounds:` section",
+                )
+                continue
+            options = {_d(o).get("id") for o in _l(_d(table).get("options"))}
+            if option_id not in options:
+                self.error(
+                    (*path, table_id),
+                    f"background table '{table_id}' has no option '{option_id}'",
+                    _suggest(str(option_id), {o for o in options if isinstance(o, str)}),
                 )
 
     def check_flag_used(self, path: Path_, flag: Any) -> None:
@@ -462,6 +485,8 @@ class _Checker:
             path = ("quests", qid)
             if "giver" in quest:
                 self.ref((*path, "giver"), quest["giver"], "characters", "character", "giver")
+            if "requires" in quest:
+                self.check_condition((*path, "requires"), quest["requires"])
             if isinstance(quest.get("starts"), dict):
                 for reason in self.check_trigger((*path, "starts"), quest["starts"], qid):
                     self.error(
@@ -522,6 +547,8 @@ class _Checker:
 
     def check_lore(self) -> None:
         for lid, entry in _d(self.data.get("lore")).items():
+            if "requires" in _d(entry):
+                self.check_condition(("lore", lid, "requires"), _d(entry)["requires"])
             for i, who in enumerate(_l(_d(entry).get("known_by"))):
                 self.ref(("lore", lid, "known_by", i), who, "characters", "character")
 
@@ -633,6 +660,8 @@ class _Checker:
             path = ("playtests", t)
             if "archetype" in test:
                 self.ref((*path, "archetype"), test["archetype"], "archetypes", "archetype")
+            if "background" in test:
+                self.check_background((*path, "background"), test["background"])
             expect = _d(test.get("expect"))
             for key, section, what in (
                 ("quest", "quests", "quest"),

@@ -191,6 +191,7 @@ class PlayScreen(Screen[None]):
                 player_name=new.name,
                 archetype=new.archetype,
                 scores=new.scores,
+                identity=new.identity,
                 seed=deps.seed,
                 on_text=log.sink,
             )

@@ -152,12 +152,13 @@ def build_identity(world: World, request: IdentityRequest | None, dice: Dice) ->
     chosen: dict[str, str] = {}
     traits: dict[str, str] = {}
     for table_id, table in world.backgrounds.items():
-        option_id = request.background.get(table_id)
-        if option_id is None:
+        picked = request.background.get(table_id)
+        if picked is None:
             typed = table.fills in IDENTITY_TEXT_FIELDS and bool(text[table.fills])
             if typed or not request.roll:
                 continue
-            option_id = roll_option(table, dice)
+            picked = roll_option(table, dice)
+        option_id = picked
         chosen[table_id] = option_id
         option = table.option(option_id)
         assert option is not None

@@ -74,13 +74,23 @@ class Identity(BaseModel):
         return out
 
 
-def identity_line(name: str, archetype: str, identity: Identity | None) -> str:
+BRIEF_FACTS = ("Title", "Origin")
+"""What a compact prompt (a small model's window) keeps of an identity."""
+
+
+def identity_line(
+    name: str, archetype: str, identity: Identity | None, *, brief: bool = False
+) -> str:
     """A player character for the GM's stable prompt block: name, archetype and who they
-    are (fixed at creation, so the block stays byte-stable through the story)."""
+    are (fixed at creation, so the block stays byte-stable through the story); ``brief``
+    keeps only the title and origin, cut short."""
     line = f"- {name}, {archetype}"
     if identity is None or identity.empty:
         return line
-    return line + ". " + ". ".join(f"{label}: {text}" for label, text in identity.facts())
+    facts = identity.facts()
+    if brief:
+        facts = [(label, text[:80]) for label, text in facts if label in BRIEF_FACTS]
+    return line + "".join(f". {label}: {text}" for label, text in facts)
 
 
 class IdentityRequest(BaseModel):

@@ -147,6 +147,12 @@ def run(
         help="A background option: TABLE=OPTION (repeat for more); the world's other "
         "tables are rolled from the seed.",
     ),
+    pick: list[str] = typer.Option(
+        None,
+        "--pick",
+        help="A level-up choice, answered as soon as one comes (repeat, in order): "
+        "STR for +2, or 'DEX CON' for +1 each.",
+    ),
     roll_background: bool = typer.Option(
         True, "--roll-background/--no-roll-background", help="Roll the tables left open."
     ),
@@ -254,6 +260,7 @@ def run(
                 name=name,
                 archetype=archetype,
                 identity=identity,
+                picks=pick or [],
                 on_turn=show,
                 version=version,
             )

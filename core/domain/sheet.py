@@ -40,6 +40,7 @@ from storyai.core.domain.stats import (
     ARCHETYPE_STATS,
     CHARACTERISTICS,
     STAT_BLOCKS,
+    XP_BY_CR,
     D20ArchetypeStats,
     D20StatBlock,
     PercentileArchetypeStats,
@@ -250,6 +251,13 @@ class Sheet(Frozen):
     identity: Identity | None = Field(
         None, description="Players: who the character is (title, origin, background...)."
     )
+    improvements: int = Field(
+        0, ge=0, le=20, description="d20 players: ability score improvements still to choose."
+    )
+    marked_skills: frozenset[str] = Field(
+        frozenset(),
+        description="Percentile players: skills used successfully since the last development.",
+    )
 
     @model_validator(mode="after")
     def _hp_within_max(self) -> Sheet:
@@ -265,6 +273,7 @@ class Sheet(Frozen):
         "vulnerabilities",
         "immunities",
         "condition_immunities",
+        "marked_skills",
     )
     def _sorted(self, value: frozenset[str]) -> list[str]:
         """Sets serialise sorted, so snapshots of equal sheets are byte-identical."""
@@ -277,6 +286,9 @@ class Sheet(Frozen):
         if isinstance(data, dict):
             for name in ("spellcasting", "identity"):  # as before either existed
                 if data.get(name) is None:
+                    data.pop(name, None)
+            for name in ("improvements", "marked_skills"):  # likewise growth
+                if not data.get(name, True):
                     data.pop(name, None)
         return data
 
@@ -423,7 +435,7 @@ def sheet_from_stat_block(char_id: str, character: Character, system: System) ->
         return Sheet(
             **common,
             level=level,
-            xp_value=stats.xp,
+            xp_value=stats.xp or (XP_BY_CR[stats.cr] if stats.cr else 0),  # SRD XP by CR
             ac=stats.ac,
             natural_ac=stats.ac,
             abilities=stats.abilities.model_dump(),

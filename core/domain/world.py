@@ -126,6 +126,19 @@ class D20Options(Strict):
     death_saves: bool = True
     encumbrance: bool = True
     starting_gold: int = Field(10, ge=0)
+    improvement_levels: list[int] = Field(
+        default_factory=lambda: [4, 8, 12, 16, 19],
+        description="Levels that bring an ability score improvement to choose (+2 to one "
+        "ability or +1 to two, at most 20). The SRD's by default; a short adventure may "
+        "add an early one.",
+    )
+
+    @field_validator("improvement_levels")
+    @classmethod
+    def _levels_in_range(cls, value: list[int]) -> list[int]:
+        if any(not 2 <= level <= 20 for level in value):
+            raise ValueError("improvement levels are between 2 and 20")
+        return sorted(set(value))
 
 
 class PercentileOptions(Strict):
@@ -674,6 +687,7 @@ class Expectation(Strict):
     location: Id | None = None
     flag: Id | None = None
     has_item: Id | None = None
+    level: int | None = Field(None, ge=1, le=30, description="The hero's level at the end.")
     told: list[str] = Field(
         default_factory=list,
         description="Words the story must tell, each first told after the one before it "
@@ -689,6 +703,11 @@ class Playtest(Strict):
         default_factory=dict,
         description="Background options the hero picks (table id -> option id); "
         "the other tables are rolled from the seed.",
+    )
+    picks: list[str] = Field(
+        default_factory=list,
+        description="Level-up choices, answered in order as each comes: `str` (+2) or "
+        "`dex con` (+1 each).",
     )
     inputs: list[str] = Field(min_length=1)
     expect: Expectation

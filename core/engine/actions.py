@@ -440,11 +440,40 @@ def rest(draft: Draft, intent: Intent) -> None:
         return
     kind: RestKind = "long" if intent.object == "long" else "short"
     new, notes = draft.rules.rest(draft.sheet, kind, draft.dice)
+    if kind == "long":  # skills used well since the last long rest may grow
+        new, grown = draft.rules.develop_skills(new, draft.dice)
+        notes = (*notes, *grown)
     draft.set_sheet(draft.actor, new)
     draft.say(f"You take a {kind} rest.")
     for note in notes:
         draft.say(note, "notice")
     casting.after_rest(draft, kind)
+
+
+def improve(draft: Draft, intent: Intent) -> None:
+    """Spend a level-up's ability score improvement; a bare ``improve`` lists the choice."""
+    words = [w for w in intent.object.replace(",", " ").replace(" and ", " ").split() if w]
+    if not words:
+        options = draft.rules.improvement_options(draft.sheet)
+        if not options:
+            draft.say("You have no improvement to choose right now.", "notice")
+            return
+        left = draft.sheet.improvements
+        draft.say(
+            f"Ability score improvements to choose: {left}. Raise one ability by 2 or two "
+            "by 1 (at most 20): "
+            + ", ".join(f"{a.upper()} {draft.sheet.abilities.get(a, 10)}" for a in options)
+            + ". Type `improve STR` or `improve DEX CON`.",
+            "notice",
+        )
+        return
+    try:
+        new, notes = draft.rules.improve(draft.sheet, words, draft.world)
+    except RuleError as exc:
+        draft.say(exc.message + (f" ({exc.hint})" if exc.hint else ""), "notice")
+        return
+    draft.set_sheet(draft.actor, new)
+    draft.say("You grow stronger: " + " ".join(notes), "notice")
 
 
 def inventory(draft: Draft, intent: Intent) -> None:
@@ -530,6 +559,7 @@ HANDLERS: dict[str, Callable[[Draft, Intent], None]] = {
     "flee": combat.flee,
     "cast": casting.cast,
     "inventory": inventory,
+    "improve": improve,
     "sheet": sheet,
     "quests": quests,
     "rest": rest,
@@ -547,6 +577,7 @@ HANDLERS: dict[str, Callable[[Draft, Intent], None]] = {
 INFO_VERBS = frozenset(
     {
         "inventory",
+        "improve",
         "sheet",
         "quests",
         "help",

@@ -128,6 +128,7 @@ VERBS: dict[str, tuple[str, ...]] = {
     ),
     "cast": ("cast",),
     "inventory": ("inventory", "inv", "i", "items", "bag", "pack"),
+    "improve": ("improve", "level up", "raise ability", "increase"),
     "sheet": ("sheet", "stats", "status", "character", "char", "hp", "health"),
     "quests": ("quests", "quest", "journal", "j", "log", "objectives", "tasks"),
     "rest": ("short rest", "long rest", "rest", "sleep", "camp"),

@@ -139,14 +139,23 @@ def give_item(draft: Draft, item_id: str) -> None:
         draft.say(f"{exc.message} The {item.name} is left on the ground.", "notice")
 
 
+LEVEL_UP_CHOICE = (
+    "Choose an ability score improvement: `improve STR` (+2) or `improve DEX CON` "
+    "(+1 each); `improve` lists what you can raise."
+)
+
+
 def award_xp(draft: Draft, xp: int) -> None:
     if xp <= 0:
         return
+    draft_improvements = draft.sheet.improvements
     new, levelled = draft.rules.award_xp(draft.sheet, xp)
     draft.set_sheet(draft.actor, new)
     draft.say(f"+{xp} XP.", "notice")
     if levelled:
         draft.say(f"You reach level {new.level}! (HP {new.hp}/{new.max_hp})", "notice")
+    if new.improvements > draft_improvements:
+        draft.say(LEVEL_UP_CHOICE, "notice")
 
 
 def advance_quests(draft: Draft) -> None:

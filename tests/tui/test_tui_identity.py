@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import playing
 from textual.widgets import Input, Select
 from tui_helpers import settle, still
 
 from storyai.tui.screens.create import CreateScreen
+from storyai.tui.screens.level_up import LevelUpScreen
 from storyai.tui.screens.play import PlayScreen
 
 
@@ -50,3 +52,46 @@ async def test_more_than_five_goals_keep_the_first_five(make_app, memory_uow):
         play = app.screen
         assert isinstance(play, PlayScreen) and play.view is not None
         assert dict(play.view.sheet.identity)["Goals"] == "; ".join(["g"] * 5)  # at most five
+
+
+# ------------------------------------------------------------------ level up
+
+LEVEL_UP = [  # Ember Hollow, seed 20: the deep door's milestone and the dead miner reach level 2
+    "talk to hesta about mine", "go north", "attack wolf", "attack wolf", "attack wolf", "rest",
+    "go north", "go north", "talk to grikka about heat", "go east", "take ledger", "use ledger",
+    "go west", "rest", "say kindle", "go down", "attack skeleton", "attack skeleton",
+    "attack skeleton", "attack skeleton",
+]  # fmt: skip
+
+
+async def test_the_level_up_screen_offers_the_choice_and_plays_it(
+    make_app, memory_uow, clock, snapshot
+):
+    start = await playing.start_session(
+        memory_uow, "ember_hollow", player_name="Wren", archetype="sellsword", seed=20, clock=clock
+    )
+    for text in LEVEL_UP:
+        await playing.take_turn(memory_uow, start.session_id, text, clock=clock)
+    app = make_app(memory_uow, session_id=start.session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        play = app.screen
+        assert isinstance(play, PlayScreen) and play.state is not None
+        assert play.state.choices[0].command == "improve"
+        strength = dict((s.key, s.value) for s in play.view.sheet.scores)["str"]
+        await pilot.press("1")
+        await settle(pilot)
+        assert isinstance(app.screen, LevelUpScreen)
+        await pilot.press("space")  # marks the first ability: STR
+        await settle(pilot)
+        await still(pilot)
+        snapshot(app, "level_up")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await still(pilot)
+        assert app.screen is play and play.view is not None
+        assert dict((s.key, s.value) for s in play.view.sheet.scores)["str"] == strength + 2
+        assert all(c.command != "improve" for c in play.state.choices)
+        await pilot.press("f5")  # nothing is waiting now: a notice, no screen
+        await settle(pilot)
+        assert app.screen is play

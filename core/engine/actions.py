@@ -32,7 +32,7 @@ HELP_TEXT = """You can type things like:
   equip sword · talk to {person} · ask {person} about {topic} · ask about {topic}
   say hello · say "the password"
   attack {foe} · cast a spell at {foe} · flee · rest · long rest · death save (at 0 HP)
-  inventory (i) · sheet · quests · map · roll 2d6 · help
+  inventory (i) · sheet · quests · map · roll 2d6 · improve (a level-up choice) · help
 Or type the number of a choice."""
 
 

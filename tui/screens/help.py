@@ -20,6 +20,7 @@ HELP_TEXT = """\
 - `talk to Hesta`, `ask Hesta about the mine`, `give coin to Hesta`
 - `attack wolf`, `cast sleep on wolf`, `flee`
 - `inventory`, `sheet`, `quests`, `map`, `rest`, `long rest`, `wait`, `help`
+- `improve str` or `improve dex con`: a level-up's ability score improvement (**F5**)
 
 **Keys**
 

@@ -15,8 +15,8 @@ from storyai.core.domain.dice import SeededDice
 from storyai.core.domain.errors import RuleError
 from storyai.core.domain.ops import apply_ops
 from storyai.core.domain.sheet import (
-    Equipped,
     XP_THRESHOLDS,
+    Equipped,
     level_for_xp,
     new_player_sheet,
     proficiency_for_level,

@@ -34,6 +34,7 @@ from pydantic import (
 from storyai.core.domain.dice import Dice, expected_value
 from storyai.core.domain.errors import RuleError
 from storyai.core.domain.identity import Identity
+from storyai.core.domain.powers import PowerState
 from storyai.core.domain.spells import Spellcasting, spell_id
 from storyai.core.domain.stats import (
     ABILITIES,
@@ -251,6 +252,9 @@ class Sheet(Frozen):
     identity: Identity | None = Field(
         None, description="Players: who the character is (title, origin, background...)."
     )
+    powers: PowerState | None = Field(
+        None, description="Players: powers known, power points, uses and cooldowns."
+    )
     improvements: int = Field(
         0, ge=0, le=20, description="d20 players: ability score improvements still to choose."
     )
@@ -284,7 +288,7 @@ class Sheet(Frozen):
         """A sheet that casts nothing serialises as it did before spells existed."""
         data = handler(self)
         if isinstance(data, dict):
-            for name in ("spellcasting", "identity"):  # as before either existed
+            for name in ("spellcasting", "identity", "powers"):  # as before either existed
                 if data.get(name) is None:
                     data.pop(name, None)
             for name in ("improvements", "marked_skills"):  # likewise growth
@@ -551,6 +555,13 @@ def new_player_sheet(
     else:
         assert isinstance(options, PercentileOptions)
         sheet = _percentile_player(common, stats, options, scores, arch.starting_gold)
+    if arch.powers or arch.power_points:
+        points = arch.power_points
+        sheet = sheet.model_copy(
+            update={
+                "powers": PowerState(known=tuple(arch.powers), points=points, max_points=points)
+            }
+        )
     return with_defence(sheet, world)
 
 

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from storyai.core.domain.powers import Combo, Power
 from storyai.core.domain.spells import Spell
 
 FORMAT_VERSION = 1
@@ -599,6 +600,10 @@ class Archetype(Strict):
     )
     starting_items: list[Id] = Field(default_factory=list)
     starting_gold: int = Field(0, ge=0)
+    powers: list[Id] = Field(
+        default_factory=list, description="Powers (ids in `powers:`) this archetype has."
+    )
+    power_points: int = Field(0, ge=0, le=100, description="Power points, back on a long rest.")
 
 
 # ---------------------------------------------------------------- backgrounds
@@ -744,6 +749,16 @@ class World(Strict):
         "list them by id or name. The SRD 5.1 basics (fire_bolt, sleep, magic_missile, "
         "cure_wounds, fireball, ...) are built in.",
     )
+    powers: dict[Id, Power] = Field(
+        default_factory=dict,
+        description="Powers archetypes may have: an effect in rules terms, a cost, "
+        "limits (uses, cooldown, what it cannot affect), unlocks and upgrades.",
+    )
+    combos: dict[Id, Combo] = Field(
+        default_factory=dict,
+        description="Two powers used together (`use X with Y`) whose tags include a "
+        "combo's `tags` give its effect instead.",
+    )
     flags: list[Id] = Field(
         default_factory=list,
         description="Story flags this world uses (optional; helps catch typos).",
@@ -800,6 +815,8 @@ SECTION_NAMES = (
     "archetypes",
     "backgrounds",
     "spells",
+    "powers",
+    "combos",
     "flags",
     "phrases",
     "playtests",
@@ -813,5 +830,7 @@ MERGED_SECTIONS = (
     "archetypes",
     "backgrounds",
     "spells",
+    "powers",
+    "combos",
 )
 """Sections keyed by id, which a folder's files may each add to."""

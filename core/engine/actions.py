@@ -20,7 +20,16 @@ from storyai.core.domain.ops import (
     Visit,
 )
 from storyai.core.domain.world import Exit
-from storyai.core.engine import casting, combat, describe, downed, endings, scenery, speech
+from storyai.core.engine import (
+    casting,
+    combat,
+    describe,
+    downed,
+    endings,
+    powers,
+    scenery,
+    speech,
+)
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.intent import Intent, Match, resolve, verb_word
 from storyai.core.engine.story import apply_effects, holds
@@ -33,6 +42,7 @@ HELP_TEXT = """You can type things like:
   say hello · say "the password"
   attack {foe} · cast a spell at {foe} · flee · rest · long rest · death save (at 0 HP)
   inventory (i) · sheet · quests · map · roll 2d6 · improve (a level-up choice) · help
+  powers · use a power on {foe} · use one power with another (a combo)
 Or type the number of a choice."""
 
 
@@ -308,6 +318,10 @@ def drop(draft: Draft, intent: Intent) -> None:
 
 def use(draft: Draft, intent: Intent) -> None:
     options = {**_carried(draft), **_visible_items(draft)}
+    first = intent.object.split(" with ")[0] if intent.object else ""
+    if first and resolve(first, options).id is None and powers.use_if_power(draft, intent.raw):
+        return  # "use ember touch on the wolf": a power, not a thing
+
     verb = verb_word(intent.raw) or "use"
     if intent.object and resolve(intent.object, options) == Match(None):
         thing = resolve(intent.object, scenery.scenery_names(draft))
@@ -448,6 +462,7 @@ def rest(draft: Draft, intent: Intent) -> None:
     for note in notes:
         draft.say(note, "notice")
     casting.after_rest(draft, kind)
+    powers.after_rest(draft, kind)
 
 
 def improve(draft: Draft, intent: Intent) -> None:
@@ -560,6 +575,8 @@ HANDLERS: dict[str, Callable[[Draft, Intent], None]] = {
     "cast": casting.cast,
     "inventory": inventory,
     "improve": improve,
+    "powers": powers.show,
+    "invoke": powers.invoke,
     "sheet": sheet,
     "quests": quests,
     "rest": rest,
@@ -578,6 +595,7 @@ INFO_VERBS = frozenset(
     {
         "inventory",
         "improve",
+        "powers",
         "sheet",
         "quests",
         "help",

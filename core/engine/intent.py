@@ -129,6 +129,8 @@ VERBS: dict[str, tuple[str, ...]] = {
     "cast": ("cast",),
     "inventory": ("inventory", "inv", "i", "items", "bag", "pack"),
     "improve": ("improve", "level up", "raise ability", "increase"),
+    "powers": ("powers", "my powers", "list powers", "abilities"),
+    "invoke": ("invoke", "channel"),
     "sheet": ("sheet", "stats", "status", "character", "char", "hp", "health"),
     "quests": ("quests", "quest", "journal", "j", "log", "objectives", "tasks"),
     "rest": ("short rest", "long rest", "rest", "sleep", "camp"),

@@ -99,6 +99,7 @@ class _Checker:
         self.quests = _ids(data, "quests")
         self.lore = _ids(data, "lore")
         self.archetypes = _ids(data, "archetypes")
+        self.powers = _ids(data, "powers")
         self.spells = _ids(data, "spells") | set(SRD_SPELLS)
         self.declared_flags = {f for f in _l(data.get("flags")) if isinstance(f, str)}
         self.flags_set = self._flags_set()
@@ -190,6 +191,7 @@ class _Checker:
         self.check_quests()
         self.check_lore()
         self.check_archetypes()
+        self.check_powers()
         self.check_spell_dice()
         self.check_flags()
         self.check_reachability()
@@ -551,6 +553,40 @@ class _Checker:
                 self.check_condition(("lore", lid, "requires"), _d(entry)["requires"])
             for i, who in enumerate(_l(_d(entry).get("known_by"))):
                 self.ref(("lore", lid, "known_by", i), who, "characters", "character")
+
+    def check_powers(self) -> None:
+        """Archetypes name powers the world has; a reveal names lore; flags are used
+        ones; a combo's tags are each carried by some power."""
+        for aid, arch in _d(self.data.get("archetypes")).items():
+            for i, pid in enumerate(_l(_d(arch).get("powers"))):
+                self.ref(("archetypes", aid, "powers", i), pid, "powers", "power")
+        tags: set[str] = set()
+        for pid, power in _d(self.data.get("powers")).items():
+            power = _d(power)
+            tags |= {t for t in _l(power.get("tags")) if isinstance(t, str)}
+            self._check_power_effect(("powers", pid, "effect"), power.get("effect"))
+            if "unlock_flag" in power:
+                self.check_flag_used(("powers", pid, "unlock_flag"), power["unlock_flag"])
+            for u, upgrade in enumerate(_l(power.get("upgrades"))):
+                if "flag" in _d(upgrade):
+                    self.check_flag_used(
+                        ("powers", pid, "upgrades", u, "flag"), _d(upgrade)["flag"]
+                    )
+        for cid, combo in _d(self.data.get("combos")).items():
+            combo = _d(combo)
+            self._check_power_effect(("combos", cid, "effect"), combo.get("effect"))
+            for t, tag in enumerate(_l(combo.get("tags"))):
+                if isinstance(tag, str) and tag not in tags:
+                    self.error(
+                        ("combos", cid, "tags", t),
+                        f"no power has the tag '{tag}', so combo '{cid}' can never happen",
+                        _suggest(tag, tags) or "add the tag to a power's `tags:`",
+                    )
+
+    def _check_power_effect(self, path: Path_, effect: Any) -> None:
+        effect = _d(effect)
+        if "lore" in effect:
+            self.ref((*path, "lore"), effect["lore"], "lore", "lore entry")
 
     def check_archetypes(self) -> None:
         for aid, arch in _d(self.data.get("archetypes")).items():

@@ -22,6 +22,7 @@ class PowerLine:
     limits: str  # "2 uses per long rest · cooldown 3 turns · not undead"
     ready: bool
     why_not: str | None  # why it cannot be used now
+    needs_target: bool = False  # aimed at a foe: "use ember touch on wolf"
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class ComboLine:
     ready: bool
     why_not: str | None
     command: str  # "use ember touch with hearth ward"
+    needs_target: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ def powers_view(sheet: Sheet, world: World, turn: int, flags: Collection[str]) -
                 _limits(pid, world),
                 reason is None,
                 reason,
+                power.effect.targets_foe,
             )
         )
     combos = []
@@ -102,6 +105,7 @@ def powers_view(sheet: Sheet, world: World, turn: int, flags: Collection[str]) -
                     reason is None,
                     reason,
                     f"use {names[0].lower()} with {names[1].lower()}",
+                    combo.effect.targets_foe,
                 )
             )
     return PowersView(state.points, state.max_points, tuple(lines), tuple(combos))

@@ -8,6 +8,7 @@ from tui_helpers import settle, still
 
 from storyai.tui.screens.create import CreateScreen
 from storyai.tui.screens.level_up import LevelUpScreen
+from storyai.tui.screens.powers import PowersScreen
 from storyai.tui.screens.play import PlayScreen
 
 
@@ -95,3 +96,27 @@ async def test_the_level_up_screen_offers_the_choice_and_plays_it(
         await pilot.press("f5")  # nothing is waiting now: a notice, no screen
         await settle(pilot)
         assert app.screen is play
+
+
+async def test_the_powers_screen_shows_costs_and_readiness_and_aims_a_power(
+    make_app, memory_uow, clock, snapshot
+):
+    start = await playing.start_session(
+        memory_uow, "ember_hollow", player_name="Wren", archetype="sellsword", seed=2, clock=clock
+    )
+    for text in ("use stone sense", "use hearth ward"):
+        await playing.take_turn(memory_uow, start.session_id, text, clock=clock)
+    app = make_app(memory_uow, session_id=start.session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        play = app.screen
+        assert isinstance(play, PlayScreen)
+        await pilot.press("f6")
+        await settle(pilot)
+        assert isinstance(app.screen, PowersScreen)
+        await still(pilot)
+        snapshot(app, "powers")
+        await pilot.press("enter")  # Ember Touch, the first: aimed on the command line
+        await settle(pilot)
+        assert app.screen is play
+        assert play.command.value == "use ember touch on "

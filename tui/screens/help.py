@@ -21,6 +21,7 @@ HELP_TEXT = """\
 - `attack wolf`, `cast sleep on wolf`, `flee`
 - `inventory`, `sheet`, `quests`, `map`, `rest`, `long rest`, `wait`, `help`
 - `improve str` or `improve dex con`: a level-up's ability score improvement (**F5**)
+- `powers` (**F6**), `use ember touch on wolf`, `use ember touch with hearth ward` (a combo)
 
 **Keys**
 

@@ -21,10 +21,12 @@ from storyai.core.domain.world import World
 from storyai.core.play import BranchInfo, Play, TurnResult
 from storyai.core.views import PlayerView, player_view
 from storyai.core.views.growth import level_up_view
+from storyai.core.views.powers import powers_view
 from storyai.tui.completion import Vocabulary
 from storyai.tui.deps import EXPORT_DIR_ENV, default_export_dir, free_path
 from storyai.tui.screens.create import NewStory
 from storyai.tui.screens.level_up import LevelUpScreen
+from storyai.tui.screens.powers import PowersScreen
 from storyai.tui.widgets.choices import ChoiceBar
 from storyai.tui.widgets.command_input import CommandInput
 from storyai.tui.widgets.log import NarrativeLog
@@ -88,6 +90,7 @@ class PlayScreen(Screen[None]):
         Binding("f3", "history", "History"),
         Binding("f4", "next_tab", "Next tab", show=False),
         Binding("f5", "level_up", "Level up", show=False),
+        Binding("f6", "powers", "Powers", show=False),
         Binding("escape", "focus_input", "Type", show=False),
         Binding("pageup", "scroll_log(-1)", "Scroll up", show=False),
         Binding("pagedown", "scroll_log(1)", "Scroll down", show=False),
@@ -338,6 +341,23 @@ class PlayScreen(Screen[None]):
             if command == "improve" and self.action_level_up():
                 return  # the level-up screen makes the choice
             self.start_turn(command)
+
+    def action_powers(self) -> None:
+        """The powers screen; a power picked there goes on the command line, to aim."""
+        if self.state is None or self.world is None or self.view is None:
+            return
+        player = self.state.players.get(self.view.player_id)
+        if player is None:
+            return
+        view = powers_view(player.sheet, self.world, self.state.turn, self.state.flags)
+
+        def chosen(command: str | None) -> None:
+            if command:  # on the command line, to aim ("... on ") or just press Enter
+                self.command.value = command
+                self.command.cursor_position = len(command)
+            self.command.focus()
+
+        self.app.push_screen(PowersScreen(view), chosen)
 
     def action_level_up(self) -> bool:
         """Open the level-up choice, if one is waiting; whether it opened."""

@@ -167,6 +167,17 @@ class Rules(Strict):
 # -------------------------------------------------------------------- triggers
 
 
+class RelationshipCondition(Strict):
+    """How a character must stand with the player."""
+
+    who: Id = Field(description="The character.")
+    min: int | None = Field(None, ge=-100, le=100, description="At least this value.")
+    max: int | None = Field(None, ge=-100, le=100, description="At most this value.")
+    kind: Literal["friend", "rival", "mentor", "romance", "enemy"] | None = Field(
+        None, description="This kind of bond."
+    )
+
+
 class Condition(Strict):
     """All given parts must hold. An empty condition always holds."""
 
@@ -176,6 +187,9 @@ class Condition(Strict):
     quest: Id | None = Field(None, description="This quest is active or done...")
     stage: Id | None = Field(None, description="...and has reached (at least) this stage.")
     quest_done: Id | None = Field(None, description="This quest is complete.")
+    relationship: RelationshipCondition | None = Field(
+        None, description="A character stands so with the player: {who, min, max, kind}."
+    )
     background: dict[Id, Id] | None = Field(
         None,
         description="The player's background has these options: background table id -> "
@@ -360,8 +374,15 @@ class Effect(Strict):
         "gold",
         "xp",
         "message",
+        "relationship",
     ]
-    amount: Dice | int | None = Field(None, description="Dice or a number (heal/damage/gold/xp).")
+    amount: Dice | int | None = Field(
+        None, description="Dice or a number (heal/damage/gold/xp; relationship: the change)."
+    )
+    who: Id | None = Field(None, description="relationship: the character (default: the speaker).")
+    kind: Literal["friend", "rival", "mentor", "romance", "enemy"] | None = Field(
+        None, description="relationship: the bond it becomes."
+    )
     damage_type: str | None = None
     flag: Id | None = None
     condition: str | None = None
@@ -382,6 +403,7 @@ class Effect(Strict):
             "give_item": "item",
             "take_item": "item",
             "message": "text",
+            "relationship": "amount",
         }[self.type]
         if getattr(self, need) is None:
             raise ValueError(f"an effect of type '{self.type}' needs '{need}'")

@@ -32,8 +32,9 @@ from storyai.core.engine import (
 )
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.intent import Intent, Match, resolve, verb_word
-from storyai.core.engine.story import apply_effects, holds
+from storyai.core.engine.story import apply_effects, bond, holds
 from storyai.core.rules.base import RestKind
+from storyai.core.views.relationships import relationships_text, relationships_view
 
 HELP_TEXT = """You can type things like:
   look · examine {thing} · search the room · read {item} · go north · go to {place} · go back
@@ -42,7 +43,7 @@ HELP_TEXT = """You can type things like:
   say hello · say "the password"
   attack {foe} · cast a spell at {foe} · flee · rest · long rest · death save (at 0 HP)
   inventory (i) · sheet · quests · map · roll 2d6 · improve (a level-up choice) · help
-  powers · use a power on {foe} · use one power with another (a combo)
+  powers · use a power on {foe} · use one power with another (a combo) · relationships
 Or type the number of a choice."""
 
 
@@ -507,6 +508,11 @@ def show_map(draft: Draft, intent: Intent) -> None:
     draft.say(describe.discovered_map(draft), "notice")
 
 
+def relationships(draft: Draft, intent: Intent) -> None:
+    view = relationships_view(draft.state, draft.world, draft.actor)
+    draft.say(relationships_text(view), "notice")
+
+
 def show_help(draft: Draft, intent: Intent) -> None:
     draft.say(help_text(draft), "notice")
 
@@ -527,6 +533,7 @@ def give(draft: Draft, intent: Intent) -> None:
         f"You give the {draft.world.items[item_id].name} to {draft.world.characters[who].name}."
     )
     draft.do(HearTopic(key=f"give:{who}:{item_id}"))
+    bond(draft, who, 10, f"you gave them the {draft.world.items[item_id].name}")
 
 
 def roll(draft: Draft, intent: Intent) -> None:
@@ -576,6 +583,7 @@ HANDLERS: dict[str, Callable[[Draft, Intent], None]] = {
     "inventory": inventory,
     "improve": improve,
     "powers": powers.show,
+    "relationships": relationships,
     "invoke": powers.invoke,
     "sheet": sheet,
     "quests": quests,
@@ -596,6 +604,7 @@ INFO_VERBS = frozenset(
         "inventory",
         "improve",
         "powers",
+        "relationships",
         "sheet",
         "quests",
         "help",

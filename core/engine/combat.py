@@ -13,7 +13,7 @@ from storyai.core.domain.sheet import Sheet
 from storyai.core.engine import turn_order
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.intent import Intent, resolve
-from storyai.core.engine.story import apply_effects, award_xp
+from storyai.core.engine.story import apply_effects, award_xp, bond, witnesses
 from storyai.core.rules import npc_action
 from storyai.core.rules.spells import woken
 
@@ -75,8 +75,11 @@ def attack(draft: Draft, intent: Intent) -> None:
         return
     npc = draft.state.npcs[target]
     if npc.attitude != "hostile":
+        name = draft.world.characters[target].name
+        bond(draft, target, -40, "you attacked them", "enemy")  # from how they stood
+        witnesses(draft, f"saw you attack {name}", -10, besides=target)
         draft.do(ChangeNpc(who=target, attitude="hostile"))
-        draft.say(f"{draft.world.characters[target].name} turns hostile.", "notice")
+        draft.say(f"{name} turns hostile.", "notice")
     start(draft, [target, *[c for c in hostiles_here(draft) if c != target]])
     if not draft.rules.can_act(draft.sheet):  # a quicker foe struck first
         draft.say("You go down before you can strike.", "notice")
@@ -109,6 +112,7 @@ def defeat(draft: Draft, target: str) -> None:
     ch = draft.world.characters[target]
     draft.do(ChangeNpc(who=target, defeated=True))
     draft.say(f"{ch.name} is defeated.", "heading")
+    witnesses(draft, f"saw you defeat {ch.name}", 5 if ch.kind == "creature" else -5)
     sheet = draft.state.npcs[target].sheet
     for item_id, count in sheet.inventory.items() if sheet else []:
         draft.do(MoveItems(location=draft.here, item=item_id, delta=count))

@@ -131,6 +131,7 @@ VERBS: dict[str, tuple[str, ...]] = {
     "improve": ("improve", "level up", "raise ability", "increase"),
     "powers": ("powers", "my powers", "list powers", "abilities"),
     "invoke": ("invoke", "channel"),
+    "relationships": ("relationships", "relations", "bonds", "who likes me"),
     "sheet": ("sheet", "stats", "status", "character", "char", "hp", "health"),
     "quests": ("quests", "quest", "journal", "j", "log", "objectives", "tasks"),
     "rest": ("short rest", "long rest", "rest", "sleep", "camp"),

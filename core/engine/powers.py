@@ -16,6 +16,7 @@ from storyai.core.domain.ops import ChangeNpc, LearnLore
 from storyai.core.engine import combat
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.intent import Intent, resolve
+from storyai.core.engine.story import bond
 from storyai.core.rules import powers as rules
 from storyai.core.rules.spells import woken
 from storyai.core.views.powers import powers_text, powers_view
@@ -129,6 +130,7 @@ def _target(draft: Draft, words: str) -> str | None:
             return None
         target = match.id
     if state.npcs[target].attitude != "hostile":
+        bond(draft, target, -40, "you turned a power on them", "enemy")  # from how they stood
         draft.do(ChangeNpc(who=target, attitude="hostile"))
         draft.say(f"{world.characters[target].name} turns hostile.", "notice")
     combat.start(draft, [target, *[c for c in combat.hostiles_here(draft) if c != target]])

@@ -11,9 +11,23 @@ things in an unexpected order.
 from __future__ import annotations
 
 from storyai.core.domain.errors import RuleError
-from storyai.core.domain.ops import MoveItems, ReachEnding, SetFlag, SetQuest
+from storyai.core.domain.ops import (
+    ChangeRelationship,
+    MoveItems,
+    ReachEnding,
+    SetFlag,
+    SetQuest,
+)
+from storyai.core.domain.relationships import KINDS
 from storyai.core.domain.state import GameState, QuestState
-from storyai.core.domain.world import Condition, Effect, Quest, Trigger, World
+from storyai.core.domain.world import (
+    Condition,
+    Effect,
+    Quest,
+    RelationshipCondition,
+    Trigger,
+    World,
+)
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.intent import normalized
 
@@ -29,6 +43,8 @@ def holds(cond: Condition | None, state: GameState, actor: str, world: World) ->
         return False
     if cond.not_flag and cond.not_flag in state.flags:
         return False
+    if cond.relationship and not _bond_holds(cond.relationship, state, actor):
+        return False
     if cond.background and not (sheet.identity and sheet.identity.has(cond.background)):
         return False
     if cond.quest_done and state.quests.get(cond.quest_done, QuestState()).status != "done":
@@ -43,6 +59,18 @@ def holds(cond: Condition | None, state: GameState, actor: str, world: World) ->
             if stages.index(cond.stage) > reached:
                 return False
     return True
+
+
+def _bond_holds(cond: RelationshipCondition, state: GameState, actor: str) -> bool:
+    npc = state.npcs.get(cond.who)
+    if npc is None:
+        return False
+    bond = npc.relationship(actor)
+    return (
+        (cond.min is None or bond.value >= cond.min)
+        and (cond.max is None or bond.value <= cond.max)
+        and (cond.kind is None or bond.kind == cond.kind)
+    )
 
 
 def fired(trigger: Trigger, state: GameState, actor: str, since: int | None = None) -> bool:
@@ -126,6 +154,51 @@ def apply_effect(draft: Draft, effect: Effect, *, source: str = "") -> None:
             award_xp(draft, value)
         case "message":
             draft.say(effect.text or "")
+        case "relationship":
+            who = effect.who or _speaker(draft, source)
+            if who is not None:
+                bond(draft, who, value, effect.text or f"what happened with {source}", effect.kind)
+
+
+def _speaker(draft: Draft, source: str) -> str | None:
+    """The character an effect came from, by name (a topic's speaker)."""
+    return next((cid for cid, c in draft.world.characters.items() if c.name == source), None)
+
+
+def bond(
+    draft: Draft,
+    who: str,
+    delta: int,
+    why: str,
+    kind: str | None = None,
+    *,
+    witnessed: bool = False,
+) -> None:
+    """Move ``who``'s relationship with the acting player, remembering why."""
+    if who not in draft.state.npcs or draft.actor not in draft.state.players:
+        return
+    draft.do(
+        ChangeRelationship(
+            who=who,
+            player=draft.actor,
+            delta=delta,
+            why=why[:200],
+            turn=draft.state.turn,
+            kind=kind if kind in KINDS else None,  # type: ignore[arg-type]
+            witnessed=witnessed,
+        )
+    )
+
+
+def witnesses(draft: Draft, why: str, delta: int, *, besides: str = "") -> None:
+    """Everyone standing here (and not fighting the player) remembers seeing this."""
+    for cid in draft.state.characters_at(draft.here):
+        npc = draft.state.npcs[cid]
+        if cid == besides or npc.defeated or npc.attitude == "hostile":
+            continue
+        if draft.world.characters[cid].kind != "npc":
+            continue
+        bond(draft, cid, delta, why, witnessed=True)
 
 
 def give_item(draft: Draft, item_id: str) -> None:

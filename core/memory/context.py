@@ -38,6 +38,7 @@ from storyai.core.memory.compact import (
 from storyai.core.memory.lore import LoreHit, select_lore
 from storyai.core.memory.tokens import Tokenizer, default_tokenizer
 from storyai.core.narrators.port import NarrationRequest
+from storyai.core.views.relationships import remembered
 
 
 @dataclass(frozen=True)
@@ -261,6 +262,10 @@ def scene(world: World, state: GameState, actor: str) -> list[str]:
         people.append(f"{cid} ({name}, {status}{hp})")
     if people:
         lines.append("Characters here: " + ", ".join(people))
+    for cid in sorted(state.characters_at(player.location)):  # what they remember of you
+        memory = remembered(state, world, actor, cid)
+        if memory:
+            lines.append(memory)
     others = [
         f"{p.name} at {p.location}" for pid, p in sorted(state.players.items()) if pid != actor
     ]

@@ -216,6 +216,9 @@ class _Checker:
         cond = _d(cond)
         if "background" in cond:
             self.check_background((*path, "background"), cond["background"])
+        if "relationship" in cond:
+            who = _d(cond["relationship"]).get("who")
+            self.ref((*path, "relationship", "who"), who, "characters", "character")
         if "item" in cond:
             self.ref((*path, "item"), cond["item"], "items", "item")
         for key in ("flag", "not_flag"):
@@ -405,6 +408,8 @@ class _Checker:
                 self.check_dice((*path, "amount"), effect["amount"])
             if "item" in effect:
                 self.ref((*path, "item"), effect["item"], "items", "item")
+            if "who" in effect:
+                self.ref((*path, "who"), effect["who"], "characters", "character")
             if effect.get("type") in ("set_flag", "clear_flag") and "flag" in effect:
                 flag = effect["flag"]
                 if (

@@ -8,8 +8,8 @@ from tui_helpers import settle, still
 
 from storyai.tui.screens.create import CreateScreen
 from storyai.tui.screens.level_up import LevelUpScreen
-from storyai.tui.screens.powers import PowersScreen
 from storyai.tui.screens.play import PlayScreen
+from storyai.tui.screens.powers import PowersScreen
 
 
 async def test_a_typed_title_and_a_picked_background_reach_the_sheet(make_app, memory_uow):

@@ -372,3 +372,17 @@ class RecallTermRow(Base):
     """How often the stem occurs in the event."""
     length: Mapped[int] = mapped_column(Integer)
     """How many indexed words the event has."""
+
+
+class LegacyRecordRow(Base):
+    """What one profile earned from one finished story (migration 0008). The key is
+    (profile, story): a story's legacy is written once, never duplicated."""
+
+    __tablename__ = "legacy_records"
+
+    profile_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    """"local" for solo play on this machine, "discord:<user id>" for the bot."""
+    story_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    world_id: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    earned_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -27,6 +27,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Self
 
+from storyai.core.domain.legacy import LegacyRecord
 from storyai.core.domain.records import (
     BranchRecord,
     EventRecord,
@@ -309,6 +310,19 @@ class LibraryRepository(abc.ABC):
         """Every key of that kind, in any edition."""
 
 
+class LegacyRepository(abc.ABC):
+    """What profiles earned from finished stories, one record per (profile, story)."""
+
+    @abc.abstractmethod
+    async def earn(self, record: LegacyRecord) -> bool:
+        """Store ``record`` unless its profile already has one for its story (the
+        first stays: nothing is ever earned twice); whether it was stored."""
+
+    @abc.abstractmethod
+    async def list(self, profile_key: str) -> list[LegacyRecord]:
+        """The profile's records, oldest first."""
+
+
 class UnitOfWork(abc.ABC):
     worlds: WorldRepository
     sessions: SessionRepository
@@ -319,6 +333,7 @@ class UnitOfWork(abc.ABC):
     snapshots: SnapshotRepository
     quotas: QuotaRepository
     library: LibraryRepository
+    legacy: LegacyRepository
 
     async def __aenter__(self) -> Self:
         return self

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 from storyai.core.storage.locks import HeldLocks, LockRegistry
+from storyai.core.storage.memory.legacy import InMemoryLegacyRepository
 from storyai.core.storage.memory.library import InMemoryLibraryRepository
 from storyai.core.storage.memory.quotas import InMemoryQuotaRepository
 from storyai.core.storage.memory.recall import InMemoryRecallRepository
@@ -46,6 +47,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.snapshots = InMemorySnapshotRepository(self)
         self.quotas = InMemoryQuotaRepository(self)
         self.library = InMemoryLibraryRepository(self)
+        self.legacy = InMemoryLegacyRepository(self)
 
     async def lock(self, key: Hashable) -> None:
         await self._held.acquire(key)

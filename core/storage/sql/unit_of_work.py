@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from storyai.core.storage.ports import UnitOfWork, UnitOfWorkFactory
 from storyai.core.storage.sql.branches import SqlBranchRepository
 from storyai.core.storage.sql.events import SqlEventRepository
+from storyai.core.storage.sql.legacy import SqlLegacyRepository
 from storyai.core.storage.sql.library import SqlLibraryRepository
 from storyai.core.storage.sql.link import link_for
 from storyai.core.storage.sql.players import SqlPlayerRepository
@@ -35,6 +36,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.snapshots = SqlSnapshotRepository(link)
         self.quotas = SqlQuotaRepository(link)
         self.library = SqlLibraryRepository(link)
+        self.legacy = SqlLegacyRepository(link)
 
     async def commit(self) -> None:
         await self._link.commit()

@@ -448,6 +448,11 @@ class Item(Strict):
     )
     consumed_on_use: bool = False
     portable: bool = True
+    heirloom: bool = Field(
+        False,
+        description="Carried at an ending, it goes into the player's legacy and may enter "
+        "a later story (in a world whose `legacy:` accepts it).",
+    )
     use_text: str = ""
     text: Text = Field(
         "", description="What is written on it: `read NAME` shows this (books, letters, signs)."
@@ -680,6 +685,35 @@ class BackgroundTable(Strict):
         return next((o for o in self.options if o.id == option_id), None)
 
 
+# -------------------------------------------------------------------- legacy
+
+
+class Achievement(Strict):
+    """Earned when a story ends (once per story) if its conditions hold then."""
+
+    title: str = Field(min_length=1, max_length=120)
+    description: str = Field("", max_length=500)
+    requires: Condition | None = Field(None, description="What must hold at the end.")
+    ending: Id | None = Field(None, description="Only for this ending.")
+    legend_points: int = Field(5, ge=0, le=1000)
+    grants_title: str | None = Field(
+        None, max_length=80, description="A reputation title the profile keeps."
+    )
+
+
+class LegacyPolicy(Strict):
+    """What this world gives a profile, and what it accepts from earlier stories."""
+
+    legend_points: int = Field(
+        10, ge=0, le=1000, description="Legend points for reaching any ending but death."
+    )
+    titles: bool = Field(True, description="A profile's title may be worn here.")
+    heirlooms: list[Id] = Field(
+        default_factory=list,
+        description="Heirloom item ids (of this world) a profile may bring into a new story.",
+    )
+
+
 # ----------------------------------------------------------------- start, AI
 
 
@@ -781,6 +815,11 @@ class World(Strict):
         description="Two powers used together (`use X with Y`) whose tags include a "
         "combo's `tags` give its effect instead.",
     )
+    achievements: dict[Id, Achievement] = Field(
+        default_factory=dict,
+        description="Achievements a profile earns when a story here ends (once per story).",
+    )
+    legacy: LegacyPolicy = Field(default_factory=LegacyPolicy)
     flags: list[Id] = Field(
         default_factory=list,
         description="Story flags this world uses (optional; helps catch typos).",
@@ -839,6 +878,8 @@ SECTION_NAMES = (
     "spells",
     "powers",
     "combos",
+    "achievements",
+    "legacy",
     "flags",
     "phrases",
     "playtests",
@@ -854,5 +895,6 @@ MERGED_SECTIONS = (
     "spells",
     "powers",
     "combos",
+    "achievements",
 )
 """Sections keyed by id, which a folder's files may each add to."""

@@ -8,13 +8,14 @@ ends the fight. A player at 0 HP is handled by ``downed``.
 
 from __future__ import annotations
 
-from storyai.core.domain.ops import ChangeNpc, MoveItems, ReachEnding, SetCombat
+from storyai.core.domain.ops import ChangeNpc, HearTopic, MoveItems, ReachEnding, SetCombat
 from storyai.core.domain.sheet import Sheet
 from storyai.core.engine import turn_order
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.intent import Intent, resolve
 from storyai.core.engine.story import apply_effects, award_xp, bond, witnesses
 from storyai.core.rules import npc_action
+from storyai.core.rules.legacy_marks import WON_AT_ONE_HP
 from storyai.core.rules.spells import woken
 
 
@@ -112,6 +113,8 @@ def defeat(draft: Draft, target: str) -> None:
     ch = draft.world.characters[target]
     draft.do(ChangeNpc(who=target, defeated=True))
     draft.say(f"{ch.name} is defeated.", "heading")
+    if draft.actor in draft.state.players and draft.sheet.hp == 1:
+        draft.do(HearTopic(key=WON_AT_ONE_HP))  # for the legacy: a fight won at 1 HP
     witnesses(draft, f"saw you defeat {ch.name}", 5 if ch.kind == "creature" else -5)
     sheet = draft.state.npcs[target].sheet
     for item_id, count in sheet.inventory.items() if sheet else []:

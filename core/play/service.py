@@ -17,9 +17,11 @@ writing), ``tending`` (what happens while nobody acts), ``prompts`` and
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from storyai.core.domain.clock import Clock
 from storyai.core.domain.identity import IdentityRequest
+from storyai.core.domain.legacy import LOCAL, Profile
 from storyai.core.domain.records import EventRecord, PlayerRecord, SessionRecord
 from storyai.core.domain.state import Choice, GameState, PlayerState
 from storyai.core.domain.world import World
@@ -32,6 +34,7 @@ from storyai.core.play import (
     acting,
     branches,
     history,
+    legacy,
     prompts,
     queries,
     seating,
@@ -176,7 +179,7 @@ class Play:
         on_text: OnText | None = None,
     ) -> TurnResult:
         """Play one input (as the host unless ``player_id`` says who)."""
-        return await acting.act(
+        result = await acting.act(
             self.deps,
             session_id,
             text,
@@ -184,6 +187,7 @@ class Play:
             narrator=self._narrator(narrator),
             on_text=on_text,
         )
+        return await self._settled(result)
 
     async def act_at_table(
         self,
@@ -204,7 +208,7 @@ class Play:
         ``after_turn``: the action is a choice offered after that turn; it is refused
         (``ChoiceExpired``) unless the story is still there when the action is taken,
         so a turn told in between never takes a stale choice."""
-        return await acting.act_as(
+        acted = await acting.act_as(
             self.deps,
             session_id,
             user_ref=user_ref,
@@ -215,6 +219,9 @@ class Play:
             metered=metered,
             after_turn=after_turn,
         )
+        if acted.result is not None:
+            await self._settled(acted.result)
+        return acted
 
     async def tell_pending(
         self,
@@ -225,20 +232,41 @@ class Play:
         on_text: OnText | None = None,
     ) -> TurnResult | None:
         """Tell a turn that was stored but never told (see ``acting.tell_pending``)."""
-        return await acting.tell_pending(
+        told = await acting.tell_pending(
             self.deps,
             session_id,
             narrator=self._narrator(narrator),
             on_text=on_text,
             take_over=take_over,
         )
+        return await self._settled(told) if told is not None else None
 
     async def resolve_round(
         self, session_id: str, *, force: bool = False, on_text: OnText | None = None
     ) -> TurnResult | None:
-        return await acting.resolve_round(
+        told = await acting.resolve_round(
             self.deps, session_id, narrator=self.deps.narrator, on_text=on_text, force=force
         )
+        return await self._settled(told) if told is not None else None
+
+    async def _settled(self, result: TurnResult) -> TurnResult:
+        """A turn that ended the story earns its legacy (once per story and profile)."""
+        if result.ended:
+            await legacy.earn(self.deps, result)
+        return result
+
+    # ------------------------------------------------------------- legacy
+
+    async def profile(self, key: str = LOCAL) -> Profile:
+        """A player's legacy: ``local`` on this machine, ``discord:<id>`` for the bot."""
+        return await legacy.profile(self.deps, key)
+
+    async def export_profile(self, key: str = LOCAL) -> dict[str, Any]:
+        return await legacy.export_profile(self.deps, key)
+
+    async def import_profile(self, document: Any, key: str = LOCAL) -> int:
+        """Add what an exported profile has that ``key`` lacks; how many stories."""
+        return await legacy.import_profile(self.deps, key, document)
 
     async def skip_idle(self, session_id: str) -> str | None:
         return await acting.skip_idle(self.deps, session_id)

@@ -192,6 +192,7 @@ class _Checker:
         self.check_lore()
         self.check_archetypes()
         self.check_powers()
+        self.check_legacy()
         self.check_spell_dice()
         self.check_flags()
         self.check_reachability()
@@ -587,6 +588,38 @@ class _Checker:
                         f"no power has the tag '{tag}', so combo '{cid}' can never happen",
                         _suggest(tag, tags) or "add the tag to a power's `tags:`",
                     )
+
+    def check_legacy(self) -> None:
+        """Achievements name endings and conditions that exist; the heirlooms a world
+        accepts are its items, marked ``heirloom: true``."""
+        endings = {
+            _d(e).get("id")
+            for q in _d(self.data.get("quests")).values()
+            for e in _l(_d(q).get("endings"))
+        }
+        for aid, achievement in _d(self.data.get("achievements")).items():
+            achievement = _d(achievement)
+            path = ("achievements", aid)
+            if "requires" in achievement:
+                self.check_condition((*path, "requires"), achievement["requires"])
+            ending = achievement.get("ending")
+            if isinstance(ending, str) and ending not in endings:
+                self.error(
+                    (*path, "ending"),
+                    f"no quest has an ending '{ending}'",
+                    _suggest(ending, {e for e in endings if isinstance(e, str)}),
+                )
+        items = _d(self.data.get("items"))
+        for i, item_id in enumerate(_l(_d(self.data.get("legacy")).get("heirlooms"))):
+            path = ("legacy", "heirlooms", i)
+            if self.ref(path, item_id, "items", "item") and not _d(items.get(item_id)).get(
+                "heirloom"
+            ):
+                self.error(
+                    path,
+                    f"item '{item_id}' is not an heirloom",
+                    f"mark it `heirloom: true` under items.{item_id}",
+                )
 
     def _check_power_effect(self, path: Path_, effect: Any) -> None:
         effect = _d(effect)

@@ -13,6 +13,7 @@ from storyai.cli import db as db_commands
 from storyai.cli import export as export_commands
 from storyai.cli import imports as import_commands
 from storyai.cli import play as play_commands
+from storyai.cli import profile as profile_commands
 from storyai.cli import providers as provider_commands
 from storyai.cli import run as run_commands
 from storyai.cli import session as session_commands
@@ -57,6 +58,7 @@ app.add_typer(provider_commands.app, name="providers")
 app.add_typer(import_commands.app, name="import")
 app.add_typer(export_commands.app, name="export")
 app.add_typer(srd_commands.app, name="srd")
+app.add_typer(profile_commands.app, name="profile")
 app.command("run")(run_commands.run)
 app.command("play")(play_commands.play)
 app.command("bot")(bot_commands.bot)

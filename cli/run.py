@@ -153,6 +153,14 @@ def run(
         help="A level-up choice, answered as soon as one comes (repeat, in order): "
         "STR for +2, or 'DEX CON' for +1 each.",
     ),
+    heirloom: list[str] = typer.Option(
+        None,
+        "--heirloom",
+        help="An heirloom item id from your legacy to bring (repeat; needs --save).",
+    ),
+    legacy_title: str = typer.Option(
+        None, "--legacy-title", help="A title from your legacy to wear (needs --save)."
+    ),
     roll_background: bool = typer.Option(
         True, "--roll-background/--no-roll-background", help="Roll the tables left open."
     ),
@@ -261,6 +269,8 @@ def run(
                 archetype=archetype,
                 identity=identity,
                 picks=pick or [],
+                heirlooms=heirloom or [],
+                legacy_title=legacy_title,
                 on_turn=show,
                 version=version,
             )

@@ -41,6 +41,8 @@ async def play_script(
     archetype: str | None,
     identity: IdentityRequest | None = None,
     picks: Sequence[str] = (),
+    heirlooms: Sequence[str] = (),
+    legacy_title: str | None = None,
     on_turn: Callable[[str | None, TurnResult], None] | None = None,
     version: str | None = None,
 ) -> Played:
@@ -54,6 +56,8 @@ async def play_script(
         player_name=name,
         archetype=archetype,
         identity=identity,
+        heirlooms=list(heirlooms) or None,
+        legacy_title=legacy_title,
         seed=seed,
     )
     results = [start]

@@ -9,10 +9,12 @@ records it lacks (never twice).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from storyai.core.domain.errors import UsageError
+from storyai.core.domain.identity import Identity
 from storyai.core.domain.legacy import (
     PROFILE_FORMAT,
     LegacyRecord,
@@ -20,6 +22,8 @@ from storyai.core.domain.legacy import (
     fold,
     profile_key,
 )
+from storyai.core.domain.sheet import Sheet
+from storyai.core.domain.world import World
 from storyai.core.play.pipeline import Deps
 from storyai.core.play.results import TurnResult
 from storyai.core.rules.legacy import DEATH, earned
@@ -105,3 +109,50 @@ async def import_profile(deps: Deps, key: str, document: Any) -> int:
             added += await uow.legacy.earn(record)
         await uow.commit()
     return added
+
+
+@dataclass(frozen=True)
+class LegacyOffer:
+    """What a new story in ``world`` accepts from a profile: nothing enters unless
+    the player picks it."""
+
+    titles: tuple[str, ...]
+    heirlooms: tuple[str, ...]  # item ids of this world
+    legend_points: int
+
+
+def offer(world: World, profile: Profile) -> LegacyOffer:
+    policy = world.legacy
+    owned = {h.item for h in profile.heirlooms}
+    return LegacyOffer(
+        titles=profile.titles if policy.titles else (),
+        heirlooms=tuple(i for i in policy.heirlooms if i in owned and i in world.items),
+        legend_points=profile.legend_points,
+    )
+
+
+def bring(
+    sheet: Sheet, world: World, offered: LegacyOffer, heirlooms: list[str], title: str | None
+) -> Sheet:
+    """The new character with the legacy the player picked, checked against the offer.
+
+    Raises:
+        UsageError: an heirloom or title the profile lacks or the world does not accept.
+    """
+    for item_id in heirlooms:
+        if item_id not in offered.heirlooms:
+            accepted = ", ".join(offered.heirlooms) or "none from your legacy"
+            raise UsageError(
+                f"'{item_id}' is not an heirloom this story accepts from your legacy.",
+                hint=f"heirlooms on offer: {accepted}",
+            )
+        sheet = sheet.model_copy(
+            update={"inventory": {**sheet.inventory, item_id: sheet.inventory.get(item_id, 0) + 1}}
+        )
+    if title:
+        if title not in offered.titles:
+            known = ", ".join(offered.titles) or "none this world accepts"
+            raise UsageError(f"Your legacy holds no title '{title}'.", hint=f"titles: {known}")
+        identity = sheet.identity or Identity()
+        sheet = sheet.model_copy(update={"identity": identity.model_copy(update={"title": title})})
+    return sheet

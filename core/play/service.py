@@ -110,6 +110,8 @@ class Play:
         archetype: str | None = None,
         scores: dict[str, int] | None = None,
         identity: IdentityRequest | None = None,
+        heirlooms: list[str] | None = None,
+        legacy_title: str | None = None,
         seed: int | None = None,
         user_ref: str = "local",
         title: str | None = None,
@@ -127,6 +129,8 @@ class Play:
             archetype=archetype,
             scores=scores,
             identity=identity,
+            heirlooms=heirlooms,
+            legacy_title=legacy_title,
             seed=seed,
             user_ref=user_ref,
             title=title,
@@ -260,6 +264,11 @@ class Play:
     async def profile(self, key: str = LOCAL) -> Profile:
         """A player's legacy: ``local`` on this machine, ``discord:<id>`` for the bot."""
         return await legacy.profile(self.deps, key)
+
+    async def legacy_offer(self, world_id: str, key: str = LOCAL) -> legacy.LegacyOffer:
+        """What a new story in ``world_id`` would accept from the profile ``key``."""
+        world = await self.world(world_id)
+        return legacy.offer(world, await self.profile(key))
 
     async def export_profile(self, key: str = LOCAL) -> dict[str, Any]:
         return await legacy.export_profile(self.deps, key)

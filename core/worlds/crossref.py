@@ -611,12 +611,12 @@ class _Checker:
                 )
         items = _d(self.data.get("items"))
         for i, item_id in enumerate(_l(_d(self.data.get("legacy")).get("heirlooms"))):
-            path = ("legacy", "heirlooms", i)
-            if self.ref(path, item_id, "items", "item") and not _d(items.get(item_id)).get(
+            where: Path_ = ("legacy", "heirlooms", i)
+            if self.ref(where, item_id, "items", "item") and not _d(items.get(item_id)).get(
                 "heirloom"
             ):
                 self.error(
-                    path,
+                    where,
                     f"item '{item_id}' is not an heirloom",
                     f"mark it `heirloom: true` under items.{item_id}",
                 )

@@ -120,3 +120,23 @@ async def test_the_powers_screen_shows_costs_and_readiness_and_aims_a_power(
         await settle(pilot)
         assert app.screen is play
         assert play.command.value == "use ember touch on "
+
+
+async def test_the_title_screen_shows_the_legacy_a_finished_story_earned(
+    make_app, memory_uow, clock
+):
+    from storyai.core.worlds.bundled import bundled_world_paths
+    from storyai.core.worlds.validate import load_world
+
+    world = load_world(bundled_world_paths()["ember_hollow"])
+    test = next(t for t in world.playtests if t.expect.ending == "the_long_thaw_remembered")
+    app = make_app(memory_uow)
+    start = await playing.start_session(
+        memory_uow, "ember_hollow", player_name="Mira", seed=test.seed, clock=clock
+    )
+    for text in test.inputs:
+        await app.deps.play.act(start.session_id, text)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        line = str(app.screen.query_one("#legacy-line").render())
+        assert line == "Legacy: 1 finished story · 30 legend points · Friend of the Hollow"

@@ -2,7 +2,7 @@
 
 ``story``      /story start | join | leave | status | mode | remove | end
 ``acting``     /act, /whisper, /roll
-``character``  /sheet, /inventory, /quests
+``character``  /sheet, /inventory, /quests, /powers, /legacy, /character create
 ``branches``   /rewind, /branch
 ``usage``      /usage
 
@@ -27,6 +27,9 @@ def all_commands() -> list[app_commands.Command | app_commands.Group]:
         character.sheet,
         character.inventory,
         character.quests,
+        character.powers,
+        character.legacy,
+        character.Character(),
         branches.rewind,
         branches.branch,
         usage.usage,

@@ -35,7 +35,10 @@ app = typer.Typer(
 
 @app.command("show")
 def show(key: str = typer.Option("local", "--key", help=KEY_HELP)) -> None:
-    """What your profile has earned, story by story."""
+    """What your profile has earned, story by story.
+
+    [bold]Example[/bold]: storyai profile show --key discord:1234
+    """
     from storyai.core.views.legacy import legacy_text, legacy_view
 
     async def use(c: Container) -> Profile:
@@ -49,7 +52,10 @@ def export(
     out: Path = typer.Option(..., "--out", "-o", help="The JSON file to write."),
     key: str = typer.Option("local", "--key", help=KEY_HELP),
 ) -> None:
-    """Write the profile to a file (to keep, or to import on another machine)."""
+    """Write the profile to a file (to keep, or to import on another machine).
+
+    [bold]Example[/bold]: storyai profile export -o legacy.json
+    """
 
     async def use(c: Container) -> dict[str, Any]:
         return await c.play.export_profile(key)
@@ -69,7 +75,10 @@ def import_(
     path: Path = typer.Argument(..., help="A file from `storyai profile export`."),
     key: str = typer.Option("local", "--key", help=KEY_HELP),
 ) -> None:
-    """Add the stories of an exported profile that this one lacks (never twice)."""
+    """Add the stories of an exported profile that this one lacks (never twice).
+
+    [bold]Example[/bold]: storyai profile import legacy.json
+    """
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

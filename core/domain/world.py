@@ -846,6 +846,7 @@ class World(Strict):
         sections = ("characters", "items", "lore", "locations")
         without_raw = {section: {"__all__": {"source": {"raw"}}} for section in sections}
         data = self.model_dump(mode="json", exclude_none=True, exclude=without_raw)
+        _drop_added_defaults(data)
         for section in sections:
             for key, entry in getattr(self, section).items():
                 if entry.source is not None and entry.source.raw is not None:
@@ -856,6 +857,36 @@ class World(Strict):
                         if name in source or name == "raw"
                     }
         return data
+
+
+ADDED_LATER: dict[str, dict[str, Any]] = {
+    "": {
+        "backgrounds": {},
+        "powers": {},
+        "combos": {},
+        "achievements": {},
+        "legacy": LegacyPolicy().model_dump(mode="json"),
+    },
+    "archetypes": {"powers": [], "power_points": 0},
+    "items": {"heirloom": False},
+    "playtests": {"background": {}, "picks": []},
+}
+"""Fields added after worlds were first installed, with their defaults: a world that
+uses none of them keeps the canonical form, and so the content hash, it had."""
+
+
+def _drop_added_defaults(data: dict[str, Any]) -> None:
+    for section, fields in ADDED_LATER.items():
+        if section == "":
+            entries: list[dict[str, Any]] = [data]
+        elif section == "playtests":
+            entries = list(data.get(section) or [])
+        else:
+            entries = list((data.get(section) or {}).values())
+        for entry in entries:
+            for name, default in fields.items():
+                if name in entry and entry[name] == default:
+                    del entry[name]
 
 
 Location.model_rebuild()

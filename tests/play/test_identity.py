@@ -13,6 +13,7 @@ from storyai.core import services
 from storyai.core.domain.errors import UnknownBackground, UsageError
 from storyai.core.domain.identity import IdentityRequest, build_identity, identity_request
 from storyai.core.domain.sheet import Sheet
+from storyai.core.domain.world import World
 from storyai.core.memory.context import Budgets, build_prompt
 from storyai.core.narrators.port import NarrationRequest
 from storyai.core.play import Play
@@ -211,3 +212,20 @@ def test_storyai_run_takes_a_character_file_and_flags_over_it(cli, tmp_path):
     assert "Kin has no option 'prince'" in bad.output and "mother_miner" in bad.output
     bad = cli("run", "ember_hollow", "--script", str(moves), "--background", "kin", code=None)
     assert bad.exit_code != 0 and "TABLE=OPTION" in bad.output
+
+
+def test_a_world_using_none_of_the_avatar_sections_keeps_its_canonical_form():
+    data = WORLD.canonical()
+    for key in ("backgrounds", "powers", "combos", "achievements", "legacy"):
+        data.pop(key, None)
+    for arch in data["archetypes"].values():
+        arch.pop("powers", None)
+        arch.pop("power_points", None)
+    for item in data["items"].values():
+        item.pop("heirloom", None)
+    for test in data["playtests"]:
+        test.pop("background", None)
+        test.pop("picks", None)
+    plain = World.model_validate(data)
+    again = plain.canonical()
+    assert again == data, "no default of a later field shows up (the content hash stays)"

@@ -8,6 +8,8 @@ import asyncio
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from storyai.core import services
 from storyai.core.domain.errors import UsageError
@@ -111,3 +113,57 @@ async def test_only_the_heirlooms_and_titles_picked_and_accepted_carry_over(uow_
         await play.start(
             "ember_hollow", player_name="Eli", user_ref="77", heirlooms=["everwarm_coal"]
         )
+
+
+# ------------------------------------------------------------------ property
+
+STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("end"), st.integers(0, 2), st.sampled_from(["the_long_thaw", "__death"])),
+        st.tuples(st.just("again"), st.integers(0, 2), st.sampled_from(["the_warm_chains"])),
+        st.tuples(st.just("roundtrip"), st.just(0), st.just("")),
+        st.tuples(st.just("import_into_other"), st.just(0), st.just("")),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(steps=STEPS)
+def test_no_sequence_of_endings_rewinds_or_imports_pays_legacy_beyond_the_rules(steps):
+    """Endings on any branch, again and again, exports and imports: each story pays its
+    profile once, what the rules say for the first ending it reached."""
+    from storyai.core.play.results import TurnResult
+    from storyai.core.storage.memory import InMemoryStore
+
+    async def run() -> None:
+        store = InMemoryStore()
+        await services.install_world(store.unit_of_work, EMBER, source="bundled")
+        play = Play(store.unit_of_work)
+        stories = []
+        for seed in range(3):
+            started = await play.start("ember_hollow", player_name=f"P{seed}", seed=seed)
+            stories.append(started)
+        first_paid: dict[str, int] = {}
+        for kind, index, ending in steps:
+            if kind in ("end", "again"):
+                story = stories[index]
+                state = story.state.model_copy(update={"ending": ending})
+                stored = await earn(play.deps, TurnResult(story.session_id, 1, [], [], state, []))
+                if story.session_id in first_paid:
+                    assert stored == [], "a story pays once"
+                else:
+                    assert len(stored) == 1
+                    first_paid[story.session_id] = stored[0].data["legend_points"]
+            elif kind == "roundtrip":
+                assert await play.import_profile(await play.export_profile()) == 0
+            else:
+                await play.import_profile(await play.export_profile(), "discord:2")
+            profile = await play.profile()
+            assert len(profile.stories) == len(first_paid)
+            assert profile.legend_points == sum(first_paid.values())
+            assert profile.legend_points <= len(first_paid) * (10 + 5 + 10)  # ending + built-ins
+            other = await play.profile("discord:2")
+            assert other.legend_points <= profile.legend_points
+
+    asyncio.run(run())

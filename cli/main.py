@@ -17,6 +17,7 @@ from storyai.cli import lore as lore_commands
 from storyai.cli import maps as map_commands
 from storyai.cli import mcp_cmd as mcp_commands
 from storyai.cli import play as play_commands
+from storyai.cli import profile as profile_commands
 from storyai.cli import providers as provider_commands
 from storyai.cli import run as run_commands
 from storyai.cli import session as session_commands
@@ -68,6 +69,7 @@ app.add_typer(map_commands.app, name="map")
 app.add_typer(lore_commands.app, name="lore")
 app.command("codex")(codex_commands.codex)
 app.command("wiki")(wiki_commands.wiki)
+app.add_typer(profile_commands.app, name="profile")
 app.command("run")(run_commands.run)
 app.command("play")(play_commands.play)
 app.command("bot")(bot_commands.bot)

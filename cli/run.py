@@ -6,7 +6,7 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
@@ -19,6 +19,7 @@ from storyai.core.domain.errors import UsageError
 if TYPE_CHECKING:  # the commands import what they use: `storyai --help` stays quick
     from storyai.core.bootstrap import Container
     from storyai.core.domain.events import Line
+    from storyai.core.domain.identity import IdentityRequest
     from storyai.core.domain.world import World
     from storyai.core.play import TurnResult
     from storyai.core.storage.ports import UnitOfWorkFactory
@@ -55,6 +56,54 @@ def _read_inputs(script: Path | None) -> list[str]:
         ) from None
 
 
+def _character(
+    path: Path | None,
+    name: str,
+    archetype: str | None,
+    flags: dict[str, Any],
+    background: list[str],
+    roll: bool,
+) -> tuple[str, str | None, IdentityRequest]:
+    """The character asked for: the YAML file's fields, then the flags over them."""
+    import yaml
+
+    from storyai.core.domain.identity import identity_request
+
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise UsageError(f"There is no character file '{path}'.") from None
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise UsageError(
+                f"The character file '{path}' can't be read ({exc}).",
+                hint="a YAML mapping: name, archetype, title, origin, background...",
+            ) from None
+        if not isinstance(loaded, dict):
+            raise UsageError(
+                f"The character file '{path}' must be a YAML mapping (name: ..., origin: ...)."
+            )
+        data = dict(loaded)
+    named = data.pop("name", None)
+    name = str(named) if named and name == "Ash" else name  # a --name flag wins
+    archetype = archetype or data.pop("archetype", None)
+    data.pop("archetype", None)
+    data.update({k: v for k, v in flags.items() if v})
+    picks = dict(data.get("background") or {})
+    for pair in background:
+        table, sep, option = pair.partition("=")
+        if not sep or not table.strip() or not option.strip():
+            raise UsageError(
+                f"--background '{pair}' is not TABLE=OPTION.", hint="e.g. --background kin=orphan"
+            )
+        picks[table.strip()] = option.strip()
+    if picks:
+        data["background"] = picks
+    data["roll"] = roll
+    return name, archetype, identity_request(data, where=str(path or "the character"))
+
+
 async def _memory_store(world: World) -> UnitOfWorkFactory:
     from storyai.core import services
     from storyai.core.storage.memory import InMemoryStore
@@ -75,6 +124,46 @@ def run(
     seed: int = typer.Option(0, "--seed", help="Same seed, same story: dice are seeded."),
     name: str = typer.Option("Ash", "--name", help="Your character's name."),
     archetype: str = typer.Option(None, "--archetype", help="An archetype id of the world."),
+    character_file: Path = typer.Option(
+        None,
+        "--character",
+        help="A YAML file with the character: name, archetype, title, origin, backstory, "
+        "appearance, goals, fears, desires, family, friends, enemies, background "
+        "(table: option). Flags given as well win.",
+    ),
+    title: str = typer.Option(None, "--title", help="Your character's title."),
+    origin: str = typer.Option(None, "--origin", help="Where your character comes from."),
+    backstory: str = typer.Option(None, "--backstory", help="Your character's past."),
+    appearance: str = typer.Option(None, "--appearance", help="How your character looks."),
+    goal: list[str] = typer.Option(None, "--goal", help="A goal (repeat for more)."),
+    fear: list[str] = typer.Option(None, "--fear", help="A fear (repeat for more)."),
+    desire: list[str] = typer.Option(None, "--desire", help="A desire (repeat for more)."),
+    family: list[str] = typer.Option(None, "--family", help="Family (repeat for more)."),
+    friend: list[str] = typer.Option(None, "--friend", help="A friend (repeat for more)."),
+    enemy: list[str] = typer.Option(None, "--enemy", help="An enemy (repeat for more)."),
+    background: list[str] = typer.Option(
+        None,
+        "--background",
+        help="A background option: TABLE=OPTION (repeat for more); the world's other "
+        "tables are rolled from the seed.",
+    ),
+    pick: list[str] = typer.Option(
+        None,
+        "--pick",
+        help="A level-up choice, answered as soon as one comes (repeat, in order): "
+        "STR for +2, or 'DEX CON' for +1 each.",
+    ),
+    heirloom: list[str] = typer.Option(
+        None,
+        "--heirloom",
+        help="An heirloom item id from your legacy to bring (repeat; needs --save).",
+    ),
+    legacy_title: str = typer.Option(
+        None, "--legacy-title", help="A title from your legacy to wear (needs --save)."
+    ),
+    roll_background: bool = typer.Option(
+        True, "--roll-background/--no-roll-background", help="Roll the tables left open."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the events as JSON lines."),
     save: bool = typer.Option(False, "--save", help="Keep the session in the database."),
     provider: str = provider_option("offline"),
@@ -104,6 +193,21 @@ def run(
     else:
         w, source = _resolve_world(world)
     inputs = _read_inputs(script)
+    flags = {
+        "title": title,
+        "origin": origin,
+        "backstory": backstory,
+        "appearance": appearance,
+        "goals": goal,
+        "fears": fear,
+        "desires": desire,
+        "family": family,
+        "friends": friend,
+        "enemies": enemy,
+    }
+    name, archetype, identity = _character(
+        character_file, name, archetype, flags, background or [], roll_background
+    )
 
     def show(text_in: str | None, result: TurnResult) -> None:
         if as_json:
@@ -163,6 +267,10 @@ def run(
                 seed=seed,
                 name=name,
                 archetype=archetype,
+                identity=identity,
+                picks=pick or [],
+                heirlooms=heirloom or [],
+                legacy_title=legacy_title,
                 on_turn=show,
                 version=version,
             )

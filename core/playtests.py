@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from storyai.core import services
+from storyai.core.domain.identity import IdentityRequest
 from storyai.core.domain.state import GameState
 from storyai.core.domain.world import Expectation, Playtest, World
 from storyai.core.play import Play, TurnResult
@@ -38,18 +39,40 @@ async def play_script(
     seed: int,
     name: str,
     archetype: str | None,
+    identity: IdentityRequest | None = None,
+    picks: Sequence[str] = (),
+    heirlooms: Sequence[str] = (),
+    legacy_title: str | None = None,
     on_turn: Callable[[str | None, TurnResult], None] | None = None,
     version: str | None = None,
 ) -> Played:
     """Start a story in ``world`` (installed where ``play`` plays, as ``version``: by
     default its own) and play ``inputs`` (blank and ``#`` lines skipped) until they run
-    out or the story ends."""
+    out or the story ends. ``picks`` answer level-up choices in order, each as soon as
+    one is pending (``str``, ``dex con``: what ``improve`` takes)."""
     start = await play.start(
-        world.id, version=version or world.version, player_name=name, archetype=archetype, seed=seed
+        world.id,
+        version=version or world.version,
+        player_name=name,
+        archetype=archetype,
+        identity=identity,
+        heirlooms=list(heirlooms) or None,
+        legacy_title=legacy_title,
+        seed=seed,
     )
     results = [start]
     if on_turn:
         on_turn(None, start)
+    waiting = list(picks)
+
+    async def answer_level_ups(result: TurnResult) -> None:
+        while waiting and _improvements(result) and not result.ended:
+            text = f"improve {waiting.pop(0)}"
+            result = await play.act(start.session_id, text)
+            results.append(result)
+            if on_turn:
+                on_turn(text, result)
+
     for text in inputs:
         if not text.strip() or text.lstrip().startswith("#"):
             continue
@@ -59,7 +82,14 @@ async def play_script(
             on_turn(text, result)
         if result.ended:
             break
+        await answer_level_ups(result)
     return Played(results, start.session_id)
+
+
+def _improvements(result: TurnResult) -> int:
+    """Level-up choices pending for the (only) player after ``result``."""
+    state = result.state
+    return sum(p.sheet.improvements for p in state.players.values()) if state else 0
 
 
 def ending_title(world: World, ending: str) -> str:
@@ -122,6 +152,10 @@ def check_expectation(
     if e.flag and e.flag not in state.flags:
         flags = ", ".join(sorted(state.flags)) or "none"
         return Miss("flag", e.flag, f"expected flag '{e.flag}' to be set (set: {flags})")
+    if e.level is not None and player.sheet.level != e.level:
+        return Miss(
+            "level", str(e.level), f"expected level {e.level}, at level {player.sheet.level}"
+        )
     if e.has_item and player.sheet.count(e.has_item) <= 0:
         carried = ", ".join(sorted(player.sheet.inventory)) or "nothing"
         return Miss(
@@ -234,6 +268,8 @@ async def run_playtest(world: World, index: int) -> PlaytestResult:
         seed=test.seed,
         name="Tester",
         archetype=test.archetype,
+        identity=IdentityRequest(background=test.background) if test.background else None,
+        picks=test.picks,
         on_turn=lambda text, result: shown.append(_turn(text, result)),
     )
     last = played.results[-1]

@@ -2,7 +2,7 @@
 
 ``story``      /story start | join | leave | status | mode | remove | end
 ``acting``     /act, /whisper, /roll, /check, /save
-``character``  /sheet, /inventory, /quests
+``character``  /sheet, /inventory, /quests, /powers, /legacy, /character create
 ``knowledge``  /map, /codex
 ``branches``   /rewind, /branch
 ``usage``      /usage
@@ -43,6 +43,9 @@ def all_commands() -> list[app_commands.Command | app_commands.Group]:
         character.quests,
         knowledge.map_,
         knowledge.codex,
+        character.powers,
+        character.legacy,
+        character.Character(),
         branches.rewind,
         branches.branch,
         usage.usage,

@@ -392,6 +392,10 @@ class UnknownArchetype(PlayError):
         )
 
 
+class UnknownBackground(PlayError):
+    """A background table or option the world does not have, picked at creation."""
+
+
 class BranchError(PlayError):
     """No such branch or turn, or a branch name that is taken or empty."""
 

@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_serializer
 
 from storyai.core.domain.errors import InvalidChange
+from storyai.core.domain.relationships import Kind, Moment
 from storyai.core.domain.sheet import Sheet
 from storyai.core.domain.state import (
     Chapter,
@@ -144,6 +145,31 @@ class ChangeNpc(BaseOp):
             if getattr(self, name) is not None
         }
         state.npcs[self.who] = npc.model_copy(update=update)
+
+
+class ChangeRelationship(BaseOp):
+    """A character's relationship with a player moves (and is remembered, with why)."""
+
+    op: Literal["bond"] = "bond"
+    who: str
+    player: str
+    delta: int = Field(ge=-200, le=200)
+    why: str = Field(max_length=200)
+    turn: int = Field(0, ge=0)
+    kind: Kind | None = None
+    witnessed: bool = False
+
+    def apply(self, state: GameState) -> None:
+        npc = state.npcs.get(self.who)
+        if npc is None:
+            raise InvalidChange(f"Nobody called '{self.who}' is in this story.")
+        if self.player not in state.players:
+            raise InvalidChange(f"There is no player '{self.player}' in this story.")
+        moment = Moment(turn=self.turn, delta=self.delta, why=self.why, witnessed=self.witnessed)
+        bond = npc.relationship(self.player).changed(moment, self.kind)
+        state.npcs[self.who] = npc.model_copy(
+            update={"relationships": {**npc.relationships, self.player: bond}}
+        )
 
 
 class MoveItems(BaseOp):
@@ -299,6 +325,7 @@ Op = Annotated[
     | SetSheet
     | Move
     | ChangeNpc
+    | ChangeRelationship
     | MoveItems
     | Discover
     | Visit
@@ -347,6 +374,7 @@ __all__ = [
     "AdvanceTurn",
     "BaseOp",
     "ChangeNpc",
+    "ChangeRelationship",
     "CloseChapter",
     "Discover",
     "HearTopic",

@@ -33,12 +33,15 @@ from pydantic import (
 
 from storyai.core.domain.dice import Dice, expected_value
 from storyai.core.domain.errors import RuleError
+from storyai.core.domain.identity import Identity
+from storyai.core.domain.powers import PowerState
 from storyai.core.domain.spells import Spellcasting, spell_id
 from storyai.core.domain.stats import (
     ABILITIES,
     ARCHETYPE_STATS,
     CHARACTERISTICS,
     STAT_BLOCKS,
+    XP_BY_CR,
     D20ArchetypeStats,
     D20StatBlock,
     PercentileArchetypeStats,
@@ -246,6 +249,19 @@ class Sheet(Frozen):
     spellcasting: Spellcasting | None = Field(
         None, description="Spells known, slots spent, magic points, concentration."
     )
+    identity: Identity | None = Field(
+        None, description="Players: who the character is (title, origin, background...)."
+    )
+    powers: PowerState | None = Field(
+        None, description="Players: powers known, power points, uses and cooldowns."
+    )
+    improvements: int = Field(
+        0, ge=0, le=20, description="d20 players: ability score improvements still to choose."
+    )
+    marked_skills: frozenset[str] = Field(
+        frozenset(),
+        description="Percentile players: skills used successfully since the last development.",
+    )
 
     @model_validator(mode="after")
     def _hp_within_max(self) -> Sheet:
@@ -261,6 +277,7 @@ class Sheet(Frozen):
         "vulnerabilities",
         "immunities",
         "condition_immunities",
+        "marked_skills",
     )
     def _sorted(self, value: frozenset[str]) -> list[str]:
         """Sets serialise sorted, so snapshots of equal sheets are byte-identical."""
@@ -270,8 +287,13 @@ class Sheet(Frozen):
     def _no_empty_spellcasting(self, handler: SerializerFunctionWrapHandler) -> Any:
         """A sheet that casts nothing serialises as it did before spells existed."""
         data = handler(self)
-        if isinstance(data, dict) and data.get("spellcasting") is None:
-            data.pop("spellcasting", None)
+        if isinstance(data, dict):
+            for name in ("spellcasting", "identity", "powers"):  # as before either existed
+                if data.get(name) is None:
+                    data.pop(name, None)
+            for name in ("improvements", "marked_skills"):  # likewise growth
+                if not data.get(name, True):
+                    data.pop(name, None)
         return data
 
     # ------------------------------------------------------------ reading
@@ -417,7 +439,7 @@ def sheet_from_stat_block(char_id: str, character: Character, system: System) ->
         return Sheet(
             **common,
             level=level,
-            xp_value=stats.xp,
+            xp_value=stats.xp or (XP_BY_CR[stats.cr] if stats.cr else 0),  # SRD XP by CR
             ac=stats.ac,
             natural_ac=stats.ac,
             abilities=stats.abilities.model_dump(),
@@ -533,6 +555,13 @@ def new_player_sheet(
     else:
         assert isinstance(options, PercentileOptions)
         sheet = _percentile_player(common, stats, options, scores, arch.starting_gold)
+    if arch.powers or arch.power_points:
+        points = arch.power_points
+        sheet = sheet.model_copy(
+            update={
+                "powers": PowerState(known=tuple(arch.powers), points=points, max_points=points)
+            }
+        )
     return with_defence(sheet, world)
 
 

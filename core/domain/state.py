@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
+from storyai.core.domain.relationships import Relationship, starting
 from storyai.core.domain.sheet import Sheet
 
 
@@ -49,6 +50,20 @@ class NpcState(_Model):
     defeated: bool = False
     fled: bool = False
     sheet: Sheet | None = None
+    relationships: dict[str, Relationship] = Field(
+        default_factory=dict, description="Player id -> how this character stands with them."
+    )
+
+    @model_serializer(mode="wrap")
+    def _no_empty_relationships(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """A character nobody has a relationship with serialises as before they existed."""
+        data = handler(self)
+        if isinstance(data, dict) and not data.get("relationships", True):
+            data.pop("relationships", None)
+        return data
+
+    def relationship(self, player_id: str) -> Relationship:
+        return self.relationships.get(player_id) or starting(self.attitude)
 
 
 class Combat(_Model):

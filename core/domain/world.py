@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from storyai.core.domain.companion import CompanionSpec
+from storyai.core.domain.powers import Combo, Power
 from storyai.core.domain.spells import Spell
 
 FORMAT_VERSION = 1
@@ -127,6 +128,19 @@ class D20Options(Strict):
     death_saves: bool = True
     encumbrance: bool = True
     starting_gold: int = Field(10, ge=0)
+    improvement_levels: list[int] = Field(
+        default_factory=lambda: [4, 8, 12, 16, 19],
+        description="Levels that bring an ability score improvement to choose (+2 to one "
+        "ability or +1 to two, at most 20). The SRD's by default; a short adventure may "
+        "add an early one.",
+    )
+
+    @field_validator("improvement_levels")
+    @classmethod
+    def _levels_in_range(cls, value: list[int]) -> list[int]:
+        if any(not 2 <= level <= 20 for level in value):
+            raise ValueError("improvement levels are between 2 and 20")
+        return sorted(set(value))
 
 
 class PercentileOptions(Strict):
@@ -154,6 +168,17 @@ class Rules(Strict):
 # -------------------------------------------------------------------- triggers
 
 
+class RelationshipCondition(Strict):
+    """How a character must stand with the player."""
+
+    who: Id = Field(description="The character.")
+    min: int | None = Field(None, ge=-100, le=100, description="At least this value.")
+    max: int | None = Field(None, ge=-100, le=100, description="At most this value.")
+    kind: Literal["friend", "rival", "mentor", "romance", "enemy"] | None = Field(
+        None, description="This kind of bond."
+    )
+
+
 class Condition(Strict):
     """All given parts must hold. An empty condition always holds."""
 
@@ -163,6 +188,14 @@ class Condition(Strict):
     quest: Id | None = Field(None, description="This quest is active or done...")
     stage: Id | None = Field(None, description="...and has reached (at least) this stage.")
     quest_done: Id | None = Field(None, description="This quest is complete.")
+    relationship: RelationshipCondition | None = Field(
+        None, description="A character stands so with the player: {who, min, max, kind}."
+    )
+    background: dict[Id, Id] | None = Field(
+        None,
+        description="The player's background has these options: background table id -> "
+        "option id, e.g. {upbringing: orphan}.",
+    )
 
 
 class Trigger(Strict):
@@ -378,8 +411,15 @@ class Effect(Strict):
         "gold",
         "xp",
         "message",
+        "relationship",
     ]
-    amount: Dice | int | None = Field(None, description="Dice or a number (heal/damage/gold/xp).")
+    amount: Dice | int | None = Field(
+        None, description="Dice or a number (heal/damage/gold/xp; relationship: the change)."
+    )
+    who: Id | None = Field(None, description="relationship: the character (default: the speaker).")
+    kind: Literal["friend", "rival", "mentor", "romance", "enemy"] | None = Field(
+        None, description="relationship: the bond it becomes."
+    )
     damage_type: str | None = None
     flag: Id | None = None
     condition: str | None = None
@@ -400,6 +440,7 @@ class Effect(Strict):
             "give_item": "item",
             "take_item": "item",
             "message": "text",
+            "relationship": "amount",
         }[self.type]
         if getattr(self, need) is None:
             raise ValueError(f"an effect of type '{self.type}' needs '{need}'")
@@ -444,6 +485,11 @@ class Item(Strict):
     )
     consumed_on_use: bool = False
     portable: bool = True
+    heirloom: bool = Field(
+        False,
+        description="Carried at an ending, it goes into the player's legacy and may enter "
+        "a later story (in a world whose `legacy:` accepts it).",
+    )
     use_text: str = ""
     text: Text = Field(
         "", description="What is written on it: `read NAME` shows this (books, letters, signs)."
@@ -567,6 +613,11 @@ class Quest(Strict):
         "whose condition holds.",
     )
     main: bool = Field(False, description="The main quest of the world.")
+    requires: Condition | None = Field(
+        None,
+        description="The quest opens only for a player for whom this holds (e.g. a "
+        "background: {upbringing: orphan}); until then it does not start.",
+    )
 
 
 # ----------------------------------------------------------------------- lore
@@ -584,6 +635,11 @@ class LoreEntry(Strict):
     )
     priority: int = Field(0, ge=-100, le=100)
     tags: list[str] = Field(default_factory=list)
+    requires: Condition | None = Field(
+        None,
+        description="Only brought into the GM's context when this holds for the acting "
+        "player (e.g. a background: {kin: miner_mother}).",
+    )
     source: Source | None = Field(None, description="Set by `storyai import`.")
 
     @model_validator(mode="after")
@@ -608,6 +664,91 @@ class Archetype(Strict):
     )
     starting_items: list[Id] = Field(default_factory=list)
     starting_gold: int = Field(0, ge=0)
+    powers: list[Id] = Field(
+        default_factory=list, description="Powers (ids in `powers:`) this archetype has."
+    )
+    power_points: int = Field(0, ge=0, le=100, description="Power points, back on a long rest.")
+
+
+# ---------------------------------------------------------------- backgrounds
+
+IDENTITY_TEXT_FIELDS = ("title", "origin", "backstory", "appearance")
+IDENTITY_LIST_FIELDS = ("goals", "fears", "desires", "family", "friends", "enemies")
+IdentityField = Literal[
+    "title",
+    "origin",
+    "backstory",
+    "appearance",
+    "goals",
+    "fears",
+    "desires",
+    "family",
+    "friends",
+    "enemies",
+]
+
+
+class BackgroundOption(Strict):
+    id: Id
+    text: str = Field(
+        min_length=1, max_length=500, description="What the character has, in a phrase."
+    )
+    weight: int = Field(1, ge=1, le=1000, description="How often it comes up when rolled.")
+
+
+class BackgroundTable(Strict):
+    """One random table of a character's background (an upbringing, a family tie...).
+    A player picks an option or leaves it to the dice; conditions can name the result."""
+
+    label: str = Field(
+        min_length=1, max_length=80, description="What it is called, e.g. Upbringing."
+    )
+    fills: IdentityField | None = Field(
+        None,
+        description="The identity field the chosen option's text fills (a list field gets "
+        "it added); without it the option is a trait of its own.",
+    )
+    options: list[BackgroundOption] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_options(self) -> BackgroundTable:
+        ids = [o.id for o in self.options]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"option ids must be unique; repeated: {', '.join(dup)}")
+        return self
+
+    def option(self, option_id: str) -> BackgroundOption | None:
+        return next((o for o in self.options if o.id == option_id), None)
+
+
+# -------------------------------------------------------------------- legacy
+
+
+class Achievement(Strict):
+    """Earned when a story ends (once per story) if its conditions hold then."""
+
+    title: str = Field(min_length=1, max_length=120)
+    description: str = Field("", max_length=500)
+    requires: Condition | None = Field(None, description="What must hold at the end.")
+    ending: Id | None = Field(None, description="Only for this ending.")
+    legend_points: int = Field(5, ge=0, le=1000)
+    grants_title: str | None = Field(
+        None, max_length=80, description="A reputation title the profile keeps."
+    )
+
+
+class LegacyPolicy(Strict):
+    """What this world gives a profile, and what it accepts from earlier stories."""
+
+    legend_points: int = Field(
+        10, ge=0, le=1000, description="Legend points for reaching any ending but death."
+    )
+    titles: bool = Field(True, description="A profile's title may be worn here.")
+    heirlooms: list[Id] = Field(
+        default_factory=list,
+        description="Heirloom item ids (of this world) a profile may bring into a new story.",
+    )
 
 
 # ----------------------------------------------------------------- start, AI
@@ -644,6 +785,7 @@ class Expectation(Strict):
     location: Id | None = None
     flag: Id | None = None
     has_item: Id | None = None
+    level: int | None = Field(None, ge=1, le=30, description="The hero's level at the end.")
     told: list[str] = Field(
         default_factory=list,
         description="Words the story must tell, each first told after the one before it "
@@ -655,6 +797,16 @@ class Playtest(Strict):
     name: str
     seed: int = 0
     archetype: Id | None = None
+    background: dict[Id, Id] = Field(
+        default_factory=dict,
+        description="Background options the hero picks (table id -> option id); "
+        "the other tables are rolled from the seed.",
+    )
+    picks: list[str] = Field(
+        default_factory=list,
+        description="Level-up choices, answered in order as each comes: `str` (+2) or "
+        "`dex con` (+1 each).",
+    )
     inputs: list[str] = Field(min_length=1)
     expect: Expectation
 
@@ -683,12 +835,33 @@ class World(Strict):
         description="Maps of the world (overland, town, dungeon levels); locations place "
         "themselves on one with `map: {map: ID, x, y}`.",
     )
+    backgrounds: dict[Id, BackgroundTable] = Field(
+        default_factory=dict,
+        description="Random tables a new character's background is picked or rolled "
+        "from (upbringing, kin, a debt...). Conditions name the results: "
+        "`requires: {background: {upbringing: orphan}}`.",
+    )
     spells: dict[Id, Spell] = Field(
         default_factory=dict,
         description="Spells this world defines (or redefines): archetypes and stat blocks "
         "list them by id or name. The SRD 5.1 basics (fire_bolt, sleep, magic_missile, "
         "cure_wounds, fireball, ...) are built in.",
     )
+    powers: dict[Id, Power] = Field(
+        default_factory=dict,
+        description="Powers archetypes may have: an effect in rules terms, a cost, "
+        "limits (uses, cooldown, what it cannot affect), unlocks and upgrades.",
+    )
+    combos: dict[Id, Combo] = Field(
+        default_factory=dict,
+        description="Two powers used together (`use X with Y`) whose tags include a "
+        "combo's `tags` give its effect instead.",
+    )
+    achievements: dict[Id, Achievement] = Field(
+        default_factory=dict,
+        description="Achievements a profile earns when a story here ends (once per story).",
+    )
+    legacy: LegacyPolicy = Field(default_factory=LegacyPolicy)
     flags: list[Id] = Field(
         default_factory=list,
         description="Story flags this world uses (optional; helps catch typos).",
@@ -720,8 +893,7 @@ class World(Strict):
         sections = ("characters", "items", "lore", "locations")
         without_raw = {section: {"__all__": {"source": {"raw"}}} for section in sections}
         data = self.model_dump(mode="json", exclude_none=True, exclude=without_raw)
-        if not self.companions:  # added later: worlds without any keep their content hash
-            data.pop("companions", None)
+        _drop_added_defaults(data)
         for section in sections:
             for key, entry in getattr(self, section).items():
                 if entry.source is not None and entry.source.raw is not None:
@@ -732,6 +904,38 @@ class World(Strict):
                         if name in source or name == "raw"
                     }
         return data
+
+
+ADDED_LATER: dict[str, dict[str, Any]] = {
+    "": {
+        "backgrounds": {},
+        "powers": {},
+        "combos": {},
+        "achievements": {},
+        "legacy": LegacyPolicy().model_dump(mode="json"),
+        "companions": {},
+        "maps": {},
+    },
+    "archetypes": {"powers": [], "power_points": 0},
+    "items": {"heirloom": False},
+    "playtests": {"background": {}, "picks": []},
+}
+"""Fields added after worlds were first installed, with their defaults: a world that
+uses none of them keeps the canonical form, and so the content hash, it had."""
+
+
+def _drop_added_defaults(data: dict[str, Any]) -> None:
+    for section, fields in ADDED_LATER.items():
+        if section == "":
+            entries: list[dict[str, Any]] = [data]
+        elif section == "playtests":
+            entries = list(data.get(section) or [])
+        else:
+            entries = list((data.get(section) or {}).values())
+        for entry in entries:
+            for name, default in fields.items():
+                if name in entry and entry[name] == default:
+                    del entry[name]
 
 
 Location.model_rebuild()
@@ -751,7 +955,12 @@ SECTION_NAMES = (
     "lore",
     "archetypes",
     "maps",
+    "backgrounds",
     "spells",
+    "powers",
+    "combos",
+    "achievements",
+    "legacy",
     "flags",
     "phrases",
     "playtests",
@@ -764,8 +973,12 @@ MERGED_SECTIONS = (
     "quests",
     "lore",
     "archetypes",
-    "maps",
+    "backgrounds",
     "spells",
+    "powers",
+    "combos",
+    "achievements",
+    "maps",
     "companions",
 )
 """Sections keyed by id, which a folder's files may each add to."""

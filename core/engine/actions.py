@@ -20,12 +20,22 @@ from storyai.core.domain.ops import (
     Visit,
 )
 from storyai.core.domain.world import Exit
-from storyai.core.engine import casting, combat, describe, downed, endings, scenery, speech
+from storyai.core.engine import (
+    casting,
+    combat,
+    describe,
+    downed,
+    endings,
+    powers,
+    scenery,
+    speech,
+)
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.echo import echo
 from storyai.core.engine.intent import Intent, Match, resolve, verb_word
-from storyai.core.engine.story import apply_effects, holds
+from storyai.core.engine.story import apply_effects, bond, holds
 from storyai.core.rules.base import RestKind
+from storyai.core.views.relationships import relationships_text, relationships_view
 
 HELP_TEXT = """You can type things like:
   look · examine {thing} · search the room · read {item} · go north · go to {place} · go back
@@ -33,7 +43,8 @@ HELP_TEXT = """You can type things like:
   equip sword · talk to {person} · ask {person} about {topic} · ask about {topic}
   say hello · say "the password"
   attack {foe} · cast a spell at {foe} · flee · rest · long rest · death save (at 0 HP)
-  inventory (i) · sheet · quests · map · roll 2d6 · help
+  inventory (i) · sheet · quests · map · roll 2d6 · improve (a level-up choice) · help
+  powers · use a power on {foe} · use one power with another (a combo) · relationships
 Or type the number of a choice."""
 
 
@@ -309,6 +320,10 @@ def drop(draft: Draft, intent: Intent) -> None:
 
 def use(draft: Draft, intent: Intent) -> None:
     options = {**_carried(draft), **_visible_items(draft)}
+    first = intent.object.split(" with ")[0] if intent.object else ""
+    if first and resolve(first, options).id is None and powers.use_if_power(draft, intent.raw):
+        return  # "use ember touch on the wolf": a power, not a thing
+
     verb = verb_word(intent.raw) or "use"
     if intent.object and resolve(intent.object, options) == Match(None):
         thing = resolve(intent.object, scenery.scenery_names(draft))
@@ -441,11 +456,41 @@ def rest(draft: Draft, intent: Intent) -> None:
         return
     kind: RestKind = "long" if intent.object == "long" else "short"
     new, notes = draft.rules.rest(draft.sheet, kind, draft.dice)
+    if kind == "long":  # skills used well since the last long rest may grow
+        new, grown = draft.rules.develop_skills(new, draft.dice)
+        notes = (*notes, *grown)
     draft.set_sheet(draft.actor, new)
     draft.say(f"You take a {kind} rest.")
     for note in notes:
         draft.say(note, "notice")
     casting.after_rest(draft, kind)
+    powers.after_rest(draft, kind)
+
+
+def improve(draft: Draft, intent: Intent) -> None:
+    """Spend a level-up's ability score improvement; a bare ``improve`` lists the choice."""
+    words = [w for w in intent.object.replace(",", " ").replace(" and ", " ").split() if w]
+    if not words:
+        options = draft.rules.improvement_options(draft.sheet)
+        if not options:
+            draft.say("You have no improvement to choose right now.", "notice")
+            return
+        left = draft.sheet.improvements
+        draft.say(
+            f"Ability score improvements to choose: {left}. Raise one ability by 2 or two "
+            "by 1 (at most 20): "
+            + ", ".join(f"{a.upper()} {draft.sheet.abilities.get(a, 10)}" for a in options)
+            + ". Type `improve STR` or `improve DEX CON`.",
+            "notice",
+        )
+        return
+    try:
+        new, notes = draft.rules.improve(draft.sheet, words, draft.world)
+    except RuleError as exc:
+        draft.say(exc.message + (f" ({exc.hint})" if exc.hint else ""), "notice")
+        return
+    draft.set_sheet(draft.actor, new)
+    draft.say("You grow stronger: " + " ".join(notes), "notice")
 
 
 def inventory(draft: Draft, intent: Intent) -> None:
@@ -462,6 +507,11 @@ def quests(draft: Draft, intent: Intent) -> None:
 
 def show_map(draft: Draft, intent: Intent) -> None:
     draft.say(describe.discovered_map(draft), "notice")
+
+
+def relationships(draft: Draft, intent: Intent) -> None:
+    view = relationships_view(draft.state, draft.world, draft.actor)
+    draft.say(relationships_text(view), "notice")
 
 
 def show_help(draft: Draft, intent: Intent) -> None:
@@ -484,6 +534,7 @@ def give(draft: Draft, intent: Intent) -> None:
         f"You give the {draft.world.items[item_id].name} to {draft.world.characters[who].name}."
     )
     draft.do(HearTopic(key=f"give:{who}:{item_id}"))
+    bond(draft, who, 10, f"you gave them the {draft.world.items[item_id].name}")
 
 
 def roll(draft: Draft, intent: Intent) -> None:
@@ -531,6 +582,10 @@ HANDLERS: dict[str, Callable[[Draft, Intent], None]] = {
     "flee": combat.flee,
     "cast": casting.cast,
     "inventory": inventory,
+    "improve": improve,
+    "powers": powers.show,
+    "relationships": relationships,
+    "invoke": powers.invoke,
     "sheet": sheet,
     "quests": quests,
     "rest": rest,
@@ -548,6 +603,9 @@ HANDLERS: dict[str, Callable[[Draft, Intent], None]] = {
 INFO_VERBS = frozenset(
     {
         "inventory",
+        "improve",
+        "powers",
+        "relationships",
         "sheet",
         "quests",
         "help",

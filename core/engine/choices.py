@@ -20,6 +20,8 @@ def offer(draft: Draft) -> list[Choice]:
         return [Choice(text=down.action, command=down.command)]
     out: list[Choice] = []
     foes = hostiles_here(draft)
+    if draft.sheet.improvements and not (state.combat and foes):
+        out.append(Choice(text="Choose your level-up improvement", command="improve"))
     if state.combat and foes:
         for cid in foes[:3]:
             name = world.characters[cid].name

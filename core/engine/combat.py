@@ -8,13 +8,14 @@ ends the fight. A player at 0 HP is handled by ``downed``.
 
 from __future__ import annotations
 
-from storyai.core.domain.ops import ChangeNpc, MoveItems, ReachEnding, SetCombat
+from storyai.core.domain.ops import ChangeNpc, HearTopic, MoveItems, ReachEnding, SetCombat
 from storyai.core.domain.sheet import Sheet
 from storyai.core.engine import turn_order
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.intent import Intent, resolve
-from storyai.core.engine.story import apply_effects, award_xp
+from storyai.core.engine.story import apply_effects, award_xp, bond, witnesses
 from storyai.core.rules import npc_action
+from storyai.core.rules.legacy_marks import WON_AT_ONE_HP
 from storyai.core.rules.spells import woken
 
 
@@ -75,8 +76,11 @@ def attack(draft: Draft, intent: Intent) -> None:
         return
     npc = draft.state.npcs[target]
     if npc.attitude != "hostile":
+        name = draft.world.characters[target].name
+        bond(draft, target, -40, "you attacked them", "enemy")  # from how they stood
+        witnesses(draft, f"saw you attack {name}", -10, besides=target)
         draft.do(ChangeNpc(who=target, attitude="hostile"))
-        draft.say(f"{draft.world.characters[target].name} turns hostile.", "notice")
+        draft.say(f"{name} turns hostile.", "notice")
     start(draft, [target, *[c for c in hostiles_here(draft) if c != target]])
     if not draft.rules.can_act(draft.sheet):  # a quicker foe struck first
         draft.say("You go down before you can strike.", "notice")
@@ -97,6 +101,8 @@ def attack(draft: Draft, intent: Intent) -> None:
         result.text, {"attack": result.attack, "hit": result.hit, "damage": result.damage}
     )
     draft.set_sheet(target, woken(result.defender) if result.hit else result.defender)
+    if result.hit:  # where skills grow with use, a hit marks the skill
+        draft.set_sheet(draft.actor, draft.rules.mark_skill(draft.sheet, result.attack))
     if result.defender.is_dead or result.defender.hp <= 0:
         defeat(draft, target)
     else:
@@ -107,6 +113,9 @@ def defeat(draft: Draft, target: str) -> None:
     ch = draft.world.characters[target]
     draft.do(ChangeNpc(who=target, defeated=True))
     draft.say(f"{ch.name} is defeated.", "heading")
+    if draft.actor in draft.state.players and draft.sheet.hp == 1:
+        draft.do(HearTopic(key=WON_AT_ONE_HP))  # for the legacy: a fight won at 1 HP
+    witnesses(draft, f"saw you defeat {ch.name}", 5 if ch.kind == "creature" else -5)
     sheet = draft.state.npcs[target].sheet
     for item_id, count in sheet.inventory.items() if sheet else []:
         draft.do(MoveItems(location=draft.here, item=item_id, delta=count))

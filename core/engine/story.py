@@ -11,9 +11,23 @@ things in an unexpected order.
 from __future__ import annotations
 
 from storyai.core.domain.errors import RuleError
-from storyai.core.domain.ops import MoveItems, ReachEnding, SetFlag, SetQuest
+from storyai.core.domain.ops import (
+    ChangeRelationship,
+    MoveItems,
+    ReachEnding,
+    SetFlag,
+    SetQuest,
+)
+from storyai.core.domain.relationships import KINDS
 from storyai.core.domain.state import GameState, QuestState
-from storyai.core.domain.world import Condition, Effect, Quest, Trigger, World
+from storyai.core.domain.world import (
+    Condition,
+    Effect,
+    Quest,
+    RelationshipCondition,
+    Trigger,
+    World,
+)
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.intent import normalized
 
@@ -29,6 +43,10 @@ def holds(cond: Condition | None, state: GameState, actor: str, world: World) ->
         return False
     if cond.not_flag and cond.not_flag in state.flags:
         return False
+    if cond.relationship and not _bond_holds(cond.relationship, state, actor):
+        return False
+    if cond.background and not (sheet.identity and sheet.identity.has(cond.background)):
+        return False
     if cond.quest_done and state.quests.get(cond.quest_done, QuestState()).status != "done":
         return False
     if cond.quest:
@@ -41,6 +59,18 @@ def holds(cond: Condition | None, state: GameState, actor: str, world: World) ->
             if stages.index(cond.stage) > reached:
                 return False
     return True
+
+
+def _bond_holds(cond: RelationshipCondition, state: GameState, actor: str) -> bool:
+    npc = state.npcs.get(cond.who)
+    if npc is None:
+        return False
+    bond = npc.relationship(actor)
+    return (
+        (cond.min is None or bond.value >= cond.min)
+        and (cond.max is None or bond.value <= cond.max)
+        and (cond.kind is None or bond.kind == cond.kind)
+    )
 
 
 def fired(trigger: Trigger, state: GameState, actor: str, since: int | None = None) -> bool:
@@ -124,6 +154,51 @@ def apply_effect(draft: Draft, effect: Effect, *, source: str = "") -> None:
             award_xp(draft, value)
         case "message":
             draft.say(effect.text or "")
+        case "relationship":
+            who = effect.who or _speaker(draft, source)
+            if who is not None:
+                bond(draft, who, value, effect.text or f"what happened with {source}", effect.kind)
+
+
+def _speaker(draft: Draft, source: str) -> str | None:
+    """The character an effect came from, by name (a topic's speaker)."""
+    return next((cid for cid, c in draft.world.characters.items() if c.name == source), None)
+
+
+def bond(
+    draft: Draft,
+    who: str,
+    delta: int,
+    why: str,
+    kind: str | None = None,
+    *,
+    witnessed: bool = False,
+) -> None:
+    """Move ``who``'s relationship with the acting player, remembering why."""
+    if who not in draft.state.npcs or draft.actor not in draft.state.players:
+        return
+    draft.do(
+        ChangeRelationship(
+            who=who,
+            player=draft.actor,
+            delta=delta,
+            why=why[:200],
+            turn=draft.state.turn,
+            kind=kind if kind in KINDS else None,  # type: ignore[arg-type]
+            witnessed=witnessed,
+        )
+    )
+
+
+def witnesses(draft: Draft, why: str, delta: int, *, besides: str = "") -> None:
+    """Everyone standing here (and not fighting the player) remembers seeing this."""
+    for cid in draft.state.characters_at(draft.here):
+        npc = draft.state.npcs[cid]
+        if cid == besides or npc.defeated or npc.attitude == "hostile":
+            continue
+        if draft.world.characters[cid].kind != "npc":
+            continue
+        bond(draft, cid, delta, why, witnessed=True)
 
 
 def give_item(draft: Draft, item_id: str) -> None:
@@ -137,14 +212,23 @@ def give_item(draft: Draft, item_id: str) -> None:
         draft.say(f"{exc.message} The {item.name} is left on the ground.", "notice")
 
 
+LEVEL_UP_CHOICE = (
+    "Choose an ability score improvement: `improve STR` (+2) or `improve DEX CON` "
+    "(+1 each); `improve` lists what you can raise."
+)
+
+
 def award_xp(draft: Draft, xp: int) -> None:
     if xp <= 0:
         return
+    draft_improvements = draft.sheet.improvements
     new, levelled = draft.rules.award_xp(draft.sheet, xp)
     draft.set_sheet(draft.actor, new)
     draft.say(f"+{xp} XP.", "notice")
     if levelled:
         draft.say(f"You reach level {new.level}! (HP {new.hp}/{new.max_hp})", "notice")
+    if new.improvements > draft_improvements:
+        draft.say(LEVEL_UP_CHOICE, "notice")
 
 
 def advance_quests(draft: Draft) -> None:
@@ -155,7 +239,9 @@ def advance_quests(draft: Draft) -> None:
         for qid, quest in world.quests.items():
             qs = state.quests.get(qid, QuestState())
             if qs.status == "inactive":
-                if quest.starts != "at_start" and fired(quest.starts, state, draft.actor):
+                if not holds(quest.requires, state, draft.actor, world):
+                    continue  # it opens only for a player for whom this holds
+                if quest.starts == "at_start" or fired(quest.starts, state, draft.actor):
                     _set_quest(draft, qid, QuestState(status="active", since=state.tick))
                     draft.say(f"New quest: {quest.title}", "heading")
                     draft.say(quest.stages[0].description, "notice")
@@ -226,5 +312,5 @@ def _advance_one(draft: Draft, qid: str, quest: Quest, qs: QuestState) -> bool:
 
 def start_quests(draft: Draft) -> None:
     for qid, quest in draft.world.quests.items():
-        if quest.starts == "at_start":
+        if quest.starts == "at_start" and quest.requires is None:
             _set_quest(draft, qid, QuestState(status="active", since=draft.state.tick))

@@ -15,7 +15,7 @@ from storyai.core.domain.ops import AdvanceTurn, BaseOp, OfferChoices, SeatPlaye
 from storyai.core.domain.sheet import Sheet, sheet_from_stat_block
 from storyai.core.domain.state import GameState, NpcState, PlayerState
 from storyai.core.domain.world import World
-from storyai.core.engine import actions, choices, combat, downed, endings
+from storyai.core.engine import actions, choices, combat, downed, endings, powers
 from storyai.core.engine.draft import Draft, Line
 from storyai.core.engine.intent import Intent, parse
 from storyai.core.engine.story import advance_quests, start_quests
@@ -127,6 +127,7 @@ def play_turn(
             and draft.confirming is None
         )
     if time_passes:  # looking at your sheet or asking for help costs no time
+        powers.time_passes(draft)
         combat.enemies_act(draft)
     advance_quests(draft)
     if time_passes:

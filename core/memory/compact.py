@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from storyai.core.domain.identity import identity_line
 from storyai.core.domain.state import GameState
 from storyai.core.domain.world import ContentBoundaries, World
 
@@ -74,12 +75,16 @@ def brief_bible(world: World, state: GameState) -> list[str]:
         lines.append(
             "## Items: " + ", ".join(f"{i} ({it.name})" for i, it in sorted(world.items.items()))
         )
+    # the players before the quest list: a tight budget drops lines from the end
+    players = sorted(state.players.values(), key=lambda p: p.name)
+    lines.append("## Player characters")
+    lines += [
+        identity_line(p.name, p.sheet.archetype or "adventurer", p.sheet.identity, brief=True)
+        for p in players
+    ]
     if world.quests:
         lines.append("## Quests (id: title; stage ids in order)")
         for q_id in sorted(world.quests):
             q = world.quests[q_id]
             lines.append(f"- {q_id}: {q.title}; " + " -> ".join(s.id for s in q.stages))
-    players = sorted(state.players.values(), key=lambda p: p.name)
-    lines.append("## Player characters")
-    lines += [f"- {p.name}, {p.sheet.archetype or 'adventurer'}" for p in players]
     return lines

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from storyai.core.domain.identity import identity_line
 from storyai.core.domain.state import GameState
 from storyai.core.domain.world import World
 from storyai.core.engine.story import holds
@@ -37,6 +38,7 @@ from storyai.core.memory.compact import (
 from storyai.core.memory.lore import LoreHit, select_lore
 from storyai.core.memory.tokens import Tokenizer, default_tokenizer
 from storyai.core.narrators.port import NarrationRequest
+from storyai.core.views.relationships import remembered
 
 
 @dataclass(frozen=True)
@@ -227,7 +229,9 @@ def world_bible(world: World, state: GameState) -> list[str]:
         lines.append(f"- {q_id}: {q.title}; {stages}")
     players = sorted(state.players.values(), key=lambda p: p.name)
     lines.append("## Player characters")
-    lines += [f"- {p.name}, {p.sheet.archetype or 'adventurer'}" for p in players]
+    lines += [
+        identity_line(p.name, p.sheet.archetype or "adventurer", p.sheet.identity) for p in players
+    ]
     return lines
 
 
@@ -258,6 +262,10 @@ def scene(world: World, state: GameState, actor: str) -> list[str]:
         people.append(f"{cid} ({name}, {status}{hp})")
     if people:
         lines.append("Characters here: " + ", ".join(people))
+    for cid in sorted(state.characters_at(player.location)):  # what they remember of you
+        memory = remembered(state, world, actor, cid)
+        if memory:
+            lines.append(memory)
     others = [
         f"{p.name} at {p.location}" for pid, p in sorted(state.players.items()) if pid != actor
     ]

@@ -23,6 +23,7 @@ from functools import lru_cache
 
 from storyai.core.domain.state import GameState
 from storyai.core.domain.world import World
+from storyai.core.engine.story import holds
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,11 @@ def select_lore(
         entry = world.lore[lore_id]
         text = f"{entry.title}: {' '.join(entry.text.split())}"
         tokens = count(text)
-        if (
+        if entry.requires is not None and not (
+            actor in state.players and holds(entry.requires, state, actor, world)
+        ):
+            status = "withheld: its condition does not hold for this character"
+        elif (
             entry.visibility == "known-by"
             and lore_id not in state.lore_known
             and not present & set(entry.known_by)

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from storyai.core.domain.errors import HostOnly, NameTaken, NotSeated, StoryEnded, UnknownArchetype
 from storyai.core.domain.events import PlayerJoined, PlayerLeft, PlayerReturned
+from storyai.core.domain.identity import IdentityRequest, build_identity
 from storyai.core.domain.records import PlayerRecord, SessionRecord
 from storyai.core.domain.sheet import Sheet, new_player_sheet
 from storyai.core.domain.world import World
@@ -22,7 +23,7 @@ from storyai.core.play.growth import Growth
 from storyai.core.play.pipeline import Deps, Scene, with_deadline
 from storyai.core.play.results import Seat, TableView, TurnResult
 from storyai.core.play.table import Mode, Table
-from storyai.core.play.telling import turn_dice
+from storyai.core.play.telling import background_dice, turn_dice
 
 
 def character(
@@ -33,9 +34,12 @@ def character(
     seed: int,
     depth: int,
     player_id: str,
+    identity: IdentityRequest | None = None,
 ) -> tuple[str, str, Sheet, str]:
     """A new character's tidied name, archetype (the world's first by default) and sheet
-    (rolled with the dice of the depth it arrives at)."""
+    (rolled with the dice of the depth it arrives at), with its identity: what the
+    player typed and picked, the world's other background tables rolled with dice of
+    their own (so a background never changes the scores a seed rolls)."""
     name = " ".join(name.split())[:40]
     if not name:
         raise NotSeated("Your character needs a name.", hint="type a name")
@@ -44,6 +48,9 @@ def character(
         raise UnknownArchetype(archetype, list(world.archetypes))
     dice = turn_dice(seed, depth)
     sheet = new_player_sheet(name, archetype, world, scores, dice, sheet_id=player_id)
+    made = build_identity(world, identity, background_dice(seed, depth))
+    if not made.empty:
+        sheet = sheet.model_copy(update={"identity": made})
     return name, archetype, sheet, player_id
 
 
@@ -101,6 +108,7 @@ async def join(
     name: str,
     archetype: str | None = None,
     scores: dict[str, int] | None = None,
+    identity: IdentityRequest | None = None,
     narrator: Narrator,
     on_text: OnText | None = None,
 ) -> tuple[Seat, TurnResult | None]:
@@ -119,7 +127,14 @@ async def join(
         head = scene.head
         assert head is not None
         name_, archetype_, sheet, player_id = character(
-            scene.world, name, archetype, scores, scene.seed, head.depth + 1, deps.clock.new_id()
+            scene.world,
+            name,
+            archetype,
+            scores,
+            scene.seed,
+            head.depth + 1,
+            deps.clock.new_id(),
+            identity,
         )
         if name_.casefold() in taken:
             raise NameTaken(name_)

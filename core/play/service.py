@@ -17,11 +17,13 @@ writing), ``tending`` (what happens while nobody acts), ``prompts`` and
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from storyai.core.domain.clock import Clock
 from storyai.core.domain.dice import Dice
 from storyai.core.domain.dice_request import TableRoll
+from storyai.core.domain.identity import IdentityRequest
+from storyai.core.domain.legacy import LOCAL, Profile
 from storyai.core.domain.records import EventRecord, PlayerRecord, SessionRecord
 from storyai.core.domain.state import Choice, GameState, PlayerState
 from storyai.core.domain.world import World
@@ -36,6 +38,7 @@ from storyai.core.play import (
     branches,
     history,
     knowledge,
+    legacy,
     prompts,
     queries,
     seating,
@@ -125,13 +128,18 @@ class Play:
         version: str | None = None,
         archetype: str | None = None,
         scores: dict[str, int] | None = None,
+        identity: IdentityRequest | None = None,
+        heirlooms: list[str] | None = None,
+        legacy_title: str | None = None,
         seed: int | None = None,
         user_ref: str = "local",
         title: str | None = None,
         narrator: Narrator | None = None,
         on_text: OnText | None = None,
     ) -> TurnResult:
-        """Start a story alone in an installed world; its opening is told."""
+        """Start a story alone in an installed world; its opening is told. ``identity``:
+        what the player typed and picked of the character's identity (the world's other
+        background tables are rolled, seeded)."""
         return await starting.start(
             self.deps,
             world_id,
@@ -139,6 +147,9 @@ class Play:
             version=version,
             archetype=archetype,
             scores=scores,
+            identity=identity,
+            heirlooms=heirlooms,
+            legacy_title=legacy_title,
             seed=seed,
             user_ref=user_ref,
             title=title,
@@ -197,7 +208,7 @@ class Play:
         spoken = await self.companion.in_play(session_id, text, player_id=player_id)
         if spoken is not None:
             return spoken
-        return await acting.act(
+        result = await acting.act(
             self.deps,
             session_id,
             text,
@@ -205,6 +216,7 @@ class Play:
             narrator=self._narrator(narrator),
             on_text=on_text,
         )
+        return await self._settled(result)
 
     async def act_at_table(
         self,
@@ -225,7 +237,7 @@ class Play:
         ``after_turn``: the action is a choice offered after that turn; it is refused
         (``ChoiceExpired``) unless the story is still there when the action is taken,
         so a turn told in between never takes a stale choice."""
-        return await acting.act_as(
+        acted = await acting.act_as(
             self.deps,
             session_id,
             user_ref=user_ref,
@@ -236,6 +248,9 @@ class Play:
             metered=metered,
             after_turn=after_turn,
         )
+        if acted.result is not None:
+            await self._settled(acted.result)
+        return acted
 
     async def tell_pending(
         self,
@@ -246,20 +261,46 @@ class Play:
         on_text: OnText | None = None,
     ) -> TurnResult | None:
         """Tell a turn that was stored but never told (see ``acting.tell_pending``)."""
-        return await acting.tell_pending(
+        told = await acting.tell_pending(
             self.deps,
             session_id,
             narrator=self._narrator(narrator),
             on_text=on_text,
             take_over=take_over,
         )
+        return await self._settled(told) if told is not None else None
 
     async def resolve_round(
         self, session_id: str, *, force: bool = False, on_text: OnText | None = None
     ) -> TurnResult | None:
-        return await acting.resolve_round(
+        told = await acting.resolve_round(
             self.deps, session_id, narrator=self.deps.narrator, on_text=on_text, force=force
         )
+        return await self._settled(told) if told is not None else None
+
+    async def _settled(self, result: TurnResult) -> TurnResult:
+        """A turn that ended the story earns its legacy (once per story and profile)."""
+        if result.ended:
+            await legacy.earn(self.deps, result)
+        return result
+
+    # ------------------------------------------------------------- legacy
+
+    async def profile(self, key: str = LOCAL) -> Profile:
+        """A player's legacy: ``local`` on this machine, ``discord:<id>`` for the bot."""
+        return await legacy.profile(self.deps, key)
+
+    async def legacy_offer(self, world_id: str, key: str = LOCAL) -> legacy.LegacyOffer:
+        """What a new story in ``world_id`` would accept from the profile ``key``."""
+        world = await self.world(world_id)
+        return legacy.offer(world, await self.profile(key))
+
+    async def export_profile(self, key: str = LOCAL) -> dict[str, Any]:
+        return await legacy.export_profile(self.deps, key)
+
+    async def import_profile(self, document: Any, key: str = LOCAL) -> int:
+        """Add what an exported profile has that ``key`` lacks; how many stories."""
+        return await legacy.import_profile(self.deps, key, document)
 
     async def skip_idle(self, session_id: str) -> str | None:
         return await acting.skip_idle(self.deps, session_id)
@@ -333,6 +374,7 @@ class Play:
         user_ref: str = "local",
         archetype: str | None = None,
         scores: dict[str, int] | None = None,
+        identity: IdentityRequest | None = None,
         narrator: Narrator | None = None,
         on_text: OnText | None = None,
     ) -> tuple[Seat, TurnResult | None]:
@@ -344,6 +386,7 @@ class Play:
             name=name,
             archetype=archetype,
             scores=scores,
+            identity=identity,
             narrator=self._narrator(narrator),
             on_text=on_text,
         )

@@ -12,10 +12,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from storyai.core.domain.events import PlayerJoined, SessionStarted
+from storyai.core.domain.identity import IdentityRequest
+from storyai.core.domain.legacy import fold, profile_key
 from storyai.core.domain.records import BranchRecord, Opened, PlayerRecord, SessionRecord, Telling
 from storyai.core.engine.turn import initial_state
 from storyai.core.narrators.port import Narrator, OnText
-from storyai.core.play import pipeline
+from storyai.core.play import legacy, pipeline
 from storyai.core.play.pipeline import Claim, Deps, Scene, with_deadline
 from storyai.core.play.results import TurnResult
 from storyai.core.play.seating import character
@@ -32,6 +34,9 @@ async def start(
     version: str | None = None,
     archetype: str | None = None,
     scores: dict[str, int] | None = None,
+    identity: IdentityRequest | None = None,
+    heirlooms: list[str] | None = None,
+    legacy_title: str | None = None,
     seed: int | None = None,
     user_ref: str = "local",
     title: str | None = None,
@@ -48,10 +53,14 @@ async def start(
     clock = deps.clock
     async with deps.uow() as uow:
         world = await deps.worlds.get(uow, world_id, version)
+        records = await uow.legacy.list(profile_key(user_ref)) if heirlooms or legacy_title else []
     seed = clock.new_seed() if seed is None else seed
     name, archetype, sheet, player_id = character(
-        world, player_name, archetype, scores, seed, 0, clock.new_id()
+        world, player_name, archetype, scores, seed, 0, clock.new_id(), identity
     )
+    if heirlooms or legacy_title:  # only what the player picked carries over
+        offered = legacy.offer(world, fold(profile_key(user_ref), records))
+        sheet = legacy.bring(sheet, world, offered, heirlooms or [], legacy_title)
     now = clock.now()
     settings: dict = {"seed": seed}
     if channel is not None:

@@ -59,6 +59,14 @@ def turn_dice(seed: int, depth: int) -> Dice:
     return SeededDice(int.from_bytes(digest[:8], "big"))
 
 
+def background_dice(seed: int, depth: int) -> Dice:
+    """The dice a character's background tables are rolled with when it arrives at
+    ``depth``: seeded apart from the turn's dice, so a world adding a table changes
+    no score or fight a seed rolled before."""
+    digest = hashlib.sha256(f"{seed}:{depth}:background".encode()).digest()
+    return SeededDice(int.from_bytes(digest[:8], "big"))
+
+
 @dataclass(frozen=True)
 class Telling:
     """What a telling needs besides the growth: the turn, and who tells it."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar, Literal
@@ -251,6 +252,26 @@ class RuleSystem(ABC):
     @abstractmethod
     def award_xp(self, sheet: Sheet, xp: int) -> tuple[Sheet, bool]:
         """Add experience; says whether the character gained a level."""
+
+    def improve(self, sheet: Sheet, abilities: Sequence[str], world: World) -> tuple[Sheet, Notes]:
+        """Spend an ability score improvement (d20). Systems without them refuse.
+
+        Raises:
+            RuleError: None to spend, or a choice the rules do not allow.
+        """
+        raise RuleError("This world's rules have no ability score improvements.")
+
+    def improvement_options(self, sheet: Sheet) -> tuple[str, ...]:
+        """The abilities an improvement could raise now (none when none is pending)."""
+        return ()
+
+    def mark_skill(self, sheet: Sheet, skill: str) -> Sheet:
+        """Note a successful use of a skill, for systems where skills grow with use."""
+        return sheet
+
+    def develop_skills(self, sheet: Sheet, dice: Dice) -> tuple[Sheet, Notes]:
+        """Roll to improve the skills marked since the last time (percentile)."""
+        return sheet, ()
 
     @abstractmethod
     def capacity(self, sheet: Sheet) -> float:

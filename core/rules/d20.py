@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from storyai.core.domain.dice import Dice, RollResult
@@ -24,6 +25,7 @@ from storyai.core.domain.sheet import (
     level_for_xp,
     proficiency_for_level,
     roll_ability_scores,
+    with_defence,
 )
 from storyai.core.domain.stats import ABILITIES
 from storyai.core.domain.world import D20Options, World
@@ -50,6 +52,9 @@ from storyai.core.rules.display import (
     SkillEntry,
     Stat,
 )
+
+MAX_IMPROVED = 20
+"""No ability score improvement raises a score above this (SRD)."""
 
 ABILITY_NAMES = {
     "strength": "str",
@@ -617,11 +622,68 @@ class D20System(RuleSystem):
             "max_hp": sheet.max_hp + per_level * gained,
             "hit_dice": sheet.hit_dice + gained,
         }
+        if sheet.is_player:
+            crossed = sum(1 for at in self.options.improvement_levels if sheet.level < at <= level)
+            update["improvements"] = min(20, sheet.improvements + crossed)
         if not sheet.is_down:
             update["hp"] = sheet.hp + per_level * gained
         if sheet.is_player:
             update["proficiency_bonus"] = proficiency_for_level(level)
         return sheet.model_copy(update=update), True
+
+    def improvement_options(self, sheet: Sheet) -> tuple[str, ...]:
+        if sheet.improvements <= 0:
+            return ()
+        return tuple(a for a in ABILITIES if sheet.abilities.get(a, 10) < MAX_IMPROVED)
+
+    def improve(self, sheet: Sheet, abilities: Sequence[str], world: World) -> tuple[Sheet, Notes]:
+        """+2 to one ability or +1 to two different ones, none above 20 (SRD). A higher
+        CON adds its extra modifier to max HP for every level; a higher DEX moves AC."""
+        if sheet.improvements <= 0:
+            raise RuleError(
+                f"{sheet.name} has no ability score improvement to choose.",
+            )
+        keys = [normalise(a)[:3] for a in abilities]
+        if not 1 <= len(keys) <= 2 or any(k not in ABILITIES for k in keys):
+            raise RuleError(
+                "Name one ability (+2) or two different ones (+1 each).",
+                hint="e.g. improve str, or improve dex con",
+            )
+        if len(keys) == 2 and keys[0] == keys[1]:
+            keys = keys[:1]
+        gain = 2 if len(keys) == 1 else 1
+        abilities_now = dict(sheet.abilities)
+        for key in keys:
+            after = abilities_now.get(key, 10) + gain
+            if after > MAX_IMPROVED:
+                raise RuleError(
+                    f"{key.upper()} would go above {MAX_IMPROVED}.",
+                    hint="pick another ability, or split the improvement",
+                )
+            abilities_now[key] = after
+        update: dict[str, Any] = {
+            "abilities": abilities_now,
+            "improvements": sheet.improvements - 1,
+        }
+        con_gain = ability_modifier(abilities_now.get("con", 10)) - sheet.mod("con")
+        if con_gain:
+            update["max_hp"] = sheet.max_hp + con_gain * sheet.level
+            update["hp"] = sheet.hp + con_gain * sheet.level if sheet.hp else 0
+        dex_gain = ability_modifier(abilities_now.get("dex", 10)) - sheet.mod("dex")
+        if dex_gain:
+            update["natural_ac"] = sheet.natural_ac + dex_gain
+        raised = sheet.model_copy(update=update)
+        if dex_gain:
+            raised = with_defence(raised, world)
+        notes = [
+            ", ".join(
+                f"{k.upper()} {sheet.abilities.get(k, 10)} → {abilities_now[k]}" for k in keys
+            )
+            + "."
+        ]
+        if con_gain:
+            notes.append(f"Max HP {sheet.max_hp} → {raised.max_hp}.")
+        return raised, tuple(notes)
 
     def capacity(self, sheet: Sheet) -> float:
         """STR x 15 lb, or unlimited when the world turns encumbrance off."""

@@ -44,6 +44,10 @@ from storyai.core.rules.display import (
 
 DEGREES = ("fumble", "failure", "regular", "hard", "extreme", "critical")
 """Degrees of success, worst first."""
+IMPROVE_ALWAYS = 96
+"""A development roll this high improves a skill however good it is."""
+MAX_SKILL = 99
+"""No skill develops past this."""
 RANK = {degree: i for i, degree in enumerate(DEGREES)}
 DIFFICULTIES = {"regular": 1, "hard": 2, "extreme": 5}
 """Each difficulty and what the skill is divided by to get the target."""
@@ -497,6 +501,38 @@ class PercentileSystem(RuleSystem):
             after = self.remove_condition(after, "major_wound")
             notes.append(f"{sheet.name}'s major wound has closed.")
         return after, tuple(notes)
+
+    # ------------------------------------------------ skills grow with use
+
+    def mark_skill(self, sheet: Sheet, skill: str) -> Sheet:
+        """A player's successful use of a skill marks it for the next development."""
+        key = self.skill_key(skill)
+        if not sheet.is_player or key not in sheet.skills or key in sheet.marked_skills:
+            return sheet
+        return sheet.model_copy(update={"marked_skills": sheet.marked_skills | {key}})
+
+    def develop_skills(self, sheet: Sheet, dice: Dice) -> tuple[Sheet, Notes]:
+        """For each marked skill, roll d100: over the skill (or 96+) it improves by 1d10,
+        to at most 99. The marks are cleared either way."""
+        if not sheet.marked_skills:
+            return sheet, ()
+        skills = dict(sheet.skills)
+        notes = []
+        for key in sorted(sheet.marked_skills):
+            value = skills.get(key, 0)
+            roll = dice.roll("1d100").total
+            if roll > value or roll >= IMPROVE_ALWAYS:
+                gain = dice.roll("1d10").total
+                skills[key] = min(MAX_SKILL, value + gain)
+                notes.append(
+                    f"{_label(key)} improves: rolled {roll} over {value}%, "
+                    f"+{skills[key] - value} → {skills[key]}%."
+                )
+            else:
+                notes.append(f"{_label(key)} does not improve (rolled {roll}, {value}%).")
+        return sheet.model_copy(update={"skills": skills, "marked_skills": frozenset()}), tuple(
+            notes
+        )
 
     # ---------------------------------------------- initiative, XP, carrying
 

@@ -408,3 +408,17 @@ class McpTokenRow(Base):
     label: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class LegacyRecordRow(Base):
+    """What one profile earned from one finished story (migration 0008). The key is
+    (profile, story): a story's legacy is written once, never duplicated."""
+
+    __tablename__ = "legacy_records"
+
+    profile_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    """"local" for solo play on this machine, "discord:<user id>" for the bot."""
+    story_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    world_id: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    earned_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -28,6 +28,7 @@ from types import TracebackType
 from typing import Self
 
 from storyai.core.domain.companion import CompanionNote, McpToken
+from storyai.core.domain.legacy import LegacyRecord
 from storyai.core.domain.records import (
     BranchRecord,
     EventRecord,
@@ -339,6 +340,19 @@ class McpTokenRepository(abc.ABC):
         """Tokens, oldest first; only one story's when given."""
 
 
+class LegacyRepository(abc.ABC):
+    """What profiles earned from finished stories, one record per (profile, story)."""
+
+    @abc.abstractmethod
+    async def earn(self, record: LegacyRecord) -> bool:
+        """Store ``record`` unless its profile already has one for its story (the
+        first stays: nothing is ever earned twice); whether it was stored."""
+
+    @abc.abstractmethod
+    async def list(self, profile_key: str) -> list[LegacyRecord]:
+        """The profile's records, oldest first."""
+
+
 class UnitOfWork(abc.ABC):
     worlds: WorldRepository
     sessions: SessionRepository
@@ -351,6 +365,7 @@ class UnitOfWork(abc.ABC):
     library: LibraryRepository
     companions: CompanionRepository
     mcp_tokens: McpTokenRepository
+    legacy: LegacyRepository
 
     async def __aenter__(self) -> Self:
         return self

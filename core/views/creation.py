@@ -25,11 +25,39 @@ class ArchetypeChoice:
 
 
 @dataclass(frozen=True)
+class BackgroundChoice:
+    """One of the world's background tables: pick an option, or leave it to the dice."""
+
+    id: str
+    label: str
+    fills: str | None  # the identity field its option fills ("origin"), None for a trait
+    options: tuple[tuple[str, str], ...]  # (option id, text), in the author's order
+
+
+IDENTITY_FIELDS: tuple[tuple[str, str, bool], ...] = (
+    ("title", "Title", False),
+    ("origin", "Origin", False),
+    ("appearance", "Appearance", False),
+    ("backstory", "Backstory", False),
+    ("goals", "Goals", True),
+    ("fears", "Fears", True),
+    ("desires", "Desires", True),
+    ("family", "Family", True),
+    ("friends", "Friends", True),
+    ("enemies", "Enemies", True),
+)
+"""The identity a player may type: (field, label, is a list). Lists are typed
+separated by semicolons."""
+
+
+@dataclass(frozen=True)
 class CreationView:
     score_label: str  # "Ability scores", "Characteristics"
     score_keys: tuple[str, ...]  # in the order they are shown and submitted
     methods: tuple[ScoreMethod, ...]  # the first is the default
     archetypes: tuple[ArchetypeChoice, ...]
+    backgrounds: tuple[BackgroundChoice, ...] = ()
+    identity_fields: tuple[tuple[str, str, bool], ...] = IDENTITY_FIELDS
 
     def method(self, method_id: str) -> ScoreMethod:
         return next(m for m in self.methods if m.id == method_id)
@@ -45,6 +73,10 @@ def creation_view(world: World) -> CreationView:
         score_keys=rules.score_keys,
         methods=rules.methods,
         archetypes=tuple(archetype_choice(world, aid) for aid in world.archetypes),
+        backgrounds=tuple(
+            BackgroundChoice(tid, t.label, t.fills, tuple((o.id, o.text) for o in t.options))
+            for tid, t in world.backgrounds.items()
+        ),
     )
 
 

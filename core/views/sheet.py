@@ -49,6 +49,7 @@ class SheetView:
     dead: bool = False
     down: bool = False  # dead, or at 0 HP / unconscious
     spells: tuple[SpellLine, ...] = ()  # cantrips first; slots / MP are in ``resources``
+    identity: tuple[tuple[str, str], ...] = ()  # ("Origin", "the mine chapel"), fixed order
 
     @property
     def hp(self) -> Resource:
@@ -142,6 +143,7 @@ def sheet_view(sheet: Sheet, world: World, rules: RuleSystem | None = None) -> S
         dead=sheet.is_dead,
         down=sheet.is_down,
         spells=spell_lines(sheet, world),
+        identity=tuple(sheet.identity.facts()) if sheet.identity else (),
     )
 
 

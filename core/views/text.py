@@ -47,6 +47,7 @@ def sheet_text(s: SheetView) -> str:
         lines.append("Attacks: " + "; ".join(f"{a.name} {a.chance}, {a.damage}" for a in s.attacks))
     if s.spells:
         lines.append("Spells: " + "; ".join(spell_text(sp) for sp in s.spells))
+    lines += [f"{label}: {text}" for label, text in s.identity]
     return "\n".join(lines)
 
 

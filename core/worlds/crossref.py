@@ -99,6 +99,7 @@ class _Checker:
         self.quests = _ids(data, "quests")
         self.lore = _ids(data, "lore")
         self.archetypes = _ids(data, "archetypes")
+        self.powers = _ids(data, "powers")
         self.spells = _ids(data, "spells") | set(SRD_SPELLS)
         self.declared_flags = {f for f in _l(data.get("flags")) if isinstance(f, str)}
         self.flags_set = self._flags_set()
@@ -190,6 +191,8 @@ class _Checker:
         self.check_quests()
         self.check_lore()
         self.check_archetypes()
+        self.check_powers()
+        self.check_legacy()
         self.check_spell_dice()
         self.check_flags()
         self.check_reachability()
@@ -213,6 +216,11 @@ class _Checker:
 
     def check_condition(self, path: Path_, cond: Any) -> None:
         cond = _d(cond)
+        if "background" in cond:
+            self.check_background((*path, "background"), cond["background"])
+        if "relationship" in cond:
+            who = _d(cond["relationship"]).get("who")
+            self.ref((*path, "relationship", "who"), who, "characters", "character")
         if "item" in cond:
             self.ref((*path, "item"), cond["item"], "items", "item")
         for key in ("flag", "not_flag"):
@@ -231,6 +239,27 @@ class _Checker:
                     (*path, "stage"),
                     f"quest '{cond['quest']}' has no stage '{cond['stage']}'",
                     _suggest(cond["stage"], {s for s in stages if isinstance(s, str)}),
+                )
+
+    def check_background(self, path: Path_, wanted: Any) -> None:
+        """A ``{table: option}`` mapping names tables and options the world has."""
+        tables = _d(self.data.get("backgrounds"))
+        for table_id, option_id in _d(wanted).items():
+            table = tables.get(table_id)
+            if table is None:
+                self.error(
+                    (*path, table_id),
+                    f"unknown background table '{table_id}'",
+                    _suggest(str(table_id), set(tables))
+                    or "add it to the top-level `backgrounds:` section",
+                )
+                continue
+            options = {_d(o).get("id") for o in _l(_d(table).get("options"))}
+            if option_id not in options:
+                self.error(
+                    (*path, table_id),
+                    f"background table '{table_id}' has no option '{option_id}'",
+                    _suggest(str(option_id), {o for o in options if isinstance(o, str)}),
                 )
 
     def check_flag_used(self, path: Path_, flag: Any) -> None:
@@ -381,6 +410,8 @@ class _Checker:
                 self.check_dice((*path, "amount"), effect["amount"])
             if "item" in effect:
                 self.ref((*path, "item"), effect["item"], "items", "item")
+            if "who" in effect:
+                self.ref((*path, "who"), effect["who"], "characters", "character")
             if effect.get("type") in ("set_flag", "clear_flag") and "flag" in effect:
                 flag = effect["flag"]
                 if (
@@ -463,6 +494,8 @@ class _Checker:
             path = ("quests", qid)
             if "giver" in quest:
                 self.ref((*path, "giver"), quest["giver"], "characters", "character", "giver")
+            if "requires" in quest:
+                self.check_condition((*path, "requires"), quest["requires"])
             if isinstance(quest.get("starts"), dict):
                 for reason in self.check_trigger((*path, "starts"), quest["starts"], qid):
                     self.error(
@@ -523,8 +556,76 @@ class _Checker:
 
     def check_lore(self) -> None:
         for lid, entry in _d(self.data.get("lore")).items():
+            if "requires" in _d(entry):
+                self.check_condition(("lore", lid, "requires"), _d(entry)["requires"])
             for i, who in enumerate(_l(_d(entry).get("known_by"))):
                 self.ref(("lore", lid, "known_by", i), who, "characters", "character")
+
+    def check_powers(self) -> None:
+        """Archetypes name powers the world has; a reveal names lore; flags are used
+        ones; a combo's tags are each carried by some power."""
+        for aid, arch in _d(self.data.get("archetypes")).items():
+            for i, pid in enumerate(_l(_d(arch).get("powers"))):
+                self.ref(("archetypes", aid, "powers", i), pid, "powers", "power")
+        tags: set[str] = set()
+        for pid, power in _d(self.data.get("powers")).items():
+            power = _d(power)
+            tags |= {t for t in _l(power.get("tags")) if isinstance(t, str)}
+            self._check_power_effect(("powers", pid, "effect"), power.get("effect"))
+            if "unlock_flag" in power:
+                self.check_flag_used(("powers", pid, "unlock_flag"), power["unlock_flag"])
+            for u, upgrade in enumerate(_l(power.get("upgrades"))):
+                if "flag" in _d(upgrade):
+                    self.check_flag_used(
+                        ("powers", pid, "upgrades", u, "flag"), _d(upgrade)["flag"]
+                    )
+        for cid, combo in _d(self.data.get("combos")).items():
+            combo = _d(combo)
+            self._check_power_effect(("combos", cid, "effect"), combo.get("effect"))
+            for t, tag in enumerate(_l(combo.get("tags"))):
+                if isinstance(tag, str) and tag not in tags:
+                    self.error(
+                        ("combos", cid, "tags", t),
+                        f"no power has the tag '{tag}', so combo '{cid}' can never happen",
+                        _suggest(tag, tags) or "add the tag to a power's `tags:`",
+                    )
+
+    def check_legacy(self) -> None:
+        """Achievements name endings and conditions that exist; the heirlooms a world
+        accepts are its items, marked ``heirloom: true``."""
+        endings = {
+            _d(e).get("id")
+            for q in _d(self.data.get("quests")).values()
+            for e in _l(_d(q).get("endings"))
+        }
+        for aid, achievement in _d(self.data.get("achievements")).items():
+            achievement = _d(achievement)
+            path = ("achievements", aid)
+            if "requires" in achievement:
+                self.check_condition((*path, "requires"), achievement["requires"])
+            ending = achievement.get("ending")
+            if isinstance(ending, str) and ending not in endings:
+                self.error(
+                    (*path, "ending"),
+                    f"no quest has an ending '{ending}'",
+                    _suggest(ending, {e for e in endings if isinstance(e, str)}),
+                )
+        items = _d(self.data.get("items"))
+        for i, item_id in enumerate(_l(_d(self.data.get("legacy")).get("heirlooms"))):
+            where: Path_ = ("legacy", "heirlooms", i)
+            if self.ref(where, item_id, "items", "item") and not _d(items.get(item_id)).get(
+                "heirloom"
+            ):
+                self.error(
+                    where,
+                    f"item '{item_id}' is not an heirloom",
+                    f"mark it `heirloom: true` under items.{item_id}",
+                )
+
+    def _check_power_effect(self, path: Path_, effect: Any) -> None:
+        effect = _d(effect)
+        if "lore" in effect:
+            self.ref((*path, "lore"), effect["lore"], "lore", "lore entry")
 
     def check_archetypes(self) -> None:
         for aid, arch in _d(self.data.get("archetypes")).items():
@@ -674,6 +775,8 @@ class _Checker:
             path = ("playtests", t)
             if "archetype" in test:
                 self.ref((*path, "archetype"), test["archetype"], "archetypes", "archetype")
+            if "background" in test:
+                self.check_background((*path, "background"), test["background"])
             expect = _d(test.get("expect"))
             for key, section, what in (
                 ("quest", "quests", "quest"),

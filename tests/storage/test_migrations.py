@@ -35,6 +35,7 @@ TABLES = {
     "libraries",
     "library_entries",
     "raw_documents",
+    "legacy_records",
 }
 RECALL_TABLES = {"recall_terms"}
 """The recall index of migration 0005 (0002's ``recall`` and SQLite's ``recall_fts`` before)."""
@@ -44,6 +45,8 @@ LIBRARY_TABLES = {"libraries", "library_entries"}
 """Content libraries such as the SRD (migration 0004)."""
 RAW_TABLES = {"raw_documents"}
 """Imported documents stored once (migration 0006)."""
+LEGACY_TABLES = {"legacy_records"}
+"""What profiles earned from finished stories (migration 0008)."""
 
 
 async def _tables(database: Database) -> set[str]:
@@ -74,8 +77,11 @@ async def test_downgrading_to_0001_drops_only_the_recall_index_and_quotas(
     assert await current_revision(migrated_database) == "0001"
     tables = await _tables(migrated_database)
     assert not any(name.startswith("recall") for name in tables)
-    assert not (QUOTA_TABLES | LIBRARY_TABLES | RAW_TABLES) & tables
-    assert tables >= TABLES - RECALL_TABLES - QUOTA_TABLES - LIBRARY_TABLES - RAW_TABLES
+    assert not (QUOTA_TABLES | LIBRARY_TABLES | RAW_TABLES | LEGACY_TABLES) & tables
+    assert (
+        tables
+        >= TABLES - RECALL_TABLES - QUOTA_TABLES - LIBRARY_TABLES - RAW_TABLES - LEGACY_TABLES
+    )
 
     await upgrade(migrated_database)
     assert await _tables(migrated_database) >= TABLES
@@ -87,7 +93,10 @@ async def test_downgrading_to_0002_drops_only_the_quota_counters(
     await downgrade(migrated_database, "0002")
     assert await current_revision(migrated_database) == "0002"
     tables = await _tables(migrated_database)
-    assert tables & TABLES == TABLES - QUOTA_TABLES - LIBRARY_TABLES - RAW_TABLES - RECALL_TABLES
+    assert (
+        tables & TABLES
+        == TABLES - QUOTA_TABLES - LIBRARY_TABLES - RAW_TABLES - RECALL_TABLES - LEGACY_TABLES
+    )
     assert "recall" in tables  # 0002's index is back
 
     await upgrade(migrated_database)
@@ -136,7 +145,7 @@ async def test_downgrading_to_0003_drops_only_the_libraries(
     assert await current_revision(migrated_database) == "0003"
     assert (
         await _tables(migrated_database) & TABLES
-        == TABLES - LIBRARY_TABLES - RAW_TABLES - RECALL_TABLES
+        == TABLES - LIBRARY_TABLES - RAW_TABLES - RECALL_TABLES - LEGACY_TABLES
     )
 
     await upgrade(migrated_database)

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, VerticalGroup, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import (
     Button,
@@ -20,13 +20,16 @@ from textual.widgets import (
     OptionList,
     RadioButton,
     RadioSet,
+    Select,
     Static,
 )
 from textual.widgets.option_list import Option
 
 from storyai.core.domain.dice import Dice
+from storyai.core.domain.identity import IdentityRequest, identity_request
 from storyai.core.domain.world import World
 from storyai.core.views import CreationView, creation_view
+from storyai.core.views.creation import IDENTITY_FIELDS
 from storyai.core.worlds.bundled import install_if_missing
 from storyai.tui.widgets.scores import ScoreTable
 
@@ -44,6 +47,8 @@ class NewStory:
     scores: dict[str, int]
     version: str | None = None
     """None: the world's newest release."""
+    identity: IdentityRequest | None = None
+    """What the player typed and picked; the world's other background tables are rolled."""
 
 
 def archetype_text(view: CreationView, archetype_id: str) -> Text:
@@ -85,6 +90,16 @@ class CreateScreen(Screen[None]):
                 yield Label("Archetype", classes="section")
                 yield OptionList(id="archetypes")
                 yield Static("", id="archetype-info")
+                yield Label("Who you are (optional)", classes="section")
+                for field, label, is_list in IDENTITY_FIELDS:
+                    yield Input(
+                        placeholder=f"{label} (separate with ;)" if is_list else label,
+                        id=f"identity-{field}",
+                        compact=True,
+                        max_length=300,
+                    )
+                yield Label("Background (unpicked: the dice decide)", classes="section")
+                yield VerticalGroup(id="backgrounds")
             with VerticalScroll(id="create-right"):
                 yield Label("Ability scores", classes="section", id="scores-label")
                 yield RadioSet(id="method")
@@ -123,6 +138,21 @@ class CreateScreen(Screen[None]):
             ]
         )
         await self.use_method(creation.methods[0].id)
+        await self.query_one("#backgrounds", VerticalGroup).mount_all(
+            [
+                Select(
+                    [(text, option_id) for option_id, text in table.options],
+                    prompt=f"{table.label}: roll",
+                    id=f"background-{table.id}",
+                    compact=True,
+                )
+                for table in creation.backgrounds
+            ]
+        )
+        if not creation.backgrounds:
+            self.query_one("#backgrounds", VerticalGroup).mount(
+                Static(Text("This world has no background tables.", "dim"))
+            )
         self.query_one("#name", Input).focus()
 
     @property
@@ -218,4 +248,19 @@ class CreateScreen(Screen[None]):
             return
         archetype = self.archetype or next(iter(self.world.archetypes))
         scores = self.query_one("#scores", ScoreTable).scores
-        self.story_app.begin(NewStory(self.world_id, name, archetype, scores, self.version))
+        self.story_app.begin(
+            NewStory(self.world_id, name, archetype, scores, self.version, self.identity())
+        )
+
+    def identity(self) -> IdentityRequest:
+        """What the player typed and picked (lists typed with semicolons)."""
+        typed: dict[str, object] = {
+            field: self.query_one(f"#identity-{field}", Input).value
+            for field, _, _ in IDENTITY_FIELDS
+        }
+        picks = {}
+        for table in self.creation.backgrounds if self.creation else ():
+            value = self.query_one(f"#background-{table.id}", Select).value
+            if isinstance(value, str):
+                picks[table.id] = value
+        return identity_request({**typed, "background": picks})

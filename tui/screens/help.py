@@ -20,6 +20,8 @@ HELP_TEXT = """\
 - `talk to Hesta`, `ask Hesta about the mine`, `give coin to Hesta`
 - `attack wolf`, `cast sleep on wolf`, `flee`
 - `inventory`, `sheet`, `quests`, `map`, `rest`, `long rest`, `wait`, `help`
+- `improve str` or `improve dex con`: a level-up's ability score improvement (**F7**)
+- `powers` (**F8**), `use ember touch on wolf`, `use ember touch with hearth ward` (a combo)
 
 **Keys**
 

@@ -20,9 +20,13 @@ from storyai.core.domain.state import GameState
 from storyai.core.domain.world import World
 from storyai.core.play import BranchInfo, Play, TurnResult
 from storyai.core.views import PlayerView, player_view
+from storyai.core.views.growth import level_up_view
+from storyai.core.views.powers import powers_view
 from storyai.tui.completion import Vocabulary
 from storyai.tui.deps import EXPORT_DIR_ENV, default_export_dir, free_path
 from storyai.tui.screens.create import NewStory
+from storyai.tui.screens.level_up import LevelUpScreen
+from storyai.tui.screens.powers import PowersScreen
 from storyai.tui.widgets.choices import ChoiceBar
 from storyai.tui.widgets.command_input import CommandInput
 from storyai.tui.widgets.log import NarrativeLog
@@ -87,6 +91,8 @@ class PlayScreen(Screen[None]):
         Binding("f4", "next_tab", "Next tab", show=False),
         Binding("f5", "map", "Map", show=False),
         Binding("f6", "codex", "Codex", show=False),
+        Binding("f7", "level_up", "Level up", show=False),
+        Binding("f8", "powers", "Powers", show=False),
         Binding("escape", "focus_input", "Type", show=False),
         Binding("pageup", "scroll_log(-1)", "Scroll up", show=False),
         Binding("pagedown", "scroll_log(1)", "Scroll down", show=False),
@@ -193,6 +199,7 @@ class PlayScreen(Screen[None]):
                 player_name=new.name,
                 archetype=new.archetype,
                 scores=new.scores,
+                identity=new.identity,
                 seed=deps.seed,
                 on_text=log.sink,
             )
@@ -332,7 +339,45 @@ class PlayScreen(Screen[None]):
         if self.state is None or self.state.ending:
             return
         if 1 <= number <= len(choices):
-            self.start_turn(choices[number - 1].command)
+            command = choices[number - 1].command
+            if command == "improve" and self.action_level_up():
+                return  # the level-up screen makes the choice
+            self.start_turn(command)
+
+    def action_powers(self) -> None:
+        """The powers screen; a power picked there goes on the command line, to aim."""
+        if self.state is None or self.world is None or self.view is None:
+            return
+        player = self.state.players.get(self.view.player_id)
+        if player is None:
+            return
+        view = powers_view(player.sheet, self.world, self.state.turn, self.state.flags)
+
+        def chosen(command: str | None) -> None:
+            if command:  # on the command line, to aim ("... on ") or just press Enter
+                self.command.value = command
+                self.command.cursor_position = len(command)
+            self.command.focus()
+
+        self.app.push_screen(PowersScreen(view), chosen)
+
+    def action_level_up(self) -> bool:
+        """Open the level-up choice, if one is waiting; whether it opened."""
+        if self.state is None or self.world is None or self.view is None or self.busy:
+            return False
+        player = self.state.players.get(self.view.player_id)
+        view = level_up_view(player.sheet, self.world) if player else None
+        if view is None:
+            self.notify("No level-up choice is waiting.", markup=False, timeout=3)
+            return False
+
+        def chosen(command: str | None) -> None:
+            if command:
+                self.start_turn(command)
+            self.command.focus()
+
+        self.app.push_screen(LevelUpScreen(view), chosen)
+        return True
 
     def start_turn(self, text: str) -> None:
         """Play ``text`` unless a turn is being told (busy is set at once, so a second

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from storyai.core.views.legacy import legacy_view
 from storyai.core.worlds.bundled import (
     WorldEntry,
     bundled_world_paths,
@@ -79,6 +80,7 @@ class TitleScreen(Screen[None]):
                 id="banner",
             )
             yield Static(self._gm_line(), id="gm-line")
+            yield Static("", id="legacy-line")
             yield Button("Continue", id="continue", compact=True, variant="primary")
             yield Static("", id="continue-line")
             with Horizontal(id="title-lists"):
@@ -109,17 +111,21 @@ class TitleScreen(Screen[None]):
     @work(exclusive=True, group="title")
     async def refresh_lists(self) -> None:
         deps = self.story_app.deps
+        legacy = None
         with self.story_app.story_errors():
             from storyai.core.worlds.validate import load_world
 
             self.worlds = await world_catalogue(deps.uow)
             self.recent = await deps.play.recent(limit=RECENT_LIMIT)
+            legacy = legacy_view(await deps.play.profile())
             for entry in self.worlds:
                 if entry.installed:
                     world = await deps.play.world(entry.id)
                 else:
                     world = load_world(bundled_world_paths()[entry.id])
                 self.descriptions[entry.id] = world.world.description.strip()
+        if legacy is not None:
+            self.query_one("#legacy-line", Static).update(Text(legacy.summary, "dim"))
         worlds = self.query_one("#worlds", OptionList)
         worlds.clear_options()
         for entry in self.worlds:

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from storyai.core.domain.errors import ChannelBusy, SessionNotFound
+from storyai.core.domain.legacy import LegacyRecord
 from storyai.core.domain.records import (
     BranchRecord,
     EventRecord,
@@ -80,6 +81,7 @@ class Committed:
     branches_of: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     snapshots: dict[str, SnapshotRecord] = field(default_factory=dict)
     quotas: dict[tuple[str, str, date], QuotaCounter] = field(default_factory=dict)
+    legacy: dict[tuple[str, str], LegacyRecord] = field(default_factory=dict)
     libraries: dict[str, tuple[LibraryInfo, tuple[LibraryRecord, ...]]] = field(
         default_factory=dict
     )
@@ -99,6 +101,7 @@ class Pending:
     snapshots: dict[str, SnapshotRecord] = field(default_factory=dict)
     postings: list[Posting] = field(default_factory=list)
     quotas: dict[tuple[str, str, date], QuotaCounter] = field(default_factory=dict)
+    legacy: dict[tuple[str, str], LegacyRecord] = field(default_factory=dict)
     libraries: dict[str, tuple[LibraryInfo, tuple[LibraryRecord, ...]]] = field(
         default_factory=dict
     )
@@ -118,6 +121,7 @@ class Pending:
                 self.snapshots,
                 self.postings,
                 self.quotas,
+                self.legacy,
                 self.libraries,
             )
         )
@@ -297,6 +301,8 @@ def _apply(c: Committed, p: Pending) -> None:
     for posting in p.postings:
         c.index[posting.session_id].add_posting(posting)
     c.quotas.update(p.quotas)
+    for key, record in p.legacy.items():  # the first record of a story stays
+        c.legacy.setdefault(key, record)
     c.libraries.update(p.libraries)
 
 

@@ -11,6 +11,7 @@ from storyai.core.storage.memory.companions import (
     InMemoryMcpTokenRepository,
     commit_companions,
 )
+from storyai.core.storage.memory.legacy import InMemoryLegacyRepository
 from storyai.core.storage.memory.library import InMemoryLibraryRepository
 from storyai.core.storage.memory.quotas import InMemoryQuotaRepository
 from storyai.core.storage.memory.recall import InMemoryRecallRepository
@@ -60,6 +61,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.mcp_tokens: InMemoryMcpTokenRepository = InMemoryMcpTokenRepository(
             store.companion_tables
         )
+        self.legacy = InMemoryLegacyRepository(self)
 
     async def lock(self, key: Hashable) -> None:
         await self._held.acquire(key)

@@ -8,6 +8,7 @@ from storyai.core.storage.ports import UnitOfWork, UnitOfWorkFactory
 from storyai.core.storage.sql.branches import SqlBranchRepository
 from storyai.core.storage.sql.companions import SqlCompanionRepository, SqlMcpTokenRepository
 from storyai.core.storage.sql.events import SqlEventRepository
+from storyai.core.storage.sql.legacy import SqlLegacyRepository
 from storyai.core.storage.sql.library import SqlLibraryRepository
 from storyai.core.storage.sql.link import link_for
 from storyai.core.storage.sql.players import SqlPlayerRepository
@@ -38,6 +39,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.library = SqlLibraryRepository(link)
         self.companions = SqlCompanionRepository(link)
         self.mcp_tokens = SqlMcpTokenRepository(link)
+        self.legacy = SqlLegacyRepository(link)
 
     async def commit(self) -> None:
         await self._link.commit()

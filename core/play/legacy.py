@@ -1,0 +1,158 @@
+"""Legacy across stories: earning it when a story ends, and the profile it builds.
+
+A story's legacy is earned once, by each seated player's profile, on the first of its
+branches to reach an ending: the record's key is (profile, story), so ending again on
+another branch after a rewind, or two processes telling the ending at once, stores
+nothing more. A profile is exported as a JSON document and imported by adding the
+records it lacks (never twice).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from storyai.core.domain.errors import UsageError
+from storyai.core.domain.identity import Identity
+from storyai.core.domain.legacy import (
+    PROFILE_FORMAT,
+    LegacyRecord,
+    Profile,
+    fold,
+    profile_key,
+)
+from storyai.core.domain.sheet import Sheet
+from storyai.core.domain.world import World
+from storyai.core.play.pipeline import Deps
+from storyai.core.play.results import TurnResult
+from storyai.core.rules.legacy import DEATH, earned
+
+
+async def earn(deps: Deps, result: TurnResult) -> list[LegacyRecord]:
+    """After a turn that ended the story: each seated player's profile earns what the
+    ending gives, unless it already earned from this story. The records stored now."""
+    state = result.state
+    if not state.ending:
+        return []
+    stored = []
+    async with deps.uow() as uow:
+        session = await uow.sessions.get(result.session_id)
+        world = await deps.worlds.get(uow, session.world_id, session.world_version)
+        for seat in await uow.players.list(session.id):
+            if seat.id not in state.players:
+                continue
+            key = profile_key(seat.user_ref)
+            before = await uow.legacy.list(key)
+            if any(r.story_id == session.id for r in before):
+                continue
+            first = not any(r.data.get("ending") != DEATH for r in before)
+            data = earned(world, state, seat.id, first=first)
+            record = LegacyRecord(key, session.id, world.id, data, deps.clock.now())
+            if await uow.legacy.earn(record):
+                stored.append(record)
+        await uow.commit()
+    return stored
+
+
+async def profile(deps: Deps, key: str) -> Profile:
+    async with deps.uow() as uow:
+        return fold(key, await uow.legacy.list(key))
+
+
+async def export_profile(deps: Deps, key: str) -> dict[str, Any]:
+    """The profile as a document to keep or move to another machine."""
+    async with deps.uow() as uow:
+        records = await uow.legacy.list(key)
+    return {
+        "format": PROFILE_FORMAT,
+        "profile": key,
+        "records": [
+            {
+                "story_id": r.story_id,
+                "world_id": r.world_id,
+                "earned_at": r.earned_at.isoformat(),
+                "data": r.data,
+            }
+            for r in records
+        ],
+    }
+
+
+async def import_profile(deps: Deps, key: str, document: Any) -> int:
+    """Add the records of an exported profile that ``key`` lacks; how many were added.
+
+    Raises:
+        UsageError: not a profile document, or a record missing what it needs.
+    """
+    if not isinstance(document, dict) or document.get("format") != PROFILE_FORMAT:
+        raise UsageError(
+            "This is not a Story AI profile file.",
+            hint="export one with `storyai profile export`",
+        )
+    records = []
+    for i, raw in enumerate(document.get("records") or []):
+        try:
+            when = datetime.fromisoformat(str(raw["earned_at"]))
+            if when.tzinfo is None:
+                raise ValueError("a time without a time zone")
+            records.append(
+                LegacyRecord(
+                    key, str(raw["story_id"]), str(raw["world_id"]), dict(raw["data"]), when
+                )
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UsageError(f"Record {i + 1} of the profile file can't be read ({exc}).") from None
+    added = 0
+    async with deps.uow() as uow:
+        for record in records:
+            added += await uow.legacy.earn(record)
+        await uow.commit()
+    return added
+
+
+@dataclass(frozen=True)
+class LegacyOffer:
+    """What a new story in ``world`` accepts from a profile: nothing enters unless
+    the player picks it."""
+
+    titles: tuple[str, ...]
+    heirlooms: tuple[str, ...]  # item ids of this world
+    legend_points: int
+
+
+def offer(world: World, profile: Profile) -> LegacyOffer:
+    policy = world.legacy
+    owned = {h.item for h in profile.heirlooms}
+    return LegacyOffer(
+        titles=profile.titles if policy.titles else (),
+        heirlooms=tuple(i for i in policy.heirlooms if i in owned and i in world.items),
+        legend_points=profile.legend_points,
+    )
+
+
+def bring(
+    sheet: Sheet, world: World, offered: LegacyOffer, heirlooms: list[str], title: str | None
+) -> Sheet:
+    """The new character with the legacy the player picked, checked against the offer.
+
+    Raises:
+        UsageError: an heirloom or title the profile lacks or the world does not accept.
+    """
+    for item_id in heirlooms:
+        if item_id not in offered.heirlooms:
+            accepted = ", ".join(offered.heirlooms) or "none from your legacy"
+            raise UsageError(
+                f"'{item_id}' is not an heirloom this story accepts from your legacy.",
+                hint=f"heirlooms on offer: {accepted}",
+            )
+        sheet = sheet.model_copy(
+            update={"inventory": {**sheet.inventory, item_id: sheet.inventory.get(item_id, 0) + 1}}
+        )
+    if title:
+        if title not in offered.titles:
+            known = ", ".join(offered.titles) or "none this world accepts"
+            raise UsageError(f"Your legacy holds no title '{title}'.", hint=f"titles: {known}")
+        identity = sheet.identity or Identity()
+        sheet = sheet.model_copy(update={"identity": identity.model_copy(update={"title": title})})
+    return sheet

@@ -1,0 +1,128 @@
+"""/character create (a modal), /powers and /legacy through the real discord.py client
+and the fake Discord: what a player sees."""
+
+from __future__ import annotations
+
+import pytest
+from fakes.discord.harness import FakeInteraction, running_bot
+from test_bot_game import Time, new_bot, start_story, text_of
+
+from storyai.core import services
+from storyai.core.worlds.bundled import bundled_world_paths
+from storyai.core.worlds.validate import load_world
+
+WORLD = load_world(bundled_world_paths()["ember_hollow"])
+REMEMBERED = next(t for t in WORLD.playtests if t.expect.ending == "the_long_thaw_remembered")
+
+
+@pytest.fixture
+async def installed(uow_factory):
+    await services.install_world(uow_factory, WORLD, source="bundled")
+    return uow_factory
+
+
+def submit(fake, modal: dict, *, user: str, channel: str, values: dict[str, str]):
+    """Fill in and submit the modal the bot opened, as a player does."""
+    rows = []
+    for row in modal["components"]:
+        (field,) = row["components"]
+        rows.append(
+            {
+                "type": 1,
+                "components": [
+                    {
+                        "type": 4,
+                        "custom_id": field["custom_id"],
+                        "value": values.get(field["label"], ""),
+                    }
+                ],
+            }
+        )
+    ix = FakeInteraction(
+        fake,
+        type=5,
+        user=fake.user(user),
+        channel=fake.channel(channel),
+        name=modal["custom_id"],
+        data={"custom_id": modal["custom_id"], "components": rows},
+    )
+    return fake.send_interaction(ix)
+
+
+async def test_character_create_opens_a_form_and_joins_as_that_character(installed):
+    async with running_bot(new_bot(installed, Time())) as fake:
+        await start_story(fake)
+        opened = await fake.slash("character create", user="bob", channel="adventures")
+        assert opened.modal is not None and opened.modal["title"] == "Create your character"
+        labels = [row["components"][0]["label"] for row in opened.modal["components"]]
+        assert labels == ["Name", "Title", "Origin", "Appearance (one line)", "Backstory"]
+        joined = await submit(
+            fake,
+            opened.modal,
+            user="bob",
+            channel="adventures",
+            values={"Name": "Bryn", "Title": "the Lamplighter", "Origin": "the lower terraces"},
+        )
+        await fake.wait_until(lambda: "**Bryn** joins the story." in text_of(joined))
+        await fake.wait_until(lambda: "Reeve Hesta" in text_of(joined))  # told arriving
+        sheet = await fake.slash("sheet", user="bob", channel="adventures")
+        await sheet.wait_reply()
+        embed = sheet.reply.embeds[0]
+        shown = str(embed)
+        assert "Bryn" in shown
+        state_sheet = await installed_sheet(fake, installed, "bob")
+        assert state_sheet.identity.title == "the Lamplighter"
+        assert state_sheet.identity.origin == "the lower terraces"
+        assert fake.violations == []
+
+
+async def installed_sheet(fake, uow, user: str):
+    from storyai.core.play import Play
+
+    play = Play(uow)
+    story = await play.here(str(fake.channel("adventures").id))
+    player, state, _ = await play.character(story.id, user_ref=str(fake.user(user).id))
+    return state.players[player.id].sheet
+
+
+async def test_powers_shows_each_power_privately_with_its_cost_and_readiness(installed):
+    async with running_bot(new_bot(installed, Time())) as fake:
+        await start_story(fake)
+        shown = await fake.slash("powers", user="alice", channel="adventures")
+        await shown.wait_reply()
+        reply = shown.reply
+        assert reply.ephemeral
+        assert "Powers · 4/4 PP" in reply.content
+        assert "Ember Touch (elemental, 1 PP · cooldown 1 turn · not undead)" in reply.content
+        assert "Combo Hearthfire (Ember Touch + Hearth Ward, 3 PP)" in reply.content
+        assert fake.violations == []
+
+
+async def test_legacy_shows_what_finished_stories_earned_this_discord_user(installed):
+    bot = new_bot(installed, Time())
+    async with running_bot(bot) as fake:
+        before = await fake.slash("legacy", user="alice", channel="adventures")
+        await before.wait_reply()
+        assert before.reply.ephemeral
+        assert before.reply.content.startswith("Legacy: no finished stories yet.")
+        channel, alice = fake.channel("adventures"), fake.user("alice")
+        started = await bot.play.start_in_channel(  # the seed the playtest plays with
+            str(channel.id),
+            "ember_hollow",
+            user_ref=str(alice.id),
+            player_name="Mira",
+            seed=REMEMBERED.seed,
+        )
+        for text in REMEMBERED.inputs:
+            result = await bot.play.act(started.session_id, text)
+        assert result.ended == "the_long_thaw_remembered"
+        after = await fake.slash("legacy", user="alice", channel="adventures")
+        await after.wait_reply()
+        content = after.reply.content
+        assert "1 finished story · 30 legend points · Friend of the Hollow" in content
+        assert "First Ending: a story finished (+5)" in content
+        assert "Everwarm Coal" in content
+        other = await fake.slash("legacy", user="bob", channel="adventures")
+        await other.wait_reply()
+        assert other.reply.content.startswith("Legacy: no finished stories yet.")
+        assert fake.violations == []

@@ -41,8 +41,12 @@ class ImageRequest:
         return int(self.size.split("x")[1])
 
     def key(self) -> str:
-        """The cache key: the same request is never drawn twice."""
-        return _digest({"task": "image", **asdict(self)})
+        """The cache key: the same request is never drawn twice. The reference is left
+        out: it is the subject's first picture, fixed by the spec once there is one, so
+        asking again for a picture already made finds it."""
+        data = asdict(self)
+        del data["reference"]
+        return _digest({"task": "image", **data})
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+from fakes.media_server import FakeMediaServer, MediaFault
 
 from storyai.core.domain.errors import (
     AuthFailed,
@@ -21,7 +22,6 @@ from storyai.core.media.adapters.espeak import EspeakSpeech, espeak_binary
 from storyai.core.media.adapters.openai_media import OpenAIImages, OpenAISpeech
 from storyai.core.media.port import ImageRequest, SpeechRequest, sniff_image
 from storyai.core.media.router import MediaRouter
-from fakes.media_server import FakeMediaServer, MediaFault
 
 KEY = "sk-test-secret-key-123456"
 
@@ -160,7 +160,10 @@ async def test_the_router_retries_then_fails_over_and_gives_up_with_every_reason
         )
         with pytest.raises(NoProviderAnswered) as caught:
             await router.draw(ImageRequest("A fox"))
-        assert "refused to make this" in caught.value.message and "broken again" in caught.value.message
+        assert (
+            "refused to make this" in caught.value.message
+            and "broken again" in caught.value.message
+        )
     finally:
         await router.aclose()
 

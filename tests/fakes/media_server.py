@@ -13,10 +13,14 @@ body and ``Retry-After``, a garbled body, a dropped connection).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,3 +159,28 @@ class FakeMediaServer:
             )
         fault = self._fault(request)
         return fault or web.Response(body=MP3, content_type="audio/mpeg")
+
+
+@contextmanager
+def threaded_media_server() -> Iterator[FakeMediaServer]:
+    """The fake on its own thread and loop, for CLI tests (the command runs its own loop)."""
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    server = FakeMediaServer()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(server.start())
+        ready.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    ready.wait(10)
+    try:
+        yield server
+    finally:
+        asyncio.run_coroutine_threadsafe(server.close(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()

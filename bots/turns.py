@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from storyai.bots.components import choice_view
+from storyai.bots.media import pictures_later
 from storyai.bots.output import MessageStreamer, escape_text, render_lines
 from storyai.bots.replies import channel_streamer, post, send, streamer
 from storyai.core.play.results import ActResult, TurnResult
@@ -64,6 +65,14 @@ async def act(
         await send(interaction, render_lines(outcome.result.lines), ephemeral=True)
     else:
         await show(interaction, outcome.result, heading, stream, up_next(outcome))
+        if interaction.channel is not None:
+            pictures_later(
+                bot,
+                interaction.channel,  # type: ignore[arg-type]
+                session.id,
+                user=str(interaction.user.id),
+                guild=guild_of(interaction),
+            )
 
 
 def _next(result: TurnResult, whose: str) -> tuple[str, discord.ui.View | None]:
@@ -123,4 +132,11 @@ async def act_in(bot: StoryBot, message: discord.Message, session_id: str) -> Ac
     )
     if outcome.result is not None:  # None in free mode: told with the round
         await show_in(channel, outcome.result, stream=stream, whose=up_next(outcome))
+        pictures_later(
+            bot,
+            channel,
+            session_id,
+            user=str(message.author.id),
+            guild=str(message.guild.id) if message.guild else None,
+        )
     return outcome

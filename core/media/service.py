@@ -93,6 +93,35 @@ class MediaService:
         await self.store.set_prefs(session_id, prefs)
         return prefs
 
+    async def choose(
+        self,
+        session_id: str,
+        *,
+        user: str,
+        images: bool | None = None,
+        establishing: bool | None = None,
+        voice: bool | None = None,
+        mine: bool | None = None,
+    ) -> TablePrefs:
+        """A table's media choices (the host's to make, at a table) and a player's own
+        (``mine``: False, no media made for them). Raises ``HostOnly``."""
+        changes = {
+            k: v
+            for k, v in {"images": images, "establishing": establishing, "voice": voice}.items()
+            if v is not None
+        }
+        if changes:
+            from storyai.core.play.seating import host_check
+
+            async with self.play.uow() as uow:
+                players = await uow.players.list(session_id)
+            if len(players) > 1 or any(p.role == "host" for p in players):
+                host_check(players, user, "change the table's pictures and voices")
+            await self.set_prefs(session_id, **changes)
+        if mine is not None:
+            await self.mute(session_id, user, muted=not mine)
+        return await self.store.prefs(session_id)
+
     async def mute(self, session_id: str, user: str, muted: bool = True) -> TablePrefs:
         prefs = await self.store.prefs(session_id)
         names = set(prefs.muted) | {user} if muted else set(prefs.muted) - {user}
@@ -177,13 +206,14 @@ class MediaService:
         out = []
         narration = next((r for r in reversed(history) if isinstance(r.event, Narration)), None)
         if prefs.establishing:
-            entered = {p.location for p in state.players.values()}
+            try:
+                me, _, _ = await self.play.character(session_id, user_ref=user)
+            except StoryError:
+                me = None
             logged = {e.subject for e in await self.store.entries(session_id)}
-            for location in sorted(entered):
-                if location in world.locations and f"location:{location}" not in logged:
-                    out.append(
-                        await self.establishing(session_id, location, user=user, guild=guild)
-                    )
+            where = me.location if me is not None else None
+            if where in world.locations and f"location:{where}" not in logged:
+                out.append(await self.establishing(session_id, where, user=user, guild=guild))
         if narration is not None and isinstance(narration.event, Narration):
             hint = narration.event.image_prompt
             if hint:

@@ -25,7 +25,7 @@ from pydantic_core import ErrorDetails
 
 from storyai.core.domain.errors import Problem, WorldValidationError
 from storyai.core.domain.world import ID_PATTERN, World
-from storyai.core.worlds import media_check, bases, crossref
+from storyai.core.worlds import bases, crossref, media_check
 from storyai.core.worlds.loader import RawWorld, read_world
 from storyai.core.worlds.messages import friendly
 from storyai.core.worlds.migrate import migrate

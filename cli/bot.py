@@ -60,7 +60,9 @@ async def _serve(settings: Settings, token: str, provider: str | None, model: st
         # the life of the process: kept out of the garbage collector's full passes, which
         # otherwise stop every story for tens of milliseconds.
         gc.freeze()
-        client = StoryBot(container.play)  # its narrator, quota policy, clock and database
+        media = container.media if settings.media.enabled and settings.media.image else None
+        # its narrator, quota policy, clock and database; pictures when [media] has any
+        client = StoryBot(container.play, media=media)
         try:
             await client.start(token)
         except discord.LoginFailure:

@@ -15,6 +15,7 @@ from storyai.core.domain.errors import UsageError, WorldValidationError
 
 if TYPE_CHECKING:
     from storyai.core.bootstrap import Container
+    from storyai.core.media.service import MediaService
     from storyai.core.play import Play
     from storyai.core.worlds.bundled import BundledInstall
 
@@ -150,6 +151,18 @@ def play(
                 if not configured.offline:
                     await asyncio.to_thread(lambda: configured.narrator)
 
+            media_settings = container.settings.media
+
+            def media() -> MediaService | None:
+                """Pictures and voices on the TUI's play service, when [media] has any."""
+                if not (media_settings.enabled and (media_settings.image or media_settings.speech)):
+                    return None
+                from storyai.core.media.build import media_service
+
+                return media_service(
+                    media_settings, service(), policy=container.quota, clock=container.clock
+                )
+
             app = StoryApp(
                 service,  # the story engine loads on first use, after the first frame
                 world_id=world_id,
@@ -159,6 +172,9 @@ def play(
                 narrator_label=configured.label,
                 notices=notices,
                 after_first_frame=after_first_frame,
+                media=media,
+                inline_images=media_settings.inline_images,
+                image_mode=media_settings.image_mode,
             )
             await app.run_async()
             if ready.done() and ready.exception() is not None:

@@ -5,6 +5,8 @@ is no voice or no audio player."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from tui_helpers import settle, still, type_text
 
@@ -103,3 +105,41 @@ def test_half_blocks_show_two_pixels_a_cell():
     assert not isinstance(style, str) and style.color is not None and style.bgcolor is not None
     assert style.color.get_truecolor() == (255, 0, 0) == style.bgcolor.get_truecolor()
     assert half_blocks(b"not a picture") is None
+
+
+async def test_narration_is_read_aloud_in_each_speakers_voice_through_the_audio_player(
+    make_app, memory_uow, clock, tmp_path, monkeypatch: pytest.MonkeyPatch
+):
+    from storyai.core.media.store import FileMediaStore
+
+    played = tmp_path / "played.txt"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    player = bin_dir / "aplay"  # a stand-in for alsa-utils' player: notes what it played
+    player.write_text(f'#!/bin/sh\nfor last; do :; done\necho "$last" >> {played}\n')
+    player.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}")
+    speech = FakeSpeech()
+    app = make_app(memory_uow, world_id="ember_hollow")
+    store = FileMediaStore(tmp_path / "media")
+
+    def media() -> MediaService:
+        router = MediaRouter(speech=[speech])
+        return MediaService(app.deps.play, router, store, policy=QuotaPolicy(), clock=clock)
+
+    app.deps.make_media = media
+    async with app.run_test(size=(80, 24)) as pilot:
+        await create(pilot)
+        play = app.screen
+        assert isinstance(play, PlayScreen)
+        play.toggle_aloud()
+        assert play.aloud
+        for text in ("look", "talk to hesta"):
+            await type_text(pilot, text)
+            await pilot.press("enter")
+            await settle(pilot)
+    files = played.read_text().split()
+    assert len(files) == len(speech.requests) >= 2
+    assert all(f.endswith(".wav") and (tmp_path / "media") in Path(f).parents for f in files)
+    voices = {r.voice for r in speech.requests}
+    assert len(voices) == 2, "the narrator and Hesta each have their own voice"

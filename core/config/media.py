@@ -11,8 +11,8 @@ kind = "automatic1111"                   # openai, openai-compatible, automatic1
 base_url = "http://127.0.0.1:7860"       # openai-tts, elevenlabs, espeak
 ```
 
-Variables: ``STORYAI_MEDIA__IMAGE=openai-images,forge``,
-``STORYAI_MEDIA__PROVIDERS__FORGE__BASE_URL=...``. Keys are read like text providers'
+Variables: ``STORYAI_MEDIA__IMAGE='["openai-images", "forge"]'`` (JSON),
+``STORYAI_MEDIA__PROVIDERS__<NAME>__<FIELD>``. Keys are read like text providers'
 (``api_key_env``, default ``OPENAI_API_KEY`` / ``ELEVENLABS_API_KEY``) and never shown.
 """
 

@@ -71,5 +71,6 @@ class MediaRouter:
         raise NoProviderAnswered(task, errors)
 
     async def aclose(self) -> None:
-        for provider in (*self.images, *self.speech):
+        providers: list[ImageGenerator | SpeechSynthesizer] = [*self.images, *self.speech]
+        for provider in providers:
             await provider.aclose()

@@ -202,7 +202,7 @@ class MediaService:
         if not prefs.images or user in prefs.muted or not self.router.can_draw:
             return []
         history = await self.play.history(session_id, last_turns=1)
-        state, world = await self.play.state(session_id)
+        _, world = await self.play.state(session_id)
         out = []
         narration = next((r for r in reversed(history) if isinstance(r.event, Narration)), None)
         if prefs.establishing:

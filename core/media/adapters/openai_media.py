@@ -56,7 +56,7 @@ class OpenAIImages(ImageGenerator):
                     model=self.model,
                     image=("reference.png", reference, "image/png"),
                     prompt=request.prompt,
-                    size=request.size,  # type: ignore[arg-type]
+                    size=request.size,
                     n=1,
                 )
             else:

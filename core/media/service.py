@@ -81,7 +81,10 @@ class MediaService:
     clock: Clock = field(default_factory=Clock)
     world_folder: Callable[[World], Path | None] = lambda world: None
     """Where a world's pinned picture files are (bundled worlds: their folder)."""
-    _locks: dict[str, asyncio.Lock] = field(default_factory=dict, init=False, repr=False)
+    _locks: dict[str, tuple[asyncio.Lock, list[int]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    """A lock per request being made, with how many callers hold or wait for it."""
 
     # ------------------------------------------------------------------ preferences
 
@@ -400,26 +403,63 @@ class MediaService:
         guild: str | None,
         speaker: str | None = None,
     ) -> MediaOutcome:
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            found = await self.store.lookup(key)
-            if found is not None:
-                return await self._logged(
-                    session_id, turn, kind, subject, found, prompt, 0, True, speaker
+        lock, users = self._locks.setdefault(key, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                return await self._make_once(
+                    session_id,
+                    turn,
+                    kind,
+                    subject,
+                    key,
+                    prompt,
+                    cost,
+                    generate,
+                    user=user,
+                    guild=guild,
+                    speaker=speaker,
                 )
-            refusal = await self._over_quota(user, guild, cost)
-            if refusal:
-                return MediaOutcome(notice=refusal)
-            try:
-                media = await generate()  # type: ignore[misc]
-            except ProviderError as exc:
-                log.info("media %s for %s failed: %s", kind, session_id, exc.message)
-                return MediaOutcome(notice=f"The {_what(kind)} could not be made: {exc.message}")
-            stored = await self.store.put(key, media)
-            await self._charge(user, guild, cost)
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._locks[key]  # nobody else wants it: the registry stays small
+
+    async def _make_once(
+        self,
+        session_id: str,
+        turn: int,
+        kind: str,
+        subject: str,
+        key: str,
+        prompt: str,
+        cost: int,
+        generate: Callable[[], object],
+        *,
+        user: str,
+        guild: str | None,
+        speaker: str | None,
+    ) -> MediaOutcome:
+        """``_make`` for one request at a time (in this process: the same request asked
+        twice at once is made once, the second finds it in the store)."""
+        found = await self.store.lookup(key)
+        if found is not None:
             return await self._logged(
-                session_id, turn, kind, subject, stored, prompt, cost, False, speaker
+                session_id, turn, kind, subject, found, prompt, 0, True, speaker
             )
+        refusal = await self._over_quota(user, guild, cost)
+        if refusal:
+            return MediaOutcome(notice=refusal)
+        try:
+            media = await generate()  # type: ignore[misc]
+        except ProviderError as exc:
+            log.info("media %s for %s failed: %s", kind, session_id, exc.message)
+            return MediaOutcome(notice=f"The {_what(kind)} could not be made: {exc.message}")
+        stored = await self.store.put(key, media)
+        await self._charge(user, guild, cost)
+        return await self._logged(
+            session_id, turn, kind, subject, stored, prompt, cost, False, speaker
+        )
 
     async def _logged(
         self,

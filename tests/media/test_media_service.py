@@ -171,3 +171,16 @@ async def test_a_table_can_turn_pictures_off_and_opt_in_to_establishing_shots(st
     await play.act(sid, "go north")
     assert await media.after_turn(sid, user="local") == []
     assert len(images.requests) == 1
+
+
+async def test_the_same_picture_asked_twice_at_once_is_made_and_charged_once(story):
+    import asyncio
+
+    sid, play, media, images, _ = story
+    first, second = await asyncio.gather(
+        media.character_portrait(sid, "hesta", user="local"),
+        media.character_portrait(sid, "hesta", user="local"),
+    )
+    assert first.ok and second.ok and first.entry.digest == second.entry.digest
+    assert len(images.requests) == 1 and await _credits(play) == 20
+    assert media._locks == {}

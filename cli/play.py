@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -162,6 +163,17 @@ def play(
                 return media_service(
                     media_settings, service(), policy=container.quota, clock=container.clock
                 )
+
+            if (
+                media_settings.enabled
+                and media_settings.image
+                and media_settings.inline_images
+                and media_settings.image_mode == "auto"
+            ):
+                # textual-image asks the terminal what it can draw: only possible before
+                # Textual takes over the terminal's input and output
+                with contextlib.suppress(ImportError):
+                    import textual_image.renderable  # noqa: F401
 
             app = StoryApp(
                 service,  # the story engine loads on first use, after the first frame

@@ -24,6 +24,7 @@ from storyai.bots.output import NO_PINGS, escape_text
 from storyai.bots.replies import post
 from storyai.bots.sharding import Shards
 from storyai.core.domain.dice import Dice, SeededDice
+from storyai.core.media.service import MediaService
 from storyai.core.play import Play
 from storyai.core.play.results import Tended
 from storyai.core.play.tableside import Shard
@@ -50,6 +51,7 @@ class StoryBot(commands.Bot):
         tick: float = TICK,
         stream_interval: float = STREAM_INTERVAL,
         dice: Callable[[], Dice] = lambda: SeededDice(None),
+        media: MediaService | None = None,
         **options,
     ) -> None:
         intents = discord.Intents.default()
@@ -67,6 +69,10 @@ class StoryBot(commands.Bot):
         self.stream_interval = stream_interval
         self.dice = dice
         self.explained: set[tuple[str, int, str]] = set()  # refusals told by DM (messages)
+        self.media = media
+        """Pictures (and, with voice, speech); None: no media."""
+        self.media_tasks: set[asyncio.Future] = set()
+        """Pictures being made and posted in the background (see ``bots.media``)."""
         self._tending: asyncio.Task | None = None
 
     async def setup_hook(self) -> None:
@@ -76,7 +82,14 @@ class StoryBot(commands.Bot):
         await self.tree.sync()
         self._tending = asyncio.create_task(self._tend_forever(), name="storyai-tending")
 
+    async def media_settled(self) -> None:
+        """Wait until every picture being made has been posted (or failed)."""
+        while self.media_tasks:
+            await asyncio.gather(*list(self.media_tasks), return_exceptions=True)
+
     async def close(self) -> None:
+        for task in list(self.media_tasks):
+            task.cancel()
         if self._tending is not None:  # stop tending before the database goes away
             self._tending.cancel()
             with contextlib.suppress(asyncio.CancelledError):

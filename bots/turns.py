@@ -26,6 +26,7 @@ from storyai.bots.output.buttons import PREFIX as CHOICE_PREFIX
 from storyai.bots.output.split import split_message
 from storyai.bots.replies import PLACEHOLDER, channel_streamer, send, streamer
 from storyai.core.play.results import ActResult, Seat, TableView, TurnResult
+from storyai.bots.media import pictures_later
 
 if TYPE_CHECKING:
     from storyai.bots.client import StoryBot
@@ -94,6 +95,14 @@ async def act(
         await send(interaction, render_lines(outcome.result.lines), ephemeral=True)
     else:
         await show(interaction, outcome.result, heading, stream, next_up=outcome)
+        if interaction.channel is not None:
+            pictures_later(
+                bot,
+                interaction.channel,  # type: ignore[arg-type]
+                session.id,
+                user=str(interaction.user.id),
+                guild=guild_of(interaction),
+            )
 
 
 async def show(
@@ -289,4 +298,11 @@ async def act_in(
         )
     if outcome.result is not None:  # None in free mode: told with the round
         await show_in(bot, channel, outcome.result, heading, stream=stream, next_up=outcome)
+        pictures_later(
+            bot,
+            channel,
+            session_id,
+            user=str(message.author.id),
+            guild=str(message.guild.id) if message.guild else None,
+        )
     return outcome

@@ -63,8 +63,10 @@ async def _serve(settings: Settings, token: str, provider: str | None, model: st
         # the life of the process: kept out of the garbage collector's full passes, which
         # otherwise stop every story for tens of milliseconds.
         gc.freeze()
-        # its narrator, quota policy, clock and database; its shards (bots.sharding)
-        client = story_bot(container.play, read_shards())
+        media = container.media if settings.media.enabled and settings.media.image else None
+        # its narrator, quota policy, clock and database; its shards (bots.sharding);
+        # pictures when [media] has any
+        client = story_bot(container.play, read_shards(), media=media)
         try:
             await client.start(token)
         except discord.LoginFailure:

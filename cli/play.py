@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +16,7 @@ from storyai.core.domain.errors import UsageError, WorldValidationError
 
 if TYPE_CHECKING:
     from storyai.core.bootstrap import Container
+    from storyai.core.media.service import MediaService
     from storyai.core.play import Play
     from storyai.core.worlds.bundled import BundledInstall
 
@@ -150,6 +152,29 @@ def play(
                 if not configured.offline:
                     await asyncio.to_thread(lambda: configured.narrator)
 
+            media_settings = container.settings.media
+
+            def media() -> MediaService | None:
+                """Pictures and voices on the TUI's play service, when [media] has any."""
+                if not (media_settings.enabled and (media_settings.image or media_settings.speech)):
+                    return None
+                from storyai.core.media.build import media_service
+
+                return media_service(
+                    media_settings, service(), policy=container.quota, clock=container.clock
+                )
+
+            if (
+                media_settings.enabled
+                and media_settings.image
+                and media_settings.inline_images
+                and media_settings.image_mode == "auto"
+            ):
+                # textual-image asks the terminal what it can draw: only possible before
+                # Textual takes over the terminal's input and output
+                with contextlib.suppress(ImportError):
+                    import textual_image.renderable  # noqa: F401
+
             app = StoryApp(
                 service,  # the story engine loads on first use, after the first frame
                 world_id=world_id,
@@ -159,6 +184,9 @@ def play(
                 narrator_label=configured.label,
                 notices=notices,
                 after_first_frame=after_first_frame,
+                media=media,
+                inline_images=media_settings.inline_images,
+                image_mode=media_settings.image_mode,
             )
             await app.run_async()
             if ready.done() and ready.exception() is not None:

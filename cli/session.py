@@ -14,6 +14,7 @@ from storyai.cli.runtime import with_container
 
 if TYPE_CHECKING:  # the commands import what they use: `storyai --help` stays quick
     from storyai.core.bootstrap import Container
+    from storyai.core.media.service import MediaCredits
     from storyai.core.play import BranchInfo, Play, SessionSummary, StoryStatus
     from storyai.core.play.accounting import UsageReport
     from storyai.core.play.prompts import PromptView
@@ -86,24 +87,88 @@ def export(
     session: str = typer.Argument(..., help="A session id (or its start)."),
     fmt: str = typer.Option("markdown", "--format", "-f", help="markdown or json."),
     out: Path = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
+    audio: bool = typer.Option(
+        False, "--audio", help="Also write a chapter's narration as audio (needs --out)."
+    ),
+    chapter: int = typer.Option(
+        None, "--chapter", help="With --audio: which chapter (10 turns each); default the last."
+    ),
 ) -> None:
     """The transcript of a story's active branch, as Markdown or JSON.
+
+    With --out, the story's pictures are copied beside the file (NAME_media/) and shown
+    in the Markdown; --audio speaks a chapter into NAME_chapterN.mp3 (or .wav).
 
     [bold]Examples[/bold]
 
       storyai session export 3f2a --format markdown -o my_story.md
+      storyai session export 3f2a -o my_story.md --audio --chapter 2
       storyai session export 3f2a --format json | jq '.events | length'
     """
+    if audio and out is None:
+        raise typer.BadParameter("--audio writes a file: give --out too", param_hint="--audio")
 
-    async def use(c: Container) -> str:
-        return await c.play.transcript(await full_session_id(c.play, session), fmt)
+    async def use(c: Container) -> tuple[str, list[str]]:
+        from storyai.core.media.export import chapter_audio, export_media
 
-    text = with_container(use)
+        session_id = await full_session_id(c.play, session)
+        text = await c.play.transcript(session_id, fmt)
+        notes: list[str] = []
+        if out is not None and fmt == "markdown":
+            pictures = await export_media(c.media, session_id, out)
+            text += pictures.markdown
+            notes += pictures.notices
+            if pictures.pictures:
+                notes.append(f"{len(pictures.pictures)} picture(s) in {pictures.folder}")
+        if audio and out is not None:
+            status = await c.play.status(session_id)
+            number = chapter or max(1, (status.turn + 9) // 10)
+            target = out.with_name(f"{out.stem}_chapter{number}")
+            spoken = await chapter_audio(c.media, session_id, number, target)
+            notes += spoken.notices
+            if spoken.audio is not None:
+                notes.append(f"chapter {number} spoken into {spoken.audio}")
+        return text, notes
+
+    text, notes = with_container(use)
     if out is None:
         typer.echo(text, nl=False)
     else:
         out.write_text(text, encoding="utf-8")
         console.print(f"Wrote {escape(str(out))}.")
+    for note in notes:
+        console.print(escape(note))
+
+
+@app.command("portrait")
+def portrait(
+    session: str = typer.Argument(..., help="A session id (or its start)."),
+    character: str = typer.Option(
+        None, "--character", "-c", help="A character's id in the world; default your own."
+    ),
+) -> None:
+    """Draw a portrait (your character's, or a world character's) with the configured
+    image provider ([media] image); a portrait made before is shown again for free.
+
+    [bold]Example[/bold]: storyai session portrait 3f2a --character hesta
+    """
+
+    async def use(c: Container) -> tuple[str | None, str | None]:
+        session_id = await full_session_id(c.play, session)
+        if character:
+            made = await c.media.character_portrait(session_id, character, user="local")
+        else:
+            made = await c.media.portrait(session_id, user="local")
+        if made.entry is None:
+            return None, made.notice
+        cost = "from the store, free" if made.entry.cached else f"{made.entry.credits} credits"
+        return f"{made.path or made.entry.name} ({cost})", None
+
+    shown, notice = with_container(use)
+    if shown is None:
+        console.print(f"[yellow]{escape(notice or 'No portrait.')}[/]")
+        raise typer.Exit(1)
+    console.print(f"Portrait: {escape(shown)}")
 
 
 @app.command("context")
@@ -170,15 +235,18 @@ def show(session: str = typer.Argument(..., help="A session id (or its start).")
     [bold]Example[/bold]: storyai session show 3f2a
     """
 
-    async def use(c: Container) -> tuple[StoryStatus, list[BranchInfo], UsageReport]:
+    async def use(
+        c: Container,
+    ) -> tuple[StoryStatus, list[BranchInfo], UsageReport, MediaCredits]:
         session_id = await full_session_id(c.play, session)
         return (
             await c.play.status(session_id),
             await c.play.list_branches(session_id),
             await c.play.usage(session_id),
+            await c.media.credits(session_id),
         )
 
-    status, branch_list, usage = with_container(use)
+    status, branch_list, usage, media = with_container(use)
     console.print(f"[bold]{escape(status.title)}[/]  ({status.session_id})")
     ended = " — ended" if status.ended else ""
     untold = " — its last action is not told yet" if status.telling else ""
@@ -187,6 +255,7 @@ def show(session: str = typer.Argument(..., help="A session id (or its start).")
     console.print(f"branches: {escape(', '.join(b.name for b in branch_list))}")
     if status.telling and status.table is None:  # played alone: its player can tell it
         console.print(f"[dim]`storyai play --session {status.session_id[:12]}` tells it.[/]")
+    console.print(escape(media.text()[0].upper() + media.text()[1:]))
     total = usage.total
     if not usage.turns:
         console.print("Model usage: none (told by the offline game master).")

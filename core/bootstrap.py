@@ -21,6 +21,7 @@ from storyai.core.config import Settings, load_settings
 
 if TYPE_CHECKING:
     from storyai.core.domain.clock import Clock
+    from storyai.core.media.service import MediaService
     from storyai.core.narrators.configured import Configured
     from storyai.core.play import Play
     from storyai.core.quotas import QuotaPolicy
@@ -78,6 +79,15 @@ class Container:
         from storyai.core.play import Play
 
         return Play(self.uow, narrator=self.narrator.narrator, clock=self.clock, quota=self.quota)
+
+    @cached_property
+    def media(self) -> MediaService:
+        """Pictures and voices (``[media]``): the configured adapters, the file store, the
+        play service and the quota policy (built on first use; imports no SDK until a
+        picture or line is asked for)."""
+        from storyai.core.media.build import media_service
+
+        return media_service(self.settings.media, self.play, policy=self.quota, clock=self.clock)
 
     async def open(self) -> None:
         """Connect to the database and make sure its schema is current: SQLite

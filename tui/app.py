@@ -24,6 +24,7 @@ from storyai.tui.screens.title import TitleScreen
 
 if TYPE_CHECKING:  # the other screens, and the story engine, load after the first frame
     from storyai.core.domain.dice import Dice
+    from storyai.core.media.service import MediaService
     from storyai.core.play import Play
     from storyai.tui.screens.create import NewStory
     from storyai.tui.screens.play import PlayScreen
@@ -54,6 +55,9 @@ class StoryApp(App[None]):
         dice: Dice | None = None,
         export_dir: Path | None = None,
         after_first_frame: Callable[[], Awaitable[None]] | None = None,
+        media: MediaService | Callable[[], MediaService | None] | None = None,
+        inline_images: bool = True,
+        image_mode: str = "auto",
     ) -> None:
         """``play`` is the play service, or a function that makes it on first use (the
         story engine then loads after the first frame). ``after_first_frame`` runs (as
@@ -77,6 +81,10 @@ class StoryApp(App[None]):
         )
         if export_dir is not None:
             self.deps.export_dir = export_dir
+        if media is not None:
+            self.deps.make_media = media if callable(media) else (lambda: media)
+        self.deps.inline_images = inline_images
+        self.deps.image_mode = image_mode
         self._start_world = world_id
         self._start_version = world_version  # None: the world's newest release
         self._start_session = session_id

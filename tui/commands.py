@@ -49,6 +49,16 @@ def story_commands(app: StoryApp) -> list[PaletteCommand]:
                 lambda: play.export_transcript("json"),
             ),
             PaletteCommand("Toggle side panel", "Show or hide the sheet (F2)", play.action_panel),
+            PaletteCommand(
+                "Read narration aloud: " + ("stop" if play.aloud else "start"),
+                "The game master's voice ([media] speech) through your audio player",
+                play.toggle_aloud,
+            ),
+            PaletteCommand(
+                "Portrait",
+                "Draw your character ([media] image); shown again for free",
+                play.action_portrait,
+            ),
         ]
         for branch in play.branches:
             if not branch.active:

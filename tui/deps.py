@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:  # the title screen draws before the story engine is imported
     from storyai.core.domain.dice import Dice
+    from storyai.core.media.service import MediaService
     from storyai.core.play import Play
     from storyai.core.storage.ports import UnitOfWork, UnitOfWorkFactory
 
@@ -37,6 +38,16 @@ class Deps:
     """Dice for rolling ability scores; default: seeded from ``seed``."""
     export_dir: Path | None = None
     """Where transcripts are written; None: ``default_export_dir()``, found on first use."""
+    make_media: Callable[[], MediaService | None] = lambda: None
+    """Makes the media service (pictures, voices), once; None: no media configured."""
+    inline_images: bool = True
+    """Pictures are drawn in the log (``[media] inline_images``)."""
+    image_mode: str = "auto"
+    """auto: the terminal's best graphics; halfblock: coloured half-blocks everywhere."""
+
+    @cached_property
+    def media(self) -> MediaService | None:
+        return self.make_media()
 
     @cached_property
     def play(self) -> Play:

@@ -6,6 +6,7 @@ import discord
 from discord import app_commands
 
 from storyai.bots import turns
+from storyai.bots.media import portrait_later, post_picture
 from storyai.bots.output import StatusSummary, escape_text, status_embed
 from storyai.bots.replies import answering, channel_streamer, privately, send, streamer
 from storyai.core import services
@@ -81,6 +82,15 @@ class Story(app_commands.Group):
                     str(interaction.channel_id), world, on_text=stream, **options
                 )
                 await turns.show(interaction, started, BEGINS, stream)
+                if interaction.channel is not None:
+                    portrait_later(
+                        bot,
+                        interaction.channel,  # type: ignore[arg-type]
+                        started.session_id,
+                        user=str(user.id),
+                        guild=turns.guild_of(interaction),
+                        name=user.display_name,
+                    )
                 return
             title = (await bot.play.world(world)).world.title  # WorldNotFound: no thread
             made = await here.create_thread(
@@ -92,6 +102,14 @@ class Story(app_commands.Group):
                 str(made.id), world, on_text=stream, **options
             )
             await turns.show_in(bot, made, started, BEGINS, stream)
+            portrait_later(
+                bot,
+                made,
+                started.session_id,
+                user=str(user.id),
+                guild=turns.guild_of(interaction),
+                name=user.display_name,
+            )
 
     @app_commands.command(name="join", description="Join the story here with a new character")
     @app_commands.describe(name="Your character's name (default: your display name)")
@@ -118,6 +136,15 @@ class Story(app_commands.Group):
                 await send(interaction, f"**{escape_text(seat.name)}** is back at the table.")
                 return
             await turns.show(interaction, told, _joins(seat.name) + "\n\n", stream)
+            if interaction.channel is not None:
+                portrait_later(
+                    bot,
+                    interaction.channel,  # type: ignore[arg-type]
+                    story.id,
+                    user=str(interaction.user.id),
+                    guild=turns.guild_of(interaction),
+                    name=seat.name,
+                )
 
     @app_commands.command(name="leave", description="Leave the table (your character stays)")
     async def leave(self, interaction: discord.Interaction) -> None:
@@ -204,6 +231,58 @@ class Story(app_commands.Group):
             story = await bot.play.here(str(interaction.channel_id))
             await bot.play.end(story.id, user_ref=str(interaction.user.id))
             await send(interaction, "The story ends here. Thank you for playing.")
+
+    @app_commands.command(name="pictures", description="Pictures: the table's (host) or yours")
+    @app_commands.describe(
+        scenes="Host: pictures of scenes and portraits",
+        places="Host: a picture of each place on its first visit",
+        mine="Pictures and voices made for you (off: none)",
+    )
+    async def pictures(
+        self,
+        interaction: discord.Interaction,
+        scenes: bool | None = None,
+        places: bool | None = None,
+        mine: bool | None = None,
+    ) -> None:
+        async with answering(interaction, ephemeral=True) as bot:
+            if bot.media is None:
+                await send(interaction, "This bot makes no pictures.", ephemeral=True)
+                return
+            story = await bot.play.here(str(interaction.channel_id))
+            me = str(interaction.user.id)
+            prefs = await bot.media.choose(
+                story.id, user=me, images=scenes, establishing=places, mine=mine
+            )
+            text = (
+                f"Scenes and portraits: {'on' if prefs.images else 'off'}. "
+                f"Each new place: {'on' if prefs.establishing else 'off'}. "
+                f"For you: {'off' if me in prefs.muted else 'on'}."
+            )
+            await send(interaction, text, ephemeral=True)
+
+    @app_commands.command(name="portrait", description="A portrait of your character")
+    async def portrait(self, interaction: discord.Interaction) -> None:
+        async with answering(interaction) as bot:
+            if bot.media is None:
+                await send(interaction, "This bot makes no pictures.")
+                return
+            story = await bot.play.here(str(interaction.channel_id))
+            made = await bot.media.portrait(
+                story.id, user=str(interaction.user.id), guild=turns.guild_of(interaction)
+            )
+            if made.entry is None:
+                await send(interaction, escape_text(made.notice or "No portrait."))
+                return
+            cost = "free" if made.entry.cached else f"{made.entry.credits} credits"
+            await send(interaction, f"Your portrait ({cost}):")
+            if interaction.channel is not None:
+                await post_picture(
+                    bot,
+                    interaction.channel,  # type: ignore[arg-type]
+                    made,
+                    interaction.user.display_name,
+                )
 
 
 def _joins(name: str) -> str:

@@ -16,6 +16,7 @@ from pydantic_settings import (
 
 from storyai.core.config import providers as prov
 from storyai.core.config.files import CONFIG_ENV
+from storyai.core.config.media import MediaSettings
 from storyai.core.config.sections import DiscordSettings, QuotaSettings
 from storyai.core.config.sources import (
     ENV_PREFIX,
@@ -69,6 +70,8 @@ class Settings(BaseSettings):
     """Daily turn and credit limits per player and per server (``[quota]``)."""
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     """The Discord bot's token and, for tests, the Discord endpoints (``[discord]``)."""
+    media: MediaSettings = Field(default_factory=MediaSettings)
+    """Pictures and voices: providers and where files are kept (``[media]``)."""
 
     _config_file: Path | None = PrivateAttr(default=None)
 

@@ -254,6 +254,11 @@ class BadRequest(ProviderError):
     """The provider refused the request itself (4xx other than auth and rate limits)."""
 
 
+class ContentRefused(BadRequest):
+    """The provider would not draw or say this (its content policy); another provider
+    may, the same one will not."""
+
+
 class NoProviderAnswered(ProviderError):
     """Every provider for a task failed; carries each one's error."""
 

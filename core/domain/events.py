@@ -193,6 +193,7 @@ class Narration(_Event):
     usage: UsageRecord | None = None
     context: dict[str, Any] | None = None  # the prompt's section token counts, lore trace
     error: str | None = None  # why the narrator fell back, if it did
+    image_prompt: str | None = None  # the narrator's media hint: a picture of this moment
 
     @property
     def told(self) -> bool:

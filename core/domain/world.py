@@ -69,6 +69,53 @@ class ForkedFrom(Strict):
     version: str
 
 
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+"""The image files an author may pin (``visual.image``)."""
+
+
+class Visual(Strict):
+    """How something looks and sounds, for generated pictures and voices (all optional).
+
+    On a character, location, item or archetype: ``appearance`` is what every picture
+    of it shows (default: its description), ``seed`` keeps the same face from picture
+    to picture, ``image`` pins a picture file (relative to the world's folder) that is
+    shown instead of a generated one and given to the image model as the reference.
+    On the world (``world.visual``): ``style`` is the art style of every picture,
+    ``voice`` the narrator's voice. On a character, ``voice`` is the speech voice
+    (a provider's voice name, e.g. ``onyx``); without one a voice is assigned from the
+    pool on the character's first line and kept.
+    """
+
+    appearance: str | None = Field(
+        None, max_length=2000, description="What every picture of it shows."
+    )
+    style: str | None = Field(
+        None, max_length=500, description="Art style (the world's, or this one's own)."
+    )
+    seed: int | None = Field(
+        None, ge=0, le=2**31 - 1, description="Image seed: the same one keeps the same look."
+    )
+    image: str | None = Field(
+        None,
+        max_length=500,
+        description="A picture file (png, jpg, webp) relative to the world's folder.",
+    )
+    voice: str | None = Field(
+        None, max_length=120, description="The speech voice (the narrator's on the world)."
+    )
+
+    @field_validator("image")
+    @classmethod
+    def _image_file(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.lower().endswith(IMAGE_SUFFIXES):
+            raise ValueError(f"image must be a {', '.join(IMAGE_SUFFIXES)} file, not {value!r}")
+        if value.startswith(("/", "\\")) or ".." in value.replace("\\", "/").split("/"):
+            raise ValueError(f"image must be a path inside the world's folder, not {value!r}")
+        return value
+
+
 class Metadata(Strict):
     id: Id = Field(description="The world's id, used by `storyai play ID` and in the database.")
     title: str = Field(min_length=1, max_length=200)
@@ -91,6 +138,10 @@ class Metadata(Strict):
     content_boundaries: ContentBoundaries = Field(default_factory=ContentBoundaries)
     forked_from: ForkedFrom | None = Field(
         None, description="Set by `storyai world fork`: the world this one was copied from."
+    )
+
+    visual: Visual | None = Field(
+        None, description="The art style of every picture and the narrator's voice."
     )
 
     @field_validator("currency")
@@ -350,6 +401,7 @@ class Location(Strict):
         "that scenery, character or item.",
     )
     source: Source | None = Field(None, description="Set by `storyai import`.")
+    visual: Visual | None = Field(None, description="How it looks and sounds (pictures, voices).")
 
     @field_validator("exits", mode="before")
     @classmethod
@@ -496,6 +548,7 @@ class Item(Strict):
     )
     tags: list[str] = Field(default_factory=list)
     source: Source | None = Field(None, description="Set by `storyai import`.")
+    visual: Visual | None = Field(None, description="How it looks and sounds (pictures, voices).")
 
 
 # ------------------------------------------------------------------ characters
@@ -554,6 +607,7 @@ class Character(Strict):
     tags: list[str] = Field(default_factory=list)
     on_defeat: list[Effect] = Field(default_factory=list)
     source: Source | None = Field(None, description="Set by `storyai import`.")
+    visual: Visual | None = Field(None, description="How it looks and sounds (pictures, voices).")
 
 
 # --------------------------------------------------------------------- quests
@@ -668,6 +722,7 @@ class Archetype(Strict):
         default_factory=list, description="Powers (ids in `powers:`) this archetype has."
     )
     power_points: int = Field(0, ge=0, le=100, description="Power points, back on a long rest.")
+    visual: Visual | None = Field(None, description="How it looks and sounds (pictures, voices).")
 
 
 # ---------------------------------------------------------------- backgrounds

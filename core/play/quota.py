@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from storyai.core.domain.clock import Clock
 from storyai.core.domain.errors import QuotaExceeded, until
 from storyai.core.domain.records import QuotaCounter
+from storyai.core.media.credits import IMAGE_CREDITS, SPEECH_MAX, SPEECH_STEPS
 from storyai.core.quotas import GUILD, MIN_TURN_CREDITS, USER, QuotaPolicy
 from storyai.core.storage.ports import UnitOfWork, UnitOfWorkFactory
 
@@ -253,6 +254,11 @@ class QuotaReport:
         lines.append(
             f"A turn told by an AI model costs its price in credits ({rate} credits = 1 USD), "
             f"at least {MIN_TURN_CREDITS}; offline turns cost none."
+        )
+        lines.append(
+            f"A picture costs {min(IMAGE_CREDITS.values())}-{max(IMAGE_CREDITS.values())} "
+            f"credits by size, a voice line {SPEECH_STEPS[0][1]}-{SPEECH_MAX} by length; "
+            "one shown again costs none."
         )
         return lines
 

@@ -139,6 +139,7 @@ async def tell(growth: Growth, telling: Telling, on_text: OnText | None) -> list
             usage=_usage(usage, t.actor),
             context=reply.context or None,
             error=reply.error or None,
+            image_prompt=(reply.media_hints.get("image_prompt") or "").strip()[:2000] or None,
         ),
         "gm",
         t.turn,

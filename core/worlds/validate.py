@@ -25,7 +25,7 @@ from pydantic_core import ErrorDetails
 
 from storyai.core.domain.errors import Problem, WorldValidationError
 from storyai.core.domain.world import ID_PATTERN, World
-from storyai.core.worlds import bases, crossref
+from storyai.core.worlds import bases, crossref, media_check
 from storyai.core.worlds.loader import RawWorld, read_world
 from storyai.core.worlds.messages import friendly
 from storyai.core.worlds.migrate import migrate
@@ -100,6 +100,7 @@ def validate_raw(
     except ValidationError as exc:
         report.problems += schema_problems(exc, data, raw.source, raw.root)
     report.problems += [_locate(issue, raw.source, raw.root) for issue in crossref.check(data)]
+    report.problems += media_check.check(data, raw.source, raw.root)
     report.problems = _dedupe(report.problems)
     if world is not None and not report.errors:
         report.world = world

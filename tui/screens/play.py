@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -18,6 +19,7 @@ from storyai.core.domain.events import Line, Narration, PlayerAction
 from storyai.core.domain.records import EventRecord
 from storyai.core.domain.state import GameState
 from storyai.core.domain.world import World
+from storyai.core.media.service import MediaOutcome
 from storyai.core.play import BranchInfo, Play, TurnResult
 from storyai.core.views import PlayerView, player_view
 from storyai.core.views.growth import level_up_view
@@ -116,6 +118,9 @@ class PlayScreen(Screen[None]):
         self._redrawn = False  # drawn anew by ``redraw`` under the history screen
         self.queued: list[str] = []
         """Input sent while a turn was being told: played in order once it is told."""
+        self.aloud = False
+        """Narration is read aloud (the palette's toggle; needs a voice and a player)."""
+        self._voice_turns = asyncio.Lock()
 
     @property
     def story_app(self) -> StoryApp:
@@ -209,6 +214,7 @@ class PlayScreen(Screen[None]):
         _, self.world = await self.service.state(result.session_id)
         await log.add_lines(result.lines, new_turn=True)
         await self._show(result.state, branches=True)
+        self.media_after(result.lines, portrait=True)
 
     async def _resume(self, session_id: str) -> None:
         """The story as it was left: its last turns in the log, and a turn that was
@@ -415,6 +421,7 @@ class PlayScreen(Screen[None]):
                 await log.end_stream()
                 await log.add_lines(result.lines)
                 await self._show(result.state)
+                self.media_after(result.lines)
                 if result.events:  # a turn was played: the companion may speak up
                     remark = await self.service.companion.remark(self.session_id)
                     if remark is not None:
@@ -539,6 +546,88 @@ class PlayScreen(Screen[None]):
         finally:
             self.busy = False
         await self._play_queued()
+
+    # ------------------------------------------------------------- media
+
+    def media_after(self, lines: list[Line], *, portrait: bool = False) -> None:
+        """Pictures (a new character's portrait, what the turn asks for) and, when read
+        aloud, the turn's lines: made after the turn is shown, never in its way."""
+        deps = self.story_app.deps
+        media = deps.media
+        if media is None or self.session_id is None:
+            return
+        if deps.inline_images and media.router.can_draw:
+            self._pictures(portrait)
+        if self.aloud and media.router.can_speak:
+            self._speak(list(lines))
+
+    @work(group="pictures", exclusive=False)
+    async def _pictures(self, portrait: bool) -> None:
+        media = self.story_app.deps.media
+        assert media is not None and self.session_id is not None
+        outcomes = []
+        if portrait:
+            outcomes.append(await media.portrait(self.session_id, user="local"))
+        outcomes += await media.after_turn(self.session_id, user="local")
+        for outcome in outcomes:
+            await self.show_picture(outcome)
+
+    async def show_picture(self, outcome: MediaOutcome) -> None:
+        from storyai.tui.widgets.picture import PictureEntry
+
+        if outcome.entry is None:
+            if outcome.notice:
+                self.notify(outcome.notice, severity="warning", timeout=6)
+            return
+        media = self.story_app.deps.media
+        assert media is not None
+        data = outcome.data or await media.read(outcome.entry)
+        caption = {
+            "portrait": "Portrait",
+            "establishing": "A new place",
+            "scene": "The scene",
+        }.get(outcome.entry.kind, "Picture")
+        if outcome.entry.kind == "portrait" and self.view is not None:
+            caption = f"Portrait: {self.view.sheet.name}"
+        entry = PictureEntry(caption, data, outcome.path, mode=self.story_app.deps.image_mode)
+        await self.log_view.add_picture(entry)
+
+    def action_portrait(self) -> None:
+        if self.story_app.deps.media is None:
+            self.notify("No image provider is configured ([media] image in the config file).")
+            return
+        self._pictures(True)
+
+    def toggle_aloud(self) -> None:
+        """Read the narration aloud, or stop: only with a voice and an audio player."""
+        from storyai.tui.audio import INSTALL_HINT, any_player
+
+        media = self.story_app.deps.media
+        if self.aloud:
+            self.aloud = False
+            self.notify("Narration is no longer read aloud.")
+        elif media is None or not media.router.can_speak:
+            self.notify("No voice is configured ([media] speech in the config file).")
+        elif not any_player():
+            self.notify(INSTALL_HINT, severity="warning", timeout=8)
+        else:
+            self.aloud = True
+            self.notify("Narration is read aloud from the next turn on.")
+
+    @work(group="voice", exclusive=False)
+    async def _speak(self, lines: list[Line]) -> None:
+        from storyai.tui.audio import play_file
+
+        media = self.story_app.deps.media
+        assert media is not None and self.session_id is not None
+        async with self._voice_turns:  # one turn's lines after the other's
+            for outcome in await media.speak(self.session_id, lines, user="local"):
+                if outcome.entry is None:
+                    if outcome.notice:
+                        self.notify(outcome.notice, severity="warning", timeout=6)
+                    break
+                if outcome.path is not None and self.aloud:
+                    await play_file(outcome.path)
 
     def export_transcript(self, fmt: str) -> None:
         self._export(fmt)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from rich.text import Text
 from textual.containers import VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Static
 
 from storyai.core.domain.events import Line
@@ -106,6 +107,11 @@ class NarrativeLog(VerticalScroll):
             entries += [LogEntry(line) for line in lines]
         await self.mount_all(entries[-MAX_ENTRIES:])
         self.anchor()  # laid out later: the anchor holds the view at the end meanwhile
+
+    async def add_picture(self, entry: Widget) -> None:
+        """A picture made after its turn was told: under what was told (a turn streaming
+        meanwhile, or input waiting, stays below it)."""
+        await self.mount(entry, before=self._bottom)
 
     async def add_queued(self, text: str) -> None:
         """Input waiting for the turn being told, shown dimmed at the very bottom."""

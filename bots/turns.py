@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from storyai.bots.components import choice_view, choices_view
+from storyai.bots.media import pictures_later
 from storyai.bots.output import NO_PINGS, MessageStreamer, clip, escape_text, render_lines
 from storyai.bots.output.buttons import PREFIX as CHOICE_PREFIX
 from storyai.bots.output.split import split_message
 from storyai.bots.replies import PLACEHOLDER, channel_streamer, send, streamer
 from storyai.core.play.results import ActResult, Seat, TableView, TurnResult
-from storyai.bots.media import pictures_later
 
 if TYPE_CHECKING:
     from storyai.bots.client import StoryBot

@@ -30,6 +30,13 @@ from storyai.core.storage.ports import UnitOfWorkFactory
 from storyai.core.storage.sql import sql_uow_factory
 from storyai.core.storage.urls import ENV_VAR
 
+# pytest-xdist starts its workers with COLUMNS=80 in their environment, and a rich
+# Console built while it is set keeps that width for good (the CLI's are built when
+# the test modules import it, after this); tests that need a width set it themselves,
+# so every worker starts as a serial run does.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
+
 POSTGRES_ENV = "STORYAI_TEST_DATABASE_URL"
 SKIP_POSTGRES = f"set {POSTGRES_ENV} to run PostgreSQL tests"
 
@@ -222,3 +229,19 @@ def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
         return result
 
     return invoke
+
+
+# ------------------------------------------------------------ the real-model tier's table
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    from realmodel.conftest import gather
+
+    gather(node)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from realmodel.conftest import report
+
+    report(terminalreporter)

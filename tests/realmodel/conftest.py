@@ -96,7 +96,31 @@ def record_outcome(mode: str, outcome: str, why: str | None = None) -> None:
         REASONS[mode].add(why if len(why) <= 160 else why[:157] + "...")
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In an xdist worker: hand what the modes did to the controller, which prints it."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None and OUTCOMES:
+        output["real_model"] = {
+            "outcomes": {mode: dict(counts) for mode, counts in OUTCOMES.items()},
+            "reasons": {mode: sorted(reasons) for mode, reasons in REASONS.items()},
+        }
+
+
+def gather(node) -> None:
+    """On the xdist controller (called from tests/conftest.py, as this folder's conftest
+    is not loaded there): add what a worker's real-model turns did."""
+    done = getattr(node, "workeroutput", {}).get("real_model")
+    if not done:
+        return
+    for mode, counts in done["outcomes"].items():
+        for outcome, n in counts.items():
+            OUTCOMES[mode][outcome] += n
+    for mode, reasons in done["reasons"].items():
+        REASONS[mode].update(reasons)
+
+
+def report(terminalreporter: pytest.TerminalReporter) -> None:
+    """The table of outcomes per mode, at the end of the run (from tests/conftest.py)."""
     if not OUTCOMES:
         return
     write = terminalreporter.write_line

@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -447,16 +448,20 @@ class MediaService:
             return await self._logged(
                 session_id, turn, kind, subject, found, prompt, 0, True, speaker
             )
-        refusal = await self._over_quota(user, guild, cost)
+        day = self.clock.now().date()
+        refusal = await self._hold(user, guild, day, cost)
         if refusal:
             return MediaOutcome(notice=refusal)
         try:
             media = await generate()  # type: ignore[misc]
+            stored = await self.store.put(key, media)
         except ProviderError as exc:
+            await self._give_back(user, guild, day, cost)
             log.info("media %s for %s failed: %s", kind, session_id, exc.message)
             return MediaOutcome(notice=f"The {_what(kind)} could not be made: {exc.message}")
-        stored = await self.store.put(key, media)
-        await self._charge(user, guild, cost)
+        except BaseException:
+            await self._give_back(user, guild, day, cost)
+            raise
         return await self._logged(
             session_id, turn, kind, subject, stored, prompt, cost, False, speaker
         )
@@ -489,30 +494,37 @@ class MediaService:
         await self.store.log(entry)
         return MediaOutcome(entry, path=self.store.path(stored), data=None)
 
-    async def _over_quota(self, user: str, guild: str | None, cost: int) -> str | None:
-        day = self.clock.now().date()
+    async def _hold(self, user: str, guild: str | None, day: date, cost: int) -> str | None:
+        """Take ``cost`` credits from the player's (then the server's) counter before
+        anything is made, each checked and taken in one atomic step, so two pictures
+        asked at once (two tasks or two processes) never share the last credits. Why
+        not, when a limit refuses it (and nothing is taken)."""
         async with self.play.uow() as uow:
             for scope, key in ((USER, user), (GUILD, guild)):
                 if key is None:
                     continue
                 _, limit = self.policy.limits(scope)
-                if limit is None:
-                    continue
-                counter = await uow.quotas.get(scope, key, day)
-                if counter.credits + cost > limit:
+                taken = await uow.quotas.take(
+                    scope, key, day, credits=cost, max_turns=None, max_credits=limit
+                )
+                if taken is None:
+                    counter = await uow.quotas.get(scope, key, day)
+                    left = max(0, (limit or 0) - counter.credits)
                     who = "your" if scope == USER else "this server's"
                     return (
                         f"Not enough credits left today for media ({cost} needed; "
-                        f"{who} {max(0, limit - counter.credits)} left). The story goes on."
+                        f"{who} {left} left). The story goes on."
                     )
+                await uow.quotas.add(scope, key, day, turns=-1)  # credits only, no turn
+            await uow.commit()
         return None
 
-    async def _charge(self, user: str, guild: str | None, cost: int) -> None:
-        day = self.clock.now().date()
+    async def _give_back(self, user: str, guild: str | None, day: date, cost: int) -> None:
+        """Return what ``_hold`` took, for a picture or line that was not made."""
         async with self.play.uow() as uow:
-            await uow.quotas.add(USER, user, day, credits=cost)
-            if guild is not None:
-                await uow.quotas.add(GUILD, guild, day, credits=cost)
+            for scope, key in ((USER, user), (GUILD, guild)):
+                if key is not None:
+                    await uow.quotas.add(scope, key, day, credits=-cost)
             await uow.commit()
 
     # ----------------------------------------------------------------------- reading

@@ -25,6 +25,9 @@ from storyai.core.quotas import QuotaPolicy
 from storyai.core.worlds.bundled import bundled_world_paths
 from storyai.core.worlds.validate import load_world
 
+TOLD_MARK = "\n-# "
+"""A told turn's footer line (whose turn it is): the turn's one message is complete."""
+
 WORLD = load_world(bundled_world_paths()["ember_hollow"])
 NOW = datetime(2026, 12, 7, 20, 0, tzinfo=UTC)
 
@@ -77,7 +80,7 @@ async def test_a_portrait_at_creation_and_a_scene_after_a_turn_come_as_embeds(se
         started = await fake.slash(
             "story start", user="alice", channel="adventures", world="ember_hollow"
         )
-        await started.wait_replies(2)
+        await started.wait_text(TOLD_MARK)
         await settled(fake, bot, images, 1)
         posted = pictures(fake)
         assert len(posted) == 1
@@ -88,7 +91,7 @@ async def test_a_portrait_at_creation_and_a_scene_after_a_turn_come_as_embeds(se
         assert images.requests[0].prompt.startswith("Character: Alice.")
 
         played = await fake.slash("act", user="alice", channel="adventures", text="look")
-        await played.wait_replies(2)
+        await played.wait_text(TOLD_MARK)
         await settled(fake, bot, images, 2)
         scene = pictures(fake)[-1]
         assert scene.embeds[0]["title"] == "The scene" and len(pictures(fake)) == 2
@@ -109,7 +112,7 @@ async def test_a_failed_picture_posts_nothing_and_the_table_can_opt_in_to_places
         started = await fake.slash(
             "story start", user="alice", channel="adventures", world="ember_hollow"
         )
-        await started.wait_replies(2)
+        await started.wait_text(TOLD_MARK)
         await settled(fake, bot, images, 2)  # tried twice, failed: nothing posted
         assert pictures(fake) == []
         joined = await fake.slash("story join", user="bob", channel="adventures")
@@ -125,7 +128,7 @@ async def test_a_failed_picture_posts_nothing_and_the_table_can_opt_in_to_places
         assert "Each new place: on" in chosen.reply.content
 
         played = await fake.slash("act", user="alice", channel="adventures", text="go north")
-        await played.wait_replies(2)
+        await played.wait_text(TOLD_MARK)
         await settled(fake, bot, images, 5)
         titles = [m.embeds[0]["title"] for m in pictures(fake)]
         assert titles == ["Portrait: Bob", "A new place", "The scene"]
@@ -134,10 +137,10 @@ async def test_a_failed_picture_posts_nothing_and_the_table_can_opt_in_to_places
         await off.wait_reply()
         assert "For you: off" in off.reply.content
         played = await fake.slash("act", user="bob", channel="adventures", text="look")
-        await played.wait_replies(2)
+        await played.wait_text(TOLD_MARK)
         await bot.media_settled()
         played = await fake.slash("act", user="alice", channel="adventures", text="look")
-        await played.wait_replies(2)
+        await played.wait_text(TOLD_MARK)
         await settled(fake, bot, images, 6)
         # 2 failed tries, Bob's portrait, the new place, Alice's two scenes: none for Bob
         assert len(images.requests) == 6, "nothing is made for Bob, who said no"

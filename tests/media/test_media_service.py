@@ -4,6 +4,7 @@ never block a turn, and no secret in any prompt."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -129,6 +130,43 @@ async def test_media_credits_count_against_the_daily_quota(story):
     assert not refused.ok and "Not enough credits" in (refused.notice or "")
     assert "5 left" in (refused.notice or "")
     assert len(images.requests) == 1 and await _credits(play) == 20
+
+
+class HeldImages(FakeImages):
+    """Pictures that are only made once the test lets them (a slow provider)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.go = asyncio.Event()
+
+    async def generate(self, request, *, reference=None):
+        self.requests.append(request)
+        self.references.append(reference)
+        await self.go.wait()
+        return await FakeImages().generate(request, reference=reference)
+
+
+async def _until(condition, what: str) -> None:
+    for _ in range(2000):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_two_pictures_at_once_never_share_the_last_credits(story, tmp_path):
+    sid, play, media, _images, _ = story
+    held = HeldImages()
+    media.router = MediaRouter(images=[held], speech=[], sleep=_no_sleep)
+    media.policy = QuotaPolicy(user_credits=25)  # one picture (20), not two
+    first = asyncio.create_task(media.scene(sid, "the mine entrance", user="local"))
+    await _until(lambda: len(held.requests) == 1, "the first picture to be asked for")
+    second = asyncio.create_task(media.scene(sid, "the frozen square", user="local"))
+    await _until(lambda: second.done() or len(held.requests) == 2, "the second to be decided")
+    held.go.set()
+    made, refused = await first, await second
+    assert made.ok and not refused.ok and "Not enough credits" in (refused.notice or "")
+    assert len(held.requests) == 1 and await _credits(play) == 20
 
 
 async def test_no_secret_reaches_a_picture_or_a_voice(story):

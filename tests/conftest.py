@@ -231,7 +231,16 @@ def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     return invoke
 
 
-# ------------------------------------------------------------ the real-model tier's table
+# ------------------------------------------------------------------ the real-model tier
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every ``real_model`` test in one xdist group (``--dist loadgroup``): one worker
+    plays them all, so one llama-server at a time shares the cores with the rest."""
+    for item in items:
+        if item.get_closest_marker("real_model") and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group("real_model"))
 
 
 @pytest.hookimpl(optionalhook=True)

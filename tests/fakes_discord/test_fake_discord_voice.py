@@ -6,6 +6,8 @@ decrypts, and leaving."""
 from __future__ import annotations
 
 import asyncio
+import io
+import itertools
 
 import discord
 from fakes.discord import running_bot
@@ -29,7 +31,7 @@ class Client(discord.Client):
 async def _play(client: discord.VoiceClient, pcm: bytes) -> None:
     loop = asyncio.get_running_loop()
     done: asyncio.Future[Exception | None] = loop.create_future()
-    source = discord.PCMAudio(__import__("io").BytesIO(pcm))
+    source = discord.PCMAudio(io.BytesIO(pcm))
     client.play(source, after=lambda error: loop.call_soon_threadsafe(done.set_result, error))
     assert await done is None
 
@@ -55,14 +57,11 @@ async def test_a_client_joins_speaks_two_sources_in_order_and_leaves() -> None:
         await fake.wait_until(lambda: len(conn.lines()) == 2, 10, "two sources")
         lines = conn.lines()
         assert [len(line) for line in lines] == [7, 3]
-        frames = [f for line in lines for f in line]
         sequences = [f.sequence for f in conn.frames]
         assert sequences == list(range(sequences[0], sequences[0] + len(sequences)))
-        assert all(
-            b.timestamp - a.timestamp == 960
-            for a, b in zip(frames, frames[1:], strict=False)
-            if b.sequence == a.sequence + 1
-        )
+        assert all(b.timestamp - a.timestamp == 960 for a, b in itertools.pairwise(conn.frames))
+        decoded = discord.opus.Decoder().decode(lines[0][3].opus)
+        assert len(decoded) == FRAME, "a real Opus frame of 20 ms, decrypted"
         assert 1 in conn.speaking and conn.speaking[-1] == 0
 
         await voice.disconnect()

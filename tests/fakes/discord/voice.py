@@ -21,7 +21,8 @@ What is modelled:
   ``max_dave_protocol_version`` 1 in IDENTIFY (kept as ``max_dave``), but it only starts
   a DAVE session when SESSION_DESCRIPTION says a version above 0, and the fake says 0
   (as Discord does for a call it does not end-to-end encrypt), so the audio is
-  transport-encrypted only and the Opus payloads are readable. No RESUME, no CLIENT_CONNECT of other users, no video.
+  transport-encrypted only and the Opus payloads are readable. No RESUME, no
+  CLIENT_CONNECT of other users, no video.
 - UDP: IP discovery (a 74-byte request of type 1 answered by type 2 with the address
   and port seen), then RTP packets (version 2, payload type 0x78) decrypted with the
   session's mode (``aead_xchacha20_poly1305_rtpsize``, the one offered; the header is the
@@ -40,7 +41,7 @@ import json
 import secrets
 import struct
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import nacl.secret
 from aiohttp import WSMsgType, web

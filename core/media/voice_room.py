@@ -64,6 +64,8 @@ class Room:
     channel: str
     session_id: str
     link: VoiceLink
+    host: str
+    """Who invited the GM: charged for lines nobody in particular told."""
     queue: asyncio.Queue[Told] = field(default_factory=asyncio.Queue)
     worker: asyncio.Task[None] | None = None
     spoken: int = 0
@@ -103,12 +105,12 @@ class VoiceRooms:
         async with lock:
             room = self.rooms.get(guild)
             if room is not None and room.channel == channel:
-                room.session_id = session_id
+                room.session_id, room.host = session_id, user
                 return room
             if room is not None:
                 await self._close(room)
             link = await self.player.join(guild, channel)
-            room = Room(guild, channel, session_id, link)
+            room = Room(guild, channel, session_id, link, user)
             room.worker = asyncio.create_task(self._speak(room), name=f"storyai-voice-{guild}")
             self.rooms[guild] = room
             return room
@@ -137,15 +139,16 @@ class VoiceRooms:
         session_id: str,
         lines: list[Line] | tuple[Line, ...],
         *,
-        user: str,
+        user: str | None,
         notify: Notify | None = None,
     ) -> bool:
-        """Queue a told turn's lines to be said (returns at once). False: the GM is in no
-        voice channel for this story on this server."""
+        """Queue a told turn's lines to be said (returns at once), charged to ``user``
+        who told it (None: the host who invited the GM). False: the GM is in no voice
+        channel for this story on this server."""
         room = self.room(guild)
         if room is None or room.session_id != session_id or not lines:
             return False
-        room.queue.put_nowait(Told(tuple(lines), user, notify))
+        room.queue.put_nowait(Told(tuple(lines), user or room.host, notify))
         return True
 
     async def settled(self) -> None:

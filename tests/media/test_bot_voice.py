@@ -86,8 +86,10 @@ async def test_the_host_invites_the_gm_who_speaks_each_turn_in_order_then_leaves
             await acted.wait_text(TOLD_MARK)
             told.append(acted)
         await fake.wait_until(
-            lambda: len(conn.lines()) >= len(speech.requests) > 0
-            and bot.voice.room(str(fake.guild_id)).queue.empty(),
+            lambda: (
+                len(conn.lines()) >= len(speech.requests) > 0
+                and bot.voice.room(str(fake.guild_id)).queue.empty()
+            ),
             what="every line of both turns spoken",
         )
         await bot.voice.settled()

@@ -68,6 +68,8 @@ class Room:
     """Who invited the GM: charged for lines nobody in particular told."""
     queue: asyncio.Queue[Told] = field(default_factory=asyncio.Queue)
     worker: asyncio.Task[None] | None = None
+    told: int = 0
+    """Turns queued so far."""
     spoken: int = 0
     """Lines played so far."""
 
@@ -149,6 +151,7 @@ class VoiceRooms:
         if room is None or room.session_id != session_id or not lines:
             return False
         room.queue.put_nowait(Told(tuple(lines), user or room.host, notify))
+        room.told += 1
         return True
 
     async def settled(self) -> None:

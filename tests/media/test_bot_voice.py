@@ -85,14 +85,12 @@ async def test_the_host_invites_the_gm_who_speaks_each_turn_in_order_then_leaves
             acted = await fake.slash("act", user="alice", channel="adventures", text=action)
             await acted.wait_text(TOLD_MARK)
             told.append(acted)
-        await fake.wait_until(
-            lambda: (
-                len(conn.lines()) >= len(speech.requests) > 0
-                and bot.voice.room(str(fake.guild_id)).queue.empty()
-            ),
-            what="every line of both turns spoken",
-        )
+        room = bot.voice.room(str(fake.guild_id))
+        await fake.wait_until(lambda: room.told == 2, what="both turns queued to be said")
         await bot.voice.settled()
+        await fake.wait_until(
+            lambda: len(conn.lines()) == room.spoken, what="every line's audio received"
+        )
         said = conn.lines()
         assert len(said) == len(speech.requests) >= 2
         assert [len(line) for line in said] == [frames_of(r) for r in speech.requests], (

@@ -91,8 +91,8 @@ class VoiceConnection:
         return self.mode is not None
 
     def lines(self) -> list[list[Frame]]:
-        """The audio frames of each source played, in order (a run of silence frames
-        ends each)."""
+        """The audio frames of each source played to its end, in order (discord.py ends
+        each with a run of silence frames; a source still playing is left out)."""
         out: list[list[Frame]] = []
         current: list[Frame] = []
         for frame in self.frames:
@@ -102,8 +102,6 @@ class VoiceConnection:
                 current = []
             else:
                 current.append(frame)
-        if current:
-            out.append(current)
         return out
 
 

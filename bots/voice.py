@@ -97,7 +97,7 @@ class DiscordVoiceLink(VoiceLink):
         self.client = client
 
     async def play(self, audio: bytes, mime: str) -> None:
-        source = audio_source(audio, mime)
+        source = await asyncio.to_thread(audio_source, audio, mime)  # decoding takes a while
         if not self.client.is_connected():
             raise VoiceChannelError("The voice connection was lost.")
         loop = asyncio.get_running_loop()

@@ -1,6 +1,7 @@
 """The voice side of ``FakeDiscord``: voice states on the main gateway, a voice
 WebSocket and a UDP voice server, modelled as far as discord.py 2.7's ``VoiceClient``
-needs to join a channel and send audio (``DISCORD_TESTING.md`` and the tests of
+needs to join a channel and send audio (read from discord.py's ``voice_state.py``,
+``gateway.DiscordVoiceWebSocket`` and ``voice_client.py``; exercised by
 ``tests/fakes_discord/test_fake_discord_voice.py``).
 
 What is modelled:

@@ -23,8 +23,10 @@ from storyai.bots.components import ChoiceButton
 from storyai.bots.output import NO_PINGS, escape_text
 from storyai.bots.replies import post
 from storyai.bots.sharding import Shards
+from storyai.bots.voice import DiscordVoicePlayer, speak_later, voice_moved
 from storyai.core.domain.dice import Dice, SeededDice
 from storyai.core.media.service import MediaService
+from storyai.core.media.voice_room import VoicePlayer, VoiceRooms
 from storyai.core.play import Play
 from storyai.core.play.results import Tended
 from storyai.core.play.tableside import Shard
@@ -52,6 +54,7 @@ class StoryBot(commands.Bot):
         stream_interval: float = STREAM_INTERVAL,
         dice: Callable[[], Dice] = lambda: SeededDice(None),
         media: MediaService | None = None,
+        voice_player: VoicePlayer | None = None,
         **options,
     ) -> None:
         intents = discord.Intents.default()
@@ -71,6 +74,10 @@ class StoryBot(commands.Bot):
         self.explained: set[tuple[str, int, str]] = set()  # refusals told by DM (messages)
         self.media = media
         """Pictures (and, with voice, speech); None: no media."""
+        self.voice: VoiceRooms | None = None
+        """The voice channels the GM speaks in (``/story voice join``); None: no speech."""
+        if media is not None and media.router.can_speak:
+            self.voice = VoiceRooms(media, voice_player or DiscordVoicePlayer(self))
         self.media_tasks: set[asyncio.Future] = set()
         """Pictures being made and posted in the background (see ``bots.media``)."""
         self._tending: asyncio.Task | None = None
@@ -90,6 +97,9 @@ class StoryBot(commands.Bot):
     async def close(self) -> None:
         for task in list(self.media_tasks):
             task.cancel()
+        if self.voice is not None:
+            with contextlib.suppress(Exception):
+                await self.voice.close()
         if self._tending is not None:  # stop tending before the database goes away
             self._tending.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -99,6 +109,11 @@ class StoryBot(commands.Bot):
 
     async def on_message(self, message: discord.Message) -> None:
         await messages.heard(self, message)
+
+    async def on_voice_state_update(
+        self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
+    ) -> None:
+        await voice_moved(self, member, before, after)
 
     # ------------------------------------------------------------ tending
 
@@ -135,6 +150,14 @@ class StoryBot(commands.Bot):
                 await post(channel, escape_text(tended.notice))
             if tended.result is not None:
                 await turns.show_in(self, channel, tended.result)
+                guild = getattr(getattr(channel, "guild", None), "id", None)
+                speak_later(
+                    self,
+                    str(guild) if guild else None,
+                    tended.result.session_id,
+                    tended.result.lines,
+                    user=None,
+                )
 
     @property
     def shard(self) -> Shard | None:

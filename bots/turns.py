@@ -26,6 +26,8 @@ from storyai.bots.output import NO_PINGS, MessageStreamer, clip, escape_text, re
 from storyai.bots.output.buttons import PREFIX as CHOICE_PREFIX
 from storyai.bots.output.split import split_message
 from storyai.bots.replies import PLACEHOLDER, channel_streamer, send, streamer
+from storyai.bots.voice import by_dm, speak_later
+from storyai.bots.voice import privately as voice_notice
 from storyai.core.play.results import ActResult, Seat, TableView, TurnResult
 
 if TYPE_CHECKING:
@@ -95,6 +97,14 @@ async def act(
         await send(interaction, render_lines(outcome.result.lines), ephemeral=True)
     else:
         await show(interaction, outcome.result, heading, stream, next_up=outcome)
+        speak_later(
+            bot,
+            guild_of(interaction),
+            session.id,
+            outcome.result.lines,
+            user=str(interaction.user.id),
+            notify=voice_notice(interaction),
+        )
         if interaction.channel is not None:
             pictures_later(
                 bot,
@@ -298,6 +308,14 @@ async def act_in(
         )
     if outcome.result is not None:  # None in free mode: told with the round
         await show_in(bot, channel, outcome.result, heading, stream=stream, next_up=outcome)
+        speak_later(
+            bot,
+            str(message.guild.id) if message.guild else None,
+            session_id,
+            outcome.result.lines,
+            user=str(message.author.id),
+            notify=by_dm(message.author),
+        )
         pictures_later(
             bot,
             channel,

@@ -1,6 +1,7 @@
 """The bot's slash commands, one module per group of what players do:
 
 ``story``      /story start | join | leave | status | mode | remove | end
+``voice``      /story voice join | leave (a subgroup of /story)
 ``acting``     /act, /whisper, /roll, /check, /save
 ``character``  /sheet, /inventory, /quests, /powers, /legacy, /character create
 ``knowledge``  /map, /codex

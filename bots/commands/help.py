@@ -41,7 +41,9 @@ TOPICS: dict[str, tuple[str, str]] = {
         "**/story settings** — which messages are actions (every message, only those "
         "with a prefix, only those in a thread of the channel, or none) and whether the "
         "next player is pinged.\n"
-        "**/story remove** — take a player off the table.\n**/rewind** `turn` and "
+        "**/story remove** — take a player off the table.\n"
+        "**/story voice join** — from a voice channel: the game master joins it and "
+        "speaks the story; **/story voice leave** sends it out.\n**/rewind** `turn` and "
         "**/branch** `name` — replay from an earlier turn, or switch branches.\n"
         "**/story end** — end the story.",
     ),

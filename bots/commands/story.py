@@ -1,4 +1,5 @@
-"""/story start | join | leave | status | mode | remove | end: the table in a channel."""
+"""/story start | join | leave | status | mode | remove | end: the table in a channel
+(/story voice join | leave: ``voice``)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,9 @@ async def worlds(interaction: discord.Interaction, current: str) -> list[app_com
 class Story(app_commands.Group):
     def __init__(self) -> None:
         super().__init__(name="story", description="Start, join and run a story in this channel")
+        from storyai.bots.commands.voice import Voice
+
+        self.add_command(Voice())
 
     @app_commands.command(name="start", description="Start a story here (you are the host)")
     @app_commands.describe(

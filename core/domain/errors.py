@@ -460,3 +460,7 @@ def until(now: datetime, then: datetime) -> str:
 
 class ToolRefused(PlayError):
     """A companion or MCP tool the caller may not use, or data that is not theirs."""
+
+
+class VoiceChannelError(StoryError):
+    """The GM could not join, speak in, or stay in a voice channel (never blocks a turn)."""

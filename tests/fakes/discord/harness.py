@@ -38,6 +38,11 @@ acknowledgement window ran out):
     A button or string select on a message (``FakeMessage``, discord.py message or id).
 ``await fake.say(text, user=, channel=, reply_to=)``
     A player's message (MESSAGE_CREATE); returns the ``FakeMessage``.
+``await fake.move_voice(user, channel)``
+    A member joins a voice channel (``voice_channels=[...]`` option; None: leaves
+    voice); ``fake.voice`` (``voice.py``) keeps the bot's voice connections and the
+    audio it sent. ``patched_endpoints`` also points the voice WebSocket's ``wss://``
+    at the fake's plain ``ws://``.
 
 ``to=`` picks the client that receives an interaction when several are connected:
 ``None`` (the fake's ``interaction_routing``, round robin by default), ``"all"``, an
@@ -60,7 +65,7 @@ from typing import Any
 import discord
 import yarl
 from discord.gateway import DiscordWebSocket
-from discord.http import Route
+from discord.http import HTTPClient, Route
 
 from . import limits as L
 from .server import (
@@ -432,6 +437,12 @@ class DiscordHarness(FakeDiscord):
 
     # --- reading -----------------------------------------------------------------------------
 
+    async def move_voice(self, user: str, channel: FakeChannel | str | int | None) -> None:
+        """``user`` joins a voice channel (None: leaves voice), as Discord tells bots."""
+        target = None if channel is None else self.channel(channel)
+        assert target is None or target.type == 2, f"{target} is not a voice channel"
+        await self.voice.move(self.user(user), None if target is None else target.id)
+
     def history(self, channel: FakeChannel | str | int | None = None) -> list[FakeMessage]:
         """Messages in a channel or thread, oldest first, without deleted ones."""
         return [m for m in self.messages[self.channel(channel).id] if not m.deleted]
@@ -472,16 +483,26 @@ class DiscordHarness(FakeDiscord):
 @contextlib.contextmanager
 def patched_endpoints(fake: FakeDiscord) -> Iterator[None]:
     """Point discord.py's REST base and gateway URL at ``fake``; restore them after."""
-    saved = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    saved = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY, HTTPClient.ws_connect
     assert "127.0.0.1" not in Route.BASE, (
         f"discord.py already points at a fake ({Route.BASE}): one fake per process at a time"
     )
     Route.BASE = fake.api_url
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)
+    ws_connect = saved[2]
+    voice = f"wss://127.0.0.1:{fake.port}/"
+
+    async def plain_voice(self: HTTPClient, url: str, **kwargs: Any) -> Any:
+        # discord.py reaches the voice endpoint as wss://; the fake's is plain ws://
+        if url.startswith(voice):
+            url = "ws://" + url.removeprefix("wss://")
+        return await ws_connect(self, url, **kwargs)
+
+    HTTPClient.ws_connect = plain_voice  # type: ignore[method-assign]
     try:
         yield
     finally:
-        Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
+        Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY, HTTPClient.ws_connect = saved
 
 
 @contextlib.asynccontextmanager

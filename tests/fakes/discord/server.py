@@ -27,6 +27,8 @@ State tests can inspect (all plain Python objects):
 ``typing``         every ``POST /channels/{id}/typing`` as (channel id, monotonic time)
 ``dms``            ``{member name: [FakeMessage]}``: what the bot sent by DM (``POST
                    /users/@me/channels``, then a message to that channel)
+``voice``          voice channels (option ``voice_channels``), voice states, the voice
+                   WebSocket and UDP audio: ``FakeVoice`` in ``voice.py`` (what is modelled)
 A message's ``reactions`` lists the bot's own reactions ``(emoji, bot id)`` (PUT and
 DELETE ``.../reactions/{emoji}/@me``, bucket ``reactions`` 1 per 0.25 s). Clicking a
 disabled button is refused (AssertionError), as Discord's client does not send it.
@@ -76,6 +78,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from . import limits as L
+from .voice import FakeVoice
 
 API_PREFIX = "/api/v10"
 DISCORD_EPOCH_MS = 1_420_070_400_000
@@ -152,7 +155,7 @@ class FakeChannel:
     id: int
     name: str
     guild_id: int
-    type: int = 0  # 0 text; 11 public thread; 12 private thread
+    type: int = 0  # 0 text; 2 voice; 11 public thread; 12 private thread
     position: int = 0
     parent_id: int | None = None
     owner_id: int | None = None
@@ -184,6 +187,8 @@ class FakeChannel:
             "flags": 0,
             "last_message_id": None,
         }
+        if self.type == 2:  # a voice channel
+            data.update(bitrate=64000, user_limit=0, rtc_region=None)
         if self.is_thread:
             data.pop("position")
             data.pop("permission_overwrites")
@@ -549,6 +554,7 @@ class FakeDiscord:
         guild_name: str = "Ember Guild",
         members: Iterable[str] = DEFAULT_MEMBERS,
         channels: Iterable[str] = DEFAULT_CHANNELS,
+        voice_channels: Iterable[str] = (),
         privileged_intents: Iterable[str] = ("members", "presences", "message_content"),
         ack_window: float = L.ACK_WINDOW,
         token_ttl: float = L.TOKEN_TTL,
@@ -588,6 +594,10 @@ class FakeDiscord:
         for position, name in enumerate(channels):
             channel = FakeChannel(self.snowflake(), name, self.guild_id, position=position)
             self.channels[channel.id] = channel
+        for position, name in enumerate(voice_channels):
+            channel = FakeChannel(self.snowflake(), name, self.guild_id, type=2, position=position)
+            self.channels[channel.id] = channel
+        self.voice = FakeVoice(self)
 
         self.calls: list[Call] = []
         self.messages: defaultdict[int, list[FakeMessage]] = defaultdict(list)
@@ -617,6 +627,7 @@ class FakeDiscord:
     async def start(self) -> FakeDiscord:
         app = web.Application()
         app.router.add_get("/gateway", self._handle_gateway)
+        self.voice.routes(app)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._handle_rest)
         app.router.add_route("*", "/{tail:.*}", self._handle_elsewhere)
         self._changed = asyncio.Event()
@@ -625,6 +636,7 @@ class FakeDiscord:
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        await self.voice.start()
         return self
 
     async def close(self) -> None:
@@ -639,6 +651,7 @@ class FakeDiscord:
         for session in self.sessions:
             if session.open:
                 await session.close(1001, "fake shutting down")
+        self.voice.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -778,7 +791,7 @@ class FakeDiscord:
             channels=[c.payload() for c in self.channels.values() if not c.is_thread],
             threads=[c.payload() for c in self.channels.values() if c.is_thread],
             presences=[],
-            voice_states=[],
+            voice_states=self.voice.guild_voice_states(),
             stage_instances=[],
             guild_scheduled_events=[],
             soundboard_sounds=[],
@@ -884,8 +897,10 @@ class FakeDiscord:
             await session.close(4003, "Not authenticated.")
         elif op == 8:
             await self._request_members(session, d or {})
-        elif op in (3, 4):
-            pass  # presence and voice state updates: accepted, not modelled
+        elif op == 4:
+            await self.voice.op4(session, d or {})  # joining or leaving a voice channel
+        elif op == 3:
+            pass  # presence updates: accepted, not modelled
         else:
             self._violate("gateway", f"unknown opcode {op}")
             await session.close(4001, "Unknown opcode.")

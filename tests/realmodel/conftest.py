@@ -17,16 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from realmodel.llama import REQUIRE_ENV, LlamaServer, find_llama, why_missing
+from realmodel.llama import REQUIRE_ENV, LlamaServer, default_threads, find_llama, why_missing
 from realmodel.proxy import RecordingProxy
 
 CONTEXT = 8192
 WORLD = "lighthouse"
-THREADS = int(os.environ.get("STORYAI_LLAMA_THREADS", "2"))
-"""Both cores: in CI the tier runs alone (measured on a quiet 2-core machine: 249 prompt and
-74 generated tokens a second with two threads, 136 and 41 with one). On a machine busy
-with other work, two llama.cpp threads spin-wait on each other (2 tok/s measured):
-STORYAI_LLAMA_THREADS=1 there."""
+THREADS = default_threads()
+"""Measured on a quiet 2-core machine: 249 prompt and 74 generated tokens a second with
+two threads, 136 and 41 with one; under pytest-xdist the other worker takes a core, so
+the tier plays on one thread (``realmodel.llama.default_threads``)."""
 
 
 @dataclass

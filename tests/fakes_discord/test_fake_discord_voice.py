@@ -10,8 +10,12 @@ import io
 import itertools
 
 import discord
+import pytest
 from fakes.discord import running_bot
+from fakes.discord.voice import voice_stack_missing
 
+MISSING = voice_stack_missing()
+pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
 FRAME = 3840
 """20 ms of 48 kHz 16-bit stereo PCM: one Opus frame."""
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 import pytest
 from fakes.discord.harness import running_bot
+from fakes.discord.voice import voice_stack_missing
 
 from storyai.bots.client import StoryBot
 from storyai.bots.voice import FRAME, RATE, wav_to_pcm
@@ -29,6 +30,8 @@ from storyai.core.play import Play
 from storyai.core.worlds.bundled import bundled_world_paths
 from storyai.core.worlds.validate import load_world
 
+MISSING = voice_stack_missing()
+pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
 TOLD_MARK = "\n-# "
 WORLD = load_world(bundled_world_paths()["ember_hollow"])
 NOW = datetime(2026, 12, 7, 20, 0, tzinfo=UTC)

@@ -38,6 +38,7 @@ harness's ``patched_endpoints`` rewrites that scheme for this fake's address onl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 import struct
@@ -347,3 +348,20 @@ class FakeVoice:
             self.fake._violate("voice", f"a nonce reused or going back ({counter})")
         conn.nonces.append(counter)
         conn.frames.append(Frame(sequence, timestamp, opus))
+
+
+def voice_stack_missing() -> str | None:
+    """Why discord.py cannot send voice on this machine, or None when it can: voice
+    needs PyNaCl and davey (``storyai[media]``) and the system's libopus."""
+    try:
+        import davey  # noqa: F401
+    except ImportError:
+        return "davey is not installed (pip install 'storyai[media]')"
+    import discord.opus
+
+    if not discord.opus.is_loaded():
+        with contextlib.suppress(Exception):
+            discord.opus._load_default()
+    if not discord.opus.is_loaded():
+        return "libopus is not installed (Debian/Ubuntu: apt-get install libopus0)"
+    return None

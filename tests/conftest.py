@@ -234,15 +234,6 @@ def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
 # ------------------------------------------------------------------ the real-model tier
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every ``real_model`` test in one xdist group (``--dist loadgroup``): one worker
-    plays them all, so one llama-server at a time shares the cores with the rest."""
-    for item in items:
-        if item.get_closest_marker("real_model") and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group("real_model"))
-
-
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node, error) -> None:
     from realmodel.conftest import gather

@@ -69,6 +69,18 @@ class CompanionReply:
         return Line("dialogue", self.text, speaker=self.companion)
 
 
+@dataclass(frozen=True)
+class CompanionPanel:
+    """What the TUI's companion tab shows: who it is, its bond with the player (how
+    many things it remembers of them, here and in other stories) and what it said last."""
+
+    companion: str
+    personality: str
+    bond: int
+    remarks: tuple[tuple[int, str], ...] = ()  # (turn, text), newest first
+    asked: tuple[str, ...] = ()  # what the player asked it last, newest first
+
+
 def companion_of(world: World) -> tuple[str, CompanionSpec]:
     """The world's first companion (id, spec), else the default (Aria)."""
     for cid, spec in world.companions.items():
@@ -280,6 +292,24 @@ class Companions:
         """What the companion remembers of this player now, newest first."""
         asker, current, _ = await self._seat(session_id, user_ref=user_ref)
         return await self._remembered(asker.player_key, current.opened)
+
+    async def panel(
+        self,
+        session_id: str,
+        *,
+        user_ref: str | None = None,
+        player_id: str | None = None,
+        last: int = 4,
+    ) -> CompanionPanel:
+        """The companion as its side tab shows it for this seat."""
+        asker, current, _ = await self._seat(session_id, user_ref=user_ref, player_id=player_id)
+        _, spec = companion_of(current.world)
+        notes = await self._remembered(asker.player_key, current.opened)  # newest first
+        remarks = tuple((n.turn, n.text) for n in notes if n.kind.startswith("remark:"))
+        asked = tuple(n.text for n in notes if n.kind == "asked")
+        return CompanionPanel(
+            spec.name, spec.personality, len(notes), remarks[:last], asked[:last]
+        )
 
     async def _remembered(self, player_key: str, opened: Opened) -> list[CompanionNote]:
         async with self.deps.uow() as uow:

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Footer, Header, Input
 
 from storyai.core.domain.errors import StoryError, UsageError
 from storyai.core.domain.events import Line, Narration, PlayerAction
@@ -276,6 +276,7 @@ class PlayScreen(Screen[None]):
         branch = next((b.name for b in self.branches if b.active), "")
         self.query_one("#status", StatusLine).show(self.view, branch)
         self.query_one("#panel", SidePanel).show(self.view)
+        await self._show_companion()
         ended = bool(state.ending)
         await self.query_one("#choices", ChoiceBar).show(state.choices, ended=ended)
         command = self.command
@@ -285,6 +286,37 @@ class PlayScreen(Screen[None]):
         self.title = f"{self.world.world.title} — {self.view.sheet.name}"
         self.sub_title = f"turn {state.turn}"
         self._fit_panel()
+
+    async def _show_companion(self) -> None:
+        """The companion's tab: its name, bond and last words (as the core reads them)."""
+        if self.session_id is None:
+            return
+        try:
+            panel = await self.service.companion.panel(self.session_id)
+        except StoryError:
+            return  # no seat to speak to (the tab keeps what it showed)
+        for side in self.query("#panel").results(SidePanel):
+            side.show_companion(panel)
+
+    @on(Input.Submitted, "#companion-ask")
+    def _ask_companion(self, event: Input.Submitted) -> None:
+        question = event.value.strip()
+        event.input.value = ""
+        if question and self.session_id is not None:
+            self.ask_companion(question)
+
+    @work(group="companion")
+    async def ask_companion(self, question: str) -> None:
+        """The companion answers in its tab (no turn is taken; it remembers being asked)."""
+        assert self.session_id is not None
+        from rich.text import Text
+
+        with self.story_app.story_errors():
+            reply = await self.service.companion.ask(self.session_id, question)
+            self.query_one("#panel", SidePanel).answer = Text.assemble(
+                ("You: ", "bold"), question, "\n", (f"{reply.companion}: ", "bold green"), reply.text
+            )
+            await self._show_companion()
 
     # ------------------------------------------------------------- turns
 
@@ -325,6 +357,8 @@ class PlayScreen(Screen[None]):
         command = self.command
         character = event.character
         if self.focused is command or not event.is_printable or character is None:
+            return
+        if isinstance(self.focused, Input):  # the companion's own line types as it is
             return
         if character in "123456789" and not command.value:
             return  # the screen's bindings pick the choice
@@ -426,6 +460,7 @@ class PlayScreen(Screen[None]):
                     remark = await self.service.companion.remark(self.session_id)
                     if remark is not None:
                         await log.add_lines([remark.line()])
+                        await self._show_companion()
         finally:
             await log.end_stream()
             self.busy = False

@@ -181,3 +181,31 @@ def ask(
 
     reply = with_container(use)
     console.print(f"[bold green]{escape(reply.companion)}:[/] {escape(reply.text)}")
+
+
+@companion.command("settings")
+def settings(
+    remarks: str = typer.Argument(
+        None,
+        help="off, on, or some of low-hp[=PERCENT], lethal, stalled[=THINGS], new-place, "
+        "every=TURNS. Leave out to see the current setting.",
+    ),
+) -> None:
+    """When your companion speaks first after a turn (kept for every story you play).
+
+    [bold]Examples[/bold]
+
+      storyai companion settings                      # show
+      storyai companion settings off
+      storyai companion settings low-hp=50,lethal,every=3
+    """
+    from storyai.core.companion.settings import describe_remarks
+    from storyai.core.domain.legacy import LOCAL
+
+    async def use(c: Container):  # type: ignore[no-untyped-def]
+        if remarks is None:
+            return await c.play.companion.remark_settings(LOCAL)
+        return await c.play.companion.set_remark_settings(LOCAL, remarks)
+
+    limits = with_container(use)
+    console.print(f"Companion remarks: {escape(describe_remarks(limits))}")

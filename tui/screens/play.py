@@ -16,6 +16,7 @@ from textual.widgets import Footer, Header, Input
 
 from storyai.core.domain.errors import StoryError, UsageError
 from storyai.core.domain.events import Line, Narration, PlayerAction
+from storyai.core.domain.legacy import LOCAL
 from storyai.core.domain.records import EventRecord
 from storyai.core.domain.state import GameState
 from storyai.core.domain.world import World
@@ -118,6 +119,8 @@ class PlayScreen(Screen[None]):
         self._redrawn = False  # drawn anew by ``redraw`` under the history screen
         self.queued: list[str] = []
         """Input sent while a turn was being told: played in order once it is told."""
+        self.remarks_on = True
+        """The companion may speak first (the player's setting, read with its tab)."""
         self.aloud = False
         """Narration is read aloud (the palette's toggle; needs a voice and a player)."""
         self._voice_turns = asyncio.Lock()
@@ -295,8 +298,20 @@ class PlayScreen(Screen[None]):
             panel = await self.service.companion.panel(self.session_id)
         except StoryError:
             return  # no seat to speak to (the tab keeps what it showed)
+        self.remarks_on = panel.remarks_setting != "off"
         for side in self.query("#panel").results(SidePanel):
             side.show_companion(panel)
+
+    @work(group="companion")
+    async def toggle_remarks(self) -> None:
+        """The palette's toggle: the companion speaks first (the defaults) or never; kept
+        in the player's companion settings, for every story."""
+        with self.story_app.story_errors():
+            setting = "off" if self.remarks_on else "on"
+            await self.service.companion.set_remark_settings(LOCAL, setting)
+            await self._show_companion()
+            said = "may speak first again" if self.remarks_on else "no longer speaks first"
+            self.notify(f"Your companion {said}.")
 
     @on(Input.Submitted, "#companion-ask")
     def _ask_companion(self, event: Input.Submitted) -> None:
@@ -314,7 +329,11 @@ class PlayScreen(Screen[None]):
         with self.story_app.story_errors():
             reply = await self.service.companion.ask(self.session_id, question)
             self.query_one("#panel", SidePanel).answer = Text.assemble(
-                ("You: ", "bold"), question, "\n", (f"{reply.companion}: ", "bold green"), reply.text
+                ("You: ", "bold"),
+                question,
+                "\n",
+                (f"{reply.companion}: ", "bold green"),
+                reply.text,
             )
             await self._show_companion()
 

@@ -150,6 +150,7 @@ def companion_renderable(panel: CompanionPanel, answer: Text | None = None) -> G
     bond = Text.assemble(("Bond ", "bold"), ("♥" * hearts, "red"), ("♡" * (10 - hearts), "dim"))
     bond.append(f" {panel.bond} remembered")
     lines.append(bond)
+    lines.append(Text.assemble(("Speaks first: ", "bold"), panel.remarks_setting))
     if answer is not None:
         lines += [Text(""), answer]
     lines += [Text(""), Text("Last remarks", style="bold")]
@@ -201,9 +202,7 @@ class SidePanel(Vertical):
         tab = self.query_one("#panel-tabs", TabbedContent).get_tab("tab-companion")
         if tab.label_text != panel.companion:
             tab.label = panel.companion
-        self.query_one("#panel-companion", Static).update(
-            companion_renderable(panel, self.answer)
-        )
+        self.query_one("#panel-companion", Static).update(companion_renderable(panel, self.answer))
 
     def next_tab(self) -> None:
         tabs = self.query_one("#panel-tabs", TabbedContent)

@@ -26,6 +26,7 @@ from storyai.bots.output import NO_PINGS, MessageStreamer, clip, escape_text, re
 from storyai.bots.output.buttons import PREFIX as CHOICE_PREFIX
 from storyai.bots.output.split import split_message
 from storyai.bots.replies import PLACEHOLDER, channel_streamer, send, streamer
+from storyai.core.domain.errors import StoryError
 from storyai.core.play.results import ActResult, Seat, TableView, TurnResult
 
 if TYPE_CHECKING:
@@ -95,6 +96,8 @@ async def act(
         await send(interaction, render_lines(outcome.result.lines), ephemeral=True)
     else:
         await show(interaction, outcome.result, heading, stream, next_up=outcome)
+        if outcome.result.events:
+            await companion_remark(interaction, session.id)
         if interaction.channel is not None:
             pictures_later(
                 bot,
@@ -103,6 +106,20 @@ async def act(
                 user=str(interaction.user.id),
                 guild=guild_of(interaction),
             )
+
+
+async def companion_remark(interaction: discord.Interaction, session_id: str) -> None:
+    """After the turn's message, the actor's companion may speak up (once a turn at most,
+    within the player's own remark settings, ``/companion settings``)."""
+    bot: StoryBot = interaction.client  # type: ignore[assignment]
+    try:
+        remark = await bot.play.companion.remark(session_id, user_ref=str(interaction.user.id))
+    except StoryError:
+        return  # no seat of theirs to speak to
+    if remark is not None:
+        who = escape_text(interaction.user.display_name)
+        text = f"**{escape_text(remark.companion)}** (to {who}): *{escape_text(remark.text)}*"
+        await interaction.followup.send(text, allowed_mentions=NO_PINGS)
 
 
 async def show(

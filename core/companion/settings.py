@@ -69,6 +69,8 @@ def describe_remarks(limits: RemarkLimits) -> str:
     """The settings text that gives ``limits`` back (``parse_remarks`` reads it)."""
     if not limits.enabled:
         return "off"
+    if limits == DEFAULT:
+        return "on"
     parts = []
     if limits.low_hp > 0:
         parts.append(f"low-hp={round(limits.low_hp * 100)}")

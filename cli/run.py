@@ -171,7 +171,7 @@ def run(
         "--companion-remarks",
         help="When the companion speaks first after a turn: off, on, or some of "
         "low-hp[=PERCENT], lethal, stalled[=THINGS], new-place, every=TURNS. Default: "
-        "your setting (storyai companion settings).",
+        "with --save your setting (storyai companion settings), else on.",
     ),
     save: bool = typer.Option(False, "--save", help="Keep the session in the database."),
     provider: str = provider_option("offline"),
@@ -200,6 +200,7 @@ def run(
             err_console.print(captured.get(), end="", markup=False, highlight=False)
     else:
         w, source = _resolve_world(world)
+    from storyai.core.companion.service import RemarkLimits
     from storyai.core.companion.settings import parse_remarks
 
     remarks = parse_remarks(companion_remarks) if companion_remarks is not None else None
@@ -286,6 +287,9 @@ def run(
                     clock=container.clock,
                     quota=container.quota,
                 )
+            limits = remarks
+            if limits is None and save:  # the player's own setting, kept in the database
+                limits = await container.play.companion.remark_settings("local")
             return await play_script(
                 play,
                 w,
@@ -299,8 +303,8 @@ def run(
                 legacy_title=legacy_title,
                 on_turn=show,
                 version=version,
-                remarks=remarks,
-                on_remark=None if remarks is not None and not remarks.enabled else remark,
+                remarks=limits or RemarkLimits(),
+                on_remark=None if limits is not None and not limits.enabled else remark,
             )
         finally:
             await container.close()

@@ -327,8 +327,11 @@ class Companions:
         return [
             n
             for n in notes
-            if (n.kind != SETTINGS_KIND and n.session_id != opened.session.id)
-            or (n.depth <= head and on_line(lineage, n.segment, n.depth))
+            if n.kind != SETTINGS_KIND
+            and (
+                n.session_id != opened.session.id
+                or (n.depth <= head and on_line(lineage, n.segment, n.depth))
+            )
         ]
 
     # ------------------------------------------------------------------ settings

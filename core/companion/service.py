@@ -24,6 +24,7 @@ from storyai.core.companion.model_loop import Completes, LoopLimits, ask_with_mo
 from storyai.core.domain.companion import (
     DEFAULT_COMPANION,
     DEFAULT_LINES,
+    SETTINGS_KIND,
     CompanionNote,
     CompanionSpec,
 )
@@ -42,9 +43,6 @@ STORIES_SEARCHED = 50
 """``memory_search`` looks through the player's most recently played stories."""
 
 MAX_QUESTION = 500
-
-SETTINGS_KIND = "settings:remarks"
-"""The note that keeps a player's remark settings (not a memory: no bond, never rewound)."""
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,11 @@ async def act(
     else:
         await show(interaction, outcome.result, heading, stream, next_up=outcome)
         if outcome.result.events:
-            await companion_remark(interaction, session.id)
+
+            async def post(text: str) -> Any:
+                return await interaction.followup.send(text, allowed_mentions=NO_PINGS)
+
+            await companion_remark(bot, interaction.user, session.id, post)
         if interaction.channel is not None:
             pictures_later(
                 bot,
@@ -108,18 +112,22 @@ async def act(
             )
 
 
-async def companion_remark(interaction: discord.Interaction, session_id: str) -> None:
+async def companion_remark(
+    bot: StoryBot,
+    user: discord.abc.User,
+    session_id: str,
+    post: Callable[[str], Awaitable[Any]],
+) -> None:
     """After the turn's message, the actor's companion may speak up (once a turn at most,
-    within the player's own remark settings, ``/companion settings``)."""
-    bot: StoryBot = interaction.client  # type: ignore[assignment]
+    within the player's own remark settings, ``/companion settings``, unless the host
+    turned companions' remarks off for the table, ``/story settings companion:``)."""
     try:
-        remark = await bot.play.companion.remark(session_id, user_ref=str(interaction.user.id))
+        remark = await bot.play.companion.remark(session_id, user_ref=str(user.id))
     except StoryError:
         return  # no seat of theirs to speak to
     if remark is not None:
-        who = escape_text(interaction.user.display_name)
-        text = f"**{escape_text(remark.companion)}** (to {who}): *{escape_text(remark.text)}*"
-        await interaction.followup.send(text, allowed_mentions=NO_PINGS)
+        who = escape_text(user.display_name)
+        await post(f"**{escape_text(remark.companion)}** (to {who}): *{escape_text(remark.text)}*")
 
 
 async def show(
@@ -315,6 +323,12 @@ async def act_in(
         )
     if outcome.result is not None:  # None in free mode: told with the round
         await show_in(bot, channel, outcome.result, heading, stream=stream, next_up=outcome)
+        if outcome.result.events:
+
+            async def post(text: str) -> Any:
+                return await channel.send(text, allowed_mentions=NO_PINGS)
+
+            await companion_remark(bot, message.author, session_id, post)
         pictures_later(
             bot,
             channel,

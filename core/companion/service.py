@@ -36,6 +36,7 @@ from storyai.core.play.history import history
 from storyai.core.play.pipeline import Deps, host_of
 from storyai.core.play.queries import Now, now
 from storyai.core.play.results import TurnResult
+from storyai.core.play.tableside import options_of
 from storyai.core.quotas import MIN_TURN_CREDITS
 from storyai.core.storage.recall import query_stems, stem, witnesses_of, words
 
@@ -533,6 +534,8 @@ class Companions:
         """What the companion says unasked after a turn, if anything: at most one remark
         a turn, each situation once until it changes; only what the rules show."""
         asker, current, _ = await self._seat(session_id, user_ref=user_ref, player_id=player_id)
+        if not options_of(current.opened.session).companion:
+            return None  # the host turned companions' remarks off for this table
         if limits is None:
             limits = await self.remark_settings(asker.player_key)
         if not limits.enabled:

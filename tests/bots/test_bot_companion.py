@@ -68,3 +68,18 @@ async def test_companion_remarks_after_the_turn_and_obeys_the_players_setting(in
         assert not (await bot.play.companion.remark_settings(alice)).enabled
         assert (await bot.play.companion.remark_settings(str(fake.user("bob").id))).enabled
         assert fake.violations == []
+
+
+async def test_a_plain_message_turn_gets_its_remark_and_the_host_can_silence_companions(installed):
+    async with running_bot(new_bot(installed, Time())) as fake:
+        await start_story(fake)
+        said = await fake.say("go north", user="alice", channel="adventures")
+        told = await fake.wait_message("adventures", after=said, contains=TOLD_MARK)
+        remark = await fake.wait_message("adventures", after=said, contains="New ground")
+        assert remark.id > told.id and remark.content.startswith("**Aria** (to Alice):")
+        quiet = await fake.slash(
+            "story settings", user="alice", channel="adventures", companion=False
+        )
+        await quiet.wait_reply()
+        assert "companions speak only when asked" in quiet.reply.content
+        assert fake.violations == []

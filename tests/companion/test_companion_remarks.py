@@ -8,7 +8,7 @@ import pytest
 from storyai.core import services
 from storyai.core.companion.service import RemarkLimits
 from storyai.core.companion.settings import describe_remarks, parse_remarks
-from storyai.core.domain.errors import UsageError
+from storyai.core.domain.errors import StoryError, UsageError
 from storyai.core.play import Play
 from storyai.core.worlds.bundled import bundled_world_paths
 from storyai.core.worlds.validate import load_world
@@ -59,3 +59,23 @@ async def test_settings_are_kept_per_player_and_silence_or_space_remarks(uow_fac
     assert await play.companion.remark(sid) is None, "one remark in three turns at most"
     panel = await play.companion.panel(sid)
     assert panel.remarks[0][1] == first.text and panel.bond == 1
+
+
+async def test_the_host_can_silence_every_companion_at_the_table(uow_factory):
+    await services.install_world(uow_factory, WORLD, source="bundled")
+    play = Play(uow_factory)
+    sid = (
+        await play.start_in_channel("c1", "ember_hollow", user_ref="u1", player_name="Ash")
+    ).session_id
+    await play.join(sid, user_ref="u2", name="Bryn")
+    with pytest.raises(StoryError):
+        await play.set_table_options(sid, user_ref="u2", companion=False)  # not the host
+    options = await play.set_table_options(sid, user_ref="u1", companion=False)
+    assert not options.companion and (await play.table_options(sid)).actions == "all"
+    await play.act(
+        sid, "go north", player_id=(await play.companion.asker(sid, user_ref="u1")).player_id
+    )
+    assert await play.companion.remark(sid, user_ref="u1") is None
+    await play.set_table_options(sid, user_ref="u1", companion=True)
+    said = await play.companion.remark(sid, user_ref="u1")
+    assert said is not None and "New ground" in said.text

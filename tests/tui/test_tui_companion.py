@@ -53,3 +53,31 @@ async def test_companion_tab_shows_bond_remarks_and_answers_in_the_tab(
         text = " ".join(screen_text(app).split())
         assert "3 remembered" in text
         assert app.screen.state.turn == 1  # asking took no turn
+
+
+async def test_the_palette_toggle_silences_the_companion_and_its_tab_says_so(make_app, memory_uow):
+    start = await playing.start_session(memory_uow, "ember_hollow", player_name="Wren", seed=1)
+    app = make_app(memory_uow, session_id=start.session_id)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await type_text(pilot, "companion remarks: turn off")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not app.screen.remarks_on, "remarks turned off")
+        await pilot.press("f4", "f4", "f4", "f4")
+        await wait_until(
+            pilot, lambda: "Speaks first: off" in screen_text(app), "the tab shows the setting"
+        )
+        await pilot.click("#command")
+        await type_text(pilot, "north")
+        await pilot.press("enter")
+        await wait_until(
+            pilot,
+            lambda: app.screen.state.turn == 1 and not app.screen.busy,
+            "the turn, told to its end (where a remark would come)",
+        )
+        await settle(pilot)
+        assert "New ground" not in screen_text(app)
+    play = playing.play(memory_uow)
+    assert not (await play.companion.remark_settings("local")).enabled  # kept for next time

@@ -28,6 +28,7 @@ from storyai.bots.output.split import split_message
 from storyai.bots.replies import PLACEHOLDER, channel_streamer, send, streamer
 from storyai.bots.voice import by_dm, speak_later
 from storyai.bots.voice import privately as voice_notice
+from storyai.core.domain.errors import StoryError
 from storyai.core.play.results import ActResult, Seat, TableView, TurnResult
 
 if TYPE_CHECKING:
@@ -105,6 +106,12 @@ async def act(
             user=str(interaction.user.id),
             notify=voice_notice(interaction),
         )
+        if outcome.result.events:
+
+            async def post(text: str) -> Any:
+                return await interaction.followup.send(text, allowed_mentions=NO_PINGS)
+
+            await companion_remark(bot, interaction.user, session.id, post)
         if interaction.channel is not None:
             pictures_later(
                 bot,
@@ -113,6 +120,24 @@ async def act(
                 user=str(interaction.user.id),
                 guild=guild_of(interaction),
             )
+
+
+async def companion_remark(
+    bot: StoryBot,
+    user: discord.abc.User,
+    session_id: str,
+    post: Callable[[str], Awaitable[Any]],
+) -> None:
+    """After the turn's message, the actor's companion may speak up (once a turn at most,
+    within the player's own remark settings, ``/companion settings``, unless the host
+    turned companions' remarks off for the table, ``/story settings companion:``)."""
+    try:
+        remark = await bot.play.companion.remark(session_id, user_ref=str(user.id))
+    except StoryError:
+        return  # no seat of theirs to speak to
+    if remark is not None:
+        who = escape_text(user.display_name)
+        await post(f"**{escape_text(remark.companion)}** (to {who}): *{escape_text(remark.text)}*")
 
 
 async def show(
@@ -316,6 +341,12 @@ async def act_in(
             user=str(message.author.id),
             notify=by_dm(message.author),
         )
+        if outcome.result.events:
+
+            async def post(text: str) -> Any:
+                return await channel.send(text, allowed_mentions=NO_PINGS)
+
+            await companion_remark(bot, message.author, session_id, post)
         pictures_later(
             bot,
             channel,

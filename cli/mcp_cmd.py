@@ -50,7 +50,12 @@ def serve(
     token: str = typer.Option(
         None, "--token", help=f"stdio: the token to act with (default: ${TOKEN_ENV})."
     ),
-    per_minute: int = typer.Option(60, "--rate", help="HTTP: calls a minute per token."),
+    per_minute: int = typer.Option(
+        60,
+        "--rate",
+        help="HTTP: calls a minute per token, counted in the database (shared by every "
+        "server process on it).",
+    ),
 ) -> None:
     """Serve a story over the Model Context Protocol (pip install "storyai\\[mcp]"): over
     stdio with one token, or with --http over streamable HTTP, a bearer token per request.
@@ -67,7 +72,7 @@ def serve(
 
     require_sdk()
     from storyai.core.bootstrap import build
-    from storyai.core.companion.access import Access, RateLimit
+    from storyai.core.companion.access import Access, SharedRateLimit
 
     async def main() -> None:
         container = await build(migrate=True)
@@ -75,9 +80,8 @@ def serve(
             if http:
                 import uvicorn
 
-                guarded, app_ = http_app(
-                    container.play, limit=RateLimit(per_minute=per_minute, burst=per_minute)
-                )
+                limit = SharedRateLimit(container.play.deps, per_minute=per_minute)
+                guarded, app_ = http_app(container.play, limit=limit)
                 async with app_.router.lifespan_context(app_):
                     config = uvicorn.Config(
                         guarded, host=host, port=port, log_level="warning", lifespan="off"
@@ -181,3 +185,31 @@ def ask(
 
     reply = with_container(use)
     console.print(f"[bold green]{escape(reply.companion)}:[/] {escape(reply.text)}")
+
+
+@companion.command("settings")
+def settings(
+    remarks: str = typer.Argument(
+        None,
+        help="off, on, or some of low-hp[=PERCENT], lethal, stalled[=THINGS], new-place, "
+        "every=TURNS. Leave out to see the current setting.",
+    ),
+) -> None:
+    """When your companion speaks first after a turn (kept for every story you play).
+
+    [bold]Examples[/bold]
+
+      storyai companion settings                      # show
+      storyai companion settings off
+      storyai companion settings low-hp=50,lethal,every=3
+    """
+    from storyai.core.companion.settings import describe_remarks
+    from storyai.core.domain.legacy import LOCAL
+
+    async def use(c: Container):  # type: ignore[no-untyped-def]
+        if remarks is None:
+            return await c.play.companion.remark_settings(LOCAL)
+        return await c.play.companion.set_remark_settings(LOCAL, remarks)
+
+    limits = with_container(use)
+    console.print(f"Companion remarks: {escape(describe_remarks(limits))}")

@@ -15,7 +15,7 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from storyai.core.companion.access import Access, Gateway, Grant, RateLimit
+from storyai.core.companion.access import Access, Gateway, Grant, RateLimit, SharedRateLimit
 from storyai.core.domain.errors import StoryError
 
 if TYPE_CHECKING:
@@ -135,7 +135,7 @@ def build_server(play: Play, *, grant: Grant | None = None) -> MCPServer:
     return server
 
 
-def http_app(play: Play, *, limit: RateLimit | None = None) -> Any:
+def http_app(play: Play, *, limit: RateLimit | SharedRateLimit | None = None) -> Any:
     """The streamable HTTP app: each request's ``Authorization: Bearer`` token is
     resolved (401 when missing, unknown or revoked) and rate-limited (429) first."""
     from starlette.responses import JSONResponse
@@ -158,7 +158,10 @@ def http_app(play: Play, *, limit: RateLimit | None = None) -> Any:
             await JSONResponse({"error": exc.message}, status_code=401)(scope, receive, send)
             return
         try:
-            limit.take(found.token.id, time.monotonic())
+            if isinstance(limit, SharedRateLimit):
+                await limit.take(found.token.id)
+            else:
+                limit.take(found.token.id, time.monotonic())
         except StoryError as exc:
             await JSONResponse({"error": exc.message}, status_code=429)(scope, receive, send)
             return

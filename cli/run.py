@@ -18,6 +18,7 @@ from storyai.core.domain.errors import UsageError
 
 if TYPE_CHECKING:  # the commands import what they use: `storyai --help` stays quick
     from storyai.core.bootstrap import Container
+    from storyai.core.companion.service import CompanionReply
     from storyai.core.domain.events import Line
     from storyai.core.domain.identity import IdentityRequest
     from storyai.core.domain.world import World
@@ -165,6 +166,13 @@ def run(
         True, "--roll-background/--no-roll-background", help="Roll the tables left open."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the events as JSON lines."),
+    companion_remarks: str = typer.Option(
+        None,
+        "--companion-remarks",
+        help="When the companion speaks first after a turn: off, on, or some of "
+        "low-hp[=PERCENT], lethal, stalled[=THINGS], new-place, every=TURNS. Default: "
+        "with --save your setting (storyai companion settings), else on.",
+    ),
     save: bool = typer.Option(False, "--save", help="Keep the session in the database."),
     provider: str = provider_option("offline"),
     model: str = model_option(),
@@ -192,6 +200,10 @@ def run(
             err_console.print(captured.get(), end="", markup=False, highlight=False)
     else:
         w, source = _resolve_world(world)
+    from storyai.core.companion.service import RemarkLimits
+    from storyai.core.companion.settings import parse_remarks
+
+    remarks = parse_remarks(companion_remarks) if companion_remarks is not None else None
     inputs = _read_inputs(script)
     flags = {
         "title": title,
@@ -209,7 +221,10 @@ def run(
         character_file, name, archetype, flags, background or [], roll_background
     )
 
+    told = [0]  # the last turn shown (a remark in JSON names it)
+
     def show(text_in: str | None, result: TurnResult) -> None:
+        told.append(result.turn)
         if as_json:
             if not result.understood and not result.events:  # told, but nothing stored
                 said = [line.text for line in result.lines]
@@ -238,6 +253,18 @@ def run(
                 + "[/]"
             )
 
+    def remark(reply: CompanionReply) -> None:
+        if as_json:
+            row = {
+                "turn": told[-1],
+                "kind": "companion_remark",
+                "actor": reply.companion,
+                "payload": {"text": reply.text},
+            }
+            typer.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            render_lines([reply.line()])
+
     async def main() -> Played:
         container: Container = await build(migrate=save, provider=provider, model=model)
         try:
@@ -260,6 +287,9 @@ def run(
                     clock=container.clock,
                     quota=container.quota,
                 )
+            limits = remarks
+            if limits is None and save:  # the player's own setting, kept in the database
+                limits = await container.play.companion.remark_settings("local")
             return await play_script(
                 play,
                 w,
@@ -273,6 +303,8 @@ def run(
                 legacy_title=legacy_title,
                 on_turn=show,
                 version=version,
+                remarks=limits or RemarkLimits(),
+                on_remark=None if limits is not None and not limits.enabled else remark,
             )
         finally:
             await container.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from storyai.core import services
 from storyai.core.domain.identity import IdentityRequest
@@ -16,6 +17,9 @@ from storyai.core.domain.state import GameState
 from storyai.core.domain.world import Expectation, Playtest, World
 from storyai.core.play import Play, TurnResult
 from storyai.core.storage.memory import InMemoryStore
+
+if TYPE_CHECKING:
+    from storyai.core.companion.service import CompanionReply, RemarkLimits
 
 DEATH = "__death"
 """The ending the engine records when the player's character dies."""
@@ -45,11 +49,14 @@ async def play_script(
     legacy_title: str | None = None,
     on_turn: Callable[[str | None, TurnResult], None] | None = None,
     version: str | None = None,
+    remarks: RemarkLimits | None = None,
+    on_remark: Callable[[CompanionReply], None] | None = None,
 ) -> Played:
     """Start a story in ``world`` (installed where ``play`` plays, as ``version``: by
     default its own) and play ``inputs`` (blank and ``#`` lines skipped) until they run
     out or the story ends. ``picks`` answer level-up choices in order, each as soon as
-    one is pending (``str``, ``dex con``: what ``improve`` takes)."""
+    one is pending (``str``, ``dex con``: what ``improve`` takes). With ``on_remark``,
+    the companion may speak up after each turn played (within ``remarks``)."""
     start = await play.start(
         world.id,
         version=version or world.version,
@@ -80,6 +87,10 @@ async def play_script(
         results.append(result)
         if on_turn:
             on_turn(text, result)
+        if on_remark is not None and result.events and not result.ended:
+            remark = await play.companion.remark(start.session_id, limits=remarks)
+            if remark is not None:
+                on_remark(remark)
         if result.ended:
             break
         await answer_level_ups(result)

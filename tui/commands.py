@@ -55,6 +55,11 @@ def story_commands(app: StoryApp) -> list[PaletteCommand]:
                 play.toggle_aloud,
             ),
             PaletteCommand(
+                "Companion remarks: " + ("turn off" if play.remarks_on else "turn on"),
+                "Whether your companion speaks first after a turn (low HP, danger, new places)",
+                play.toggle_remarks,
+            ),
+            PaletteCommand(
                 "Portrait",
                 "Draw your character ([media] image); shown again for free",
                 play.action_portrait,

@@ -25,6 +25,7 @@ TOPICS: dict[str, tuple[str, str]] = {
         "**/sheet**, **/inventory**, **/quests** — your character, only you see it.\n"
         "**/map**, **/codex** — the places you found and what you know, only for you.\n"
         "**/companion ask** — ask your companion, privately.\n"
+        "**/companion settings** — when your companion speaks first (off, on, low-hp=50...).\n"
         "**/usage** — your turns left today.",
     ),
     "dice": (

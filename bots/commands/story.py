@@ -195,12 +195,14 @@ class Story(app_commands.Group):
             await send(interaction, f"{who} was removed from the table. {whose(view)}")
 
     @app_commands.command(
-        name="settings", description="Host: which messages are actions; ping the next player"
+        name="settings",
+        description="Host: which messages are actions; ping the next player; companions' remarks",
     )
     @app_commands.describe(
         actions="Which plain messages are actions (the rest is talk in character)",
         prefix="With actions=prefix: what an action starts with (default >)",
         ping="Ping the player whose turn it is (nobody else is ever pinged)",
+        companion="Companions may speak first after a turn (each player's own limits apply)",
     )
     @app_commands.choices(actions=ACTIONS)
     async def settings(
@@ -209,6 +211,7 @@ class Story(app_commands.Group):
         actions: str | None = None,
         prefix: app_commands.Range[str, 1, 5] | None = None,
         ping: bool | None = None,
+        companion: bool | None = None,
     ) -> None:
         async with answering(interaction) as bot:
             story = await bot.play.here(str(interaction.channel_id))
@@ -218,6 +221,7 @@ class Story(app_commands.Group):
                 actions=actions,
                 prefix=prefix,
                 ping_next=ping,
+                companion=companion,
             )
             prefix = options.prefix.replace("`", "")
             said = {
@@ -227,7 +231,12 @@ class Story(app_commands.Group):
                 "none": "plain messages are talk; act with /act or the buttons",
             }[options.actions]
             ping_note = "the next player is pinged" if options.ping_next else "nobody is pinged"
-            await send(interaction, f"Table settings: {said}; {ping_note}.")
+            remarks = (
+                "companions may speak first"
+                if options.companion
+                else "companions speak only when asked"
+            )
+            await send(interaction, f"Table settings: {said}; {ping_note}; {remarks}.")
 
     @app_commands.command(name="end", description="Host: end the story")
     async def end(self, interaction: discord.Interaction) -> None:

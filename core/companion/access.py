@@ -76,6 +76,37 @@ class RateLimit:
         self._buckets[token_id] = (tokens - 1, now)
 
 
+RATE_KEY = "mcp:{token}:{minute}"
+"""The key of ``SharedRateLimit``'s counters: daily quota counters of the ``user`` scope
+(one per token and minute; no player key has this form)."""
+
+
+@dataclass(frozen=True)
+class SharedRateLimit:
+    """At most ``per_minute`` calls per token in each minute of the clock, counted in the
+    database (the quota counters), so every server process on one database shares them.
+    A fixed window: up to ``per_minute`` calls may come close together at its edge."""
+
+    deps: Deps
+    per_minute: int = 60
+
+    async def take(self, token_id: str) -> None:
+        """Count one call; ToolRefused when the token's minute is used up."""
+        now = self.deps.clock.now()
+        window = int(now.timestamp() // 60)
+        async with self.deps.uow() as uow:
+            counted = await uow.quotas.take(
+                "user",
+                RATE_KEY.format(token=token_id, minute=window),
+                now.date(),
+                max_turns=max(1, self.per_minute),
+                max_credits=None,
+            )
+            await uow.commit()
+        if counted is None:
+            raise ToolRefused("Too many requests for this token.", hint="wait for the next minute")
+
+
 class Access:
     """Create, list, revoke and resolve tokens."""
 

@@ -24,6 +24,7 @@ from storyai.core.companion.model_loop import Completes, LoopLimits, ask_with_mo
 from storyai.core.domain.companion import (
     DEFAULT_COMPANION,
     DEFAULT_LINES,
+    SETTINGS_KIND,
     CompanionNote,
     CompanionSpec,
 )
@@ -35,6 +36,7 @@ from storyai.core.play.history import history
 from storyai.core.play.pipeline import Deps, host_of
 from storyai.core.play.queries import Now, now
 from storyai.core.play.results import TurnResult
+from storyai.core.play.tableside import options_of
 from storyai.core.quotas import MIN_TURN_CREDITS
 from storyai.core.storage.recall import query_stems, stem, witnesses_of, words
 
@@ -53,6 +55,7 @@ class RemarkLimits:
     lethal: bool = True  # warn when the foes here could drop you in one round
     stalled_after: int = 8  # warn when a quest stage has not moved for this many things
     new_place: bool = True
+    every: int = 1  # at most one remark in this many turns
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,19 @@ class CompanionReply:
 
     def line(self) -> Line:
         return Line("dialogue", self.text, speaker=self.companion)
+
+
+@dataclass(frozen=True)
+class CompanionPanel:
+    """What the TUI's companion tab shows: who it is, its bond with the player (how
+    many things it remembers of them, here and in other stories) and what it said last."""
+
+    companion: str
+    personality: str
+    bond: int
+    remarks: tuple[tuple[int, str], ...] = ()  # (turn, text), newest first
+    asked: tuple[str, ...] = ()  # what the player asked it last, newest first
+    remarks_setting: str = "on"  # when it may speak first (``describe_remarks``)
 
 
 def companion_of(world: World) -> tuple[str, CompanionSpec]:
@@ -281,6 +297,27 @@ class Companions:
         asker, current, _ = await self._seat(session_id, user_ref=user_ref)
         return await self._remembered(asker.player_key, current.opened)
 
+    async def panel(
+        self,
+        session_id: str,
+        *,
+        user_ref: str | None = None,
+        player_id: str | None = None,
+        last: int = 4,
+    ) -> CompanionPanel:
+        """The companion as its side tab shows it for this seat."""
+        asker, current, _ = await self._seat(session_id, user_ref=user_ref, player_id=player_id)
+        _, spec = companion_of(current.world)
+        notes = await self._remembered(asker.player_key, current.opened)  # newest first
+        remarks = tuple((n.turn, n.text) for n in notes if n.kind.startswith("remark:"))
+        asked = tuple(n.text for n in notes if n.kind == "asked")
+        from storyai.core.companion.settings import describe_remarks
+
+        setting = describe_remarks(await self.remark_settings(asker.player_key))
+        return CompanionPanel(
+            spec.name, spec.personality, len(notes), remarks[:last], asked[:last], setting
+        )
+
     async def _remembered(self, player_key: str, opened: Opened) -> list[CompanionNote]:
         async with self.deps.uow() as uow:
             notes = await uow.companions.notes(player_key)
@@ -289,9 +326,47 @@ class Companions:
         return [
             n
             for n in notes
-            if n.session_id != opened.session.id
-            or (n.depth <= head and on_line(lineage, n.segment, n.depth))
+            if n.kind != SETTINGS_KIND
+            and (
+                n.session_id != opened.session.id
+                or (n.depth <= head and on_line(lineage, n.segment, n.depth))
+            )
         ]
+
+    # ------------------------------------------------------------------ settings
+
+    async def remark_settings(self, player_key: str) -> RemarkLimits:
+        """When this player lets the companion speak first (theirs in every story)."""
+        from storyai.core.companion.settings import parse_remarks
+
+        async with self.deps.uow() as uow:
+            notes = await uow.companions.notes(player_key)
+        kept = next((n for n in notes if n.kind == SETTINGS_KIND), None)
+        return parse_remarks(kept.text) if kept is not None else RemarkLimits()
+
+    async def set_remark_settings(self, player_key: str, text: str) -> RemarkLimits:
+        """Keep the player's remark settings (the text ``parse_remarks`` reads; a
+        UsageError for bad text, which changes nothing). The newest setting wins."""
+        from storyai.core.companion.settings import describe_remarks, parse_remarks
+
+        limits = parse_remarks(text)
+        async with self.deps.uow() as uow:
+            await uow.companions.add(
+                CompanionNote(
+                    id=self.deps.clock.new_id(),
+                    player_key=player_key,
+                    companion="",
+                    session_id="",
+                    segment=0,
+                    depth=0,
+                    turn=0,
+                    kind=SETTINGS_KIND,
+                    text=describe_remarks(limits),
+                    created_at=self.deps.clock.now(),
+                )
+            )
+            await uow.commit()
+        return limits
 
     async def _note(
         self, asker: t.Asker, current: Now, companion: str, kind: str, text: str
@@ -458,22 +533,27 @@ class Companions:
     ) -> CompanionReply | None:
         """What the companion says unasked after a turn, if anything: at most one remark
         a turn, each situation once until it changes; only what the rules show."""
-        limits = limits or RemarkLimits()
+        asker, current, _ = await self._seat(session_id, user_ref=user_ref, player_id=player_id)
+        if not options_of(current.opened.session).companion:
+            return None  # the host turned companions' remarks off for this table
+        if limits is None:
+            limits = await self.remark_settings(asker.player_key)
         if not limits.enabled:
             return None
-        asker, current, _ = await self._seat(session_id, user_ref=user_ref, player_id=player_id)
         state, world = current.state, current.world
         if state.ending:
             return None
         remembered = await self._remembered(asker.player_key, current.opened)
         here_now = [n for n in remembered if n.session_id == session_id]
-        if any(n.kind.startswith("remark:") and n.turn == state.turn for n in here_now):
+        gap = max(1, limits.every)
+        if any(n.kind.startswith("remark:") and state.turn - n.turn < gap for n in here_now):
             return None
         said = {n.kind for n in here_now}
         player = state.players[asker.player_id]
         sheet = player.sheet
         found: tuple[str, str, str] | None = None
-        if sheet.max_hp and not sheet.is_dead and sheet.hp / sheet.max_hp <= limits.low_hp:
+        low = limits.low_hp > 0 and sheet.max_hp and sheet.hp / sheet.max_hp <= limits.low_hp
+        if low and not sheet.is_dead:
             recent = any(n.kind == "remark:low_hp" and state.turn - n.turn < 3 for n in here_now)
             if not recent:
                 found = ("low_hp", "remark:low_hp", f"{sheet.hp} of {sheet.max_hp} HP")

@@ -70,6 +70,10 @@ DEFAULT_COMPANION = CompanionSpec(
 )
 
 
+SETTINGS_KIND = "settings:remarks"
+"""The note that keeps a player's remark settings (not a memory: no bond, never rewound)."""
+
+
 @dataclass(frozen=True)
 class CompanionNote:
     """One thing a companion remembers of its player (``kind``: "asked", "remark:KEY")."""

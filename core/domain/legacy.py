@@ -26,6 +26,13 @@ def profile_key(user_ref: str) -> str:
     return f"discord:{user_ref}"
 
 
+def notes_key(key: str) -> str:
+    """The player key a profile's companion notes are kept by (a seat's user ref):
+    ``discord:<id>`` -> ``<id>``; ``local`` and other keys stay (``profile_key``'s inverse)."""
+    rest = key.removeprefix("discord:")
+    return rest if rest != key and ":" not in rest else key
+
+
 @dataclass(frozen=True)
 class LegacyRecord:
     profile_key: str
@@ -78,6 +85,10 @@ class Profile:
     titles: tuple[str, ...] = ()
     heirlooms: tuple[Heirloom, ...] = ()
     followers: tuple[str, ...] = ()
+    companion_bond: int = 0
+    """How many things the player's companion remembers of them (every story)."""
+    companion_stories: int = 0
+    """In how many stories those things happened."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 

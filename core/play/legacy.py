@@ -9,10 +9,12 @@ records it lacks (never twice).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from storyai.core.domain.companion import SETTINGS_KIND, CompanionNote
 from storyai.core.domain.errors import UsageError
 from storyai.core.domain.identity import Identity
 from storyai.core.domain.legacy import (
@@ -20,6 +22,7 @@ from storyai.core.domain.legacy import (
     LegacyRecord,
     Profile,
     fold,
+    notes_key,
     profile_key,
 )
 from storyai.core.domain.sheet import Sheet
@@ -55,18 +58,46 @@ async def earn(deps: Deps, result: TurnResult) -> list[LegacyRecord]:
     return stored
 
 
+COMPANION_NOTES = 5000
+"""How many of a player's companion notes a profile counts, exports and imports."""
+
+
 async def profile(deps: Deps, key: str) -> Profile:
+    """The profile's legacy, with its companion's bond (what it remembers of the player,
+    in every story: the notes ``storyai.core.companion`` keeps by player key)."""
     async with deps.uow() as uow:
-        return fold(key, await uow.legacy.list(key))
+        folded = fold(key, await uow.legacy.list(key))
+        notes = await uow.companions.notes(notes_key(key), limit=COMPANION_NOTES)
+    memories = [n for n in notes if n.kind != SETTINGS_KIND]
+    return replace(
+        folded,
+        companion_bond=len(memories),
+        companion_stories=len({n.session_id for n in memories}),
+    )
 
 
 async def export_profile(deps: Deps, key: str) -> dict[str, Any]:
     """The profile as a document to keep or move to another machine."""
     async with deps.uow() as uow:
         records = await uow.legacy.list(key)
+        notes = await uow.companions.notes(notes_key(key), limit=COMPANION_NOTES)
     return {
         "format": PROFILE_FORMAT,
         "profile": key,
+        "companion_notes": [
+            {
+                "id": n.id,
+                "companion": n.companion,
+                "session_id": n.session_id,
+                "segment": n.segment,
+                "depth": n.depth,
+                "turn": n.turn,
+                "kind": n.kind,
+                "text": n.text,
+                "created_at": n.created_at.isoformat(),
+            }
+            for n in reversed(notes)  # oldest first
+        ],
         "records": [
             {
                 "story_id": r.story_id,
@@ -81,6 +112,9 @@ async def export_profile(deps: Deps, key: str) -> dict[str, Any]:
 
 async def import_profile(deps: Deps, key: str, document: Any) -> int:
     """Add the records of an exported profile that ``key`` lacks; how many were added.
+    Its companion notes come too (those ``key`` lacks: the companion's bond and memory;
+    the newest remark setting wins), each under an id made from the key and its own, so
+    importing twice adds nothing.
 
     Raises:
         UsageError: not a profile document, or a record missing what it needs.
@@ -103,12 +137,57 @@ async def import_profile(deps: Deps, key: str, document: Any) -> int:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise UsageError(f"Record {i + 1} of the profile file can't be read ({exc}).") from None
+    notes = _notes_of(key, document.get("companion_notes") or [])
     added = 0
     async with deps.uow() as uow:
         for record in records:
             added += await uow.legacy.earn(record)
+        have = await uow.companions.notes(notes_key(key), limit=COMPANION_NOTES)
+        ids = {n.id for n in have}
+        same = {(n.session_id, n.kind, n.text, n.created_at) for n in have}
+        for note in notes:
+            if (
+                note.id not in ids
+                and (note.session_id, note.kind, note.text, note.created_at) not in same
+            ):
+                await uow.companions.add(note)
+                ids.add(note.id)
         await uow.commit()
     return added
+
+
+def _notes_of(key: str, raw_notes: Any) -> list[CompanionNote]:
+    """The companion notes of an exported profile, for ``key``; a UsageError for one
+    that can't be read."""
+    if not isinstance(raw_notes, list):
+        raise UsageError("The profile file's companion notes can't be read (not a list).")
+    owner = notes_key(key)
+    notes = []
+    for i, raw in enumerate(raw_notes):
+        try:
+            when = datetime.fromisoformat(str(raw["created_at"]))
+            if when.tzinfo is None:
+                raise ValueError("a time without a time zone")
+            made = hashlib.sha256(f"{owner}\n{raw['id']}".encode()).hexdigest()[:32]
+            notes.append(
+                CompanionNote(
+                    id=made,
+                    player_key=owner,
+                    companion=str(raw["companion"])[:80],
+                    session_id=str(raw["session_id"])[:64],
+                    segment=int(raw["segment"]),
+                    depth=int(raw["depth"]),
+                    turn=int(raw["turn"]),
+                    kind=str(raw["kind"])[:80],
+                    text=str(raw["text"]),
+                    created_at=when,
+                )
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UsageError(
+                f"Companion note {i + 1} of the profile file can't be read ({exc})."
+            ) from None
+    return notes
 
 
 @dataclass(frozen=True)

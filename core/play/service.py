@@ -325,8 +325,10 @@ class Play:
         actions: str | None = None,
         prefix: str | None = None,
         ping_next: bool | None = None,
+        companion: bool | None = None,
     ) -> TableOptions:
-        """The host sets which messages are actions and whether the next player is pinged."""
+        """The host sets which messages are actions, whether the next player is pinged
+        and whether companions speak first at this table."""
         return await tableside.set_options(
             self.deps,
             session_id,
@@ -334,6 +336,7 @@ class Play:
             actions=actions,
             prefix=prefix,
             ping_next=ping_next,
+            companion=companion,
         )
 
     async def sheet_roll(

@@ -43,6 +43,8 @@ class TableOptions:
     actions: Actions = "all"
     prefix: str = DEFAULT_PREFIX
     ping_next: bool = False
+    companion: bool = True
+    """Companions may speak first after a turn (each player's own limits apply)."""
 
     def action_in(self, text: str, *, in_thread: bool = False) -> str | None:
         """The action a plain message stands for under these options, or None (talk).
@@ -66,6 +68,7 @@ def options_of(session: SessionRecord) -> TableOptions:
         actions=actions if actions in ACTIONS else "all",
         prefix=str(data.get("prefix") or DEFAULT_PREFIX),
         ping_next=bool(data.get("ping_next", False)),
+        companion=bool(data.get("companion", True)),
     )
 
 
@@ -77,6 +80,7 @@ async def set_options(
     actions: str | None = None,
     prefix: str | None = None,
     ping_next: bool | None = None,
+    companion: bool | None = None,
 ) -> TableOptions:
     """The host changes the table's options (those given; the rest stay)."""
     if actions is not None and actions not in ACTIONS:
@@ -95,6 +99,7 @@ async def set_options(
             actions=actions if actions is not None else options.actions,
             prefix=prefix.strip() if prefix is not None else options.prefix,
             ping_next=ping_next if ping_next is not None else options.ping_next,
+            companion=companion if companion is not None else options.companion,
         )
         session = replace(
             opened.session,

@@ -17,6 +17,7 @@ class LegacyView:
     titles: tuple[str, ...]
     heirlooms: tuple[str, ...]  # "Everwarm Coal (from ember_hollow)"
     followers: tuple[str, ...]
+    companion: str = ""  # "bond 3: remembers 3 things from 2 stories"; "" before any
 
     @property
     def empty(self) -> bool:
@@ -47,11 +48,24 @@ def legacy_view(profile: Profile) -> LegacyView:
         titles=profile.titles,
         heirlooms=tuple(f"{h.name} (from {h.world_id})" for h in profile.heirlooms),
         followers=profile.followers,
+        companion=_companion(profile),
+    )
+
+
+def _companion(profile: Profile) -> str:
+    if not profile.companion_bond:
+        return ""
+    things, stories = profile.companion_bond, profile.companion_stories
+    return (
+        f"bond {things}: remembers {things} thing{'s' if things != 1 else ''} "
+        f"from {stories} stor{'y' if stories == 1 else 'ies'}"
     )
 
 
 def legacy_text(view: LegacyView) -> str:
     lines = [view.summary]
+    if view.companion:
+        lines.append(f"Companion: {view.companion}")
     for label, rows in (
         ("Stories", view.stories),
         ("Achievements", view.achievements),

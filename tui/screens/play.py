@@ -12,10 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Footer, Header, Input
 
 from storyai.core.domain.errors import StoryError, UsageError
 from storyai.core.domain.events import Line, Narration, PlayerAction
+from storyai.core.domain.legacy import LOCAL
 from storyai.core.domain.records import EventRecord
 from storyai.core.domain.state import GameState
 from storyai.core.domain.world import World
@@ -118,6 +119,8 @@ class PlayScreen(Screen[None]):
         self._redrawn = False  # drawn anew by ``redraw`` under the history screen
         self.queued: list[str] = []
         """Input sent while a turn was being told: played in order once it is told."""
+        self.remarks_on = True
+        """The companion may speak first (the player's setting, read with its tab)."""
         self.aloud = False
         """Narration is read aloud (the palette's toggle; needs a voice and a player)."""
         self._voice_turns = asyncio.Lock()
@@ -276,6 +279,7 @@ class PlayScreen(Screen[None]):
         branch = next((b.name for b in self.branches if b.active), "")
         self.query_one("#status", StatusLine).show(self.view, branch)
         self.query_one("#panel", SidePanel).show(self.view)
+        await self._show_companion()
         ended = bool(state.ending)
         await self.query_one("#choices", ChoiceBar).show(state.choices, ended=ended)
         command = self.command
@@ -285,6 +289,53 @@ class PlayScreen(Screen[None]):
         self.title = f"{self.world.world.title} — {self.view.sheet.name}"
         self.sub_title = f"turn {state.turn}"
         self._fit_panel()
+
+    async def _show_companion(self) -> None:
+        """The companion's tab: its name, bond and last words (as the core reads them)."""
+        if self.session_id is None:
+            return
+        try:
+            panel = await self.service.companion.panel(self.session_id)
+        except StoryError:
+            return  # no seat to speak to (the tab keeps what it showed)
+        self.remarks_on = panel.remarks_setting != "off"
+        for side in self.query("#panel").results(SidePanel):
+            side.show_companion(panel)
+
+    @work(group="companion")
+    async def toggle_remarks(self) -> None:
+        """The palette's toggle: the companion speaks first (the defaults) or never; kept
+        in the player's companion settings, for every story."""
+        with self.story_app.story_errors():
+            setting = "off" if self.remarks_on else "on"
+            await self.service.companion.set_remark_settings(LOCAL, setting)
+            await self._show_companion()
+            said = "may speak first again" if self.remarks_on else "no longer speaks first"
+            self.notify(f"Your companion {said}.")
+
+    @on(Input.Submitted, "#companion-ask")
+    def _ask_companion(self, event: Input.Submitted) -> None:
+        question = event.value.strip()
+        event.input.value = ""
+        if question and self.session_id is not None:
+            self.ask_companion(question)
+
+    @work(group="companion")
+    async def ask_companion(self, question: str) -> None:
+        """The companion answers in its tab (no turn is taken; it remembers being asked)."""
+        assert self.session_id is not None
+        from rich.text import Text
+
+        with self.story_app.story_errors():
+            reply = await self.service.companion.ask(self.session_id, question)
+            self.query_one("#panel", SidePanel).answer = Text.assemble(
+                ("You: ", "bold"),
+                question,
+                "\n",
+                (f"{reply.companion}: ", "bold green"),
+                reply.text,
+            )
+            await self._show_companion()
 
     # ------------------------------------------------------------- turns
 
@@ -325,6 +376,8 @@ class PlayScreen(Screen[None]):
         command = self.command
         character = event.character
         if self.focused is command or not event.is_printable or character is None:
+            return
+        if isinstance(self.focused, Input):  # the companion's own line types as it is
             return
         if character in "123456789" and not command.value:
             return  # the screen's bindings pick the choice
@@ -426,6 +479,7 @@ class PlayScreen(Screen[None]):
                     remark = await self.service.companion.remark(self.session_id)
                     if remark is not None:
                         await log.add_lines([remark.line()])
+                        await self._show_companion()
         finally:
             await log.end_stream()
             self.busy = False

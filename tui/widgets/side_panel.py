@@ -8,12 +8,13 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import ScrollableContainer, Vertical, VerticalScroll
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import Input, Static, TabbedContent, TabPane
 
+from storyai.core.companion.service import CompanionPanel
 from storyai.core.views import PlayerView, Resource
 from storyai.tui.render import hp_bar
 
-TABS = ("tab-sheet", "tab-pack", "tab-quests", "tab-map")
+TABS = ("tab-sheet", "tab-pack", "tab-quests", "tab-map", "tab-companion")
 SKILLS_SHOWN = 8
 """How many skills the sheet tab lists (the rules put the most telling first)."""
 
@@ -141,8 +142,33 @@ def place_renderable(view: PlayerView) -> Group:
     return Group(*lines)
 
 
+def companion_renderable(panel: CompanionPanel, answer: Text | None = None) -> Group:
+    lines: list[RenderableType] = [Text(panel.companion, style="bold")]
+    if panel.personality:
+        lines.append(Text(panel.personality, style="italic dim"))
+    hearts = min(panel.bond, 10)
+    bond = Text.assemble(("Bond ", "bold"), ("♥" * hearts, "red"), ("♡" * (10 - hearts), "dim"))
+    bond.append(f" {panel.bond} remembered")
+    lines.append(bond)
+    lines.append(Text.assemble(("Speaks first: ", "bold"), panel.remarks_setting))
+    if answer is not None:
+        lines += [Text(""), answer]
+    lines += [Text(""), Text("Last remarks", style="bold")]
+    if not panel.remarks:
+        lines.append(Text("Nothing said unasked yet.", style="dim"))
+    for turn, text in panel.remarks:
+        lines.append(Text.assemble((f"turn {turn}: ", "dim"), text))
+    if panel.asked:
+        lines += [Text(""), Text("You asked", style="bold")]
+        lines += [Text("• " + text.removeprefix("You asked me about ")) for text in panel.asked]
+    return Group(*lines)
+
+
 class SidePanel(Vertical):
-    """Four tabs; F2 shows or hides the panel, F4 moves to the next tab."""
+    """Five tabs; F2 shows or hides the panel, F4 moves to the next tab. The companion's
+    tab has its own line to ask it (Enter), answered in the tab, taking no turn."""
+
+    answer: Text | None = None
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="tab-sheet", id="panel-tabs"):
@@ -156,6 +182,10 @@ class SidePanel(Vertical):
                 yield Static(id="panel-place")
                 with ScrollableContainer(id="map-scroll"):
                     yield Static(id="panel-map", markup=False)
+            with TabPane("Aria", id="tab-companion"):
+                with VerticalScroll():
+                    yield Static(id="panel-companion")
+                yield Input(placeholder="Ask your companion…", id="companion-ask", compact=True)
 
     @property
     def active(self) -> str:
@@ -167,6 +197,12 @@ class SidePanel(Vertical):
         self.query_one("#panel-quests", Static).update(quests_renderable(view))
         self.query_one("#panel-place", Static).update(place_renderable(view))
         self.query_one("#panel-map", Static).update(Text(view.map_text, no_wrap=True))
+
+    def show_companion(self, panel: CompanionPanel) -> None:
+        tab = self.query_one("#panel-tabs", TabbedContent).get_tab("tab-companion")
+        if tab.label_text != panel.companion:
+            tab.label = panel.companion
+        self.query_one("#panel-companion", Static).update(companion_renderable(panel, self.answer))
 
     def next_tab(self) -> None:
         tabs = self.query_one("#panel-tabs", TabbedContent)

@@ -340,8 +340,8 @@ class Companions:
         from storyai.core.companion.settings import parse_remarks
 
         async with self.deps.uow() as uow:
-            notes = await uow.companions.notes(player_key)
-        kept = next((n for n in notes if n.kind == SETTINGS_KIND), None)
+            notes = await uow.companions.notes(player_key, limit=1, kind=SETTINGS_KIND)
+        kept = notes[0] if notes else None
         return parse_remarks(kept.text) if kept is not None else RemarkLimits()
 
     async def set_remark_settings(self, player_key: str, text: str) -> RemarkLimits:

@@ -318,8 +318,11 @@ class CompanionRepository(abc.ABC):
     async def add(self, note: CompanionNote) -> None: ...
 
     @abc.abstractmethod
-    async def notes(self, player_key: str, *, limit: int = 500) -> builtins.list[CompanionNote]:
-        """The player's notes, newest first (at most ``limit``)."""
+    async def notes(
+        self, player_key: str, *, limit: int = 500, kind: str | None = None
+    ) -> builtins.list[CompanionNote]:
+        """The player's notes, newest first (at most ``limit``; only of ``kind`` when
+        given)."""
 
 
 class McpTokenRepository(abc.ABC):

@@ -79,3 +79,22 @@ async def test_the_host_can_silence_every_companion_at_the_table(uow_factory):
     await play.set_table_options(sid, user_ref="u1", companion=True)
     said = await play.companion.remark(sid, user_ref="u1")
     assert said is not None and said.kind == "remark"  # new ground, or the wolf, or HP
+
+
+async def test_a_setting_outlives_any_number_of_memories(uow_factory):
+    from datetime import UTC, datetime, timedelta
+
+    from storyai.core.domain.companion import CompanionNote
+
+    play = Play(uow_factory)
+    await play.companion.set_remark_settings("local", "off")
+    later, second = datetime.now(UTC) + timedelta(days=1), timedelta(seconds=1)
+    async with uow_factory() as uow:
+        for n in range(600):  # more memories than a note list holds
+            await uow.companions.add(
+                CompanionNote(
+                    f"m{n}", "local", "Aria", "s1", 0, 0, n, "asked", f"q {n}", later + n * second
+                )
+            )
+        await uow.commit()
+    assert not (await play.companion.remark_settings("local")).enabled

@@ -30,8 +30,14 @@ class InMemoryCompanionRepository(CompanionRepository):
             raise StorageError(f"companion note {note.id} exists")
         self.pending.append(note)
 
-    async def notes(self, player_key: str, *, limit: int = 500) -> list[CompanionNote]:
-        mine = [n for n in (*self._tables.notes, *self.pending) if n.player_key == player_key]
+    async def notes(
+        self, player_key: str, *, limit: int = 500, kind: str | None = None
+    ) -> list[CompanionNote]:
+        mine = [
+            n
+            for n in (*self._tables.notes, *self.pending)
+            if n.player_key == player_key and (kind is None or n.kind == kind)
+        ]
         mine.sort(key=lambda n: (n.created_at, n.id), reverse=True)
         return mine[:limit]
 

@@ -38,13 +38,15 @@ class SqlCompanionRepository(CompanionRepository):
             )
         )
 
-    async def notes(self, player_key: str, *, limit: int = 500) -> list[CompanionNote]:
+    async def notes(
+        self, player_key: str, *, limit: int = 500, kind: str | None = None
+    ) -> list[CompanionNote]:
         c = NOTES.c
+        wanted = c.player_key == player_key
+        if kind is not None:
+            wanted = wanted & (c.kind == kind)
         rows = await self._link.run(
-            select(NOTES)
-            .where(c.player_key == player_key)
-            .order_by(c.created_at.desc(), c.id.desc())
-            .limit(limit)
+            select(NOTES).where(wanted).order_by(c.created_at.desc(), c.id.desc()).limit(limit)
         )
         return [
             CompanionNote(

@@ -36,6 +36,7 @@ from storyai.core.domain.errors import RuleError
 from storyai.core.domain.identity import Identity
 from storyai.core.domain.powers import PowerState
 from storyai.core.domain.spells import Spellcasting, spell_id
+from storyai.core.domain.standing import MAX_EXHAUSTION
 from storyai.core.domain.stats import (
     ABILITIES,
     ARCHETYPE_STATS,
@@ -262,6 +263,14 @@ class Sheet(Frozen):
         frozenset(),
         description="Percentile players: skills used successfully since the last development.",
     )
+    exhaustion: int = Field(
+        0, ge=0, le=MAX_EXHAUSTION, description="Exhaustion level (SRD: 6 is death)."
+    )
+    scars: tuple[str, ...] = Field((), description="Marks the story left, as written.")
+    titles: tuple[str, ...] = Field((), description="Titles the story gave this character.")
+    reputation: dict[str, int] = Field(
+        default_factory=dict, description="Faction id -> standing, -100 to 100."
+    )
 
     @model_validator(mode="after")
     def _hp_within_max(self) -> Sheet:
@@ -291,7 +300,14 @@ class Sheet(Frozen):
             for name in ("spellcasting", "identity", "powers"):  # as before either existed
                 if data.get(name) is None:
                     data.pop(name, None)
-            for name in ("improvements", "marked_skills"):  # likewise growth
+            for name in (
+                "improvements",
+                "marked_skills",
+                "exhaustion",
+                "scars",
+                "titles",
+                "reputation",
+            ):
                 if not data.get(name, True):
                     data.pop(name, None)
         return data

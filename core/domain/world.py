@@ -230,6 +230,14 @@ class RelationshipCondition(Strict):
     )
 
 
+class ReputationCondition(Strict):
+    """How a faction must regard the player."""
+
+    faction: Id = Field(description="The faction.")
+    min: int | None = Field(None, ge=-100, le=100, description="At least this reputation.")
+    max: int | None = Field(None, ge=-100, le=100, description="At most this reputation.")
+
+
 class Condition(Strict):
     """All given parts must hold. An empty condition always holds."""
 
@@ -241,6 +249,15 @@ class Condition(Strict):
     quest_done: Id | None = Field(None, description="This quest is complete.")
     relationship: RelationshipCondition | None = Field(
         None, description="A character stands so with the player: {who, min, max, kind}."
+    )
+    reputation: ReputationCondition | None = Field(
+        None, description="A faction regards the player so: {faction, min, max}."
+    )
+    title: str | None = Field(
+        None, max_length=80, description="The player wears this title (given or by reputation)."
+    )
+    exhaustion: int | None = Field(
+        None, ge=1, le=6, description="The player has at least this level of exhaustion."
     )
     background: dict[Id, Id] | None = Field(
         None,
@@ -464,10 +481,18 @@ class Effect(Strict):
         "xp",
         "message",
         "relationship",
+        "reputation",
+        "exhaustion",
+        "scar",
+        "title",
+        "lose_title",
     ]
     amount: Dice | int | None = Field(
-        None, description="Dice or a number (heal/damage/gold/xp; relationship: the change)."
+        None,
+        description="Dice or a number (heal/damage/gold/xp; relationship, reputation: the "
+        "change; exhaustion: levels gained, or lost when negative).",
     )
+    faction: Id | None = Field(None, description="reputation: the faction.")
     who: Id | None = Field(None, description="relationship: the character (default: the speaker).")
     kind: Literal["friend", "rival", "mentor", "romance", "enemy"] | None = Field(
         None, description="relationship: the bond it becomes."
@@ -493,7 +518,14 @@ class Effect(Strict):
             "take_item": "item",
             "message": "text",
             "relationship": "amount",
+            "reputation": "faction",
+            "exhaustion": "amount",
+            "scar": "text",
+            "title": "text",
+            "lose_title": "text",
         }[self.type]
+        if self.type == "reputation" and self.amount is None:
+            raise ValueError("an effect of type 'reputation' needs 'amount'")
         if getattr(self, need) is None:
             raise ValueError(f"an effect of type '{self.type}' needs '{need}'")
         return self
@@ -777,6 +809,27 @@ class BackgroundTable(Strict):
         return next((o for o in self.options if o.id == option_id), None)
 
 
+# ------------------------------------------------------------------ factions
+
+
+class FactionTitle(Strict):
+    """A title worn while reputation with a faction reaches ``at`` (or, when ``at`` is
+    negative, has fallen to it)."""
+
+    at: int = Field(ge=-100, le=100)
+    title: str = Field(min_length=1, max_length=80)
+
+
+class Faction(Strict):
+    """A group whose opinion of the player rises and falls with the story
+    (`reputation` effects), from -100 to 100, starting at ``starting``."""
+
+    name: str = Field(min_length=1, max_length=120)
+    description: str = Field("", max_length=1000)
+    starting: int = Field(0, ge=-100, le=100)
+    titles: list[FactionTitle] = Field(default_factory=list)
+
+
 # -------------------------------------------------------------------- legacy
 
 
@@ -912,6 +965,11 @@ class World(Strict):
         description="Two powers used together (`use X with Y`) whose tags include a "
         "combo's `tags` give its effect instead.",
     )
+    factions: dict[Id, Faction] = Field(
+        default_factory=dict,
+        description="Groups the player has a reputation with (`reputation` effects move it); "
+        "their titles follow it.",
+    )
     achievements: dict[Id, Achievement] = Field(
         default_factory=dict,
         description="Achievements a profile earns when a story here ends (once per story).",
@@ -970,6 +1028,7 @@ ADDED_LATER: dict[str, dict[str, Any]] = {
         "legacy": LegacyPolicy().model_dump(mode="json"),
         "companions": {},
         "maps": {},
+        "factions": {},
     },
     "archetypes": {"powers": [], "power_points": 0},
     "items": {"heirloom": False},
@@ -1014,6 +1073,7 @@ SECTION_NAMES = (
     "spells",
     "powers",
     "combos",
+    "factions",
     "achievements",
     "legacy",
     "flags",
@@ -1032,6 +1092,7 @@ MERGED_SECTIONS = (
     "spells",
     "powers",
     "combos",
+    "factions",
     "achievements",
     "maps",
     "companions",

@@ -19,15 +19,19 @@ from storyai.core.domain.ops import (
     SetQuest,
 )
 from storyai.core.domain.relationships import KINDS
+from storyai.core.domain.sheet import Sheet
+from storyai.core.domain.standing import reputation_with, wearing
 from storyai.core.domain.state import GameState, QuestState
 from storyai.core.domain.world import (
     Condition,
     Effect,
     Quest,
     RelationshipCondition,
+    ReputationCondition,
     Trigger,
     World,
 )
+from storyai.core.engine import standing
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.intent import normalized
 
@@ -45,6 +49,12 @@ def holds(cond: Condition | None, state: GameState, actor: str, world: World) ->
         return False
     if cond.relationship and not _bond_holds(cond.relationship, state, actor):
         return False
+    if cond.reputation and not _standing_holds(cond.reputation, sheet, world):
+        return False
+    if cond.exhaustion is not None and sheet.exhaustion < cond.exhaustion:
+        return False
+    if cond.title and cond.title not in wearing(sheet, world):
+        return False
     if cond.background and not (sheet.identity and sheet.identity.has(cond.background)):
         return False
     if cond.quest_done and state.quests.get(cond.quest_done, QuestState()).status != "done":
@@ -59,6 +69,14 @@ def holds(cond: Condition | None, state: GameState, actor: str, world: World) ->
             if stages.index(cond.stage) > reached:
                 return False
     return True
+
+
+def _standing_holds(cond: ReputationCondition, sheet: Sheet, world: World) -> bool:
+    faction = world.factions.get(cond.faction)
+    if faction is None:
+        return False
+    value = reputation_with(sheet, cond.faction, world)
+    return (cond.min is None or value >= cond.min) and (cond.max is None or value <= cond.max)
 
 
 def _bond_holds(cond: RelationshipCondition, state: GameState, actor: str) -> bool:
@@ -158,6 +176,14 @@ def apply_effect(draft: Draft, effect: Effect, *, source: str = "") -> None:
             who = effect.who or _speaker(draft, source)
             if who is not None:
                 bond(draft, who, value, effect.text or f"what happened with {source}", effect.kind)
+        case "reputation":
+            standing.reputation(draft, effect.faction or "", value)
+        case "exhaustion":
+            standing.exhaustion(draft, value)
+        case "scar":
+            standing.scar(draft, effect.text or "")
+        case "title" | "lose_title":
+            standing.title(draft, effect.text or "", keep=effect.type == "title")
 
 
 def _speaker(draft: Draft, source: str) -> str | None:

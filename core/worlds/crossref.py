@@ -100,6 +100,7 @@ class _Checker:
         self.lore = _ids(data, "lore")
         self.archetypes = _ids(data, "archetypes")
         self.powers = _ids(data, "powers")
+        self.factions = _ids(data, "factions")
         self.spells = _ids(data, "spells") | set(SRD_SPELLS)
         self.declared_flags = {f for f in _l(data.get("flags")) if isinstance(f, str)}
         self.flags_set = self._flags_set()
@@ -221,6 +222,9 @@ class _Checker:
         if "relationship" in cond:
             who = _d(cond["relationship"]).get("who")
             self.ref((*path, "relationship", "who"), who, "characters", "character")
+        if "reputation" in cond:
+            faction = _d(cond["reputation"]).get("faction")
+            self.ref((*path, "reputation", "faction"), faction, "factions", "faction")
         if "item" in cond:
             self.ref((*path, "item"), cond["item"], "items", "item")
         for key in ("flag", "not_flag"):
@@ -412,6 +416,8 @@ class _Checker:
                 self.ref((*path, "item"), effect["item"], "items", "item")
             if "who" in effect:
                 self.ref((*path, "who"), effect["who"], "characters", "character")
+            if "faction" in effect:
+                self.ref((*path, "faction"), effect["faction"], "factions", "faction")
             if effect.get("type") in ("set_flag", "clear_flag") and "flag" in effect:
                 flag = effect["flag"]
                 if (

@@ -274,7 +274,9 @@ def enter(draft: Draft, location: str) -> None:
         if not ex.hidden:
             draft.do(Discover(location=ex.to))
     describe.location(draft, full=first, first_visit=first)
-    apply_effects(draft, draft.world.locations[location].on_enter, source="here")
+    apply_effects(
+        draft, draft.world.locations[location].on_enter, source="here", place=f"enter:{location}"
+    )
     combat.ambush(draft)
 
 
@@ -352,7 +354,7 @@ def use(draft: Draft, intent: Intent) -> None:
         )
     )
     draft.do(HearTopic(key=f"use:{item_id}"))
-    apply_effects(draft, item.effects, source=item.name)
+    apply_effects(draft, item.effects, source=item.name, place=f"use:{item_id}")
     if item.consumed_on_use and item_id in draft.sheet.inventory:
         draft.set_sheet(draft.actor, draft.rules.take_item(draft.sheet, item_id, draft.world))
         draft.say(f"The {item.name} is used up.", "notice")
@@ -444,7 +446,7 @@ def ask(draft: Draft, intent: Intent) -> None:
         if lore_id not in draft.state.lore_known:
             draft.do(LearnLore(lore=lore_id))
             draft.say(f"Learned: {draft.world.lore[lore_id].title}", "notice")
-    apply_effects(draft, topic.effects, source=ch.name)
+    apply_effects(draft, topic.effects, source=ch.name, place=f"{who}:{match.id}")
 
 
 # ------------------------------------------------------------------ the body

@@ -3,6 +3,7 @@ titles that follow it), exhaustion, scars and titles. Only world effects call th
 
 from __future__ import annotations
 
+from storyai.core.domain.ops import HearTopic
 from storyai.core.domain.standing import (
     MAX_SCARS,
     MAX_TITLES,
@@ -12,13 +13,16 @@ from storyai.core.domain.standing import (
 from storyai.core.engine.draft import Draft
 
 
-def reputation(draft: Draft, faction_id: str, delta: int) -> None:
-    """Move the acting player's reputation with a faction, within -100..100; say so,
-    and name a faction title gained or lost on the way."""
+def reputation(draft: Draft, faction_id: str, delta: int, *, once: str) -> None:
+    """Move the acting player's reputation with a faction, within -100..100, once for
+    each ``once`` (where the effect is written: asking twice is not earning twice);
+    say so, and name a faction title gained or lost on the way."""
     faction = draft.world.factions.get(faction_id)
     sheet = draft.sheet
-    if faction is None or delta == 0:
+    key = f"reputation:{draft.actor}:{faction_id}:{once}"
+    if faction is None or delta == 0 or key in draft.state.topics_heard:
         return
+    draft.do(HearTopic(key=key))
     before = sheet.reputation.get(faction_id, faction.starting)
     after = clamp_reputation(before + delta)
     if after == before:

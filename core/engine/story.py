@@ -126,13 +126,17 @@ def _done(state: GameState, key: str, since: int | None, ever: bool) -> bool:
     return at > since
 
 
-def apply_effects(draft: Draft, effects: list[Effect], *, source: str = "") -> None:
-    """Carry out authored effects on the acting player."""
-    for effect in effects:
-        apply_effect(draft, effect, source=source)
+def apply_effects(
+    draft: Draft, effects: list[Effect], *, source: str = "", place: str = ""
+) -> None:
+    """Carry out authored effects on the acting player. ``place`` names where they are
+    written (``npc:topic``, ``use:item``...): a reputation effect moves a player's
+    standing once from each place, however often it is asked or used."""
+    for n, effect in enumerate(effects):
+        apply_effect(draft, effect, source=source, place=f"{place or source}#{n}")
 
 
-def apply_effect(draft: Draft, effect: Effect, *, source: str = "") -> None:
+def apply_effect(draft: Draft, effect: Effect, *, source: str = "", place: str = "") -> None:
     rules, sheet = draft.rules, draft.sheet
     amount = effect.amount
     if isinstance(amount, str):
@@ -177,7 +181,7 @@ def apply_effect(draft: Draft, effect: Effect, *, source: str = "") -> None:
             if who is not None:
                 bond(draft, who, value, effect.text or f"what happened with {source}", effect.kind)
         case "reputation":
-            standing.reputation(draft, effect.faction or "", value)
+            standing.reputation(draft, effect.faction or "", value, once=place or source)
         case "exhaustion":
             standing.exhaustion(draft, value)
         case "scar":
@@ -313,7 +317,7 @@ def _advance_one(draft: Draft, qid: str, quest: Quest, qs: QuestState) -> bool:
             draft, qid, QuestState(status="active", stage=qs.stage + 1, since=draft.state.tick)
         )
         draft.say(f"{quest.title}: {nxt.description}", "heading")
-        apply_effects(draft, nxt.effects, source=quest.title)
+        apply_effects(draft, nxt.effects, source=quest.title, place=f"quest:{qid}:{nxt.id}")
         return True
     _set_quest(draft, qid, QuestState(status="done", stage=len(quest.stages)))
     draft.say(f"Quest complete: {quest.title}", "heading")

@@ -126,3 +126,16 @@ async def test_legacy_shows_what_finished_stories_earned_this_discord_user(insta
         await other.wait_reply()
         assert other.reply.content.startswith("Legacy: no finished stories yet.")
         assert fake.violations == []
+
+
+async def test_sheet_shows_the_reputation_a_turn_earned(installed):
+    async with running_bot(new_bot(installed, Time())) as fake:
+        await start_story(fake)
+        said = await fake.say("talk to hesta about mine", user="alice", channel="adventures")
+        await fake.wait_message("adventures", after=said, contains="Reputation with")
+        sheet = await fake.slash("sheet", user="alice", channel="adventures")
+        await sheet.wait_reply()
+        fields = {f["name"]: f["value"] for f in sheet.reply.embeds[0]["fields"]}
+        assert fields["Reputation"] == "The Hollowfolk +10, The Sootfoot Goblins +0"
+        assert "Titles" not in fields and "Exhaustion" not in fields
+        assert fake.violations == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import playing
 from textual.widgets import Input, Select
-from tui_helpers import settle, still
+from tui_helpers import screen_text, settle, still
 
 from storyai.tui.screens.create import CreateScreen
 from storyai.tui.screens.level_up import LevelUpScreen
@@ -139,4 +139,18 @@ async def test_the_title_screen_shows_the_legacy_a_finished_story_earned(
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         line = str(app.screen.query_one("#legacy-line").render())
-        assert line == "Legacy: 1 finished story · 30 legend points · Friend of the Hollow"
+        assert line == (
+            "Legacy: 1 finished story · 30 legend points · Friend of the Hollow, Little Warden"
+        )
+
+
+async def test_the_sheet_panel_shows_reputation_per_faction(make_app, memory_uow):
+    start = await playing.start_session(memory_uow, "ember_hollow", player_name="Mira", seed=1)
+    await playing.take_turn(memory_uow, start.session_id, "talk to hesta about mine")
+    app = make_app(memory_uow, session_id=start.session_id)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await settle(pilot)
+        await still(pilot)
+        shown = screen_text(app)  # the panel wraps the line beside the log
+        assert "Reputation: The Hollowfolk +10, The" in shown
+        assert "Sootfoot Goblins +0" in shown

@@ -18,6 +18,7 @@ from storyai.core.engine.draft import Draft
 from storyai.core.engine.proposals import check_proposals
 from storyai.core.engine.story import holds
 from storyai.core.engine.turn import initial_state, join, play_turn
+from storyai.core.memory.context import scene
 from storyai.core.rules.legacy import earned
 from storyai.core.rules.registry import rule_system_for
 from storyai.core.views.sheet import sheet_view
@@ -223,3 +224,12 @@ def test_no_input_or_model_proposal_moves_reputation_or_titles_beyond_the_world(
         assert hero.titles == () and hero.scars == () and hero.exhaustion == 0
         view = dict(sheet_view(hero, EMBER).standing)
         assert "Titles" not in view, (text, proposed)
+
+
+def test_the_gm_is_told_what_the_story_made_of_the_character():
+    state = started()
+    assert not any("standing" in line for line in scene(EMBER, state, "p1"))
+    play(state, "talk to hesta about mine")
+    effect(state, EMBER, (standing.scar, ("a burn",), {}), (standing.exhaustion, (1,), {}))
+    lines = scene(EMBER, state, "p1")
+    assert "Ash's standing: exhaustion 1; reputation: The Hollowfolk +10; scars: a burn" in lines

@@ -24,7 +24,7 @@ from storyai.core.rules.registry import rule_system_for
 from storyai.core.views.sheet import sheet_view
 from storyai.core.views.text import sheet_text
 from storyai.core.worlds.bundled import bundled_world_paths
-from storyai.core.worlds.validate import load_world
+from storyai.core.worlds.validate import load_world, validate_path
 
 EMBER = load_world(bundled_world_paths()["ember_hollow"])
 HALVARD = load_world(bundled_world_paths()["halvard_relay"])
@@ -233,3 +233,37 @@ def test_the_gm_is_told_what_the_story_made_of_the_character():
     effect(state, EMBER, (standing.scar, ("a burn",), {}), (standing.exhaustion, (1,), {}))
     lines = scene(EMBER, state, "p1")
     assert "Ash's standing: exhaustion 1; reputation: The Hollowfolk +10; scars: a burn" in lines
+
+
+def test_a_misspelt_faction_is_an_error_at_its_line_and_column(tmp_path):
+    text = PERCENTILE_WORLD.replace("faction: miners", "faction: minerz")
+    path = tmp_path / "world.yaml"
+    path.write_text(text, encoding="utf-8")
+    report = validate_path(path)
+    [problem] = [p for p in report.errors if "minerz" in p.message]
+    assert problem.message == "refers to unknown faction 'minerz'"
+    assert problem.hint == "did you mean 'miners'?"
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "minerz" in row)
+    assert problem.line == line and problem.column >= 1
+    path.write_text(PERCENTILE_WORLD, encoding="utf-8")
+    assert validate_path(path).ok
+
+
+PERCENTILE_WORLD = """\
+format_version: 1
+world: {id: relay, title: "The Relay", version: "1.0.0"}
+rules: {system: percentile}
+start: {location: hut, text: "Snow."}
+locations:
+  hut:
+    name: The Hut
+    description: A radio hisses.
+    on_enter:
+      - {type: reputation, faction: miners, amount: 5}
+factions:
+  miners:
+    name: The Miners
+    titles: [{at: 5, title: Pit Friend}]
+archetypes:
+  operator: {name: Operator, stats: {skills: {listen: 40}}}
+"""

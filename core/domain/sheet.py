@@ -263,6 +263,9 @@ class Sheet(Frozen):
         frozenset(),
         description="Percentile players: skills used successfully since the last development.",
     )
+    specializations: tuple[str, ...] = Field(
+        (), description="d20 players: specializations taken at level-ups, in order."
+    )
     exhaustion: int = Field(
         0, ge=0, le=MAX_EXHAUSTION, description="Exhaustion level (SRD: 6 is death)."
     )
@@ -303,6 +306,7 @@ class Sheet(Frozen):
             for name in (
                 "improvements",
                 "marked_skills",
+                "specializations",
                 "exhaustion",
                 "scars",
                 "titles",

@@ -757,6 +757,50 @@ class Archetype(Strict):
     visual: Visual | None = Field(None, description="How it looks and sounds (pictures, voices).")
 
 
+# ------------------------------------------------------------ specializations
+
+
+class SpecializationRequires(Strict):
+    """What a character needs before taking a specialization. All given parts must hold."""
+
+    level: int = Field(1, ge=1, le=20, description="At least this level.")
+    archetypes: list[Id] = Field(
+        default_factory=list, description="Only these archetypes (none: any)."
+    )
+    abilities: dict[str, int] = Field(
+        default_factory=dict, description="d20 ability minimums, e.g. {wis: 13}."
+    )
+    specializations: list[Id] = Field(
+        default_factory=list, description="Specializations taken first (a skill tree)."
+    )
+    flag: Id | None = Field(None, description="This story flag is set.")
+
+
+class SpecializationEffects(Strict):
+    """What the rules apply when it is taken."""
+
+    skills: list[str] = Field(
+        default_factory=list, description="d20 skills the character becomes proficient in."
+    )
+    saves: list[str] = Field(
+        default_factory=list, description="d20 saving throws the character becomes proficient in."
+    )
+    max_hp: int = Field(0, ge=0, le=100, description="Added to max HP (and HP).")
+    ac: int = Field(0, ge=0, le=5, description="Added to natural AC.")
+    powers: list[Id] = Field(default_factory=list, description="Powers (ids in `powers:`) gained.")
+    power_points: int = Field(0, ge=0, le=50, description="Added to power points.")
+
+
+class Specialization(Strict):
+    """A subclass or a node of a skill tree, taken at a level-up in place of an ability
+    score improvement (`improve ember warden`)."""
+
+    name: str = Field(min_length=1, max_length=120)
+    description: str = Field("", max_length=1000)
+    requires: SpecializationRequires = Field(default_factory=SpecializationRequires)
+    effects: SpecializationEffects = Field(default_factory=SpecializationEffects)
+
+
 # ---------------------------------------------------------------- backgrounds
 
 IDENTITY_TEXT_FIELDS = ("title", "origin", "backstory", "appearance")
@@ -965,6 +1009,11 @@ class World(Strict):
         description="Two powers used together (`use X with Y`) whose tags include a "
         "combo's `tags` give its effect instead.",
     )
+    specializations: dict[Id, Specialization] = Field(
+        default_factory=dict,
+        description="Subclasses or skill trees taken at a level-up in place of an ability "
+        "score improvement: prerequisites (`requires`) and what the rules apply (`effects`).",
+    )
     factions: dict[Id, Faction] = Field(
         default_factory=dict,
         description="Groups the player has a reputation with (`reputation` effects move it); "
@@ -1029,6 +1078,7 @@ ADDED_LATER: dict[str, dict[str, Any]] = {
         "companions": {},
         "maps": {},
         "factions": {},
+        "specializations": {},
     },
     "archetypes": {"powers": [], "power_points": 0},
     "items": {"heirloom": False},
@@ -1073,6 +1123,7 @@ SECTION_NAMES = (
     "spells",
     "powers",
     "combos",
+    "specializations",
     "factions",
     "achievements",
     "legacy",
@@ -1092,6 +1143,7 @@ MERGED_SECTIONS = (
     "spells",
     "powers",
     "combos",
+    "specializations",
     "factions",
     "achievements",
     "maps",

@@ -154,8 +154,15 @@ def sheet_view(sheet: Sheet, world: World, rules: RuleSystem | None = None) -> S
 
 
 def standing_lines(sheet: Sheet, world: World, rules: RuleSystem) -> tuple[tuple[str, str], ...]:
-    """Exhaustion, titles, reputation per faction and scars, as a player reads them."""
+    """Specializations, exhaustion, titles, reputation per faction and scars, as a
+    player reads them."""
     lines: list[tuple[str, str]] = []
+    if sheet.specializations:
+        names = [
+            world.specializations[s].name if s in world.specializations else s
+            for s in sheet.specializations
+        ]
+        lines.append(("Specializations", ", ".join(names)))
     if sheet.exhaustion:
         lines.append(
             ("Exhaustion", f"{sheet.exhaustion}: {rules.exhaustion_effect(sheet.exhaustion)}")

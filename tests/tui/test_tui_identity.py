@@ -154,3 +154,28 @@ async def test_the_sheet_panel_shows_reputation_per_faction(make_app, memory_uow
         shown = screen_text(app)  # the panel wraps the line beside the log
         assert "Reputation: The Hollowfolk +10, The" in shown
         assert "Sootfoot Goblins +0" in shown
+
+
+async def test_the_level_up_screen_takes_a_specialization_in_place_of_the_improvement(
+    make_app, memory_uow, clock
+):
+    start = await playing.start_session(
+        memory_uow, "ember_hollow", player_name="Wren", archetype="sellsword", seed=20, clock=clock
+    )
+    for text in LEVEL_UP:
+        await playing.take_turn(memory_uow, start.session_id, text, clock=clock)
+    app = make_app(memory_uow, session_id=start.session_id)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await settle(pilot)
+        play = app.screen
+        await pilot.press("f7")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, LevelUpScreen)
+        assert screen.query_one("#spec-ember_adept").disabled  # needs level 4 and the warden
+        await pilot.click("#spec-deep_warden")
+        await settle(pilot)
+        await still(pilot)
+        assert app.screen is play and play.view is not None
+        assert dict(play.view.sheet.standing)["Specializations"] == "Deep Warden"
+        assert all(c.command != "improve" for c in play.state.choices)

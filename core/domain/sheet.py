@@ -266,6 +266,9 @@ class Sheet(Frozen):
     specializations: tuple[str, ...] = Field(
         (), description="d20 players: specializations taken at level-ups, in order."
     )
+    ac_bonus: int = Field(
+        0, ge=0, le=10, description="d20: AC added whatever is worn (specializations)."
+    )
     exhaustion: int = Field(
         0, ge=0, le=MAX_EXHAUSTION, description="Exhaustion level (SRD: 6 is death)."
     )
@@ -307,6 +310,7 @@ class Sheet(Frozen):
                 "improvements",
                 "marked_skills",
                 "specializations",
+                "ac_bonus",
                 "exhaustion",
                 "scars",
                 "titles",
@@ -398,7 +402,7 @@ def with_defence(sheet: Sheet, world: World) -> Sheet:
         ac = sheet.natural_ac + ((armor.ac_bonus or 0) if armor else 0)
     if shield is not None:
         ac += shield.ac_bonus or 0
-    return sheet.model_copy(update={"ac": max(0, ac)})
+    return sheet.model_copy(update={"ac": max(0, ac + sheet.ac_bonus)})
 
 
 def best_gear(item_ids: Iterable[str], world: World) -> Equipped:

@@ -786,7 +786,7 @@ class SpecializationEffects(Strict):
         default_factory=list, description="d20 saving throws the character becomes proficient in."
     )
     max_hp: int = Field(0, ge=0, le=100, description="Added to max HP (and HP).")
-    ac: int = Field(0, ge=0, le=5, description="Added to natural AC.")
+    ac: int = Field(0, ge=0, le=5, description="Added to AC, whatever is worn.")
     powers: list[Id] = Field(default_factory=list, description="Powers (ids in `powers:`) gained.")
     power_points: int = Field(0, ge=0, le=50, description="Added to power points.")
 

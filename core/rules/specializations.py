@@ -122,7 +122,7 @@ def specialize(sheet: Sheet, sid: str, world: World, flags: Collection[str]) -> 
         "save_proficiencies": sheet.save_proficiencies | {tag(s)[:3] for s in e.saves},
         "max_hp": sheet.max_hp + e.max_hp,
         "hp": sheet.hp + e.max_hp if sheet.hp else 0,
-        "natural_ac": sheet.natural_ac + e.ac,
+        "ac_bonus": sheet.ac_bonus + e.ac,
     }
     if e.powers or e.power_points:
         state = sheet.powers or PowerState()

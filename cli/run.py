@@ -161,6 +161,12 @@ def run(
     legacy_title: str = typer.Option(
         None, "--legacy-title", help="A title from your legacy to wear (needs --save)."
     ),
+    buy: list[str] = typer.Option(
+        None,
+        "--buy",
+        help="Something the world's legacy sells, paid with your legend points (repeat; "
+        "needs --save).",
+    ),
     roll_background: bool = typer.Option(
         True, "--roll-background/--no-roll-background", help="Roll the tables left open."
     ),
@@ -271,6 +277,7 @@ def run(
                 picks=pick or [],
                 heirlooms=heirloom or [],
                 legacy_title=legacy_title,
+                buys=buy or [],
                 on_turn=show,
                 version=version,
             )

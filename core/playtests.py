@@ -43,6 +43,7 @@ async def play_script(
     picks: Sequence[str] = (),
     heirlooms: Sequence[str] = (),
     legacy_title: str | None = None,
+    buys: Sequence[str] = (),
     on_turn: Callable[[str | None, TurnResult], None] | None = None,
     version: str | None = None,
 ) -> Played:
@@ -58,6 +59,7 @@ async def play_script(
         identity=identity,
         heirlooms=list(heirlooms) or None,
         legacy_title=legacy_title,
+        buys=list(buys) or None,
         seed=seed,
     )
     results = [start]

@@ -890,6 +890,24 @@ class Achievement(Strict):
     )
 
 
+class LegacyBuy(Strict):
+    """Something a profile's legend points buy at the start of a new story here (once
+    per story). Give at least one of ``item``, ``gold``, ``max_hp``, ``power_points``."""
+
+    name: str = Field(min_length=1, max_length=120)
+    cost: int = Field(ge=1, le=1000, description="Legend points it costs.")
+    item: Id | None = Field(None, description="A starting item (of this world).")
+    gold: int = Field(0, ge=0, le=10_000, description="Starting money.")
+    max_hp: int = Field(0, ge=0, le=50, description="Added to max HP (and HP).")
+    power_points: int = Field(0, ge=0, le=20, description="Added to power points.")
+
+    @model_validator(mode="after")
+    def _buys_something(self) -> LegacyBuy:
+        if not (self.item or self.gold or self.max_hp or self.power_points):
+            raise ValueError("a legacy buy needs an item, gold, max_hp or power_points")
+        return self
+
+
 class LegacyPolicy(Strict):
     """What this world gives a profile, and what it accepts from earlier stories."""
 
@@ -900,6 +918,10 @@ class LegacyPolicy(Strict):
     heirlooms: list[Id] = Field(
         default_factory=list,
         description="Heirloom item ids (of this world) a profile may bring into a new story.",
+    )
+    buys: dict[Id, LegacyBuy] = Field(
+        default_factory=dict,
+        description="What legend points buy at the start of a story here, each once.",
     )
 
 
@@ -1074,7 +1096,7 @@ ADDED_LATER: dict[str, dict[str, Any]] = {
         "powers": {},
         "combos": {},
         "achievements": {},
-        "legacy": LegacyPolicy().model_dump(mode="json"),
+        "legacy": LegacyPolicy().model_dump(mode="json", exclude={"buys"}),
         "companions": {},
         "maps": {},
         "factions": {},
@@ -1089,6 +1111,9 @@ uses none of them keeps the canonical form, and so the content hash, it had."""
 
 
 def _drop_added_defaults(data: dict[str, Any]) -> None:
+    legacy = data.get("legacy")
+    if isinstance(legacy, dict) and legacy.get("buys") == {}:
+        del legacy["buys"]  # added after legacy: itself
     for section, fields in ADDED_LATER.items():
         if section == "":
             entries: list[dict[str, Any]] = [data]

@@ -9,7 +9,7 @@ records it lacks (never twice).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -17,16 +17,20 @@ from storyai.core.domain.errors import UsageError
 from storyai.core.domain.identity import Identity
 from storyai.core.domain.legacy import (
     PROFILE_FORMAT,
+    SPEND,
     LegacyRecord,
     Profile,
     fold,
     profile_key,
+    spend_key,
 )
+from storyai.core.domain.powers import PowerState
 from storyai.core.domain.sheet import Sheet
-from storyai.core.domain.world import World
+from storyai.core.domain.world import LegacyBuy, World
 from storyai.core.play.pipeline import Deps
 from storyai.core.play.results import TurnResult
 from storyai.core.rules.legacy import DEATH, earned
+from storyai.core.storage.ports import UnitOfWork
 
 
 async def earn(deps: Deps, result: TurnResult) -> list[LegacyRecord]:
@@ -46,7 +50,9 @@ async def earn(deps: Deps, result: TurnResult) -> list[LegacyRecord]:
             before = await uow.legacy.list(key)
             if any(r.story_id == session.id for r in before):
                 continue
-            first = not any(r.data.get("ending") != DEATH for r in before)
+            first = not any(
+                r.data.get("kind") != SPEND and r.data.get("ending") != DEATH for r in before
+            )
             data = earned(world, state, seat.id, first=first)
             record = LegacyRecord(key, session.id, world.id, data, deps.clock.now())
             if await uow.legacy.earn(record):
@@ -106,9 +112,23 @@ async def import_profile(deps: Deps, key: str, document: Any) -> int:
     added = 0
     async with deps.uow() as uow:
         for record in records:
-            added += await uow.legacy.earn(record)
+            if record.data.get("kind") == SPEND:
+                added += await _import_spend(uow, record)
+            else:
+                added += await uow.legacy.earn(record)
         await uow.commit()
     return added
+
+
+async def _import_spend(uow: UnitOfWork, record: LegacyRecord) -> bool:
+    """A spend is the same one when it paid for the same story: kept once, numbered as
+    the profile's next (its number in the file may be taken by another spend here)."""
+    have = await uow.legacy.list(record.profile_key)
+    story = record.data.get("story_id")
+    if any(r.data.get("kind") == SPEND and r.data.get("story_id") == story for r in have):
+        return False
+    key = spend_key(fold(record.profile_key, have))
+    return await uow.legacy.earn(replace(record, story_id=key))
 
 
 @dataclass(frozen=True)
@@ -118,7 +138,8 @@ class LegacyOffer:
 
     titles: tuple[str, ...]
     heirlooms: tuple[str, ...]  # item ids of this world
-    legend_points: int
+    legend_points: int  # what the profile has left to spend
+    buys: tuple[tuple[str, str, int], ...] = ()  # (id, name, cost): what the world sells
 
 
 def offer(world: World, profile: Profile) -> LegacyOffer:
@@ -128,17 +149,65 @@ def offer(world: World, profile: Profile) -> LegacyOffer:
         titles=profile.titles if policy.titles else (),
         heirlooms=tuple(i for i in policy.heirlooms if i in owned and i in world.items),
         legend_points=profile.legend_points,
+        buys=tuple((bid, b.name, b.cost) for bid, b in policy.buys.items()),
     )
 
 
+def cost(world: World, offered: LegacyOffer, buys: list[str]) -> int:
+    """What ``buys`` cost in legend points, checked against the world and the balance.
+
+    Raises:
+        UsageError: something the world does not sell, bought twice, or too dear.
+    """
+    if len(set(buys)) != len(buys):
+        raise UsageError("Each legacy purchase can be bought once per story.")
+    total = 0
+    for bid in buys:
+        buy = world.legacy.buys.get(bid)
+        if buy is None:
+            sold = ", ".join(f"{i} ({c} LP)" for i, _, c in offered.buys) or "nothing"
+            raise UsageError(
+                f"'{bid}' is not something this world sells for legend points.",
+                hint=f"on offer: {sold}",
+            )
+        total += buy.cost
+    if total > offered.legend_points:
+        raise UsageError(
+            f"That costs {total} legend points; your legacy has {offered.legend_points}.",
+        )
+    return total
+
+
+def spend_record(
+    key: str, profile: Profile, world: World, story_id: str, buys: list[str], at: datetime
+) -> LegacyRecord:
+    """The record of a spend, keyed as the profile's next one (see ``spend_key``)."""
+    data = {
+        "kind": SPEND,
+        "cost": sum(world.legacy.buys[b].cost for b in buys),
+        "story_id": story_id,
+        "bought": [{"id": b, "name": world.legacy.buys[b].name} for b in buys],
+    }
+    return LegacyRecord(key, spend_key(profile), world.id, data, at)
+
+
 def bring(
-    sheet: Sheet, world: World, offered: LegacyOffer, heirlooms: list[str], title: str | None
+    sheet: Sheet,
+    world: World,
+    offered: LegacyOffer,
+    heirlooms: list[str],
+    title: str | None,
+    buys: list[str] | None = None,
 ) -> Sheet:
     """The new character with the legacy the player picked, checked against the offer.
 
     Raises:
-        UsageError: an heirloom or title the profile lacks or the world does not accept.
+        UsageError: an heirloom or title the profile lacks or the world does not accept,
+            or purchases it cannot afford.
     """
+    cost(world, offered, buys or [])
+    for bid in buys or []:
+        sheet = _bought(sheet, world.legacy.buys[bid])
     for item_id in heirlooms:
         if item_id not in offered.heirlooms:
             accepted = ", ".join(offered.heirlooms) or "none from your legacy"
@@ -156,3 +225,22 @@ def bring(
         identity = sheet.identity or Identity()
         sheet = sheet.model_copy(update={"identity": identity.model_copy(update={"title": title})})
     return sheet
+
+
+def _bought(sheet: Sheet, buy: LegacyBuy) -> Sheet:
+    update: dict[str, Any] = {
+        "gold": sheet.gold + buy.gold,
+        "max_hp": sheet.max_hp + buy.max_hp,
+        "hp": sheet.hp + buy.max_hp,
+    }
+    if buy.item:
+        update["inventory"] = {**sheet.inventory, buy.item: sheet.inventory.get(buy.item, 0) + 1}
+    if buy.power_points:
+        state = sheet.powers or PowerState()
+        update["powers"] = state.model_copy(
+            update={
+                "points": state.points + buy.power_points,
+                "max_points": state.max_points + buy.power_points,
+            }
+        )
+    return sheet.model_copy(update=update)

@@ -10,11 +10,14 @@ instant, in one process or two, get one story and one clear refusal.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
+from storyai.core.domain.errors import UsageError
 from storyai.core.domain.events import PlayerJoined, SessionStarted
 from storyai.core.domain.identity import IdentityRequest
 from storyai.core.domain.legacy import fold, profile_key
 from storyai.core.domain.records import BranchRecord, Opened, PlayerRecord, SessionRecord, Telling
+from storyai.core.domain.world import World
 from storyai.core.engine.turn import initial_state
 from storyai.core.narrators.port import Narrator, OnText
 from storyai.core.play import legacy, pipeline
@@ -22,6 +25,7 @@ from storyai.core.play.pipeline import Claim, Deps, Scene, with_deadline
 from storyai.core.play.results import TurnResult
 from storyai.core.play.seating import character
 from storyai.core.play.table import Mode, Table
+from storyai.core.storage.ports import UnitOfWork
 
 MAIN = "main"
 
@@ -37,6 +41,7 @@ async def start(
     identity: IdentityRequest | None = None,
     heirlooms: list[str] | None = None,
     legacy_title: str | None = None,
+    buys: list[str] | None = None,
     seed: int | None = None,
     user_ref: str = "local",
     title: str | None = None,
@@ -53,14 +58,15 @@ async def start(
     clock = deps.clock
     async with deps.uow() as uow:
         world = await deps.worlds.get(uow, world_id, version)
-        records = await uow.legacy.list(profile_key(user_ref)) if heirlooms or legacy_title else []
+        picked = bool(heirlooms or legacy_title or buys)
+        records = await uow.legacy.list(profile_key(user_ref)) if picked else []
     seed = clock.new_seed() if seed is None else seed
     name, archetype, sheet, player_id = character(
         world, player_name, archetype, scores, seed, 0, clock.new_id(), identity
     )
-    if heirlooms or legacy_title:  # only what the player picked carries over
+    if picked:  # only what the player picked carries over
         offered = legacy.offer(world, fold(profile_key(user_ref), records))
-        sheet = legacy.bring(sheet, world, offered, heirlooms or [], legacy_title)
+        sheet = legacy.bring(sheet, world, offered, heirlooms or [], legacy_title, buys)
     now = clock.now()
     settings: dict = {"seed": seed}
     if channel is not None:
@@ -104,6 +110,8 @@ async def start(
         joined_at=now,
     )
     async with deps.uow() as uow:
+        if buys:  # paid in the transaction that starts the story, or not at all
+            await _pay(uow, world, profile_key(user_ref), session.id, buys, now)
         await uow.sessions.add(session)
         await uow.players.add(host)
         stored = await growth.write(uow, session, base=None)
@@ -118,3 +126,20 @@ async def start(
     result = await pipeline.finish(deps, claim, on_text)
     result.events = [*growth.records[:-1], *result.events]
     return result
+
+
+async def _pay(
+    uow: UnitOfWork, world: World, key: str, story_id: str, buys: list[str], now: datetime
+) -> None:
+    """Store the spend of ``buys`` as the profile's next spend record. Two stories
+    started at once both try to be that record; the second is refused (the unique key),
+    so legend points are never spent twice."""
+    profile = fold(key, await uow.legacy.list(key))
+    offered = legacy.offer(world, profile)
+    legacy.cost(world, offered, buys)  # the balance now, not when the player chose
+    record = legacy.spend_record(key, profile, world, story_id, buys, now)
+    if not await uow.legacy.earn(record):
+        raise UsageError(
+            "Your legend points were spent by another story just now; nothing was spent "
+            "here. Try again.",
+        )

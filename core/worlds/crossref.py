@@ -618,6 +618,9 @@ class _Checker:
                     f"no quest has an ending '{ending}'",
                     _suggest(ending, {e for e in endings if isinstance(e, str)}),
                 )
+        for bid, buy in _d(_d(self.data.get("legacy")).get("buys")).items():
+            if "item" in _d(buy):
+                self.ref(("legacy", "buys", bid, "item"), _d(buy)["item"], "items", "item")
         items = _d(self.data.get("items"))
         for i, item_id in enumerate(_l(_d(self.data.get("legacy")).get("heirlooms"))):
             where: Path_ = ("legacy", "heirlooms", i)

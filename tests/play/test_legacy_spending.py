@@ -38,7 +38,7 @@ async def test_legend_points_buy_what_the_world_sells_once(uow_factory):
     profile = await play.profile()
     assert profile.legend_points == 5 and profile.spent == 25
     assert len(profile.stories) == 1, "a spend is not a finished story"
-    assert "5 legend points" in legacy_text(legacy_view(profile))
+    assert "1 finished story · 5 legend points (25 spent)" in legacy_text(legacy_view(profile))
 
 
 async def test_what_the_profile_cannot_afford_or_the_world_does_not_sell_is_refused(

@@ -167,6 +167,11 @@ def run(
         help="Something the world's legacy sells, paid with your legend points (repeat; "
         "needs --save).",
     ),
+    follower: list[str] = typer.Option(
+        None,
+        "--follower",
+        help="A follower from your legacy to bring, by name (repeat; needs --save).",
+    ),
     roll_background: bool = typer.Option(
         True, "--roll-background/--no-roll-background", help="Roll the tables left open."
     ),
@@ -278,6 +283,7 @@ def run(
                 heirlooms=heirloom or [],
                 legacy_title=legacy_title,
                 buys=buy or [],
+                followers=follower or [],
                 on_turn=show,
                 version=version,
             )

@@ -44,6 +44,7 @@ async def play_script(
     heirlooms: Sequence[str] = (),
     legacy_title: str | None = None,
     buys: Sequence[str] = (),
+    followers: Sequence[str] = (),
     on_turn: Callable[[str | None, TurnResult], None] | None = None,
     version: str | None = None,
 ) -> Played:
@@ -60,6 +61,7 @@ async def play_script(
         heirlooms=list(heirlooms) or None,
         legacy_title=legacy_title,
         buys=list(buys) or None,
+        followers=list(followers) or None,
         seed=seed,
     )
     results = [start]

@@ -923,6 +923,11 @@ class LegacyPolicy(Strict):
         default_factory=dict,
         description="What legend points buy at the start of a story here, each once.",
     )
+    followers: list[Id] = Field(
+        default_factory=list,
+        description="Characters (ids here) who may join a new story at the player's side "
+        "when the profile earned them as followers (by name) in an earlier story.",
+    )
 
 
 # ----------------------------------------------------------------- start, AI
@@ -1096,7 +1101,7 @@ ADDED_LATER: dict[str, dict[str, Any]] = {
         "powers": {},
         "combos": {},
         "achievements": {},
-        "legacy": LegacyPolicy().model_dump(mode="json", exclude={"buys"}),
+        "legacy": LegacyPolicy().model_dump(mode="json", exclude={"buys", "followers"}),
         "companions": {},
         "maps": {},
         "factions": {},
@@ -1112,8 +1117,9 @@ uses none of them keeps the canonical form, and so the content hash, it had."""
 
 def _drop_added_defaults(data: dict[str, Any]) -> None:
     legacy = data.get("legacy")
-    if isinstance(legacy, dict) and legacy.get("buys") == {}:
-        del legacy["buys"]  # added after legacy: itself
+    for name, default in (("buys", {}), ("followers", [])):
+        if isinstance(legacy, dict) and legacy.get(name) == default:
+            del legacy[name]  # added after legacy: itself
     for section, fields in ADDED_LATER.items():
         if section == "":
             entries: list[dict[str, Any]] = [data]

@@ -24,8 +24,9 @@ from storyai.core.domain.legacy import (
     profile_key,
     spend_key,
 )
+from storyai.core.domain.ops import BaseOp, ChangeNpc
 from storyai.core.domain.powers import PowerState
-from storyai.core.domain.sheet import Sheet
+from storyai.core.domain.sheet import Sheet, tag
 from storyai.core.domain.world import LegacyBuy, World
 from storyai.core.play.pipeline import Deps
 from storyai.core.play.results import TurnResult
@@ -140,6 +141,7 @@ class LegacyOffer:
     heirlooms: tuple[str, ...]  # item ids of this world
     legend_points: int  # what the profile has left to spend
     buys: tuple[tuple[str, str, int], ...] = ()  # (id, name, cost): what the world sells
+    followers: tuple[tuple[str, str], ...] = ()  # (character id, name): who may join
 
 
 def offer(world: World, profile: Profile) -> LegacyOffer:
@@ -150,7 +152,36 @@ def offer(world: World, profile: Profile) -> LegacyOffer:
         heirlooms=tuple(i for i in policy.heirlooms if i in owned and i in world.items),
         legend_points=profile.legend_points,
         buys=tuple((bid, b.name, b.cost) for bid, b in policy.buys.items()),
+        followers=tuple(
+            (cid, world.characters[cid].name)
+            for cid in policy.followers
+            if cid in world.characters and world.characters[cid].name in profile.followers
+        ),
     )
+
+
+def joining(world: World, offered: LegacyOffer, picked: list[str]) -> list[BaseOp]:
+    """The changes that bring the picked followers (ids or names) to the start, each
+    once, friendly: the world's own character, never a copy.
+
+    Raises:
+        UsageError: someone the profile did not earn or the world does not accept.
+    """
+    ops: list[BaseOp] = []
+    joined: set[str] = set()
+    for who in picked:
+        cid = next((c for c, name in offered.followers if who in (c, name) or tag(who) == c), None)
+        if cid is None:
+            on_offer = ", ".join(name for _, name in offered.followers) or "none"
+            raise UsageError(
+                f"'{who}' is not a follower of yours this story accepts.",
+                hint=f"followers on offer: {on_offer}",
+            )
+        if cid in joined:
+            continue
+        joined.add(cid)
+        ops.append(ChangeNpc(who=cid, location=world.start.location, attitude="friendly"))
+    return ops
 
 
 def cost(world: World, offered: LegacyOffer, buys: list[str]) -> int:

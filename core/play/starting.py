@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from storyai.core.domain.errors import UsageError
-from storyai.core.domain.events import PlayerJoined, SessionStarted
+from storyai.core.domain.events import PlayerJoined, SessionStarted, StateChanged
 from storyai.core.domain.identity import IdentityRequest
 from storyai.core.domain.legacy import fold, profile_key
 from storyai.core.domain.records import BranchRecord, Opened, PlayerRecord, SessionRecord, Telling
@@ -42,6 +42,7 @@ async def start(
     heirlooms: list[str] | None = None,
     legacy_title: str | None = None,
     buys: list[str] | None = None,
+    followers: list[str] | None = None,
     seed: int | None = None,
     user_ref: str = "local",
     title: str | None = None,
@@ -58,15 +59,17 @@ async def start(
     clock = deps.clock
     async with deps.uow() as uow:
         world = await deps.worlds.get(uow, world_id, version)
-        picked = bool(heirlooms or legacy_title or buys)
+        picked = bool(heirlooms or legacy_title or buys or followers)
         records = await uow.legacy.list(profile_key(user_ref)) if picked else []
     seed = clock.new_seed() if seed is None else seed
     name, archetype, sheet, player_id = character(
         world, player_name, archetype, scores, seed, 0, clock.new_id(), identity
     )
+    joining: list = []
     if picked:  # only what the player picked carries over
         offered = legacy.offer(world, fold(profile_key(user_ref), records))
         sheet = legacy.bring(sheet, world, offered, heirlooms or [], legacy_title, buys)
+        joining = legacy.joining(world, offered, followers or [])
     now = clock.now()
     settings: dict = {"seed": seed}
     if channel is not None:
@@ -97,6 +100,8 @@ async def start(
     growth.add(
         SessionStarted(world_id=world.id, world_version=world.version, seed=seed), "system", 0
     )
+    if joining:  # followers from earlier stories are there, friendly, as the story opens
+        growth.add(StateChanged(ops=tuple(joining), source="rules"), "system", 0)
     arrival = PlayerJoined(name=name, archetype=archetype, sheet=sheet, opening=True)
     growth.add(arrival, player_id, 0)
     host = PlayerRecord(

@@ -618,6 +618,8 @@ class _Checker:
                     f"no quest has an ending '{ending}'",
                     _suggest(ending, {e for e in endings if isinstance(e, str)}),
                 )
+        for i, cid in enumerate(_l(_d(self.data.get("legacy")).get("followers"))):
+            self.ref(("legacy", "followers", i), cid, "characters", "character")
         for bid, buy in _d(_d(self.data.get("legacy")).get("buys")).items():
             if "item" in _d(buy):
                 self.ref(("legacy", "buys", bid, "item"), _d(buy)["item"], "items", "item")

@@ -141,3 +141,24 @@ def test_no_sequence_of_endings_purchases_and_imports_spends_beyond_the_rules(st
             assert (await play.profile("discord:2")).legend_points <= earned
 
     asyncio.run(run())
+
+
+async def test_a_follower_joins_a_later_story_once_when_the_world_accepts_them(uow_factory):
+    play, _ = await finished(uow_factory)  # Sister Wren became a follower
+    offer = await play.legacy_offer("ember_hollow")
+    assert offer.followers == (("wren", "Sister Wren"),)
+    plain = await play.start("ember_hollow", player_name="Bryn", seed=1)
+    assert plain.state.npcs["wren"].location != EMBER.start.location, "nothing silently"
+    joined = await play.start(
+        "ember_hollow", player_name="Bryn", seed=1, followers=["Sister Wren", "wren"]
+    )
+    wren = joined.state.npcs["wren"]
+    assert wren.location == EMBER.start.location and wren.attitude == "friendly"
+    assert sum(1 for n in joined.state.npcs if n == "wren") == 1
+    assert "Sister Wren" in " ".join(line.text for line in joined.lines)  # told arriving
+    with pytest.raises(UsageError, match="'Reeve Hesta' is not a follower of yours"):
+        await play.start("ember_hollow", player_name="Bryn", seed=1, followers=["Reeve Hesta"])
+    with pytest.raises(UsageError, match="not a follower"):
+        await Play(uow_factory).start(
+            "ember_hollow", player_name="B", seed=1, followers=["wren"], user_ref="discord:4"
+        )

@@ -3,6 +3,7 @@
 ``story``      /story start | join | leave | status | mode | remove | end
 ``acting``     /act, /whisper, /roll, /check, /save
 ``character``  /sheet, /inventory, /quests, /powers, /legacy, /character create
+``level_up``   /levelup (a select and buttons)
 ``knowledge``  /map, /codex
 ``branches``   /rewind, /branch
 ``usage``      /usage
@@ -24,6 +25,7 @@ from storyai.bots.commands import (
     companion,
     help,
     knowledge,
+    level_up,
     story,
     usage,
 )
@@ -45,6 +47,7 @@ def all_commands() -> list[app_commands.Command | app_commands.Group]:
         knowledge.codex,
         character.powers,
         character.legacy,
+        level_up.levelup,
         character.Character(),
         branches.rewind,
         branches.branch,

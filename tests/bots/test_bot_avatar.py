@@ -139,3 +139,50 @@ async def test_sheet_shows_the_reputation_a_turn_earned(installed):
         assert fields["Reputation"] == "The Hollowfolk +10, The Sootfoot Goblins +0"
         assert "Titles" not in fields and "Exhaustion" not in fields
         assert fake.violations == []
+
+
+LEVEL_UP = next(t for t in WORLD.playtests if "Deep Warden" in t.name)
+
+
+def _components(message) -> list[dict]:
+    return [c for row in message.components for c in row.get("components", [])]
+
+
+async def test_levelup_is_a_select_and_buttons_that_play_the_choice(installed):
+    bot = new_bot(installed, Time())
+    async with running_bot(bot) as fake:
+        channel, alice = fake.channel("adventures"), fake.user("alice")
+        started = await bot.play.start_in_channel(
+            str(channel.id),
+            "ember_hollow",
+            user_ref=str(alice.id),
+            player_name="Mira",
+            seed=LEVEL_UP.seed,
+        )
+        waiting = await fake.slash("levelup", user="alice", channel="adventures")
+        await waiting.wait_reply()
+        assert waiting.reply.content == "No level-up choice is waiting."
+        for text in LEVEL_UP.inputs:
+            await bot.play.act(started.session_id, text)
+        shown = await fake.slash("levelup", user="alice", channel="adventures")
+        await shown.wait_reply()
+        picker = shown.reply
+        assert picker.ephemeral and "reached level 2" in picker.content
+        assert "**Ember Adept**: needs level 4, Deep Warden" in picker.content
+        parts = _components(picker)
+        select = next(c for c in parts if c["type"] == 3)
+        assert [o["value"] for o in select["options"]] == ["str", "dex", "con", "int", "wis", "cha"]
+        assert select["max_values"] == 2
+        labels = [c["label"] for c in parts if c["type"] == 2]
+        assert labels == ["Deep Warden", "Hearth-Sworn"]  # the open ones only
+        strength = (await installed_sheet(fake, installed, "alice")).abilities
+        picked = await fake.click(picker, select["custom_id"], user="alice", values=["dex", "con"])
+        await fake.wait_until(lambda: "You grow stronger: DEX" in text_of(picked))
+        after = await installed_sheet(fake, installed, "alice")
+        assert after.abilities["dex"] == strength["dex"] + 1
+        assert after.abilities["con"] == strength["con"] + 1 and after.improvements == 0
+        stale = next(c for c in parts if c.get("label") == "Deep Warden")
+        again = await fake.click(picker, stale["custom_id"], user="alice")
+        await fake.wait_until(lambda: "no level-up choice" in text_of(again))
+        assert (await installed_sheet(fake, installed, "alice")).specializations == ()
+        assert fake.violations == []

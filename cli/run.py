@@ -172,6 +172,12 @@ def run(
         "--follower",
         help="A follower from your legacy to bring, by name (repeat; needs --save).",
     ),
+    generate_identity: bool = typer.Option(
+        False,
+        "--generate-identity",
+        help="Have the configured model (--provider) write what the character file and "
+        "flags leave empty; offline, the world's tables are rolled as ever.",
+    ),
     roll_background: bool = typer.Option(
         True, "--roll-background/--no-roll-background", help="Roll the tables left open."
     ),
@@ -219,6 +225,8 @@ def run(
     name, archetype, identity = _character(
         character_file, name, archetype, flags, background or [], roll_background
     )
+    if generate_identity:
+        identity = identity.model_copy(update={"generate": True})
 
     def show(text_in: str | None, result: TurnResult) -> None:
         if as_json:

@@ -20,7 +20,7 @@ from storyai.core.domain.records import BranchRecord, Opened, PlayerRecord, Sess
 from storyai.core.domain.world import World
 from storyai.core.engine.turn import initial_state
 from storyai.core.narrators.port import Narrator, OnText
-from storyai.core.play import legacy, pipeline
+from storyai.core.play import identity_model, legacy, pipeline
 from storyai.core.play.pipeline import Claim, Deps, Scene, with_deadline
 from storyai.core.play.results import TurnResult
 from storyai.core.play.seating import character
@@ -62,6 +62,12 @@ async def start(
         picked = bool(heirlooms or legacy_title or buys or followers)
         records = await uow.legacy.list(profile_key(user_ref)) if picked else []
     seed = clock.new_seed() if seed is None else seed
+    model = getattr(narrator, "router", None)  # the AI narrator's models, if any
+    if identity is not None and identity.generate and model is not None:
+        who = world.archetypes.get(archetype or next(iter(world.archetypes)))
+        identity = await identity_model.generated(
+            model, world, player_name, who.name if who else "adventurer", identity
+        )
     name, archetype, sheet, player_id = character(
         world, player_name, archetype, scores, seed, 0, clock.new_id(), identity
     )

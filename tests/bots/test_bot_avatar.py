@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from fakes.discord.harness import FakeInteraction, running_bot
-from test_bot_game import Time, new_bot, start_story, text_of
+from test_bot_game import TOLD_MARK, Time, new_bot, start_story, text_of
 
 from storyai.core import services
 from storyai.core.worlds.bundled import bundled_world_paths
@@ -132,7 +132,8 @@ async def test_sheet_shows_the_reputation_a_turn_earned(installed):
     async with running_bot(new_bot(installed, Time())) as fake:
         await start_story(fake)
         said = await fake.say("talk to hesta about mine", user="alice", channel="adventures")
-        await fake.wait_message("adventures", after=said, contains="Reputation with")
+        told = await fake.wait_message("adventures", after=said, contains=TOLD_MARK)
+        assert "Reputation with The Hollowfolk: +10 (10)." in told.content
         sheet = await fake.slash("sheet", user="alice", channel="adventures")
         await sheet.wait_reply()
         fields = {f["name"]: f["value"] for f in sheet.reply.embeds[0]["fields"]}
@@ -177,12 +178,14 @@ async def test_levelup_is_a_select_and_buttons_that_play_the_choice(installed):
         assert labels == ["Deep Warden", "Hearth-Sworn"]  # the open ones only
         strength = (await installed_sheet(fake, installed, "alice")).abilities
         picked = await fake.click(picker, select["custom_id"], user="alice", values=["dex", "con"])
-        await fake.wait_until(lambda: "You grow stronger: DEX" in text_of(picked))
+        await fake.wait_until(lambda: TOLD_MARK in text_of(picked))  # the turn's footer
+        assert "You grow stronger: DEX" in text_of(picked)
         after = await installed_sheet(fake, installed, "alice")
         assert after.abilities["dex"] == strength["dex"] + 1
         assert after.abilities["con"] == strength["con"] + 1 and after.improvements == 0
         stale = next(c for c in parts if c.get("label") == "Deep Warden")
         again = await fake.click(picker, stale["custom_id"], user="alice")
-        await fake.wait_until(lambda: "no level-up choice" in text_of(again))
+        await fake.wait_until(lambda: TOLD_MARK in text_of(again))
+        assert "no level-up choice" in text_of(again)
         assert (await installed_sheet(fake, installed, "alice")).specializations == ()
         assert fake.violations == []

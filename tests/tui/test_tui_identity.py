@@ -179,3 +179,47 @@ async def test_the_level_up_screen_takes_a_specialization_in_place_of_the_improv
         assert app.screen is play and play.view is not None
         assert dict(play.view.sheet.standing)["Specializations"] == "Deep Warden"
         assert all(c.command != "improve" for c in play.state.choices)
+
+
+async def test_creation_offers_the_legacy_and_brings_only_what_is_ticked(
+    make_app, memory_uow, clock
+):
+    from textual.widgets import Checkbox
+
+    from storyai.core.worlds.bundled import bundled_world_paths
+    from storyai.core.worlds.validate import load_world
+
+    world = load_world(bundled_world_paths()["ember_hollow"])
+    test = next(t for t in world.playtests if t.expect.ending == "the_long_thaw_remembered")
+    start = await playing.start_session(
+        memory_uow, "ember_hollow", player_name="Mira", seed=test.seed, clock=clock
+    )
+    seeded = make_app(memory_uow)
+    for text in test.inputs:
+        await seeded.deps.play.act(start.session_id, text)
+    app = make_app(memory_uow, world_id="ember_hollow")
+    async with app.run_test(size=(100, 60)) as pilot:
+        await settle(pilot)
+        create = app.screen
+        assert isinstance(create, CreateScreen)
+        labels = [str(box.label) for box in create.query(Checkbox)]
+        assert labels == [
+            "A healing draught in your pack (10 LP)",
+            "Seasoned: +3 max HP (15 LP)",
+            "Follower: Sister Wren",
+            "Heirloom: everwarm_coal",
+        ]
+        create.query_one("#name", Input).value = "Bryn"
+        create.query_one("#legacy-buy-seasoned", Checkbox).value = True
+        create.query_one("#legacy-follower-wren", Checkbox).value = True
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await still(pilot)
+        play = app.screen
+        assert isinstance(play, PlayScreen) and play.state is not None
+        assert play.state.npcs["wren"].location == world.start.location
+        sheet = next(iter(play.state.players.values())).sheet
+        assert sheet.count("everwarm_coal") == 0, "not ticked, not brought"
+        profile = await app.deps.play.profile()
+        assert profile.spent == 15 and profile.legend_points == 15

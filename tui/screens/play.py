@@ -205,6 +205,9 @@ class PlayScreen(Screen[None]):
                 archetype=new.archetype,
                 scores=new.scores,
                 identity=new.identity,
+                buys=list(new.buys) or None,
+                followers=list(new.followers) or None,
+                heirlooms=list(new.heirlooms) or None,
                 seed=deps.seed,
                 on_text=log.sink,
             )

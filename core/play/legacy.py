@@ -275,3 +275,19 @@ def _bought(sheet: Sheet, buy: LegacyBuy) -> Sheet:
             }
         )
     return sheet.model_copy(update=update)
+
+
+async def pay(
+    uow: UnitOfWork, world: World, key: str, story_id: str, buys: list[str], now: datetime
+) -> None:
+    """Store the spend of ``buys`` as the profile's next spend record, in ``uow`` (the
+    transaction that starts or joins the story). Two made at once both try to be that
+    record; the second is refused (the unique key), so points are never spent twice."""
+    profile = fold(key, await uow.legacy.list(key))
+    cost(world, offer(world, profile), buys)  # checked against the balance now
+    record = spend_record(key, profile, world, story_id, buys, now)
+    if not await uow.legacy.earn(record):
+        raise UsageError(
+            "Your legend points were spent by another story just now; nothing was spent "
+            "here. Try again.",
+        )

@@ -379,10 +379,12 @@ class Play:
         archetype: str | None = None,
         scores: dict[str, int] | None = None,
         identity: IdentityRequest | None = None,
+        buys: list[str] | None = None,
         narrator: Narrator | None = None,
         on_text: OnText | None = None,
     ) -> tuple[Seat, TurnResult | None]:
-        """Seat a user with a new character (told arriving), or bring back one who left."""
+        """Seat a user with a new character (told arriving), or bring back one who left;
+        ``buys``: what their legend points buy for the new character."""
         return await seating.join(
             self.deps,
             session_id,
@@ -391,6 +393,7 @@ class Play:
             archetype=archetype,
             scores=scores,
             identity=identity,
+            buys=buys,
             narrator=self._narrator(narrator),
             on_text=on_text,
         )

@@ -10,14 +10,11 @@ instant, in one process or two, get one story and one clear refusal.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 
-from storyai.core.domain.errors import UsageError
 from storyai.core.domain.events import PlayerJoined, SessionStarted, StateChanged
 from storyai.core.domain.identity import IdentityRequest
 from storyai.core.domain.legacy import fold, profile_key
 from storyai.core.domain.records import BranchRecord, Opened, PlayerRecord, SessionRecord, Telling
-from storyai.core.domain.world import World
 from storyai.core.engine.turn import initial_state
 from storyai.core.narrators.port import Narrator, OnText
 from storyai.core.play import identity_model, legacy, pipeline
@@ -25,7 +22,6 @@ from storyai.core.play.pipeline import Claim, Deps, Scene, with_deadline
 from storyai.core.play.results import TurnResult
 from storyai.core.play.seating import character
 from storyai.core.play.table import Mode, Table
-from storyai.core.storage.ports import UnitOfWork
 
 MAIN = "main"
 
@@ -122,7 +118,7 @@ async def start(
     )
     async with deps.uow() as uow:
         if buys:  # paid in the transaction that starts the story, or not at all
-            await _pay(uow, world, profile_key(user_ref), session.id, buys, now)
+            await legacy.pay(uow, world, profile_key(user_ref), session.id, buys, now)
         await uow.sessions.add(session)
         await uow.players.add(host)
         stored = await growth.write(uow, session, base=None)
@@ -137,20 +133,3 @@ async def start(
     result = await pipeline.finish(deps, claim, on_text)
     result.events = [*growth.records[:-1], *result.events]
     return result
-
-
-async def _pay(
-    uow: UnitOfWork, world: World, key: str, story_id: str, buys: list[str], now: datetime
-) -> None:
-    """Store the spend of ``buys`` as the profile's next spend record. Two stories
-    started at once both try to be that record; the second is refused (the unique key),
-    so legend points are never spent twice."""
-    profile = fold(key, await uow.legacy.list(key))
-    offered = legacy.offer(world, profile)
-    legacy.cost(world, offered, buys)  # the balance now, not when the player chose
-    record = legacy.spend_record(key, profile, world, story_id, buys, now)
-    if not await uow.legacy.earn(record):
-        raise UsageError(
-            "Your legend points were spent by another story just now; nothing was spent "
-            "here. Try again.",
-        )

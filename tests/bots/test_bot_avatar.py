@@ -189,3 +189,46 @@ async def test_levelup_is_a_select_and_buttons_that_play_the_choice(installed):
         assert "no level-up choice" in text_of(again)
         assert (await installed_sheet(fake, installed, "alice")).specializations == ()
         assert fake.violations == []
+
+
+async def test_character_create_spends_legend_points_on_what_the_world_sells(installed):
+    from storyai.core.domain.legacy import profile_key
+
+    bot = new_bot(installed, Time())
+    async with running_bot(bot) as fake:
+        channel, alice = fake.channel("adventures"), fake.user("alice")
+        started = await bot.play.start_in_channel(
+            str(channel.id),
+            "ember_hollow",
+            user_ref=str(alice.id),
+            player_name="Mira",
+            seed=REMEMBERED.seed,
+        )
+        for text in REMEMBERED.inputs:
+            await bot.play.act(started.session_id, text)
+        await start_story(fake, channel="general")  # alice hosts it; bob joins buying
+        broke = await fake.slash("character create", user="bob", channel="general", buy="seasoned")
+        refused = await submit(
+            fake, broke.modal, user="bob", channel="general", values={"Name": "Bryn"}
+        )
+        await fake.wait_until(lambda: "legend points" in text_of(refused))
+        assert "costs 15 legend points; your legacy has 0" in text_of(refused)
+        carol = fake.user("carol")
+        await bot.play.import_profile(
+            await bot.play.export_profile(profile_key(str(alice.id))), profile_key(str(carol.id))
+        )
+        opened = await fake.slash(
+            "character create", user="carol", channel="general", buy="seasoned"
+        )
+        joined = await submit(
+            fake, opened.modal, user="carol", channel="general", values={"Name": "Cass"}
+        )
+        await fake.wait_until(lambda: "**Cass** joins the story." in text_of(joined))
+        await fake.wait_until(lambda: TOLD_MARK in text_of(joined))
+        story = await bot.play.here(str(fake.channel("general").id))
+        player, state, _ = await bot.play.character(story.id, user_ref=str(carol.id))
+        cass = state.players[player.id].sheet
+        assert cass.level == 1 and cass.max_hp == cass.hit_die + cass.mod("con") + 3  # seasoned
+        assert (await bot.play.profile(profile_key(str(carol.id)))).spent == 15
+        assert (await bot.play.profile(profile_key(str(alice.id)))).spent == 0
+        assert fake.violations == []

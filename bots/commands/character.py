@@ -125,6 +125,8 @@ class Character(app_commands.Group):
     @app_commands.describe(
         buy="What your legend points buy here (ids from the world's legacy, comma-separated)"
     )
-    async def create(self, interaction: discord.Interaction, buy: str | None = None) -> None:
+    async def create(
+        self, interaction: discord.Interaction, buy: app_commands.Range[str, 1, 200] | None = None
+    ) -> None:
         buys = [b.strip() for b in (buy or "").split(",") if b.strip()][:10]
         await interaction.response.send_modal(CharacterForm(buys))

@@ -162,6 +162,23 @@ def run(
     legacy_title: str = typer.Option(
         None, "--legacy-title", help="A title from your legacy to wear (needs --save)."
     ),
+    buy: list[str] = typer.Option(
+        None,
+        "--buy",
+        help="Something the world's legacy sells, paid with your legend points (repeat; "
+        "needs --save).",
+    ),
+    follower: list[str] = typer.Option(
+        None,
+        "--follower",
+        help="A follower from your legacy to bring, by name (repeat; needs --save).",
+    ),
+    generate_identity: bool = typer.Option(
+        False,
+        "--generate-identity",
+        help="Have the configured model (--provider) write what the character file and "
+        "flags leave empty; offline, the world's tables are rolled as ever.",
+    ),
     roll_background: bool = typer.Option(
         True, "--roll-background/--no-roll-background", help="Roll the tables left open."
     ),
@@ -220,6 +237,8 @@ def run(
     name, archetype, identity = _character(
         character_file, name, archetype, flags, background or [], roll_background
     )
+    if generate_identity:
+        identity = identity.model_copy(update={"generate": True})
 
     told = [0]  # the last turn shown (a remark in JSON names it)
 
@@ -301,6 +320,8 @@ def run(
                 picks=pick or [],
                 heirlooms=heirloom or [],
                 legacy_title=legacy_title,
+                buys=buy or [],
+                followers=follower or [],
                 on_turn=show,
                 version=version,
                 remarks=limits or RemarkLimits(),

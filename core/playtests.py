@@ -47,6 +47,8 @@ async def play_script(
     picks: Sequence[str] = (),
     heirlooms: Sequence[str] = (),
     legacy_title: str | None = None,
+    buys: Sequence[str] = (),
+    followers: Sequence[str] = (),
     on_turn: Callable[[str | None, TurnResult], None] | None = None,
     version: str | None = None,
     remarks: RemarkLimits | None = None,
@@ -65,6 +67,8 @@ async def play_script(
         identity=identity,
         heirlooms=list(heirlooms) or None,
         legacy_title=legacy_title,
+        buys=list(buys) or None,
+        followers=list(followers) or None,
         seed=seed,
     )
     results = [start]

@@ -4,6 +4,7 @@
 ``voice``      /story voice join | leave (a subgroup of /story)
 ``acting``     /act, /whisper, /roll, /check, /save
 ``character``  /sheet, /inventory, /quests, /powers, /legacy, /character create
+``level_up``   /levelup (a select and buttons)
 ``knowledge``  /map, /codex
 ``branches``   /rewind, /branch
 ``usage``      /usage
@@ -25,6 +26,7 @@ from storyai.bots.commands import (
     companion,
     help,
     knowledge,
+    level_up,
     story,
     usage,
 )
@@ -46,6 +48,7 @@ def all_commands() -> list[app_commands.Command | app_commands.Group]:
         knowledge.codex,
         character.powers,
         character.legacy,
+        level_up.levelup,
         character.Character(),
         branches.rewind,
         branches.branch,

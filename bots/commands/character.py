@@ -80,6 +80,10 @@ class CharacterForm(discord.ui.Modal, title="Create your character"):
         label="Backstory", style=discord.TextStyle.paragraph, required=False, max_length=2000
     )
 
+    def __init__(self, buys: list[str] | None = None) -> None:
+        super().__init__()
+        self.buys = buys or []
+
     async def on_submit(self, interaction: discord.Interaction) -> None:
         async with answering(interaction) as bot:
             story = await bot.play.here(str(interaction.channel_id))
@@ -99,6 +103,7 @@ class CharacterForm(discord.ui.Modal, title="Create your character"):
                 user_ref=str(interaction.user.id),
                 name=asked,
                 identity=identity,
+                buys=self.buys or None,
                 on_text=stream,
             )
             if told is None:
@@ -117,5 +122,11 @@ class Character(app_commands.Group):
         super().__init__(name="character", description="Your character")
 
     @app_commands.command(name="create", description="Join the story here as who you choose to be")
-    async def create(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_modal(CharacterForm())
+    @app_commands.describe(
+        buy="What your legend points buy here (ids from the world's legacy, comma-separated)"
+    )
+    async def create(
+        self, interaction: discord.Interaction, buy: app_commands.Range[str, 1, 200] | None = None
+    ) -> None:
+        buys = [b.strip() for b in (buy or "").split(",") if b.strip()][:10]
+        await interaction.response.send_modal(CharacterForm(buys))

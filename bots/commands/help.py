@@ -23,6 +23,7 @@ TOPICS: dict[str, tuple[str, str]] = {
         "of the choices under the latest turn. Messages starting with `((` or `//` are "
         "talk, never actions. **/whisper** asks the game master privately.\n"
         "**/sheet**, **/inventory**, **/quests** — your character, only you see it.\n"
+        "**/levelup** — choose a level-up improvement or specialization.\n"
         "**/map**, **/codex** — the places you found and what you know, only for you.\n"
         "**/companion ask** — ask your companion, privately.\n"
         "**/companion settings** — when your companion speaks first (off, on, low-hp=50...).\n"

@@ -197,6 +197,12 @@ def sheet_embed(view: PlayerView) -> discord.Embed:
         value=_joined(conditions, ", ", EMBED_FIELD_VALUE) if conditions else "none",
         inline=False,
     )
+    for label, text in sheet.standing:
+        embed.add_field(
+            name=escape_inline(label, NAME),
+            value=escape_inline(text, EMBED_FIELD_VALUE) or "—",
+            inline=False,
+        )
     embed.add_field(
         name=escape_inline(sheet.score_label, NAME), value=_scores(sheet) or "—", inline=False
     )

@@ -111,6 +111,9 @@ class IdentityRequest(BaseModel):
     enemies: tuple[str, ...] = ()
     background: dict[str, str] = Field(default_factory=dict)
     roll: bool = True
+    generate: bool = False
+    """Ask the configured model to write the empty fields and pick the open tables
+    (offline, or if the model fails: the tables are rolled as ever)."""
 
 
 def _clean(text: str, limit: int) -> str:

@@ -90,6 +90,16 @@ class Profile:
     companion_stories: int = 0
     """In how many stories those things happened."""
     extra: dict[str, Any] = field(default_factory=dict)
+    spent: int = 0
+    """Legend points spent at the start of stories (``legend_points`` is what is left)."""
+    spends: int = 0
+    """How many spends: the next one is stored as ``spend:<spends + 1>``, so two made at
+    once cannot both be the next (the record key is unique)."""
+
+
+SPEND = "spend"
+"""A record of legend points spent (``{kind: spend, cost, story_id, world_id, bought}``),
+not a finished story."""
 
 
 def fold(key: str, records: list[LegacyRecord]) -> Profile:
@@ -97,8 +107,13 @@ def fold(key: str, records: list[LegacyRecord]) -> Profile:
     records = sorted(records, key=lambda r: (r.earned_at, r.story_id))
     stories, achievements, titles, heirlooms, followers = [], [], [], [], []
     points = 0
+    spent = spends = 0
     for r in records:
         d = r.data
+        if d.get("kind") == SPEND:
+            spent += int(d.get("cost", 0))
+            spends += 1
+            continue
         earned = int(d.get("legend_points", 0))
         points += earned
         stories.append(
@@ -129,8 +144,15 @@ def fold(key: str, records: list[LegacyRecord]) -> Profile:
         key,
         tuple(stories),
         tuple(achievements),
-        points,
+        points - spent,
         tuple(titles),
         tuple(heirlooms),
         tuple(followers),
+        spent=spent,
+        spends=spends,
     )
+
+
+def spend_key(profile: Profile) -> str:
+    """The record key of ``profile``'s next spend."""
+    return f"spend:{profile.spends + 1}"

@@ -36,6 +36,7 @@ from storyai.core.domain.errors import RuleError
 from storyai.core.domain.identity import Identity
 from storyai.core.domain.powers import PowerState
 from storyai.core.domain.spells import Spellcasting, spell_id
+from storyai.core.domain.standing import MAX_EXHAUSTION
 from storyai.core.domain.stats import (
     ABILITIES,
     ARCHETYPE_STATS,
@@ -262,6 +263,20 @@ class Sheet(Frozen):
         frozenset(),
         description="Percentile players: skills used successfully since the last development.",
     )
+    specializations: tuple[str, ...] = Field(
+        (), description="d20 players: specializations taken at level-ups, in order."
+    )
+    ac_bonus: int = Field(
+        0, ge=0, le=10, description="d20: AC added whatever is worn (specializations)."
+    )
+    exhaustion: int = Field(
+        0, ge=0, le=MAX_EXHAUSTION, description="Exhaustion level (SRD: 6 is death)."
+    )
+    scars: tuple[str, ...] = Field((), description="Marks the story left, as written.")
+    titles: tuple[str, ...] = Field((), description="Titles the story gave this character.")
+    reputation: dict[str, int] = Field(
+        default_factory=dict, description="Faction id -> standing, -100 to 100."
+    )
 
     @model_validator(mode="after")
     def _hp_within_max(self) -> Sheet:
@@ -291,7 +306,16 @@ class Sheet(Frozen):
             for name in ("spellcasting", "identity", "powers"):  # as before either existed
                 if data.get(name) is None:
                     data.pop(name, None)
-            for name in ("improvements", "marked_skills"):  # likewise growth
+            for name in (
+                "improvements",
+                "marked_skills",
+                "specializations",
+                "ac_bonus",
+                "exhaustion",
+                "scars",
+                "titles",
+                "reputation",
+            ):
                 if not data.get(name, True):
                     data.pop(name, None)
         return data
@@ -378,7 +402,7 @@ def with_defence(sheet: Sheet, world: World) -> Sheet:
         ac = sheet.natural_ac + ((armor.ac_bonus or 0) if armor else 0)
     if shield is not None:
         ac += shield.ac_bonus or 0
-    return sheet.model_copy(update={"ac": max(0, ac)})
+    return sheet.model_copy(update={"ac": max(0, ac + sheet.ac_bonus)})
 
 
 def best_gear(item_ids: Iterable[str], world: World) -> Equipped:

@@ -230,6 +230,14 @@ class RelationshipCondition(Strict):
     )
 
 
+class ReputationCondition(Strict):
+    """How a faction must regard the player."""
+
+    faction: Id = Field(description="The faction.")
+    min: int | None = Field(None, ge=-100, le=100, description="At least this reputation.")
+    max: int | None = Field(None, ge=-100, le=100, description="At most this reputation.")
+
+
 class Condition(Strict):
     """All given parts must hold. An empty condition always holds."""
 
@@ -241,6 +249,15 @@ class Condition(Strict):
     quest_done: Id | None = Field(None, description="This quest is complete.")
     relationship: RelationshipCondition | None = Field(
         None, description="A character stands so with the player: {who, min, max, kind}."
+    )
+    reputation: ReputationCondition | None = Field(
+        None, description="A faction regards the player so: {faction, min, max}."
+    )
+    title: str | None = Field(
+        None, max_length=80, description="The player wears this title (given or by reputation)."
+    )
+    exhaustion: int | None = Field(
+        None, ge=1, le=6, description="The player has at least this level of exhaustion."
     )
     background: dict[Id, Id] | None = Field(
         None,
@@ -464,10 +481,18 @@ class Effect(Strict):
         "xp",
         "message",
         "relationship",
+        "reputation",
+        "exhaustion",
+        "scar",
+        "title",
+        "lose_title",
     ]
     amount: Dice | int | None = Field(
-        None, description="Dice or a number (heal/damage/gold/xp; relationship: the change)."
+        None,
+        description="Dice or a number (heal/damage/gold/xp; relationship, reputation: the "
+        "change; exhaustion: levels gained, or lost when negative).",
     )
+    faction: Id | None = Field(None, description="reputation: the faction.")
     who: Id | None = Field(None, description="relationship: the character (default: the speaker).")
     kind: Literal["friend", "rival", "mentor", "romance", "enemy"] | None = Field(
         None, description="relationship: the bond it becomes."
@@ -493,7 +518,14 @@ class Effect(Strict):
             "take_item": "item",
             "message": "text",
             "relationship": "amount",
+            "reputation": "faction",
+            "exhaustion": "amount",
+            "scar": "text",
+            "title": "text",
+            "lose_title": "text",
         }[self.type]
+        if self.type == "reputation" and self.amount is None:
+            raise ValueError("an effect of type 'reputation' needs 'amount'")
         if getattr(self, need) is None:
             raise ValueError(f"an effect of type '{self.type}' needs '{need}'")
         return self
@@ -725,6 +757,50 @@ class Archetype(Strict):
     visual: Visual | None = Field(None, description="How it looks and sounds (pictures, voices).")
 
 
+# ------------------------------------------------------------ specializations
+
+
+class SpecializationRequires(Strict):
+    """What a character needs before taking a specialization. All given parts must hold."""
+
+    level: int = Field(1, ge=1, le=20, description="At least this level.")
+    archetypes: list[Id] = Field(
+        default_factory=list, description="Only these archetypes (none: any)."
+    )
+    abilities: dict[str, int] = Field(
+        default_factory=dict, description="d20 ability minimums, e.g. {wis: 13}."
+    )
+    specializations: list[Id] = Field(
+        default_factory=list, description="Specializations taken first (a skill tree)."
+    )
+    flag: Id | None = Field(None, description="This story flag is set.")
+
+
+class SpecializationEffects(Strict):
+    """What the rules apply when it is taken."""
+
+    skills: list[str] = Field(
+        default_factory=list, description="d20 skills the character becomes proficient in."
+    )
+    saves: list[str] = Field(
+        default_factory=list, description="d20 saving throws the character becomes proficient in."
+    )
+    max_hp: int = Field(0, ge=0, le=100, description="Added to max HP (and HP).")
+    ac: int = Field(0, ge=0, le=5, description="Added to AC, whatever is worn.")
+    powers: list[Id] = Field(default_factory=list, description="Powers (ids in `powers:`) gained.")
+    power_points: int = Field(0, ge=0, le=50, description="Added to power points.")
+
+
+class Specialization(Strict):
+    """A subclass or a node of a skill tree, taken at a level-up in place of an ability
+    score improvement (`improve ember warden`)."""
+
+    name: str = Field(min_length=1, max_length=120)
+    description: str = Field("", max_length=1000)
+    requires: SpecializationRequires = Field(default_factory=SpecializationRequires)
+    effects: SpecializationEffects = Field(default_factory=SpecializationEffects)
+
+
 # ---------------------------------------------------------------- backgrounds
 
 IDENTITY_TEXT_FIELDS = ("title", "origin", "backstory", "appearance")
@@ -777,6 +853,27 @@ class BackgroundTable(Strict):
         return next((o for o in self.options if o.id == option_id), None)
 
 
+# ------------------------------------------------------------------ factions
+
+
+class FactionTitle(Strict):
+    """A title worn while reputation with a faction reaches ``at`` (or, when ``at`` is
+    negative, has fallen to it)."""
+
+    at: int = Field(ge=-100, le=100)
+    title: str = Field(min_length=1, max_length=80)
+
+
+class Faction(Strict):
+    """A group whose opinion of the player rises and falls with the story
+    (`reputation` effects), from -100 to 100, starting at ``starting``."""
+
+    name: str = Field(min_length=1, max_length=120)
+    description: str = Field("", max_length=1000)
+    starting: int = Field(0, ge=-100, le=100)
+    titles: list[FactionTitle] = Field(default_factory=list)
+
+
 # -------------------------------------------------------------------- legacy
 
 
@@ -793,6 +890,24 @@ class Achievement(Strict):
     )
 
 
+class LegacyBuy(Strict):
+    """Something a profile's legend points buy at the start of a new story here (once
+    per story). Give at least one of ``item``, ``gold``, ``max_hp``, ``power_points``."""
+
+    name: str = Field(min_length=1, max_length=120)
+    cost: int = Field(ge=1, le=1000, description="Legend points it costs.")
+    item: Id | None = Field(None, description="A starting item (of this world).")
+    gold: int = Field(0, ge=0, le=10_000, description="Starting money.")
+    max_hp: int = Field(0, ge=0, le=50, description="Added to max HP (and HP).")
+    power_points: int = Field(0, ge=0, le=20, description="Added to power points.")
+
+    @model_validator(mode="after")
+    def _buys_something(self) -> LegacyBuy:
+        if not (self.item or self.gold or self.max_hp or self.power_points):
+            raise ValueError("a legacy buy needs an item, gold, max_hp or power_points")
+        return self
+
+
 class LegacyPolicy(Strict):
     """What this world gives a profile, and what it accepts from earlier stories."""
 
@@ -803,6 +918,15 @@ class LegacyPolicy(Strict):
     heirlooms: list[Id] = Field(
         default_factory=list,
         description="Heirloom item ids (of this world) a profile may bring into a new story.",
+    )
+    buys: dict[Id, LegacyBuy] = Field(
+        default_factory=dict,
+        description="What legend points buy at the start of a story here, each once.",
+    )
+    followers: list[Id] = Field(
+        default_factory=list,
+        description="Characters (ids here) who may join a new story at the player's side "
+        "when the profile earned them as followers (by name) in an earlier story.",
     )
 
 
@@ -912,6 +1036,16 @@ class World(Strict):
         description="Two powers used together (`use X with Y`) whose tags include a "
         "combo's `tags` give its effect instead.",
     )
+    specializations: dict[Id, Specialization] = Field(
+        default_factory=dict,
+        description="Subclasses or skill trees taken at a level-up in place of an ability "
+        "score improvement: prerequisites (`requires`) and what the rules apply (`effects`).",
+    )
+    factions: dict[Id, Faction] = Field(
+        default_factory=dict,
+        description="Groups the player has a reputation with (`reputation` effects move it); "
+        "their titles follow it.",
+    )
     achievements: dict[Id, Achievement] = Field(
         default_factory=dict,
         description="Achievements a profile earns when a story here ends (once per story).",
@@ -967,9 +1101,11 @@ ADDED_LATER: dict[str, dict[str, Any]] = {
         "powers": {},
         "combos": {},
         "achievements": {},
-        "legacy": LegacyPolicy().model_dump(mode="json"),
+        "legacy": LegacyPolicy().model_dump(mode="json", exclude={"buys", "followers"}),
         "companions": {},
         "maps": {},
+        "factions": {},
+        "specializations": {},
     },
     "archetypes": {"powers": [], "power_points": 0},
     "items": {"heirloom": False},
@@ -980,6 +1116,10 @@ uses none of them keeps the canonical form, and so the content hash, it had."""
 
 
 def _drop_added_defaults(data: dict[str, Any]) -> None:
+    legacy = data.get("legacy")
+    for name, default in (("buys", {}), ("followers", [])):
+        if isinstance(legacy, dict) and legacy.get(name) == default:
+            del legacy[name]  # added after legacy: itself
     for section, fields in ADDED_LATER.items():
         if section == "":
             entries: list[dict[str, Any]] = [data]
@@ -1014,6 +1154,8 @@ SECTION_NAMES = (
     "spells",
     "powers",
     "combos",
+    "specializations",
+    "factions",
     "achievements",
     "legacy",
     "flags",
@@ -1032,6 +1174,8 @@ MERGED_SECTIONS = (
     "spells",
     "powers",
     "combos",
+    "specializations",
+    "factions",
     "achievements",
     "maps",
     "companions",

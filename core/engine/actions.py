@@ -34,6 +34,7 @@ from storyai.core.engine.draft import Draft
 from storyai.core.engine.echo import echo
 from storyai.core.engine.intent import Intent, Match, resolve, verb_word
 from storyai.core.engine.story import apply_effects, bond, holds
+from storyai.core.rules import specializations
 from storyai.core.rules.base import RestKind
 from storyai.core.views.relationships import relationships_text, relationships_view
 
@@ -274,7 +275,9 @@ def enter(draft: Draft, location: str) -> None:
         if not ex.hidden:
             draft.do(Discover(location=ex.to))
     describe.location(draft, full=first, first_visit=first)
-    apply_effects(draft, draft.world.locations[location].on_enter, source="here")
+    apply_effects(
+        draft, draft.world.locations[location].on_enter, source="here", place=f"enter:{location}"
+    )
     combat.ambush(draft)
 
 
@@ -352,7 +355,7 @@ def use(draft: Draft, intent: Intent) -> None:
         )
     )
     draft.do(HearTopic(key=f"use:{item_id}"))
-    apply_effects(draft, item.effects, source=item.name)
+    apply_effects(draft, item.effects, source=item.name, place=f"use:{item_id}")
     if item.consumed_on_use and item_id in draft.sheet.inventory:
         draft.set_sheet(draft.actor, draft.rules.take_item(draft.sheet, item_id, draft.world))
         draft.say(f"The {item.name} is used up.", "notice")
@@ -444,7 +447,7 @@ def ask(draft: Draft, intent: Intent) -> None:
         if lore_id not in draft.state.lore_known:
             draft.do(LearnLore(lore=lore_id))
             draft.say(f"Learned: {draft.world.lore[lore_id].title}", "notice")
-    apply_effects(draft, topic.effects, source=ch.name)
+    apply_effects(draft, topic.effects, source=ch.name, place=f"{who}:{match.id}")
 
 
 # ------------------------------------------------------------------ the body
@@ -468,7 +471,8 @@ def rest(draft: Draft, intent: Intent) -> None:
 
 
 def improve(draft: Draft, intent: Intent) -> None:
-    """Spend a level-up's ability score improvement; a bare ``improve`` lists the choice."""
+    """Spend a level-up's ability score improvement, or take a specialization in its
+    place; a bare ``improve`` lists the choice."""
     words = [w for w in intent.object.replace(",", " ").replace(" and ", " ").split() if w]
     if not words:
         options = draft.rules.improvement_options(draft.sheet)
@@ -483,9 +487,28 @@ def improve(draft: Draft, intent: Intent) -> None:
             + ". Type `improve STR` or `improve DEX CON`.",
             "notice",
         )
+        open_ = [o for o in specializations.options(draft.sheet, draft.world, draft.state.flags)]
+        if open_:
+            draft.say(
+                "Or take a specialization in its place: "
+                + "; ".join(
+                    f"{o.name} ({o.gives})"
+                    if o.open
+                    else f"{o.name} (needs {', '.join(o.missing)})"
+                    for o in open_
+                )
+                + f". Type `improve {open_[0].name}`.",
+                "notice",
+            )
         return
+    sid = specializations.find(draft.world, intent.object)
     try:
-        new, notes = draft.rules.improve(draft.sheet, words, draft.world)
+        if sid is not None:
+            new, notes = specializations.specialize(
+                draft.sheet, sid, draft.world, draft.state.flags
+            )
+        else:
+            new, notes = draft.rules.improve(draft.sheet, words, draft.world)
     except RuleError as exc:
         draft.say(exc.message + (f" ({exc.hint})" if exc.hint else ""), "notice")
         return

@@ -121,7 +121,7 @@ def defeat(draft: Draft, target: str) -> None:
         draft.do(MoveItems(location=draft.here, item=item_id, delta=count))
         draft.say(f"{ch.name} drops: {draft.world.items[item_id].name}.", "notice")
     award_xp(draft, sheet.xp_value if sheet else 0)
-    apply_effects(draft, ch.on_defeat, source=ch.name)
+    apply_effects(draft, ch.on_defeat, source=ch.name, place=f"defeat:{target}")
     if not hostiles_here(draft):
         draft.do(SetCombat(combat=None))
         draft.say("The fight is over.", "notice")

@@ -126,7 +126,12 @@ def use_on(draft: Draft, intent: Intent, item_id: str) -> None:
     draft.say(interaction.text)
     draft.do(HearTopic(key=f"use:{item_id}"))
     draft.do(HearTopic(key=f"use:{item_id}:{interaction.target}"))
-    apply_effects(draft, interaction.effects, source=item.name)
+    apply_effects(
+        draft,
+        interaction.effects,
+        source=item.name,
+        place=f"use:{item_id}:{interaction.target}",
+    )
     if interaction.consumes and item_id in draft.sheet.inventory:
         draft.set_sheet(draft.actor, draft.rules.take_item(draft.sheet, item_id, world))
         draft.say(f"The {item.name} is used up.", "notice")

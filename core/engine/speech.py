@@ -43,7 +43,8 @@ def say(draft: Draft, intent: Intent, ask: Callable[[Draft, Intent], None]) -> N
         draft.say(phrase.text)
         for heard in dict.fromkeys(normalized(s) for s in phrase.says):  # for `say:` triggers
             draft.do(HearTopic(key=f"say:{heard}"))
-        apply_effects(draft, phrase.effects, source=loc.name)
+        place = f"say:{normalized(phrase.says[0])}" if phrase.says else f"say:{said}"
+        apply_effects(draft, phrase.effects, source=loc.name, place=place)
         return
     for cid in talkers_here(draft):
         ch = draft.world.characters[cid]

@@ -19,15 +19,19 @@ from storyai.core.domain.ops import (
     SetQuest,
 )
 from storyai.core.domain.relationships import KINDS
+from storyai.core.domain.sheet import Sheet
+from storyai.core.domain.standing import reputation_with, wearing
 from storyai.core.domain.state import GameState, QuestState
 from storyai.core.domain.world import (
     Condition,
     Effect,
     Quest,
     RelationshipCondition,
+    ReputationCondition,
     Trigger,
     World,
 )
+from storyai.core.engine import standing
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.intent import normalized
 
@@ -45,6 +49,12 @@ def holds(cond: Condition | None, state: GameState, actor: str, world: World) ->
         return False
     if cond.relationship and not _bond_holds(cond.relationship, state, actor):
         return False
+    if cond.reputation and not _standing_holds(cond.reputation, sheet, world):
+        return False
+    if cond.exhaustion is not None and sheet.exhaustion < cond.exhaustion:
+        return False
+    if cond.title and cond.title not in wearing(sheet, world):
+        return False
     if cond.background and not (sheet.identity and sheet.identity.has(cond.background)):
         return False
     if cond.quest_done and state.quests.get(cond.quest_done, QuestState()).status != "done":
@@ -59,6 +69,14 @@ def holds(cond: Condition | None, state: GameState, actor: str, world: World) ->
             if stages.index(cond.stage) > reached:
                 return False
     return True
+
+
+def _standing_holds(cond: ReputationCondition, sheet: Sheet, world: World) -> bool:
+    faction = world.factions.get(cond.faction)
+    if faction is None:
+        return False
+    value = reputation_with(sheet, cond.faction, world)
+    return (cond.min is None or value >= cond.min) and (cond.max is None or value <= cond.max)
 
 
 def _bond_holds(cond: RelationshipCondition, state: GameState, actor: str) -> bool:
@@ -108,13 +126,17 @@ def _done(state: GameState, key: str, since: int | None, ever: bool) -> bool:
     return at > since
 
 
-def apply_effects(draft: Draft, effects: list[Effect], *, source: str = "") -> None:
-    """Carry out authored effects on the acting player."""
-    for effect in effects:
-        apply_effect(draft, effect, source=source)
+def apply_effects(
+    draft: Draft, effects: list[Effect], *, source: str = "", place: str = ""
+) -> None:
+    """Carry out authored effects on the acting player. ``place`` names where they are
+    written (``npc:topic``, ``use:item``...): a reputation effect moves a player's
+    standing once from each place, however often it is asked or used."""
+    for n, effect in enumerate(effects):
+        apply_effect(draft, effect, source=source, place=f"{place or source}#{n}")
 
 
-def apply_effect(draft: Draft, effect: Effect, *, source: str = "") -> None:
+def apply_effect(draft: Draft, effect: Effect, *, source: str = "", place: str = "") -> None:
     rules, sheet = draft.rules, draft.sheet
     amount = effect.amount
     if isinstance(amount, str):
@@ -158,6 +180,14 @@ def apply_effect(draft: Draft, effect: Effect, *, source: str = "") -> None:
             who = effect.who or _speaker(draft, source)
             if who is not None:
                 bond(draft, who, value, effect.text or f"what happened with {source}", effect.kind)
+        case "reputation":
+            standing.reputation(draft, effect.faction or "", value, once=place or source)
+        case "exhaustion":
+            standing.exhaustion(draft, value)
+        case "scar":
+            standing.scar(draft, effect.text or "")
+        case "title" | "lose_title":
+            standing.title(draft, effect.text or "", keep=effect.type == "title")
 
 
 def _speaker(draft: Draft, source: str) -> str | None:
@@ -287,7 +317,7 @@ def _advance_one(draft: Draft, qid: str, quest: Quest, qs: QuestState) -> bool:
             draft, qid, QuestState(status="active", stage=qs.stage + 1, since=draft.state.tick)
         )
         draft.say(f"{quest.title}: {nxt.description}", "heading")
-        apply_effects(draft, nxt.effects, source=quest.title)
+        apply_effects(draft, nxt.effects, source=quest.title, place=f"quest:{qid}:{nxt.id}")
         return True
     _set_quest(draft, qid, QuestState(status="done", stage=len(quest.stages)))
     draft.say(f"Quest complete: {quest.title}", "heading")

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from storyai.core.domain.identity import identity_line
+from storyai.core.domain.sheet import Sheet
+from storyai.core.domain.standing import wearing
 from storyai.core.domain.state import GameState
 from storyai.core.domain.world import World
 from storyai.core.engine.story import holds
@@ -235,6 +237,28 @@ def world_bible(world: World, state: GameState) -> list[str]:
     return lines
 
 
+def standing_line(name: str, sheet: Sheet, world: World) -> str:
+    """What the story made of a character, for the GM (nothing when it made nothing):
+    ``Mira's standing: exhaustion 1; titles: Little Warden; reputation: The Hollowfolk
+    +10; scars: a burn``. Only factions the story moved are named."""
+    parts = []
+    if sheet.exhaustion:
+        parts.append(f"exhaustion {sheet.exhaustion}")
+    titles = wearing(sheet, world)
+    if titles:
+        parts.append("titles: " + ", ".join(titles))
+    moved = [
+        f"{world.factions[fid].name} {value:+d}"
+        for fid, value in sheet.reputation.items()
+        if fid in world.factions
+    ]
+    if moved:
+        parts.append("reputation: " + ", ".join(moved))
+    if sheet.scars:
+        parts.append("scars: " + "; ".join(sheet.scars))
+    return f"{name}'s standing: " + "; ".join(parts) if parts else ""
+
+
 def scene(world: World, state: GameState, actor: str) -> list[str]:
     """The volatile state the engine holds now: place, people, things, health, quests."""
     player = state.players.get(actor)
@@ -276,6 +300,9 @@ def scene(world: World, state: GameState, actor: str) -> list[str]:
         f"{player.name}: {sheet.hp}/{sheet.max_hp} HP, {sheet.gold} {world.world.currency}"
         + (f", conditions: {', '.join(sorted(sheet.conditions))}" if sheet.conditions else "")
     )
+    standing = standing_line(player.name, sheet, world)
+    if standing:
+        lines.append(standing)
     if sheet.inventory:
         lines.append(
             "Carrying: " + ", ".join(f"{i} x{n}" for i, n in sorted(sheet.inventory.items()))

@@ -19,17 +19,22 @@ from storyai.core.domain.errors import UsageError
 from storyai.core.domain.identity import Identity
 from storyai.core.domain.legacy import (
     PROFILE_FORMAT,
+    SPEND,
     LegacyRecord,
     Profile,
     fold,
     notes_key,
     profile_key,
+    spend_key,
 )
-from storyai.core.domain.sheet import Sheet
-from storyai.core.domain.world import World
+from storyai.core.domain.ops import BaseOp, ChangeNpc
+from storyai.core.domain.powers import PowerState
+from storyai.core.domain.sheet import Sheet, tag
+from storyai.core.domain.world import LegacyBuy, World
 from storyai.core.play.pipeline import Deps
 from storyai.core.play.results import TurnResult
 from storyai.core.rules.legacy import DEATH, earned
+from storyai.core.storage.ports import UnitOfWork
 
 
 async def earn(deps: Deps, result: TurnResult) -> list[LegacyRecord]:
@@ -49,7 +54,9 @@ async def earn(deps: Deps, result: TurnResult) -> list[LegacyRecord]:
             before = await uow.legacy.list(key)
             if any(r.story_id == session.id for r in before):
                 continue
-            first = not any(r.data.get("ending") != DEATH for r in before)
+            first = not any(
+                r.data.get("kind") != SPEND and r.data.get("ending") != DEATH for r in before
+            )
             data = earned(world, state, seat.id, first=first)
             record = LegacyRecord(key, session.id, world.id, data, deps.clock.now())
             if await uow.legacy.earn(record):
@@ -141,7 +148,10 @@ async def import_profile(deps: Deps, key: str, document: Any) -> int:
     added = 0
     async with deps.uow() as uow:
         for record in records:
-            added += await uow.legacy.earn(record)
+            if record.data.get("kind") == SPEND:
+                added += await _import_spend(uow, record)
+            else:
+                added += await uow.legacy.earn(record)
         have = await uow.companions.notes(notes_key(key), limit=COMPANION_NOTES)
         ids = {n.id for n in have}
         same = {(n.session_id, n.kind, n.text, n.created_at) for n in have}
@@ -190,6 +200,17 @@ def _notes_of(key: str, raw_notes: Any) -> list[CompanionNote]:
     return notes
 
 
+async def _import_spend(uow: UnitOfWork, record: LegacyRecord) -> bool:
+    """A spend is the same one when it paid for the same story: kept once, numbered as
+    the profile's next (its number in the file may be taken by another spend here)."""
+    have = await uow.legacy.list(record.profile_key)
+    story = record.data.get("story_id")
+    if any(r.data.get("kind") == SPEND and r.data.get("story_id") == story for r in have):
+        return False
+    key = spend_key(fold(record.profile_key, have))
+    return await uow.legacy.earn(replace(record, story_id=key))
+
+
 @dataclass(frozen=True)
 class LegacyOffer:
     """What a new story in ``world`` accepts from a profile: nothing enters unless
@@ -197,7 +218,9 @@ class LegacyOffer:
 
     titles: tuple[str, ...]
     heirlooms: tuple[str, ...]  # item ids of this world
-    legend_points: int
+    legend_points: int  # what the profile has left to spend
+    buys: tuple[tuple[str, str, int], ...] = ()  # (id, name, cost): what the world sells
+    followers: tuple[tuple[str, str], ...] = ()  # (character id, name): who may join
 
 
 def offer(world: World, profile: Profile) -> LegacyOffer:
@@ -207,17 +230,94 @@ def offer(world: World, profile: Profile) -> LegacyOffer:
         titles=profile.titles if policy.titles else (),
         heirlooms=tuple(i for i in policy.heirlooms if i in owned and i in world.items),
         legend_points=profile.legend_points,
+        buys=tuple((bid, b.name, b.cost) for bid, b in policy.buys.items()),
+        followers=tuple(
+            (cid, world.characters[cid].name)
+            for cid in policy.followers
+            if cid in world.characters and world.characters[cid].name in profile.followers
+        ),
     )
 
 
+def joining(world: World, offered: LegacyOffer, picked: list[str]) -> list[BaseOp]:
+    """The changes that bring the picked followers (ids or names) to the start, each
+    once, friendly: the world's own character, never a copy.
+
+    Raises:
+        UsageError: someone the profile did not earn or the world does not accept.
+    """
+    ops: list[BaseOp] = []
+    joined: set[str] = set()
+    for who in picked:
+        cid = next((c for c, name in offered.followers if who in (c, name) or tag(who) == c), None)
+        if cid is None:
+            on_offer = ", ".join(name for _, name in offered.followers) or "none"
+            raise UsageError(
+                f"'{who}' is not a follower of yours this story accepts.",
+                hint=f"followers on offer: {on_offer}",
+            )
+        if cid in joined:
+            continue
+        joined.add(cid)
+        ops.append(ChangeNpc(who=cid, location=world.start.location, attitude="friendly"))
+    return ops
+
+
+def cost(world: World, offered: LegacyOffer, buys: list[str]) -> int:
+    """What ``buys`` cost in legend points, checked against the world and the balance.
+
+    Raises:
+        UsageError: something the world does not sell, bought twice, or too dear.
+    """
+    if len(set(buys)) != len(buys):
+        raise UsageError("Each legacy purchase can be bought once per story.")
+    total = 0
+    for bid in buys:
+        buy = world.legacy.buys.get(bid)
+        if buy is None:
+            sold = ", ".join(f"{i} ({c} LP)" for i, _, c in offered.buys) or "nothing"
+            raise UsageError(
+                f"'{bid}' is not something this world sells for legend points.",
+                hint=f"on offer: {sold}",
+            )
+        total += buy.cost
+    if total > offered.legend_points:
+        raise UsageError(
+            f"That costs {total} legend points; your legacy has {offered.legend_points}.",
+        )
+    return total
+
+
+def spend_record(
+    key: str, profile: Profile, world: World, story_id: str, buys: list[str], at: datetime
+) -> LegacyRecord:
+    """The record of a spend, keyed as the profile's next one (see ``spend_key``)."""
+    data = {
+        "kind": SPEND,
+        "cost": sum(world.legacy.buys[b].cost for b in buys),
+        "story_id": story_id,
+        "bought": [{"id": b, "name": world.legacy.buys[b].name} for b in buys],
+    }
+    return LegacyRecord(key, spend_key(profile), world.id, data, at)
+
+
 def bring(
-    sheet: Sheet, world: World, offered: LegacyOffer, heirlooms: list[str], title: str | None
+    sheet: Sheet,
+    world: World,
+    offered: LegacyOffer,
+    heirlooms: list[str],
+    title: str | None,
+    buys: list[str] | None = None,
 ) -> Sheet:
     """The new character with the legacy the player picked, checked against the offer.
 
     Raises:
-        UsageError: an heirloom or title the profile lacks or the world does not accept.
+        UsageError: an heirloom or title the profile lacks or the world does not accept,
+            or purchases it cannot afford.
     """
+    cost(world, offered, buys or [])
+    for bid in buys or []:
+        sheet = _bought(sheet, world.legacy.buys[bid])
     for item_id in heirlooms:
         if item_id not in offered.heirlooms:
             accepted = ", ".join(offered.heirlooms) or "none from your legacy"
@@ -235,3 +335,38 @@ def bring(
         identity = sheet.identity or Identity()
         sheet = sheet.model_copy(update={"identity": identity.model_copy(update={"title": title})})
     return sheet
+
+
+def _bought(sheet: Sheet, buy: LegacyBuy) -> Sheet:
+    update: dict[str, Any] = {
+        "gold": sheet.gold + buy.gold,
+        "max_hp": sheet.max_hp + buy.max_hp,
+        "hp": sheet.hp + buy.max_hp,
+    }
+    if buy.item:
+        update["inventory"] = {**sheet.inventory, buy.item: sheet.inventory.get(buy.item, 0) + 1}
+    if buy.power_points:
+        state = sheet.powers or PowerState()
+        update["powers"] = state.model_copy(
+            update={
+                "points": state.points + buy.power_points,
+                "max_points": state.max_points + buy.power_points,
+            }
+        )
+    return sheet.model_copy(update=update)
+
+
+async def pay(
+    uow: UnitOfWork, world: World, key: str, story_id: str, buys: list[str], now: datetime
+) -> None:
+    """Store the spend of ``buys`` as the profile's next spend record, in ``uow`` (the
+    transaction that starts or joins the story). Two made at once both try to be that
+    record; the second is refused (the unique key), so points are never spent twice."""
+    profile = fold(key, await uow.legacy.list(key))
+    cost(world, offer(world, profile), buys)  # checked against the balance now
+    record = spend_record(key, profile, world, story_id, buys, now)
+    if not await uow.legacy.earn(record):
+        raise UsageError(
+            "Your legend points were spent by another story just now; nothing was spent "
+            "here. Try again.",
+        )

@@ -14,11 +14,12 @@ from dataclasses import replace
 from storyai.core.domain.errors import HostOnly, NameTaken, NotSeated, StoryEnded, UnknownArchetype
 from storyai.core.domain.events import PlayerJoined, PlayerLeft, PlayerReturned
 from storyai.core.domain.identity import IdentityRequest, build_identity
+from storyai.core.domain.legacy import fold, profile_key
 from storyai.core.domain.records import PlayerRecord, SessionRecord
 from storyai.core.domain.sheet import Sheet, new_player_sheet
 from storyai.core.domain.world import World
 from storyai.core.narrators.port import Narrator, OnText
-from storyai.core.play import pipeline
+from storyai.core.play import legacy, pipeline
 from storyai.core.play.growth import Growth
 from storyai.core.play.pipeline import Deps, Scene, with_deadline
 from storyai.core.play.results import Seat, TableView, TurnResult
@@ -109,11 +110,13 @@ async def join(
     archetype: str | None = None,
     scores: dict[str, int] | None = None,
     identity: IdentityRequest | None = None,
+    buys: list[str] | None = None,
     narrator: Narrator,
     on_text: OnText | None = None,
 ) -> tuple[Seat, TurnResult | None]:
     """Seat a user with a new character (told arriving), or bring back one who left
-    (the same character). Waits for a telling under way, then seats."""
+    (the same character). Waits for a telling under way, then seats. ``buys``: what
+    the user's legend points buy for the new character, paid as they are seated."""
 
     async def step(scene: Scene) -> tuple[Seat, pipeline.Claim | None]:
         running(scene.session)
@@ -138,6 +141,12 @@ async def join(
         )
         if name_.casefold() in taken:
             raise NameTaken(name_)
+        if buys:
+            key = profile_key(user_ref)
+            profile = fold(key, await scene.uow.legacy.list(key))
+            offered = legacy.offer(scene.world, profile)
+            sheet = legacy.bring(sheet, scene.world, offered, [], None, buys)
+            await legacy.pay(scene.uow, scene.world, key, session_id, buys, deps.clock.now())
         record = PlayerRecord(
             id=player_id,
             session_id=session_id,

@@ -131,6 +131,8 @@ class Play:
         identity: IdentityRequest | None = None,
         heirlooms: list[str] | None = None,
         legacy_title: str | None = None,
+        buys: list[str] | None = None,
+        followers: list[str] | None = None,
         seed: int | None = None,
         user_ref: str = "local",
         title: str | None = None,
@@ -150,6 +152,8 @@ class Play:
             identity=identity,
             heirlooms=heirlooms,
             legacy_title=legacy_title,
+            buys=buys,
+            followers=followers,
             seed=seed,
             user_ref=user_ref,
             title=title,
@@ -378,10 +382,12 @@ class Play:
         archetype: str | None = None,
         scores: dict[str, int] | None = None,
         identity: IdentityRequest | None = None,
+        buys: list[str] | None = None,
         narrator: Narrator | None = None,
         on_text: OnText | None = None,
     ) -> tuple[Seat, TurnResult | None]:
-        """Seat a user with a new character (told arriving), or bring back one who left."""
+        """Seat a user with a new character (told arriving), or bring back one who left;
+        ``buys``: what their legend points buy for the new character."""
         return await seating.join(
             self.deps,
             session_id,
@@ -390,6 +396,7 @@ class Play:
             archetype=archetype,
             scores=scores,
             identity=identity,
+            buys=buys,
             narrator=self._narrator(narrator),
             on_text=on_text,
         )

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from storyai.core.domain.events import PlayerJoined, SessionStarted
+from storyai.core.domain.events import PlayerJoined, SessionStarted, StateChanged
 from storyai.core.domain.identity import IdentityRequest
 from storyai.core.domain.legacy import fold, profile_key
 from storyai.core.domain.records import BranchRecord, Opened, PlayerRecord, SessionRecord, Telling
 from storyai.core.engine.turn import initial_state
 from storyai.core.narrators.port import Narrator, OnText
-from storyai.core.play import legacy, pipeline
+from storyai.core.play import identity_model, legacy, pipeline
 from storyai.core.play.pipeline import Claim, Deps, Scene, with_deadline
 from storyai.core.play.results import TurnResult
 from storyai.core.play.seating import character
@@ -37,6 +37,8 @@ async def start(
     identity: IdentityRequest | None = None,
     heirlooms: list[str] | None = None,
     legacy_title: str | None = None,
+    buys: list[str] | None = None,
+    followers: list[str] | None = None,
     seed: int | None = None,
     user_ref: str = "local",
     title: str | None = None,
@@ -53,14 +55,23 @@ async def start(
     clock = deps.clock
     async with deps.uow() as uow:
         world = await deps.worlds.get(uow, world_id, version)
-        records = await uow.legacy.list(profile_key(user_ref)) if heirlooms or legacy_title else []
+        picked = bool(heirlooms or legacy_title or buys or followers)
+        records = await uow.legacy.list(profile_key(user_ref)) if picked else []
     seed = clock.new_seed() if seed is None else seed
+    model = getattr(narrator, "router", None)  # the AI narrator's models, if any
+    if identity is not None and identity.generate and model is not None:
+        who = world.archetypes.get(archetype or next(iter(world.archetypes)))
+        identity = await identity_model.generated(
+            model, world, player_name, who.name if who else "adventurer", identity
+        )
     name, archetype, sheet, player_id = character(
         world, player_name, archetype, scores, seed, 0, clock.new_id(), identity
     )
-    if heirlooms or legacy_title:  # only what the player picked carries over
+    joining: list = []
+    if picked:  # only what the player picked carries over
         offered = legacy.offer(world, fold(profile_key(user_ref), records))
-        sheet = legacy.bring(sheet, world, offered, heirlooms or [], legacy_title)
+        sheet = legacy.bring(sheet, world, offered, heirlooms or [], legacy_title, buys)
+        joining = legacy.joining(world, offered, followers or [])
     now = clock.now()
     settings: dict = {"seed": seed}
     if channel is not None:
@@ -91,6 +102,8 @@ async def start(
     growth.add(
         SessionStarted(world_id=world.id, world_version=world.version, seed=seed), "system", 0
     )
+    if joining:  # followers from earlier stories are there, friendly, as the story opens
+        growth.add(StateChanged(ops=tuple(joining), source="rules"), "system", 0)
     arrival = PlayerJoined(name=name, archetype=archetype, sheet=sheet, opening=True)
     growth.add(arrival, player_id, 0)
     host = PlayerRecord(
@@ -104,6 +117,8 @@ async def start(
         joined_at=now,
     )
     async with deps.uow() as uow:
+        if buys:  # paid in the transaction that starts the story, or not at all
+            await legacy.pay(uow, world, profile_key(user_ref), session.id, buys, now)
         await uow.sessions.add(session)
         await uow.players.add(host)
         stored = await growth.write(uow, session, base=None)

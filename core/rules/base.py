@@ -33,6 +33,7 @@ from storyai.core.domain.sheet import (
     tag,
     with_defence,
 )
+from storyai.core.domain.standing import MAX_EXHAUSTION
 from storyai.core.domain.world import Item, World
 from storyai.core.rules.display import CreationRules, SheetSummary
 
@@ -323,6 +324,46 @@ class RuleSystem(ABC):
             raise RuleError(f"{sheet.name} is {blocking[0]} and can't {doing}.")
         if sheet.hp == 0:
             raise RuleError(f"{sheet.name} is down and can't {doing}.")
+
+    # -------------------------------------------------------- exhaustion
+
+    def exhaustion_penalty(self, sheet: Sheet) -> int:
+        """What exhaustion takes off a roll: d20 tests lose 2 a level (SRD 5.2),
+        percentile skill rolls 10 points a level."""
+        return 0
+
+    def exhaustion_effect(self, level: int) -> str:
+        """What a level of exhaustion does, as a player reads it."""
+        if level <= 0:
+            return "none"
+        if level >= MAX_EXHAUSTION:
+            return "dead"
+        return f"rolls −{level}"
+
+    def change_exhaustion(self, sheet: Sheet, delta: int) -> tuple[Sheet, Notes]:
+        """Gain (or with a negative ``delta``, lose) levels of exhaustion, 0 to 6;
+        reaching 6 kills (SRD)."""
+        if sheet.is_dead or delta == 0:
+            return sheet, ()
+        level = max(0, min(MAX_EXHAUSTION, sheet.exhaustion + delta))
+        if level == sheet.exhaustion:
+            return sheet, ()
+        after = sheet.model_copy(update={"exhaustion": level})
+        if level >= MAX_EXHAUSTION:
+            after = after.model_copy(update={"hp": 0, "conditions": after.conditions | {"dead"}})
+            return after, (f"{sheet.name} succumbs to exhaustion and dies.",)
+        if level == 0:
+            return after, (f"{sheet.name} is no longer exhausted.",)
+        return after, (f"Exhaustion {level}: {self.exhaustion_effect(level)}.",)
+
+    def _rested_exhaustion(self, sheet: Sheet, kind: RestKind, notes: Notes) -> tuple[Sheet, Notes]:
+        """A long rest takes one level of exhaustion away (SRD)."""
+        if kind != "long" or sheet.exhaustion == 0 or sheet.is_dead:
+            return sheet, notes
+        after, more = self.change_exhaustion(sheet, -1)
+        if after.exhaustion:
+            more = (f"Exhaustion eases to {after.exhaustion}.",)
+        return after, (*notes, *more)
 
     # -------------------------------------------------------- conditions
 

@@ -27,6 +27,7 @@ from storyai.core.domain.sheet import (
     roll_ability_scores,
     with_defence,
 )
+from storyai.core.domain.standing import MAX_EXHAUSTION
 from storyai.core.domain.stats import ABILITIES
 from storyai.core.domain.world import D20Options, World
 from storyai.core.rules.base import (
@@ -237,7 +238,7 @@ class D20System(RuleSystem):
         if sheet.conditions & CHECKS_AT_DISADVANTAGE:
             sources.append(Advantage.DISADVANTAGE)
         adv = Advantage.combine(*sources)
-        roll = dice.roll(with_bonus(_d20(adv), bonus))
+        roll = dice.roll(with_bonus(_d20(adv), bonus - self.exhaustion_penalty(sheet)))
         return self._verdict(sheet, f"{label} check", dc, roll, adv)
 
     def _check_bonus(self, sheet: Sheet, key: str) -> tuple[str, int]:
@@ -288,7 +289,7 @@ class D20System(RuleSystem):
         if ability == "dex" and "dodging" in sheet.conditions:
             sources.append(Advantage.ADVANTAGE)
         adv = Advantage.combine(*sources)
-        roll = dice.roll(with_bonus(_d20(adv), bonus))
+        roll = dice.roll(with_bonus(_d20(adv), bonus - self.exhaustion_penalty(sheet)))
         return self._verdict(sheet, label, dc, roll, adv)
 
     def _verdict(
@@ -334,7 +335,7 @@ class D20System(RuleSystem):
         chosen = self.choose_weapon(attacker, weapon, world)
         to_hit, damage, damage_type, ranged = self.attack_profile(attacker, chosen)
         adv = self.attack_advantage(attacker, defender, ranged, advantage)
-        roll = dice.roll(with_bonus(_d20(adv), to_hit))
+        roll = dice.roll(with_bonus(_d20(adv), to_hit - self.exhaustion_penalty(attacker)))
         natural = roll.natural
         hit = natural != 1 and (natural == 20 or roll.total >= defender.ac)
         critical = hit and (
@@ -554,9 +555,26 @@ class D20System(RuleSystem):
             text=f"{sheet.name} makes a death save: {roll.breakdown} — {outcome}",
         )
 
+    # ---------------------------------------------------------- exhaustion
+
+    def exhaustion_penalty(self, sheet: Sheet) -> int:
+        """SRD 5.2: every d20 test is reduced by twice the exhaustion level."""
+        return 2 * sheet.exhaustion
+
+    def exhaustion_effect(self, level: int) -> str:
+        if level <= 0 or level >= MAX_EXHAUSTION:
+            return super().exhaustion_effect(level)
+        return f"d20 tests −{2 * level}, speed −{5 * level} ft"
+
     # ---------------------------------------------------------------- rest
 
     def rest(
+        self, sheet: Sheet, kind: RestKind, dice: Dice, *, hit_dice: int | None = None
+    ) -> tuple[Sheet, Notes]:
+        after, notes = self._rest(sheet, kind, dice, hit_dice=hit_dice)
+        return self._rested_exhaustion(after, kind, notes)
+
+    def _rest(
         self, sheet: Sheet, kind: RestKind, dice: Dice, *, hit_dice: int | None = None
     ) -> tuple[Sheet, Notes]:
         """Short rest: spend hit dice (each d{hit_die} + CON) until healed or

@@ -1,12 +1,14 @@
 """What a finished story earns a profile, by the rules: legend points for an ending,
 achievements (built in and the world's) whose conditions hold at the end, the titles
-they grant, heirlooms carried at the end, and followers (friends who would come along).
+they grant and those the story gave (worn at an ending that is not death),
+heirlooms carried at the end, and followers (friends who would come along).
 Pure: the caller stores it once per (profile, story)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from storyai.core.domain.standing import wearing
 from storyai.core.domain.state import GameState
 from storyai.core.domain.world import World
 from storyai.core.engine.story import holds
@@ -59,6 +61,8 @@ def earned(world: World, state: GameState, player_id: str, *, first: bool) -> di
         )
         if achievement.grants_title:
             titles.append(achievement.grants_title)
+    if not died:  # what the story called them: given titles and reputation's ranks
+        titles += [t for t in wearing(player.sheet, world) if t not in titles]
     heirlooms = [
         {"item": item_id, "name": world.items[item_id].name, "world_id": world.id}
         for item_id in sorted(player.sheet.inventory)

@@ -16,6 +16,7 @@ from typing import Any
 from storyai.core.domain.dice import Dice, MaxDice, RollResult
 from storyai.core.domain.errors import RuleError
 from storyai.core.domain.sheet import BASE_SKILLS, Sheet, roll_characteristics
+from storyai.core.domain.standing import MAX_EXHAUSTION
 from storyai.core.domain.stats import CHARACTERISTICS
 from storyai.core.domain.world import PercentileOptions, World
 from storyai.core.rules.base import (
@@ -230,6 +231,7 @@ class PercentileSystem(RuleSystem):
             sources.append(Advantage.DISADVANTAGE)
         adv = Advantage.combine(*sources)
         roll = dice.roll(_d100(adv))
+        value = max(1, value - self.exhaustion_penalty(sheet)) if sheet.exhaustion else value
         return self._verdict(sheet, label, value, level, roll, adv)
 
     def _verdict(
@@ -290,6 +292,8 @@ class PercentileSystem(RuleSystem):
             raise RuleError(f"{defender.name} is already dead.")
         chosen = self.choose_weapon(attacker, weapon, world)
         label, chance, damage, damage_type, ranged = self.attack_profile(attacker, chosen)
+        if attacker.exhaustion:
+            chance = max(1, chance - self.exhaustion_penalty(attacker))
         sources = [advantage]
         if attacker.conditions & PENALTY_WHEN:
             sources.append(Advantage.DISADVANTAGE)
@@ -479,7 +483,20 @@ class PercentileSystem(RuleSystem):
 
     # ---------------------------------------------------------------- rest
 
+    def exhaustion_penalty(self, sheet: Sheet) -> int:
+        """Each level of exhaustion takes 10 points off skill and attack rolls."""
+        return 10 * sheet.exhaustion
+
+    def exhaustion_effect(self, level: int) -> str:
+        if level <= 0 or level >= MAX_EXHAUSTION:
+            return super().exhaustion_effect(level)
+        return f"skill rolls −{10 * level}%"
+
     def rest(self, sheet: Sheet, kind: RestKind, dice: Dice) -> tuple[Sheet, Notes]:
+        after, notes = self._rest(sheet, kind, dice)
+        return self._rested_exhaustion(after, kind, notes)
+
+    def _rest(self, sheet: Sheet, kind: RestKind, dice: Dice) -> tuple[Sheet, Notes]:
         """Short rest: 1 HP back (none with a major wound). Long rest: 1d3+1 HP,
         and a major wound closes once HP are back to half or more."""
         if sheet.is_dead:

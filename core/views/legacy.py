@@ -18,6 +18,7 @@ class LegacyView:
     heirlooms: tuple[str, ...]  # "Everwarm Coal (from ember_hollow)"
     followers: tuple[str, ...]
     companion: str = ""  # "bond 3: remembers 3 things from 2 stories"; "" before any
+    spent: int = 0  # legend points spent at the start of stories (already taken off)
 
     @property
     def empty(self) -> bool:
@@ -30,7 +31,9 @@ class LegacyView:
             return "Legacy: no finished stories yet."
         count = len(self.stories)
         parts = [f"{count} finished stor{'y' if count == 1 else 'ies'}"]
-        parts.append(f"{self.legend_points} legend points")
+        parts.append(
+            f"{self.legend_points} legend points" + (f" ({self.spent} spent)" if self.spent else "")
+        )
         if self.titles:
             parts.append(", ".join(self.titles))
         return "Legacy: " + " · ".join(parts)
@@ -48,6 +51,7 @@ def legacy_view(profile: Profile) -> LegacyView:
         titles=profile.titles,
         heirlooms=tuple(f"{h.name} (from {h.world_id})" for h in profile.heirlooms),
         followers=profile.followers,
+        spent=profile.spent,
         companion=_companion(profile),
     )
 

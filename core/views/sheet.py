@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from storyai.core.domain.sheet import Sheet, archetype_spellcasting
+from storyai.core.domain.standing import rank_title, reputation_with, wearing
 from storyai.core.domain.world import World
 from storyai.core.rules.base import RuleSystem
 from storyai.core.rules.display import AttackLine, Resource, Score, SkillEntry, Stat
@@ -50,6 +51,10 @@ class SheetView:
     down: bool = False  # dead, or at 0 HP / unconscious
     spells: tuple[SpellLine, ...] = ()  # cantrips first; slots / MP are in ``resources``
     identity: tuple[tuple[str, str], ...] = ()  # ("Origin", "the mine chapel"), fixed order
+    standing: tuple[tuple[str, str], ...] = ()
+    """What the story changed, labelled, only what there is: ("Exhaustion", "2: d20 tests
+    −4, speed −10 ft"), ("Titles", ...), ("Reputation", "Wardens +30 (Trusted)"),
+    ("Scars", ...)."""
 
     @property
     def hp(self) -> Resource:
@@ -144,7 +149,37 @@ def sheet_view(sheet: Sheet, world: World, rules: RuleSystem | None = None) -> S
         down=sheet.is_down,
         spells=spell_lines(sheet, world),
         identity=tuple(sheet.identity.facts()) if sheet.identity else (),
+        standing=standing_lines(sheet, world, rules),
     )
+
+
+def standing_lines(sheet: Sheet, world: World, rules: RuleSystem) -> tuple[tuple[str, str], ...]:
+    """Specializations, exhaustion, titles, reputation per faction and scars, as a
+    player reads them."""
+    lines: list[tuple[str, str]] = []
+    if sheet.specializations:
+        names = [
+            world.specializations[s].name if s in world.specializations else s
+            for s in sheet.specializations
+        ]
+        lines.append(("Specializations", ", ".join(names)))
+    if sheet.exhaustion:
+        lines.append(
+            ("Exhaustion", f"{sheet.exhaustion}: {rules.exhaustion_effect(sheet.exhaustion)}")
+        )
+    titles = wearing(sheet, world)
+    if titles:
+        lines.append(("Titles", ", ".join(titles)))
+    standings = []
+    for fid, faction in world.factions.items():
+        value = reputation_with(sheet, fid, world)
+        rank = rank_title(value, faction.titles)
+        standings.append(f"{faction.name} {value:+d}" + (f" ({rank})" if rank else ""))
+    if standings:
+        lines.append(("Reputation", ", ".join(standings)))
+    if sheet.scars:
+        lines.append(("Scars", "; ".join(sheet.scars)))
+    return tuple(lines)
 
 
 def inventory_view(sheet: Sheet, world: World, rules: RuleSystem | None = None) -> InventoryView:

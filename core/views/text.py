@@ -38,6 +38,7 @@ def sheet_text(s: SheetView) -> str:
         )
     if s.conditions:
         lines.append("Conditions: " + ", ".join(s.conditions))
+    lines += [f"{label}: {text}" for label, text in s.standing]
     lines.append(
         " · ".join([*(f"{t.label} {t.value}" for t in s.stats), f"{s.currency_label} {s.gold}"])
     )

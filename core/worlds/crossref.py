@@ -100,6 +100,8 @@ class _Checker:
         self.lore = _ids(data, "lore")
         self.archetypes = _ids(data, "archetypes")
         self.powers = _ids(data, "powers")
+        self.factions = _ids(data, "factions")
+        self.specializations = _ids(data, "specializations")
         self.spells = _ids(data, "spells") | set(SRD_SPELLS)
         self.declared_flags = {f for f in _l(data.get("flags")) if isinstance(f, str)}
         self.flags_set = self._flags_set()
@@ -192,6 +194,7 @@ class _Checker:
         self.check_lore()
         self.check_archetypes()
         self.check_powers()
+        self.check_specializations()
         self.check_legacy()
         self.check_spell_dice()
         self.check_flags()
@@ -221,6 +224,9 @@ class _Checker:
         if "relationship" in cond:
             who = _d(cond["relationship"]).get("who")
             self.ref((*path, "relationship", "who"), who, "characters", "character")
+        if "reputation" in cond:
+            faction = _d(cond["reputation"]).get("faction")
+            self.ref((*path, "reputation", "faction"), faction, "factions", "faction")
         if "item" in cond:
             self.ref((*path, "item"), cond["item"], "items", "item")
         for key in ("flag", "not_flag"):
@@ -412,6 +418,8 @@ class _Checker:
                 self.ref((*path, "item"), effect["item"], "items", "item")
             if "who" in effect:
                 self.ref((*path, "who"), effect["who"], "characters", "character")
+            if "faction" in effect:
+                self.ref((*path, "faction"), effect["faction"], "factions", "faction")
             if effect.get("type") in ("set_flag", "clear_flag") and "flag" in effect:
                 flag = effect["flag"]
                 if (
@@ -610,6 +618,11 @@ class _Checker:
                     f"no quest has an ending '{ending}'",
                     _suggest(ending, {e for e in endings if isinstance(e, str)}),
                 )
+        for i, cid in enumerate(_l(_d(self.data.get("legacy")).get("followers"))):
+            self.ref(("legacy", "followers", i), cid, "characters", "character")
+        for bid, buy in _d(_d(self.data.get("legacy")).get("buys")).items():
+            if "item" in _d(buy):
+                self.ref(("legacy", "buys", bid, "item"), _d(buy)["item"], "items", "item")
         items = _d(self.data.get("items"))
         for i, item_id in enumerate(_l(_d(self.data.get("legacy")).get("heirlooms"))):
             where: Path_ = ("legacy", "heirlooms", i)
@@ -627,6 +640,57 @@ class _Checker:
         if "lore" in effect:
             self.ref((*path, "lore"), effect["lore"], "lore", "lore entry")
 
+    def check_specializations(self) -> None:
+        """Prerequisites and effects name what the world has; the tree has no loop."""
+        specs = _d(self.data.get("specializations"))
+        if specs and self.system == "percentile":
+            self.warn(
+                ("specializations",),
+                "percentile characters have no level-up to take a specialization at",
+                "specializations are taken in place of a d20 ability score improvement",
+                at_key=True,
+            )
+        for sid, spec in specs.items():
+            spec = _d(spec)
+            path: Path_ = ("specializations", sid)
+            req, eff = _d(spec.get("requires")), _d(spec.get("effects"))
+            for i, aid in enumerate(_l(req.get("archetypes"))):
+                self.ref((*path, "requires", "archetypes", i), aid, "archetypes", "archetype")
+            for i, other in enumerate(_l(req.get("specializations"))):
+                self.ref(
+                    (*path, "requires", "specializations", i),
+                    other,
+                    "specializations",
+                    "specialization",
+                )
+                if other == sid:
+                    self.error(
+                        (*path, "requires", "specializations", i),
+                        f"specialization '{sid}' requires itself",
+                        "name the specialization that must be taken before this one",
+                    )
+            for ability in _d(req.get("abilities")):
+                if ability not in ("str", "dex", "con", "int", "wis", "cha"):
+                    self.error(
+                        (*path, "requires", "abilities", ability),
+                        f"'{ability}' is not an ability",
+                        "use str, dex, con, int, wis or cha",
+                        at_key=True,
+                    )
+            for i, save in enumerate(_l(eff.get("saves"))):
+                if save not in ("str", "dex", "con", "int", "wis", "cha"):
+                    self.error(
+                        (*path, "effects", "saves", i),
+                        f"'{save}' is not a saving throw",
+                        "use str, dex, con, int, wis or cha",
+                    )
+            if "flag" in req:
+                self.check_flag_used((*path, "requires", "flag"), req["flag"])
+            for i, pid in enumerate(_l(eff.get("powers"))):
+                self.ref((*path, "effects", "powers", i), pid, "powers", "power")
+            if self.system and "skills" in eff:
+                self.check_archetype_skills(sid, eff["skills"], (*path, "effects", "skills"))
+
     def check_archetypes(self) -> None:
         for aid, arch in _d(self.data.get("archetypes")).items():
             arch = _d(arch)
@@ -641,7 +705,7 @@ class _Checker:
             for i, name in enumerate(_l(stats.get("spells"))):
                 self.check_spell(("archetypes", aid, "stats", "spells", i), name)
 
-    def check_archetype_skills(self, aid: str, skills: Any) -> None:
+    def check_archetype_skills(self, aid: str, skills: Any, path: Path_ | None = None) -> None:
         """Each skill an archetype lists is one the rule system knows: a typo would
         silently never apply. Rules that let a world add skills (percentile) get a
         warning only for a near miss of a known one."""
@@ -649,7 +713,7 @@ class _Checker:
 
         assert self.system is not None
         rules = get_rule_system(self.system)
-        path: Path_ = ("archetypes", aid, "stats", "skills")
+        path = path or ("archetypes", aid, "stats", "skills")
         named = (
             [((*path, i), name, False) for i, name in enumerate(skills)]
             if isinstance(skills, list)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from fakes.discord.harness import FakeInteraction, running_bot
-from test_bot_game import Time, new_bot, start_story, text_of
+from test_bot_game import TOLD_MARK, Time, new_bot, start_story, text_of
 
 from storyai.core import services
 from storyai.core.worlds.bundled import bundled_world_paths
@@ -125,4 +125,110 @@ async def test_legacy_shows_what_finished_stories_earned_this_discord_user(insta
         other = await fake.slash("legacy", user="bob", channel="adventures")
         await other.wait_reply()
         assert other.reply.content.startswith("Legacy: no finished stories yet.")
+        assert fake.violations == []
+
+
+async def test_sheet_shows_the_reputation_a_turn_earned(installed):
+    async with running_bot(new_bot(installed, Time())) as fake:
+        await start_story(fake)
+        said = await fake.say("talk to hesta about mine", user="alice", channel="adventures")
+        told = await fake.wait_message("adventures", after=said, contains=TOLD_MARK)
+        assert "Reputation with The Hollowfolk: +10 (10)." in told.content
+        sheet = await fake.slash("sheet", user="alice", channel="adventures")
+        await sheet.wait_reply()
+        fields = {f["name"]: f["value"] for f in sheet.reply.embeds[0]["fields"]}
+        assert fields["Reputation"] == "The Hollowfolk +10, The Sootfoot Goblins +0"
+        assert "Titles" not in fields and "Exhaustion" not in fields
+        assert fake.violations == []
+
+
+LEVEL_UP = next(t for t in WORLD.playtests if "Deep Warden" in t.name)
+
+
+def _components(message) -> list[dict]:
+    return [c for row in message.components for c in row.get("components", [])]
+
+
+async def test_levelup_is_a_select_and_buttons_that_play_the_choice(installed):
+    bot = new_bot(installed, Time())
+    async with running_bot(bot) as fake:
+        channel, alice = fake.channel("adventures"), fake.user("alice")
+        started = await bot.play.start_in_channel(
+            str(channel.id),
+            "ember_hollow",
+            user_ref=str(alice.id),
+            player_name="Mira",
+            seed=LEVEL_UP.seed,
+        )
+        waiting = await fake.slash("levelup", user="alice", channel="adventures")
+        await waiting.wait_reply()
+        assert waiting.reply.content == "No level-up choice is waiting."
+        for text in LEVEL_UP.inputs:
+            await bot.play.act(started.session_id, text)
+        shown = await fake.slash("levelup", user="alice", channel="adventures")
+        await shown.wait_reply()
+        picker = shown.reply
+        assert picker.ephemeral and "reached level 2" in picker.content
+        assert "**Ember Adept**: needs level 4, Deep Warden" in picker.content
+        parts = _components(picker)
+        select = next(c for c in parts if c["type"] == 3)
+        assert [o["value"] for o in select["options"]] == ["str", "dex", "con", "int", "wis", "cha"]
+        assert select["max_values"] == 2
+        labels = [c["label"] for c in parts if c["type"] == 2]
+        assert labels == ["Deep Warden", "Hearth-Sworn"]  # the open ones only
+        strength = (await installed_sheet(fake, installed, "alice")).abilities
+        picked = await fake.click(picker, select["custom_id"], user="alice", values=["dex", "con"])
+        await fake.wait_until(lambda: TOLD_MARK in text_of(picked))  # the turn's footer
+        assert "You grow stronger: DEX" in text_of(picked)
+        after = await installed_sheet(fake, installed, "alice")
+        assert after.abilities["dex"] == strength["dex"] + 1
+        assert after.abilities["con"] == strength["con"] + 1 and after.improvements == 0
+        stale = next(c for c in parts if c.get("label") == "Deep Warden")
+        again = await fake.click(picker, stale["custom_id"], user="alice")
+        await fake.wait_until(lambda: TOLD_MARK in text_of(again))
+        assert "no level-up choice" in text_of(again)
+        assert (await installed_sheet(fake, installed, "alice")).specializations == ()
+        assert fake.violations == []
+
+
+async def test_character_create_spends_legend_points_on_what_the_world_sells(installed):
+    from storyai.core.domain.legacy import profile_key
+
+    bot = new_bot(installed, Time())
+    async with running_bot(bot) as fake:
+        channel, alice = fake.channel("adventures"), fake.user("alice")
+        started = await bot.play.start_in_channel(
+            str(channel.id),
+            "ember_hollow",
+            user_ref=str(alice.id),
+            player_name="Mira",
+            seed=REMEMBERED.seed,
+        )
+        for text in REMEMBERED.inputs:
+            await bot.play.act(started.session_id, text)
+        await start_story(fake, channel="general")  # alice hosts it; bob joins buying
+        broke = await fake.slash("character create", user="bob", channel="general", buy="seasoned")
+        refused = await submit(
+            fake, broke.modal, user="bob", channel="general", values={"Name": "Bryn"}
+        )
+        await fake.wait_until(lambda: "legend points" in text_of(refused))
+        assert "costs 15 legend points; your legacy has 0" in text_of(refused)
+        carol = fake.user("carol")
+        await bot.play.import_profile(
+            await bot.play.export_profile(profile_key(str(alice.id))), profile_key(str(carol.id))
+        )
+        opened = await fake.slash(
+            "character create", user="carol", channel="general", buy="seasoned"
+        )
+        joined = await submit(
+            fake, opened.modal, user="carol", channel="general", values={"Name": "Cass"}
+        )
+        await fake.wait_until(lambda: "**Cass** joins the story." in text_of(joined))
+        await fake.wait_until(lambda: TOLD_MARK in text_of(joined))
+        story = await bot.play.here(str(fake.channel("general").id))
+        player, state, _ = await bot.play.character(story.id, user_ref=str(carol.id))
+        cass = state.players[player.id].sheet
+        assert cass.level == 1 and cass.max_hp == cass.hit_die + cass.mod("con") + 3  # seasoned
+        assert (await bot.play.profile(profile_key(str(carol.id)))).spent == 15
+        assert (await bot.play.profile(profile_key(str(alice.id)))).spent == 0
         assert fake.violations == []

@@ -42,7 +42,7 @@ async def test_an_ending_earns_the_profile_its_legacy_once(uow_factory):
     ids = [a.id for a in profile.achievements]
     assert ids == ["first_ending", "ember_hollow.remembered"]
     assert profile.legend_points == 10 + 5 + 15
-    assert profile.titles == ("Friend of the Hollow",)
+    assert profile.titles == ("Friend of the Hollow", "Little Warden")  # achievement, story
     assert [h.item for h in profile.heirlooms] == ["everwarm_coal"]
     assert profile.followers == ("Sister Wren",)
     assert (await play.profile("discord:1")).stories == ()  # another profile earned nothing
@@ -92,7 +92,10 @@ async def test_a_profile_round_trips_through_a_file_and_imports_only_what_it_lac
 async def test_only_the_heirlooms_and_titles_picked_and_accepted_carry_over(uow_factory):
     play, _ = await finished(uow_factory)
     offer = await play.legacy_offer("ember_hollow")
-    assert offer.heirlooms == ("everwarm_coal",) and offer.titles == ("Friend of the Hollow",)
+    assert offer.heirlooms == ("everwarm_coal",) and offer.titles == (
+        "Friend of the Hollow",
+        "Little Warden",
+    )
     plain = await play.start("ember_hollow", player_name="Bryn", seed=1)
     assert "everwarm_coal" not in next(iter(plain.state.players.values())).sheet.inventory
     heir = await play.start(

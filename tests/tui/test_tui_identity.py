@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import playing
 from textual.widgets import Input, Select
-from tui_helpers import settle, still
+from tui_helpers import screen_text, settle, still
 
 from storyai.tui.screens.create import CreateScreen
 from storyai.tui.screens.level_up import LevelUpScreen
@@ -139,4 +139,87 @@ async def test_the_title_screen_shows_the_legacy_a_finished_story_earned(
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         line = str(app.screen.query_one("#legacy-line").render())
-        assert line == "Legacy: 1 finished story · 30 legend points · Friend of the Hollow"
+        assert line == (
+            "Legacy: 1 finished story · 30 legend points · Friend of the Hollow, Little Warden"
+        )
+
+
+async def test_the_sheet_panel_shows_reputation_per_faction(make_app, memory_uow):
+    start = await playing.start_session(memory_uow, "ember_hollow", player_name="Mira", seed=1)
+    await playing.take_turn(memory_uow, start.session_id, "talk to hesta about mine")
+    app = make_app(memory_uow, session_id=start.session_id)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await settle(pilot)
+        await still(pilot)
+        shown = screen_text(app)  # the panel wraps the line beside the log
+        assert "Reputation: The Hollowfolk +10, The" in shown
+        assert "Sootfoot Goblins +0" in shown
+
+
+async def test_the_level_up_screen_takes_a_specialization_in_place_of_the_improvement(
+    make_app, memory_uow, clock
+):
+    start = await playing.start_session(
+        memory_uow, "ember_hollow", player_name="Wren", archetype="sellsword", seed=20, clock=clock
+    )
+    for text in LEVEL_UP:
+        await playing.take_turn(memory_uow, start.session_id, text, clock=clock)
+    app = make_app(memory_uow, session_id=start.session_id)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await settle(pilot)
+        play = app.screen
+        await pilot.press("f7")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, LevelUpScreen)
+        assert screen.query_one("#spec-ember_adept").disabled  # needs level 4 and the warden
+        await pilot.click("#spec-deep_warden")
+        await settle(pilot)
+        await still(pilot)
+        assert app.screen is play and play.view is not None
+        assert dict(play.view.sheet.standing)["Specializations"] == "Deep Warden"
+        assert all(c.command != "improve" for c in play.state.choices)
+
+
+async def test_creation_offers_the_legacy_and_brings_only_what_is_ticked(
+    make_app, memory_uow, clock
+):
+    from textual.widgets import Checkbox
+
+    from storyai.core.worlds.bundled import bundled_world_paths
+    from storyai.core.worlds.validate import load_world
+
+    world = load_world(bundled_world_paths()["ember_hollow"])
+    test = next(t for t in world.playtests if t.expect.ending == "the_long_thaw_remembered")
+    start = await playing.start_session(
+        memory_uow, "ember_hollow", player_name="Mira", seed=test.seed, clock=clock
+    )
+    seeded = make_app(memory_uow)
+    for text in test.inputs:
+        await seeded.deps.play.act(start.session_id, text)
+    app = make_app(memory_uow, world_id="ember_hollow")
+    async with app.run_test(size=(100, 60)) as pilot:
+        await settle(pilot)
+        create = app.screen
+        assert isinstance(create, CreateScreen)
+        labels = [str(box.label) for box in create.query(Checkbox)]
+        assert labels == [
+            "A healing draught in your pack (10 LP)",
+            "Seasoned: +3 max HP (15 LP)",
+            "Follower: Sister Wren",
+            "Heirloom: everwarm_coal",
+        ]
+        create.query_one("#name", Input).value = "Bryn"
+        create.query_one("#legacy-buy-seasoned", Checkbox).value = True
+        create.query_one("#legacy-follower-wren", Checkbox).value = True
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await still(pilot)
+        play = app.screen
+        assert isinstance(play, PlayScreen) and play.state is not None
+        assert play.state.npcs["wren"].location == world.start.location
+        sheet = next(iter(play.state.players.values())).sheet
+        assert sheet.count("everwarm_coal") == 0, "not ticked, not brought"
+        profile = await app.deps.play.profile()
+        assert profile.spent == 15 and profile.legend_points == 15

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, VerticalGroup, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import (
     Button,
+    Checkbox,
     Footer,
     Header,
     Input,
@@ -49,6 +50,11 @@ class NewStory:
     """None: the world's newest release."""
     identity: IdentityRequest | None = None
     """What the player typed and picked; the world's other background tables are rolled."""
+    buys: tuple[str, ...] = ()
+    """What the local profile's legend points buy (the world's `legacy.buys` ids)."""
+    followers: tuple[str, ...] = ()
+    """Followers from the local profile who join (character ids)."""
+    heirlooms: tuple[str, ...] = ()
 
 
 def archetype_text(view: CreationView, archetype_id: str) -> Text:
@@ -100,6 +106,8 @@ class CreateScreen(Screen[None]):
                     )
                 yield Label("Background (unpicked: the dice decide)", classes="section")
                 yield VerticalGroup(id="backgrounds")
+                yield Label("From your legacy", classes="section", id="legacy-label")
+                yield VerticalGroup(id="legacy-picks")
             with VerticalScroll(id="create-right"):
                 yield Label("Ability scores", classes="section", id="scores-label")
                 yield RadioSet(id="method")
@@ -153,7 +161,43 @@ class CreateScreen(Screen[None]):
             self.query_one("#backgrounds", VerticalGroup).mount(
                 Static(Text("This world has no background tables.", "dim"))
             )
+        await self._offer_legacy()
         self.query_one("#name", Input).focus()
+
+    async def _offer_legacy(self) -> None:
+        """What the local profile may bring here, each a checkbox left unticked: nothing
+        carries over unless picked (the core checks the picks again at the start)."""
+        deps = self.story_app.deps
+        with self.story_app.story_errors():
+            offer = await deps.play.legacy_offer(self.world_id)
+        boxes = [
+            Checkbox(f"{name} ({cost} LP)", id=f"legacy-buy-{bid}", compact=True)
+            for bid, name, cost in offer.buys
+            if cost <= offer.legend_points
+        ]
+        boxes += [
+            Checkbox(f"Follower: {name}", id=f"legacy-follower-{cid}", compact=True)
+            for cid, name in offer.followers
+        ]
+        boxes += [
+            Checkbox(f"Heirloom: {item_id}", id=f"legacy-heirloom-{item_id}", compact=True)
+            for item_id in offer.heirlooms
+        ]
+        if not boxes:
+            self.query_one("#legacy-label").display = False
+            return
+        self.query_one("#legacy-label", Label).update(
+            f"From your legacy ({offer.legend_points} legend points)"
+        )
+        await self.query_one("#legacy-picks", VerticalGroup).mount_all(boxes)
+
+    def legacy_picks(self, kind: str) -> tuple[str, ...]:
+        prefix = f"legacy-{kind}-"
+        return tuple(
+            (box.id or "").removeprefix(prefix)
+            for box in self.query(Checkbox)
+            if (box.id or "").startswith(prefix) and box.value
+        )
 
     @property
     def dice(self) -> Dice:
@@ -249,7 +293,17 @@ class CreateScreen(Screen[None]):
         archetype = self.archetype or next(iter(self.world.archetypes))
         scores = self.query_one("#scores", ScoreTable).scores
         self.story_app.begin(
-            NewStory(self.world_id, name, archetype, scores, self.version, self.identity())
+            NewStory(
+                self.world_id,
+                name,
+                archetype,
+                scores,
+                self.version,
+                self.identity(),
+                buys=self.legacy_picks("buy"),
+                followers=self.legacy_picks("follower"),
+                heirlooms=self.legacy_picks("heirloom"),
+            )
         )
 
     def identity(self) -> IdentityRequest:

@@ -1,4 +1,5 @@
-"""The level-up choice: an ability score improvement, +2 to one ability or +1 to two.
+"""The level-up choice: an ability score improvement, +2 to one ability or +1 to two,
+or one of the world's specializations in its place.
 
 It only draws the core's ``LevelUpView`` and hands back the input that makes the
 choice (``improve str``); the rules check it when it is played like any turn."""
@@ -49,6 +50,21 @@ class LevelUpScreen(ModalScreen[str | None]):
                 *[(f"{o.label} {o.score}", o.key) for o in view.options], id="level-up-options"
             )
             yield Static("", id="level-up-preview")
+            if view.specializations:
+                yield Static(
+                    Text("Or take a specialization in its place:", "dim"), id="level-up-or"
+                )
+                for spec in view.specializations:
+                    label = f"{spec.name} — " + (
+                        spec.gives if spec.open else "needs " + ", ".join(spec.missing)
+                    )
+                    yield Button(
+                        label,
+                        id=f"spec-{spec.id}",
+                        classes="level-up-spec",
+                        compact=True,
+                        disabled=not spec.open,
+                    )
             with Horizontal(id="level-up-buttons"):
                 yield Button("Later", id="level-up-later", compact=True)
                 yield Button("Confirm ▸", id="level-up-confirm", compact=True, variant="primary")
@@ -82,6 +98,11 @@ class LevelUpScreen(ModalScreen[str | None]):
     @on(Button.Pressed, "#level-up-confirm")
     def _confirm_pressed(self) -> None:
         self.action_confirm()
+
+    @on(Button.Pressed, ".level-up-spec")
+    def _specialize_pressed(self, event: Button.Pressed) -> None:
+        spec_id = (event.button.id or "").removeprefix("spec-")
+        self.dismiss(self.view.specialize(spec_id))
 
     @on(Button.Pressed, "#level-up-later")
     def _later_pressed(self) -> None:

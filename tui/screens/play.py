@@ -208,6 +208,9 @@ class PlayScreen(Screen[None]):
                 archetype=new.archetype,
                 scores=new.scores,
                 identity=new.identity,
+                buys=list(new.buys) or None,
+                followers=list(new.followers) or None,
+                heirlooms=list(new.heirlooms) or None,
                 seed=deps.seed,
                 on_text=log.sink,
             )
@@ -425,7 +428,7 @@ class PlayScreen(Screen[None]):
         if self.state is None or self.world is None or self.view is None or self.busy:
             return False
         player = self.state.players.get(self.view.player_id)
-        view = level_up_view(player.sheet, self.world) if player else None
+        view = level_up_view(player.sheet, self.world, flags=self.state.flags) if player else None
         if view is None:
             self.notify("No level-up choice is waiting.", markup=False, timeout=3)
             return False

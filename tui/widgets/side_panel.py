@@ -55,6 +55,8 @@ def sheet_renderable(view: PlayerView) -> Group:
         if s.conditions
         else Text("No conditions.", style="dim")
     )
+    for label, text in s.standing:
+        parts.append(Text.assemble((f"{label}: ", "bold"), text))
     if s.skills:
         skills = Text(f"{s.skill_label}: ", style="bold")
         shown = s.skills[:SKILLS_SHOWN]

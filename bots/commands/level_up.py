@@ -1,0 +1,86 @@
+"""/levelup: the level-up choice as components, shown to the asker only: a select of
+the abilities to raise (one for +2, two for +1 each) and a button for each of the
+world's specializations that can be taken in its place. Picking plays the choice as
+the asker's action (``improve str``, ``improve Deep Warden``); the rules check it like
+any turn, so a stale pick is refused there."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from storyai.bots import turns
+from storyai.bots.output import escape_inline
+from storyai.bots.replies import answering, send
+from storyai.core.views.growth import LevelUpView, level_up_view
+
+PICKER_TIMEOUT_S = 600.0
+
+
+class AbilityPick(discord.ui.Select[Any]):
+    def __init__(self, view: LevelUpView) -> None:
+        super().__init__(
+            placeholder="Raise one ability by 2, or two by 1",
+            min_values=1,
+            max_values=min(2, len(view.options)),
+            options=[
+                discord.SelectOption(label=f"{o.label} {o.score}", value=o.key)
+                for o in view.options
+            ],
+        )
+        self.level_up = view
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        await _play(interaction, self.level_up.command(self.values))
+
+
+class SpecializationPick(discord.ui.Button[Any]):
+    def __init__(self, view: LevelUpView, spec_id: str, label: str, row: int) -> None:
+        super().__init__(label=label[:80], style=discord.ButtonStyle.primary, row=row)
+        self.command = view.specialize(spec_id)
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        await _play(interaction, self.command)
+
+
+async def _play(interaction: discord.Interaction, command: str) -> None:
+    async with answering(interaction):
+        await turns.act(interaction, command)
+
+
+def picker(view: LevelUpView) -> discord.ui.View:
+    """The choice as components: the select first, then open specializations."""
+    components = discord.ui.View(timeout=PICKER_TIMEOUT_S)
+    components.add_item(AbilityPick(view))
+    open_ = [s for s in view.specializations if s.open][:20]
+    for i, spec in enumerate(open_):
+        components.add_item(SpecializationPick(view, spec.id, spec.name, row=1 + i // 5))
+    return components
+
+
+def describe(view: LevelUpView) -> str:
+    lines = [
+        f"**{escape_inline(view.name, 80)}** reached level {view.level}: choose an "
+        "improvement" + (f" ({view.left} to choose)." if view.left > 1 else ".")
+    ]
+    for spec in view.specializations:
+        what = spec.gives if spec.open else "needs " + ", ".join(spec.missing)
+        lines.append(f"- **{escape_inline(spec.name, 80)}**: {escape_inline(what, 300)}")
+    if view.specializations:
+        lines.insert(1, "Or take a specialization in its place:")
+    return "\n".join(lines)
+
+
+@app_commands.command(name="levelup", description="Choose your level-up improvement")
+async def levelup(interaction: discord.Interaction) -> None:
+    async with answering(interaction, ephemeral=True) as bot:
+        story = await bot.play.here(str(interaction.channel_id))
+        player, state, world = await bot.play.character(story.id, user_ref=str(interaction.user.id))
+        sheet = state.players[player.id].sheet
+        view = level_up_view(sheet, world, flags=state.flags)
+        if view is None:
+            await send(interaction, "No level-up choice is waiting.", ephemeral=True)
+            return
+        await send(interaction, describe(view), ephemeral=True, view=picker(view))

@@ -90,12 +90,36 @@ class MediaService:
     # ------------------------------------------------------------------ preferences
 
     async def prefs(self, session_id: str) -> TablePrefs:
-        return await self.store.prefs(session_id)
+        """The story's media choices, kept in its settings in the database (so every
+        bot process on one database sees the same)."""
+        async with self.play.uow() as uow:
+            session = await uow.sessions.get(session_id)
+        return TablePrefs.from_dict(session.settings.get("media") or {})
+
+    async def _change_prefs(
+        self, session_id: str, change: Callable[[TablePrefs], TablePrefs]
+    ) -> TablePrefs:
+        """Read, change and write the story's media choices under its row lock: two
+        changes at once (two players muting themselves) both stay."""
+        async with self.play.uow() as uow:
+            opened = await uow.sessions.open(session_id, lock=True)
+            settings = opened.session.settings
+            prefs = change(TablePrefs.from_dict(settings.get("media") or {}))
+            await uow.sessions.update(
+                replace(
+                    opened.session,
+                    settings={**settings, "media": prefs.as_dict()},
+                    updated_at=self.clock.now(),
+                )
+            )
+            await uow.commit()
+        return prefs
 
     async def set_prefs(self, session_id: str, **changes: object) -> TablePrefs:
-        prefs = replace(await self.store.prefs(session_id), **changes)  # type: ignore[arg-type]
-        await self.store.set_prefs(session_id, prefs)
-        return prefs
+        return await self._change_prefs(
+            session_id,
+            lambda prefs: replace(prefs, **changes),  # type: ignore[arg-type]
+        )
 
     async def choose(
         self,
@@ -124,12 +148,14 @@ class MediaService:
             await self.set_prefs(session_id, **changes)
         if mine is not None:
             await self.mute(session_id, user, muted=not mine)
-        return await self.store.prefs(session_id)
+        return await self.prefs(session_id)
 
     async def mute(self, session_id: str, user: str, muted: bool = True) -> TablePrefs:
-        prefs = await self.store.prefs(session_id)
-        names = set(prefs.muted) | {user} if muted else set(prefs.muted) - {user}
-        return await self.set_prefs(session_id, muted=tuple(sorted(names)))
+        def change(prefs: TablePrefs) -> TablePrefs:
+            names = set(prefs.muted) | {user} if muted else set(prefs.muted) - {user}
+            return replace(prefs, muted=tuple(sorted(names)))
+
+        return await self._change_prefs(session_id, change)
 
     # --------------------------------------------------------------------- pictures
 
@@ -202,7 +228,7 @@ class MediaService:
     ) -> list[MediaOutcome]:
         """The pictures the last turn asks for: the scene the narrator's
         ``image_prompt`` describes, and (opt-in) the place on its first visit."""
-        prefs = await self.store.prefs(session_id)
+        prefs = await self.prefs(session_id)
         if not prefs.images or user in prefs.muted or not self.router.can_draw:
             return []
         history = await self.play.history(session_id, last_turns=1)
@@ -352,7 +378,7 @@ class MediaService:
     ) -> list[MediaOutcome]:
         """Each narration and dialogue line in its speaker's voice (the narrator's for
         narration), in order."""
-        prefs = await self.store.prefs(session_id)
+        prefs = await self.prefs(session_id)
         if not prefs.voice or user in prefs.muted:
             return []
         if not self.router.can_speak:

@@ -114,13 +114,6 @@ class MediaStore(abc.ABC):
     async def entries(self, session_id: str) -> list[MediaEntry]:
         """The story's log, oldest first."""
 
-    @abc.abstractmethod
-    async def prefs(self, session_id: str) -> TablePrefs:
-        """What the story's table chose (defaults when it chose nothing)."""
-
-    @abc.abstractmethod
-    async def set_prefs(self, session_id: str, prefs: TablePrefs) -> None: ...
-
     def path(self, stored: Stored | MediaEntry) -> Path | None:
         """The file on disk, for stores that have one."""
         return None
@@ -135,13 +128,6 @@ class InMemoryMediaStore(MediaStore):
         self.blobs: dict[str, bytes] = {}
         self.requests: dict[str, Stored] = {}
         self.logs: dict[str, list[MediaEntry]] = {}
-        self.table_prefs: dict[str, TablePrefs] = {}
-
-    async def prefs(self, session_id: str) -> TablePrefs:
-        return self.table_prefs.get(session_id, TablePrefs())
-
-    async def set_prefs(self, session_id: str, prefs: TablePrefs) -> None:
-        self.table_prefs[session_id] = prefs
 
     async def lookup(self, request_key: str) -> Stored | None:
         return self.requests.get(request_key)
@@ -218,20 +204,6 @@ class FileMediaStore(MediaStore):
             if path.is_file():
                 return path.read_bytes()
         return None
-
-    def _prefs_path(self, session_id: str) -> Path:
-        return self.root / "sessions" / f"{_safe_id(session_id)}.prefs.json"
-
-    async def prefs(self, session_id: str) -> TablePrefs:
-        try:
-            text = await asyncio.to_thread(self._prefs_path(session_id).read_text, "utf-8")
-            return TablePrefs.from_dict(json.loads(text))
-        except (OSError, ValueError, AttributeError):
-            return TablePrefs()
-
-    async def set_prefs(self, session_id: str, prefs: TablePrefs) -> None:
-        data = json.dumps(prefs.as_dict()).encode()
-        await asyncio.to_thread(_write_atomic, self._prefs_path(session_id), data)
 
     async def log(self, entry: MediaEntry) -> None:
         await asyncio.to_thread(self._log, entry)

@@ -211,6 +211,24 @@ async def test_a_table_can_turn_pictures_off_and_opt_in_to_establishing_shots(st
     assert len(images.requests) == 1
 
 
+async def test_table_choices_are_the_storys_whichever_process_reads_them(story, tmp_path):
+    sid, play, media, images, speech = story
+    # another bot process: its own media folder, the same database
+    other = MediaService(
+        play,
+        MediaRouter(images=[images], speech=[speech], sleep=_no_sleep),
+        FileMediaStore(tmp_path / "elsewhere"),
+        policy=QuotaPolicy(),
+        clock=media.clock,
+    )
+    await media.set_prefs(sid, establishing=True)
+    assert (await other.prefs(sid)).establishing
+    await asyncio.gather(media.mute(sid, "alice"), other.mute(sid, "bob"))
+    assert (await media.prefs(sid)).muted == ("alice", "bob"), "two choices at once both stay"
+    await other.mute(sid, "alice", muted=False)
+    assert (await media.prefs(sid)).muted == ("bob",)
+
+
 async def test_the_same_picture_asked_twice_at_once_is_made_and_charged_once(story):
     import asyncio
 

@@ -20,9 +20,10 @@ def codex(
     search: str = typer.Option(None, "--search", "-s", help="Only entries holding these words."),
     player: str = typer.Option(None, "--player", help="Whose codex (a player id; default host)."),
 ) -> None:
-    """A player's codex: the places, people, items, lore and quests their character
-    knows, each with where and on which turn they learned it. Never GM secrets, never
-    what another player alone saw.
+    """What a player's character knows, and on which turn they learned it.
+
+    The places, people, items, lore and quests, each with where and when it was
+    learned. Never GM secrets, never what another player alone saw.
 
     [bold]Examples[/bold]
 

@@ -25,9 +25,10 @@ def wiki(
     out: Path = typer.Option(..., "--out", "-o", help="The folder to write the site into."),
     gm: bool = typer.Option(False, "--gm", help="Include the GM's secrets (not for players)."),
 ) -> None:
-    """Write a static HTML wiki: one page per place, person, item, lore entry and quest,
-    cross-linked, with the maps; for a story, its chapters and the story so far.
-    Open index.html from the folder, no server needed.
+    """Write a world's or a story's wiki as static HTML (opens with no server).
+
+    One page per place, person, item, lore entry and quest, cross-linked, with the
+    maps; for a story, its chapters and the story so far. Open index.html.
 
     Without --gm it shows what players may see: for a world, no secrets; for a story,
     only what its players learned.

@@ -80,9 +80,10 @@ class CharacterForm(discord.ui.Modal, title="Create your character"):
         label="Backstory", style=discord.TextStyle.paragraph, required=False, max_length=2000
     )
 
-    def __init__(self, buys: list[str] | None = None) -> None:
+    def __init__(self, buys: list[str] | None = None, *, generate: bool = False) -> None:
         super().__init__()
         self.buys = buys or []
+        self.generate = generate
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         async with answering(interaction) as bot:
@@ -93,6 +94,7 @@ class CharacterForm(discord.ui.Modal, title="Create your character"):
                     "origin": self.origin.value,
                     "appearance": self.appearance.value,
                     "backstory": self.backstory.value,
+                    "generate": self.generate,
                 }
             )
             asked = self.name.value
@@ -123,10 +125,14 @@ class Character(app_commands.Group):
 
     @app_commands.command(name="create", description="Join the story here as who you choose to be")
     @app_commands.describe(
-        buy="What your legend points buy here (ids from the world's legacy, comma-separated)"
+        buy="What your legend points buy here (ids from the world's legacy, comma-separated)",
+        generate="The story's model writes what you leave empty (offline: the world's tables)",
     )
     async def create(
-        self, interaction: discord.Interaction, buy: app_commands.Range[str, 1, 200] | None = None
+        self,
+        interaction: discord.Interaction,
+        buy: app_commands.Range[str, 1, 200] | None = None,
+        generate: bool = False,
     ) -> None:
         buys = [b.strip() for b in (buy or "").split(",") if b.strip()][:10]
-        await interaction.response.send_modal(CharacterForm(buys))
+        await interaction.response.send_modal(CharacterForm(buys, generate=generate))

@@ -122,3 +122,17 @@ async def generated(
                 chosen[str(tid)] = str(option)
         update["background"] = chosen
     return given.model_copy(update=update)
+
+
+async def written(
+    narrator: object, world: World, name: str, archetype: str | None, given: IdentityRequest | None
+) -> IdentityRequest | None:
+    """The identity a new character starts with, wherever it is created (``storyai run``,
+    the TUI, the bot's join): when the player asked for it (``generate``) and the
+    narrator has a model, ``given`` written by it (``generated``); otherwise ``given``
+    as it is, its open tables left to the dice."""
+    model = getattr(narrator, "router", None)  # the AI narrator's models, if any
+    if given is None or not given.generate or model is None:
+        return given
+    who = world.archetypes.get(archetype or next(iter(world.archetypes)))
+    return await generated(model, world, name, who.name if who else "adventurer", given)

@@ -19,7 +19,7 @@ from storyai.core.domain.records import PlayerRecord, SessionRecord
 from storyai.core.domain.sheet import Sheet, new_player_sheet
 from storyai.core.domain.world import World
 from storyai.core.narrators.port import Narrator, OnText
-from storyai.core.play import legacy, pipeline
+from storyai.core.play import identity_model, legacy, pipeline
 from storyai.core.play.growth import Growth
 from storyai.core.play.pipeline import Deps, Scene, with_deadline
 from storyai.core.play.results import Seat, TableView, TurnResult
@@ -117,6 +117,11 @@ async def join(
     """Seat a user with a new character (told arriving), or bring back one who left
     (the same character). Waits for a telling under way, then seats. ``buys``: what
     the user's legend points buy for the new character, paid as they are seated."""
+    if identity is not None and identity.generate:  # written before waiting for anyone
+        async with deps.uow() as uow:
+            session = await uow.sessions.get(session_id)
+            world = await deps.worlds.get(uow, session.world_id, session.world_version)
+        identity = await identity_model.written(narrator, world, name, archetype, identity)
 
     async def step(scene: Scene) -> tuple[Seat, pipeline.Claim | None]:
         running(scene.session)

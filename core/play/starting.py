@@ -58,12 +58,7 @@ async def start(
         picked = bool(heirlooms or legacy_title or buys or followers)
         records = await uow.legacy.list(profile_key(user_ref)) if picked else []
     seed = clock.new_seed() if seed is None else seed
-    model = getattr(narrator, "router", None)  # the AI narrator's models, if any
-    if identity is not None and identity.generate and model is not None:
-        who = world.archetypes.get(archetype or next(iter(world.archetypes)))
-        identity = await identity_model.generated(
-            model, world, player_name, who.name if who else "adventurer", identity
-        )
+    identity = await identity_model.written(narrator, world, player_name, archetype, identity)
     name, archetype, sheet, player_id = character(
         world, player_name, archetype, scores, seed, 0, clock.new_id(), identity
     )

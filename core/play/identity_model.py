@@ -131,8 +131,17 @@ async def written(
     the TUI, the bot's join): when the player asked for it (``generate``) and the
     narrator has a model, ``given`` written by it (``generated``); otherwise ``given``
     as it is, its open tables left to the dice."""
-    model = getattr(narrator, "router", None)  # the AI narrator's models, if any
+    model = _model(narrator)
     if given is None or not given.generate or model is None:
         return given
     who = world.archetypes.get(archetype or next(iter(world.archetypes)))
     return await generated(model, world, name, who.name if who else "adventurer", given)
+
+
+def _model(narrator: object) -> Completes | None:
+    return getattr(narrator, "router", None)  # the AI narrator's models, if any
+
+
+def can_write(narrator: object) -> bool:
+    """Whether ``narrator`` has a model to write identities with."""
+    return _model(narrator) is not None

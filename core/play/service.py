@@ -37,6 +37,7 @@ from storyai.core.play import (
     acting,
     branches,
     history,
+    identity_model,
     knowledge,
     legacy,
     prompts,
@@ -538,6 +539,30 @@ class Play:
         return await prompts.prompt_at(
             self.deps, session_id, turn, budgets=budgets, tokenizer=tokenizer
         )
+
+    @property
+    def writes_identities(self) -> bool:
+        """Whether a model is configured to write a new character's identity (offline,
+        the world's tables do)."""
+        return identity_model.can_write(self.deps.narrator)
+
+    async def write_identity(
+        self,
+        world_id: str,
+        name: str,
+        archetype: str | None,
+        identity: IdentityRequest,
+        *,
+        version: str | None = None,
+    ) -> IdentityRequest:
+        """``identity`` with what the player left empty written by the configured model
+        (as ``start`` and ``join`` do when asked), for a creation screen to show before
+        the story begins; unchanged offline or when the model fails."""
+        world = await self.world(world_id, version)
+        asked = identity.model_copy(update={"generate": True})
+        written = await identity_model.written(self.deps.narrator, world, name, archetype, asked)
+        assert written is not None
+        return written.model_copy(update={"generate": False})
 
     async def world(self, world_id: str, version: str | None = None) -> World:
         """An installed world, validated (cached: versions never change)."""

@@ -97,6 +97,7 @@ class CreateScreen(Screen[None]):
                 yield OptionList(id="archetypes")
                 yield Static("", id="archetype-info")
                 yield Label("Who you are (optional)", classes="section")
+                yield Button("Write it for me", id="write-identity", compact=True)
                 for field, label, is_list in IDENTITY_FIELDS:
                     yield Input(
                         placeholder=f"{label} (separate with ;)" if is_list else label,
@@ -162,6 +163,10 @@ class CreateScreen(Screen[None]):
                 Static(Text("This world has no background tables.", "dim"))
             )
         await self._offer_legacy()
+        # Only a configured model writes identities; offline the tables do, as ever.
+        self.query_one(
+            "#write-identity", Button
+        ).display = self.story_app.deps.play.writes_identities
         self.query_one("#name", Input).focus()
 
     async def _offer_legacy(self) -> None:
@@ -260,6 +265,40 @@ class CreateScreen(Screen[None]):
     @on(Button.Pressed, "#reroll")
     async def _reroll_pressed(self) -> None:
         await self.action_reroll()
+
+    @on(Button.Pressed, "#write-identity")
+    def _write_pressed(self) -> None:
+        self.write_identity()
+
+    @work(exclusive=True, group="write-identity")
+    async def write_identity(self) -> None:
+        """The model writes what is left empty (the same core step as ``storyai run
+        --generate-identity``); the form shows it, to keep or change before Begin."""
+        if self.world is None:
+            return
+        button = self.query_one("#write-identity", Button)
+        button.disabled = True
+        name = " ".join(self.query_one("#name", Input).value.split()) or "the hero"
+        written = None
+        try:
+            with self.story_app.story_errors():
+                written = await self.story_app.deps.play.write_identity(
+                    self.world_id, name, self.archetype, self.identity(), version=self.version
+                )
+        finally:
+            button.disabled = False
+        if written is None:
+            return
+        for field, _, is_list in IDENTITY_FIELDS:
+            box = self.query_one(f"#identity-{field}", Input)
+            value = getattr(written, field)
+            if not box.value.strip() and value:
+                box.value = "; ".join(value) if is_list else value
+        for table in self.creation.backgrounds if self.creation else ():
+            pick = self.query_one(f"#background-{table.id}", Select)
+            option = written.background.get(table.id)
+            if not isinstance(pick.value, str) and option:
+                pick.value = option
 
     @on(Button.Pressed, "#begin")
     def _begin_pressed(self) -> None:

@@ -30,6 +30,7 @@ from storyai.core.domain.legacy import (
 from storyai.core.domain.ops import BaseOp, ChangeNpc
 from storyai.core.domain.powers import PowerState
 from storyai.core.domain.sheet import Sheet, tag
+from storyai.core.domain.state import GameState
 from storyai.core.domain.world import LegacyBuy, World
 from storyai.core.play.pipeline import Deps
 from storyai.core.play.results import TurnResult
@@ -261,6 +262,19 @@ def joining(world: World, offered: LegacyOffer, picked: list[str]) -> list[BaseO
         joined.add(cid)
         ops.append(ChangeNpc(who=cid, location=world.start.location, attitude="friendly"))
     return ops
+
+
+def can_rejoin(world: World, state: GameState, op: BaseOp) -> None:
+    """A follower joining a story under way: refused when this story already defeated
+    them or they fled it (the world's own character, never brought back or copied).
+
+    Raises:
+        UsageError: the follower cannot join this story now.
+    """
+    npc = state.npcs.get(op.who) if isinstance(op, ChangeNpc) else None
+    if isinstance(op, ChangeNpc) and npc is not None and (npc.defeated or npc.fled):
+        who = world.characters[op.who].name if op.who in world.characters else op.who
+        raise UsageError(f"{who} cannot join you: this story has already lost them.")
 
 
 def cost(world: World, offered: LegacyOffer, buys: list[str]) -> int:

@@ -34,7 +34,7 @@ from typing import TypeVar
 
 from storyai.core.domain.clock import Clock
 from storyai.core.domain.errors import HistoryBroken, NotSeated, TurnConflict
-from storyai.core.domain.events import GroupMember, PlayerAction, PlayerJoined
+from storyai.core.domain.events import GroupMember, PlayerAction, PlayerJoined, StateChanged
 from storyai.core.domain.ops import AdvanceTurn, OfferChoices, apply_ops
 from storyai.core.domain.records import BranchRecord, EventRecord, Opened, SessionRecord, Telling
 from storyai.core.domain.state import GameState
@@ -371,10 +371,16 @@ async def store_pending(
     narrator: Narrator,
     reservation: Reservation | None = None,
     outcome: Outcome | None = None,
+    changes: StateChanged | None = None,
 ) -> Claim:
     """Store a pending event after the head (with ``scene.session``'s changes), marked as
-    being told by this teller, and commit: the claim step of a turn or an arrival."""
+    being told by this teller, and commit: the claim step of a turn or an arrival.
+    ``changes``: the rules' changes stored (and applied) just before it (the followers
+    an arriving player brings)."""
     growth = Growth(scene.session, scene.branch, scene.head, scene.state.fork(), deps.clock)
+    if changes is not None:
+        growth.add(changes, "system", turn)
+        scene.state = growth.state
     pending = growth.add(event, actor, turn)
     if isinstance(event, PlayerJoined):
         telling = arrival_telling(scene, pending, narrator)

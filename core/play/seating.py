@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from storyai.core.domain.errors import HostOnly, NameTaken, NotSeated, StoryEnded, UnknownArchetype
-from storyai.core.domain.events import PlayerJoined, PlayerLeft, PlayerReturned
+from storyai.core.domain.events import PlayerJoined, PlayerLeft, PlayerReturned, StateChanged
 from storyai.core.domain.identity import IdentityRequest, build_identity
 from storyai.core.domain.legacy import fold, profile_key
 from storyai.core.domain.records import PlayerRecord, SessionRecord
@@ -111,12 +111,18 @@ async def join(
     scores: dict[str, int] | None = None,
     identity: IdentityRequest | None = None,
     buys: list[str] | None = None,
+    heirlooms: list[str] | None = None,
+    legacy_title: str | None = None,
+    followers: list[str] | None = None,
     narrator: Narrator,
     on_text: OnText | None = None,
 ) -> tuple[Seat, TurnResult | None]:
     """Seat a user with a new character (told arriving), or bring back one who left
     (the same character). Waits for a telling under way, then seats. ``buys``: what
-    the user's legend points buy for the new character, paid as they are seated."""
+    the user's legend points buy for the new character, paid as they are seated;
+    ``heirlooms``, ``legacy_title``, ``followers``: what else of their legacy they
+    bring, checked as at the start of a story (a follower this story has already
+    lost is refused)."""
     if identity is not None and identity.generate:  # written before waiting for anyone
         async with deps.uow() as uow:
             session = await uow.sessions.get(session_id)
@@ -146,12 +152,21 @@ async def join(
         )
         if name_.casefold() in taken:
             raise NameTaken(name_)
-        if buys:
+        changes = None
+        if buys or heirlooms or legacy_title or followers:  # only what the player picked
             key = profile_key(user_ref)
             profile = fold(key, await scene.uow.legacy.list(key))
             offered = legacy.offer(scene.world, profile)
-            sheet = legacy.bring(sheet, scene.world, offered, [], None, buys)
-            await legacy.pay(scene.uow, scene.world, key, session_id, buys, deps.clock.now())
+            sheet = legacy.bring(
+                sheet, scene.world, offered, heirlooms or [], legacy_title, buys or []
+            )
+            ops: list = legacy.joining(scene.world, offered, followers or [])
+            for op in ops:
+                legacy.can_rejoin(scene.world, scene.state, op)
+            if ops:
+                changes = StateChanged(ops=tuple(ops), source="rules")
+            if buys:
+                await legacy.pay(scene.uow, scene.world, key, session_id, buys, deps.clock.now())
         record = PlayerRecord(
             id=player_id,
             session_id=session_id,
@@ -168,7 +183,7 @@ async def join(
             scene.with_table(table)
         arrival = PlayerJoined(name=name_, archetype=archetype_, sheet=sheet)
         claim = await pipeline.store_pending(
-            deps, scene, arrival, player_id, scene.state.turn, narrator=narrator
+            deps, scene, arrival, player_id, scene.state.turn, narrator=narrator, changes=changes
         )
         seat = Seat(player_id, user_ref, name_, "player", "joined")
         return seat, claim

@@ -384,11 +384,15 @@ class Play:
         scores: dict[str, int] | None = None,
         identity: IdentityRequest | None = None,
         buys: list[str] | None = None,
+        heirlooms: list[str] | None = None,
+        legacy_title: str | None = None,
+        followers: list[str] | None = None,
         narrator: Narrator | None = None,
         on_text: OnText | None = None,
     ) -> tuple[Seat, TurnResult | None]:
         """Seat a user with a new character (told arriving), or bring back one who left;
-        ``buys``: what their legend points buy for the new character."""
+        ``buys``: what their legend points buy for the new character; ``heirlooms``,
+        ``legacy_title``, ``followers``: what else of their legacy they bring."""
         return await seating.join(
             self.deps,
             session_id,
@@ -398,6 +402,9 @@ class Play:
             scores=scores,
             identity=identity,
             buys=buys,
+            heirlooms=heirlooms,
+            legacy_title=legacy_title,
+            followers=followers,
             narrator=self._narrator(narrator),
             on_text=on_text,
         )

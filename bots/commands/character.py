@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 
 from storyai.bots import turns
+from storyai.bots.legacy_picks import DESCRIBE, PICK, LegacyPicks
 from storyai.bots.output import escape_text, inventory_embed, quests_embed, sheet_embed
 from storyai.bots.replies import answering, send, streamer
 from storyai.core.domain.identity import identity_request
@@ -80,9 +81,9 @@ class CharacterForm(discord.ui.Modal, title="Create your character"):
         label="Backstory", style=discord.TextStyle.paragraph, required=False, max_length=2000
     )
 
-    def __init__(self, buys: list[str] | None = None, *, generate: bool = False) -> None:
+    def __init__(self, picks: LegacyPicks | None = None, *, generate: bool = False) -> None:
         super().__init__()
-        self.buys = buys or []
+        self.picks = picks or LegacyPicks.parse()
         self.generate = generate
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
@@ -105,7 +106,7 @@ class CharacterForm(discord.ui.Modal, title="Create your character"):
                 user_ref=str(interaction.user.id),
                 name=asked,
                 identity=identity,
-                buys=self.buys or None,
+                **self.picks.join_args(),
                 on_text=stream,
             )
             if told is None:
@@ -125,14 +126,20 @@ class Character(app_commands.Group):
 
     @app_commands.command(name="create", description="Join the story here as who you choose to be")
     @app_commands.describe(
-        buy="What your legend points buy here (ids from the world's legacy, comma-separated)",
+        buy=DESCRIBE["buy"],
+        heirloom=DESCRIBE["heirloom"],
+        follower=DESCRIBE["follower"],
+        legacy_title=DESCRIBE["title"],
         generate="The story's model writes what you leave empty (offline: the world's tables)",
     )
     async def create(
         self,
         interaction: discord.Interaction,
-        buy: app_commands.Range[str, 1, 200] | None = None,
+        buy: app_commands.Range[str, 1, PICK] | None = None,
+        heirloom: app_commands.Range[str, 1, PICK] | None = None,
+        follower: app_commands.Range[str, 1, PICK] | None = None,
+        legacy_title: app_commands.Range[str, 1, 80] | None = None,
         generate: bool = False,
     ) -> None:
-        buys = [b.strip() for b in (buy or "").split(",") if b.strip()][:10]
-        await interaction.response.send_modal(CharacterForm(buys, generate=generate))
+        picks = LegacyPicks.parse(buy, heirloom, follower, legacy_title)
+        await interaction.response.send_modal(CharacterForm(picks, generate=generate))

@@ -7,6 +7,7 @@ import discord
 from discord import app_commands
 
 from storyai.bots import turns
+from storyai.bots.legacy_picks import DESCRIBE, PICK, LegacyPicks
 from storyai.bots.media import portrait_later, post_picture
 from storyai.bots.output import StatusSummary, escape_text, status_embed
 from storyai.bots.replies import answering, channel_streamer, privately, send, streamer
@@ -116,12 +117,23 @@ class Story(app_commands.Group):
             )
 
     @app_commands.command(name="join", description="Join the story here with a new character")
-    @app_commands.describe(name="Your character's name (default: your display name)")
+    @app_commands.describe(
+        name="Your character's name (default: your display name)",
+        buy=DESCRIBE["buy"],
+        heirloom=DESCRIBE["heirloom"],
+        follower=DESCRIBE["follower"],
+        legacy_title=DESCRIBE["title"],
+    )
     async def join(
         self,
         interaction: discord.Interaction,
         name: app_commands.Range[str, 1, NAME] | None = None,
+        buy: app_commands.Range[str, 1, PICK] | None = None,
+        heirloom: app_commands.Range[str, 1, PICK] | None = None,
+        follower: app_commands.Range[str, 1, PICK] | None = None,
+        legacy_title: app_commands.Range[str, 1, 80] | None = None,
     ) -> None:
+        picks = LegacyPicks.parse(buy, heirloom, follower, legacy_title)
         async with answering(interaction) as bot:
             story = await bot.play.here(str(interaction.channel_id))
             seated = await bot.play.seat(story.id, str(interaction.user.id))
@@ -134,7 +146,11 @@ class Story(app_commands.Group):
             asked = name or interaction.user.display_name
             stream = streamer(interaction, _joins(asked) + "\n\n", interval=bot.stream_interval)
             seat, told = await bot.play.join(
-                story.id, user_ref=str(interaction.user.id), name=asked, on_text=stream
+                story.id,
+                user_ref=str(interaction.user.id),
+                name=asked,
+                on_text=stream,
+                **picks.join_args(),
             )
             if told is None:  # back at the table with the same character
                 await send(interaction, f"**{escape_text(seat.name)}** is back at the table.")

@@ -232,3 +232,73 @@ async def test_character_create_spends_legend_points_on_what_the_world_sells(ins
         assert (await bot.play.profile(profile_key(str(carol.id)))).spent == 15
         assert (await bot.play.profile(profile_key(str(alice.id)))).spent == 0
         assert fake.violations == []
+
+
+async def legacy_for(bot, fake, user: str) -> None:
+    """``user``'s profile: what alice's finished Ember Hollow story earned (30 legend
+    points, the everwarm coal, Sister Wren, two titles), imported as a file."""
+    from storyai.core.domain.legacy import profile_key
+
+    alice = fake.user("alice")
+    started = await bot.play.start_in_channel(
+        str(fake.channel("adventures").id),  # finished before the test plays
+        "ember_hollow",
+        user_ref=str(alice.id),
+        player_name="Mira",
+        seed=REMEMBERED.seed,
+    )
+    for text in REMEMBERED.inputs:
+        await bot.play.act(started.session_id, text)
+    await bot.play.import_profile(
+        await bot.play.export_profile(profile_key(str(alice.id))),
+        profile_key(str(fake.user(user).id)),
+    )
+
+
+async def test_story_join_brings_the_follower_heirloom_and_title_picked(installed):
+    bot = new_bot(installed, Time())
+    async with running_bot(bot) as fake:
+        await legacy_for(bot, fake, "carol")
+        await start_story(fake, channel="general")
+        joined = await fake.slash(
+            "story join",
+            user="carol",
+            channel="general",
+            name="Cass",
+            follower="Sister Wren",
+            heirloom="everwarm_coal",
+            legacy_title="Little Warden",
+        )
+        await joined.wait_text(TOLD_MARK)
+        story = await bot.play.here(str(fake.channel("general").id))
+        player, state, _ = await bot.play.character(story.id, user_ref=str(fake.user("carol").id))
+        cass = state.players[player.id].sheet
+        assert cass.inventory["everwarm_coal"] == 1
+        assert cass.identity is not None and cass.identity.title == "Little Warden"
+        assert state.npcs["wren"].attitude == "friendly"
+        assert state.npcs["wren"].location == WORLD.start.location
+        refused = await fake.slash(
+            "story join", user="bob", channel="general", follower="Sister Wren"
+        )
+        await fake.wait_until(lambda: "not a follower of yours" in text_of(refused))
+        state, _ = await bot.play.state(story.id)
+        assert sorted(p.name for p in state.players.values()) == ["Alice", "Cass"]
+        assert fake.violations == []
+
+
+async def test_character_create_brings_an_heirloom_through_the_form(installed):
+    bot = new_bot(installed, Time())
+    async with running_bot(bot) as fake:
+        await legacy_for(bot, fake, "carol")
+        await start_story(fake, channel="general")
+        opened = await fake.slash(
+            "character create", user="carol", channel="general", heirloom="everwarm_coal"
+        )
+        joined = await submit(
+            fake, opened.modal, user="carol", channel="general", values={"Name": "Cass"}
+        )
+        await fake.wait_until(lambda: TOLD_MARK in text_of(joined))
+        story = await bot.play.here(str(fake.channel("general").id))
+        player, state, _ = await bot.play.character(story.id, user_ref=str(fake.user("carol").id))
+        assert state.players[player.id].sheet.inventory["everwarm_coal"] == 1
+        assert fake.violations == []

@@ -234,6 +234,13 @@ def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
 # ------------------------------------------------------------------ the real-model tier
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The real-model tests first: each takes up to a minute on a CPU model, so under
+    pytest-xdist they start at once beside the quick tests instead of being the last
+    thing one worker plays while the other has nothing left."""
+    items.sort(key=lambda item: item.get_closest_marker("real_model") is None)
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node, error) -> None:
     from realmodel.conftest import gather

@@ -91,17 +91,20 @@ class SqliteThread:
             return
         self._commits += 1
         if self.log_frames >= self.restart_frames:
-            cursor = connection.cursor()
-            try:
-                cursor.execute("PRAGMA wal_checkpoint(RESTART)")
-                busy, _log, _done = cursor.fetchone()
-                if not busy:
-                    self.log_frames = 0
-                    self.restarts += 1
-            except sqlite3.Error:
-                pass  # busy: the next commit tries again
-            finally:
-                cursor.close()
+            # A passive checkpoint still copying (slow on a busy machine) would make the
+            # restart busy, commit after commit, while the log grows: wait for it first.
+            with self._checkpointing:
+                cursor = connection.cursor()
+                try:
+                    cursor.execute("PRAGMA wal_checkpoint(RESTART)")
+                    busy, _log, _done = cursor.fetchone()
+                    if not busy:
+                        self.log_frames = 0
+                        self.restarts += 1
+                except sqlite3.Error:
+                    pass  # busy: the next commit tries again
+                finally:
+                    cursor.close()
             return
         if self._commits < self.checkpoint_every or not self._checkpointing.acquire(blocking=False):
             return

@@ -13,12 +13,10 @@ body and ``Retry-After``, a garbled body, a dropped connection).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import json
 import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
+from fakes.threaded import threaded
 from storyai.core.media.fake import png
 
 MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" + b"\x00" * 64
@@ -164,23 +163,5 @@ class FakeMediaServer:
 @contextmanager
 def threaded_media_server() -> Iterator[FakeMediaServer]:
     """The fake on its own thread and loop, for CLI tests (the command runs its own loop)."""
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    server = FakeMediaServer()
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(server.start())
-        ready.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    ready.wait(10)
-    try:
+    with threaded(FakeMediaServer()) as server:
         yield server
-    finally:
-        asyncio.run_coroutine_threadsafe(server.close(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        loop.close()

@@ -1,5 +1,5 @@
-"""The fake LLM server on its own thread and event loop, for synchronous callers
-(CLI tests, where the command runs its own ``asyncio.run``)."""
+"""A fake server (the LLM one, the media one) on its own thread and event loop, for
+synchronous callers (CLI tests, where the command runs its own ``asyncio.run``)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,24 @@ import asyncio
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, Protocol, TypeVar
 
 from fakes.llm_server import FakeLLMServer
 
 
+class Server(Protocol):
+    async def start(self) -> Any: ...
+    async def close(self) -> Any: ...
+
+
+S = TypeVar("S", bound=Server)
+
+
 @contextmanager
-def threaded_fake_llm(
-    chunk_size: int = 8, *, server: FakeLLMServer | None = None
-) -> Iterator[FakeLLMServer]:
-    """``server``: an unstarted server (a subclass with its own faults) to run instead."""
+def threaded(server: S) -> Iterator[S]:
+    """``server`` started on a thread of its own with its own loop, closed afterwards."""
     loop = asyncio.new_event_loop()
     ready = threading.Event()
-    server = server if server is not None else FakeLLMServer(chunk_size=chunk_size)
 
     def serve() -> None:
         asyncio.set_event_loop(loop)
@@ -36,3 +42,12 @@ def threaded_fake_llm(
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+@contextmanager
+def threaded_fake_llm(
+    chunk_size: int = 8, *, server: FakeLLMServer | None = None
+) -> Iterator[FakeLLMServer]:
+    """``server``: an unstarted server (a subclass with its own faults) to run instead."""
+    with threaded(server if server is not None else FakeLLMServer(chunk_size=chunk_size)) as s:
+        yield s

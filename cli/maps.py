@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from storyai.cli.errors import StoryGroup
 from storyai.cli.render import console
-from storyai.cli.runtime import looks_like_path, with_container
+from storyai.cli.runtime import installed_world_or_story, looks_like_path, with_container
 from storyai.core.domain.errors import UsageError
 
 if TYPE_CHECKING:
@@ -135,12 +135,9 @@ def _view(target: str, player: str | None) -> MapView:
         return world_map(world, here=world.start.location)
 
     async def use(c: Container) -> MapView:
-        from storyai.core import services
-
-        if await services.world_installed(c.uow, target):
-            world, _ = await services.get_world(c.uow, target)
-            return world_map(world, here=world.start.location)
-        session_id = await c.play.find_session(target)
-        return await c.play.map(session_id, player_id=player)
+        found = await installed_world_or_story(c, target)
+        if isinstance(found, str):
+            return await c.play.map(found, player_id=player)
+        return world_map(found, here=found.start.location)
 
     return with_container(use)

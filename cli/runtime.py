@@ -73,3 +73,22 @@ async def validate_path_async(container: Container, path: Path) -> Report:
 def validated(path: Path) -> tuple[Report, World | None]:
     report = validate_path(path)
     return report, report.world
+
+
+async def installed_world_or_story(container: Container, target: str) -> World | str:
+    """What a WORLD|SESSION argument names: an installed world, else a story's id; a
+    message naming both lists when it is neither."""
+    from storyai.core import services
+    from storyai.core.domain.errors import SessionNotFound
+
+    if await services.world_installed(container.uow, target):
+        world, _ = await services.get_world(container.uow, target)
+        return world
+    try:
+        return await container.play.find_session(target)
+    except SessionNotFound:
+        raise SessionNotFound(
+            target,
+            message=f"There is no world or story called '{target}'.",
+            hint="`storyai world list` shows the worlds, `storyai session list` your stories.",
+        ) from None

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from storyai.cli.render import console
-from storyai.cli.runtime import looks_like_path, with_container
+from storyai.cli.runtime import installed_world_or_story, looks_like_path, with_container
 from storyai.core.domain.errors import UsageError
 
 if TYPE_CHECKING:
@@ -68,11 +68,9 @@ def _source(target: str) -> tuple[World, Campaign | None]:
         return _resolve_world(target)[0], None
 
     async def use(c: Container) -> tuple[World, Campaign | None]:
-        from storyai.core import services
-
-        if await services.world_installed(c.uow, target):
-            world, _ = await services.get_world(c.uow, target)
-            return world, None
-        return await c.play.campaign(await c.play.find_session(target))
+        found = await installed_world_or_story(c, target)
+        if isinstance(found, str):
+            return await c.play.campaign(found)
+        return found, None
 
     return with_container(use)

@@ -116,3 +116,12 @@ def test_publish_a_wiki_of_a_world_and_of_a_story(cli, tmp_path: Path) -> None:
     story = (tmp_path / "campaign" / "story.html").read_text(encoding="utf-8")
     assert "go north" in story
     assert not (tmp_path / "campaign" / "places" / "deep_gallery.html").exists()
+
+
+@pytest.mark.usefixtures("cli_database")
+def test_a_name_that_is_neither_a_world_nor_a_story_says_so(cli, tmp_path: Path) -> None:
+    for args in (("map", "show", "atlantis"), ("wiki", "atlantis", "-o", tmp_path / "w")):
+        out = cli(*args, code=1).output
+        assert "There is no world or story called 'atlantis'." in out
+        assert "storyai world list" in out and "storyai session list" in out
+    assert not (tmp_path / "w").exists(), "nothing written"

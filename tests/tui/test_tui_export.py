@@ -61,8 +61,9 @@ async def test_export_goes_to_the_documents_or_data_folder_and_says_where(
         assert name.endswith("-turn1.md")
         written = folder / name
         assert "**Wren** (turn 1): talk to hesta" in written.read_text(encoding="utf-8")
-        # the notice names the folder in full (a long path wraps inside the toast)
-        assert "Transcript written to" in screen_text(app)
+        # the notice names the folder in full (a long path wraps inside the toast); the
+        # file is written before the toast is drawn, so wait for it to show
+        await wait_until(pilot, lambda: "Transcript written to" in screen_text(app), "the notice")
         notice = "".join(n.message for n in app._notifications)
         assert str(written) in notice
 

@@ -274,11 +274,29 @@ def enter(draft: Draft, location: str) -> None:
     for ex in draft.world.locations[location].exits.values():
         if not ex.hidden:
             draft.do(Discover(location=ex.to))
+    reveal_found_ways(draft)
     describe.location(draft, full=first, first_visit=first)
     apply_effects(
         draft, draft.world.locations[location].on_enter, source="here", place=f"enter:{location}"
     )
     combat.ambush(draft)
+
+
+def reveal_found_ways(draft: Draft) -> None:
+    """A hidden way from here that the player has found (its condition now holds: a
+    flag a search set, a lever pulled) shows where it leads, on the map and in the
+    codex, as a visible exit's far end does."""
+    loc = draft.world.locations.get(draft.here)
+    if loc is None:
+        return
+    for ex in loc.exits.values():
+        if (
+            ex.hidden
+            and ex.to in draft.world.locations
+            and ex.to not in draft.state.discovered
+            and holds(ex.requires, draft.state, draft.actor, draft.world)
+        ):
+            draft.do(Discover(location=ex.to))
 
 
 # --------------------------------------------------------------------- items

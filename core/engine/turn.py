@@ -130,6 +130,7 @@ def play_turn(
         powers.time_passes(draft)
         combat.enemies_act(draft)
     advance_quests(draft)
+    actions.reveal_found_ways(draft)
     if time_passes:
         combat.check_death(draft)
     draft.do(AdvanceTurn(turn=state.turn + 1))

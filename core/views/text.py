@@ -60,7 +60,10 @@ def spell_text(sp: SpellLine) -> str:
 
 
 def turn_order_text(slots: Sequence[TurnSlot], combat_round: int | None) -> str:
-    """``Round 2 · turn order: Wolf 22, you 10`` (those out of the fight in brackets)."""
+    """``Round 2 · turn order: Wolf 22, you 10. Next: you.`` (those out of the fight in
+    brackets); empty out of a fight."""
+    if not slots:
+        return ""
     shown = []
     for slot in slots:
         text = ("you" if slot.you else slot.name) + (
@@ -68,7 +71,9 @@ def turn_order_text(slots: Sequence[TurnSlot], combat_round: int | None) -> str:
         )
         shown.append(f"({text}, out)" if slot.out else text)
     head = f"Round {combat_round} · turn order" if combat_round else "Turn order"
-    return f"{head}: " + ", ".join(shown) + "."
+    up = next((s for s in slots if s.next and not s.out), None)
+    after = f" Next: {'you' if up.you else up.name}." if up else ""
+    return f"{head}: " + ", ".join(shown) + "." + after
 
 
 def inventory_text(pack: InventoryView) -> str:

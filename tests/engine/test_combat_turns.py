@@ -85,14 +85,14 @@ def test_a_quicker_foe_strikes_before_your_first_action():
 def test_the_turn_order_is_shown_to_the_player():
     state = fresh()
     turn(state, "go north", 5, 18, 2)
-    assert "Round 1 · turn order: Wolf 20, you 6." in told(turn(state, "look"))
+    assert "Round 1 · turn order: Wolf 20, you 6. Next: you." in told(turn(state, "look"))
     view = player_view(state, EMBER, "p")
-    assert [(s.name, s.initiative, s.you) for s in view.turn_order] == [
-        ("Wolf", 20, False),
-        ("Ash", 6, True),
+    assert [(s.name, s.initiative, s.you, s.next) for s in view.turn_order] == [
+        ("Wolf", 20, False, False),
+        ("Ash", 6, True, True),
     ]
     turn(state, "attack wolf", 2, 2)
-    assert "Round 2 · turn order: Wolf 20, you 6." in told(turn(state, "look"))
+    assert "Round 2 · turn order: Wolf 20, you 6. Next: you." in told(turn(state, "look"))
     assert player_view(state, EMBER, "p").combat_round == 2
 
 

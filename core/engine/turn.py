@@ -180,13 +180,14 @@ def _in_order(
     for i, part in enumerate(parts):
         intent = parse(part)
         fighting = draft.state.combat is not None
-        before = len(draft.ops)
+        before, opened = len(draft.ops), draft.way_opened
         time_passes = _act(draft, intent)
-        did = len(draft.ops) > before or intent.verb not in _CHANGING
+        opened_now = draft.way_opened != opened
+        did = len(draft.ops) > before or intent.verb not in _CHANGING or opened_now
         if not draft.understood and i == 0:
             return Outcome(whole, [], draft.lines, understood=False)
-        failed = not draft.understood or draft.free or not did
-        draft.understood = True  # what came before this part was done
+        failed = not draft.understood or (draft.free and not opened_now) or not did
+        draft.understood, draft.free = True, False  # what came before this part was done
         if time_passes:
             powers.time_passes(draft)
             combat.enemies_act(draft)

@@ -81,10 +81,23 @@ async def test_the_line_stops_at_the_first_action_that_fails() -> None:
     assert "leave the rest undone: go west" in _text(result)
 
     # the first action failing is a line the engine cannot act on: nothing is spent
-    nothing = await playing.take_turn(uow, sid, "I open the chapel door and step inside")
+    nothing = await playing.take_turn(uow, sid, "take the unicorn and go west")
     assert not nothing.understood and nothing.turn == result.turn
-    assert "'chapel door'" in _text(nothing) and "step inside" not in _text(nothing)
+    assert "'unicorn'" in _text(nothing) and "go west" not in _text(nothing)
     assert await _actions(uow, sid) == ["go east and take the unicorn, then go west"]
+
+
+async def test_open_the_chapel_door_and_step_inside() -> None:
+    uow, sid, opening = await _start()
+    result = await playing.take_turn(uow, sid, "I open the chapel door and step inside")
+    assert result.understood and result.turn == opening.turn + 1
+    assert "The way south to Hearth Chapel stands open." in _text(result)
+    assert hero(result).location == "chapel"
+    # a door that is not there is still not there
+    back = await playing.take_turn(uow, sid, "go north")
+    nothing = await playing.take_turn(uow, sid, "open the moon door and step inside")
+    assert not nothing.understood and nothing.turn == back.turn
+    assert "'moon door'" in _text(nothing)
 
 
 async def test_a_fight_stops_the_line_and_foes_act_between_actions() -> None:
@@ -105,3 +118,12 @@ async def test_a_fight_stops_the_line_and_foes_act_between_actions() -> None:
         "Ash attacks Wolf",
         "Wolf attacks Ash",
     ]
+
+    # a locked gate stays shut, says why, and the line stops there
+    await playing.take_turn(uow, sid, "go north")  # the wolf: break away past it
+    at_gate = await playing.take_turn(uow, sid, "go north")
+    assert hero(at_gate).location == "mine_mouth"
+    shut = await playing.take_turn(uow, sid, "open the gate and step inside")
+    assert "The padlock does not budge." in _text(shut)
+    assert "leave the rest undone: step inside" in _text(shut)
+    assert hero(shut).location == "mine_mouth"

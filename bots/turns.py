@@ -68,11 +68,12 @@ def up_next(seat: Seat | None) -> str:
 
 
 def fight_line(result: TurnResult) -> str:
-    """During a fight, its round and turn order as the table sees it (escaped)."""
+    """During a fight, its round and turn order as the table sees it (escaped); whose
+    turn it is, the footer already says."""
     combat = result.state.combat
     if combat is None:
         return ""
-    return escape_text(turn_order_text(turn_order(result.state), combat.round))
+    return escape_text(turn_order_text(turn_order(result.state), combat.round, next_up=False))
 
 
 def footer(line: str) -> str:

@@ -33,7 +33,7 @@ class TurnSlot:
     initiative: int | None
     you: bool = False
     out: bool = False  # defeated, fled, gone or down: the slot is skipped
-    next: bool = False  # the slot whose action the fight waits for now
+    next: bool = False  # solo: the slot whose action the fight waits for now
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,8 @@ def turn_order(state: GameState, who: str = "") -> tuple[TurnSlot, ...]:
     combat = state.combat
     if combat is None:
         return ()
+    players = [cid for cid in combat.order if cid in state.players]
+    solo = len(players) == 1  # with several players the table says whose turn it is
     slots = []
     for i, cid in enumerate(combat.order):
         sheet = state.sheet_of(cid)
@@ -115,7 +117,7 @@ def turn_order(state: GameState, who: str = "") -> tuple[TurnSlot, ...]:
                 initiative=combat.scores.get(cid),
                 you=cid == who,
                 out=gone or (sheet is not None and sheet.is_down),
-                next=i == combat.index,
+                next=solo and i == combat.index,
             )
         )
     return tuple(slots)

@@ -224,7 +224,7 @@ async def test_a_fight_shows_its_round_and_turn_order_in_the_turn_footer(world_i
         last = ambushed.replies[-1].content
         footer = last[last.rindex(TOLD_MARK) + len(TOLD_MARK) :]
         assert "Wolf turns on you!" in text_of(ambushed)
-        assert "Round 1 · turn order: " in footer and "Next: Alice." in footer
+        assert footer.startswith("It is Alice's turn. Round 1 · turn order: ")
         assert "Wolf" in footer and "Alice" in footer and "you" not in footer
 
         fled = await fake.slash("act", user="alice", channel="adventures", text="go south")

@@ -337,6 +337,12 @@ def test_a_foe_turns_from_a_fallen_player_to_one_who_stands():
     outcome = turn(state, "death save", 12, 2)  # Ash's save, then the wolf's bite at Bea
     assert attacks(outcome) == ["Wolf>Bea"]
     assert "Wolf stands over you." not in told(outcome)
+    assert [s.next for s in player_view(state, EMBER, "p").turn_order if s.you] == [True]
+    # once Bea fights too, the order shows both; whose turn it is the table says
+    state.combat = state.combat.model_copy(update={"order": [*state.combat.order, "q"]})
+    order = player_view(state, EMBER, "q").turn_order
+    assert [s.name for s in order if s.you] == ["Bea"] and len(order) == 3
+    assert not any(s.next for s in order)
 
 
 def test_a_player_elsewhere_does_not_end_or_move_anothers_fight():

@@ -30,6 +30,8 @@ from storyai.bots.voice import by_dm, speak_later
 from storyai.bots.voice import privately as voice_notice
 from storyai.core.domain.errors import StoryError
 from storyai.core.play.results import ActResult, Seat, TableView, TurnResult
+from storyai.core.views.player import turn_order
+from storyai.core.views.text import turn_order_text
 
 if TYPE_CHECKING:
     from storyai.bots.client import StoryBot
@@ -63,6 +65,15 @@ def whose(view: TableView) -> str:
 
 def up_next(seat: Seat | None) -> str:
     return f"It is {escape_text(seat.name)}'s turn." if seat else ""
+
+
+def fight_line(result: TurnResult) -> str:
+    """During a fight, its round and turn order as the table sees it (escaped); whose
+    turn it is, the footer already says."""
+    combat = result.state.combat
+    if combat is None:
+        return ""
+    return escape_text(turn_order_text(turn_order(result.state), combat.round, next_up=False))
 
 
 def footer(line: str) -> str:
@@ -197,7 +208,7 @@ async def _publish(
         table = await bot.play.table(result.session_id)
         seat, line = table.whose_turn, whose(table)
     text = (heading + render_lines(result.lines)).rstrip() or PLACEHOLDER
-    content = text + footer(line)
+    content = text + footer(" ".join(filter(None, [line, fight_line(result)])))
     view = choice_view(result)
     last = await _finish(content, view, stream, send_)
     await after_turn(bot, channel, last, result.session_id, seat)

@@ -7,6 +7,7 @@ where it helps, a suggestion, never an exception.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from storyai.core.domain.errors import RuleError
@@ -222,6 +223,9 @@ def _exit_for(draft: Draft, intent: Intent) -> tuple[str, Exit] | None:
     if intent.direction:
         if intent.direction in loc.exits:
             return intent.direction, loc.exits[intent.direction]
+        opened = draft.way_opened
+        if intent.direction == "in" and opened in loc.exits:  # "open the door and step in"
+            return opened, loc.exits[opened]
         back = draft.player.previous
         if intent.direction == "back" and back:
             for direction, ex in loc.exits.items():
@@ -250,6 +254,39 @@ def _exit_for(draft: Draft, intent: Intent) -> tuple[str, Exit] | None:
     return match.id, loc.exits[match.id]
 
 
+OPENING = frozenset({"open", "unlock"})
+_DOOR_WORDS = re.compile(r"\b(door|doors|doorway|gate|hatch|entrance|way)\b")
+
+
+def _way_named(draft: Draft, words: str) -> tuple[str, Exit] | None:
+    """The way out of here that ``words`` name as a door ("the chapel door", "the
+    gate"): by where it leads, its direction or its description."""
+    loc = draft.world.locations[draft.here]
+    shown = describe.open_exits(draft)
+    names = {
+        d: [d, draft.world.locations[to].name, loc.exits[d].description]
+        for d, to in shown.items()
+        if to in draft.world.locations
+    }
+    for said in (words, _DOOR_WORDS.sub("", words).strip()):
+        match = resolve(said, names) if said else Match(None)
+        if match.id is not None:
+            return match.id, loc.exits[match.id]
+    return None
+
+
+def _open_way(draft: Draft, direction: str, ex: Exit) -> None:
+    """Opening a door is going no further: the way is open (and ``in`` now means it),
+    or it stays shut and says why. No time passes either way."""
+    draft.free = True
+    name = draft.world.locations[ex.to].name
+    if not holds(ex.requires, draft.state, draft.actor, draft.world):
+        draft.say(ex.blocked_text or f"The way to {name} will not open.", "notice")
+        return
+    draft.way_opened = direction
+    draft.say(f"The way {direction} to {name} stands open.")
+
+
 def go(draft: Draft, intent: Intent) -> None:
     found = _exit_for(draft, intent)
     if found is None:
@@ -274,11 +311,29 @@ def enter(draft: Draft, location: str) -> None:
     for ex in draft.world.locations[location].exits.values():
         if not ex.hidden:
             draft.do(Discover(location=ex.to))
+    reveal_found_ways(draft)
     describe.location(draft, full=first, first_visit=first)
     apply_effects(
         draft, draft.world.locations[location].on_enter, source="here", place=f"enter:{location}"
     )
     combat.ambush(draft)
+
+
+def reveal_found_ways(draft: Draft) -> None:
+    """A hidden way from here that the player has found (its condition now holds: a
+    flag a search set, a lever pulled) shows where it leads, on the map and in the
+    codex, as a visible exit's far end does."""
+    loc = draft.world.locations.get(draft.here)
+    if loc is None:
+        return
+    for ex in loc.exits.values():
+        if (
+            ex.hidden
+            and ex.to in draft.world.locations
+            and ex.to not in draft.state.discovered
+            and holds(ex.requires, draft.state, draft.actor, draft.world)
+        ):
+            draft.do(Discover(location=ex.to))
 
 
 # --------------------------------------------------------------------- items
@@ -332,6 +387,10 @@ def use(draft: Draft, intent: Intent) -> None:
         thing = resolve(intent.object, scenery.scenery_names(draft))
         if thing.id is not None:  # "pull the nail": scenery is looked at, not used
             scenery.cannot_use(draft, thing.id, verb)
+            return
+        way = _way_named(draft, intent.object) if verb in OPENING else None
+        if way is not None:  # "open the chapel door": the way there
+            _open_way(draft, *way)
             return
     item_id = _find(draft, intent.object, options, verb)
     if not item_id:

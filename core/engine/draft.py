@@ -42,6 +42,8 @@ class Draft:
     """A fight began this turn and the player has not acted in it yet: the quicker
     foes have had their go, and the rest of the round waits for the player."""
     confirming: list[Choice] | None = None  # an action that ends the story waits for a yes
+    way_opened: str | None = None
+    """The exit the player just opened ("open the chapel door"): where ``in`` leads."""
 
     # ------------------------------------------------------------- changes
 

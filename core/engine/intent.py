@@ -74,6 +74,8 @@ VERBS: dict[str, tuple[str, ...]] = {
         "leave",
         "exit",
         "return to",
+        "step into",
+        "step",
     ),
     "take": ("pick up", "take", "get", "grab", "collect", "loot", "steal"),
     "drop": ("drop", "put down", "discard", "throw away", "leave behind"),
@@ -226,6 +228,52 @@ def parse(text: str) -> Intent:
     if fixed is not None:  # "lok", "atack wolf", "nrth": a typo of a known word
         return replace(parse(f"{fixed} {rest}".strip()), raw=raw)
     return Intent("free", object=lowered, raw=raw)
+
+
+# "open the door and step inside", "take the key, then go north": one sentence, several
+# actions. A joiner splits only between parts that are each a whole action on their
+# own; any other part stays with the one before ("take salt and iron", "ask dunnick
+# about road and hens").
+_JOINERS_BETWEEN = re.compile(r"(\s*(?:[,;]\s*)?\b(?:and then|and|then)\s+|\s*;\s*)")
+_NOT_ALONE = frozenset({"free", "choose", "confirm"})
+_NEEDS_OBJECT = frozenset({"examine", "take", "drop", "use", "equip", "give", "read", "say"})
+
+
+def split_actions(text: str) -> list[str]:
+    """The actions one line asks for, in order: ``["open door", "step inside"]`` for
+    "open the door and step inside"; the line itself when it is one action."""
+    raw = re.sub(r"\s+", " ", text.strip())
+    pieces = _JOINERS_BETWEEN.split(raw)
+    if len(pieces) < 3:
+        return [text]
+    parts: list[str] = []
+    joiner = ""
+    for i, piece in enumerate(pieces):
+        if i % 2:
+            joiner = piece
+            continue
+        piece = piece.strip(" ,;")
+        if not piece:
+            continue
+        if parts and not _whole_action(piece):
+            parts[-1] += joiner + piece  # "salt and iron": part of the one before
+        else:
+            parts.append(piece)
+    if len(parts) < 2 or not all(_whole_action(p) for p in parts):
+        return [text]
+    return parts
+
+
+def _whole_action(words: str) -> bool:
+    """Whether ``words`` alone are an action the engine knows, with what it needs."""
+    intent = parse(words)
+    if intent.verb in _NOT_ALONE:
+        return False
+    if intent.verb in _NEEDS_OBJECT and not intent.object:
+        return False
+    if intent.verb == "go" and not (intent.direction or intent.object):
+        return False
+    return not (intent.verb == "ask" and not (intent.object or intent.target))
 
 
 def normalized(text: str) -> str:

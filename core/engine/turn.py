@@ -17,7 +17,7 @@ from storyai.core.domain.state import GameState, NpcState, PlayerState
 from storyai.core.domain.world import World
 from storyai.core.engine import actions, choices, combat, downed, endings, powers
 from storyai.core.engine.draft import Draft, Line
-from storyai.core.engine.intent import Intent, parse
+from storyai.core.engine.intent import Intent, parse, split_actions
 from storyai.core.engine.story import advance_quests, start_quests
 from storyai.core.rules.base import RuleSystem
 
@@ -83,6 +83,9 @@ def play_turn(
     state: GameState, world: World, rules: RuleSystem, dice: Dice, actor: str, text: str
 ) -> Outcome:
     """Resolve one player input against ``state`` (which is left untouched)."""
+    parts = split_actions(text)
+    if len(parts) > 1:
+        return _in_order(state, world, rules, dice, actor, text, parts)
     draft = Draft(state.fork(), world, rules, dice, actor)
     intent = parse(text)
     if intent.verb == "choose":
@@ -113,26 +116,97 @@ def play_turn(
     if draft.sheet.is_dead:
         combat.check_death(draft)
         return Outcome(intent, draft.ops, draft.lines, draft.rolls, draft.rejected)
-    if draft.rules.downed(draft.sheet) and (
-        intent.verb not in actions.INFO_VERBS or intent.verb in downed.RECOVERING
-    ):
-        time_passes = downed.take_turn(draft, intent)
-    else:
-        handler = actions.HANDLERS.get(intent.verb, actions.not_understood)
-        handler(draft, intent)
-        time_passes = (
-            intent.verb not in actions.INFO_VERBS
-            and draft.understood
-            and not draft.free
-            and draft.confirming is None
-        )
+    time_passes = _act(draft, intent)
     if time_passes:  # looking at your sheet or asking for help costs no time
         powers.time_passes(draft)
         combat.enemies_act(draft)
     advance_quests(draft)
+    actions.reveal_found_ways(draft)
     if time_passes:
         combat.check_death(draft)
     draft.do(AdvanceTurn(turn=state.turn + 1))
     offered = draft.confirming if draft.confirming is not None else choices.offer(draft)
     draft.do(OfferChoices(choices=offered))
     return Outcome(intent, draft.ops, draft.lines, draft.rolls, draft.rejected, draft.understood)
+
+
+_CHANGING = frozenset({"go", "take", "drop", "use", "equip", "give"})
+"""Verbs that did nothing when they changed nothing (a way blocked, a door locked)."""
+
+
+def _act(draft: Draft, intent: Intent) -> bool:
+    """Do one action; whether it took time (then cooldowns run and foes act)."""
+    if draft.rules.downed(draft.sheet) and (
+        intent.verb not in actions.INFO_VERBS or intent.verb in downed.RECOVERING
+    ):
+        return downed.take_turn(draft, intent)
+    handler = actions.HANDLERS.get(intent.verb, actions.not_understood)
+    handler(draft, intent)
+    return (
+        intent.verb not in actions.INFO_VERBS
+        and draft.understood
+        and not draft.free
+        and draft.confirming is None
+    )
+
+
+def _in_order(
+    state: GameState,
+    world: World,
+    rules: RuleSystem,
+    dice: Dice,
+    actor: str,
+    text: str,
+    parts: list[str],
+) -> Outcome:
+    """Several actions in one line ("open the door and step inside"), done in order as
+    one turn: one stored input and one rewind point, but each action takes its own
+    time (cooldowns run, foes act, quests move after each). It stops at the first
+    action that fails or changes nothing (a way blocked), starts a fight, asks to confirm an ending,
+    ends the story or leaves the player unable to act; the rest is said undone. When
+    the first action is not understood, nothing is (no turn is spent)."""
+    draft = Draft(state.fork(), world, rules, dice, actor)
+    first = parse(parts[0])
+    whole = replace(first, raw=text)
+    if state.ending:
+        draft.say(
+            "This story has ended. Rewind to an earlier turn to play on, or start a new story.",
+            "notice",
+        )
+        return Outcome(whole, [], draft.lines, understood=True)
+    if draft.sheet.is_dead:
+        combat.check_death(draft)
+        return Outcome(whole, draft.ops, draft.lines, draft.rolls, draft.rejected)
+    for i, part in enumerate(parts):
+        intent = parse(part)
+        fighting = draft.state.combat is not None
+        before, opened = len(draft.ops), draft.way_opened
+        time_passes = _act(draft, intent)
+        opened_now = draft.way_opened != opened
+        did = len(draft.ops) > before or intent.verb not in _CHANGING or opened_now
+        if not draft.understood and i == 0:
+            return Outcome(whole, [], draft.lines, understood=False)
+        failed = not draft.understood or (draft.free and not opened_now) or not did
+        draft.understood, draft.free = True, False  # what came before this part was done
+        if time_passes:
+            powers.time_passes(draft)
+            combat.enemies_act(draft)
+        advance_quests(draft)
+        actions.reveal_found_ways(draft)
+        if time_passes:
+            combat.check_death(draft)
+        rest = parts[i + 1 :]
+        stop = (
+            failed
+            or draft.confirming is not None
+            or draft.state.ending is not None
+            or (draft.state.combat is not None and not fighting)
+            or not draft.rules.can_act(draft.sheet)
+        )
+        if rest and stop:
+            draft.say(f"You stop there and leave the rest undone: {'; '.join(rest)}.", "notice")
+            break
+    draft.do(AdvanceTurn(turn=state.turn + 1))
+    offered = draft.confirming if draft.confirming is not None else choices.offer(draft)
+    draft.do(OfferChoices(choices=offered))
+    return Outcome(whole, draft.ops, draft.lines, draft.rolls, draft.rejected)

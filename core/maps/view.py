@@ -106,7 +106,7 @@ def world_map(
             lid: {
                 d: (e.to, False)
                 for d, e in world.locations[lid].exits.items()
-                if show_hidden or not e.hidden
+                if show_hidden or not e.hidden or (locked is not None and not is_locked(e.requires))
             }
             for lid in world.locations
         }

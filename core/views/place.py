@@ -94,8 +94,9 @@ def discovered_map(
     who: str | None = None,
     width: int = MAP_LABEL_WIDTH,
 ) -> str:
-    """The places found so far (and ``here``), laid out by compass exits; hidden
-    exits are never drawn (see core/worlds/mapgrid). A door is drawn locked only
+    """The places found so far (and ``here``), laid out by compass exits; a hidden
+    exit is drawn once ``who`` has found it (its condition holds, as the list of
+    exits shows it), never before (see core/worlds/mapgrid). A door is drawn locked only
     while it is: an exit whose condition ``who`` (default: the first player) now
     meets, a flag set or a key carried, is drawn open."""
     actor = who if who in state.players else next(iter(state.players), None)
@@ -106,7 +107,11 @@ def discovered_map(
         return actor is None or not holds(requires, state, actor, world)
 
     exits = {
-        lid: {d: (e.to, locked(e.requires)) for d, e in loc.exits.items() if not e.hidden}
+        lid: {
+            d: (e.to, locked(e.requires))
+            for d, e in loc.exits.items()
+            if not e.hidden or (actor is not None and not locked(e.requires))
+        }
         for lid, loc in world.locations.items()
     }
     names = {lid: loc.name for lid, loc in world.locations.items()}

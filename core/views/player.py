@@ -33,6 +33,7 @@ class TurnSlot:
     initiative: int | None
     you: bool = False
     out: bool = False  # defeated, fled, gone or down: the slot is skipped
+    next: bool = False  # solo: the slot whose action the fight waits for now
 
 
 @dataclass(frozen=True)
@@ -97,13 +98,16 @@ def player_view(
     )
 
 
-def turn_order(state: GameState, who: str) -> tuple[TurnSlot, ...]:
-    """The fight's turn order as ``who`` sees it (empty when there is no fight)."""
+def turn_order(state: GameState, who: str = "") -> tuple[TurnSlot, ...]:
+    """The fight's turn order as ``who`` sees it (empty when there is no fight); without
+    ``who``, as the table sees it (no slot is "you")."""
     combat = state.combat
     if combat is None:
         return ()
+    players = [cid for cid in combat.order if cid in state.players]
+    solo = len(players) == 1  # with several players the table says whose turn it is
     slots = []
-    for cid in combat.order:
+    for i, cid in enumerate(combat.order):
         sheet = state.sheet_of(cid)
         npc = state.npcs.get(cid)
         gone = npc is not None and (npc.defeated or npc.fled or npc.location != combat.location)
@@ -113,6 +117,7 @@ def turn_order(state: GameState, who: str) -> tuple[TurnSlot, ...]:
                 initiative=combat.scores.get(cid),
                 you=cid == who,
                 out=gone or (sheet is not None and sheet.is_down),
+                next=solo and i == combat.index,
             )
         )
     return tuple(slots)

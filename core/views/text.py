@@ -59,8 +59,13 @@ def spell_text(sp: SpellLine) -> str:
     return f"{sp.name} ({sp.level_label}{cost}): {sp.effect}{held}"
 
 
-def turn_order_text(slots: Sequence[TurnSlot], combat_round: int | None) -> str:
-    """``Round 2 · turn order: Wolf 22, you 10`` (those out of the fight in brackets)."""
+def turn_order_text(
+    slots: Sequence[TurnSlot], combat_round: int | None, *, next_up: bool = True
+) -> str:
+    """``Round 2 · turn order: Wolf 22, you 10. Next: you.`` (those out of the fight in
+    brackets; without ``next_up``, no "Next"); empty out of a fight."""
+    if not slots:
+        return ""
     shown = []
     for slot in slots:
         text = ("you" if slot.you else slot.name) + (
@@ -68,7 +73,9 @@ def turn_order_text(slots: Sequence[TurnSlot], combat_round: int | None) -> str:
         )
         shown.append(f"({text}, out)" if slot.out else text)
     head = f"Round {combat_round} · turn order" if combat_round else "Turn order"
-    return f"{head}: " + ", ".join(shown) + "."
+    up = next((s for s in slots if s.next and not s.out), None) if next_up else None
+    after = f" Next: {'you' if up.you else up.name}." if up else ""
+    return f"{head}: " + ", ".join(shown) + "." + after
 
 
 def inventory_text(pack: InventoryView) -> str:

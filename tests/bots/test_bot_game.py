@@ -213,3 +213,21 @@ async def test_worlds_autocomplete_dice_roll_and_a_story_in_a_thread(world_insta
         await kicked.wait_reply()
         assert kicked.reply.ephemeral and "Only the host" in kicked.reply.content
         assert fake.violations == []
+
+
+async def test_a_fight_shows_its_round_and_turn_order_in_the_turn_footer(world_installed):
+    uow, t = world_installed, Time()
+    async with running_bot(new_bot(uow, t)) as fake:
+        await start_story(fake)
+        ambushed = await fake.slash("act", user="alice", channel="adventures", text="go north")
+        await ambushed.wait_text(TOLD_MARK)
+        last = ambushed.replies[-1].content
+        footer = last[last.rindex(TOLD_MARK) + len(TOLD_MARK) :]
+        assert "Wolf turns on you!" in text_of(ambushed)
+        assert footer.startswith("It is Alice's turn. Round 1 · turn order: ")
+        assert "Wolf" in footer and "Alice" in footer and "you" not in footer
+
+        fled = await fake.slash("act", user="alice", channel="adventures", text="go south")
+        await fled.wait_text(TOLD_MARK)
+        assert "turn order" not in fled.replies[-1].content, "out of the fight: no order"
+        assert fake.violations == []

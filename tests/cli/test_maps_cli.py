@@ -125,3 +125,30 @@ def test_a_name_that_is_neither_a_world_nor_a_story_says_so(cli, tmp_path: Path)
         assert "There is no world or story called 'atlantis'." in out
         assert "storyai world list" in out and "storyai session list" in out
     assert not (tmp_path / "w").exists(), "nothing written"
+
+
+def test_map_show_draws_a_hidden_way_only_once_it_is_found(cli, tmp_path: Path) -> None:
+    import yaml
+
+    keep = yaml.safe_load(
+        (Path(__file__).parents[1] / "maps" / "data" / "keep" / "world.yaml").read_text()
+    )
+    tower = keep["locations"]["tower"]
+    tower["exits"]["north"] = {"to": "secret_room", "hidden": True, "requires": {"flag": "found"}}
+    tower["phrases"] = [
+        {
+            "says": ["open"],
+            "text": "A stone sighs aside.",
+            "effects": [{"type": "set_flag", "flag": "found"}],
+        }
+    ]
+    (tmp_path / "keep").mkdir()
+    (tmp_path / "keep" / "world.yaml").write_text(yaml.safe_dump(keep), encoding="utf-8")
+
+    def drawn_after(steps: str) -> str:
+        cli("run", "./keep", "--save", "--seed", "3", "--name", "Ash", input=steps)
+        newest = cli("session", "list").output.splitlines()[1].split()[0]
+        return cli("map", "show", newest).output + cli("map", "show", newest, "-f", "svg").output
+
+    assert "Secret Room" not in drawn_after("go north\ngo east\n")
+    assert "Secret Room" in drawn_after("go north\ngo east\nsay open\n")

@@ -85,14 +85,14 @@ def test_a_quicker_foe_strikes_before_your_first_action():
 def test_the_turn_order_is_shown_to_the_player():
     state = fresh()
     turn(state, "go north", 5, 18, 2)
-    assert "Round 1 · turn order: Wolf 20, you 6." in told(turn(state, "look"))
+    assert "Round 1 · turn order: Wolf 20, you 6. Next: you." in told(turn(state, "look"))
     view = player_view(state, EMBER, "p")
-    assert [(s.name, s.initiative, s.you) for s in view.turn_order] == [
-        ("Wolf", 20, False),
-        ("Ash", 6, True),
+    assert [(s.name, s.initiative, s.you, s.next) for s in view.turn_order] == [
+        ("Wolf", 20, False, False),
+        ("Ash", 6, True, True),
     ]
     turn(state, "attack wolf", 2, 2)
-    assert "Round 2 · turn order: Wolf 20, you 6." in told(turn(state, "look"))
+    assert "Round 2 · turn order: Wolf 20, you 6. Next: you." in told(turn(state, "look"))
     assert player_view(state, EMBER, "p").combat_round == 2
 
 
@@ -337,6 +337,12 @@ def test_a_foe_turns_from_a_fallen_player_to_one_who_stands():
     outcome = turn(state, "death save", 12, 2)  # Ash's save, then the wolf's bite at Bea
     assert attacks(outcome) == ["Wolf>Bea"]
     assert "Wolf stands over you." not in told(outcome)
+    assert [s.next for s in player_view(state, EMBER, "p").turn_order if s.you] == [True]
+    # once Bea fights too, the order shows both; whose turn it is the table says
+    state.combat = state.combat.model_copy(update={"order": [*state.combat.order, "q"]})
+    order = player_view(state, EMBER, "q").turn_order
+    assert [s.name for s in order if s.you] == ["Bea"] and len(order) == 3
+    assert not any(s.next for s in order)
 
 
 def test_a_player_elsewhere_does_not_end_or_move_anothers_fight():

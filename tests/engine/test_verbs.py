@@ -52,7 +52,7 @@ async def test_input_the_engine_cannot_act_on_costs_no_turn_and_stores_nothing()
     uow, sid = await _start("ember_hollow")
     before = await playing.take_turn(uow, sid, "look")
     for typed in (
-        "I open the chapel door and step inside",
+        "open the moon door and step inside",
         "dance wildly",
         "take the unicorn",
         "examine the moon",

@@ -8,7 +8,7 @@ SVGs in tests/tui/snapshots/ before committing.
 from __future__ import annotations
 
 import playing
-from tui_helpers import SEED, settle, still, type_text
+from tui_helpers import SEED, screen_text, settle, still, type_text
 
 from storyai.tui.screens.history import HistoryScreen
 from storyai.tui.screens.play import PlayScreen
@@ -87,3 +87,23 @@ async def test_play_screen_wide_shows_panel(make_app, memory_uow, clock, snapsho
         await settle(pilot)
         await still(pilot)
         snapshot(app, "play_wide")
+
+
+async def test_a_fight_shows_its_turn_order_in_the_panel(
+    make_app, memory_uow, clock, snapshot
+) -> None:
+    session_id = await played_session(memory_uow, clock, ["go north"])  # the wolf ambushes
+    app = make_app(memory_uow, session_id=session_id)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await still(pilot)
+        text = screen_text(app)
+        assert "⚔ Round 1 · turn order" in text and "⚔ round 1" in text
+        assert "▶ Wren (you)" in text and "next" in text
+        snapshot(app, "play_fight")
+        await playing.take_turn(memory_uow, session_id, "go south", clock=clock)
+        # out of the fight: the order is gone
+        app2 = make_app(memory_uow, session_id=session_id)
+    async with app2.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        assert "turn order" not in screen_text(app2)

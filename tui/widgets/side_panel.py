@@ -1,4 +1,5 @@
-"""The side panel: character sheet, pack, quest log, and where you are with a map."""
+"""The side panel: a fight's turn order (during a fight), character sheet, pack, quest
+log, and where you are with a map."""
 
 from __future__ import annotations
 
@@ -144,6 +145,26 @@ def place_renderable(view: PlayerView) -> Group:
     return Group(*lines)
 
 
+def fight_renderable(view: PlayerView) -> Text:
+    """The fight's turn order, highest initiative first: whose go it is marked ▶,
+    those out of the fight struck through. Empty out of a fight."""
+    if not view.turn_order:
+        return Text()
+    head = f"⚔ Round {view.combat_round}" if view.combat_round else "⚔ Fight"
+    lines = Text.assemble((head, "bold red"), (" · turn order", "dim"))
+    for slot in view.turn_order:
+        name = f"{slot.name} (you)" if slot.you else slot.name
+        score = f" {slot.initiative}" if slot.initiative is not None else ""
+        style = "strike dim" if slot.out else ("bold" if slot.next else "")
+        lines.append("\n")
+        lines.append("▶ " if slot.next and not slot.out else "  ", "bold yellow")
+        lines.append(name, style)
+        lines.append(score, "dim")
+        if slot.next and not slot.out:
+            lines.append("  next", "italic yellow")
+    return lines
+
+
 def companion_renderable(panel: CompanionPanel, answer: Text | None = None) -> Group:
     lines: list[RenderableType] = [Text(panel.companion, style="bold")]
     if panel.personality:
@@ -173,6 +194,7 @@ class SidePanel(Vertical):
     answer: Text | None = None
 
     def compose(self) -> ComposeResult:
+        yield Static(id="panel-fight")
         with TabbedContent(initial="tab-sheet", id="panel-tabs"):
             with TabPane("Sheet", id="tab-sheet"), VerticalScroll():
                 yield Static(id="panel-sheet")
@@ -194,6 +216,9 @@ class SidePanel(Vertical):
         return self.query_one("#panel-tabs", TabbedContent).active
 
     def show(self, view: PlayerView) -> None:
+        fight = self.query_one("#panel-fight", Static)
+        fight.display = bool(view.turn_order)
+        fight.update(fight_renderable(view))
         self.query_one("#panel-sheet", Static).update(sheet_renderable(view))
         self.query_one("#panel-pack", Static).update(pack_renderable(view))
         self.query_one("#panel-quests", Static).update(quests_renderable(view))

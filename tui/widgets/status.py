@@ -21,7 +21,8 @@ def status_text(view: PlayerView, world_title: str = "", branch: str = "") -> Te
     if s.conditions:
         parts.append(("  " + ", ".join(s.conditions), "italic red"))
     if view.in_combat:
-        parts.append(("  ⚔ combat", "bold red"))
+        fight = f"round {view.combat_round}" if view.combat_round else "combat"
+        parts.append((f"  ⚔ {fight}", "bold red"))
     parts.append(f"  {s.defence.label} {s.defence.value}")
     parts.append((f"  turn {view.turn}", "dim"))
     if branch and branch != "main":

@@ -160,6 +160,15 @@ class RuleSystem(ABC):
         """How these rules read a skill name a world wrote (spelling and aliases)."""
         return normalise(name)
 
+    def skill_rating(self, sheet: Sheet, skill: str) -> tuple[str, int]:
+        """A skill's label and the value growth measures (specialization minimums, skill
+        points): what the sheet lists, 0 when it lists none."""
+        key = self.skill_key(skill)
+        for name, value in sheet.skills.items():
+            if self.skill_key(name) == key:
+                return name, value
+        return skill, 0
+
     # ------------------------------------------------------------ rolls
 
     @abstractmethod

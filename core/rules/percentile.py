@@ -183,6 +183,10 @@ class PercentileSystem(RuleSystem):
             return _label(key), sheet.score("dex") // 2
         return _label(key), BASE_SKILLS.get(key, UNTRAINED)
 
+    def skill_rating(self, sheet: Sheet, skill: str) -> tuple[str, int]:
+        """The percent a skill is at, from its base when the sheet does not list it."""
+        return self.skill_value(sheet, skill)
+
     def difficulty(self, difficulty: int | str | None) -> str:
         """``regular``, ``hard`` or ``extreme``."""
         if difficulty is None:

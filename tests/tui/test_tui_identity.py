@@ -83,6 +83,8 @@ async def test_the_level_up_screen_offers_the_choice_and_plays_it(
         await pilot.press("1")
         await settle(pilot)
         assert isinstance(app.screen, LevelUpScreen)
+        shown = screen_text(app)
+        assert "New: Action Surge (power: Action Surge) Once between" in shown  # level 2's
         await pilot.press("space")  # marks the first ability: STR
         await settle(pilot)
         await still(pilot)

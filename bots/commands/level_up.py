@@ -69,9 +69,9 @@ def describe(view: LevelUpView) -> str:
         escape_inline(view.heading, 200) + (f" ({view.left} to choose)." if view.left > 1 else ".")
     ]
     for feature in view.features:
-        what = f" ({feature.gives})" if feature.gives else ""
+        what = f" ({escape_inline(feature.gives, 300)})" if feature.gives else ""
         lines.append(
-            f"New: **{escape_inline(feature.name, 80)}**{escape_inline(what, 300)} "
+            f"New: **{escape_inline(feature.name, 80)}**{what} "
             + escape_inline(feature.description, 500)
         )
     if view.specializations:

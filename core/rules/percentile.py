@@ -528,7 +528,8 @@ class PercentileSystem(RuleSystem):
     def mark_skill(self, sheet: Sheet, skill: str) -> Sheet:
         """A player's successful use of a skill marks it for the next development."""
         key = self.skill_key(skill)
-        if not sheet.is_player or key not in sheet.skills or key in sheet.marked_skills:
+        has = key in _skills_by_key(sheet)  # "Mechanical Repair" as the author wrote it
+        if not sheet.is_player or not has or key in sheet.marked_skills:
             return sheet
         return sheet.model_copy(update={"marked_skills": sheet.marked_skills | {key}})
 
@@ -540,17 +541,17 @@ class PercentileSystem(RuleSystem):
         skills = dict(sheet.skills)
         notes = []
         for key in sorted(sheet.marked_skills):
-            value = skills.get(key, 0)
+            label, value = self.skill_value(sheet, key)  # the best written: "Spot Hidden" 60
             roll = dice.roll("1d100").total
             if roll > value or roll >= IMPROVE_ALWAYS:
                 gain = dice.roll("1d10").total
                 skills[key] = min(MAX_SKILL, value + gain)
                 notes.append(
-                    f"{_label(key)} improves: rolled {roll} over {value}%, "
+                    f"{label} improves: rolled {roll} over {value}%, "
                     f"+{skills[key] - value} → {skills[key]}%."
                 )
             else:
-                notes.append(f"{_label(key)} does not improve (rolled {roll}, {value}%).")
+                notes.append(f"{label} does not improve (rolled {roll}, {value}%).")
         return sheet.model_copy(update={"skills": skills, "marked_skills": frozenset()}), tuple(
             notes
         )

@@ -169,6 +169,7 @@ async def test_levelup_is_a_select_and_buttons_that_play_the_choice(installed):
         await shown.wait_reply()
         picker = shown.reply
         assert picker.ephemeral and "reached level 2" in picker.content
+        assert "New: **Action Surge** (power: Action Surge) Once between" in picker.content
         assert "**Ember Adept**: needs level 4, Deep Warden" in picker.content
         parts = _components(picker)
         select = next(c for c in parts if c["type"] == 3)
@@ -188,6 +189,14 @@ async def test_levelup_is_a_select_and_buttons_that_play_the_choice(installed):
         await fake.wait_until(lambda: TOLD_MARK in text_of(again))
         assert "no level-up choice" in text_of(again)
         assert (await installed_sheet(fake, installed, "alice")).specializations == ()
+        sheet = await fake.slash("sheet", user="alice", channel="adventures")
+        await sheet.wait_reply()
+        fields = {f["name"]: f["value"] for f in sheet.reply.embeds[0]["fields"]}
+        assert fields["Features"] == (
+            "**Second Wind** *(level 1)*: Once between long rests, catch your breath in "
+            "the thick of a fight.\n**Action Surge** *(level 2)*: Once between long rests, "
+            "one more blow before the foe can answer."
+        )
         assert fake.violations == []
 
 

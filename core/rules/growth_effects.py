@@ -32,8 +32,7 @@ def apply_effects(sheet: Sheet, effects: SpecializationEffects, world: World) ->
         rules = rule_system_for(world)
         skills = dict(sheet.skills)
         for name, gain in e.skill_gains.items():
-            key = rules.skill_key(name)
-            entry = next((k for k in skills if rules.skill_key(k) == key), name)
+            entry = rules.skill_entry(sheet, name)
             _, value = rules.skill_rating(sheet, name)  # a base skill counts from its base
             skills[entry] = min(MAX_SKILL, value + gain)
         update["skills"] = skills

@@ -312,6 +312,7 @@ class PercentileSystem(RuleSystem):
             f"{roll.breakdown} — {_article(degree)}"
         )
         common: dict[str, Any] = {
+            "skill": label,
             "attacker_id": attacker.id,
             "defender_id": defender.id,
             "attack": chosen.name,
@@ -542,13 +543,14 @@ class PercentileSystem(RuleSystem):
         notes = []
         for key in sorted(sheet.marked_skills):
             label, value = self.skill_value(sheet, key)  # the best written: "Spot Hidden" 60
+            entry = self.skill_entry(sheet, key)
             roll = dice.roll("1d100").total
             if roll > value or roll >= IMPROVE_ALWAYS:
                 gain = dice.roll("1d10").total
-                skills[key] = min(MAX_SKILL, value + gain)
+                skills[entry] = min(MAX_SKILL, value + gain)
                 notes.append(
                     f"{label} improves: rolled {roll} over {value}%, "
-                    f"+{skills[key] - value} → {skills[key]}%."
+                    f"+{skills[entry] - value} → {skills[entry]}%."
                 )
             else:
                 notes.append(f"{label} does not improve (rolled {roll}, {value}%).")

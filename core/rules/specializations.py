@@ -63,9 +63,8 @@ def missing(sheet: Sheet, sid: str, world: World, flags: Collection[str]) -> tup
     if req.skills:
         rules = rule_system_for(world)
         for skill, least in sorted(req.skills.items()):
-            label, value = rules.skill_rating(sheet, skill)
-            if value < least:
-                out.append(f"{label} {least}%")
+            if rules.skill_rating(sheet, skill)[1] < least:
+                out.append(f"{skill} {least}%")  # as the world wrote it
     for before in req.specializations:
         if before not in sheet.specializations:
             other = world.specializations.get(before)

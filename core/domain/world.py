@@ -790,7 +790,7 @@ class SpecializationRequires(Strict):
         default_factory=list, description="Specializations taken first (a skill tree)."
     )
     flag: Id | None = Field(None, description="This story flag is set.")
-    skills: dict[str, int] = Field(
+    skills: dict[str, Annotated[int, Field(ge=1, le=99)]] = Field(
         default_factory=dict,
         description="Percentile skill minimums, e.g. {mechanical_repair: 50}: where a "
         "percentile character's growth is measured (it has no levels).",
@@ -810,7 +810,7 @@ class SpecializationEffects(Strict):
     ac: int = Field(0, ge=0, le=5, description="Added to AC, whatever is worn.")
     powers: list[Id] = Field(default_factory=list, description="Powers (ids in `powers:`) gained.")
     power_points: int = Field(0, ge=0, le=50, description="Added to power points.")
-    skill_gains: dict[str, int] = Field(
+    skill_gains: dict[str, Annotated[int, Field(ge=1, le=50)]] = Field(
         default_factory=dict,
         description="Percentile: points added to skills, e.g. {listen: 10} (at most 99).",
     )

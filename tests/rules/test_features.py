@@ -290,6 +290,7 @@ specializations:
         (WORLD, "[wis]}}", "[wis], skill_gains: {climb: 5}}}", "skill points", "d20", None),
         (PERCENTILE, "{name: Sea Legs,", "{level: 2, name: Sea Legs,", "no levels", "1", None),
         (PERCENTILE, "{skills: {Climb: 60}}", "{level: 3}", "have no levels", "skill", None),
+        (PERCENTILE, "{Swim: 10}", "{Swim: -5}", "greater than or equal to 1", "", None),
         (PERCENTILE, "{skills: {Climb: 60}}", "{abilities: {str: 9}}", "no abilities", "", None),
     ],
 )  # fmt: skip

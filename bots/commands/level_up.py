@@ -1,6 +1,7 @@
-"""/levelup: the level-up choice as components, shown to the asker only: a select of
-the abilities to raise (one for +2, two for +1 each) and a button for each of the
-world's specializations that can be taken in its place. Picking plays the choice as
+"""/levelup: the level-up choice as components, shown to the asker only: the class
+features the level brought, a select of the abilities to raise (one for +2, two for +1
+each) and a button for each of the world's specializations that can be taken in its
+place (percentile: the specializations alone). Picking plays the choice as
 the asker's action (``improve str``, ``improve Deep Warden``); the rules check it like
 any turn, so a stale pick is refused there."""
 
@@ -53,23 +54,31 @@ async def _play(interaction: discord.Interaction, command: str) -> None:
 def picker(view: LevelUpView) -> discord.ui.View:
     """The choice as components: the select first, then open specializations."""
     components = discord.ui.View(timeout=PICKER_TIMEOUT_S)
-    components.add_item(AbilityPick(view))
-    open_ = [s for s in view.specializations if s.open][:20]
+    first = 0
+    if view.options:
+        components.add_item(AbilityPick(view))
+        first = 1
+    open_ = [s for s in view.specializations if s.open][: 5 * (5 - first)]
     for i, spec in enumerate(open_):
-        components.add_item(SpecializationPick(view, spec.id, spec.name, row=1 + i // 5))
+        components.add_item(SpecializationPick(view, spec.id, spec.name, row=first + i // 5))
     return components
 
 
 def describe(view: LevelUpView) -> str:
     lines = [
-        f"**{escape_inline(view.name, 80)}** reached level {view.level}: choose an "
-        "improvement" + (f" ({view.left} to choose)." if view.left > 1 else ".")
+        escape_inline(view.heading, 200) + (f" ({view.left} to choose)." if view.left > 1 else ".")
     ]
+    for feature in view.features:
+        what = f" ({escape_inline(feature.gives, 300)})" if feature.gives else ""
+        lines.append(
+            f"New: **{escape_inline(feature.name, 80)}**{what} "
+            + escape_inline(feature.description, 500)
+        )
+    if view.specializations:
+        lines.append(view.specializations_intro)
     for spec in view.specializations:
         what = spec.gives if spec.open else "needs " + ", ".join(spec.missing)
         lines.append(f"- **{escape_inline(spec.name, 80)}**: {escape_inline(what, 300)}")
-    if view.specializations:
-        lines.insert(1, "Or take a specialization in its place:")
     return "\n".join(lines)
 
 

@@ -203,6 +203,13 @@ def sheet_embed(view: PlayerView) -> discord.Embed:
             value=escape_inline(text, EMBED_FIELD_VALUE) or "—",
             inline=False,
         )
+    if sheet.features:
+        lines = [
+            f"**{escape_inline(f.name, NAME)}** *(level {f.level})*"
+            + (f": {escape_inline(f.description, 300)}" if f.description else "")
+            for f in sheet.features
+        ]
+        embed.add_field(name="Features", value=_listing(lines, EMBED_FIELD_VALUE), inline=False)
     embed.add_field(
         name=escape_inline(sheet.score_label, NAME), value=_scores(sheet) or "—", inline=False
     )

@@ -257,14 +257,23 @@ class Sheet(Frozen):
         None, description="Players: powers known, power points, uses and cooldowns."
     )
     improvements: int = Field(
-        0, ge=0, le=20, description="d20 players: ability score improvements still to choose."
+        0,
+        ge=0,
+        le=20,
+        description="Players: level-up choices still to make (d20: an ability score "
+        "improvement or a specialization; percentile: a specialization).",
     )
     marked_skills: frozenset[str] = Field(
         frozenset(),
         description="Percentile players: skills used successfully since the last development.",
     )
     specializations: tuple[str, ...] = Field(
-        (), description="d20 players: specializations taken at level-ups, in order."
+        (),
+        description="Players: specializations taken (d20 at level-ups, percentile when a "
+        "skill grows), in order.",
+    )
+    features: tuple[str, ...] = Field(
+        (), description="Players: the archetype's class features gained (keys), in order."
     )
     ac_bonus: int = Field(
         0, ge=0, le=10, description="d20: AC added whatever is worn (specializations)."
@@ -310,6 +319,7 @@ class Sheet(Frozen):
                 "improvements",
                 "marked_skills",
                 "specializations",
+                "features",
                 "ac_bonus",
                 "exhaustion",
                 "scars",

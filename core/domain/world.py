@@ -754,7 +754,23 @@ class Archetype(Strict):
         default_factory=list, description="Powers (ids in `powers:`) this archetype has."
     )
     power_points: int = Field(0, ge=0, le=100, description="Power points, back on a long rest.")
+    features: list[ClassFeature] = Field(
+        default_factory=list,
+        description="Class features by level: each gained when the character reaches its "
+        "level (at creation for the starting level), once; the rules apply its effects.",
+    )
     visual: Visual | None = Field(None, description="How it looks and sounds (pictures, voices).")
+
+    @field_validator("features")
+    @classmethod
+    def _features_named_once(cls, features: list[ClassFeature]) -> list[ClassFeature]:
+        seen: set[str] = set()
+        for feature in features:
+            key = feature.key
+            if key in seen:
+                raise ValueError(f"two features are called '{feature.name}'")
+            seen.add(key)
+        return features
 
 
 # ------------------------------------------------------------ specializations
@@ -774,10 +790,15 @@ class SpecializationRequires(Strict):
         default_factory=list, description="Specializations taken first (a skill tree)."
     )
     flag: Id | None = Field(None, description="This story flag is set.")
+    skills: dict[str, Annotated[int, Field(ge=1, le=99)]] = Field(
+        default_factory=dict,
+        description="Percentile skill minimums, e.g. {mechanical_repair: 50}: where a "
+        "percentile character's growth is measured (it has no levels).",
+    )
 
 
 class SpecializationEffects(Strict):
-    """What the rules apply when it is taken."""
+    """What the rules apply when a specialization is taken or a class feature gained."""
 
     skills: list[str] = Field(
         default_factory=list, description="d20 skills the character becomes proficient in."
@@ -789,11 +810,31 @@ class SpecializationEffects(Strict):
     ac: int = Field(0, ge=0, le=5, description="Added to AC, whatever is worn.")
     powers: list[Id] = Field(default_factory=list, description="Powers (ids in `powers:`) gained.")
     power_points: int = Field(0, ge=0, le=50, description="Added to power points.")
+    skill_gains: dict[str, Annotated[int, Field(ge=1, le=50)]] = Field(
+        default_factory=dict,
+        description="Percentile: points added to skills, e.g. {listen: 10} (at most 99).",
+    )
+
+
+class ClassFeature(Strict):
+    """What an archetype gains at a level (Second Wind at 1, Action Surge at 2...): a
+    name and a line for the player, and the effects the rules apply, once."""
+
+    level: int = Field(1, ge=1, le=20, description="The level it is gained at.")
+    name: str = Field(min_length=1, max_length=120)
+    description: str = Field("", max_length=1000, description="What it is, for the player.")
+    effects: SpecializationEffects = Field(default_factory=SpecializationEffects)
+
+    @property
+    def key(self) -> str:
+        """How a sheet records it: the name as an id (``second_wind``)."""
+        return "_".join(re.findall(r"[a-z0-9]+", self.name.lower()))
 
 
 class Specialization(Strict):
-    """A subclass or a node of a skill tree, taken at a level-up in place of an ability
-    score improvement (`improve ember warden`)."""
+    """A subclass or a node of a skill tree, taken in place of a d20 level-up's ability
+    score improvement (`improve ember warden`), or by a percentile character when a
+    skill improves on a long rest (its prerequisites then name skill minimums)."""
 
     name: str = Field(min_length=1, max_length=120)
     description: str = Field("", max_length=1000)
@@ -1107,7 +1148,7 @@ ADDED_LATER: dict[str, dict[str, Any]] = {
         "factions": {},
         "specializations": {},
     },
-    "archetypes": {"powers": [], "power_points": 0},
+    "archetypes": {"powers": [], "power_points": 0, "features": []},
     "items": {"heirloom": False},
     "playtests": {"background": {}, "picks": []},
 }
@@ -1120,6 +1161,10 @@ def _drop_added_defaults(data: dict[str, Any]) -> None:
     for name, default in (("buys", {}), ("followers", [])):
         if isinstance(legacy, dict) and legacy.get(name) == default:
             del legacy[name]  # added after legacy: itself
+    for spec in (data.get("specializations") or {}).values():  # added after them
+        for part, name in (("requires", "skills"), ("effects", "skill_gains")):
+            if (spec.get(part) or {}).get(name) == {}:
+                del spec[part][name]
     for section, fields in ADDED_LATER.items():
         if section == "":
             entries: list[dict[str, Any]] = [data]
@@ -1136,6 +1181,7 @@ def _drop_added_defaults(data: dict[str, Any]) -> None:
 Location.model_rebuild()
 Phrase.model_rebuild()
 Interaction.model_rebuild()
+Archetype.model_rebuild()
 
 SECTION_NAMES = (
     "format_version",

@@ -519,8 +519,11 @@ def rest(draft: Draft, intent: Intent) -> None:
     kind: RestKind = "long" if intent.object == "long" else "short"
     new, notes = draft.rules.rest(draft.sheet, kind, draft.dice)
     if kind == "long":  # skills used well since the last long rest may grow
-        new, grown = draft.rules.develop_skills(new, draft.dice)
-        notes = (*notes, *grown)
+        developed, grown = draft.rules.develop_skills(new, draft.dice)
+        developed, earned = specializations.earned_by_development(
+            new, developed, draft.world, draft.state.flags
+        )
+        new, notes = developed, (*notes, *grown, *earned)
     draft.set_sheet(draft.actor, new)
     draft.say(f"You take a {kind} rest.")
     for note in notes:
@@ -535,21 +538,22 @@ def improve(draft: Draft, intent: Intent) -> None:
     words = [w for w in intent.object.replace(",", " ").replace(" and ", " ").split() if w]
     if not words:
         options = draft.rules.improvement_options(draft.sheet)
-        if not options:
+        open_ = [o for o in specializations.options(draft.sheet, draft.world, draft.state.flags)]
+        if not draft.sheet.improvements or not (options or open_):
             draft.say("You have no improvement to choose right now.", "notice")
             return
         left = draft.sheet.improvements
-        draft.say(
-            f"Ability score improvements to choose: {left}. Raise one ability by 2 or two "
-            "by 1 (at most 20): "
-            + ", ".join(f"{a.upper()} {draft.sheet.abilities.get(a, 10)}" for a in options)
-            + ". Type `improve STR` or `improve DEX CON`.",
-            "notice",
-        )
-        open_ = [o for o in specializations.options(draft.sheet, draft.world, draft.state.flags)]
+        if options:
+            draft.say(
+                f"Ability score improvements to choose: {left}. Raise one ability by 2 or "
+                "two by 1 (at most 20): "
+                + ", ".join(f"{a.upper()} {draft.sheet.abilities.get(a, 10)}" for a in options)
+                + ". Type `improve STR` or `improve DEX CON`.",
+                "notice",
+            )
         if open_:
             draft.say(
-                "Or take a specialization in its place: "
+                ("Or take a specialization in its place: " if options else "Specializations: ")
                 + "; ".join(
                     f"{o.name} ({o.gives})"
                     if o.open

@@ -21,7 +21,9 @@ def offer(draft: Draft) -> list[Choice]:
     out: list[Choice] = []
     foes = hostiles_here(draft)
     if draft.sheet.improvements and not (state.combat and foes):
-        out.append(Choice(text="Choose your level-up improvement", command="improve"))
+        raises = draft.rules.improvement_options(draft.sheet)
+        what = "level-up improvement" if raises else "specialization"
+        out.append(Choice(text=f"Choose your {what}", command="improve"))
     if state.combat and foes:
         for cid in foes[:3]:
             name = world.characters[cid].name

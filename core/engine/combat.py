@@ -102,7 +102,8 @@ def attack(draft: Draft, intent: Intent) -> None:
     )
     draft.set_sheet(target, woken(result.defender) if result.hit else result.defender)
     if result.hit:  # where skills grow with use, a hit marks the skill
-        draft.set_sheet(draft.actor, draft.rules.mark_skill(draft.sheet, result.attack))
+        marked = draft.rules.mark_skill(draft.sheet, result.skill or result.attack)
+        draft.set_sheet(draft.actor, marked)
     if result.defender.is_dead or result.defender.hp <= 0:
         defeat(draft, target)
     else:

@@ -34,6 +34,7 @@ from storyai.core.domain.world import (
 from storyai.core.engine import standing
 from storyai.core.engine.draft import Draft
 from storyai.core.engine.intent import normalized
+from storyai.core.rules import features
 
 
 def holds(cond: Condition | None, state: GameState, actor: str, world: World) -> bool:
@@ -253,10 +254,13 @@ def award_xp(draft: Draft, xp: int) -> None:
         return
     draft_improvements = draft.sheet.improvements
     new, levelled = draft.rules.award_xp(draft.sheet, xp)
+    new, gained = features.gain(new, draft.world) if levelled else (new, ())
     draft.set_sheet(draft.actor, new)
     draft.say(f"+{xp} XP.", "notice")
     if levelled:
         draft.say(f"You reach level {new.level}! (HP {new.hp}/{new.max_hp})", "notice")
+        for feature in gained:
+            draft.say(features.told(feature, draft.world), "notice")
     if new.improvements > draft_improvements:
         draft.say(LEVEL_UP_CHOICE, "notice")
 

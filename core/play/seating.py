@@ -25,6 +25,7 @@ from storyai.core.play.pipeline import Deps, Scene, with_deadline
 from storyai.core.play.results import Seat, TableView, TurnResult
 from storyai.core.play.table import Mode, Table
 from storyai.core.play.telling import background_dice, turn_dice
+from storyai.core.rules import features
 
 
 def character(
@@ -49,6 +50,7 @@ def character(
         raise UnknownArchetype(archetype, list(world.archetypes))
     dice = turn_dice(seed, depth)
     sheet = new_player_sheet(name, archetype, world, scores, dice, sheet_id=player_id)
+    sheet, _ = features.gain(sheet, world)  # the starting level's class features
     made = build_identity(world, identity, background_dice(seed, depth))
     if not made.empty:
         sheet = sheet.model_copy(update={"identity": made})

@@ -92,6 +92,8 @@ class AttackResult(Result):
     attacker_id: str
     defender_id: str
     attack: str
+    skill: str | None = None
+    """The skill the attack rolled, where skills grow with use ("Brawl")."""
     hit: bool
     critical: bool = False
     fumble: bool = False
@@ -159,6 +161,24 @@ class RuleSystem(ABC):
     def skill_key(self, name: str) -> str:
         """How these rules read a skill name a world wrote (spelling and aliases)."""
         return normalise(name)
+
+    def skill_entry(self, sheet: Sheet, skill: str) -> str:
+        """The sheet's entry for a skill, however it is spelled: the one with the best
+        value ("Spot Hidden" 60 over the base "spot_hidden" 25; ties: the later), or
+        ``skill`` itself when the sheet lists none. Growth writes there, so the sheet
+        keeps the author's name."""
+        key = self.skill_key(skill)
+        best: tuple[int, str] | None = None
+        for name, value in sheet.skills.items():
+            if self.skill_key(name) == key and (best is None or value >= best[0]):
+                best = (value, name)
+        return best[1] if best else skill
+
+    def skill_rating(self, sheet: Sheet, skill: str) -> tuple[str, int]:
+        """A skill's label and the value growth measures (specialization minimums, skill
+        points): what the sheet lists, 0 when it lists none."""
+        entry = self.skill_entry(sheet, skill)
+        return entry, sheet.skills.get(entry, 0)
 
     # ------------------------------------------------------------ rolls
 

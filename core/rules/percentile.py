@@ -183,6 +183,10 @@ class PercentileSystem(RuleSystem):
             return _label(key), sheet.score("dex") // 2
         return _label(key), BASE_SKILLS.get(key, UNTRAINED)
 
+    def skill_rating(self, sheet: Sheet, skill: str) -> tuple[str, int]:
+        """The percent a skill is at, from its base when the sheet does not list it."""
+        return self.skill_value(sheet, skill)
+
     def difficulty(self, difficulty: int | str | None) -> str:
         """``regular``, ``hard`` or ``extreme``."""
         if difficulty is None:
@@ -308,6 +312,7 @@ class PercentileSystem(RuleSystem):
             f"{roll.breakdown} — {_article(degree)}"
         )
         common: dict[str, Any] = {
+            "skill": label,
             "attacker_id": attacker.id,
             "defender_id": defender.id,
             "attack": chosen.name,
@@ -524,7 +529,8 @@ class PercentileSystem(RuleSystem):
     def mark_skill(self, sheet: Sheet, skill: str) -> Sheet:
         """A player's successful use of a skill marks it for the next development."""
         key = self.skill_key(skill)
-        if not sheet.is_player or key not in sheet.skills or key in sheet.marked_skills:
+        has = key in _skills_by_key(sheet)  # "Mechanical Repair" as the author wrote it
+        if not sheet.is_player or not has or key in sheet.marked_skills:
             return sheet
         return sheet.model_copy(update={"marked_skills": sheet.marked_skills | {key}})
 
@@ -536,17 +542,18 @@ class PercentileSystem(RuleSystem):
         skills = dict(sheet.skills)
         notes = []
         for key in sorted(sheet.marked_skills):
-            value = skills.get(key, 0)
+            label, value = self.skill_value(sheet, key)  # the best written: "Spot Hidden" 60
+            entry = self.skill_entry(sheet, key)
             roll = dice.roll("1d100").total
             if roll > value or roll >= IMPROVE_ALWAYS:
                 gain = dice.roll("1d10").total
-                skills[key] = min(MAX_SKILL, value + gain)
+                skills[entry] = min(MAX_SKILL, value + gain)
                 notes.append(
-                    f"{_label(key)} improves: rolled {roll} over {value}%, "
-                    f"+{skills[key] - value} → {skills[key]}%."
+                    f"{label} improves: rolled {roll} over {value}%, "
+                    f"+{skills[entry] - value} → {skills[entry]}%."
                 )
             else:
-                notes.append(f"{_label(key)} does not improve (rolled {roll}, {value}%).")
+                notes.append(f"{label} does not improve (rolled {roll}, {value}%).")
         return sheet.model_copy(update={"skills": skills, "marked_skills": frozenset()}), tuple(
             notes
         )

@@ -1,6 +1,8 @@
-"""Specializations: subclasses and skill trees a world defines, taken at a level-up in
-place of an ability score improvement (as the SRD lets a feat replace one). The rules
-check the prerequisites and apply the effects; nothing else grants one.
+"""Specializations: subclasses and skill trees a world defines, taken at a d20 level-up
+in place of an ability score improvement (as the SRD lets a feat replace one), or by a
+percentile character when a long rest's development improves a skill (the milestone
+that stands in for a level; prerequisites there are skill minimums). The rules check
+the prerequisites and apply the effects; nothing else grants one.
 
 Pure: a sheet goes in, a new sheet comes out, or a ``RuleError`` says what is missing.
 """
@@ -11,9 +13,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from storyai.core.domain.errors import RuleError
-from storyai.core.domain.powers import PowerState
-from storyai.core.domain.sheet import Sheet, tag, with_defence
+from storyai.core.domain.sheet import Sheet, tag
 from storyai.core.domain.world import Specialization, World
+from storyai.core.rules.growth_effects import apply_effects, effects_text
+from storyai.core.rules.registry import rule_system_for
 
 Notes = tuple[str, ...]
 
@@ -57,6 +60,11 @@ def missing(sheet: Sheet, sid: str, world: World, flags: Collection[str]) -> tup
     for ability, least in sorted(req.abilities.items()):
         if sheet.abilities.get(ability, 10) < least:
             out.append(f"{ability.upper()} {least}")
+    if req.skills:
+        rules = rule_system_for(world)
+        for skill, least in sorted(req.skills.items()):
+            if rules.skill_rating(sheet, skill)[1] < least:
+                out.append(f"{skill} {least}%")  # as the world wrote it
     for before in req.specializations:
         if before not in sheet.specializations:
             other = world.specializations.get(before)
@@ -67,22 +75,7 @@ def missing(sheet: Sheet, sid: str, world: World, flags: Collection[str]) -> tup
 
 
 def gives(spec: Specialization, world: World) -> str:
-    e = spec.effects
-    parts = []
-    if e.skills:
-        parts.append("proficiency: " + ", ".join(s.replace("_", " ") for s in e.skills))
-    if e.saves:
-        parts.append("saves: " + ", ".join(s.upper() for s in e.saves))
-    if e.max_hp:
-        parts.append(f"+{e.max_hp} max HP")
-    if e.ac:
-        parts.append(f"+{e.ac} AC")
-    if e.powers:
-        names = [world.powers[p].name if p in world.powers else p for p in e.powers]
-        parts.append("power: " + ", ".join(names))
-    if e.power_points:
-        parts.append(f"+{e.power_points} PP")
-    return "; ".join(parts)
+    return effects_text(spec.effects, world)
 
 
 def options(sheet: Sheet, world: World, flags: Collection[str]) -> tuple[SpecializationOption, ...]:
@@ -109,33 +102,38 @@ def specialize(sheet: Sheet, sid: str, world: World, flags: Collection[str]) -> 
     if sheet.improvements <= 0:
         raise RuleError(
             f"{sheet.name} has no level-up choice to spend on {spec.name}.",
-            hint="a specialization takes the place of an ability score improvement",
+            hint="a specialization takes the place of an ability score improvement"
+            if sheet.system == "d20"
+            else "a skill that improves on a long rest brings the next one",
         )
     lacking = missing(sheet, sid, world, flags)
     if lacking:
         raise RuleError(f"{spec.name} needs: {', '.join(lacking)}.")
-    e = spec.effects
-    update: dict = {
-        "improvements": sheet.improvements - 1,
-        "specializations": (*sheet.specializations, sid),
-        "skill_proficiencies": sheet.skill_proficiencies | {tag(s) for s in e.skills},
-        "save_proficiencies": sheet.save_proficiencies | {tag(s)[:3] for s in e.saves},
-        "max_hp": sheet.max_hp + e.max_hp,
-        "hp": sheet.hp + e.max_hp if sheet.hp else 0,
-        "ac_bonus": sheet.ac_bonus + e.ac,
-    }
-    if e.powers or e.power_points:
-        state = sheet.powers or PowerState()
-        known = (*state.known, *(p for p in e.powers if p not in state.known))
-        update["powers"] = state.model_copy(
-            update={
-                "known": known,
-                "points": state.points + e.power_points,
-                "max_points": state.max_points + e.power_points,
-            }
-        )
-    taken = sheet.model_copy(update=update)
-    if e.ac:
-        taken = with_defence(taken, world)
+    taken = apply_effects(sheet, spec.effects, world).model_copy(
+        update={
+            "improvements": sheet.improvements - 1,
+            "specializations": (*sheet.specializations, sid),
+        }
+    )
     what = gives(spec, world)
     return taken, (f"{sheet.name} becomes {spec.name}" + (f" ({what})." if what else "."),)
+
+
+def earned_by_development(
+    before: Sheet, after: Sheet, world: World, flags: Collection[str]
+) -> tuple[Sheet, Notes]:
+    """Percentile growth: a long rest whose development improved a skill brings one
+    specialization choice, when a specialization not taken yet is open to the sheet
+    now (its skill minimums met) and no choice is already waiting (choices are not
+    hoarded). ``before`` and ``after`` are the sheet either side of the development."""
+    if before.system != "percentile" or after.improvements:
+        return after, ()
+    if after.skills == before.skills:
+        return after, ()
+    open_ = [o.name for o in options(after, world, flags) if o.open]
+    if not open_:
+        return after, ()
+    earned = after.model_copy(update={"improvements": 1})
+    return earned, (
+        f"{after.name} has grown enough to specialize: {', '.join(open_)} (`improve {open_[0]}`).",
+    )

@@ -1,4 +1,5 @@
-"""Growth as a player meets it: the level-up choice waiting to be made."""
+"""Growth as a player meets it: the level-up choice waiting to be made, and what the
+level brought (class features)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from dataclasses import dataclass
 
 from storyai.core.domain.sheet import Sheet
 from storyai.core.domain.world import World
+from storyai.core.rules import features
 from storyai.core.rules.base import RuleSystem
+from storyai.core.rules.features import FeatureLine
 from storyai.core.rules.registry import rule_system_for
 from storyai.core.rules.specializations import SpecializationOption, options
 
@@ -24,7 +27,9 @@ class ImprovementOption:
 
 @dataclass(frozen=True)
 class LevelUpView:
-    """An ability score improvement to choose: +2 to one option or +1 to two."""
+    """A level-up choice to make: an ability score improvement (+2 to one option or +1
+    to two), or a specialization in its place; with no ``options`` (percentile: a skill
+    grew on a long rest) only a specialization."""
 
     name: str
     level: int
@@ -34,6 +39,18 @@ class LevelUpView:
     specializations: tuple[SpecializationOption, ...] = ()
     """The world's specializations not taken yet, each open or with what it needs: one
     may be taken in place of the improvement."""
+    features: tuple[FeatureLine, ...] = ()
+    """The class features this level brought (already gained: shown, not chosen)."""
+
+    @property
+    def heading(self) -> str:
+        if self.options:
+            return f"{self.name} reached level {self.level} — choose an improvement"
+        return f"{self.name} has grown — choose a specialization"
+
+    @property
+    def specializations_intro(self) -> str:
+        return "Or take a specialization in its place:" if self.options else "Take one:"
 
     def command(self, keys: list[str] | tuple[str, ...]) -> str:
         """The input that makes this choice: ``improve str`` or ``improve dex con``."""
@@ -51,13 +68,17 @@ def level_up_view(
     """The choice waiting for ``sheet``, or None when there is none; ``flags`` are the
     story's (a specialization may need one)."""
     rules = rules or rule_system_for(world)
+    if sheet.improvements <= 0:
+        return None
     keys = rules.improvement_options(sheet)
-    if not keys:
+    specs = options(sheet, world, flags)
+    if not keys and not specs:
         return None
     return LevelUpView(
         name=sheet.name,
         level=sheet.level,
         left=sheet.improvements,
         options=tuple(ImprovementOption(k, k.upper(), sheet.score(k)) for k in keys),
-        specializations=options(sheet, world, flags),
+        specializations=specs,
+        features=features.at_level(sheet, world, sheet.level) if keys else (),
     )

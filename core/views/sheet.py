@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from storyai.core.domain.sheet import Sheet, archetype_spellcasting
 from storyai.core.domain.standing import rank_title, reputation_with, wearing
 from storyai.core.domain.world import World
+from storyai.core.rules import features
 from storyai.core.rules.base import RuleSystem
 from storyai.core.rules.display import AttackLine, Resource, Score, SkillEntry, Stat
+from storyai.core.rules.features import FeatureLine
 from storyai.core.rules.registry import rule_system_for
 from storyai.core.rules.spell_lines import SpellLine, spell_lines, spell_resources
 
@@ -55,6 +57,8 @@ class SheetView:
     """What the story changed, labelled, only what there is: ("Exhaustion", "2: d20 tests
     −4, speed −10 ft"), ("Titles", ...), ("Reputation", "Wardens +30 (Trusted)"),
     ("Scars", ...)."""
+    features: tuple[FeatureLine, ...] = ()
+    """The archetype's class features the character has, by level."""
 
     @property
     def hp(self) -> Resource:
@@ -150,6 +154,7 @@ def sheet_view(sheet: Sheet, world: World, rules: RuleSystem | None = None) -> S
         spells=spell_lines(sheet, world),
         identity=tuple(sheet.identity.facts()) if sheet.identity else (),
         standing=standing_lines(sheet, world, rules),
+        features=features.held(sheet, world),
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from storyai.core.rules.display import Resource
+from storyai.core.rules.features import FeatureLine
 from storyai.core.rules.spell_lines import SpellLine
 from storyai.core.views.player import TurnSlot
 from storyai.core.views.quests import QuestView
@@ -39,6 +40,8 @@ def sheet_text(s: SheetView) -> str:
     if s.conditions:
         lines.append("Conditions: " + ", ".join(s.conditions))
     lines += [f"{label}: {text}" for label, text in s.standing]
+    if s.features:
+        lines.append("Features: " + "; ".join(feature_text(f) for f in s.features))
     lines.append(
         " · ".join([*(f"{t.label} {t.value}" for t in s.stats), f"{s.currency_label} {s.gold}"])
     )
@@ -50,6 +53,13 @@ def sheet_text(s: SheetView) -> str:
         lines.append("Spells: " + "; ".join(spell_text(sp) for sp in s.spells))
     lines += [f"{label}: {text}" for label, text in s.identity]
     return "\n".join(lines)
+
+
+def feature_text(f: FeatureLine) -> str:
+    """``Second Wind (level 1; power: Second Wind): Catch your breath`` (no full stop:
+    features are listed with ``; ``)."""
+    head = f"{f.name} (level {f.level}" + (f"; {f.gives})" if f.gives else ")")
+    return f"{head}: {f.description.rstrip('.')}" if f.description else head
 
 
 def spell_text(sp: SpellLine) -> str:

@@ -643,17 +643,13 @@ class _Checker:
     def check_specializations(self) -> None:
         """Prerequisites and effects name what the world has; the tree has no loop."""
         specs = _d(self.data.get("specializations"))
-        if specs and self.system == "percentile":
-            self.warn(
-                ("specializations",),
-                "percentile characters have no level-up to take a specialization at",
-                "specializations are taken in place of a d20 ability score improvement",
-                at_key=True,
-            )
         for sid, spec in specs.items():
             spec = _d(spec)
             path: Path_ = ("specializations", sid)
             req, eff = _d(spec.get("requires")), _d(spec.get("effects"))
+            self.check_growth_system(path, req)
+            if self.system and req.get("skills"):
+                self.check_archetype_skills(sid, req["skills"], (*path, "requires", "skills"))
             for i, aid in enumerate(_l(req.get("archetypes"))):
                 self.ref((*path, "requires", "archetypes", i), aid, "archetypes", "archetype")
             for i, other in enumerate(_l(req.get("specializations"))):
@@ -677,19 +673,68 @@ class _Checker:
                         "use str, dex, con, int, wis or cha",
                         at_key=True,
                     )
-            for i, save in enumerate(_l(eff.get("saves"))):
-                if save not in ("str", "dex", "con", "int", "wis", "cha"):
-                    self.error(
-                        (*path, "effects", "saves", i),
-                        f"'{save}' is not a saving throw",
-                        "use str, dex, con, int, wis or cha",
-                    )
             if "flag" in req:
                 self.check_flag_used((*path, "requires", "flag"), req["flag"])
-            for i, pid in enumerate(_l(eff.get("powers"))):
-                self.ref((*path, "effects", "powers", i), pid, "powers", "power")
-            if self.system and "skills" in eff:
-                self.check_archetype_skills(sid, eff["skills"], (*path, "effects", "skills"))
+            self.check_growth_effects((*path, "effects"), sid, eff)
+
+    def check_growth_system(self, path: Path_, req: dict[str, Any]) -> None:
+        """d20 growth is measured in levels and abilities, percentile growth in skills:
+        a prerequisite of the other kind could never hold, or never fail."""
+        if self.system == "d20" and req.get("skills"):
+            self.error(
+                (*path, "requires", "skills"),
+                "skill minimums are for percentile worlds",
+                "d20 specializations require a `level` or `abilities` minimums",
+                at_key=True,
+            )
+        if self.system == "percentile":
+            for name in ("level", "abilities"):
+                if req.get(name) not in (None, 1, {}):
+                    self.error(
+                        (*path, "requires", name),
+                        f"percentile characters have no {'levels' if name == 'level' else name}",
+                        "require skill minimums instead, e.g. `skills: {listen: 50}`",
+                        at_key=True,
+                    )
+
+    def check_growth_effects(self, path: Path_, owner: str, eff: dict[str, Any]) -> None:
+        """What a specialization or class feature gives names what the world has."""
+        for i, save in enumerate(_l(eff.get("saves"))):
+            if save not in ("str", "dex", "con", "int", "wis", "cha"):
+                self.error(
+                    (*path, "saves", i),
+                    f"'{save}' is not a saving throw",
+                    "use str, dex, con, int, wis or cha",
+                )
+        for i, pid in enumerate(_l(eff.get("powers"))):
+            self.ref((*path, "powers", i), pid, "powers", "power")
+        if self.system and "skills" in eff:
+            self.check_archetype_skills(owner, eff["skills"], (*path, "skills"))
+        if eff.get("skill_gains"):
+            if self.system == "d20":
+                self.error(
+                    (*path, "skill_gains"),
+                    "skill points are for percentile worlds",
+                    "d20 characters gain proficiency: `skills: [perception]`",
+                    at_key=True,
+                )
+            elif self.system:
+                self.check_archetype_skills(owner, eff["skill_gains"], (*path, "skill_gains"))
+
+    def check_features(self, aid: str, features: Any) -> None:
+        """An archetype's class features: levels the rules have, effects that exist."""
+        for i, feature in enumerate(_l(features)):
+            feature = _d(feature)
+            path: Path_ = ("archetypes", aid, "features", i)
+            level = feature.get("level", 1)
+            if self.system == "percentile" and isinstance(level, int) and level > 1:
+                self.error(
+                    (*path, "level"),
+                    "percentile characters have no levels to gain this feature at",
+                    "give percentile features level 1 (they come with the archetype), or "
+                    "make it a specialization with skill minimums",
+                )
+            self.check_growth_effects((*path, "effects"), aid, _d(feature.get("effects")))
 
     def check_archetypes(self) -> None:
         for aid, arch in _d(self.data.get("archetypes")).items():
@@ -704,6 +749,8 @@ class _Checker:
             stats = _d(arch.get("stats"))
             for i, name in enumerate(_l(stats.get("spells"))):
                 self.check_spell(("archetypes", aid, "stats", "spells", i), name)
+            if "features" in arch:
+                self.check_features(aid, arch["features"])
 
     def check_archetype_skills(self, aid: str, skills: Any, path: Path_ | None = None) -> None:
         """Each skill an archetype lists is one the rule system knows: a typo would

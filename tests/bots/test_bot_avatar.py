@@ -169,6 +169,7 @@ async def test_levelup_is_a_select_and_buttons_that_play_the_choice(installed):
         await shown.wait_reply()
         picker = shown.reply
         assert picker.ephemeral and "reached level 2" in picker.content
+        assert "New: **Action Surge** (power: Action Surge) Once between" in picker.content
         assert "**Ember Adept**: needs level 4, Deep Warden" in picker.content
         parts = _components(picker)
         select = next(c for c in parts if c["type"] == 3)
@@ -188,6 +189,14 @@ async def test_levelup_is_a_select_and_buttons_that_play_the_choice(installed):
         await fake.wait_until(lambda: TOLD_MARK in text_of(again))
         assert "no level-up choice" in text_of(again)
         assert (await installed_sheet(fake, installed, "alice")).specializations == ()
+        sheet = await fake.slash("sheet", user="alice", channel="adventures")
+        await sheet.wait_reply()
+        fields = {f["name"]: f["value"] for f in sheet.reply.embeds[0]["fields"]}
+        assert fields["Features"] == (
+            "**Second Wind** *(level 1)*: Once between long rests, catch your breath in "
+            "the thick of a fight.\n**Action Surge** *(level 2)*: Once between long rests, "
+            "one more blow before the foe can answer."
+        )
         assert fake.violations == []
 
 
@@ -301,4 +310,37 @@ async def test_character_create_brings_an_heirloom_through_the_form(installed):
         story = await bot.play.here(str(fake.channel("general").id))
         player, state, _ = await bot.play.character(story.id, user_ref=str(fake.user("carol").id))
         assert state.players[player.id].sheet.inventory["everwarm_coal"] == 1
+        assert fake.violations == []
+
+
+async def test_levelup_offers_a_percentile_character_its_specializations_alone(uow_factory):
+    halvard = load_world(bundled_world_paths()["halvard_relay"])
+    await services.install_world(uow_factory, halvard, source="bundled")
+    grown = next(t for t in halvard.playtests if t.picks == ["forensic eye"])
+    bot = new_bot(uow_factory, Time())
+    async with running_bot(bot) as fake:
+        channel, alice = fake.channel("adventures"), fake.user("alice")
+        started = await bot.play.start_in_channel(
+            str(channel.id),
+            "halvard_relay",
+            user_ref=str(alice.id),
+            player_name="Tester",
+            seed=grown.seed,
+        )
+        for text in grown.inputs[: grown.inputs.index("long rest") + 1]:
+            await bot.play.act(started.session_id, text)
+        shown = await fake.slash("levelup", user="alice", channel="adventures")
+        await shown.wait_reply()
+        picker = shown.reply
+        assert picker.content.startswith("Tester has grown — choose a specialization.")
+        assert "- **Station Rat**: needs Mechanical Repair 70%" in picker.content
+        parts = _components(picker)
+        assert not [c for c in parts if c["type"] == 3]  # no abilities to raise
+        (button,) = [c for c in parts if c["type"] == 2]
+        assert button["label"] == "Forensic Eye"
+        taken = await fake.click(picker, button["custom_id"], user="alice")
+        await fake.wait_until(lambda: TOLD_MARK in text_of(taken))
+        assert "Tester becomes Forensic Eye (Spot Hidden +5%, Psychology +5%)." in text_of(taken)
+        sheet = await installed_sheet(fake, uow_factory, "alice")
+        assert sheet.specializations == ("forensic_eye",) and sheet.improvements == 0
         assert fake.violations == []

@@ -83,6 +83,8 @@ async def test_the_level_up_screen_offers_the_choice_and_plays_it(
         await pilot.press("1")
         await settle(pilot)
         assert isinstance(app.screen, LevelUpScreen)
+        shown = screen_text(app)
+        assert "New: Action Surge (power: Action Surge) Once between" in shown  # level 2's
         await pilot.press("space")  # marks the first ability: STR
         await settle(pilot)
         await still(pilot)
@@ -223,3 +225,39 @@ async def test_creation_offers_the_legacy_and_brings_only_what_is_ticked(
         assert sheet.count("everwarm_coal") == 0, "not ticked, not brought"
         profile = await app.deps.play.profile()
         assert profile.spent == 15 and profile.legend_points == 15
+
+
+async def test_a_percentile_character_takes_a_specialization_on_the_same_screen(
+    make_app, memory_uow, clock
+):
+    from storyai.core.worlds.bundled import bundled_world_paths
+    from storyai.core.worlds.validate import load_world
+
+    world = load_world(bundled_world_paths()["halvard_relay"])
+    test = next(t for t in world.playtests if t.picks == ["forensic eye"])
+    start = await playing.start_session(
+        memory_uow, "halvard_relay", player_name="Tester", seed=test.seed, clock=clock
+    )
+    for text in test.inputs[: test.inputs.index("long rest") + 1]:
+        await playing.take_turn(memory_uow, start.session_id, text, clock=clock)
+    app = make_app(memory_uow, session_id=start.session_id)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await settle(pilot)
+        play = app.screen
+        assert isinstance(play, PlayScreen) and play.state is not None
+        assert play.state.choices[0].text == "Choose your specialization"
+        await pilot.press("f7")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, LevelUpScreen)
+        shown = screen_text(app)
+        assert "Tester has grown — choose a specialization" in shown
+        assert "Forensic Eye — Spot Hidden +5%, Psychology +5%" in shown
+        assert "Station Rat — needs Mechanical Repair 70%" in shown
+        assert not screen.query("#level-up-options")  # no abilities to raise here
+        await pilot.click("#spec-forensic_eye")
+        await settle(pilot)
+        await still(pilot)
+        assert app.screen is play and play.view is not None
+        assert dict(play.view.sheet.standing)["Specializations"] == "Forensic Eye"
+        assert all(c.command != "improve" for c in play.state.choices)

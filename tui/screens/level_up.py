@@ -1,5 +1,6 @@
 """The level-up choice: an ability score improvement, +2 to one ability or +1 to two,
-or one of the world's specializations in its place.
+or one of the world's specializations in its place (percentile: a specialization
+alone), under the class features the level brought.
 
 It only draws the core's ``LevelUpView`` and hands back the input that makes the
 choice (``improve str``); the rules check it when it is played like any turn."""
@@ -35,25 +36,31 @@ class LevelUpScreen(ModalScreen[str | None]):
         view = self.view
         with Vertical(id="level-up-box"):
             yield Static(
-                f"{view.name} reached level {view.level} — choose an improvement"
-                + (f" ({view.left} to choose)" if view.left > 1 else ""),
+                view.heading + (f" ({view.left} to choose)" if view.left > 1 else ""),
                 id="level-up-title",
             )
-            yield Static(
-                Text(
-                    f"Mark one ability for +2, or two for +1 each (at most {view.limit}).",
-                    "dim",
-                ),
-                id="level-up-hint",
-            )
-            yield SelectionList[str](
-                *[(f"{o.label} {o.score}", o.key) for o in view.options], id="level-up-options"
-            )
-            yield Static("", id="level-up-preview")
-            if view.specializations:
+            for feature in view.features:
+                text = Text.assemble(("New: ", "bold"), (feature.name, "bold"))
+                if feature.gives:
+                    text.append(f" ({feature.gives})", "dim")
+                if feature.description:
+                    text.append(f" {feature.description}")
+                yield Static(text, classes="level-up-feature")
+            if view.options:
                 yield Static(
-                    Text("Or take a specialization in its place:", "dim"), id="level-up-or"
+                    Text(
+                        f"Mark one ability for +2, or two for +1 each (at most {view.limit}).",
+                        "dim",
+                    ),
+                    id="level-up-hint",
                 )
+                yield SelectionList[str](
+                    *[(f"{o.label} {o.score}", o.key) for o in view.options],
+                    id="level-up-options",
+                )
+                yield Static("", id="level-up-preview")
+            if view.specializations:
+                yield Static(Text(view.specializations_intro, "dim"), id="level-up-or")
                 for spec in view.specializations:
                     label = f"{spec.name} — " + (
                         spec.gives if spec.open else "needs " + ", ".join(spec.missing)
@@ -67,14 +74,22 @@ class LevelUpScreen(ModalScreen[str | None]):
                     )
             with Horizontal(id="level-up-buttons"):
                 yield Button("Later", id="level-up-later", compact=True)
-                yield Button("Confirm ▸", id="level-up-confirm", compact=True, variant="primary")
+                if view.options:
+                    yield Button(
+                        "Confirm ▸", id="level-up-confirm", compact=True, variant="primary"
+                    )
 
     def on_mount(self) -> None:
+        if not self.view.options:  # only specializations to take
+            self.query(".level-up-spec").first().focus()
+            return
         self.query_one("#level-up-options", SelectionList).focus()
         self._preview()
 
     @property
     def picked(self) -> list[str]:
+        if not self.view.options:
+            return []
         return list(self.query_one("#level-up-options", SelectionList).selected)
 
     @on(SelectionList.SelectedChanged, "#level-up-options")
@@ -109,6 +124,9 @@ class LevelUpScreen(ModalScreen[str | None]):
         self.action_close()
 
     def action_confirm(self) -> None:
+        if not self.view.options:
+            self.notify("Pick a specialization, or Later.", severity="warning", markup=False)
+            return
         picked = self.picked
         if not 1 <= len(picked) <= 2:
             self.notify("Mark one ability, or two.", severity="warning", markup=False)

@@ -58,6 +58,8 @@ def sheet_renderable(view: PlayerView) -> Group:
     )
     for label, text in s.standing:
         parts.append(Text.assemble((f"{label}: ", "bold"), text))
+    if s.features:
+        parts.append(Text.assemble(("Features: ", "bold"), ", ".join(f.name for f in s.features)))
     if s.skills:
         skills = Text(f"{s.skill_label}: ", style="bold")
         shown = s.skills[:SKILLS_SHOWN]

@@ -212,3 +212,29 @@ def test_broken_world_manifest(tmp_path: Path) -> None:
     (tmp_path / "world.json").write_text('{"id": "w", ')
 
     assert refused(tmp_path) == f"{tmp_path / 'world.json'}: not valid JSON at line:column 1:13"
+
+
+def test_nedb_lines_read_as_bytes_keep_every_reason(tmp_path: Path) -> None:
+    """Document lines are parsed as the bytes they are: a byte-order mark, Windows line
+    ends, lines of Unicode spaces, a line that is not UTF-8 and one that is not JSON
+    each come out as they did when the whole file was decoded first, except that a blank
+    line stays blank when another line is not UTF-8 (it used to be "not valid JSON")."""
+    pack = tmp_path / "items.db"
+    lines = [
+        b"\xef\xbb\xbf" + json.dumps(item("a", "Ärmel")).encode() + b"\r",
+        "\u00a0\u3000".encode(),  # blank, in Unicode's eyes
+        b'{"_id": "b", "name": "Broken \xff", "type": "loot", "system": {}}',
+        b"not json at all",
+        json.dumps(item("c", "Zoë 🌙"), ensure_ascii=False).encode(),
+        b'{"_id": "d", "name": "Weighty", "type": "loot", "system": {"weight": Infinity}}',
+    ]
+    pack.write_bytes(b"\n".join(lines) + b"\n")
+
+    source = read_foundry(pack)
+
+    assert [d.data["name"] for d in source.docs] == ["Ärmel", "Zoë 🌙", "Weighty"]
+    assert source.docs[2].data["system"] == {"weight": None}
+    assert [(s.origin, s.reason) for s in source.skipped] == [
+        ("items.db:3", "not UTF-8 text"),
+        ("items.db:4", "not valid JSON"),
+    ]

@@ -43,19 +43,20 @@ def read_nedb(path: Path, label: str) -> NedbPack:
     what = binary_kind(raw[:4096])
     if what:
         raise ImportRefused(f"{label}: not an NeDB pack ({what})")
-    try:
-        text = raw.decode("utf-8-sig")
-        lines: list[Any] = text.split("\n")
-    except UnicodeDecodeError:
-        lines = raw.split(b"\n")
+    if raw.startswith(_BOM):
+        raw = raw[len(_BOM) :]
     pack = NedbPack()
     live: dict[Any, tuple[int, dict[str, Any]]] = {}
     parsed = 0
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
+    for number, line in enumerate(raw.split(b"\n"), 1):
+        # A document's line is parsed as the bytes it is (the parser checks the UTF-8);
+        # anything else is read as text first, as a whole line, so blank lines of any
+        # whitespace are skipped and odd ones get the same reasons as ever.
+        text: str | bytes = line if line.lstrip()[:1] == b"{" else _text(line)
+        if not text.strip():
             continue
         try:
-            doc = loads_json(line)
+            doc = loads_json(text)
         except BadDocument as exc:
             pack.skipped.append(Skipped(f"{label}:{number}", exc.reason))
             continue
@@ -74,6 +75,16 @@ def read_nedb(path: Path, label: str) -> NedbPack:
         raise ImportRefused(f"{label}: not an NeDB pack ({reason})")
     pack.docs = list(live.values())
     return pack
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _text(line: bytes) -> str | bytes:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line  # reported as not UTF-8 when it holds JSON at all
 
 
 def _key(doc_id: Any, number: int) -> Any:

@@ -13,8 +13,9 @@ with or without raw documents.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import marshal
+import pickle
 import re
 import secrets
 from collections.abc import Callable, Iterator
@@ -63,9 +64,9 @@ _ORJSON = (
 )
 _EXPONENT = re.compile(rb"[:,\[]-?(?:[0-9]+(?:\.[0-9]+)?e|0\.0000)")
 """A number orjson writes where ``repr`` would use an exponent (below 1e-4, from 1e16)."""
-_NON_FINITE = re.compile(rb"[g\xe7][\x00-\xff]{6}[\xf0-\xff][\x7f\xff]")
-"""A float marshal writes with all exponent bits set: NaN or infinity (never inside
-UTF-8 text, which has no byte 0xf0-0xff followed by 0x7f or 0xff)."""
+_NON_FINITE = re.compile(rb"G[\x7f\xff][\xf0-\xff]")
+"""A pickled float with all exponent bits set: NaN or infinity. Text or an integer that
+happens to hold these bytes only sends the document the slow, exact way."""
 
 
 def _orjson_dumps(value: Any) -> str | None:
@@ -76,14 +77,19 @@ def _orjson_dumps(value: Any) -> str | None:
     marks = data.translate(_NUMBER_MARKS)
     if (b"0.0000" in data or b"0e-" in marks or b"0e0" in marks) and _EXPONENT.search(data):
         return None
-    if b"null" in data:  # NaN and infinity become null in orjson: were there any?
-        try:
-            packed = marshal.dumps(value)
-        except ValueError:
-            return None
-        if (b"\x7f" in packed or b"\xff" in packed) and _NON_FINITE.search(packed):
-            return None
+    if b"null" in data and _NON_FINITE.search(_pickled(value)):
+        return None  # NaN and infinity become null in orjson: there may be some
     return data.decode()
+
+
+def _pickled(value: Any) -> bytes:
+    """``value`` pickled, where every float is ``G`` and its 8 bytes, sign and exponent
+    first. Without the memo (``fast``): orjson wrote it, so it holds no cycles."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=5)
+    pickler.fast = True
+    pickler.dump(value)
+    return out.getvalue()
 
 
 _NUMBER_MARKS = bytes(

@@ -7,10 +7,12 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import struct
 
 from storyai.core import services
 from storyai.core.importers.plan import Entry, ImportPlan
 from storyai.core.importers.service import import_plan
+from storyai.core.worlds import rawdocs
 
 ODD_RAWS = [
     {"name": "Tiny", "_id": "t1", "system": {"weight": 1e-05, "cost": 0.00009, "rate": 1e-7}},
@@ -58,3 +60,20 @@ async def test_the_hash_is_the_earlier_releases_and_reinstalling_changes_nothing
     assert math.isnan(odd["hp"]) and odd["ac"] == math.inf and odd["x"] is None
     again = await services.install_world(uow_factory, world, source="again")
     assert again.status == "unchanged" and outcome.version == again.record.version
+
+
+def test_every_kind_of_nan_and_infinity_hashes_as_the_earlier_releases() -> None:
+    """NaN with any payload or sign and both infinities are found wherever they sit (orjson
+    would write them as null), and text that merely looks like one changes nothing."""
+    odd_nan = struct.unpack("<d", b"\x01\x00\x00\x00\x00\x00\xf0\x7f")[0]
+    negative_nan = struct.unpack("<d", b"\x00\x00\x00\x00\x00\x00\xf8\xff")[0]
+    raws = [
+        {"_id": "a", "system": {"hp": None, "deep": [[{"x": odd_nan}]]}},
+        {"_id": "b", "system": {"hp": None, "x": negative_nan}},
+        {"_id": "c", "system": {"hp": None, "x": [-math.inf, 2.5]}},
+        {"_id": "d", "system": {"hp": None, "note": "G\x7f\xf0 \U0001f319", "n": -1_073_741_825}},
+        {"_id": "e", "system": {"hp": None, "x": 0.5, "y": 1e300}},
+    ]
+    for raw in raws:
+        content = {"characters": {"c": {"name": "C", "source": {"format": "f", "raw": raw}}}}
+        assert rawdocs.content_hash(content) == old_hash(content), raw["_id"]

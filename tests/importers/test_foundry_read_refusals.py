@@ -8,8 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from storyai.core.importers.errors import ImportRefused
+from storyai.core.importers.foundry.limits import BadDocument, check_shape, json_shape_problem
 from storyai.core.importers.foundry.read import read_foundry
 
 EXPECTED = "expected a Foundry world folder (world.json), a system or module folder"
@@ -238,3 +241,33 @@ def test_nedb_lines_read_as_bytes_keep_every_reason(tmp_path: Path) -> None:
         ("items.db:3", "not UTF-8 text"),
         ("items.db:4", "not valid JSON"),
     ]
+
+
+_TEXTS = st.text(alphabet='ab[]{}"\\\n', max_size=6)
+
+
+def _nested(depth: int, filler: list[str]) -> object:
+    """``depth`` levels of lists and objects, with strings full of brackets, quotes and
+    backslashes at every level."""
+    value: object = filler[0] if filler else ""
+    for level in range(depth):
+        text = filler[level % len(filler)] if filler else ""
+        value = [text, value, text] if level % 2 else {text: value, "k" + text: [text]}
+    return value
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(min_value=1, max_value=260), st.lists(_TEXTS, max_size=5))
+def test_depth_read_from_the_text_is_the_depth_of_the_document(
+    depth: int, filler: list[str]
+) -> None:
+    """The depth limit, checked on a line's text (brackets outside strings), refuses
+    exactly what walking the parsed document refuses, whatever its strings hold."""
+    value = {"_id": "x", "system": _nested(depth, filler)}
+    try:
+        check_shape(value)
+        walked = ""
+    except BadDocument as exc:
+        walked = exc.reason
+    for text in (json.dumps(value), json.dumps(value, ensure_ascii=False).encode()):
+        assert json_shape_problem(text) == walked

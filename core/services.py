@@ -36,14 +36,16 @@ class InstallResult:
 def _record(world: World, source: str, now: datetime) -> WorldVersionRecord:
     content = world.canonical()
     raws = rawdocs.serialize_raws(content)  # once: for the hash and for storage
+    stored, content_hash = rawdocs.stored_form(content, raws) if raws else (None, "")
     forked = world.world.forked_from
     return WorldVersionRecord(
         world_id=world.id,
         version=world.version,
         title=world.world.title,
         content=content,
-        content_hash=rawdocs.content_hash(content, raws),
+        content_hash=content_hash or rawdocs.content_hash(content, raws),
         raw_texts=raws,
+        stored_text=stored,
         installed_at=now,
         source=source,
         forked_from=f"{forked.id}@{forked.version}" if forked else None,

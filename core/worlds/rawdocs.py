@@ -146,14 +146,25 @@ def content_hash(content: dict[str, Any], raws: RawTexts | None = None) -> str:
     raws = serialize_raws(content) if raws is None else raws
     if not raws:
         return hashlib.sha256(dumps(content).encode()).hexdigest()
+    return stored_form(content, raws)[1]
+
+
+def stored_form(content: dict[str, Any], raws: RawTexts) -> tuple[str, str]:
+    """(``content`` as the database keeps it, each raw document as ``{"$storyai_raw":
+    hash}``, in compact sorted JSON; ``content_hash(content)``), both from one
+    serialization of the content without its raw documents."""
     nonce = secrets.token_hex(8)
     skeleton = dumps(replace_raws(content, lambda raw: f"\x00{nonce}:{id(raw)}\x00"))
     pieces = re.split(rf'"\\u0000{nonce}:(\d+)\\u0000"', skeleton)
     digest = hashlib.sha256()
     for index, piece in enumerate(pieces):
-        text = raws[int(piece)][1] if index % 2 else piece
-        digest.update(text.encode())
-    return digest.hexdigest()
+        if index % 2:
+            found, text = raws[int(piece)]
+            digest.update(text.encode())
+            pieces[index] = f'{{"{STORED}":"{found}"}}'
+        else:
+            digest.update(piece.encode())
+    return "".join(pieces), digest.hexdigest()
 
 
 def stored_hash(raw: Any) -> str | None:

@@ -32,15 +32,17 @@ RawTexts = dict[int, tuple[str, str]]
 """``id(raw document)`` -> (sha256 of its text, its compact sorted JSON text)."""
 
 
-def dumps(value: Any) -> str:
+def dumps(value: Any, *, finite: bool = False) -> str:
     """Compact JSON with sorted keys. Data that JSON cannot hold as it is (a YAML date,
     a number key, NaN) is written as the world format's JSON mode would.
 
     The text is the standard library's ``json.dumps`` (hashes stay as they were): orjson
     writes it when it would write the same, which is all but documents with floats that
     ``repr`` writes with an exponent (``1e-05``) or that are not finite (orjson writes
-    ``null``), and types orjson does not take as they are."""
-    fast = _orjson_dumps(value)
+    ``null``), and types orjson does not take as they are. ``finite``: the caller knows
+    ``value`` holds no NaN or infinity (read from JSON text by orjson), so they are not
+    looked for."""
+    fast = _orjson_dumps(value, finite)
     if fast is not None:
         return fast
     try:
@@ -69,7 +71,7 @@ _NON_FINITE = re.compile(rb"G[\x7f\xff][\xf0-\xff]")
 happens to hold these bytes only sends the document the slow, exact way."""
 
 
-def _orjson_dumps(value: Any) -> str | None:
+def _orjson_dumps(value: Any, finite: bool = False) -> str | None:
     try:
         data = orjson.dumps(value, option=_ORJSON)
     except TypeError:  # an integer over 64 bits, a number key, a date ...: the slow way
@@ -77,7 +79,7 @@ def _orjson_dumps(value: Any) -> str | None:
     marks = data.translate(_NUMBER_MARKS)
     if (b"0.0000" in data or b"0e-" in marks or b"0e0" in marks) and _EXPONENT.search(data):
         return None
-    if b"null" in data and _NON_FINITE.search(_pickled(value)):
+    if not finite and b"null" in data and _NON_FINITE.search(_pickled(value)):
         return None  # NaN and infinity become null in orjson: there may be some
     return data.decode()
 
@@ -111,13 +113,15 @@ def sources(content: dict[str, Any]) -> Iterator[dict[str, Any]]:
                 yield source
 
 
-def serialize_raws(content: dict[str, Any]) -> RawTexts:
-    """Each raw document's text and hash, once per document object."""
+def serialize_raws(content: dict[str, Any], *, finite: bool = False) -> RawTexts:
+    """Each raw document's text and hash, once per document object. ``finite``: the caller
+    knows no raw document holds NaN or infinity (read from JSON text by orjson), so
+    they are not looked for."""
     texts: RawTexts = {}
     for source in sources(content):
         raw = source["raw"]
         if id(raw) not in texts:
-            text = dumps(raw)
+            text = dumps(raw, finite=finite)
             texts[id(raw)] = (hashlib.sha256(text.encode()).hexdigest(), text)
     return texts
 

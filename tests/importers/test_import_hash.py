@@ -10,6 +10,8 @@ import math
 import struct
 
 from storyai.core import services
+from storyai.core.importers.foundry.convert import plan_from_foundry
+from storyai.core.importers.foundry.read import read_foundry
 from storyai.core.importers.plan import Entry, ImportPlan
 from storyai.core.importers.service import import_plan
 from storyai.core.worlds import rawdocs
@@ -77,3 +79,23 @@ def test_every_kind_of_nan_and_infinity_hashes_as_the_earlier_releases() -> None
     for raw in raws:
         content = {"characters": {"c": {"name": "C", "source": {"format": "f", "raw": raw}}}}
         assert rawdocs.content_hash(content) == old_hash(content), raw["_id"]
+
+
+async def test_a_nedb_pack_hashes_as_the_earlier_releases_with_or_without_infinity(
+    uow_factory, tmp_path
+) -> None:
+    """Documents read from JSON text by orjson cannot hold NaN or infinity, so they are not
+    looked for when the world is hashed; one line the standard library had to read (a
+    number too large for a float is infinity there) and they are looked for again."""
+    base = {"_id": "a", "name": "Rat", "type": "npc", "system": {"attributes": {}}}
+    for number, extra in enumerate(("", ', "huge": 1e400', ', "tiny": 0.00001')):
+        line = json.dumps(base)[:-1] + extra + "}"
+        pack = tmp_path / f"pack{number}.db"
+        pack.write_text(line + "\n")
+        plan = plan_from_foundry(read_foundry(pack))
+        assert plan.raws_finite == (number != 1)
+        await import_plan(uow_factory, plan, new_id=f"pack{number}")
+        world, record = await services.get_world(uow_factory, f"pack{number}")
+        assert record.content_hash == old_hash(world.canonical())
+        raw = next(iter(world.characters.values())).source.raw
+        assert raw.get("huge", 1.0) == math.inf if number == 1 else "huge" not in raw

@@ -86,6 +86,7 @@ def _plan(source: FoundrySource) -> ImportPlan:
         kind=source.kind,
         title=plain_name(source.title),
         system=source.system_id,
+        raws_finite=source.finite,
     )
     if source.description:
         plan.description = html_to_markdown(source.description).text[:5_000]

@@ -98,6 +98,12 @@ def loads_json(text: str | bytes) -> Any:
     (``NaN``, lone surrogates, integers longer than 18 digits, which orjson would turn
     into floats) or refuses goes through the standard library, so the values and the
     error messages are the standard library's."""
+    return loads_json_finite(text)[0]
+
+
+def loads_json_finite(text: str | bytes) -> tuple[Any, bool]:
+    """``loads_json``, and whether orjson read it: then it holds no NaN or infinity
+    (orjson refuses ``NaN``, ``Infinity`` and numbers too large for a float)."""
     value = _fast_loads(text)
     if value is _UNREAD:
         value = _stdlib_loads(text)
@@ -105,10 +111,10 @@ def loads_json(text: str | bytes) -> Any:
         problem = json_shape_problem(text)
         if problem:
             raise BadDocument(problem)
-        return value
+        return value, True
     if isinstance(value, (dict, list)) and _may_be_too_deep(text):
         check_shape(value)
-    return value
+    return value, False
 
 
 _UNREAD = object()

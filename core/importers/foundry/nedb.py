@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from storyai.core.importers.errors import ImportRefused
-from storyai.core.importers.foundry.limits import BadDocument, loads_json, read_limited
+from storyai.core.importers.foundry.limits import BadDocument, loads_json_finite, read_limited
 from storyai.core.importers.plan import Skipped
 
 _BINARY_STARTS = {
@@ -31,6 +31,8 @@ class NedbPack:
 
     docs: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    finite: bool = True
+    """Every line was read by orjson, so no document holds NaN or infinity."""
 
 
 def read_nedb(path: Path, label: str) -> NedbPack:
@@ -56,7 +58,7 @@ def read_nedb(path: Path, label: str) -> NedbPack:
         if not text.strip():
             continue
         try:
-            doc = loads_json(text)
+            doc, finite = loads_json_finite(text)
         except BadDocument as exc:
             pack.skipped.append(Skipped(f"{label}:{number}", exc.reason))
             continue
@@ -64,6 +66,7 @@ def read_nedb(path: Path, label: str) -> NedbPack:
             pack.skipped.append(Skipped(f"{label}:{number}", "not a JSON object"))
             continue
         parsed += 1
+        pack.finite = pack.finite and finite
         if doc.get("$$deleted") is True:
             live.pop(_key(doc.get("_id"), number), None)
             continue

@@ -76,12 +76,33 @@ def _orjson_dumps(value: Any, finite: bool = False) -> str | None:
         data = orjson.dumps(value, option=_ORJSON)
     except TypeError:  # an integer over 64 bits, a number key, a date ...: the slow way
         return None
-    marks = data.translate(_NUMBER_MARKS)
-    if (b"0.0000" in data or b"0e-" in marks or b"0e0" in marks) and _EXPONENT.search(data):
+    if _exponent_written(data):
         return None
     if not finite and b"null" in data and _NON_FINITE.search(_pickled(value)):
         return None  # NaN and infinity become null in orjson: there may be some
     return data.decode()
+
+
+def _exponent_written(data: bytes) -> bool:
+    """Whether a number in orjson's ``data`` is one ``repr`` writes with an exponent. Only
+    where a digit is followed by an exponent (``1e+16``) or ``0.0000`` is written is the
+    number around it read (text holds such marks too: an id ``a3e4``)."""
+    marks = data.translate(_NUMBER_MARKS)
+    for pattern, where in ((b"0e-", marks), (b"0e0", marks), (b"0.0000", data)):
+        at = where.find(pattern)
+        while at >= 0:
+            start = at
+            while start > 0 and data[start - 1] in _DIGITS_AND_POINT:
+                start -= 1
+            if start > 1 and data[start - 1] == 0x2D:  # a minus sign
+                start -= 1
+            if start > 0 and _EXPONENT.match(data, start - 1):
+                return True
+            at = where.find(pattern, at + 1)
+    return False
+
+
+_DIGITS_AND_POINT = frozenset(b"0123456789.")
 
 
 def _pickled(value: Any) -> bytes:

@@ -9,6 +9,9 @@ import json
 import math
 import struct
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from storyai.core import services
 from storyai.core.importers.foundry.convert import plan_from_foundry
 from storyai.core.importers.foundry.read import read_foundry
@@ -99,3 +102,19 @@ async def test_a_nedb_pack_hashes_as_the_earlier_releases_with_or_without_infini
         assert record.content_hash == old_hash(world.canonical())
         raw = next(iter(world.characters.values())).source.raw
         assert raw.get("huge", 1.0) == math.inf if number == 1 else "huge" not in raw
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=4),
+    st.text(alphabet="0123456789e-+.:,[ abc", max_size=12),
+)
+def test_raw_documents_are_written_as_the_standard_library_writes_them(
+    numbers: list[float], text: str
+) -> None:
+    """Whatever floats a document holds (tiny, huge, exponents) beside text that looks like
+    numbers, its stored text is the standard library's, so hashes stay as they were."""
+    doc = {"n": numbers, "t": text, "deep": [{text: numbers[0]}], "x": numbers[-1]}
+    expected = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert rawdocs.dumps(doc) == expected
+    assert rawdocs.dumps(doc, finite=True) == expected

@@ -70,7 +70,7 @@ def read_nedb(path: Path, label: str) -> NedbPack:
         if doc.get("$$deleted") is True:
             live.pop(_key(doc.get("_id"), number), None)
             continue
-        if any(k.startswith("$$") for k in doc):
+        if "$$" in "\x00".join(doc) and any(k.startswith("$$") for k in doc):
             continue  # $$indexCreated / $$indexRemoved bookkeeping lines
         live[_key(doc.get("_id"), number)] = (number, doc)
     if not parsed:

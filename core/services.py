@@ -33,17 +33,21 @@ class InstallResult:
     previous_versions: tuple[str, ...] = ()
 
 
-def _record(world: World, source: str, now: datetime) -> WorldVersionRecord:
+def _record(
+    world: World, source: str, now: datetime, raws_finite: bool = False
+) -> WorldVersionRecord:
     content = world.canonical()
-    raws = rawdocs.serialize_raws(content)  # once: for the hash and for storage
+    raws = rawdocs.serialize_raws(content, finite=raws_finite)  # once: hash and storage
+    stored, content_hash = rawdocs.stored_form(content, raws) if raws else (None, "")
     forked = world.world.forked_from
     return WorldVersionRecord(
         world_id=world.id,
         version=world.version,
         title=world.world.title,
         content=content,
-        content_hash=rawdocs.content_hash(content, raws),
+        content_hash=content_hash or rawdocs.content_hash(content, raws),
         raw_texts=raws,
+        stored_text=stored,
         installed_at=now,
         source=source,
         forked_from=f"{forked.id}@{forked.version}" if forked else None,
@@ -56,14 +60,16 @@ async def install_world(
     *,
     source: str = "",
     now: datetime | None = None,
+    raws_finite: bool = False,
 ) -> InstallResult:
     """Install a validated world version. Older versions stay for the sessions using them.
 
     Installing identical content again changes nothing. Installing different
     content under a version that is already installed is refused: bump the
-    version, or fork the world under a new id.
+    version, or fork the world under a new id. ``raws_finite``: the imported raw
+    documents hold no NaN or infinity (read by orjson; ``ImportPlan.raws_finite``).
     """
-    record = _record(world, source, now or datetime.now(UTC))
+    record = _record(world, source, now or datetime.now(UTC), raws_finite)
     async with uow_factory() as uow:
         existing = await uow.worlds.find_version(world.id, world.version, raw=False)
         previous: tuple[str, ...] = ()

@@ -29,6 +29,9 @@ class WorldVersionRecord:
     forked_from: str | None = None  # "world_id@version"
     raw_texts: dict[int, tuple[str, str]] | None = field(default=None, compare=False, repr=False)
     """The raw documents of ``content`` serialized once (``worlds.rawdocs``), for storage."""
+    stored_text: str | None = field(default=None, compare=False, repr=False)
+    """``content`` serialized as a database keeps it (raw documents as their hashes), made
+    with the hash (``worlds.rawdocs.stored_form``), so it is not serialized again."""
 
     @property
     def working_copy(self) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from html.parser import HTMLParser
 
-from storyai.core.importers.foundry.enrichers import Rolls, replace_enrichers
+from storyai.core.importers.foundry.enrichers import Rolls, forget_templates, replace_enrichers
 
 DROPPED = frozenset(
     {"script", "style", "iframe", "object", "embed", "template", "noscript", "svg", "math"}
@@ -67,9 +67,10 @@ def html_to_markdown(
 
 
 def forget_renders() -> None:
-    """Drop the rendered texts kept so far (each conversion starts afresh, and a
-    long-running app does not keep an import's texts after it)."""
+    """Drop the rendered texts (and texts read for enrichers) kept so far: each
+    conversion starts afresh, and a long-running app does not keep an import's texts."""
     _render.cache_clear()
+    forget_templates()
 
 
 @lru_cache(maxsize=2048)

@@ -65,8 +65,12 @@ def digest(section: str, data: dict[str, Any]) -> str:
     except ValidationError:
         return ""
     normal = model.model_dump(mode="json", exclude_none=True)
-    text = json.dumps(normal, sort_keys=True, ensure_ascii=False)
+    text = _DIGEST_JSON.encode(normal)  # json.dumps(normal, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+_DIGEST_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
+"""The digests' text, as ``json.dumps`` writes it (one encoder, not one per entry)."""
 
 
 def source_key(entry: dict[str, Any]) -> tuple[str, str] | None:
@@ -85,6 +89,9 @@ def merge(
     result = Merged(data)
     final_ids: dict[tuple[str, str], str] = {}
     earlier_ids: set[tuple[str, str]] = set()
+    planned: dict[str, list[Entry]] = {section: [] for section in SECTIONS}
+    for entry in plan.entries:
+        planned[entry.section].append(entry)
     for section in SECTIONS:
         existing = data.setdefault(section, {})
         by_source = {
@@ -94,7 +101,7 @@ def merge(
         }
         taken = set(existing)
         claimed: set[str] = set()
-        for entry in (e for e in plan.entries if e.section == section):
+        for entry in planned[section]:
             key = source_key(entry.data)
             earlier = by_source.get(key) if key else None
             if earlier is not None and earlier not in claimed:

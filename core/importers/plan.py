@@ -68,6 +68,9 @@ class ImportPlan:
     """Opening narration for a new world made from this import (a card's first message)."""
     description: str = ""
     """A description for a new world made from this import (a Foundry world's own)."""
+    raws_finite: bool = False
+    """Every entry's raw document was read from JSON text by orjson: none holds NaN or
+    infinity, so storing them need not look for any (``worlds.rawdocs``)."""
 
     def add(self, entry: Entry) -> Entry:
         self.entries.append(entry)

@@ -105,7 +105,11 @@ async def import_plan(
         return outcome
     with paused_gc():  # storing it too (a few seconds at most for the biggest packs)
         await services.install_world(
-            uow_factory, world, source=f"import of {plan.kind}: {plan.source}", now=now
+            uow_factory,
+            world,
+            source=f"import of {plan.kind}: {plan.source}",
+            now=now,
+            raws_finite=plan.raws_finite and into is None,  # a new world: all its raws
         )
     return outcome
 

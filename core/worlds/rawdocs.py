@@ -13,8 +13,9 @@ with or without raw documents.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import marshal
+import pickle
 import re
 import secrets
 from collections.abc import Callable, Iterator
@@ -31,15 +32,17 @@ RawTexts = dict[int, tuple[str, str]]
 """``id(raw document)`` -> (sha256 of its text, its compact sorted JSON text)."""
 
 
-def dumps(value: Any) -> str:
+def dumps(value: Any, *, finite: bool = False) -> str:
     """Compact JSON with sorted keys. Data that JSON cannot hold as it is (a YAML date,
     a number key, NaN) is written as the world format's JSON mode would.
 
     The text is the standard library's ``json.dumps`` (hashes stay as they were): orjson
     writes it when it would write the same, which is all but documents with floats that
     ``repr`` writes with an exponent (``1e-05``) or that are not finite (orjson writes
-    ``null``), and types orjson does not take as they are."""
-    fast = _orjson_dumps(value)
+    ``null``), and types orjson does not take as they are. ``finite``: the caller knows
+    ``value`` holds no NaN or infinity (read from JSON text by orjson), so they are not
+    looked for."""
+    fast = _orjson_dumps(value, finite)
     if fast is not None:
         return fast
     try:
@@ -63,27 +66,53 @@ _ORJSON = (
 )
 _EXPONENT = re.compile(rb"[:,\[]-?(?:[0-9]+(?:\.[0-9]+)?e|0\.0000)")
 """A number orjson writes where ``repr`` would use an exponent (below 1e-4, from 1e16)."""
-_NON_FINITE = re.compile(rb"[g\xe7][\x00-\xff]{6}[\xf0-\xff][\x7f\xff]")
-"""A float marshal writes with all exponent bits set: NaN or infinity (never inside
-UTF-8 text, which has no byte 0xf0-0xff followed by 0x7f or 0xff)."""
+_NON_FINITE = re.compile(rb"G[\x7f\xff][\xf0-\xff]")
+"""A pickled float with all exponent bits set: NaN or infinity. Text or an integer that
+happens to hold these bytes only sends the document the slow, exact way."""
 
 
-def _orjson_dumps(value: Any) -> str | None:
+def _orjson_dumps(value: Any, finite: bool = False) -> str | None:
     try:
         data = orjson.dumps(value, option=_ORJSON)
     except TypeError:  # an integer over 64 bits, a number key, a date ...: the slow way
         return None
-    marks = data.translate(_NUMBER_MARKS)
-    if (b"0.0000" in data or b"0e-" in marks or b"0e0" in marks) and _EXPONENT.search(data):
+    if _exponent_written(data):
         return None
-    if b"null" in data:  # NaN and infinity become null in orjson: were there any?
-        try:
-            packed = marshal.dumps(value)
-        except ValueError:
-            return None
-        if (b"\x7f" in packed or b"\xff" in packed) and _NON_FINITE.search(packed):
-            return None
+    if not finite and b"null" in data and _NON_FINITE.search(_pickled(value)):
+        return None  # NaN and infinity become null in orjson: there may be some
     return data.decode()
+
+
+def _exponent_written(data: bytes) -> bool:
+    """Whether a number in orjson's ``data`` is one ``repr`` writes with an exponent. Only
+    where a digit is followed by an exponent (``1e+16``) or ``0.0000`` is written is the
+    number around it read (text holds such marks too: an id ``a3e4``)."""
+    marks = data.translate(_NUMBER_MARKS)
+    for pattern, where in ((b"0e-", marks), (b"0e0", marks), (b"0.0000", data)):
+        at = where.find(pattern)
+        while at >= 0:
+            start = at
+            while start > 0 and data[start - 1] in _DIGITS_AND_POINT:
+                start -= 1
+            if start > 1 and data[start - 1] == 0x2D:  # a minus sign
+                start -= 1
+            if start > 0 and _EXPONENT.match(data, start - 1):
+                return True
+            at = where.find(pattern, at + 1)
+    return False
+
+
+_DIGITS_AND_POINT = frozenset(b"0123456789.")
+
+
+def _pickled(value: Any) -> bytes:
+    """``value`` pickled, where every float is ``G`` and its 8 bytes, sign and exponent
+    first. Without the memo (``fast``): orjson wrote it, so it holds no cycles."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=5)
+    pickler.fast = True
+    pickler.dump(value)
+    return out.getvalue()
 
 
 _NUMBER_MARKS = bytes(
@@ -105,13 +134,15 @@ def sources(content: dict[str, Any]) -> Iterator[dict[str, Any]]:
                 yield source
 
 
-def serialize_raws(content: dict[str, Any]) -> RawTexts:
-    """Each raw document's text and hash, once per document object."""
+def serialize_raws(content: dict[str, Any], *, finite: bool = False) -> RawTexts:
+    """Each raw document's text and hash, once per document object. ``finite``: the caller
+    knows no raw document holds NaN or infinity (read from JSON text by orjson), so
+    they are not looked for."""
     texts: RawTexts = {}
     for source in sources(content):
         raw = source["raw"]
         if id(raw) not in texts:
-            text = dumps(raw)
+            text = dumps(raw, finite=finite)
             texts[id(raw)] = (hashlib.sha256(text.encode()).hexdigest(), text)
     return texts
 
@@ -140,14 +171,25 @@ def content_hash(content: dict[str, Any], raws: RawTexts | None = None) -> str:
     raws = serialize_raws(content) if raws is None else raws
     if not raws:
         return hashlib.sha256(dumps(content).encode()).hexdigest()
+    return stored_form(content, raws)[1]
+
+
+def stored_form(content: dict[str, Any], raws: RawTexts) -> tuple[str, str]:
+    """(``content`` as the database keeps it, each raw document as ``{"$storyai_raw":
+    hash}``, in compact sorted JSON; ``content_hash(content)``), both from one
+    serialization of the content without its raw documents."""
     nonce = secrets.token_hex(8)
     skeleton = dumps(replace_raws(content, lambda raw: f"\x00{nonce}:{id(raw)}\x00"))
     pieces = re.split(rf'"\\u0000{nonce}:(\d+)\\u0000"', skeleton)
     digest = hashlib.sha256()
     for index, piece in enumerate(pieces):
-        text = raws[int(piece)][1] if index % 2 else piece
-        digest.update(text.encode())
-    return digest.hexdigest()
+        if index % 2:
+            found, text = raws[int(piece)]
+            digest.update(text.encode())
+            pieces[index] = f'{{"{STORED}":"{found}"}}'
+        else:
+            digest.update(piece.encode())
+    return "".join(pieces), digest.hexdigest()
 
 
 def stored_hash(raw: Any) -> str | None:

@@ -108,3 +108,25 @@ def test_a_journal_page_that_documents_enricher_syntax_keeps_it_in_code() -> Non
     written = entry(plan, "Enricher Guide: Markdown").data["text"]
     assert written.startswith("Write `[[/r 1d6]]` for a roll: 1d6.")
     assert "```\n@Check[dex|dc:12]\n```" in written
+
+
+def test_a_text_many_documents_share_says_each_documents_own_words() -> None:
+    """A description read once for many documents (a spell every caster embeds) still
+    names each document, rolls with each one's numbers and links what each one resolves."""
+    text = (
+        "<p>The [[lookup @name lowercase]] casts it: [[/attack extended]]. "
+        "See @UUID[Compendium.x.Item.abc]. <code>[[/save]]</code></p>"
+    )
+    rolled = {"Goblin": "+4 to hit", "Lich": "+12 to hit"}
+    seen = []
+    for name in ("Goblin", "Lich", "Goblin"):
+        found = html_to_markdown(
+            text,
+            name=name,
+            rolls=lambda command, rest, name=name: rolled[name] if command == "attack" else None,
+            resolve=lambda ref, name=name: f"{name}'s tome",
+        ).text
+        seen.append(found)
+    assert seen[0] == ("The goblin casts it: +4 to hit. See Goblin's tome. `[[/save]]`"), seen[0]
+    assert seen[1] == "The lich casts it: +12 to hit. See Lich's tome. `[[/save]]`"
+    assert seen[2] == seen[0]

@@ -8,8 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from storyai.core.importers.errors import ImportRefused
+from storyai.core.importers.foundry.limits import BadDocument, check_shape, json_shape_problem
 from storyai.core.importers.foundry.read import read_foundry
 
 EXPECTED = "expected a Foundry world folder (world.json), a system or module folder"
@@ -212,3 +215,59 @@ def test_broken_world_manifest(tmp_path: Path) -> None:
     (tmp_path / "world.json").write_text('{"id": "w", ')
 
     assert refused(tmp_path) == f"{tmp_path / 'world.json'}: not valid JSON at line:column 1:13"
+
+
+def test_nedb_lines_read_as_bytes_keep_every_reason(tmp_path: Path) -> None:
+    """Document lines are parsed as the bytes they are: a byte-order mark, Windows line
+    ends, lines of Unicode spaces, a line that is not UTF-8 and one that is not JSON
+    each come out as they did when the whole file was decoded first, except that a blank
+    line stays blank when another line is not UTF-8 (it used to be "not valid JSON")."""
+    pack = tmp_path / "items.db"
+    lines = [
+        b"\xef\xbb\xbf" + json.dumps(item("a", "Ärmel")).encode() + b"\r",
+        "\u00a0\u3000".encode(),  # blank, in Unicode's eyes
+        b'{"_id": "b", "name": "Broken \xff", "type": "loot", "system": {}}',
+        b"not json at all",
+        json.dumps(item("c", "Zoë 🌙"), ensure_ascii=False).encode(),
+        b'{"_id": "d", "name": "Weighty", "type": "loot", "system": {"weight": Infinity}}',
+    ]
+    pack.write_bytes(b"\n".join(lines) + b"\n")
+
+    source = read_foundry(pack)
+
+    assert [d.data["name"] for d in source.docs] == ["Ärmel", "Zoë 🌙", "Weighty"]
+    assert source.docs[2].data["system"] == {"weight": None}
+    assert [(s.origin, s.reason) for s in source.skipped] == [
+        ("items.db:3", "not UTF-8 text"),
+        ("items.db:4", "not valid JSON"),
+    ]
+
+
+_TEXTS = st.text(alphabet='ab[]{}"\\\n', max_size=6)
+
+
+def _nested(depth: int, filler: list[str]) -> object:
+    """``depth`` levels of lists and objects, with strings full of brackets, quotes and
+    backslashes at every level."""
+    value: object = filler[0] if filler else ""
+    for level in range(depth):
+        text = filler[level % len(filler)] if filler else ""
+        value = [text, value, text] if level % 2 else {text: value, "k" + text: [text]}
+    return value
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(min_value=1, max_value=260), st.lists(_TEXTS, max_size=5))
+def test_depth_read_from_the_text_is_the_depth_of_the_document(
+    depth: int, filler: list[str]
+) -> None:
+    """The depth limit, checked on a line's text (brackets outside strings), refuses
+    exactly what walking the parsed document refuses, whatever its strings hold."""
+    value = {"_id": "x", "system": _nested(depth, filler)}
+    try:
+        check_shape(value)
+        walked = ""
+    except BadDocument as exc:
+        walked = exc.reason
+    for text in (json.dumps(value), json.dumps(value, ensure_ascii=False).encode()):
+        assert json_shape_problem(text) == walked

@@ -7,10 +7,17 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import struct
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from storyai.core import services
+from storyai.core.importers.foundry.convert import plan_from_foundry
+from storyai.core.importers.foundry.read import read_foundry
 from storyai.core.importers.plan import Entry, ImportPlan
 from storyai.core.importers.service import import_plan
+from storyai.core.worlds import rawdocs
 
 ODD_RAWS = [
     {"name": "Tiny", "_id": "t1", "system": {"weight": 1e-05, "cost": 0.00009, "rate": 1e-7}},
@@ -58,3 +65,56 @@ async def test_the_hash_is_the_earlier_releases_and_reinstalling_changes_nothing
     assert math.isnan(odd["hp"]) and odd["ac"] == math.inf and odd["x"] is None
     again = await services.install_world(uow_factory, world, source="again")
     assert again.status == "unchanged" and outcome.version == again.record.version
+
+
+def test_every_kind_of_nan_and_infinity_hashes_as_the_earlier_releases() -> None:
+    """NaN with any payload or sign and both infinities are found wherever they sit (orjson
+    would write them as null), and text that merely looks like one changes nothing."""
+    odd_nan = struct.unpack("<d", b"\x01\x00\x00\x00\x00\x00\xf0\x7f")[0]
+    negative_nan = struct.unpack("<d", b"\x00\x00\x00\x00\x00\x00\xf8\xff")[0]
+    raws = [
+        {"_id": "a", "system": {"hp": None, "deep": [[{"x": odd_nan}]]}},
+        {"_id": "b", "system": {"hp": None, "x": negative_nan}},
+        {"_id": "c", "system": {"hp": None, "x": [-math.inf, 2.5]}},
+        {"_id": "d", "system": {"hp": None, "note": "G\x7f\xf0 \U0001f319", "n": -1_073_741_825}},
+        {"_id": "e", "system": {"hp": None, "x": 0.5, "y": 1e300}},
+    ]
+    for raw in raws:
+        content = {"characters": {"c": {"name": "C", "source": {"format": "f", "raw": raw}}}}
+        assert rawdocs.content_hash(content) == old_hash(content), raw["_id"]
+
+
+async def test_a_nedb_pack_hashes_as_the_earlier_releases_with_or_without_infinity(
+    uow_factory, tmp_path
+) -> None:
+    """Documents read from JSON text by orjson cannot hold NaN or infinity, so they are not
+    looked for when the world is hashed; one line the standard library had to read (a
+    number too large for a float is infinity there) and they are looked for again."""
+    base = {"_id": "a", "name": "Rat", "type": "npc", "system": {"attributes": {}}}
+    for number, extra in enumerate(("", ', "huge": 1e400', ', "tiny": 0.00001')):
+        line = json.dumps(base)[:-1] + extra + "}"
+        pack = tmp_path / f"pack{number}.db"
+        pack.write_text(line + "\n")
+        plan = plan_from_foundry(read_foundry(pack))
+        assert plan.raws_finite == (number != 1)
+        await import_plan(uow_factory, plan, new_id=f"pack{number}")
+        world, record = await services.get_world(uow_factory, f"pack{number}")
+        assert record.content_hash == old_hash(world.canonical())
+        raw = next(iter(world.characters.values())).source.raw
+        assert raw.get("huge", 1.0) == math.inf if number == 1 else "huge" not in raw
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=4),
+    st.text(alphabet="0123456789e-+.:,[ abc", max_size=12),
+)
+def test_raw_documents_are_written_as_the_standard_library_writes_them(
+    numbers: list[float], text: str
+) -> None:
+    """Whatever floats a document holds (tiny, huge, exponents) beside text that looks like
+    numbers, its stored text is the standard library's, so hashes stay as they were."""
+    doc = {"n": numbers, "t": text, "deep": [{text: numbers[0]}], "x": numbers[-1]}
+    expected = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert rawdocs.dumps(doc) == expected
+    assert rawdocs.dumps(doc, finite=True) == expected

@@ -3,12 +3,18 @@ uninstalling a version drops the documents no other version refers to."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from storyai.core import services
 from storyai.core.domain.records import WorldVersionRecord
+from storyai.core.importers.foundry.convert import plan_from_foundry
+from storyai.core.importers.foundry.read import read_foundry
+from storyai.core.importers.service import import_plan
 
 T0 = datetime(2026, 1, 2, tzinfo=UTC)
 
@@ -56,3 +62,29 @@ async def test_uninstalling_drops_only_the_documents_nothing_else_uses(storage: 
         await uow.worlds.remove_version("keep", "1.0.0")
         await uow.commit()
     assert await _stored_documents(storage) in (None, 0)
+
+
+async def test_a_reimport_into_the_world_stores_only_the_documents_that_changed(
+    storage: Any, foundry_fixtures: Path, tmp_path: Path
+) -> None:
+    """``storyai import PACK --into WORLD`` after one document of the pack changed: the
+    new version refers to the documents already stored and adds only the changed one."""
+    lines = (foundry_fixtures / "dnd5e-2.4.1-nedb" / "tradegoods.db").read_text().splitlines()
+    pack = tmp_path / "tradegoods.db"
+    pack.write_text("\n".join(lines) + "\n")
+    await import_plan(storage.uow_factory, plan_from_foundry(read_foundry(pack)), new_id="goods")
+    first = await _stored_documents(storage)
+    assert first in (None, len(lines))
+
+    changed = json.loads(lines[0])
+    changed["name"] += " (worn)"
+    pack.write_text("\n".join([json.dumps(changed), *lines[1:]]) + "\n")
+    outcome = await import_plan(
+        storage.uow_factory, plan_from_foundry(read_foundry(pack)), into="goods"
+    )
+
+    assert outcome.status == "installed" and len(outcome.merged.replaced) == 1
+    assert await _stored_documents(storage) in (None, len(lines) + 1)
+    world, _ = await services.get_world(storage.uow_factory, "goods")
+    names = {c.source.raw["name"] for c in world.items.values() if c.source and c.source.raw}
+    assert changed["name"] in names and len(names) == len(lines)

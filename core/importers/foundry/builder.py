@@ -42,6 +42,8 @@ class SourceBuilder:
         self.versions = versions or Versions()
         self._seen: list[Versions] = []
         self._not_imported: Counter[tuple[str, str]] = Counter()
+        self._unsure = 0
+        """Documents kept that may hold NaN or infinity (not read by orjson)."""
 
     # -- single documents ---------------------------------------------------
 
@@ -55,8 +57,10 @@ class SourceBuilder:
         document: str = "",
         fallback: Versions | None = None,
         folder_file: bool = False,
+        finite: bool = False,
     ) -> None:
-        """One primary document; ``where`` groups documents that are not imported."""
+        """One primary document; ``where`` groups documents that are not imported;
+        ``finite``: read by orjson (see ``FoundrySource.finite``)."""
         if not isinstance(data, dict):
             self.skip(origin, f"not a Foundry document (a JSON {_json_kind(data)})")
             return
@@ -66,12 +70,13 @@ class SourceBuilder:
             return
         versions = doc_versions(data, fallback or self.versions)
         if document == "Adventure":
-            self._flatten(data, origin=origin, pack=pack, versions=versions)
+            self._flatten(data, origin=origin, pack=pack, versions=versions, finite=finite)
             return
         if document not in KEPT:
             self._not_imported[(where, document)] += 1
             return
         self._seen.append(versions)
+        self._unsure += not finite
         self.source.docs.append(
             FoundryDoc(
                 document=document,
@@ -84,7 +89,15 @@ class SourceBuilder:
             )
         )
 
-    def _flatten(self, adventure: dict[str, Any], *, origin: str, pack: str, versions: Versions):
+    def _flatten(
+        self,
+        adventure: dict[str, Any],
+        *,
+        origin: str,
+        pack: str,
+        versions: Versions,
+        finite: bool = False,
+    ) -> None:
         """Each document the Adventure holds, as an ordinary document of its pack."""
         name = adventure.get("name") if isinstance(adventure.get("name"), str) else "?"
         where = f"{origin} (adventure: {name})"
@@ -106,6 +119,7 @@ class SourceBuilder:
                     pack=pack,
                     document=document_for_collection(collection),
                     fallback=versions,
+                    finite=finite,
                 )
 
     # -- whole packs --------------------------------------------------------
@@ -153,6 +167,7 @@ class SourceBuilder:
                 pack=pack,
                 document=document,
                 fallback=fallback,
+                finite=nedb.finite,
             )
 
     def add_leveldb(self, path: Path, label: str, *, pack: str, fallback: Versions | None) -> None:
@@ -202,6 +217,7 @@ class SourceBuilder:
         self.source.core_version = overall.core
         self.source.system_id = overall.system_id
         self.source.system_version = overall.system_version
+        self.source.finite = bool(self.source.docs) and not self._unsure
         return self.source
 
 

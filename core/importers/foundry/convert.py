@@ -86,6 +86,7 @@ def _plan(source: FoundrySource) -> ImportPlan:
         kind=source.kind,
         title=plain_name(source.title),
         system=source.system_id,
+        raws_finite=source.finite,
     )
     if source.description:
         plan.description = html_to_markdown(source.description).text[:5_000]
@@ -104,9 +105,12 @@ def _plan(source: FoundrySource) -> ImportPlan:
         except Exception as err:  # one odd document must not stop the import
             plan.skip(ctx.origin(doc), f"could not be converted ({type(err).__name__}: {err})")
             continue
+        if not made:
+            continue
         owner: Entry | None = None
+        facts = _DocFacts(ctx, doc)
         for index, one in enumerate(made):
-            added = _add(one, doc, ctx, first=index == 0, owner=owner)
+            added = _add(one, doc, ctx, facts, first=index == 0, owner=owner)
             if index == 0 and added is not None and added.section == "characters":
                 owner = added
             elif one.carried and added is not None and owner is not None:
@@ -201,22 +205,39 @@ def _natural_weapon(doc: FoundryDoc, item: dict[str, Any], ctx: Context, attacks
         )
 
 
+class _DocFacts:
+    """What every entry made from one document shares (a journal's pages, an actor and
+    its gear): its folder tags, its ``source`` and where it was read, worked out once."""
+
+    def __init__(self, ctx: Context, doc: FoundryDoc) -> None:
+        self.tags = ctx.folder_tags(doc)
+        self.source = ctx.source_info(doc)
+        self.origin = ctx.origin(doc)
+
+
 def _add(
-    made: Made, doc: FoundryDoc, ctx: Context, *, first: bool, owner: Entry | None = None
+    made: Made,
+    doc: FoundryDoc,
+    ctx: Context,
+    facts: _DocFacts,
+    *,
+    first: bool,
+    owner: Entry | None = None,
 ) -> Entry | None:
     """Validate one entry, give it an id and add it; ``None`` when it does not fit."""
     data = made.data
     name_key = "title" if made.section == "lore" else "name"
     data[name_key] = clip_name(data.get(name_key), f"Unnamed {doc.document}")
-    tags = [*ctx.folder_tags(doc), *(plain_name(t) for t in data.get("tags", []))]
+    tags = [*facts.tags, *(plain_name(t) for t in data.get("tags", []))]
     data["tags"] = list(dict.fromkeys(t for t in tags if t))
     if isinstance(data.get("keywords"), list):
         words = (plain_name(w) for w in data["keywords"])
         data["keywords"] = list(dict.fromkeys(w for w in words if w))
-    source = ctx.source_info(doc) if first else ctx.source_info(doc, raw=False)
+    source = dict(facts.source)  # the raw document once: the first entry keeps it
+    source["raw"] = source["raw"] if first else None
     source["ref"] = (source["ref"] + made.ref_suffix)[:500]
     data["source"] = source
-    origin = ctx.origin(doc)
+    origin = facts.origin
     if made.carried:
         origin = f"{origin} > carried item '{data[name_key]}'"
     try:

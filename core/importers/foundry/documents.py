@@ -72,3 +72,6 @@ class FoundrySource:
     """The world's or package's own description (HTML), from its manifest."""
     pack_ownership: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Pack name -> the manifest's ``ownership`` for it (who may see its documents)."""
+    finite: bool = False
+    """Every document was read from JSON text by orjson, so none holds NaN or infinity
+    (their serialization for the content hash need not look for them)."""

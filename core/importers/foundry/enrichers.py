@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 Resolve = Callable[[str], "str | None"]
 Rolls = Callable[[str, str], "str | None"]
@@ -77,13 +78,39 @@ def replace_enrichers(
     if "[" not in text:
         return text
     out: list[str] = []
+    for verbatim, piece in _template(text, markdown):
+        if verbatim:
+            out.append(piece)
+        else:
+            out.append(_DOUBLED.sub(r"\1", _fill(piece, resolve, name, rolls)))
+    return "".join(out)
+
+
+_Token = tuple[str, str, str, "str | None", bool]
+"""An enricher as found: (``roll``, ``ref`` or ``at``; its argument; for ``at`` its kind,
+``UUID``, ``Check`` ...; its ``{Label}`` if any; whether a ``.`` follows it in the text)."""
+_Template = tuple[tuple[bool, "tuple[str | _Token, ...] | str"], ...]
+
+
+@lru_cache(maxsize=2048)
+def _template(text: str, markdown: bool) -> _Template:
+    """``text`` split into code kept verbatim (``True``, its text) and the rest (``False``,
+    plain pieces and enrichers as found). Finding them depends on the text alone, so a
+    text many documents share (a spell every caster embeds) is read once per import
+    (``forget_templates``); what each enricher says is worked out for each document."""
+    parts: list[tuple[bool, tuple[str | _Token, ...] | str]] = []
     start = 0
     for begin, end in _code_spans(text, markdown):
-        out.append(_DOUBLED.sub(r"\1", _replace(text[start:begin], resolve, name, rolls)))
-        out.append(text[begin:end])
+        parts.append((False, _parse(text[start:begin])))
+        parts.append((True, text[begin:end]))
         start = end
-    out.append(_DOUBLED.sub(r"\1", _replace(text[start:], resolve, name, rolls)))
-    return "".join(out)
+    parts.append((False, _parse(text[start:])))
+    return tuple(parts)
+
+
+def forget_templates() -> None:
+    """Drop the texts read so far (see ``html_text.forget_renders``)."""
+    _template.cache_clear()
 
 
 def _code_spans(text: str, markdown: bool) -> Iterator[tuple[int, int]]:
@@ -111,8 +138,9 @@ def _code_spans(text: str, markdown: bool) -> Iterator[tuple[int, int]]:
         at = after
 
 
-def _replace(text: str, resolve: Resolve | None, name: str | None, rolls: Rolls | None) -> str:
-    out: list[str] = []
+def _parse(text: str) -> tuple[str | _Token, ...]:
+    """Plain pieces of ``text`` and the enrichers between them, in order."""
+    out: list[str | _Token] = []
     i, n = 0, len(text)
     finder = _Finder(text)
     while i < n:
@@ -121,15 +149,38 @@ def _replace(text: str, resolve: Resolve | None, name: str | None, rolls: Rolls 
             out.append(text[i:])
             break
         out.append(text[i:nxt])
-        replaced, end = _one(finder, nxt, resolve, name, rolls)
-        if end <= nxt:  # not an enricher after all: keep the character
+        token, end = _one(finder, nxt)
+        if token is None:  # not an enricher after all: keep the character
             out.append(text[nxt])
             i = nxt + 1
         else:
-            if replaced.endswith(".") and text.startswith(".", end) and not replaced.endswith(".."):
-                replaced = replaced[:-1]  # "reach 5 ft." then the text's "." reads "reach 5 ft."
-            out.append(replaced)
+            out.append((*token, text.startswith(".", end)))
             i = end
+    return tuple(out)
+
+
+def _fill(
+    parts: tuple[str | _Token, ...] | str,
+    resolve: Resolve | None,
+    name: str | None,
+    rolls: Rolls | None,
+) -> str:
+    """The text of ``_parse``'s pieces with each enricher replaced by its words."""
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        kind, arg, at_kind, label, dot_follows = part
+        if kind == "roll":
+            replaced = _roll(arg, label, resolve, name, rolls)
+        elif kind == "ref":
+            replaced = label if label is not None else _reference(arg)
+        else:
+            replaced = _at(at_kind, arg, label, resolve)
+        if replaced.endswith(".") and dot_follows and not replaced.endswith(".."):
+            replaced = replaced[:-1]  # "reach 5 ft." then the text's "." reads "reach 5 ft."
+        out.append(replaced)
     return "".join(out)
 
 
@@ -155,34 +206,31 @@ class _Finder:
         return min(found) if found else -1
 
 
-def _one(
-    finder: _Finder, at: int, resolve: Resolve | None, name: str | None, rolls: Rolls | None
-) -> tuple[str, int]:
-    """(replacement, end index) for the enricher at ``at``; end == at when there is none."""
+def _one(finder: _Finder, at: int) -> tuple[tuple[str, str, str, str | None] | None, int]:
+    """(kind, argument, ``@`` kind, label) of the enricher at ``at`` and the index past
+    it; ``None`` when there is none."""
     text = finder.text
     if text.startswith(_ROLL_START, at):
         end = _close(finder, at + 2, roll=True)
         if end < 0:
-            return "", at
+            return None, at
         label, end2 = _label(text, end)
-        return _roll(text[at + 2 : end - 2], label, resolve, name, rolls), end2
+        return ("roll", text[at + 2 : end - 2], "", label), end2
     for start in (_REF_START, _REF_ESCAPED):
         if text.startswith(start, at):
             end = _close(finder, at + len(start), roll=False)
             if end < 0:
-                return "", at
+                return None, at
             label, end2 = _label(text, end)
-            arg = text[at + len(start) : end - 1]
-            return (label if label is not None else _reference(arg)), end2
+            return ("ref", text[at + len(start) : end - 1], "", label), end2
     match = _AT_START.match(text, at)
     if not match:
-        return "", at
+        return None, at
     end = _close(finder, match.end(), roll=False)
     if end < 0:
-        return "", at
+        return None, at
     label, end2 = _label(text, end)
-    kind, arg = match.group(1), text[match.end() : end - 1]
-    return _at(kind, arg, label, resolve), end2
+    return ("at", text[match.end() : end - 1], match.group(1), label), end2
 
 
 def _close(finder: _Finder, start: int, *, roll: bool) -> int:

@@ -98,6 +98,12 @@ def loads_json(text: str | bytes) -> Any:
     (``NaN``, lone surrogates, integers longer than 18 digits, which orjson would turn
     into floats) or refuses goes through the standard library, so the values and the
     error messages are the standard library's."""
+    return loads_json_finite(text)[0]
+
+
+def loads_json_finite(text: str | bytes) -> tuple[Any, bool]:
+    """``loads_json``, and whether orjson read it: then it holds no NaN or infinity
+    (orjson refuses ``NaN``, ``Infinity`` and numbers too large for a float)."""
     value = _fast_loads(text)
     if value is _UNREAD:
         value = _stdlib_loads(text)
@@ -105,10 +111,10 @@ def loads_json(text: str | bytes) -> Any:
         problem = json_shape_problem(text)
         if problem:
             raise BadDocument(problem)
-        return value
+        return value, True
     if isinstance(value, (dict, list)) and _may_be_too_deep(text):
         check_shape(value)
-    return value
+    return value, False
 
 
 _UNREAD = object()
@@ -144,6 +150,7 @@ def _stdlib_loads(text: str | bytes) -> Any:
 
 
 _KEEP_BRACKETS = bytes(range(256)).translate(None, b'{}[]"')
+_KEEP_MARKS = bytes(range(256)).translate(None, b'{}[]"\\')
 _BRACKETS = bytes.maketrans(b"{}[]", b"()()")
 
 
@@ -153,9 +160,16 @@ def json_shape_problem(text: str | bytes) -> str:
     data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     if data.count(b"{") + data.count(b"[") <= MAX_DEPTH:
         return ""
-    data = data.replace(b"\\\\", b"").replace(b'\\"', b"")  # escapes, then strings:
-    marks = data.translate(None, _KEEP_BRACKETS)
-    brackets = b"".join(marks.split(b'"')[0::2]).translate(_BRACKETS)
+    marks = data.translate(None, _KEEP_MARKS)  # brackets, quotes and backslashes
+    if b"\\" in marks:  # escapes (\" or \\ may hide a quote): out of the text first
+        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+        marks = data.translate(None, _KEEP_BRACKETS)
+    # then strings: quotes with no bracket between them go first (an empty string, or two
+    # strings with no bracket between them become one), the few left one by one
+    marks = marks.replace(b'""', b"")
+    if b'"' in marks:
+        marks = b"".join(marks.split(b'"')[0::2])
+    brackets = marks.translate(_BRACKETS)
     if brackets.count(b"(") > MAX_NODES:
         return "too large once expanded (YAML aliases?)"
     for _ in range(MAX_DEPTH):  # each round takes one level of nesting away

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from storyai.core.importers.errors import ImportRefused
-from storyai.core.importers.foundry.limits import BadDocument, loads_json, read_limited
+from storyai.core.importers.foundry.limits import BadDocument, loads_json_finite, read_limited
 from storyai.core.importers.plan import Skipped
 
 _BINARY_STARTS = {
@@ -31,6 +31,8 @@ class NedbPack:
 
     docs: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    finite: bool = True
+    """Every line was read by orjson, so no document holds NaN or infinity."""
 
 
 def read_nedb(path: Path, label: str) -> NedbPack:
@@ -43,19 +45,20 @@ def read_nedb(path: Path, label: str) -> NedbPack:
     what = binary_kind(raw[:4096])
     if what:
         raise ImportRefused(f"{label}: not an NeDB pack ({what})")
-    try:
-        text = raw.decode("utf-8-sig")
-        lines: list[Any] = text.split("\n")
-    except UnicodeDecodeError:
-        lines = raw.split(b"\n")
+    if raw.startswith(_BOM):
+        raw = raw[len(_BOM) :]
     pack = NedbPack()
     live: dict[Any, tuple[int, dict[str, Any]]] = {}
     parsed = 0
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
+    for number, line in enumerate(raw.split(b"\n"), 1):
+        # A document's line is parsed as the bytes it is (the parser checks the UTF-8);
+        # anything else is read as text first, as a whole line, so blank lines of any
+        # whitespace are skipped and odd ones get the same reasons as ever.
+        text: str | bytes = line if line.lstrip()[:1] == b"{" else _text(line)
+        if not text.strip():
             continue
         try:
-            doc = loads_json(line)
+            doc, finite = loads_json_finite(text)
         except BadDocument as exc:
             pack.skipped.append(Skipped(f"{label}:{number}", exc.reason))
             continue
@@ -63,10 +66,11 @@ def read_nedb(path: Path, label: str) -> NedbPack:
             pack.skipped.append(Skipped(f"{label}:{number}", "not a JSON object"))
             continue
         parsed += 1
+        pack.finite = pack.finite and finite
         if doc.get("$$deleted") is True:
             live.pop(_key(doc.get("_id"), number), None)
             continue
-        if any(k.startswith("$$") for k in doc):
+        if "$$" in "\x00".join(doc) and any(k.startswith("$$") for k in doc):
             continue  # $$indexCreated / $$indexRemoved bookkeeping lines
         live[_key(doc.get("_id"), number)] = (number, doc)
     if not parsed:
@@ -74,6 +78,16 @@ def read_nedb(path: Path, label: str) -> NedbPack:
         raise ImportRefused(f"{label}: not an NeDB pack ({reason})")
     pack.docs = list(live.values())
     return pack
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _text(line: bytes) -> str | bytes:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line  # reported as not UTF-8 when it holds JSON at all
 
 
 def _key(doc_id: Any, number: int) -> Any:

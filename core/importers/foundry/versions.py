@@ -111,8 +111,14 @@ def summary(values: list[Versions]) -> Versions:
     systems = Counter(v.system_id for v in values if v.system_id)
     system = systems.most_common(1)[0][0] if systems else ""
     same = [v for v in values if v.system_id == system]
-    core = max((v.core for v in values if v.core), key=version_key, default="")
-    newest = max((v.system_version for v in same if v.system_version), key=version_key, default="")
+    # each version once, in the order first seen (the first of equal versions wins, as before)
+    cores = dict.fromkeys(v.core for v in values if v.core)
+    core = max(cores, key=version_key, default="")
+    newest = max(
+        dict.fromkeys(v.system_version for v in same if v.system_version),
+        key=version_key,
+        default="",
+    )
     return Versions(core, system, newest)
 
 

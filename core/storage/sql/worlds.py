@@ -6,7 +6,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Text, cast, delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -168,12 +168,14 @@ class SqlWorldRepository(WorldRepository):
                 delete(RAW_DOCUMENTS).where(R.hash.in_(wanted[start : start + CHUNK]))
             )
 
-    async def _store_raw_documents(self, record: WorldVersionRecord) -> dict[str, Any]:
+    async def _store_raw_documents(self, record: WorldVersionRecord) -> Any:
         """The content to store: each raw document replaced by its hash, the documents
-        not stored yet written once to ``raw_documents``."""
+        not stored yet written once to ``raw_documents``. When the record carries that
+        content serialized already (made with its hash), it is written as it is."""
         texts = record.raw_texts
+        stored_text = record.stored_text
         if texts is None or any(id(s["raw"]) not in texts for s in rawdocs.sources(record.content)):
-            texts = rawdocs.serialize_raws(record.content)
+            texts, stored_text = rawdocs.serialize_raws(record.content), None
         if not texts:
             return record.content
         documents = dict(texts.values())
@@ -188,8 +190,17 @@ class SqlWorldRepository(WorldRepository):
         if new:  # another import may store the same document meanwhile: it is the same
             dialect = postgresql if self._link.url.get_backend_name() == "postgresql" else sqlite
             await self._link.write(dialect.insert(RAW_DOCUMENTS).on_conflict_do_nothing(), new)
+        if stored_text is not None:
+            return self._serialized_json(stored_text)
         known = texts
         return rawdocs.replace_raws(record.content, lambda raw: {rawdocs.STORED: known[id(raw)][0]})
+
+    def _serialized_json(self, text: str) -> Any:
+        """A JSON column's value from JSON text as it is (PostgreSQL: cast to json)."""
+        value = literal(text, Text)
+        if self._link.url.get_backend_name() == "postgresql":
+            return cast(value, postgresql.JSON)
+        return value
 
     async def _inflated(self, record: WorldVersionRecord) -> WorldVersionRecord:
         """The record with its raw documents read back in place of their hashes."""

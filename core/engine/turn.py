@@ -107,15 +107,8 @@ def play_turn(
             draft.say("There is nothing to confirm right now.", "notice")
             return Outcome(intent, [], draft.lines, understood=False)
         intent = replace(parse(command), raw=text)
-    if state.ending:
-        draft.say(
-            "This story has ended. Rewind to an earlier turn to play on, or start a new story.",
-            "notice",
-        )
-        return Outcome(intent, [], draft.lines, understood=True)
-    if draft.sheet.is_dead:
-        combat.check_death(draft)
-        return Outcome(intent, draft.ops, draft.lines, draft.rolls, draft.rejected)
+    if (stopped := _no_play(state, draft, intent)) is not None:
+        return stopped
     time_passes = _act(draft, intent)
     if time_passes:  # looking at your sheet or asking for help costs no time
         powers.time_passes(draft)
@@ -128,6 +121,20 @@ def play_turn(
     offered = draft.confirming if draft.confirming is not None else choices.offer(draft)
     draft.do(OfferChoices(choices=offered))
     return Outcome(intent, draft.ops, draft.lines, draft.rolls, draft.rejected, draft.understood)
+
+
+def _no_play(state: GameState, draft: Draft, intent: Intent) -> Outcome | None:
+    """The outcome when nothing can be played: the story has ended, or the player is dead."""
+    if state.ending:
+        draft.say(
+            "This story has ended. Rewind to an earlier turn to play on, or start a new story.",
+            "notice",
+        )
+        return Outcome(intent, [], draft.lines, understood=True)
+    if draft.sheet.is_dead:
+        combat.check_death(draft)
+        return Outcome(intent, draft.ops, draft.lines, draft.rolls, draft.rejected)
+    return None
 
 
 _CHANGING = frozenset({"go", "take", "drop", "use", "equip", "give"})
@@ -168,15 +175,8 @@ def _in_order(
     draft = Draft(state.fork(), world, rules, dice, actor)
     first = parse(parts[0])
     whole = replace(first, raw=text)
-    if state.ending:
-        draft.say(
-            "This story has ended. Rewind to an earlier turn to play on, or start a new story.",
-            "notice",
-        )
-        return Outcome(whole, [], draft.lines, understood=True)
-    if draft.sheet.is_dead:
-        combat.check_death(draft)
-        return Outcome(whole, draft.ops, draft.lines, draft.rolls, draft.rejected)
+    if (stopped := _no_play(state, draft, whole)) is not None:
+        return stopped
     for i, part in enumerate(parts):
         intent = parse(part)
         fighting = draft.state.combat is not None

@@ -7,7 +7,9 @@ Sections go from most stable to least (ARCHITECTURE.md §4):
    Cache breakpoint after ``world``.
 2. ``summaries``: closed chapters, append-only. Breakpoint.
 3. ``recent``: the turns since the previous chapter closed, verbatim and
-   append-only; the window moves only when a chapter closes. Breakpoint.
+   append-only; the window moves only when a chapter closes, or when it outgrows
+   its budget, and then by half the budget at once (``_fit_stepped``), so that
+   the next turns append to it again. Breakpoint.
 4. The volatile block: ``lore`` fired this turn, ``memories`` recalled by
    full-text search, the ``scene`` as the engine holds it.
 5. ``input``: what the rules decided this turn and what the player typed.
@@ -153,7 +155,7 @@ def build_prompt(
 
     seen = [t for t in (memory.recent if memory else ()) if _witnessed(t, request.actor)]
     recent_lines = [_turn_text(t) for t in seen]
-    recent = _fit_newest(recent_lines, budgets.recent, count, dropped, "recent")
+    recent = _fit_stepped(recent_lines, budgets.recent, count, dropped, "recent")
 
     sources = [("your action", request.action)]
     if memory:
@@ -371,6 +373,31 @@ def _fit_newest(
     if len(kept) < len(entries):
         dropped[name] = len(entries) - len(kept)
     return list(reversed(kept))
+
+
+def _fit_stepped(
+    entries: list[str], budget: int, count: Callable[[str], int], dropped: dict, name: str
+) -> list[str]:
+    """The newest entries, in story order, trimmed in steps: the window grows one entry
+    a turn, and when it outgrows ``budget`` its oldest entries go until it fills at most
+    half of it. Replaying the entries from the first (they never change) decides where
+    the window starts, so the next turn's window starts at the same entry and only
+    appends: the prompt up to the newest turn is byte-stable (a server's prompt cache
+    reuses it) for several turns, not for none as when dropping one entry a turn."""
+    sizes = [count(entry) + 1 for entry in entries]
+    start, used = 0, 0
+    for i, n in enumerate(sizes):
+        used += n
+        if used <= budget:
+            continue
+        while start < i and used > budget // 2:
+            used -= sizes[start]
+            start += 1
+        if used > budget:  # the newest alone is over budget: nothing older fits with it
+            start, used = i + 1, 0
+    if start:
+        dropped[name] = start
+    return entries[start:]
 
 
 def _fit_in_order(

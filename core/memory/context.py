@@ -6,7 +6,8 @@ Sections go from most stable to least (ARCHITECTURE.md §4):
    the world bible. Byte-stable: sorted, no timestamps, no live numbers.
    Cache breakpoint after ``world``.
 2. ``summaries``: closed chapters, append-only. Breakpoint.
-3. ``recent``: the turns since the previous chapter closed, verbatim and
+3. ``recent``: the turns since the previous chapter closed (compact: since the
+   newest one closed, but for its last ``COMPACT_OVERLAP`` turns), verbatim and
    append-only; the window moves only when a chapter closes, or when it outgrows
    its budget, and then by half the budget at once (``_fit_stepped``), so that
    the next turns append to it again. Breakpoint.
@@ -38,6 +39,7 @@ from storyai.core.memory.compact import (
     COMPACT_RULES,
     boundary_lines,
     brief_bible,
+    first_sentence,
 )
 from storyai.core.memory.lore import LoreHit, select_lore
 from storyai.core.memory.tokens import Tokenizer, default_tokenizer
@@ -119,6 +121,10 @@ with their name as speaker. Keep to what the acting character could know.
 "reason"}], "quests": [{"quest", "stage"}], "lore": [], "attitudes": [{"who", \
 "attitude"}]}, "check": null, "media_hints": {"image_prompt": "", "ambient_audio": ""}}."""
 
+COMPACT_OVERLAP = 2
+"""Turns of the newest closed chapter the compact window still tells verbatim, besides
+its summary: what was just said stays in view across a chapter's close."""
+
 LENGTH = {"short": "1 to 2 short paragraphs", "medium": "2 to 3 paragraphs", "long": "3 to 5"}
 
 
@@ -145,7 +151,16 @@ def build_prompt(
     bible = brief_bible(world, state) if compact else world_bible(world, state)
     world_text = _fit_lines(bible, budgets.world, count, dropped, "world")
 
-    chapters = state.chapters[:-1]  # the newest closed chapter is still told verbatim
+    # The recent-turns window starts where the second-newest chapter ended (full) or, in
+    # the compact profile, a few turns before the newest one ended, that chapter then
+    # summarized too: either start holds still from one chapter's close to the next, so
+    # the window only grows between them (and when it outgrows its budget, it loses half).
+    if compact:
+        chapters = list(state.chapters)
+        since = state.chapters[-1].last_turn - COMPACT_OVERLAP if state.chapters else -1
+    else:
+        chapters = state.chapters[:-1]  # the newest closed chapter is still told verbatim
+        since = -1
     summary_lines = [
         f"Chapter {c.number} (turns {c.first_turn}-{c.last_turn}): {c.summary}" for c in chapters
     ]
@@ -153,7 +168,11 @@ def build_prompt(
     if chapters and chapters[0].number > 1:  # older ones the state no longer keeps
         dropped["summaries"] = dropped.get("summaries", 0) + chapters[0].number - 1
 
-    seen = [t for t in (memory.recent if memory else ()) if _witnessed(t, request.actor)]
+    seen = [
+        t
+        for t in (memory.recent if memory else ())
+        if t.turn > since and _witnessed(t, request.actor)
+    ]
     recent_lines = [_turn_text(t) for t in seen]
     recent = _fit_stepped(recent_lines, budgets.recent, count, dropped, "recent")
 
@@ -164,7 +183,15 @@ def build_prompt(
     here = state.players[request.actor].location if request.actor in state.players else ""
     if here in world.locations:
         sources.append(("the scene", world.locations[here].name))
-    lore = select_lore(world, state, request.actor, sources, budget=budgets.lore, count=count)
+    lore = select_lore(
+        world,
+        state,
+        request.actor,
+        sources,
+        budget=budgets.lore,
+        count=count,
+        brief=first_sentence if compact else None,
+    )
     lore_text = "\n".join(
         f"- {h.text} (fired by {h.why})"
         if h.status == "included"

@@ -23,9 +23,13 @@ log = logging.getLogger("storyai.memory")
 COMPACT_AT = 8192
 """``auto`` chooses the compact profile for a context window this small or smaller."""
 COMPACT_BUDGETS = Budgets(
-    world=1400, summaries=300, recent=700, lore=200, memories=0, scene=300, input=300
+    world=1400, summaries=300, recent=1400, lore=120, memories=0, scene=300, input=300
 )
-"""The compact profile's budgets: ~3.6k local tokens with the rules, against ~9.3k."""
+"""The compact profile's budgets: ~4.2k local tokens with the rules, against ~9.3k. What
+changes every turn (lore, scene, input) is what the server reads anew each turn, so it
+is kept short (lore entries are cut to their first sentence: 120 tokens hold two or
+three); the recent turns are read once and then come from the server's cache, and a
+chapter of them (the compact window restarts when a chapter closes) fits."""
 HEADROOM = 0.8
 """The share of (window - reply) the budgets may fill: the rest is for a tokenizer that
 counts more than ours and for the chat template."""

@@ -3,6 +3,7 @@ context window the server reports, with budgets that fit that window."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import playing
@@ -16,6 +17,7 @@ from storyai.core.memory.sizing import COMPACT_AT, Sizer, Sizing, choose_profile
 from storyai.core.narrators.ai import MAX_TOKENS_COMPACT, AINarrator
 from storyai.core.narrators.compact_schema import COMPACT_REPLY_SCHEMA, COMPACT_WORST_CHARS
 from storyai.core.narrators.schema import REPLY_SCHEMA
+from storyai.core.play.telling import CHAPTER_TURNS
 from storyai.core.storage.memory import InMemoryStore
 
 
@@ -170,3 +172,52 @@ async def test_a_calibration_that_moves_a_little_keeps_the_prompt_byte_stable():
     assert texts[0] == texts[1] == texts[2]
     narrator.calibration.factors[key] = 2.0
     assert [s.text for s in original(seen[-1]).sections] != texts[0]  # the budget did bind
+
+
+async def test_a_compact_prompt_keeps_what_changes_every_turn_short_and_extends_the_last_one():
+    """A small local server reads anew, each turn, what the previous prompt did not end
+    with: the newest turn and what changes every turn (lore, scene, input). So the
+    compact prompt tells fired lore in one sentence each, and its recent turns only grow
+    from one chapter's close to the next: each prompt starts with the previous one up to
+    its recent turns, except at a chapter's close."""
+    uow = InMemoryStore().unit_of_work
+    told = "The square is quiet. Hesta counts the cold stones again."
+    narrator, model = narrator_with(
+        Sizer("compact"), default=lambda r: echo(r) if r.task == "summary" else compact_reply(told)
+    )
+    opening = await start(uow, narrator)
+    texts = [
+        "talk to hesta about the village",  # fires lore of several sentences
+        *[f"wander the square {n}" for n in range(2 * CHAPTER_TURNS + 2)],
+    ]
+    for text in texts:
+        await playing.take_turn(uow, opening.session_id, text, narrator=narrator)
+    state = (await playing.resume(uow, opening.session_id)).state
+    narrations = [r for r in model.requests if r.task == "narration"]
+
+    lore = section(narrations[1], "lore").splitlines()[1:]
+    assert lore, "no lore fired: the test means nothing"
+    for line in lore:
+        said = line.split(": ", 1)[1].rsplit(" (fired by", 1)[0]
+        assert said.count(". ") == 0 and said.endswith((".", "!", "?", "…")), line
+
+    stable, closes = 0, []
+    for n, (before, after) in enumerate(itertools.pairwise(narrations), 1):
+        cached = "\n\n".join(
+            s.text for s in before.sections if s.name in ("rules", "world", "summaries", "recent")
+        )
+        if "\n\n".join(s.text for s in after.sections).startswith(cached):
+            stable += 1
+        elif section(before, "summaries") != section(after, "summaries"):
+            closes.append(n)
+    assert len(state.chapters) == 2
+    assert len(closes) == 2 and stable == len(narrations) - 1 - 2, closes
+    # after a close: that chapter in the summaries, its last two turns still verbatim
+    newest = state.chapters[-1]
+    last = narrations[-1]
+    assert f"Chapter {newest.number} (turns" in section(last, "summaries")
+    recent = section(last, "recent")
+    assert (
+        f"[Turn {newest.last_turn - 1}]" in recent
+        and f"[Turn {newest.last_turn - 2}]" not in recent
+    )

@@ -12,6 +12,7 @@ from ai_helpers import echo, section, start
 
 from storyai.core.llm.fake import ScriptedModel
 from storyai.core.llm.router import RouteEntry, Router
+from storyai.core.llm.schemas import without_bounds
 from storyai.core.memory.context import Budgets
 from storyai.core.memory.sizing import COMPACT_AT, Sizer, Sizing, choose_profile, fit_budgets
 from storyai.core.narrators.ai import MAX_TOKENS_COMPACT, AINarrator
@@ -62,6 +63,9 @@ def test_the_compact_reply_is_the_full_one_cut_down():
     full_narrative = REPLY_SCHEMA["properties"]["narrative"]
     assert props["narrative"]["type"] == full_narrative["type"]
     assert props["narrative"]["maxLength"] < full_narrative["maxLength"]
+    # and no empty narrative: a grammar makes a small model write a sentence at least
+    assert props["narrative"]["minLength"] >= 20
+    assert "minLength" not in without_bounds(COMPACT_REPLY_SCHEMA)["properties"]["narrative"]
     # a grammar keeps even a rambling model's reply inside the compact token cap
     # (about 3 characters a token at worst, keys and punctuation included)
     assert 3 * min(MAX_TOKENS_COMPACT.values()) >= COMPACT_WORST_CHARS + 200

@@ -16,13 +16,16 @@ would (``[providers.local]``, ``structured``, ``prompt_profile``). Per run:
 * **prompt** tokens per turn (as the server counts them) and **cached**: the share of
   the prompt tokens the server took from its cache, turns 2 onwards;
 * what the server itself says (its ``timings``, read through a recording proxy in
-  front of it): **read** (prompt tokens it had to evaluate, the rest came from its
-  cache), **before** (tokens it streamed before the narrative's first character:
-  ``{"narrative": "`` and any whitespace), and the first word as the server timed it
-  (``prompt_ms`` plus those tokens at its generation speed), and **computed** at the
-  speeds of a quiet 2-core machine (``--prompt-tps``, ``--gen-tps``: 250 prompt and
-  20 generated tokens a second, the grammar-constrained speed), which stays
-  meaningful on a busy machine where wall times are not.
+  front of it) of each turn's first request: the share it took from its cache (the
+  usage column above also counts a repair request, whose prompt is all cached),
+  **read** (prompt tokens it had to evaluate, the rest came from its cache),
+  **before** (tokens it streamed before the narrative's first character:
+  ``{"narrative": "`` and any whitespace the grammar allows), the first word as the
+  server timed it (``prompt_ms`` plus those tokens at its generation speed), and
+  **computed**: the same at the speeds of a quiet 2-core machine (``--prompt-tps``,
+  ``--gen-tps``: 250 prompt and 20 generated tokens a second, a cautious figure: llama.cpp
+  0.3.36's grammar sampling measured 36-40 tokens a second on a busy machine, about
+  what it generates without one), which stays meaningful where wall times are not.
 
 Run from the repository root; it needs ``.ci/llama-server`` to have built the server
 (``tests/realmodel/llama.py`` finds it, or ``STORYAI_LLAMA_SERVER`` and
@@ -280,6 +283,7 @@ def report(runs: list[Run], prompt_tps: float, gen_tps: float, threads: int) -> 
         "warm first word p50",
         "prompt tokens p50",
         "cached (turn 2+)",
+        "first request cached (turn 2+)",
         "warm: read / before p50",
         "warm first word, server s p50",
         f"warm first word at {prompt_tps:g}/{gen_tps:g} tok/s p50 / p95",
@@ -288,7 +292,7 @@ def report(runs: list[Run], prompt_tps: float, gen_tps: float, threads: int) -> 
     for run in runs:
         t = run.turns
         if not t:
-            table.add_row(run.profile, run.mode, "0", *["-"] * 10)
+            table.add_row(run.profile, run.mode, "0", *["-"] * 11)
             continue
         verdicts = ("first", "repaired", "prose", "fallback")
         counts = [sum(x.verdict == v for x in t) for v in verdicts]
@@ -313,15 +317,21 @@ def report(runs: list[Run], prompt_tps: float, gen_tps: float, threads: int) -> 
 
 
 def _warm_server(later: list[Turn], prompt_tps: float, gen_tps: float) -> list[str]:
-    """From turn 2 on, as the server timed it: prompt tokens read and tokens streamed
+    """From turn 2 on, as the server timed it: the share of the prompt it took from its
+    cache for each turn's first request (a repair request repeats the prompt, all of it
+    cached, which the usage column counts too), prompt tokens read and tokens streamed
     before the narrative (p50), the first word it timed, and the first word computed at
     ``prompt_tps`` / ``gen_tps``."""
+    asked = [x.server for x in later if x.server is not None]
+    share = sum(s.cached for s in asked) / max(1, sum(s.cached + s.read for s in asked))
+    first = f"{share:.0%}" if asked else "-"
     told = [x.server for x in later if x.server is not None and x.server.before is not None]
     if not told:
-        return ["-", "-", "-"]
+        return [first, "-", "-", "-"]
     timed = [s.first_word_s for s in told if s.first_word_s is not None]
     computed = [c for s in told if (c := s.computed_s(prompt_tps, gen_tps)) is not None]
     return [
+        first,
         f"{percentile([s.read for s in told], 50):,.0f} / "
         f"{percentile([s.before or 0 for s in told], 50):.0f}",
         f"{percentile(timed, 50):.1f}" if timed else "-",

@@ -192,10 +192,12 @@ def build_prompt(
         count=count,
         brief=first_sentence if compact else None,
     )
+    # why each entry fired is for a person reading the prompt (the trace keeps it); a
+    # small model's prompt leaves it out: it changes every turn, so it is read every turn
     lore_text = "\n".join(
-        f"- {h.text} (fired by {h.why})"
-        if h.status == "included"
-        else f"- GM SECRET, never state it, let play reveal it: {h.text} (fired by {h.why})"
+        ("- " if h.status == "included" else "- GM SECRET, never state it, let play reveal it: ")
+        + h.text
+        + ("" if compact else f" (fired by {h.why})")
         for h in lore
         if h.status in ("included", "secret")
     )

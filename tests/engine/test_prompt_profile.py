@@ -202,8 +202,9 @@ async def test_a_compact_prompt_keeps_what_changes_every_turn_short_and_extends_
     lore = section(narrations[1], "lore").splitlines()[1:]
     assert lore, "no lore fired: the test means nothing"
     for line in lore:
-        said = line.split(": ", 1)[1].rsplit(" (fired by", 1)[0]
+        said = line.split(": ", 1)[1]
         assert said.count(". ") == 0 and said.endswith((".", "!", "?", "…")), line
+        assert "fired by" not in said  # why it fired is in the trace, not the prompt
 
     stable, closes = 0, []
     for n, (before, after) in enumerate(itertools.pairwise(narrations), 1):

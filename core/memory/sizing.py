@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 from storyai.core.memory.context import Budgets
 
@@ -47,7 +47,13 @@ def choose_profile(setting: str, window: int | None) -> str:
 
 
 def fit_budgets(budgets: Budgets, limit: int) -> Budgets:
-    """``budgets`` shrunk in proportion so that their total is at most ``limit``."""
+    """``budgets`` shrunk so that their total is at most ``limit``: the recent turns
+    first, down to a quarter of their budget (the chapter summaries keep what they
+    lose; the world bible is what the model cannot do without), then all in proportion."""
+    if budgets.total <= limit:
+        return budgets
+    give = min(budgets.total - limit, budgets.recent * 3 // 4)
+    budgets = replace(budgets, recent=budgets.recent - give)
     if budgets.total <= limit:
         return budgets
     rules = budgets.total - sum(getattr(budgets, f.name) for f in fields(budgets))

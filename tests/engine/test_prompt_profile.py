@@ -9,12 +9,15 @@ import json
 import playing
 import pytest
 from ai_helpers import echo, section, start
+from walkthrough import bundled
 
 from storyai.core.llm.fake import ScriptedModel
 from storyai.core.llm.router import RouteEntry, Router
 from storyai.core.llm.schemas import without_bounds
+from storyai.core.memory.compact import brief_bible
 from storyai.core.memory.context import Budgets
 from storyai.core.memory.sizing import COMPACT_AT, Sizer, Sizing, choose_profile, fit_budgets
+from storyai.core.memory.tokens import default_tokenizer
 from storyai.core.narrators.ai import MAX_TOKENS_COMPACT, AINarrator
 from storyai.core.narrators.compact_schema import COMPACT_REPLY_SCHEMA, COMPACT_WORST_CHARS
 from storyai.core.narrators.schema import REPLY_SCHEMA
@@ -226,3 +229,21 @@ async def test_a_compact_prompt_keeps_what_changes_every_turn_short_and_extends_
         f"[Turn {newest.last_turn - 1}]" in recent
         and f"[Turn {newest.last_turn - 2}]" not in recent
     )
+
+
+async def test_a_4k_window_gives_way_in_the_recent_turns_not_in_the_world():
+    """Fitted to a 4,096-token window, the compact budgets still hold Ember Hollow's whole
+    brief world bible for a tokenizer that counts a quarter more than ours (SmolLM2's
+    does about 10 % more): the recent turns give way first (the summaries keep what
+    they lose)."""
+    uow = InMemoryStore().unit_of_work
+    narrator, _ = narrator_with(Sizer("compact"), default=lambda r: compact_reply("Snow."))
+    opening = await start(uow, narrator)
+    state = (await playing.resume(uow, opening.session_id)).state
+    count = default_tokenizer().count
+    bible = sum(count(line) + 1 for line in brief_bible(bundled("ember_hollow"), state))
+    reply = MAX_TOKENS_COMPACT["medium"]
+    budgets = Sizing("compact", 4096).budgets(reply)
+    assert budgets.total <= (4096 - reply) * 0.8
+    assert budgets.scaled(1.25).world >= bible
+    assert budgets.recent < Sizing("compact", 8192).budgets(reply).recent

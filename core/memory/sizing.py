@@ -28,8 +28,9 @@ COMPACT_BUDGETS = Budgets(
 """The compact profile's budgets: ~4.2k local tokens with the rules, against ~9.3k. What
 changes every turn (lore, scene, input) is what the server reads anew each turn, so it
 is kept short (lore entries are cut to their first sentence: 120 tokens hold two or
-three); the recent turns are read once and then come from the server's cache, and a
-chapter of them (the compact window restarts when a chapter closes) fits."""
+three); the recent turns are read once and then come from the server's cache, so
+there is room for several (the compact window restarts when a chapter closes, and
+loses half when it outgrows this budget before then)."""
 HEADROOM = 0.8
 """The share of (window - reply) the budgets may fill: the rest is for a tokenizer that
 counts more than ours and for the chat template."""

@@ -6,8 +6,11 @@ Sections go from most stable to least (ARCHITECTURE.md §4):
    the world bible. Byte-stable: sorted, no timestamps, no live numbers.
    Cache breakpoint after ``world``.
 2. ``summaries``: closed chapters, append-only. Breakpoint.
-3. ``recent``: the turns since the previous chapter closed, verbatim and
-   append-only; the window moves only when a chapter closes. Breakpoint.
+3. ``recent``: the turns since the previous chapter closed (compact: since the
+   newest one closed, but for its last ``COMPACT_OVERLAP`` turns), verbatim and
+   append-only; the window moves only when a chapter closes, or when it outgrows
+   its budget, and then by half the budget at once (``_fit_stepped``), so that
+   the next turns append to it again. Breakpoint.
 4. The volatile block: ``lore`` fired this turn, ``memories`` recalled by
    full-text search, the ``scene`` as the engine holds it.
 5. ``input``: what the rules decided this turn and what the player typed.
@@ -36,6 +39,7 @@ from storyai.core.memory.compact import (
     COMPACT_RULES,
     boundary_lines,
     brief_bible,
+    first_sentence,
 )
 from storyai.core.memory.lore import LoreHit, select_lore
 from storyai.core.memory.tokens import Tokenizer, default_tokenizer
@@ -117,6 +121,10 @@ with their name as speaker. Keep to what the acting character could know.
 "reason"}], "quests": [{"quest", "stage"}], "lore": [], "attitudes": [{"who", \
 "attitude"}]}, "check": null, "media_hints": {"image_prompt": "", "ambient_audio": ""}}."""
 
+COMPACT_OVERLAP = 2
+"""Turns of the newest closed chapter the compact window still tells verbatim, besides
+its summary: what was just said stays in view across a chapter's close."""
+
 LENGTH = {"short": "1 to 2 short paragraphs", "medium": "2 to 3 paragraphs", "long": "3 to 5"}
 
 
@@ -143,7 +151,16 @@ def build_prompt(
     bible = brief_bible(world, state) if compact else world_bible(world, state)
     world_text = _fit_lines(bible, budgets.world, count, dropped, "world")
 
-    chapters = state.chapters[:-1]  # the newest closed chapter is still told verbatim
+    # The recent-turns window starts where the second-newest chapter ended (full) or, in
+    # the compact profile, a few turns before the newest one ended, that chapter then
+    # summarized too: either start holds still from one chapter's close to the next, so
+    # the window only grows between them (and when it outgrows its budget, it loses half).
+    if compact:
+        chapters = list(state.chapters)
+        since = state.chapters[-1].last_turn - COMPACT_OVERLAP if state.chapters else -1
+    else:
+        chapters = state.chapters[:-1]  # the newest closed chapter is still told verbatim
+        since = -1
     summary_lines = [
         f"Chapter {c.number} (turns {c.first_turn}-{c.last_turn}): {c.summary}" for c in chapters
     ]
@@ -151,9 +168,13 @@ def build_prompt(
     if chapters and chapters[0].number > 1:  # older ones the state no longer keeps
         dropped["summaries"] = dropped.get("summaries", 0) + chapters[0].number - 1
 
-    seen = [t for t in (memory.recent if memory else ()) if _witnessed(t, request.actor)]
+    seen = [
+        t
+        for t in (memory.recent if memory else ())
+        if t.turn > since and _witnessed(t, request.actor)
+    ]
     recent_lines = [_turn_text(t) for t in seen]
-    recent = _fit_newest(recent_lines, budgets.recent, count, dropped, "recent")
+    recent = _fit_stepped(recent_lines, budgets.recent, count, dropped, "recent")
 
     sources = [("your action", request.action)]
     if memory:
@@ -162,11 +183,21 @@ def build_prompt(
     here = state.players[request.actor].location if request.actor in state.players else ""
     if here in world.locations:
         sources.append(("the scene", world.locations[here].name))
-    lore = select_lore(world, state, request.actor, sources, budget=budgets.lore, count=count)
+    lore = select_lore(
+        world,
+        state,
+        request.actor,
+        sources,
+        budget=budgets.lore,
+        count=count,
+        brief=first_sentence if compact else None,
+    )
+    # why each entry fired is for a person reading the prompt (the trace keeps it); a
+    # small model's prompt leaves it out: it changes every turn, so it is read every turn
     lore_text = "\n".join(
-        f"- {h.text} (fired by {h.why})"
-        if h.status == "included"
-        else f"- GM SECRET, never state it, let play reveal it: {h.text} (fired by {h.why})"
+        ("- " if h.status == "included" else "- GM SECRET, never state it, let play reveal it: ")
+        + h.text
+        + ("" if compact else f" (fired by {h.why})")
         for h in lore
         if h.status in ("included", "secret")
     )
@@ -371,6 +402,31 @@ def _fit_newest(
     if len(kept) < len(entries):
         dropped[name] = len(entries) - len(kept)
     return list(reversed(kept))
+
+
+def _fit_stepped(
+    entries: list[str], budget: int, count: Callable[[str], int], dropped: dict, name: str
+) -> list[str]:
+    """The newest entries, in story order, trimmed in steps: the window grows one entry
+    a turn, and when it outgrows ``budget`` its oldest entries go until it fills at most
+    half of it. Replaying the entries from the first (they never change) decides where
+    the window starts, so the next turn's window starts at the same entry and only
+    appends: the prompt up to the newest turn is byte-stable (a server's prompt cache
+    reuses it) for several turns, not for none as when dropping one entry a turn."""
+    sizes = [count(entry) + 1 for entry in entries]
+    start, used = 0, 0
+    for i, n in enumerate(sizes):
+        used += n
+        if used <= budget:
+            continue
+        while start < i and used > budget // 2:
+            used -= sizes[start]
+            start += 1
+        if used > budget:  # the newest alone is over budget: nothing older fits with it
+            start, used = i + 1, 0
+    if start:
+        dropped[name] = start
+    return entries[start:]
 
 
 def _fit_in_order(

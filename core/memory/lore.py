@@ -52,9 +52,11 @@ def select_lore(
     *,
     budget: int,
     count: Callable[[str], int],
+    brief: Callable[[str], str] | None = None,
 ) -> list[LoreHit]:
     """Every entry a keyword fired, best first, with its status. ``sources`` are
-    ``(label, text)`` pairs, most important first, e.g. ``("your action", "look at the mine")``."""
+    ``(label, text)`` pairs, most important first, e.g. ``("your action", "look at the mine")``.
+    ``brief`` shortens each entry's text (the compact prompt keeps its first sentence)."""
     lowered = [(label, text.lower()) for label, text in sources]
     fired: list[tuple[int, int, str, str]] = []
     for lore_id in sorted(world.lore):
@@ -68,7 +70,8 @@ def select_lore(
     hits, used = [], 0
     for _, _, lore_id, why in fired:
         entry = world.lore[lore_id]
-        text = f"{entry.title}: {' '.join(entry.text.split())}"
+        body = " ".join(entry.text.split())
+        text = f"{entry.title}: {brief(body) if brief else body}"
         tokens = count(text)
         if entry.requires is not None and not (
             actor in state.players and holds(entry.requires, state, actor, world)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 from storyai.core.memory.context import Budgets
 
@@ -23,9 +23,14 @@ log = logging.getLogger("storyai.memory")
 COMPACT_AT = 8192
 """``auto`` chooses the compact profile for a context window this small or smaller."""
 COMPACT_BUDGETS = Budgets(
-    world=1400, summaries=300, recent=700, lore=200, memories=0, scene=300, input=300
+    world=1400, summaries=300, recent=1400, lore=120, memories=0, scene=300, input=300
 )
-"""The compact profile's budgets: ~3.6k local tokens with the rules, against ~9.3k."""
+"""The compact profile's budgets: ~4.2k local tokens with the rules, against ~9.3k. What
+changes every turn (lore, scene, input) is what the server reads anew each turn, so it
+is kept short (lore entries are cut to their first sentence: 120 tokens hold two or
+three); the recent turns are read once and then come from the server's cache, so
+there is room for several (the compact window restarts when a chapter closes, and
+loses half when it outgrows this budget before then)."""
 HEADROOM = 0.8
 """The share of (window - reply) the budgets may fill: the rest is for a tokenizer that
 counts more than ours and for the chat template."""
@@ -43,7 +48,13 @@ def choose_profile(setting: str, window: int | None) -> str:
 
 
 def fit_budgets(budgets: Budgets, limit: int) -> Budgets:
-    """``budgets`` shrunk in proportion so that their total is at most ``limit``."""
+    """``budgets`` shrunk so that their total is at most ``limit``: the recent turns
+    first, down to a quarter of their budget (the chapter summaries keep what they
+    lose; the world bible is what the model cannot do without), then all in proportion."""
+    if budgets.total <= limit:
+        return budgets
+    give = min(budgets.total - limit, budgets.recent * 3 // 4)
+    budgets = replace(budgets, recent=budgets.recent - give)
     if budgets.total <= limit:
         return budgets
     rules = budgets.total - sum(getattr(budgets, f.name) for f in fields(budgets))

@@ -40,6 +40,7 @@ def compact_schema(full: dict[str, Any] = REPLY_SCHEMA) -> dict[str, Any]:
     # cap (``COMPACT_WORST_CHARS`` is the most the schema lets it write).
     props, changes_props = out["properties"], out["properties"]["state_changes"]["properties"]
     props["narrative"]["maxLength"] = COMPACT_NARRATIVE_CHARS
+    props["narrative"]["minLength"] = COMPACT_NARRATIVE_MIN
     props["choices"]["maxItems"] = 3
     _bound(props["choices"]["items"], id=8, text=80)
     changes_props["location"]["maxLength"] = 40
@@ -51,6 +52,10 @@ def compact_schema(full: dict[str, Any] = REPLY_SCHEMA) -> dict[str, Any]:
 
 COMPACT_NARRATIVE_CHARS = 600
 """About four sentences: a small model's paragraph, not a page."""
+COMPACT_NARRATIVE_MIN = 40
+"""A sentence at least: under a grammar a small model cannot answer with an empty (or
+one-word) narrative, which costs a repair request (SmolLM2-135M gave ``""`` on 2 turns
+of 8). Hosted strict modes get the schema without it (``llm.schemas.without_bounds``)."""
 
 
 def _bound(obj: dict[str, Any], **lengths: int) -> None:

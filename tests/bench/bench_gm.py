@@ -163,9 +163,9 @@ async def play(args: argparse.Namespace, uow) -> Run:
 
     run = Run()
 
-    def timed_prompt(request):
+    def timed_prompt(request, sizing=None):
         t0 = time.perf_counter()
-        prompt = original(request)
+        prompt = original(request, sizing)
         run.assembly_ms.append((time.perf_counter() - t0) * 1000)
         return prompt
 

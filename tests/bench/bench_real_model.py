@@ -14,21 +14,41 @@ would (``[providers.local]``, ``structured``, ``prompt_profile``). Per run:
 * **first word** p50/p95: to the first narrated character streamed (s); "warm" is the
   same from the second turn on (the server has the previous prompt cached);
 * **prompt** tokens per turn (as the server counts them) and **cached**: the share of
-  the prompt tokens the server took from its cache, turns 2 onwards.
+  the prompt tokens the server took from its cache, turns 2 onwards;
+* what the server itself says (its ``timings``, read through a recording proxy in
+  front of it) of each turn's first request: the share it took from its cache (the
+  usage column above also counts a repair request, whose prompt is all cached),
+  **read** (prompt tokens it had to evaluate, the rest came from its cache),
+  **before** (tokens it streamed before the narrative's first character:
+  ``{"narrative": "`` and any whitespace the grammar allows), the first word as the
+  server timed it (``prompt_ms`` plus those tokens at its generation speed), and
+  **computed**: the same at the speeds of a quiet 2-core machine (``--prompt-tps``,
+  ``--gen-tps``: 250 prompt and 20 generated tokens a second, a cautious figure: llama.cpp
+  0.3.36's grammar sampling measured 36-40 tokens a second on a busy machine, about
+  what it generates without one), which stays meaningful where wall times are not.
 
 Run from the repository root; it needs ``.ci/llama-server`` to have built the server
-(``tests/realmodel/llama.py`` finds it). Slow on purpose-built hardware's poor cousin:
-keep it to ~10 turns per run on a shared 2-core machine.
+(``tests/realmodel/llama.py`` finds it, or ``STORYAI_LLAMA_SERVER`` and
+``STORYAI_LLAMA_MODEL``). Slow on purpose-built hardware's poor cousin: keep it to
+~10 turns per run on a shared 2-core machine.
 
     python tests/bench/bench_real_model.py                       # compact and full, all modes
     python tests/bench/bench_real_model.py --profiles compact --turns 10
     python tests/bench/bench_real_model.py --modes json_schema,tool --profiles full --turns 6
+
+The README's numbers (issue 13) come from, on a quiet machine (nothing else running;
+``uptime`` load below 0.2; llama.cpp on both cores):
+
+    eval "$(.ci/llama-server)"
+    python tests/bench/bench_real_model.py --profiles compact --turns 8 \\
+        --modes json_schema,json_object,tool,prompt,anthropic
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -38,7 +58,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for realmodel
 
 from bench_turns import machine, percentile
-from realmodel.llama import LlamaServer, find_llama, why_missing
+from realmodel.llama import LlamaServer, default_threads, find_llama, why_missing
+from realmodel.proxy import RecordingProxy, Reply
 from rich.console import Console
 from rich.table import Table
 
@@ -47,6 +68,7 @@ from storyai.core.config import load_settings
 from storyai.core.domain.events import Narration
 from storyai.core.narrators.ai import PROSE
 from storyai.core.narrators.configured import narrator_for
+from storyai.core.narrators.reply import NarrativeStream
 from storyai.core.play import Play
 from storyai.core.storage.memory import InMemoryStore
 from storyai.core.worlds.bundled import bundled_world_paths
@@ -79,6 +101,73 @@ class Turn:
     input_tokens: int
     cached_tokens: int
     error: str = ""
+    server: Served | None = None  # the turn's first request, as the server timed it
+
+
+@dataclass(frozen=True)
+class Served:
+    """One request as llama-server reports it in its ``timings`` (the last SSE chunk)."""
+
+    read: int  # prompt tokens evaluated (``prompt_n``); the cached ones are ``cache_n``
+    cached: int
+    prompt_ms: float
+    generated: int
+    gen_ms: float
+    before: int | None  # tokens streamed before the narrative's first character
+
+    @property
+    def first_word_s(self) -> float | None:
+        """The first narrated character as the server timed it: the prompt read, then
+        ``before`` tokens (and the first of the narrative) at its generation speed."""
+        if self.before is None or not self.generated:
+            return None
+        return (self.prompt_ms + (self.before + 1) * self.gen_ms / self.generated) / 1000
+
+    def computed_s(self, prompt_tps: float, gen_tps: float) -> float | None:
+        """The same at the given speeds (tokens a second)."""
+        if self.before is None:
+            return None
+        return self.read / prompt_tps + (self.before + 1) / gen_tps
+
+
+def _streamed(event: dict) -> list[str]:
+    """The reply text one SSE event carries: Chat Completions content or tool-call
+    arguments, or an Anthropic Messages text or tool-input delta."""
+    out = []
+    for choice in event.get("choices") or ():
+        delta = choice.get("delta") or {}
+        text = delta.get("content") or ""
+        for call in delta.get("tool_calls") or ():
+            text += (call.get("function") or {}).get("arguments") or ""
+        out.append(text)
+    delta = event.get("delta") if event.get("type") == "content_block_delta" else None
+    if isinstance(delta, dict):
+        out.append(delta.get("text") or delta.get("partial_json") or "")
+    return [text for text in out if text]
+
+
+def served(reply: Reply) -> Served | None:
+    """What the server said of one streamed Chat Completions reply (None without timings)."""
+    timings: dict = {}
+    narrative = NarrativeStream()
+    before: int | None = None
+    tokens = 0
+    for event in reply.events():
+        timings = event.get("timings") or timings
+        for text in _streamed(event):
+            if before is None and narrative.feed(text).strip():
+                before = tokens  # llama-server streams one token a chunk
+            tokens += 1
+    if not timings:
+        return None
+    return Served(
+        read=int(timings.get("prompt_n") or 0),
+        cached=int(timings.get("cache_n") or 0),
+        prompt_ms=float(timings.get("prompt_ms") or 0.0),
+        generated=int(timings.get("predicted_n") or 0),
+        gen_ms=float(timings.get("predicted_ms") or 0.0),
+        before=before,
+    )
 
 
 @dataclass
@@ -116,7 +205,9 @@ def _verdict(event: Narration) -> str:
     return "first"
 
 
-async def play(base_url: str, mode: str, profile: str, turns: int, folder: Path) -> Run:
+async def play(
+    base_url: str, mode: str, profile: str, turns: int, folder: Path, proxy: RecordingProxy
+) -> Run:
     settings = load_settings(environ={}, config_file=_config(base_url, mode, profile, folder))
     narrator = narrator_for(settings).narrator
     uow = InMemoryStore().unit_of_work
@@ -127,6 +218,7 @@ async def play(base_url: str, mode: str, profile: str, turns: int, folder: Path)
     run = Run(profile, mode, window=sizing.describe())
     for n, text in enumerate((INPUTS * 3)[:turns], 1):
         first: list[float] = []
+        since = proxy.mark()
         t0 = time.perf_counter()
 
         def on_text(piece: str, t0: float = t0, first: list[float] = first) -> None:
@@ -141,6 +233,8 @@ async def play(base_url: str, mode: str, profile: str, turns: int, folder: Path)
         event = told[-1]
         usage = event.usage
         assert usage is not None
+        posts = [i for i, r in enumerate(proxy.requests(since)) if r.method == "POST"]
+        replies = proxy.replies(since)
         turn = Turn(
             seconds,
             first[0] if first else None,
@@ -148,12 +242,21 @@ async def play(base_url: str, mode: str, profile: str, turns: int, folder: Path)
             usage.input_tokens,
             usage.cached_tokens,
             event.error or "",
+            served(replies[posts[0]]) if posts else None,
         )
         run.turns.append(turn)
+        server = turn.server
+        said = (
+            f"; server: read {server.read}, cached {server.cached}, {server.before} tokens "
+            f"before the narrative, {server.generated / max(server.gen_ms, 1) * 1000:.0f} "
+            "tokens/s generated"
+            if server
+            else ""
+        )
         console.print(
             f"  [dim]{profile}/{mode} turn {n}: {turn.verdict}, {seconds:.1f} s, first word "
             f"{turn.first_word or 0:.1f} s, prompt {turn.input_tokens} "
-            f"(cached {turn.cached_tokens}) {turn.error[:80]}[/]"
+            f"(cached {turn.cached_tokens}){said} {turn.error[:80]}[/]"
         )
     return run
 
@@ -164,8 +267,11 @@ def _p(values: list[float]) -> str:
     return f"{percentile(values, 50):.1f} / {percentile(values, 95):.1f}"
 
 
-def report(runs: list[Run]) -> Table:
-    table = Table(title=f"Ember Hollow on SmolLM2-135M Q4_1 (llama-server, 1 slot); {machine()}")
+def report(runs: list[Run], prompt_tps: float, gen_tps: float, threads: int) -> Table:
+    table = Table(
+        title=f"Ember Hollow on SmolLM2-135M Q4_1 (llama-server, 1 slot, {threads} threads); "
+        f"{machine()}; load average {os.getloadavg()[0]:.1f}"
+    )
     for col in (
         "profile",
         "mode",
@@ -177,12 +283,16 @@ def report(runs: list[Run]) -> Table:
         "warm first word p50",
         "prompt tokens p50",
         "cached (turn 2+)",
+        "first request cached (turn 2+)",
+        "warm: read / before p50",
+        "warm first word, server s p50",
+        f"warm first word at {prompt_tps:g}/{gen_tps:g} tok/s p50 / p95",
     ):
         table.add_column(col, justify="right")
     for run in runs:
         t = run.turns
         if not t:
-            table.add_row(run.profile, run.mode, "0", *["-"] * 7)
+            table.add_row(run.profile, run.mode, "0", *["-"] * 11)
             continue
         verdicts = ("first", "repaired", "prose", "fallback")
         counts = [sum(x.verdict == v for x in t) for v in verdicts]
@@ -201,16 +311,65 @@ def report(runs: list[Run]) -> Table:
             f"{percentile(warm, 50):.1f}" if warm else "-",
             f"{percentile([x.input_tokens for x in t], 50):,.0f}",
             f"{cached:.0%}" if later else "-",
+            *_warm_server(later, prompt_tps, gen_tps),
         )
     return table
 
 
+def _warm_server(later: list[Turn], prompt_tps: float, gen_tps: float) -> list[str]:
+    """From turn 2 on, as the server timed it: the share of the prompt it took from its
+    cache for each turn's first request (a repair request repeats the prompt, all of it
+    cached, which the usage column counts too), prompt tokens read and tokens streamed
+    before the narrative (p50), the first word it timed, and the first word computed at
+    ``prompt_tps`` / ``gen_tps``."""
+    asked = [x.server for x in later if x.server is not None]
+    share = sum(s.cached for s in asked) / max(1, sum(s.cached + s.read for s in asked))
+    first = f"{share:.0%}" if asked else "-"
+    told = [x.server for x in later if x.server is not None and x.server.before is not None]
+    if not told:
+        return [first, "-", "-", "-"]
+    timed = [s.first_word_s for s in told if s.first_word_s is not None]
+    computed = [c for s in told if (c := s.computed_s(prompt_tps, gen_tps)) is not None]
+    return [
+        first,
+        f"{percentile([s.read for s in told], 50):,.0f} / "
+        f"{percentile([s.before or 0 for s in told], 50):.0f}",
+        f"{percentile(timed, 50):.1f}" if timed else "-",
+        _p(computed),
+    ]
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--turns", type=int, default=10)
-    parser.add_argument("--modes", default=",".join(MODES))
-    parser.add_argument("--profiles", default="compact,full")
+    head, _, rest = (__doc__ or "").partition("\n\n")
+    parser = argparse.ArgumentParser(
+        description=head, epilog=rest, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--turns", type=int, default=10, help="turns per run (default 10)")
+    parser.add_argument(
+        "--modes", default=",".join(MODES), help=f"comma-separated, of {', '.join(MODES)}"
+    )
+    parser.add_argument("--profiles", default="compact,full", help="compact, full or both")
     parser.add_argument("--ctx", type=int, default=8192, help="the server's context window")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="llama.cpp threads (default: STORYAI_LLAMA_THREADS, else 2 on a 2-core machine)",
+    )
+    parser.add_argument(
+        "--prompt-tps",
+        type=float,
+        default=250.0,
+        help="prompt tokens a second the computed first word assumes (default 250: "
+        "a quiet 2-core machine, two threads)",
+    )
+    parser.add_argument(
+        "--gen-tps",
+        type=float,
+        default=20.0,
+        help="generated tokens a second it assumes (default 20: under a JSON schema "
+        "grammar; about 74 without)",
+    )
     args = parser.parse_args()
     files = find_llama()
     if files is None:
@@ -221,14 +380,23 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             for profile in args.profiles.split(","):
                 for mode in args.modes.split(","):
-                    with LlamaServer(files, ctx=args.ctx, log_path=Path(tmp) / "llama.log") as srv:
+                    log = Path(tmp) / "llama.log"
+                    with (
+                        LlamaServer(files, ctx=args.ctx, threads=threads, log_path=log) as srv,
+                        RecordingProxy(srv.port) as proxy,
+                    ):
                         console.print(f"[bold]{profile} / {mode}[/] on {srv.base_url}")
-                        runs.append(await play(srv.base_url, mode, profile, args.turns, Path(tmp)))
+                        runs.append(
+                            await play(proxy.base_url, mode, profile, args.turns, Path(tmp), proxy)
+                        )
                         console.print(f"  {runs[-1].window}")
         return runs
 
+    threads = args.threads or default_threads()
+    cpu0 = time.process_time()
     runs = asyncio.run(go())
-    console.print(report(runs))
+    console.print(report(runs, args.prompt_tps, args.gen_tps, threads))
+    console.print(f"storyai's own CPU time (this process): {time.process_time() - cpu0:.1f} s")
 
 
 if __name__ == "__main__":

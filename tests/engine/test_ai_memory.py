@@ -12,10 +12,15 @@ from walkthrough import bundled
 from storyai.core.domain.errors import InvalidChange
 from storyai.core.domain.ops import CHAPTERS_KEPT, close_chapter
 from storyai.core.domain.state import Chapter
-from storyai.core.memory.context import build_prompt
+from storyai.core.llm.fake import ScriptedModel
+from storyai.core.llm.router import RouteEntry, Router
+from storyai.core.memory.context import Budgets, build_prompt
+from storyai.core.memory.tokens import default_tokenizer
+from storyai.core.narrators.ai import AINarrator
 from storyai.core.narrators.port import NarrationRequest
 from storyai.core.play.telling import CHAPTER_TURNS
 
+count_tokens = default_tokenizer().count
 FACT = "The smith's daughter is called Mirelle, and she hides a silver key."
 
 
@@ -49,6 +54,43 @@ async def test_consecutive_prompts_share_their_prefix_until_a_chapter_closes(uow
             stable += 1
     # The recent-turns window moves only when a chapter closes; every other turn appends.
     assert stable >= len(narrations) - 1 - 2
+
+
+async def test_a_recent_window_over_its_budget_is_trimmed_in_steps_that_keep_the_prefix(
+    uow_factory,
+):
+    """A small model's prompt holds only a few recent turns. Dropping the oldest one
+    every turn would change the prompt's prefix every turn (the server's prompt cache
+    would reuse only the static block); trimmed by half its budget at once, the window
+    then only grows for a few turns, and each of those turns extends the previous
+    prompt."""
+    model = ScriptedModel(
+        name="fake", default=lambda r: echo(r) if r.task == "summary" else turn_json(WORDY)
+    )
+    router = Router({"narration": [RouteEntry(model)], "summary": [RouteEntry(model)]})
+    narrator = AINarrator(router, budgets=Budgets(recent=400))
+    opening = await start(uow_factory, narrator)
+    await play_n(uow_factory, opening.session_id, narrator, CHAPTER_TURNS)  # one window
+    narrations = [r for r in model.requests if r.task == "narration"]
+    recent = [section(r, "recent") for r in narrations]
+    assert all(count_tokens(text) <= 400 for text in recent)
+    trimmed = [
+        n for n, (a, b) in enumerate(itertools.pairwise(recent), 1) if a and not b.startswith(a)
+    ]
+    assert trimmed, "the window never outgrew its budget: the test means nothing"
+    extended = 0
+    for before, after in itertools.pairwise(narrations):
+        cached = "\n\n".join(
+            s.text for s in before.sections if s.name in ("rules", "world", "summaries", "recent")
+        )
+        extended += prompt_of(after).startswith(cached)
+    # the window is cut at most every other turn (a one-a-turn trim cuts it every turn
+    # once it is full, from turn 4 here)
+    assert len(trimmed) <= len(narrations) // 3, trimmed
+    assert extended >= len(narrations) - 1 - len(trimmed)
+
+
+WORDY = "The wind carries old songs through the square and the lamps burn low. " * 3
 
 
 async def test_chapters_close_with_summaries_and_follow_the_branch(uow_factory):

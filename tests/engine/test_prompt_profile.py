@@ -3,19 +3,25 @@ context window the server reports, with budgets that fit that window."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import playing
 import pytest
 from ai_helpers import echo, section, start
+from walkthrough import bundled
 
 from storyai.core.llm.fake import ScriptedModel
 from storyai.core.llm.router import RouteEntry, Router
+from storyai.core.llm.schemas import without_bounds
+from storyai.core.memory.compact import brief_bible
 from storyai.core.memory.context import Budgets
 from storyai.core.memory.sizing import COMPACT_AT, Sizer, Sizing, choose_profile, fit_budgets
+from storyai.core.memory.tokens import default_tokenizer
 from storyai.core.narrators.ai import MAX_TOKENS_COMPACT, AINarrator
 from storyai.core.narrators.compact_schema import COMPACT_REPLY_SCHEMA, COMPACT_WORST_CHARS
 from storyai.core.narrators.schema import REPLY_SCHEMA
+from storyai.core.play.telling import CHAPTER_TURNS
 from storyai.core.storage.memory import InMemoryStore
 
 
@@ -60,6 +66,9 @@ def test_the_compact_reply_is_the_full_one_cut_down():
     full_narrative = REPLY_SCHEMA["properties"]["narrative"]
     assert props["narrative"]["type"] == full_narrative["type"]
     assert props["narrative"]["maxLength"] < full_narrative["maxLength"]
+    # and no empty narrative: a grammar makes a small model write a sentence at least
+    assert props["narrative"]["minLength"] >= 20
+    assert "minLength" not in without_bounds(COMPACT_REPLY_SCHEMA)["properties"]["narrative"]
     # a grammar keeps even a rambling model's reply inside the compact token cap
     # (about 3 characters a token at worst, keys and punctuation included)
     assert 3 * min(MAX_TOKENS_COMPACT.values()) >= COMPACT_WORST_CHARS + 200
@@ -170,3 +179,71 @@ async def test_a_calibration_that_moves_a_little_keeps_the_prompt_byte_stable():
     assert texts[0] == texts[1] == texts[2]
     narrator.calibration.factors[key] = 2.0
     assert [s.text for s in original(seen[-1]).sections] != texts[0]  # the budget did bind
+
+
+async def test_a_compact_prompt_keeps_what_changes_every_turn_short_and_extends_the_last_one():
+    """A small local server reads anew, each turn, what the previous prompt did not end
+    with: the newest turn and what changes every turn (lore, scene, input). So the
+    compact prompt tells fired lore in one sentence each, and its recent turns only grow
+    from one chapter's close to the next: each prompt starts with the previous one up to
+    its recent turns, except at a chapter's close."""
+    uow = InMemoryStore().unit_of_work
+    told = "The square is quiet. Hesta counts the cold stones again."
+    narrator, model = narrator_with(
+        Sizer("compact"), default=lambda r: echo(r) if r.task == "summary" else compact_reply(told)
+    )
+    opening = await start(uow, narrator)
+    texts = [
+        "talk to hesta about the village",  # fires lore of several sentences
+        *[f"wander the square {n}" for n in range(2 * CHAPTER_TURNS + 2)],
+    ]
+    for text in texts:
+        await playing.take_turn(uow, opening.session_id, text, narrator=narrator)
+    state = (await playing.resume(uow, opening.session_id)).state
+    narrations = [r for r in model.requests if r.task == "narration"]
+
+    lore = section(narrations[1], "lore").splitlines()[1:]
+    assert lore, "no lore fired: the test means nothing"
+    for line in lore:
+        said = line.split(": ", 1)[1]
+        assert said.count(". ") == 0 and said.endswith((".", "!", "?", "…")), line
+        assert "fired by" not in said  # why it fired is in the trace, not the prompt
+
+    stable, closes = 0, []
+    for n, (before, after) in enumerate(itertools.pairwise(narrations), 1):
+        cached = "\n\n".join(
+            s.text for s in before.sections if s.name in ("rules", "world", "summaries", "recent")
+        )
+        if "\n\n".join(s.text for s in after.sections).startswith(cached):
+            stable += 1
+        elif section(before, "summaries") != section(after, "summaries"):
+            closes.append(n)
+    assert len(state.chapters) == 2
+    assert len(closes) == 2 and stable == len(narrations) - 1 - 2, closes
+    # after a close: that chapter in the summaries, its last two turns still verbatim
+    newest = state.chapters[-1]
+    last = narrations[-1]
+    assert f"Chapter {newest.number} (turns" in section(last, "summaries")
+    recent = section(last, "recent")
+    assert (
+        f"[Turn {newest.last_turn - 1}]" in recent
+        and f"[Turn {newest.last_turn - 2}]" not in recent
+    )
+
+
+async def test_a_4k_window_gives_way_in_the_recent_turns_not_in_the_world():
+    """Fitted to a 4,096-token window, the compact budgets still hold Ember Hollow's whole
+    brief world bible for a tokenizer that counts a quarter more than ours (SmolLM2's
+    does about 10 % more): the recent turns give way first (the summaries keep what
+    they lose)."""
+    uow = InMemoryStore().unit_of_work
+    narrator, _ = narrator_with(Sizer("compact"), default=lambda r: compact_reply("Snow."))
+    opening = await start(uow, narrator)
+    state = (await playing.resume(uow, opening.session_id)).state
+    count = default_tokenizer().count
+    bible = sum(count(line) + 1 for line in brief_bible(bundled("ember_hollow"), state))
+    reply = MAX_TOKENS_COMPACT["medium"]
+    budgets = Sizing("compact", 4096).budgets(reply)
+    assert budgets.total <= (4096 - reply) * 0.8
+    assert budgets.scaled(1.25).world >= bible
+    assert budgets.recent < Sizing("compact", 8192).budgets(reply).recent

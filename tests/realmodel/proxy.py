@@ -2,7 +2,9 @@
 
 It forwards every byte both ways unchanged (keep-alive, SSE streams and all) and keeps
 each request's method, path and body as they went over the wire, so a test can compare
-what the server really received with what storyai says it sent. It runs on its own
+what the server really received with what storyai says it sent; and each response's
+body as it came back (``replies``: the benchmark reads llama-server's own timings and
+counts the tokens streamed before the narrative from them). It runs on its own
 thread and event loop, so synchronous callers (a CLI in a subprocess) and async tests
 can both use it.
 """
@@ -13,7 +15,7 @@ import asyncio
 import contextlib
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -27,6 +29,30 @@ class Recorded:
         return json.loads(self.body)
 
 
+@dataclass
+class Reply:
+    """One response as it came back: its status and its body (de-chunked), whole once
+    ``done``."""
+
+    status: int = 0
+    body: bytearray = field(default_factory=bytearray)
+    done: bool = False
+
+    def events(self) -> list[Any]:
+        """The JSON of each SSE ``data:`` line (a streamed reply), or of the whole body."""
+        text = bytes(self.body).decode("utf-8", "replace")
+        if not text.lstrip().startswith("data:") and "\ndata:" not in text:
+            with contextlib.suppress(ValueError):
+                return [json.loads(text)]
+            return []
+        out = []
+        for line in text.splitlines():
+            if line.startswith("data:") and line[5:].strip() not in ("", "[DONE]"):
+                with contextlib.suppress(ValueError):
+                    out.append(json.loads(line[5:]))
+        return out
+
+
 class RecordingProxy:
     """``with RecordingProxy(upstream_port) as proxy:`` then send to ``proxy.base_url``."""
 
@@ -34,6 +60,7 @@ class RecordingProxy:
         self.upstream = (upstream_host, upstream_port)
         self.port = 0
         self._requests: list[Recorded] = []
+        self._replies: list[Reply] = []
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.Server | None = None
@@ -54,6 +81,12 @@ class RecordingProxy:
     def requests(self, since: int = 0) -> list[Recorded]:
         with self._lock:
             return list(self._requests[since:])
+
+    def replies(self, since: int = 0) -> list[Reply]:
+        """The responses to ``requests(since)``, in the same order (one still streaming
+        is not ``done``)."""
+        with self._lock:
+            return list(self._replies[since:])
 
     # ------------------------------------------------------------ running
 
@@ -115,12 +148,16 @@ class RecordingProxy:
         assert task is not None
         self._connections.add(task)
         upstream, to_upstream = await asyncio.open_connection(*self.upstream, limit=1 << 20)
-        back = asyncio.create_task(_pipe(upstream, to_client))
+        waiting: asyncio.Queue[Reply] = asyncio.Queue()  # HTTP/1.1: replies come in order
+        back = asyncio.create_task(_pipe_replies(upstream, to_client, waiting))
         try:
             while True:
                 raw, method, path, body = await _read_request(client)
+                reply = Reply()
                 with self._lock:
                     self._requests.append(Recorded(method, path, body))
+                    self._replies.append(reply)
+                waiting.put_nowait(reply)
                 to_upstream.write(raw)
                 await to_upstream.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -161,13 +198,62 @@ async def _read_request(reader: asyncio.StreamReader) -> tuple[bytes, str, str, 
     return b"".join(raw), method, path, body
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe_replies(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, waiting: asyncio.Queue[Reply]
+) -> None:
+    """Forward the server's responses unchanged, each piece as it comes, keeping the
+    body of each in the ``Reply`` its request queued."""
+
+    async def forward(data: bytes) -> None:
+        writer.write(data)
+        await writer.drain()
+
     try:
-        while data := await reader.read(65536):
-            writer.write(data)
-            await writer.drain()
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            await forward(head)  # everything read is forwarded before it is parsed
+            status_line, *header_lines = head.decode("latin-1").split("\r\n")
+            headers = {}
+            for line in header_lines:
+                if ":" in line:
+                    name, value = line.split(":", 1)
+                    headers[name.strip().lower()] = value.strip()
+            status = int(status_line.split(" ", 2)[1])
+            if status == 100:  # an interim response; the real one follows
+                continue
+            reply = waiting.get_nowait() if not waiting.empty() else Reply()
+            reply.status = status
+            if "chunked" in headers.get("transfer-encoding", "").lower():
+                while True:
+                    size_line = await reader.readuntil(b"\r\n")
+                    await forward(size_line)
+                    size = int(size_line.split(b";")[0].strip(), 16)
+                    chunk = await reader.readexactly(size + 2)
+                    await forward(chunk)
+                    reply.body += chunk[:-2]
+                    if size == 0:
+                        break
+            elif "content-length" in headers:
+                body = await reader.readexactly(int(headers["content-length"]))
+                await forward(body)
+                reply.body += body
+            else:  # the body runs until the server closes the connection
+                while data := await reader.read(65536):
+                    await forward(data)
+                    reply.body += data
+                reply.done = True
+                break
+            reply.done = True
+    except asyncio.IncompleteReadError as exc:  # the server closed the connection
+        with contextlib.suppress(ConnectionError):
+            await forward(exc.partial)
     except ConnectionError:
-        pass
+        pass  # the client went away
+    except (ValueError, IndexError, asyncio.LimitOverrunError):
+        # something this reader does not follow: forward the rest as it is
+        with contextlib.suppress(ConnectionError):
+            while data := await reader.read(65536):
+                await forward(data)
     finally:
         _close(writer)
 

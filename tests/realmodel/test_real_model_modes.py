@@ -9,7 +9,12 @@ shows (``Play.prompt_at``) equal to what llama-server received.
 The adapters map modes a kind cannot express: Anthropic Messages sends ``json_schema``
 and ``json_object`` as its forced ``tool``; the Responses API sends ``tool`` as
 ``json_schema``. Those would repeat a request already played here, so they are left
-out. Chat Completions with ``json_schema`` is played by ``test_real_model_cli.py``.
+out. So are the Responses kind's ``json_object`` and ``prompt``: llama-server ignores
+``text.format`` on ``/v1/responses``, so all three of its modes are the same request to
+it and the same path through storyai after it (the adapter's request for each mode is
+checked against the fake server in ``tests/providers``); ``json_schema``, what ``auto``
+sends, is played. Chat Completions with ``json_schema`` is played by
+``test_real_model_cli.py``.
 """
 
 from __future__ import annotations
@@ -47,8 +52,6 @@ MODES = [
     ("anthropic", "tool", MOVE),
     ("anthropic", "prompt", GREED),
     ("openai-responses", "json_schema", GREED),
-    ("openai-responses", "json_object", MOVE),
-    ("openai-responses", "prompt", GREED),
 ]
 """Two turns each (the opening and one action): a CPU model takes 10-40 s a turn."""
 

@@ -34,5 +34,12 @@ async def test_streams_pass_unchanged_and_every_request_body_is_kept():
             ]
             # byte for byte what the server received
             assert [json.loads(r.body) for r in recorded] == [r.body for r in server.requests]
+            # and each response as it came back, in the same order
+            replies = proxy.replies()
+            assert [r.status for r in replies] == [200, 200] and all(r.done for r in replies)
+            texts = ("The door creaks open.", "Snow falls on the shrine.")
+            for reply, text in zip(replies, texts, strict=True):
+                told = [e["choices"][0]["delta"].get("content") or "" for e in reply.events()]
+                assert "".join(told) == text
             mark = proxy.mark()
-            assert proxy.requests(since=mark) == []
+            assert proxy.requests(since=mark) == [] and proxy.replies(since=mark) == []

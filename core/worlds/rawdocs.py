@@ -12,9 +12,11 @@ with or without raw documents.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
+import math
 import pickle
 import re
 import secrets
@@ -84,6 +86,49 @@ def _orjson_dumps(value: Any, finite: bool = False) -> str | None:
 
 
 def _exponent_written(data: bytes) -> bool:
+    """Whether orjson's ``data`` may differ from ``json.dumps``'s text. With an orjson that
+    writes floats as ``repr`` does except below 1e-4 (checked once: ``0.00001``
+    for ``1e-05``, ``1e-7`` for ``1e-07``), two quick searches clear most documents: one
+    holding neither ``e-`` and one digit nor ``0.0000`` holds no such float."""
+    if (
+        _floats_as_repr_but_small()
+        and _SMALL_EXPONENT.search(data) is None
+        and b"0.0000" not in data
+    ):
+        return False
+    return _exponent_marked(data)
+
+
+_SMALL_EXPONENT = re.compile(rb"e-[0-9](?![0-9])")
+"""Where orjson may write a one-digit negative exponent (``repr`` writes two digits);
+starts with a literal, so the search runs at the speed of a byte search."""
+
+
+@functools.cache
+def _floats_as_repr_but_small() -> bool:
+    """Whether this orjson writes every float as ``repr`` (``json.dumps``) does, except
+    ones below 1e-4, written ``0.0000...`` or with a one-digit negative exponent. Probed
+    across every decimal exponent, once; any other difference turns the quick check off."""
+    for exponent in range(-324, 309):
+        for mantissa in (1.0, 1.5, 2.2250738585072014, 4.9406564584124654, 9.999999999999998):
+            for sign in (1.0, -1.0):
+                try:
+                    value = sign * mantissa * 10.0**exponent
+                except OverflowError:
+                    continue
+                if not math.isfinite(value):
+                    continue
+                mine, theirs = orjson.dumps(value), repr(value).encode()
+                if mine == theirs:
+                    continue
+                if abs(value) >= 1e-4 or not (
+                    b"0.0000" in mine or _SMALL_EXPONENT.search(mine) is not None
+                ):
+                    return False
+    return True
+
+
+def _exponent_marked(data: bytes) -> bool:
     """Whether a number in orjson's ``data`` is one ``repr`` writes with an exponent. Only
     where a digit is followed by an exponent (``1e+16``) or ``0.0000`` is written is the
     number around it read (text holds such marks too: an id ``a3e4``)."""

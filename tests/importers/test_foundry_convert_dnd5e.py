@@ -210,3 +210,18 @@ def test_an_actor_without_hit_points_is_kept_without_stats_and_named_in_a_warnin
     assert "stats" not in entry(plan, "Old Ogre").data
     assert any("Old Ogre" in w for w in plan.warnings)
     assert_all_valid(plan)
+
+
+def test_the_same_weapon_formula_hits_as_hard_as_each_owner_is_strong():
+    """Two ogres with the same club in one pack: each one's damage adds its own modifier
+    (a formula worked out once is not handed to an owner with other numbers)."""
+    from storyai.core.importers.foundry.documents import FoundryDoc
+
+    strong, weak = _synthetic_1x_actor(), _synthetic_1x_actor()
+    weak["_id"], weak["name"] = "weakOgreActor001", "Weak Ogre"
+    weak["data"]["abilities"]["str"]["value"] = 10
+    docs = [FoundryDoc("Actor", strong, "a.db:1"), FoundryDoc("Actor", weak, "a.db:2")]
+    for _ in range(2):  # and again, in a second import of the same pack
+        plan = convert(docs, system_id="dnd5e")
+        assert stats(plan, "Old Ogre").attacks[0].damage == "2d8+4"
+        assert stats(plan, "Weak Ogre").attacks[0].damage == "2d8"

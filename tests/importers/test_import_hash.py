@@ -118,3 +118,28 @@ def test_raw_documents_are_written_as_the_standard_library_writes_them(
     expected = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert rawdocs.dumps(doc) == expected
     assert rawdocs.dumps(doc, finite=True) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.floats(min_value=1e-12, max_value=1e-3) | st.floats(min_value=-1e-3, max_value=-1e-12),
+        min_size=1,
+        max_size=4,
+    ),
+    st.sampled_from(["", "e-1", "type-2", "0.0000", "1e-5", "a3e-7b"]),
+)
+def test_small_floats_and_text_like_exponents_are_written_as_the_standard_library_does(
+    numbers: list[float], text: str
+) -> None:
+    """Floats below 1e-4 (orjson writes ``0.00001`` or ``1e-7`` where ``json.dumps``
+    writes ``1e-05`` and ``1e-07``), beside text holding such marks or not: the stored
+    text is still the standard library's."""
+    doc = {"n": numbers, "t": text, "x": {"y": numbers[0]}}
+    expected = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert rawdocs.dumps(doc) == expected
+    assert rawdocs.dumps(doc, finite=True) == expected
+    plain = {"t": text, "n": [round(abs(n) * 1e6, 3) + 1.0 for n in numbers]}
+    assert rawdocs.dumps(plain) == json.dumps(
+        plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )

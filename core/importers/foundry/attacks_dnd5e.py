@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from storyai.core.domain.spells import cantrip_dice
@@ -521,11 +522,13 @@ class ItemRolls:
         return calc == "spellcasting" or calc in ABILITIES
 
 
+@lru_cache(maxsize=4096)
 def _average(formula: str) -> int | None:
-    """The average of ``2d10+6`` (17); ``None`` for anything but dice and numbers."""
+    """The average of ``2d10+6`` (17); ``None`` for anything but dice and numbers. The
+    same formula recurs in many texts (every ``1d6+2`` dagger): worked out once."""
     total = 0.0
-    for sign, term in re.findall(r"([+-]?)([^+-]+)", formula):
-        match = re.fullmatch(r"(\d*)d(\d+)", term)
+    for sign, term in _TERMS.findall(formula):
+        match = _DICE_TERM.fullmatch(term)
         if match:
             value = int(match.group(1) or 1) * (int(match.group(2)) + 1) / 2
         elif term.isdigit():
@@ -534,3 +537,7 @@ def _average(formula: str) -> int | None:
             return None
         total += -value if sign == "-" else value
     return max(0, int(total))
+
+
+_TERMS = re.compile(r"([+-]?)([^+-]+)")
+_DICE_TERM = re.compile(r"(\d*)d(\d+)")

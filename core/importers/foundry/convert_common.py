@@ -219,7 +219,27 @@ def dice(formula: Any, refs: dict[str, int] | None = None) -> str | None:
     """Foundry damage as plain dice: ``"1d6 + @mod"`` -> ``"1d6+2"``; ``None`` if not dice.
 
     ``refs`` gives values for ``@mod``, ``@prof`` ...; other references count as 0.
+    A formula with the same values is worked out once (``1d6+@mod`` with a +2 modifier
+    recurs across a pack's monsters and each of their texts).
     """
+    if type(formula) is not str or (refs and any(type(v) is not int for v in refs.values())):
+        return _dice(formula, refs)  # only whole numbers as values: 2 and 2.0 write apart
+    key = (formula, tuple(refs.items())) if refs else (formula, ())
+    found = _DICE.get(key, _MISSING)
+    if found is not _MISSING:
+        return found  # type: ignore[return-value]
+    found = _dice(formula, refs)
+    if len(_DICE) >= 4096:
+        _DICE.clear()
+    _DICE[key] = found
+    return found
+
+
+_DICE: dict[tuple[str, tuple[tuple[str, int], ...]], str | None] = {}
+"""Formula and values -> plain dice, bounded (cleared when full)."""
+
+
+def _dice(formula: Any, refs: dict[str, int] | None) -> str | None:
     if isinstance(formula, int | float) and not isinstance(formula, bool):
         formula = str(int(formula))
     if not isinstance(formula, str) or not formula.strip():

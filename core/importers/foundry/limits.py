@@ -158,9 +158,9 @@ def json_shape_problem(text: str | bytes) -> str:
     """What :func:`check_shape` would refuse in a valid JSON text, found in its text
     (brackets outside strings) rather than by walking the parsed value; ``""`` if none."""
     data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    if data.count(b"{") + data.count(b"[") <= MAX_DEPTH:
-        return ""
     marks = data.translate(None, _KEEP_MARKS)  # brackets, quotes and backslashes
+    if marks.count(b"{") + marks.count(b"[") <= MAX_DEPTH:  # counted in the short text
+        return ""
     if b"\\" in marks:  # escapes (\" or \\ may hide a quote): out of the text first
         data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
         marks = data.translate(None, _KEEP_BRACKETS)

@@ -29,6 +29,7 @@ from storyai.bots.replies import PLACEHOLDER, channel_streamer, send, streamer
 from storyai.bots.voice import by_dm, speak_later
 from storyai.bots.voice import privately as voice_notice
 from storyai.core.domain.errors import StoryError
+from storyai.core.domain.state import GameState
 from storyai.core.play.results import ActResult, Seat, TableView, TurnResult
 from storyai.core.views.player import turn_order
 from storyai.core.views.text import turn_order_text
@@ -67,13 +68,13 @@ def up_next(seat: Seat | None) -> str:
     return f"It is {escape_text(seat.name)}'s turn." if seat else ""
 
 
-def fight_line(result: TurnResult) -> str:
+def fight_line(state: GameState) -> str:
     """During a fight, its round and turn order as the table sees it (escaped); whose
     turn it is, the footer already says."""
-    combat = result.state.combat
+    combat = state.combat
     if combat is None:
         return ""
-    return escape_text(turn_order_text(turn_order(result.state), combat.round, next_up=False))
+    return escape_text(turn_order_text(turn_order(state), combat.round, next_up=False))
 
 
 def footer(line: str) -> str:
@@ -208,7 +209,7 @@ async def _publish(
         table = await bot.play.table(result.session_id)
         seat, line = table.whose_turn, whose(table)
     text = (heading + render_lines(result.lines)).rstrip() or PLACEHOLDER
-    content = text + footer(" ".join(filter(None, [line, fight_line(result)])))
+    content = text + footer(" ".join(filter(None, [line, fight_line(result.state)])))
     view = choice_view(result)
     last = await _finish(content, view, stream, send_)
     await after_turn(bot, channel, last, result.session_id, seat)
@@ -298,8 +299,10 @@ async def show_choices(
     a rewind or a switch of branch)."""
     turn, choices, _ = await bot.play.choices(session_id)
     table = await bot.play.table(session_id)
+    state, _world = await bot.play.state(session_id)
     view = choices_view(session_id, turn, choices)
-    last = await _finish(text + footer(whose(table)), view, None, send_)
+    line = " ".join(filter(None, [whose(table), fight_line(state)]))
+    last = await _finish(text + footer(line), view, None, send_)
     await after_turn(bot, channel, last, session_id, table.whose_turn)
 
 

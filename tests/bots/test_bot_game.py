@@ -230,4 +230,12 @@ async def test_a_fight_shows_its_round_and_turn_order_in_the_turn_footer(world_i
         fled = await fake.slash("act", user="alice", channel="adventures", text="go south")
         await fled.wait_text(TOLD_MARK)
         assert "turn order" not in fled.replies[-1].content, "out of the fight: no order"
+
+        back = await fake.slash("rewind", user="alice", channel="adventures", turn=1)
+        await back.wait_text(TOLD_MARK)
+        told = back.replies[-1].content
+        assert "Rewound to turn 1" in text_of(back)
+        assert "Round 1 · turn order: " in told[told.rindex(TOLD_MARK) :], (
+            "back in the fight: its order shows again"
+        )
         assert fake.violations == []

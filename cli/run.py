@@ -152,7 +152,7 @@ def run(
         None,
         "--pick",
         help="A level-up choice, answered as soon as one comes (repeat, in order): "
-        "STR for +2, or 'DEX CON' for +1 each.",
+        "STR for +2, 'DEX CON' for +1 each, or a specialization's name.",
     ),
     heirloom: list[str] = typer.Option(
         None,

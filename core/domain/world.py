@@ -1079,8 +1079,9 @@ class World(Strict):
     )
     specializations: dict[Id, Specialization] = Field(
         default_factory=dict,
-        description="Subclasses or skill trees taken at a level-up in place of an ability "
-        "score improvement: prerequisites (`requires`) and what the rules apply (`effects`).",
+        description="Subclasses or skill trees: d20 characters take one at a level-up in "
+        "place of an ability score improvement, percentile characters when a long rest "
+        "improves a skill; prerequisites (`requires`) and what the rules apply (`effects`).",
     )
     factions: dict[Id, Faction] = Field(
         default_factory=dict,

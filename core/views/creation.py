@@ -102,6 +102,12 @@ def archetype_choice(world: World, archetype_id: str) -> ArchetypeChoice:
         facts.append("starts with " + ", ".join(names))
     if arch.starting_gold:
         facts.append(f"{arch.starting_gold} {world.world.currency}")
+    if arch.features:
+        by_level = sorted(arch.features, key=lambda f: f.level)
+        facts.append(  # a starting feature without its level: percentile worlds have none
+            "features "
+            + ", ".join(f.name + (f" (level {f.level})" if f.level > 1 else "") for f in by_level)
+        )
     return ArchetypeChoice(
         archetype_id, arch.name, arch.description.strip(), tuple(facts), tuple(bonus.items())
     )

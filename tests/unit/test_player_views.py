@@ -314,6 +314,7 @@ def test_creation_offers_what_each_rule_system_makes_scores_with() -> None:
     assert sorted(standard.values(SeededDice(1)), reverse=True) == [15, 14, 13, 12, 10, 8]
     sellsword = d20.archetype("sellsword")
     assert sellsword.bonus_for("str") == 2 and "hit die d10" in sellsword.facts
+    assert "features Second Wind, Action Surge (level 2)" in sellsword.facts
 
     percentile = creation_view(HALVARD)
     assert percentile.score_label == "Characteristics"
@@ -324,3 +325,4 @@ def test_creation_offers_what_each_rule_system_makes_scores_with() -> None:
     assert all(15 <= v <= 90 for v in values)
     assert values == list(roll_characteristics(SeededDice(1)).values())  # one roll each
     assert "HP 11" in percentile.archetype("inspector").facts
+    assert "features Combine Warrant" in percentile.archetype("inspector").facts

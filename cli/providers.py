@@ -74,8 +74,9 @@ def list_providers() -> None:
     """Every configured provider, and what each is used for.
 
     Its kind, model, address, where its key comes from (never the key), its place
-    in the failover order of each task, and the prompt profile its narration gets
-    (asking a local server for its context window).
+    in the failover order of each task, the prompt profile its narration gets
+    (asking a local server for its context window), and whether the next turn's
+    prompt is sent ahead to it (prewarm).
 
     [bold]Example[/bold]
 
@@ -97,6 +98,7 @@ def list_providers() -> None:
         console.print(f"  used for  {', '.join(info.tasks) or 'nothing (not in any order)'}")
         console.print(f"  structured {escape(info.structured)}")
         console.print(f"  prompt    {escape(info.prompt_profile)}", soft_wrap=True)
+        console.print(f"  prewarm   {escape(info.prewarm)}", soft_wrap=True)
     if settings.config_file:
         console.print(f"[dim]config file: {escape(str(settings.config_file))}[/]")
 

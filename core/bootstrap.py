@@ -99,6 +99,8 @@ class Container:
         await ensure_ready(database, auto_migrate=database.is_sqlite)
 
     async def close(self) -> None:
+        if "play" in self.__dict__:  # warm-ups still reading must not outlive the database
+            await self.play.stop_warming()
         if "database" in self.__dict__:
             await self.database.dispose()
 

@@ -81,6 +81,11 @@ class ProviderSettings(BaseModel):
     prompt_profile: Literal["auto", "full", "compact"] = "auto"
     """The prompt layout: ``compact`` (short rules, fewer sections, a smaller reply) for
     small local models; ``auto`` picks it when the context window is 8,192 tokens or less."""
+    prewarm: Literal["auto", "on", "off"] = "auto"
+    """After each turn, send the next turn's stable prompt prefix (rules, world, story so
+    far, recent turns) with a one-token reply, so the server reads it while the player
+    reads and types and the next turn starts from its cache. ``auto``: for a llama.cpp
+    or Ollama server (found by asking it), which charge nothing; hosted APIs would bill it."""
 
     _key_source: str | None = PrivateAttr(default=None)
 

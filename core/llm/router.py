@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import math
 import random
 import time
@@ -50,6 +51,8 @@ from storyai.core.llm.pricing import PriceTable
 CACHE_PROVIDER = "cache"
 COMPLETE_FINISH_REASONS = frozenset({"stop", "end_turn", "tool_use", "tool_calls", "stop_sequence"})
 """Replies that ended on their own; only these are stored in the reply cache."""
+
+log = logging.getLogger("storyai.llm")
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,27 @@ class Router:
         if done is None:  # stream() always ends with ModelDone or raises
             raise StreamBroken("The reply stream ended without finishing.")
         return done
+
+    async def warm(self, request: ModelRequest) -> Usage | None:
+        """Send ``request`` once to its task's first provider and read the reply to its
+        end, for what the server keeps of it (its prompt cache): no reply cache, no
+        retry, no failover; nothing when that provider is rate limited (a warm-up must
+        not take a turn's place). The usage, or None when it failed or was not sent."""
+        entries = self.routes.get(request.task, ())
+        if not entries or entries[0].requests_per_minute is not None:
+            return None
+        port = entries[0].port
+        done: ModelDone | None = None
+        try:
+            async with _closing(port.stream(request)) as chunks:
+                async for chunk in chunks:
+                    if isinstance(chunk, ModelDone):
+                        done = chunk
+                        break
+        except ProviderError as error:
+            log.debug("warming %s failed: %s", port.name, error.message)
+            return None
+        return done.usage if done is not None else None
 
     async def aclose(self) -> None:
         """Close every routed port once."""

@@ -35,6 +35,9 @@ HEADROOM = 0.8
 """The share of (window - reply) the budgets may fill: the rest is for a tokenizer that
 counts more than ours and for the chat template."""
 PROFILES = ("auto", "full", "compact")
+LOCAL_SERVERS = ("llama.cpp /props", "ollama /api/show")
+"""Where a window comes from when a local model server told it: a server that keeps
+the last prompt in its cache and charges nothing for reading one."""
 
 Detect = Callable[[], Awaitable[tuple[int | None, str]]]
 """Asks the server: (its context window or None, where the answer came from)."""
@@ -76,6 +79,11 @@ class Sizing:
         if self.window is None:
             return budgets
         return fit_budgets(budgets, int((self.window - reply_tokens) * HEADROOM))
+
+    @property
+    def local(self) -> bool:
+        """Whether a local model server (llama.cpp, Ollama) said what its window is."""
+        return self.source in LOCAL_SERVERS
 
     def describe(self) -> str:
         if self.window is None:

@@ -11,6 +11,7 @@ checks are only carried back; the session validates and rolls them.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import AsyncIterator
@@ -55,6 +56,8 @@ from storyai.core.narrators.reply import (
 )
 from storyai.core.narrators.schema import REPLY_SCHEMA
 
+log = logging.getLogger("storyai.narrators")
+
 KEEP_FROM_RULES = ("dice", "notice", "heading")
 """The rules' lines that open a told turn, before the model's prose."""
 OUTCOMES = ("narration", "dialogue")
@@ -82,8 +85,12 @@ class AINarrator(Narrator):
         calibration: Calibration | None = None,
         name: str = "ai",
         sizer: Sizer | None = None,
+        prewarm: str = "off",
     ) -> None:
+        if prewarm not in ("auto", "on", "off"):
+            raise ValueError(f"unknown prewarm setting {prewarm!r}")
         self.router = router
+        self.prewarm = prewarm
         self.budgets = budgets or Budgets()
         self._fixed_budgets = budgets is not None
         self.sizer = sizer or Sizer("full")
@@ -192,6 +199,32 @@ class AINarrator(Narrator):
         reply.context = context
         yield reply
 
+    # ------------------------------------------------------------ warming up
+
+    def warms(self) -> bool:
+        """``prewarm = "on"``, or ``"auto"`` once a local server said what it is."""
+        if self.prewarm == "auto":
+            sizing = self.sizer.known()
+            return sizing is not None and sizing.local
+        return self.prewarm == "on"
+
+    async def warm(self, request: NarrationRequest) -> None:
+        """Send the stable part of ``request``'s prompt (everything up to its last cache
+        breakpoint: rules, world, story so far, recent turns) the way the turn will send
+        it, asking for one token: the server reads it into its prompt cache now, and the
+        turn reads only what changes every turn. Nothing here reaches the story."""
+        if not self.warms():
+            return
+        try:
+            prompt = self.prompt_for(request)
+            stable = prompt.sections[: prefix_end(prompt.sections)]
+            if not stable:
+                return
+            full = self.model_request(request, prompt)
+            await self.router.warm(replace(full, sections=stable, max_tokens=1))
+        except Exception as exc:  # a warm-up is a hint: it never fails anything
+            log.debug("warming the next turn failed: %r", exc)
+
     # ------------------------------------------------------------ replies
 
     def _reply(
@@ -286,6 +319,12 @@ class AINarrator(Narrator):
     def _observe(self, prompt: Prompt, usage: Usage) -> None:
         if usage.input_tokens and usage.provider != "cache":
             self.calibration.observe(self._calibration_key(), prompt.tokens, usage.input_tokens)
+
+
+def prefix_end(sections: tuple[PromptSection, ...]) -> int:
+    """How many sections come before the volatile ones: up to the last cache breakpoint."""
+    marks = [i for i, s in enumerate(sections) if s.cache]
+    return marks[-1] + 1 if marks else 0
 
 
 def outcomes(request: NarrationRequest, told: str) -> list[Line]:

@@ -121,8 +121,11 @@ def narrator_for(
             for task, chosen in routes.items()
         }
         router = Router(entries, prices=PriceTable(settings.prices), cache=cache)
-        sizer = sizer_for(first.name, settings.providers[first.name], first.model)
-        return AINarrator(router, name=f"{first.name}/{first.model}", sizer=sizer)
+        cfg = settings.providers[first.name]
+        sizer = sizer_for(first.name, cfg, first.model)
+        return AINarrator(
+            router, name=f"{first.name}/{first.model}", sizer=sizer, prewarm=cfg.prewarm
+        )
 
     return Configured(label, warnings, offline=False, make=make)
 

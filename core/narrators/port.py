@@ -113,6 +113,17 @@ class Narrator(abc.ABC):
     def stream(self, request: NarrationRequest) -> AsyncIterator[NarrationChunk]:
         """Yield text deltas, then exactly one NarratorReply last."""
 
+    def warms(self) -> bool:
+        """Whether ``warm`` does anything (the story then gathers the next turn's memory
+        for it after each turn)."""
+        return False
+
+    async def warm(self, request: NarrationRequest) -> None:
+        """Get ready for ``request`` (the next turn, its action still unknown) before it
+        comes: a model server reads the prompt's stable part into its cache. Never
+        raises; a turn never waits for it."""
+        return None
+
 
 async def narrate(
     narrator: Narrator, request: NarrationRequest, on_text: OnText | None = None

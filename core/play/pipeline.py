@@ -51,6 +51,7 @@ from storyai.core.play.loading import state_at
 from storyai.core.play.quota import Reservation, settle_in
 from storyai.core.play.results import TurnResult, result_of
 from storyai.core.play.table import Table
+from storyai.core.play.warming import Warmups, next_actor, warm_next
 from storyai.core.quotas import QuotaPolicy
 from storyai.core.rules import rule_system_for
 from storyai.core.storage.ports import UnitOfWork, UnitOfWorkFactory
@@ -93,6 +94,7 @@ class Deps:
     states: StateCache = field(default_factory=StateCache)
     windows: WindowCache = field(default_factory=WindowCache)
     board: Board = field(default_factory=Board)
+    warmups: Warmups = field(default_factory=Warmups)
 
 
 @dataclass
@@ -424,6 +426,7 @@ async def finish(deps: Deps, claim: Claim, on_text: OnText | None) -> TurnResult
         deps.board.done(session_id)
     if growth.head is not None:
         deps.states.put(growth.head.id, growth.state)
+        _warm_up(deps, claim, session, growth.head, growth.state)
     outcome = claim.telling.outcome
     return result_of(
         session_id,
@@ -431,6 +434,29 @@ async def finish(deps: Deps, claim: Claim, on_text: OnText | None) -> TurnResult
         growth.state,
         rejected=list(outcome.rejected),
         understood=outcome.understood,
+    )
+
+
+def _warm_up(
+    deps: Deps, claim: Claim, session: SessionRecord, head: EventRecord, state: GameState
+) -> None:
+    """Let the narrator get ready for the story's next turn in the background."""
+    narrator = claim.telling.narrator
+    if not narrator.warms():
+        return
+    deps.warmups.start(
+        session.id,
+        warm_next(
+            deps.uow,
+            deps.windows,
+            narrator,
+            world=claim.telling.world,
+            state=state,
+            lineage=claim.branch.lineage,
+            head=head,
+            actor=next_actor(session.settings, state, claim.pending.actor),
+            seed=claim.telling.seed,
+        ),
     )
 
 

@@ -283,6 +283,15 @@ class Play:
         )
         return await self._settled(told) if told is not None else None
 
+    async def warmed_up(self) -> None:
+        """Until the narrator's warm-ups for the next turns have ended (``play/warming``):
+        a benchmark or a test waits for them; a player never does."""
+        await self.deps.warmups.wait()
+
+    async def stop_warming(self) -> None:
+        """Cancel the warm-ups under way (closing down)."""
+        await self.deps.warmups.cancel()
+
     async def _settled(self, result: TurnResult) -> TurnResult:
         """A turn that ended the story earns its legacy (once per story and profile)."""
         if result.ended:

@@ -23,6 +23,7 @@ class ProviderInfo:
     structured: str
     tasks: tuple[str, ...]  # "narration #1", "summary #2", ...
     prompt_profile: str = ""  # "compact (context window 4,096 tokens, from llama.cpp /props)"
+    prewarm: str = ""  # "on (auto; llama.cpp /props)"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -34,6 +35,7 @@ class ProviderInfo:
             "structured": self.structured,
             "tasks": list(self.tasks),
             "prompt_profile": self.prompt_profile,
+            "prewarm": self.prewarm,
         }
 
 
@@ -48,6 +50,19 @@ def prompt_profile(setting: str, window: int | None, source: str) -> str:
     if setting != "auto":
         return f"{chosen} (set)"
     return f"{chosen} (auto; context window unknown: compact at {COMPACT_AT:,} tokens or less)"
+
+
+def prewarm(setting: str, source: str) -> str:
+    """Whether the next turn's prompt is sent ahead to the provider, and why."""
+    from storyai.core.memory.sizing import LOCAL_SERVERS
+
+    if setting != "auto":
+        return f"{setting} (set)"
+    if source in LOCAL_SERVERS:
+        return f"on (auto; a local server: {source})"
+    if source:
+        return f"off (auto; context window from {source}, so not known to be a local server)"
+    return "off (auto; on for a llama.cpp or Ollama server that answers)"
 
 
 def describe(
@@ -65,6 +80,9 @@ def describe(
             for task in ("narration", "summary")
             if name in getattr(settings, task)
         )
+        window = (
+            (cfg.context_window, "config") if cfg.context_window else windows.get(name, (None, ""))
+        )
         infos.append(
             ProviderInfo(
                 name=name,
@@ -74,14 +92,8 @@ def describe(
                 key=cfg.key_source(),
                 structured=cfg.structured,
                 tasks=tasks,
-                prompt_profile=prompt_profile(
-                    cfg.prompt_profile,
-                    *(
-                        (cfg.context_window, "config")
-                        if cfg.context_window
-                        else windows.get(name, (None, ""))
-                    ),
-                ),
+                prompt_profile=prompt_profile(cfg.prompt_profile, *window),
+                prewarm=prewarm(cfg.prewarm, window[1]),
             )
         )
     return infos

@@ -59,7 +59,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for real
 
 from bench_turns import machine, percentile
 from realmodel.llama import LlamaServer, default_threads, find_llama, why_missing
-from realmodel.proxy import RecordingProxy, Reply
+from realmodel.proxy import Recorded, RecordingProxy, Reply
+from realmodel.wire import is_warmup
 from rich.console import Console
 from rich.table import Table
 
@@ -102,6 +103,7 @@ class Turn:
     cached_tokens: int
     error: str = ""
     server: Served | None = None  # the turn's first request, as the server timed it
+    warm: Served | None = None  # the warm-up for the next turn sent after it, if any
 
 
 @dataclass(frozen=True)
@@ -178,7 +180,7 @@ class Run:
     window: str = ""
 
 
-def _config(base_url: str, mode: str, profile: str, folder: Path) -> Path:
+def _config(base_url: str, mode: str, profile: str, folder: Path, prewarm: str) -> Path:
     if mode == "anthropic":
         kind, url, structured = "anthropic", base_url, "tool"
     else:
@@ -187,7 +189,7 @@ def _config(base_url: str, mode: str, profile: str, folder: Path) -> Path:
     path.write_text(
         'narration = ["local"]\n\n[providers.local]\n'
         f'kind = "{kind}"\nbase_url = "{url}"\nmodel = "smollm2"\napi_key = "not-needed"\n'
-        f'structured = "{structured}"\nprompt_profile = "{profile}"\n'
+        f'structured = "{structured}"\nprompt_profile = "{profile}"\nprewarm = "{prewarm}"\n'
         "max_retries = 0\ntimeout = 300\nstall_timeout = 120\n",
         encoding="utf-8",
     )
@@ -205,15 +207,27 @@ def _verdict(event: Narration) -> str:
     return "first"
 
 
+def _is_warmup(request: Recorded) -> bool:
+    return request.method == "POST" and bool(request.body) and is_warmup(request.json())
+
+
 async def play(
-    base_url: str, mode: str, profile: str, turns: int, folder: Path, proxy: RecordingProxy
+    base_url: str,
+    mode: str,
+    profile: str,
+    turns: int,
+    folder: Path,
+    proxy: RecordingProxy,
+    prewarm: str = "auto",
 ) -> Run:
-    settings = load_settings(environ={}, config_file=_config(base_url, mode, profile, folder))
+    config = _config(base_url, mode, profile, folder, prewarm)
+    settings = load_settings(environ={}, config_file=config)
     narrator = narrator_for(settings).narrator
     uow = InMemoryStore().unit_of_work
     await services.install_world(uow, load_world(bundled_world_paths()["ember_hollow"]))
     service = Play(uow, narrator=narrator)
     started = await service.start("ember_hollow", player_name="Ash", seed=3)
+    await service.warmed_up()  # a player reads the opening before acting
     sizing = await narrator.sizer.resolve()  # type: ignore[attr-defined]
     run = Run(profile, mode, window=sizing.describe())
     for n, text in enumerate((INPUTS * 3)[:turns], 1):
@@ -227,13 +241,16 @@ async def play(
 
         result = await service.act(started.session_id, text, on_text=on_text)
         seconds = time.perf_counter() - t0
+        await service.warmed_up()  # while the player reads this turn
         told = [e.event for e in result.events if isinstance(e.event, Narration)]
         if not told or told[-1].usage is None or not told[-1].usage.calls:
             continue  # the rules answered alone (no model call): nothing to measure
         event = told[-1]
         usage = event.usage
         assert usage is not None
-        posts = [i for i, r in enumerate(proxy.requests(since)) if r.method == "POST"]
+        sent = proxy.requests(since)
+        posts = [i for i, r in enumerate(sent) if r.method == "POST" and not _is_warmup(r)]
+        warms = [i for i, r in enumerate(sent) if _is_warmup(r)]
         replies = proxy.replies(since)
         turn = Turn(
             seconds,
@@ -243,6 +260,7 @@ async def play(
             usage.cached_tokens,
             event.error or "",
             served(replies[posts[0]]) if posts else None,
+            served(replies[warms[-1]]) if warms else None,
         )
         run.turns.append(turn)
         server = turn.server
@@ -253,6 +271,8 @@ async def play(
             if server
             else ""
         )
+        if turn.warm is not None:
+            said += f"; warm-up: read {turn.warm.read} in {turn.warm.prompt_ms / 1000:.1f} s"
         console.print(
             f"  [dim]{profile}/{mode} turn {n}: {turn.verdict}, {seconds:.1f} s, first word "
             f"{turn.first_word or 0:.1f} s, prompt {turn.input_tokens} "
@@ -287,12 +307,13 @@ def report(runs: list[Run], prompt_tps: float, gen_tps: float, threads: int) -> 
         "warm: read / before p50",
         "warm first word, server s p50",
         f"warm first word at {prompt_tps:g}/{gen_tps:g} tok/s p50 / p95",
+        "warm-up read p50 / s p50",
     ):
         table.add_column(col, justify="right")
     for run in runs:
         t = run.turns
         if not t:
-            table.add_row(run.profile, run.mode, "0", *["-"] * 11)
+            table.add_row(run.profile, run.mode, "0", *["-"] * 12)
             continue
         verdicts = ("first", "repaired", "prose", "fallback")
         counts = [sum(x.verdict == v for x in t) for v in verdicts]
@@ -312,8 +333,18 @@ def report(runs: list[Run], prompt_tps: float, gen_tps: float, threads: int) -> 
             f"{percentile([x.input_tokens for x in t], 50):,.0f}",
             f"{cached:.0%}" if later else "-",
             *_warm_server(later, prompt_tps, gen_tps),
+            _warmups(t),
         )
     return table
+
+
+def _warmups(turns: list[Turn]) -> str:
+    """What the warm-ups after each turn cost the server, while the player reads."""
+    warm = [x.warm for x in turns if x.warm is not None]
+    if not warm:
+        return "-"
+    read = percentile([w.read for w in warm], 50)
+    return f"{read:,.0f} / {percentile([w.prompt_ms / 1000 for w in warm], 50):.1f}"
 
 
 def _warm_server(later: list[Turn], prompt_tps: float, gen_tps: float) -> list[str]:
@@ -349,6 +380,12 @@ def main() -> None:
         "--modes", default=",".join(MODES), help=f"comma-separated, of {', '.join(MODES)}"
     )
     parser.add_argument("--profiles", default="compact,full", help="compact, full or both")
+    parser.add_argument(
+        "--prewarm",
+        default="auto",
+        choices=("auto", "on", "off"),
+        help="the provider's prewarm setting (default auto: on for llama-server)",
+    )
     parser.add_argument("--ctx", type=int, default=8192, help="the server's context window")
     parser.add_argument(
         "--threads",
@@ -387,7 +424,15 @@ def main() -> None:
                     ):
                         console.print(f"[bold]{profile} / {mode}[/] on {srv.base_url}")
                         runs.append(
-                            await play(proxy.base_url, mode, profile, args.turns, Path(tmp), proxy)
+                            await play(
+                                proxy.base_url,
+                                mode,
+                                profile,
+                                args.turns,
+                                Path(tmp),
+                                proxy,
+                                args.prewarm,
+                            )
                         )
                         console.print(f"  {runs[-1].window}")
         return runs

@@ -66,9 +66,16 @@ def test_a_quick_check_only_asks_for_an_answer(llama):
 def test_list_shows_the_prompt_profile_the_server_gets(llama, tmp_path):
     out = invoke("providers", "list")
     assert "compact (auto; context window 4,096 tokens, from llama.cpp /props)" in out
+    assert "prewarm   on (auto; a local server: llama.cpp /props)" in out
     llama.props = None
-    assert "full (auto; context window unknown" in invoke("providers", "list")
+    out = invoke("providers", "list")
+    assert "full (auto; context window unknown" in out
+    assert "prewarm   off (auto; on for a llama.cpp or Ollama server that answers)" in out
     config = tmp_path / "storyai.toml"
     config.write_text(config.read_text() + "context_window = 32768\n", encoding="utf-8")
-    assert "full (auto; context window 32,768 tokens, from config)" in invoke("providers", "list")
+    out = invoke("providers", "list")
+    assert "full (auto; context window 32,768 tokens, from config)" in out
+    assert "prewarm   off (auto; context window from config" in out
+    config.write_text(config.read_text() + 'prewarm = "on"\n', encoding="utf-8")
+    assert "prewarm   on (set)" in invoke("providers", "list")
     assert llama.requests == []  # listing never calls the model

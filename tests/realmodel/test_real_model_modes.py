@@ -83,8 +83,10 @@ async def test_a_few_turns_keep_the_rules_and_the_prompt_shown_is_the_prompt_sen
         play = Play(uow, narrator=narrator)
         try:
             start = await play.start(world.id, player_name="Ash", seed=3)
+            await play.warmed_up()  # as a player reads: the warm-up ends before they act
             await play.act(start.session_id, action)
         finally:
+            await play.warmed_up()
             await narrator.router.aclose()  # type: ignore[attr-defined]
 
         told = await told_turns(uow, start.session_id)

@@ -44,16 +44,27 @@ def write_config(path: Path, kind: str, base_url: str, structured: str) -> Path:
 
 def first_narration_requests(recorded: list[Recorded]) -> list[Recorded]:
     """The narration requests of each turn in order, without repair requests (they carry
-    more than the one user turn: the broken reply and the request to fix it) or chapter
-    summaries."""
+    more than the one user turn: the broken reply and the request to fix it), chapter
+    summaries or warm-ups for the next turn."""
     out = []
     for request in recorded:
         if request.method != "POST" or not request.body:
             continue
         body = request.json()
-        if len(_turns(body)) == 1 and not _is_summary(body):
+        if len(_turns(body)) == 1 and not _is_summary(body) and not is_warmup(body):
             out.append(request)
     return out
+
+
+def warmups(recorded: list[Recorded]) -> list[Recorded]:
+    """The warm-ups sent after turns (``play/warming.py``), in order."""
+    return [r for r in recorded if r.method == "POST" and r.body and is_warmup(r.json())]
+
+
+def is_warmup(body: dict) -> bool:
+    """A warm-up asks for one token: the next turn's stable prompt, read into the cache."""
+    limits = ("max_tokens", "max_completion_tokens", "max_output_tokens")
+    return any(body.get(key) == 1 for key in limits)
 
 
 def _turns(body: dict) -> list[dict]:

@@ -5,7 +5,9 @@ json_object, tool, prompt over Chat Completions; and the Anthropic Messages kind
 which asks through a forced tool), a fresh ``llama-server`` (``tests/realmodel``,
 one slot, so consecutive turns reuse its prompt cache) and a fresh story play the
 same inputs through the play service with the AI narrator configured as a user
-would (``[providers.local]``, ``structured``, ``prompt_profile``). Per run:
+would (``[providers.local]``, ``structured``, ``prompt_profile``, ``prewarm``). After
+each turn the bench waits for the warm-up for the next turn (``play/warming.py``; on
+for llama-server unless ``--prewarm off``), as a player reads before acting. Per run:
 
 * **told**: turns the model told with its first reply / after one repair / with its
   prose only (its story came whole but never its JSON: told, proposing nothing) / turns
@@ -25,7 +27,9 @@ would (``[providers.local]``, ``structured``, ``prompt_profile``). Per run:
   **computed**: the same at the speeds of a quiet 2-core machine (``--prompt-tps``,
   ``--gen-tps``: 250 prompt and 20 generated tokens a second, a cautious figure: llama.cpp
   0.3.36's grammar sampling measured 36-40 tokens a second on a busy machine, about
-  what it generates without one), which stays meaningful where wall times are not.
+  what it generates without one), which stays meaningful where wall times are not;
+* **warm-up**: the prompt tokens the server read for each warm-up (p50) and how long
+  it took (s): the work moved to while the player reads.
 
 Run from the repository root; it needs ``.ci/llama-server`` to have built the server
 (``tests/realmodel/llama.py`` finds it, or ``STORYAI_LLAMA_SERVER`` and
@@ -42,6 +46,8 @@ The README's numbers (issue 13) come from, on a quiet machine (nothing else runn
     eval "$(.ci/llama-server)"
     python tests/bench/bench_real_model.py --profiles compact --turns 8 \\
         --modes json_schema,json_object,tool,prompt,anthropic
+    python tests/bench/bench_real_model.py --profiles compact --modes json_schema --turns 10
+    python tests/bench/bench_real_model.py --profiles full --modes json_schema --turns 8
 """
 
 from __future__ import annotations

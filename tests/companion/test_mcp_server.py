@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -131,7 +132,9 @@ async def test_http_server_checks_bearer_tokens_and_revocation(tmp_path: Path):
     url = f"http://127.0.0.1:{port}/mcp"
     try:
         async with httpx2.AsyncClient() as plain:
-            for _ in range(600):  # wait until it listens (a condition, not a sleep)
+            deadline = time.monotonic() + 120  # a loaded CI machine starts it slowly
+            while True:  # wait until it listens (a condition, not a sleep)
+                assert time.monotonic() < deadline, "the MCP server never listened"
                 try:
                     response = await plain.post(url, json={})
                     break

@@ -13,7 +13,6 @@ story (a failure is only logged).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Coroutine
 from typing import Any
@@ -56,17 +55,16 @@ class Warmups:
             log.debug("warming %s failed: %r", session_id, task.exception())
 
     async def wait(self) -> None:
-        """Until every warm-up started so far has ended (tests, and closing down)."""
+        """Until every warm-up started so far has ended (tests and benchmarks)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
 
     async def cancel(self) -> None:
+        """Cancel every warm-up under way and wait for them to end (closing down)."""
         tasks = list(self._tasks.values())
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(BaseException):
-                await task
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def next_actor(session_settings: dict[str, Any], state: GameState, last: str) -> str:

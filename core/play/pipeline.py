@@ -405,6 +405,8 @@ async def finish(deps: Deps, claim: Claim, on_text: OnText | None) -> TurnResult
     growth = Growth(claim.session, claim.branch, claim.pending, claim.state.fork(), deps.clock)
     try:
         async with _lease_kept(deps, claim):
+            if claim.telling.narrator.warms():
+                await deps.warmups.ready(session_id)  # what it reads is this turn's prompt
             await tellings.tell(growth, claim.telling, on_text)
     except BaseException:
         with contextlib.suppress(Exception):

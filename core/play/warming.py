@@ -28,12 +28,23 @@ from storyai.core.storage.ports import UnitOfWorkFactory
 log = logging.getLogger("storyai.play")
 
 
+WAIT_AT_MOST = 15.0
+"""Seconds a turn waits for its story's warm-up still under way before it asks anyway."""
+
+
 class Warmups:
     """The warm-ups under way in this process, at most one per story: a newer one
-    replaces an older one still running (its prompt is out of date)."""
+    replaces an older one still running (its prompt is out of date).
 
-    def __init__(self) -> None:
+    A turn that comes while its story's warm-up is still being read waits for it
+    (``ready``, at most ``wait_at_most`` seconds): the server is reading what the turn
+    needs, and a server with several slots would otherwise give the turn another slot,
+    one without that prompt in its cache."""
+
+    def __init__(self, wait_at_most: float = WAIT_AT_MOST) -> None:
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self.wait_at_most = wait_at_most
+        self.waiting = 0  # turns waiting in ``ready`` now
 
     @property
     def pending(self) -> int:
@@ -53,6 +64,18 @@ class Warmups:
             del self._tasks[session_id]
         if not task.cancelled() and task.exception() is not None:
             log.debug("warming %s failed: %r", session_id, task.exception())
+
+    async def ready(self, session_id: str) -> None:
+        """Until the story's warm-up under way, if any, has ended (it is never cancelled
+        here), or ``wait_at_most`` seconds have passed."""
+        task = self._tasks.get(session_id)
+        if task is None or task.done():
+            return
+        self.waiting += 1
+        try:
+            await asyncio.wait({task}, timeout=self.wait_at_most)
+        finally:
+            self.waiting -= 1
 
     async def wait(self) -> None:
         """Until every warm-up started so far has ended (tests and benchmarks)."""

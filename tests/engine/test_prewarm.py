@@ -14,7 +14,7 @@ from walkthrough import bundled
 
 from storyai.core import services
 from storyai.core.domain.errors import ProviderUnavailable
-from storyai.core.domain.events import Narration
+from storyai.core.domain.events import Narration, text_of
 from storyai.core.llm.fake import ScriptedModel, prompt_text
 from storyai.core.llm.port import ModelRequest
 from storyai.core.llm.router import RouteEntry, Router
@@ -160,41 +160,79 @@ async def test_only_a_local_server_that_said_so_is_warmed_up_by_default():
         narrator("always", "compact", ScriptedModel())
 
 
-async def test_a_slow_warm_up_never_holds_the_next_turn_and_a_failing_one_changes_nothing():
+async def until(condition, seconds: float = 30.0) -> None:
+    """Wait for ``condition`` (checked as the loop turns), failing after ``seconds``."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "the condition never held"
+        await asyncio.sleep(0.005)
+
+
+async def test_a_turn_that_comes_during_a_warm_up_waits_for_it_and_reads_from_the_cache():
     release = asyncio.Event()
+    held: list[bool] = []
+
+    async def hold(request: ModelRequest) -> None:
+        if warm(request) and held:
+            await release.wait()  # the server is still reading the warm-up
+
+    model = ScriptedModel(name="local", default=storyteller, hold=hold)
+    gm = narrator("on", "compact", model)
+    uow = InMemoryStore().unit_of_work
+    service = Play(uow, narrator=gm)
+    started = await opening(uow, service)
+    held.append(True)
+    await service.act(started.session_id, "look around")
+    await until(lambda: warm(model.requests[-1]))  # the warm-up is being read
+    asked = len(model.requests)
+
+    second = asyncio.create_task(service.act(started.session_id, "go west"))
+    await until(lambda: service.deps.warmups.waiting == 1)
+    assert len(model.requests) == asked  # the turn has not asked the server yet
+    release.set()
+    result = await second
+
+    ahead, turn = model.requests[asked - 1], model.requests[asked]
+    assert warm(ahead) and not warm(turn) and turn.task == "narration"
+    assert prompt_text(turn).startswith(prompt_text(ahead))
+    told = [e.event for e in result.events if isinstance(e.event, Narration)]
+    assert told and not told[-1].error and "go west" in text_of(told[-1])
+
+
+async def test_a_warm_up_that_never_ends_or_fails_holds_no_turn_and_changes_nothing():
     warming = asyncio.Event()
     held: list[bool] = []  # warm-ups are held once the opening is told
 
     async def hold(request: ModelRequest) -> None:
         if warm(request) and held and held[-1]:
             warming.set()
-            await release.wait()  # a server that takes its time reading
+            await asyncio.Event().wait()  # a server that never finishes reading it
 
     def failing(request: ModelRequest) -> str | ProviderUnavailable:
         if warm(request):
             return ProviderUnavailable("the server is busy", provider="local")
         return storyteller(request)
 
-    slow = ScriptedModel(name="local", default=storyteller, hold=hold)
+    stuck = ScriptedModel(name="local", default=storyteller, hold=hold)
     broken = ScriptedModel(name="local", default=failing)
     calm = ScriptedModel(name="local", default=storyteller)
     stories = []
-    for model in (slow, broken, calm):
+    for model in (stuck, broken, calm):
         gm = narrator("off" if model is calm else "on", "compact", model)
         uow = InMemoryStore().unit_of_work
         service = Play(uow, narrator=gm)
+        service.deps.warmups.wait_at_most = 0.05  # how long a turn waits for a warm-up
         started = await opening(uow, service)
-        held.append(model is slow)
+        held.append(model is stuck)
         for text in INPUTS[:4]:
-            await service.act(started.session_id, text)  # returns with a warm-up held
-            if model is slow:
+            await service.act(started.session_id, text)
+            if model is stuck:
                 await warming.wait()
                 warming.clear()
-        if model is slow:
-            assert not release.is_set()  # every turn was played with a warm-up held
+        if model is stuck:
             assert service.deps.warmups.pending == 1  # the newest; older ones were replaced
             await service.stop_warming()
-            await service.warmed_up()
+            assert service.deps.warmups.pending == 0
         events = await service.history(started.session_id)
         stories.append([(e.turn, e.event.lines) for e in events if isinstance(e.event, Narration)])
         assert not [n for e in events if isinstance(n := e.event, Narration) and n.error]

@@ -109,18 +109,24 @@ def play_turn(
         intent = replace(parse(command), raw=text)
     if (stopped := _no_play(state, draft, intent)) is not None:
         return stopped
-    time_passes = _act(draft, intent)
-    if time_passes:  # looking at your sheet or asking for help costs no time
+    _world_moves(draft, _act(draft, intent))
+    draft.do(AdvanceTurn(turn=state.turn + 1))
+    offered = draft.confirming if draft.confirming is not None else choices.offer(draft)
+    draft.do(OfferChoices(choices=offered))
+    return Outcome(intent, draft.ops, draft.lines, draft.rolls, draft.rejected, draft.understood)
+
+
+def _world_moves(draft: Draft, time_passes: bool) -> None:
+    """What follows an action in the world: powers recharge and foes act (when it took
+    time; looking at your sheet or asking for help takes none), quests move on, ways
+    found show, and a fall is checked."""
+    if time_passes:
         powers.time_passes(draft)
         combat.enemies_act(draft)
     advance_quests(draft)
     actions.reveal_found_ways(draft)
     if time_passes:
         combat.check_death(draft)
-    draft.do(AdvanceTurn(turn=state.turn + 1))
-    offered = draft.confirming if draft.confirming is not None else choices.offer(draft)
-    draft.do(OfferChoices(choices=offered))
-    return Outcome(intent, draft.ops, draft.lines, draft.rolls, draft.rejected, draft.understood)
 
 
 def _no_play(state: GameState, draft: Draft, intent: Intent) -> Outcome | None:
@@ -188,13 +194,7 @@ def _in_order(
             return Outcome(whole, [], draft.lines, understood=False)
         failed = not draft.understood or (draft.free and not opened_now) or not did
         draft.understood, draft.free = True, False  # what came before this part was done
-        if time_passes:
-            powers.time_passes(draft)
-            combat.enemies_act(draft)
-        advance_quests(draft)
-        actions.reveal_found_ways(draft)
-        if time_passes:
-            combat.check_death(draft)
+        _world_moves(draft, time_passes)
         rest = parts[i + 1 :]
         stop = (
             failed

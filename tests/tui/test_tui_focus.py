@@ -7,7 +7,7 @@ it covers are compared with the focus on it and with no focus at all."""
 from __future__ import annotations
 
 import playing
-from test_tui_identity import LEVEL_UP
+from test_tui_identity import at_level_up
 from textual.app import App
 from textual.pilot import Pilot
 from textual.strip import Strip
@@ -110,11 +110,7 @@ async def test_focus_shows_on_the_title_creation_map_codex_and_dialog_screens(
 
 
 async def test_focus_shows_on_the_level_up_screen(make_app, memory_uow, clock) -> None:
-    start = await playing.start_session(
-        memory_uow, "ember_hollow", player_name="Wren", archetype="sellsword", seed=20, clock=clock
-    )
-    for text in LEVEL_UP:
-        await playing.take_turn(memory_uow, start.session_id, text, clock=clock)
+    start = await at_level_up(memory_uow, clock)
     app = make_app(memory_uow, session_id=start.session_id)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

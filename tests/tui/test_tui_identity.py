@@ -65,14 +65,20 @@ LEVEL_UP = [  # Ember Hollow, seed 20: the deep door's milestone and the dead mi
 ]  # fmt: skip
 
 
-async def test_the_level_up_screen_offers_the_choice_and_plays_it(
-    make_app, memory_uow, clock, snapshot
-):
+async def at_level_up(memory_uow, clock):
+    """Wren the sellsword (Ember Hollow, seed 20) with a level-up waiting."""
     start = await playing.start_session(
         memory_uow, "ember_hollow", player_name="Wren", archetype="sellsword", seed=20, clock=clock
     )
     for text in LEVEL_UP:
         await playing.take_turn(memory_uow, start.session_id, text, clock=clock)
+    return start
+
+
+async def test_the_level_up_screen_offers_the_choice_and_plays_it(
+    make_app, memory_uow, clock, snapshot
+):
+    start = await at_level_up(memory_uow, clock)
     app = make_app(memory_uow, session_id=start.session_id)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -161,11 +167,7 @@ async def test_the_sheet_panel_shows_reputation_per_faction(make_app, memory_uow
 async def test_the_level_up_screen_takes_a_specialization_in_place_of_the_improvement(
     make_app, memory_uow, clock
 ):
-    start = await playing.start_session(
-        memory_uow, "ember_hollow", player_name="Wren", archetype="sellsword", seed=20, clock=clock
-    )
-    for text in LEVEL_UP:
-        await playing.take_turn(memory_uow, start.session_id, text, clock=clock)
+    start = await at_level_up(memory_uow, clock)
     app = make_app(memory_uow, session_id=start.session_id)
     async with app.run_test(size=(80, 30)) as pilot:
         await settle(pilot)
